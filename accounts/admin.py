@@ -1,0 +1,77 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Assignment, CustomerAccount, Team, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "name", "role", "segment", "team", "is_active"]
+    list_filter = ["role", "segment", "team", "is_active", "is_staff"]
+    search_fields = ["email", "name"]
+    list_select_related = ["team"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Profile"), {"fields": ("name", "role", "segment", "team")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "name", "role", "segment", "team", "password1", "password2"),
+            },
+        ),
+    )
+
+
+class MemberInline(admin.TabularInline):
+    model = User
+    fk_name = "team"
+    fields = ["email", "name", "role", "segment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "manager"]
+    search_fields = ["name", "manager__email"]
+    list_select_related = ["manager"]
+    autocomplete_fields = ["manager"]
+    inlines = [MemberInline]
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    autocomplete_fields = ["csm"]
+    ordering = ["start_date"]
+
+
+@admin.register(CustomerAccount)
+class CustomerAccountAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "name", "segment", "signed_on", "onboarding_completed_on"]
+    list_filter = ["segment"]
+    search_fields = ["external_id", "name"]
+    date_hierarchy = "signed_on"
+    inlines = [AssignmentInline]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["account", "csm", "start_date"]
+    list_filter = ["csm__team", "csm__segment"]
+    search_fields = ["account__external_id", "account__name", "csm__email"]
+    list_select_related = ["account", "csm"]
+    autocomplete_fields = ["account", "csm"]
+    date_hierarchy = "start_date"

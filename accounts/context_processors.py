@@ -1,0 +1,17 @@
+"""The navigation of base.html, by role."""
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [(_("Home"), reverse("home"))]
+    if user.role == Role.ADMIN or user.is_staff:
+        items.append((_("Admin"), reverse("admin:index")))
+    return {"nav_items": items}

@@ -1,0 +1,385 @@
+"""A realistic, deterministic demo organisation (``manage.py seed_demo``).
+
+Built with the factories the tests use. The same ``today``, ``seed`` and ``accounts``
+always give the same organisation.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Assignment, CustomerAccount, Role, Segment, Team, User
+from tests import factories
+
+DEMO_PASSWORD = factories.DEFAULT_PASSWORD
+DEMO_LOGINS = (
+    ("csm@example.com", Role.CSM),
+    ("manager@example.com", Role.MANAGER),
+    ("hr@example.com", Role.HR),
+    ("admin@example.com", Role.ADMIN),
+)
+MONTHS = 18
+BATCH = 2000
+
+TEAMS = (
+    ("Atlas", "manager@example.com", "Morgan Reyes"),
+    ("Beacon", "manager2@example.com", "Priya Natarajan"),
+    ("Summit", "manager3@example.com", "Lukas Becker"),
+)
+CSM_NAMES = (
+    "Camila Souza",
+    "Diego Fernández",
+    "Ayşe Yılmaz",
+    "Wei Zhang",
+    "Sofia Rossi",
+    "Mateus Oliveira",
+    "Elif Demir",
+    "Li Na",
+    "Lucía Martín",
+    "João Pereira",
+    "Kemal Aydın",
+    "Mei Chen",
+    "Valentina Gómez",
+    "Rafael Costa",
+    "Zeynep Kaya",
+    "Hao Liu",
+    "Carmen Ruiz",
+    "Beatriz Santos",
+    "Emre Şahin",
+    "Yan Wu",
+)
+SEGMENT_MRR = {
+    Segment.SMB: (150, 1200),
+    Segment.MID_MARKET: (1500, 6000),
+    Segment.ENTERPRISE: (8000, 30000),
+}
+MONTHLY_CHURN = {Segment.SMB: 0.018, Segment.MID_MARKET: 0.009, Segment.ENTERPRISE: 0.004}
+COMPANY_WORDS = (
+    "Acme",
+    "Nimbus",
+    "Vertex",
+    "Orbit",
+    "Pioneer",
+    "Quantum",
+    "Harbor",
+    "Lumen",
+    "Cobalt",
+    "Sierra",
+    "Aurora",
+    "Falcon",
+    "Granite",
+    "Juniper",
+    "Maple",
+    "Nova",
+    "Onyx",
+    "Polar",
+    "Redwood",
+    "Solstice",
+    "Tundra",
+    "Umbra",
+    "Willow",
+    "Zenith",
+)
+COMPANY_SUFFIX = ("Labs", "Logistics", "Health", "Retail", "Systems", "Foods", "Capital", "Media")
+
+
+@dataclass
+class DemoSummary:
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _month_starts(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    out, day = [], first.replace(day=1)
+    while day <= last:
+        out.append(day)
+        day += relativedelta(months=1)
+    return out
+
+
+def _aware(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour, minute))
+
+
+class _Writer:
+    """Collects built objects and bulk-inserts them in batches."""
+
+    def __init__(self) -> None:
+        self.pending: dict[type, list] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, obj) -> None:
+        bucket = self.pending.setdefault(type(obj), [])
+        bucket.append(obj)
+        if len(bucket) >= BATCH:
+            self.flush(type(obj))
+
+    def flush(self, model: type | None = None) -> None:
+        for m in [model] if model else list(self.pending):
+            objs = self.pending.get(m) or []
+            if objs:
+                m.objects.bulk_create(objs, batch_size=BATCH)
+                key = m._meta.model_name
+                self.counts[key] = self.counts.get(key, 0) + len(objs)
+            self.pending[m] = []
+
+
+def demo_organisation_build(
+    *,
+    today: datetime.date,
+    accounts: int = 600,
+    seed: int = 2026,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoSummary:
+    """Create the demo organisation: 3 teams, 20 CSMs, ``accounts`` accounts, 18 months of facts."""
+    rng = random.Random(seed)
+    start = today.replace(day=1) - relativedelta(months=MONTHS - 1)
+    months = _month_starts(start, today)
+    writer = _Writer()
+    with transaction.atomic():
+        people = _people()
+        csms = people["csms"]
+        for index in range(accounts):
+            _account_history(rng, index, csms, start, today, months, writer)
+            if progress:
+                progress(index + 1, accounts)
+        writer.flush()
+        _reassignments(rng, csms, today, writer)
+        writer.flush()
+    counts = {"user": User.objects.count(), "team": Team.objects.count(), **writer.counts}
+    return DemoSummary(counts=counts)
+
+
+def _people() -> dict:
+    segments = [Segment.SMB, Segment.MID_MARKET, Segment.ENTERPRISE]
+    factories.HrFactory(email="hr@example.com", name="Hana Roth")
+    factories.AdminFactory(email="admin@example.com", name="Ada Ops")
+    csms: list[User] = []
+    for t, (team_name, manager_email, manager_name) in enumerate(TEAMS):
+        manager = factories.ManagerFactory(email=manager_email, name=manager_name)
+        team = factories.TeamFactory(name=team_name, manager=manager)
+        for i in range(7 if t < 2 else 6):
+            n = len(csms)
+            email = "csm@example.com" if n == 0 else f"csm{n + 1}@example.com"
+            csms.append(
+                factories.CsmFactory(email=email, name=CSM_NAMES[n], team=team, segment=segments[(t + i) % 3])
+            )
+    return {"csms": csms}
+
+
+def _account_history(rng, index, csms, start, today, months, writer) -> None:
+    csm = csms[index % len(csms)]
+    segment = csm.segment
+    # Two thirds of the book predates the window; new logos sign every month.
+    if rng.random() < 0.66:
+        signed_on = start - datetime.timedelta(days=rng.randint(30, 900))
+    else:
+        signed_on = start + datetime.timedelta(days=rng.randint(0, (today - start).days))
+    onboarding_days = rng.randint(10, 45 if segment == Segment.SMB else 120)
+    onboarded = signed_on + datetime.timedelta(days=onboarding_days)
+    word = COMPANY_WORDS[index % len(COMPANY_WORDS)]
+    suffix = COMPANY_SUFFIX[(index // len(COMPANY_WORDS)) % len(COMPANY_SUFFIX)]
+    account = factories.CustomerAccountFactory(
+        external_id=f"ACC-{index + 1:05d}",
+        name=f"{word} {suffix} {index + 1}",
+        segment=segment,
+        signed_on=signed_on,
+        onboarding_completed_on=onboarded if onboarded <= today else None,
+    )
+    writer.add(factories.AssignmentFactory.build(account=account, csm=csm, start_date=signed_on))
+
+    low, high = SEGMENT_MRR[segment]
+    mrr = Decimal(rng.randint(low, high))
+    seq = 0
+
+    def revenue(day: datetime.date, kind: str, delta: Decimal) -> None:
+        nonlocal seq
+        seq += 1
+        writer.add(
+            factories.RevenueEventFactory.build(
+                external_id=f"REV-{index + 1:05d}-{seq:03d}",
+                account=account,
+                date=day,
+                kind=kind,
+                mrr_delta=delta.quantize(Decimal("0.01")),
+            )
+        )
+
+    revenue(signed_on, "new", mrr)
+    churned_on: datetime.date | None = None
+    seats = max(5, int(mrr / 40))
+    features_available = 40
+    features_used = rng.randint(6, 20)
+    health = rng.randint(45, 90)
+    counter = {"tkt": 0, "srv": 0, "adv": 0, "tch": 0}
+
+    def ext(prefix: str) -> str:
+        counter[prefix] += 1
+        return f"{prefix.upper()}-{index + 1:05d}-{counter[prefix]:04d}"
+
+    for month in months:
+        month_end = min(month + relativedelta(months=1), today + datetime.timedelta(days=1))
+        days_in = (month_end - month).days
+        if month_end <= signed_on or days_in <= 0:
+            continue
+        first_day = max(month, signed_on)
+        live = churned_on is None
+        # Revenue movements of the month.
+        if live and month > signed_on:
+            day = first_day + datetime.timedelta(days=rng.randrange(max(1, (month_end - first_day).days)))
+            roll = rng.random()
+            if roll < MONTHLY_CHURN[segment] * (1.8 if health < 45 else 1):
+                revenue(day, "churn", -mrr)
+                churned_on, mrr = day, Decimal(0)
+            elif roll < 0.07:
+                delta = (mrr * Decimal(rng.uniform(0.05, 0.3))).quantize(Decimal("1"))
+                if delta > 0:
+                    revenue(day, rng.choice(["expansion", "upgrade"]), delta)
+                    mrr += delta
+            elif roll < 0.10:
+                delta = (mrr * Decimal(rng.uniform(0.05, 0.25))).quantize(Decimal("1"))
+                if 0 < delta < mrr:
+                    revenue(day, rng.choice(["contraction", "downgrade"]), -delta)
+                    mrr -= delta
+            if month.month == signed_on.month and month.year > signed_on.year and churned_on is None:
+                uplift = (mrr * Decimal(rng.choice([0, 0, 0.03, 0.05, 0.08]))).quantize(Decimal("1"))
+                revenue(month.replace(day=min(signed_on.day, 28)), "renewal", uplift)
+                mrr += uplift
+        elif churned_on and rng.random() < 0.02:
+            mrr = Decimal(rng.randint(low, high))
+            revenue(first_day, "reactivation", mrr)
+            churned_on = None
+        if churned_on is not None and churned_on < month:
+            continue
+
+        health = max(5, min(100, health + rng.randint(-8, 8)))
+        # Tickets: more in January and September (seasonal), fewer for healthy accounts.
+        seasonal = 1.5 if month.month in (1, 9) else 1.0
+        expected = {Segment.SMB: 1.2, Segment.MID_MARKET: 2.0, Segment.ENTERPRISE: 3.5}[segment]
+        expected *= seasonal * (1.3 if health < 50 else 0.9)
+        for _ in range(int(expected + rng.random())):
+            opened = _aware(
+                first_day + datetime.timedelta(days=rng.randrange(max(1, (month_end - first_day).days))),
+                rng.randint(7, 19),
+                rng.randint(0, 59),
+            )
+            response = opened + datetime.timedelta(hours=round(rng.lognormvariate(1.0, 0.8), 2))
+            resolved = response + datetime.timedelta(hours=round(rng.lognormvariate(2.5, 1.0), 2))
+            now = timezone.now()
+            done = resolved < now
+            writer.add(
+                factories.TicketFactory.build(
+                    external_id=ext("tkt"),
+                    account=account,
+                    opened_at=opened,
+                    first_response_at=response if response < now else None,
+                    resolved_at=resolved if done else None,
+                    customer_contacts=rng.choice([1, 1, 1, 1, 2, 2, 3]) if done else None,
+                    escalated_at=(opened + datetime.timedelta(hours=rng.randint(2, 48)))
+                    if rng.random() < 0.08
+                    else None,
+                    priority=rng.choice(["low", "normal", "normal", "normal", "high", "urgent"]),
+                    channel=rng.choice(["email", "chat", "phone"]),
+                )
+            )
+            if done and rng.random() < 0.25:
+                writer.add(
+                    factories.SurveyResponseFactory.build(
+                        external_id=ext("srv"),
+                        account=account,
+                        responded_at=min(resolved + datetime.timedelta(hours=3), now),
+                        kind="csat",
+                        score=rng.choice([5, 5, 4, 4, 4, 3, 2]),
+                    )
+                )
+        # NPS: a third of the accounts answer in the last month of each quarter.
+        if month.month in (3, 6, 9, 12) and rng.random() < 0.35:
+            score = rng.choice([10, 10, 9, 9, 9, 8, 8, 7, 7, 6, 5, 3])
+            writer.add(
+                factories.SurveyResponseFactory.build(
+                    external_id=ext("srv"),
+                    account=account,
+                    responded_at=_aware(
+                        first_day + datetime.timedelta(days=rng.randrange(max(1, days_in - 1))), 15
+                    ),
+                    kind="nps",
+                    score=score,
+                    comment="" if score > 6 else "Response times have been slow.",
+                )
+            )
+        writer.add(
+            factories.HealthSnapshotFactory.build(
+                account=account,
+                date=month_end - datetime.timedelta(days=1),
+                score=health,
+                band="",
+            )
+        )
+        # Weekly usage; adoption grows slowly, stickiness follows health.
+        features_used = min(features_available, features_used + rng.choice([0, 0, 1]))
+        week = first_day + datetime.timedelta(days=(7 - first_day.weekday()) % 7)
+        while week < month_end:
+            mau = max(1, int(seats * rng.uniform(0.4, 0.95)))
+            dau = max(0, min(mau, int(mau * (health / 100) * rng.uniform(0.3, 0.7))))
+            writer.add(
+                factories.UsageSnapshotFactory.build(
+                    account=account,
+                    date=week,
+                    licensed_seats=seats,
+                    dau=dau,
+                    mau=mau,
+                    features_used=features_used,
+                    features_available=features_available,
+                )
+            )
+            week += datetime.timedelta(days=7)
+        if rng.random() < (0.05 if health >= 70 else 0.01):
+            writer.add(
+                factories.AdvocacyEventFactory.build(
+                    external_id=ext("adv"),
+                    account=account,
+                    date=first_day + datetime.timedelta(days=rng.randrange(max(1, days_in))),
+                    kind=rng.choice(["referral", "review", "case_study", "reference"]),
+                )
+            )
+        for _ in range(rng.choice([0, 1, 1, 2, 2, 3])):
+            writer.add(
+                factories.TouchpointFactory.build(
+                    external_id=ext("tch"),
+                    account=account,
+                    csm=csm,
+                    occurred_at=_aware(
+                        first_day
+                        + datetime.timedelta(days=rng.randrange(max(1, (month_end - first_day).days))),
+                        10,
+                    ),
+                    kind=rng.choice(["call", "email", "email", "meeting", "qbr"]),
+                )
+            )
+
+
+def _reassignments(rng, csms, today, writer) -> None:
+    """Six months ago the last CSM of each team took over a share of a teammate's book."""
+    when = today.replace(day=1) - relativedelta(months=6)
+    by_team: dict[int, list[User]] = {}
+    for csm in csms:
+        by_team.setdefault(csm.team_id, []).append(csm)
+    for members in by_team.values():
+        giver, taker = members[0], members[-1]
+        if giver.email == "csm@example.com":
+            giver = members[1]
+        accounts = (
+            CustomerAccount.objects.filter(assignments__csm=giver, signed_on__lt=when)
+            .order_by("external_id")
+            .distinct()
+        )
+        for account in accounts:
+            if rng.random() < 0.3:
+                writer.add(Assignment(account=account, csm=taker, start_date=when))

@@ -1,0 +1,56 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from accounts import demo
+from accounts.models import CustomerAccount, Team, User
+
+
+class Command(BaseCommand):
+    help = "Build the deterministic demo organisation (3 teams, 20 CSMs, ~600 accounts, 18 months)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="Delete every person and account first.")
+        parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            default=None,
+            help="The day the data ends on (default: today). Same day, same data.",
+        )
+        parser.add_argument("--accounts", type=int, default=600)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (exit 0) when the database already holds people.",
+        )
+
+    def handle(self, *args, reset, today, accounts, seed, if_empty, **options):
+        populated = User.objects.exists() or CustomerAccount.objects.exists()
+        if populated and if_empty and not reset:
+            self.stdout.write("The database already holds data: demo seed skipped.")
+            return
+        if populated and not reset:
+            raise CommandError(
+                "The database is not empty. Run with --reset to replace everything with the demo."
+            )
+        if reset:
+            with transaction.atomic():
+                CustomerAccount.objects.all().delete()
+                Team.objects.all().delete()
+                User.objects.all().delete()
+        today = today or timezone.localdate()
+        with tqdm(total=accounts, desc="accounts", unit="acct", disable=options["verbosity"] == 0) as bar:
+            summary = demo.demo_organisation_build(
+                today=today, accounts=accounts, seed=seed, progress=lambda done, total: bar.update(1)
+            )
+        for key, value in sorted(summary.counts.items()):
+            self.stdout.write(f"  {key:18} {value:>8}")
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo organisation ready. Logins (password {demo.DEMO_PASSWORD}):")
+        )
+        for email, role in demo.DEMO_LOGINS:
+            self.stdout.write(f"  {email:24} {role.label}")

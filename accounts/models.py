@@ -1,0 +1,246 @@
+"""People (users, roles, teams) and the book of customer accounts with its ownership history."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CSM = "csm", _("Customer Success Manager")
+    MANAGER = "manager", _("Manager")
+    HR = "hr", _("HR")
+    ADMIN = "admin", _("CS ops / admin")
+
+
+class Segment(models.TextChoices):
+    SMB = "smb", _("SMB")
+    MID_MARKET = "mid_market", _("Mid-Market")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+EVERYONE_ROLES = (Role.HR, Role.ADMIN)
+
+
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> UserQuerySet:
+        """People ``user`` may see (DESIGN.md, "Who uses it").
+
+        CSM: themselves. Manager: themselves and the members of the teams they manage.
+        HR and admin: everyone. Anyone else (anonymous, inactive): nobody.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role in EVERYONE_ROLES:
+            return self.all()
+        if user.role == Role.MANAGER:
+            return self.filter(Q(pk=user.pk) | Q(team__manager=user)).distinct()
+        return self.filter(pk=user.pk)
+
+    def csms(self) -> UserQuerySet:
+        return self.filter(role=Role.CSM)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(role=Role.ADMIN, is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an email address. ``role`` decides what they see."""
+
+    email = models.EmailField(_("email"), unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CSM)
+    segment = models.CharField(
+        _("segment"),
+        max_length=16,
+        choices=Segment.choices,
+        blank=True,
+        help_text=_("Required for CSMs: the segment of the book they manage."),
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        help_text=_("The team a CSM belongs to."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff (Django admin)"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["name", "email"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            models.CheckConstraint(
+                condition=Q(segment="") | Q(segment__in=Segment.values),
+                name="user_segment_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.CSM) | ~Q(segment=""),
+                name="user_csm_has_segment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.name or self.email).split(" ")[0]
+
+    @property
+    def is_csm(self) -> bool:
+        return self.role == Role.CSM
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    @property
+    def is_hr(self) -> bool:
+        return self.role == Role.HR
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class TeamQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> TeamQuerySet:
+        """Teams ``user`` may see: a CSM their own, a manager the teams they manage, HR/admin all."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role in EVERYONE_ROLES:
+            return self.all()
+        if user.role == Role.MANAGER:
+            return self.filter(manager=user)
+        return self.filter(pk=user.team_id) if user.team_id else self.none()
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    manager = models.ForeignKey(
+        User,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
+    )
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def current_owner_subquery(day: datetime.date | None = None, account_ref: str = "pk") -> Subquery:
+    """SQL for ``Owner(a, day)`` (METRICS.md): the CSM of the latest assignment starting on or before ``day``."""
+    day = day or timezone.localdate()
+    return Subquery(
+        Assignment.objects.filter(account_id=OuterRef(account_ref), start_date__lte=day)
+        .order_by("-start_date")
+        .values("csm_id")[:1]
+    )
+
+
+class CustomerAccountQuerySet(models.QuerySet):
+    def with_owner_on(self, day: datetime.date) -> CustomerAccountQuerySet:
+        return self.annotate(owner_id_on=current_owner_subquery(day))
+
+    def visible_to(self, user: User) -> CustomerAccountQuerySet:
+        """Accounts ``user`` may see: a CSM their current book, a manager their teams' books, HR/admin all."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role in EVERYONE_ROLES:
+            return self.all()
+        owners = User.objects.visible_to(user).filter(role=Role.CSM).values("pk")
+        return self.with_owner_on(timezone.localdate()).filter(owner_id_on__in=owners)
+
+
+class CustomerAccount(models.Model):
+    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    segment = models.CharField(_("segment"), max_length=16, choices=Segment.choices)
+    signed_on = models.DateField(_("signed on"))
+    onboarding_completed_on = models.DateField(_("onboarding completed on"), null=True, blank=True)
+
+    objects = CustomerAccountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer account")
+        verbose_name_plural = _("customer accounts")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(segment__in=Segment.values), name="account_segment_valid"),
+            models.CheckConstraint(
+                condition=Q(onboarding_completed_on__isnull=True)
+                | Q(onboarding_completed_on__gte=models.F("signed_on")),
+                name="account_onboarding_after_signing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+
+class Assignment(models.Model):
+    """One step of an account's ownership history: ``csm`` owns ``account`` from ``start_date`` on.
+
+    History is kept, never overwritten: a reassignment adds a row.
+    """
+
+    account = models.ForeignKey(
+        CustomerAccount, verbose_name=_("account"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    csm = models.ForeignKey(User, verbose_name=_("CSM"), on_delete=models.PROTECT, related_name="assignments")
+    start_date = models.DateField(_("start date"))
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["account_id", "start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "start_date"], name="assignment_unique_account_start"),
+        ]
+        indexes = [models.Index(fields=["csm", "start_date"], name="assignment_csm_start")]
+
+    def __str__(self) -> str:
+        return f"{self.account} → {self.csm} from {self.start_date}"

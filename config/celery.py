@@ -1,0 +1,20 @@
+"""The Celery application and the one beat schedule of the product."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("csm")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The one beat schedule (DESIGN.md, "The nightly job"). Each entry says why it exists.
+app.conf.beat_schedule = {}
+
+
+@app.task(name="config.ping")
+def ping(value: str = "pong") -> str:
+    """Round trip used to prove the broker and a worker are wired (tests/test_celery.py)."""
+    return value

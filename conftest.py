@@ -1,0 +1,73 @@
+"""Fixtures shared by every test: a small organisation with two teams and every role."""
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import CustomerAccount, Role, Segment, Team, User
+from tests import factories
+
+
+@dataclass
+class Org:
+    team_a: Team
+    team_b: Team
+    manager_a: User
+    manager_b: User
+    csm_a: User
+    csm_a2: User
+    csm_b: User
+    hr: User
+    admin: User
+    account_a: CustomerAccount
+    account_a2: CustomerAccount
+    account_b: CustomerAccount
+
+    def by_role(self) -> dict[str, User]:
+        return {
+            "csm_a": self.csm_a,
+            "csm_a2": self.csm_a2,
+            "csm_b": self.csm_b,
+            "manager_a": self.manager_a,
+            "manager_b": self.manager_b,
+            "hr": self.hr,
+            "admin": self.admin,
+        }
+
+
+@pytest.fixture
+def org(db) -> Org:
+    manager_a = factories.ManagerFactory(email="manager.a@example.com", name="Manager A")
+    manager_b = factories.ManagerFactory(email="manager.b@example.com", name="Manager B")
+    team_a = factories.TeamFactory(name="Team A", manager=manager_a)
+    team_b = factories.TeamFactory(name="Team B", manager=manager_b)
+    csm_a = factories.CsmFactory(email="csm.a@example.com", name="CSM A", team=team_a)
+    csm_a2 = factories.CsmFactory(
+        email="csm.a2@example.com", name="CSM A2", team=team_a, segment=Segment.ENTERPRISE
+    )
+    csm_b = factories.CsmFactory(email="csm.b@example.com", name="CSM B", team=team_b)
+    signed = datetime.date(2025, 1, 1)
+    account_a = factories.CustomerAccountFactory(external_id="A-1", name="Alpha", signed_on=signed)
+    account_a2 = factories.CustomerAccountFactory(external_id="A-2", name="Alder", signed_on=signed)
+    account_b = factories.CustomerAccountFactory(external_id="B-1", name="Bravo", signed_on=signed)
+    factories.AssignmentFactory(account=account_a, csm=csm_a, start_date=signed)
+    factories.AssignmentFactory(account=account_a2, csm=csm_a2, start_date=signed)
+    factories.AssignmentFactory(account=account_b, csm=csm_b, start_date=signed)
+    return Org(
+        team_a=team_a,
+        team_b=team_b,
+        manager_a=manager_a,
+        manager_b=manager_b,
+        csm_a=csm_a,
+        csm_a2=csm_a2,
+        csm_b=csm_b,
+        hr=factories.HrFactory(email="hr@example.com", name="HR"),
+        admin=factories.AdminFactory(email="admin@example.com", name="Admin"),
+        account_a=account_a,
+        account_a2=account_a2,
+        account_b=account_b,
+    )
+
+
+ROLES = (Role.CSM, Role.MANAGER, Role.HR, Role.ADMIN)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make test: lint, migrations check, then the whole suite against SQLite and a real PostgreSQL,
+# with a real Redis (and the Celery worker the integration tests start) on loopback.
+source "$(dirname "$0")/lib.sh"
+ensure_venv requirements-dev.txt
+REDIS_TEST_PORT=${REDIS_TEST_PORT:-6390}
+PG_TEST_PORT=${PG_TEST_PORT:-54329}
+PG_DIR="$ROOT/var/pg-test"
+cleanup() { redis_down "$REDIS_TEST_PORT"; pg_down "$PG_DIR"; }
+trap cleanup EXIT
+
+log "ruff"
+"$ROOT/.venv/bin/ruff" check .
+"$ROOT/.venv/bin/ruff" format --check .
+log "makemigrations --check"
+DJANGO_SETTINGS_MODULE=config.settings.test "$PY" manage.py makemigrations --check --dry-run
+
+redis_up "$REDIS_TEST_PORT"
+export REDIS_URL="redis://127.0.0.1:$REDIS_TEST_PORT/15"
+
+log "pytest against SQLite"
+env -u DATABASE_URL "$PY" -m pytest "$@"
+
+log "pytest against PostgreSQL"
+pg_up "$PG_DIR" "$PG_TEST_PORT"
+DATABASE_URL="postgres://postgres@127.0.0.1:$PG_TEST_PORT/csm" "$PY" -m pytest "$@"
+log "all green"

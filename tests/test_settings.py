@@ -1,0 +1,42 @@
+"""Production settings refuse to start without their secrets, naming the missing one."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL = {
+    "DJANGO_SECRET_KEY": "x" * 60,
+    "DJANGO_ALLOWED_HOSTS": "csm.example.com",
+    "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/csm",
+}
+
+
+def load_production(env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in FULL}
+    env.update(env_overrides)
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('ok')"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("missing", sorted(FULL))
+def test_production_names_the_missing_variable(missing):
+    result = load_production({k: v for k, v in FULL.items() if k != missing})
+    assert result.returncode != 0
+    assert missing in result.stderr
+    assert "ImproperlyConfigured" in result.stderr
+
+
+def test_production_starts_with_everything_set():
+    result = load_production(FULL)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
