@@ -9,5 +9,5 @@ log "migrating the database"
 "$PY" manage.py migrate --noinput -v0
 log "seeding the demo organisation (skipped when the database holds data)"
 "$PY" manage.py seed_demo --if-empty
-log "starting web (http://127.0.0.1:${PORT:-8000}), worker and beat; Ctrl-C stops them all"
+log "starting web (http://127.0.0.1:${WEB_PORT:-8000}), worker and beat; Ctrl-C stops them all"
 exec "$ROOT/.venv/bin/honcho" start -f Procfile
