@@ -224,8 +224,9 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
         counter[prefix] += 1
         return f"{prefix.upper()}-{index + 1:05d}-{counter[prefix]:04d}"
 
+    now = _aware(today, 0)  # the data ends at the start of ``today``: same day, same data
     for month in months:
-        month_end = min(month + relativedelta(months=1), today + datetime.timedelta(days=1))
+        month_end = min(month + relativedelta(months=1), today)
         days_in = (month_end - month).days
         if month_end <= signed_on or days_in <= 0:
             continue
@@ -272,7 +273,6 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
             )
             response = opened + datetime.timedelta(hours=round(rng.lognormvariate(1.0, 0.8), 2))
             resolved = response + datetime.timedelta(hours=round(rng.lognormvariate(2.5, 1.0), 2))
-            now = timezone.now()
             done = resolved < now
             writer.add(
                 factories.TicketFactory.build(

@@ -254,3 +254,62 @@ class Touchpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id} {self.kind}"
+
+
+class ImportSource(models.TextChoices):
+    COMMAND = "command", _("Command line")
+    UPLOAD = "upload", _("Upload page")
+    API = "api", _("API")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    VALIDATING = "validating", _("Checking")
+    VALID = "valid", _("Checked: ready to import")
+    INVALID = "invalid", _("Refused: errors found")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ImportRunQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ImportRunQuerySet:
+        """Imports are CS ops business: admins (and staff) see them all, nobody else any."""
+        if getattr(user, "is_authenticated", False) and user.is_active and user.role == "admin":
+            return self.all()
+        return self.none()
+
+
+class ImportRun(models.Model):
+    """One load of one kind, by any of the three paths: who, when, what, counts and outcome."""
+
+    kind = models.CharField(_("kind"), max_length=16)
+    source = models.CharField(_("source"), max_length=8, choices=ImportSource.choices)
+    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_runs"
+    )
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+    stored_file = models.CharField(max_length=500, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.get_status_display()} ({self.started_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,820 @@
+"""One validator per input kind of DATA_CONTRACT.md, shared by the command, the upload page and the API.
+
+A kind knows its columns, its key, its cross-field rules, how to resolve references, and how to
+upsert a validated batch. The engine that drives it lives in ``activity.services``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Assignment, CustomerAccount, Role, Segment, Team, User
+from activity.models import (
+    NEGATIVE_REVENUE_KINDS,
+    POSITIVE_REVENUE_KINDS,
+    AdvocacyEvent,
+    AdvocacyKind,
+    HealthBand,
+    HealthSnapshot,
+    Priority,
+    RevenueEvent,
+    RevenueKind,
+    SurveyKind,
+    SurveyResponse,
+    Ticket,
+    Touchpoint,
+    TouchpointKind,
+    UsageSnapshot,
+)
+from activity.validation import (
+    CellError,
+    Code,
+    Column,
+    RowError,
+    choice,
+    integer,
+    parse_date,
+    parse_datetime,
+    parse_email,
+    parse_money,
+    text,
+)
+
+
+@dataclass
+class Row:
+    """A row whose cells parsed: ``values`` by column name, plus resolved ids."""
+
+    line: int
+    values: dict[str, Any]
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+class Context:
+    """Per-load caches of references (one query per batch for what is not cached yet)."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, int] = {}
+        self.users: dict[str, tuple[int, str]] = {}
+        self.today = timezone.localdate()
+
+    def load_accounts(self, external_ids: set[str]) -> None:
+        missing = [e for e in external_ids if e not in self.accounts]
+        for start in range(0, len(missing), 2000):
+            chunk = missing[start : start + 2000]
+            self.accounts.update(
+                CustomerAccount.objects.filter(external_id__in=chunk).values_list("external_id", "id")
+            )
+
+    def load_users(self, emails: set[str]) -> None:
+        missing = [e for e in emails if e not in self.users]
+        if missing:
+            for pk, email, role in User.objects.filter(email__in=missing).values_list("pk", "email", "role"):
+                self.users[email] = (pk, role)
+
+
+class Kind:
+    """Base of every kind. Subclasses set ``name``, ``columns`` and ``key_columns``."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key_columns: tuple[str, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if not c.optional_column)
+
+    def parse(self, line: int, raw: dict[str, str]) -> tuple[Row | None, list[RowError]]:
+        values: dict[str, Any] = {}
+        errors: list[RowError] = []
+        for column in self.columns:
+            cell = (raw.get(column.name) or "").strip()
+            if cell == "":
+                if column.required:
+                    errors.append(RowError(line, column.name, "", Code.REQUIRED, "is required"))
+                values[column.name] = None
+                continue
+            try:
+                values[column.name] = column.parse(cell)
+            except CellError as exc:
+                errors.append(RowError(line, column.name, cell, exc.code, exc.message))
+        if errors:
+            return None, errors
+        row = Row(line, values)
+        for column, code, message in self.check(values):
+            value = values.get(column)
+            errors.append(RowError(line, column, "" if value is None else str(value), code, message))
+        return (None, errors) if errors else (row, [])
+
+    def key(self, row: Row) -> Hashable:
+        return tuple(row.values[c] for c in self.key_columns)
+
+    def check(self, values: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """Cross-field rules of one row: (column, code, message) for each broken one."""
+        return []
+
+    def resolve(self, rows: list[Row], ctx: Context) -> list[RowError]:
+        return []
+
+    def apply(self, rows: list[Row], ctx: Context, write: bool) -> Counts:
+        raise NotImplementedError
+
+    def finish(self, ctx: Context, write: bool) -> tuple[Counts, list[RowError]]:
+        """Whole-file rules and deferred writes, once every row has been seen."""
+        return Counts(), []
+
+    def export_rows(self):
+        raise NotImplementedError
+
+
+def _account_refs(rows: list[Row], ctx: Context, column: str = "account_external_id") -> list[RowError]:
+    ctx.load_accounts({r.values[column] for r in rows})
+    errors = []
+    for row in rows:
+        ext = row.values[column]
+        if ext in ctx.accounts:
+            row.ids["account_id"] = ctx.accounts[ext]
+        else:
+            errors.append(
+                RowError(row.line, column, ext, Code.UNKNOWN_REFERENCE, "no account has this external_id")
+            )
+    return errors
+
+
+def _user_refs(rows: list[Row], ctx: Context, column: str, id_name: str, role: str | None) -> list[RowError]:
+    ctx.load_users({r.values[column] for r in rows if r.values[column]})
+    errors = []
+    for row in rows:
+        email = row.values[column]
+        if email is None:
+            continue
+        found = ctx.users.get(email)
+        if found is None:
+            errors.append(
+                RowError(row.line, column, email, Code.UNKNOWN_REFERENCE, "no person has this email")
+            )
+        elif role and found[1] != role:
+            errors.append(
+                RowError(
+                    row.line, column, email, Code.WRONG_ROLE, f"this person is a {found[1]}, not a {role}"
+                )
+            )
+        else:
+            row.ids[id_name] = found[0]
+    return errors
+
+
+def _iso(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+class FactKind(Kind):
+    """A kind stored in one table and upserted on its key with ``bulk_create(update_conflicts=True)``."""
+
+    model: type[models.Model]
+    # Model field of each column (account_external_id -> account_id is resolved, not copied).
+    fields: dict[str, str]
+    key_fields: tuple[str, ...]
+
+    def model_values(self, row: Row) -> dict[str, Any]:
+        out = {}
+        for column, fieldname in self.fields.items():
+            if fieldname in row.ids:
+                out[fieldname] = row.ids[fieldname]
+            else:
+                out[fieldname] = row.values[column]
+        # Text columns store '' rather than NULL for "empty".
+        for name in self.blank_text_fields:
+            if out.get(name) is None:
+                out[name] = ""
+        return out
+
+    blank_text_fields: tuple[str, ...] = ()
+
+    def existing(self, rows: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+        names = list(self.fields.values())
+        if self.key_fields == ("external_id",):
+            qs = self.model.objects.filter(external_id__in=[r["external_id"] for r in rows])
+        else:
+            first, second = self.key_fields
+            qs = self.model.objects.filter(
+                **{f"{first}__in": {r[first] for r in rows}, f"{second}__in": {r[second] for r in rows}}
+            )
+        found = {}
+        for item in qs.values(*names):
+            found[tuple(item[k] for k in self.key_fields)] = item
+        return found
+
+    def apply(self, rows: list[Row], ctx: Context, write: bool) -> Counts:
+        counts = Counts()
+        wanted = [self.model_values(r) for r in rows]
+        current = self.existing(wanted)
+        to_write = []
+        for values in wanted:
+            before = current.get(tuple(values[k] for k in self.key_fields))
+            if before is None:
+                counts.created += 1
+                to_write.append(values)
+            elif any(before[k] != v for k, v in values.items()):
+                counts.updated += 1
+                to_write.append(values)
+            else:
+                counts.unchanged += 1
+        if write and to_write:
+            self.model.objects.bulk_create(
+                [self.model(**v) for v in to_write],
+                update_conflicts=True,
+                unique_fields=list(self.key_fields),
+                update_fields=[f for f in self.fields.values() if f not in self.key_fields],
+                batch_size=1000,
+            )
+        return counts
+
+    def export_queryset(self):
+        return self.model.objects.select_related("account").order_by(*self.key_fields)
+
+    def export_rows(self):
+        for obj in self.export_queryset().iterator(chunk_size=5000):
+            row = {}
+            for column in self.column_names:
+                fieldname = self.fields[column]
+                if column == "account_external_id":
+                    row[column] = obj.account.external_id
+                elif column == "csm_email":
+                    row[column] = obj.csm.email
+                else:
+                    row[column] = _iso(getattr(obj, fieldname))
+            yield row
+
+
+class AssignmentsKind(FactKind):
+    name = "assignments"
+    model = Assignment
+    columns = (
+        Column("account_external_id", text(100)),
+        Column("csm_email", parse_email),
+        Column("start_date", parse_date),
+    )
+    key_columns = ("account_external_id", "start_date")
+    fields = {"account_external_id": "account_id", "csm_email": "csm_id", "start_date": "start_date"}
+    key_fields = ("account_id", "start_date")
+
+    def resolve(self, rows, ctx):
+        return _account_refs(rows, ctx) + _user_refs(rows, ctx, "csm_email", "csm_id", Role.CSM)
+
+    def export_queryset(self):
+        return Assignment.objects.select_related("account", "csm").order_by(
+            "account__external_id", "start_date"
+        )
+
+
+class RevenueKind_(FactKind):
+    name = "revenue"
+    model = RevenueEvent
+    columns = (
+        Column("external_id", text(100)),
+        Column("account_external_id", text(100)),
+        Column("date", parse_date),
+        Column("kind", choice(RevenueKind.values)),
+        Column("mrr_delta", parse_money),
+    )
+    key_columns = ("external_id",)
+    fields = {
+        "external_id": "external_id",
+        "account_external_id": "account_id",
+        "date": "date",
+        "kind": "kind",
+        "mrr_delta": "mrr_delta",
+    }
+    key_fields = ("external_id",)
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, int, str, datetime.date, Decimal]] = []
+
+    def check(self, values):
+        kind, delta = values["kind"], values["mrr_delta"]
+        if kind in POSITIVE_REVENUE_KINDS and delta <= 0:
+            return [("mrr_delta", Code.SIGN_MISMATCH, f"must be greater than 0 for kind {kind}")]
+        if kind == "renewal" and delta < 0:
+            return [("mrr_delta", Code.SIGN_MISMATCH, "must be 0 or more for kind renewal")]
+        if kind in NEGATIVE_REVENUE_KINDS and delta >= 0:
+            return [("mrr_delta", Code.SIGN_MISMATCH, f"must be less than 0 for kind {kind}")]
+        return []
+
+    def resolve(self, rows, ctx):
+        return _account_refs(rows, ctx)
+
+    def apply(self, rows, ctx, write):
+        for r in rows:
+            self.seen.append(
+                (
+                    r.line,
+                    r.ids["account_id"],
+                    r.values["external_id"],
+                    r.values["date"],
+                    r.values["mrr_delta"],
+                )
+            )
+        return super().apply(rows, ctx, write)
+
+    def finish(self, ctx, write):
+        """MRR never below 0, across the file and the database together (DATA_CONTRACT.md, revenue)."""
+        by_account: dict[int, list[tuple[int, str, datetime.date, Decimal]]] = defaultdict(list)
+        for line, account_id, ext, day, delta in self.seen:
+            by_account[account_id].append((line, ext, day, delta))
+        errors: list[RowError] = []
+        account_ids = list(by_account)
+        names = {v: k for k, v in ctx.accounts.items()}
+        for start in range(0, len(account_ids), 500):
+            chunk = account_ids[start : start + 500]
+            stored: dict[int, list[tuple[str, datetime.date, Decimal]]] = defaultdict(list)
+            for account_id, ext, day, delta in RevenueEvent.objects.filter(account_id__in=chunk).values_list(
+                "account_id", "external_id", "date", "mrr_delta"
+            ):
+                stored[account_id].append((ext, day, delta))
+            for account_id in chunk:
+                file_rows = by_account[account_id]
+                file_ext = {ext for _, ext, _, _ in file_rows}
+                per_day: dict[datetime.date, Decimal] = defaultdict(Decimal)
+                for ext, day, delta in stored[account_id]:
+                    if ext not in file_ext:
+                        per_day[day] += delta
+                for _, _, day, delta in file_rows:
+                    per_day[day] += delta
+                balance = Decimal(0)
+                for day in sorted(per_day):
+                    balance += per_day[day]
+                    if balance < 0:
+                        culprit = max(
+                            (r for r in file_rows if r[2] <= day),
+                            key=lambda r: (r[2], r[0]),
+                            default=file_rows[0],
+                        )
+                        errors.append(
+                            RowError(
+                                culprit[0],
+                                "mrr_delta",
+                                str(culprit[3]),
+                                Code.MRR_BELOW_ZERO,
+                                f"takes the MRR of account {names.get(account_id, account_id)} below 0 "
+                                f"({balance} after {day.isoformat()})",
+                            )
+                        )
+                        break
+        return Counts(), errors
+
+
+class TicketsKind(FactKind):
+    name = "tickets"
+    model = Ticket
+    columns = (
+        Column("external_id", text(100)),
+        Column("account_external_id", text(100)),
+        Column("opened_at", parse_datetime),
+        Column("first_response_at", parse_datetime, required=False),
+        Column("resolved_at", parse_datetime, required=False),
+        Column("customer_contacts", integer(1), required=False),
+        Column("escalated_at", parse_datetime, required=False),
+        Column("priority", choice(Priority.values)),
+        Column("channel", text(50), required=False),
+    )
+    key_columns = ("external_id",)
+    fields = {
+        c: c
+        for c in (
+            "external_id",
+            "opened_at",
+            "first_response_at",
+            "resolved_at",
+            "customer_contacts",
+            "escalated_at",
+            "priority",
+            "channel",
+        )
+    } | {"account_external_id": "account_id"}
+    key_fields = ("external_id",)
+    blank_text_fields = ("channel",)
+
+    def check(self, values):
+        problems = []
+        opened = values["opened_at"]
+        for column in ("first_response_at", "resolved_at", "escalated_at"):
+            if values[column] is not None and values[column] < opened:
+                problems.append((column, Code.BEFORE_OPENED, "must not be before opened_at"))
+        if values["resolved_at"] is None and values["customer_contacts"] is not None:
+            problems.append(
+                ("customer_contacts", Code.MUST_BE_EMPTY, "must be empty while the ticket is unresolved")
+            )
+        if values["resolved_at"] is not None and values["customer_contacts"] is None:
+            problems.append(("customer_contacts", Code.REQUIRED, "is required once the ticket is resolved"))
+        return problems
+
+    def resolve(self, rows, ctx):
+        return _account_refs(rows, ctx)
+
+
+class SurveysKind(FactKind):
+    name = "surveys"
+    model = SurveyResponse
+    columns = (
+        Column("external_id", text(100)),
+        Column("account_external_id", text(100)),
+        Column("responded_at", parse_datetime),
+        Column("kind", choice(SurveyKind.values)),
+        Column("score", integer()),
+        Column("comment", text(5000), required=False, optional_column=True),
+    )
+    key_columns = ("external_id",)
+    fields = {c: c for c in ("external_id", "responded_at", "kind", "score", "comment")} | {
+        "account_external_id": "account_id"
+    }
+    key_fields = ("external_id",)
+    blank_text_fields = ("comment",)
+
+    def check(self, values):
+        low, high = (0, 10) if values["kind"] == "nps" else (1, 5)
+        if not low <= values["score"] <= high:
+            return [
+                ("score", Code.OUT_OF_RANGE, f"must be between {low} and {high} for kind {values['kind']}")
+            ]
+        return []
+
+    def resolve(self, rows, ctx):
+        return _account_refs(rows, ctx)
+
+
+class UsageKind(FactKind):
+    name = "usage"
+    model = UsageSnapshot
+    columns = (
+        Column("account_external_id", text(100)),
+        Column("date", parse_date),
+        Column("licensed_seats", integer(0)),
+        Column("dau", integer(0)),
+        Column("mau", integer(0)),
+        Column("features_used", integer(0)),
+        Column("features_available", integer(0)),
+    )
+    key_columns = ("account_external_id", "date")
+    fields = {
+        c: c for c in ("date", "licensed_seats", "dau", "mau", "features_used", "features_available")
+    } | {"account_external_id": "account_id"}
+    key_fields = ("account_id", "date")
+
+    def check(self, values):
+        problems = []
+        if values["dau"] > values["mau"]:
+            problems.append(("dau", Code.GREATER_THAN, "must not be greater than mau"))
+        if values["features_used"] > values["features_available"]:
+            problems.append(
+                ("features_used", Code.GREATER_THAN, "must not be greater than features_available")
+            )
+        return problems
+
+    def resolve(self, rows, ctx):
+        return _account_refs(rows, ctx)
+
+
+class HealthKind(FactKind):
+    name = "health"
+    model = HealthSnapshot
+    columns = (
+        Column("account_external_id", text(100)),
+        Column("date", parse_date),
+        Column("score", integer(0, 100)),
+        Column("band", choice(HealthBand.values), required=False),
+    )
+    key_columns = ("account_external_id", "date")
+    fields = {"account_external_id": "account_id", "date": "date", "score": "score", "band": "band"}
+    key_fields = ("account_id", "date")
+    blank_text_fields = ("band",)
+
+    def resolve(self, rows, ctx):
+        return _account_refs(rows, ctx)
+
+
+class AdvocacyKind_(FactKind):
+    name = "advocacy"
+    model = AdvocacyEvent
+    columns = (
+        Column("external_id", text(100)),
+        Column("account_external_id", text(100)),
+        Column("date", parse_date),
+        Column("kind", choice(AdvocacyKind.values)),
+    )
+    key_columns = ("external_id",)
+    fields = {
+        "external_id": "external_id",
+        "account_external_id": "account_id",
+        "date": "date",
+        "kind": "kind",
+    }
+    key_fields = ("external_id",)
+
+    def resolve(self, rows, ctx):
+        return _account_refs(rows, ctx)
+
+
+class TouchpointsKind(FactKind):
+    name = "touchpoints"
+    model = Touchpoint
+    columns = (
+        Column("external_id", text(100)),
+        Column("account_external_id", text(100)),
+        Column("csm_email", parse_email),
+        Column("occurred_at", parse_datetime),
+        Column("kind", choice(TouchpointKind.values)),
+    )
+    key_columns = ("external_id",)
+    fields = {
+        "external_id": "external_id",
+        "account_external_id": "account_id",
+        "csm_email": "csm_id",
+        "occurred_at": "occurred_at",
+        "kind": "kind",
+    }
+    key_fields = ("external_id",)
+
+    def resolve(self, rows, ctx):
+        return _account_refs(rows, ctx) + _user_refs(rows, ctx, "csm_email", "csm_id", None)
+
+    def export_queryset(self):
+        return Touchpoint.objects.select_related("account", "csm").order_by("external_id")
+
+
+class PeopleKind(Kind):
+    """People and teams. Small files: rows are gathered, then checked and written together."""
+
+    name = "people"
+    columns = (
+        Column("email", parse_email),
+        Column("name", text(200)),
+        Column("role", choice(Role.values)),
+        Column("team", text(120), required=False),
+        Column("manager_email", parse_email, required=False),
+        Column("segment", choice(Segment.values), required=False),
+    )
+    key_columns = ("email",)
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+
+    def check(self, values):
+        if values["role"] == Role.CSM and not values["segment"]:
+            return [("segment", Code.REQUIRED, "is required for a CSM")]
+        if values["role"] != Role.CSM and values["segment"]:
+            return [("segment", Code.MUST_BE_EMPTY, "is for CSMs only")]
+        if values["role"] != Role.CSM and values["manager_email"]:
+            return [("manager_email", Code.MUST_BE_EMPTY, "is for CSMs only")]
+        return []
+
+    def apply(self, rows, ctx, write):
+        self.rows.extend(rows)
+        return Counts()
+
+    def finish(self, ctx, write):
+        errors: list[RowError] = []
+        teams = {t.name: t for t in Team.objects.select_related("manager")}
+        # Managers named by this file win over the database.
+        managers: dict[str, tuple[str, int]] = {
+            name: (t.manager.email, 0) for name, t in teams.items() if t.manager
+        }
+        claimed: dict[str, int] = {}
+        for row in self.rows:
+            v = row.values
+            if v["role"] == Role.MANAGER and v["team"]:
+                if v["team"] in claimed:
+                    errors.append(
+                        RowError(
+                            row.line,
+                            "team",
+                            v["team"],
+                            Code.TEAM_MANAGER_CONFLICT,
+                            f"this team already gets a manager on row {claimed[v['team']]}",
+                        )
+                    )
+                    continue
+                claimed[v["team"]] = row.line
+                managers[v["team"]] = (v["email"], row.line)
+        for row in self.rows:
+            v = row.values
+            if v["manager_email"]:
+                expected = managers.get(v["team"] or "")
+                if expected is None or expected[0] != v["manager_email"]:
+                    who = expected[0] if expected else "nobody"
+                    errors.append(
+                        RowError(
+                            row.line,
+                            "manager_email",
+                            v["manager_email"],
+                            Code.NOT_TEAM_MANAGER,
+                            f"is not the manager of team {v['team'] or '(none)'} (its manager is {who})",
+                        )
+                    )
+        counts = Counts()
+        if errors:
+            return counts, errors
+        existing = {u.email: u for u in User.objects.filter(email__in=[r.values["email"] for r in self.rows])}
+        for row in self.rows:
+            v = row.values
+            team = None
+            if v["team"]:
+                team = teams.get(v["team"])
+                if team is None:
+                    team = Team(name=v["team"])
+                    if write:
+                        team.save()
+                    teams[v["team"]] = team
+            wanted = {
+                "name": v["name"],
+                "role": v["role"],
+                "segment": v["segment"] or "",
+                "team_id": team.pk if (team and v["role"] == Role.CSM) else None,
+                "is_staff": v["role"] == Role.ADMIN,
+            }
+            user = existing.get(v["email"])
+            if user is None:
+                counts.created += 1
+                user = User(email=v["email"], **wanted)
+                user.set_unusable_password()
+                if write:
+                    user.save()
+            elif any(getattr(user, k) != val for k, val in wanted.items() if k != "team_id") or (
+                wanted["team_id"] != user.team_id and v["role"] == Role.CSM
+            ):
+                counts.updated += 1
+                for k, val in wanted.items():
+                    setattr(user, k, val)
+                if write:
+                    user.save()
+            else:
+                counts.unchanged += 1
+            if write and v["role"] == Role.MANAGER and team is not None and team.manager_id != user.pk:
+                team.manager = user
+                team.save(update_fields=["manager"])
+        return counts, errors
+
+    def export_rows(self):
+        for user in User.objects.select_related("team", "team__manager").order_by("email"):
+            team = user.team.name if user.team else ""
+            if user.role == Role.MANAGER:
+                managed = user.managed_teams.order_by("name").first()
+                team = managed.name if managed else ""
+            yield {
+                "email": user.email,
+                "name": user.name,
+                "role": user.role,
+                "team": team,
+                "manager_email": user.team.manager.email if user.team and user.team.manager else "",
+                "segment": user.segment,
+            }
+
+
+class AccountsKind(Kind):
+    """Accounts and their current owner. A new account's first assignment starts on ``signed_on``;
+    another ``csm_email`` later adds an assignment starting on the load date (history kept)."""
+
+    name = "accounts"
+    columns = (
+        Column("external_id", text(100)),
+        Column("name", text(200)),
+        Column("segment", choice(Segment.values)),
+        Column("signed_on", parse_date),
+        Column("onboarding_completed_on", parse_date, required=False),
+        Column("csm_email", parse_email, required=False),
+    )
+    key_columns = ("external_id",)
+    FIELDS = ("name", "segment", "signed_on", "onboarding_completed_on")
+
+    def check(self, values):
+        done = values["onboarding_completed_on"]
+        if done is not None and done < values["signed_on"]:
+            return [("onboarding_completed_on", Code.BEFORE_SIGNED, "must not be before signed_on")]
+        return []
+
+    def resolve(self, rows, ctx):
+        return _user_refs(rows, ctx, "csm_email", "csm_id", Role.CSM)
+
+    def apply(self, rows, ctx, write):
+        counts = Counts()
+        today = ctx.today
+        existing = {
+            a["external_id"]: a
+            for a in CustomerAccount.objects.filter(external_id__in=[r.values["external_id"] for r in rows])
+            .with_owner_on(today)
+            .values("id", "external_id", "owner_id_on", *self.FIELDS)
+        }
+        upserts, new_owner = [], []
+        for row in rows:
+            v = row.values
+            before = existing.get(v["external_id"])
+            csm_id = row.ids.get("csm_id")
+            if before is None:
+                counts.created += 1
+                upserts.append(row)
+                if csm_id:
+                    new_owner.append((v["external_id"], csm_id, v["signed_on"]))
+                continue
+            changed = any(before[f] != v[f] for f in self.FIELDS)
+            moved = csm_id is not None and before["owner_id_on"] != csm_id
+            if changed:
+                upserts.append(row)
+            if moved:
+                new_owner.append((v["external_id"], csm_id, max(today, v["signed_on"])))
+            if changed or moved:
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        if write and upserts:
+            CustomerAccount.objects.bulk_create(
+                [
+                    CustomerAccount(
+                        external_id=r.values["external_id"], **{f: r.values[f] for f in self.FIELDS}
+                    )
+                    for r in upserts
+                ],
+                update_conflicts=True,
+                unique_fields=["external_id"],
+                update_fields=list(self.FIELDS),
+            )
+        if write and new_owner:
+            ids = dict(
+                CustomerAccount.objects.filter(external_id__in=[e for e, _, _ in new_owner]).values_list(
+                    "external_id", "id"
+                )
+            )
+            Assignment.objects.bulk_create(
+                [Assignment(account_id=ids[e], csm_id=c, start_date=d) for e, c, d in new_owner],
+                update_conflicts=True,
+                unique_fields=["account", "start_date"],
+                update_fields=["csm"],
+            )
+        return counts
+
+    def export_rows(self):
+        today = timezone.localdate()
+        owners = dict(User.objects.values_list("pk", "email"))
+        for account in (
+            CustomerAccount.objects.with_owner_on(today).order_by("external_id").iterator(chunk_size=5000)
+        ):
+            yield {
+                "external_id": account.external_id,
+                "name": account.name,
+                "segment": account.segment,
+                "signed_on": account.signed_on.isoformat(),
+                "onboarding_completed_on": _iso(account.onboarding_completed_on),
+                "csm_email": owners.get(account.owner_id_on, ""),
+            }
+
+
+KINDS: dict[str, type[Kind]] = {
+    k.name: k
+    for k in (
+        PeopleKind,
+        AccountsKind,
+        AssignmentsKind,
+        RevenueKind_,
+        TicketsKind,
+        SurveysKind,
+        UsageKind,
+        HealthKind,
+        AdvocacyKind_,
+        TouchpointsKind,
+    )
+}
+# The load order of references: people -> accounts -> assignments -> the rest.
+LOAD_ORDER = tuple(KINDS)
+
+
+def kind_for(name: str) -> Kind:
+    return KINDS[name]()

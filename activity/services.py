@@ -1,0 +1,389 @@
+"""Loading data: one engine for the command, the upload page and the API (DATA_CONTRACT.md).
+
+All or nothing: the whole load runs in one transaction that is rolled back when any row is
+invalid (or on a dry run). Streaming: rows are read, checked and upserted in batches, so memory
+does not grow with the file (only the set of keys seen, for duplicates, does).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from activity.kinds import KINDS, Context, Counts, Kind, Row, kind_for
+from activity.models import ImportRun, ImportSource, ImportStatus
+from activity.validation import Code, RowError
+
+BATCH_SIZE = 5000
+MAX_ERRORS_KEPT = 1000
+API_MAX_ROWS = 10_000
+
+Progress = Callable[[int, int], None]  # (rows read, bytes read)
+
+
+class UnknownKind(ValueError):
+    pass
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    dry_run: bool
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def add_errors(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.error_count += 1
+            if len(self.errors) < MAX_ERRORS_KEPT:
+                self.errors.append(error)
+
+    def add_counts(self, counts: Counts) -> None:
+        self.created += counts.created
+        self.updated += counts.updated
+        self.unchanged += counts.unchanged
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "dry_run": self.dry_run,
+            "rows": self.rows_read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "error_count": self.error_count,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+class _Rollback(Exception):
+    pass
+
+
+class HeaderProblem(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("header")
+        self.errors = errors
+
+
+class _CountingReader(io.RawIOBase):
+    """A binary stream that counts the bytes read through it, for progress bars."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.bytes_read += n
+        return n
+
+
+def check_header(kind: Kind, header: list[str]) -> list[RowError]:
+    errors = []
+    known = set(kind.column_names)
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            errors.append(RowError(1, name, name, Code.DUPLICATE_COLUMN, "appears twice in the header"))
+        seen.add(name)
+        if name not in known:
+            errors.append(
+                RowError(
+                    1,
+                    name,
+                    name,
+                    Code.UNKNOWN_COLUMN,
+                    f"is not a column of {kind.name} (expected: {', '.join(kind.column_names)})",
+                )
+            )
+    for name in kind.required_columns:
+        if name not in seen:
+            errors.append(RowError(1, name, "", Code.MISSING_COLUMN, "is missing from the header"))
+    return errors
+
+
+class CsvRows:
+    """The rows of a CSV file as (line number, {column: text}); the header is line 1."""
+
+    def __init__(self, kind: Kind, binary: IO[bytes]) -> None:
+        self.kind = kind
+        self.counter = _CountingReader(binary)
+        self.text = io.TextIOWrapper(
+            io.BufferedReader(self.counter, buffer_size=1 << 16),
+            encoding="utf-8-sig",
+            errors="replace",
+            newline="",
+        )
+
+    @property
+    def bytes_read(self) -> int:
+        return self.counter.bytes_read
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]] | RowError]:
+        reader = csv.reader(self.text)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise HeaderProblem(
+                [RowError(1, "", "", Code.EMPTY_FILE, "the file is empty: a header row is required")]
+            ) from None
+        except csv.Error as exc:
+            raise HeaderProblem(
+                [RowError(1, "", "", Code.WRONG_FIELD_COUNT, f"unreadable CSV: {exc}")]
+            ) from None
+        header = [h.strip() for h in header]
+        if any("\ufffd" in h for h in header):
+            raise HeaderProblem([RowError(1, "", "", Code.BAD_ENCODING, "the header is not valid UTF-8")])
+        problems = check_header(self.kind, header)
+        if problems:
+            raise HeaderProblem(problems)
+        width = len(header)
+        last_line = reader.line_num
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield RowError(last_line + 1, "", "", Code.WRONG_FIELD_COUNT, f"unreadable CSV: {exc}")
+                return
+            line = last_line + 1
+            last_line = reader.line_num
+            if not record or (len(record) == 1 and record[0] == ""):
+                continue  # blank line
+            if len(record) != width:
+                yield RowError(
+                    line,
+                    "",
+                    "",
+                    Code.WRONG_FIELD_COUNT,
+                    f"has {len(record)} fields where the header has {width}",
+                )
+                continue
+            bad = next((h for h, cell in zip(header, record, strict=True) if "\ufffd" in cell), None)
+            if bad is not None:
+                yield RowError(line, bad, "", Code.BAD_ENCODING, "is not valid UTF-8 text")
+                continue
+            yield line, dict(zip(header, record, strict=True))
+
+
+def json_rows(kind: Kind, items: Any) -> Iterator[tuple[int, dict[str, str]] | RowError]:
+    """The rows of an API request as (index from 1, {column: text}); same rules as a CSV row."""
+    if not isinstance(items, list):
+        raise HeaderProblem([RowError(0, "", "", Code.NOT_A_LIST, "the body must be a JSON list of objects")])
+    if len(items) > API_MAX_ROWS:
+        raise HeaderProblem(
+            [
+                RowError(
+                    0, "", "", Code.TOO_MANY_ROWS, f"at most {API_MAX_ROWS} rows a request (got {len(items)})"
+                )
+            ]
+        )
+    known = set(kind.column_names)
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            yield RowError(index, "", "", Code.NOT_AN_OBJECT, "must be a JSON object")
+            continue
+        unknown = [k for k in item if k not in known]
+        missing = [k for k in kind.required_columns if k not in item]
+        if unknown or missing:
+            for k in unknown:
+                yield RowError(index, str(k), "", Code.UNKNOWN_COLUMN, f"is not a field of {kind.name}")
+            for k in missing:
+                yield RowError(index, k, "", Code.MISSING_COLUMN, "is missing")
+            continue
+        yield index, {k: _json_cell(v) for k, v in item.items()}
+
+
+def _json_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def data_import(
+    *,
+    kind: str,
+    rows: Iterable[tuple[int, dict[str, str]] | RowError],
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Validate every row of one kind and, when all are valid and this is no dry run, upsert them.
+
+    Nothing is written when any row is invalid: the transaction is rolled back and every error is
+    answered at once (row, column, value, reason).
+    """
+    if kind not in KINDS:
+        raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
+    spec = kind_for(kind)
+    result = ImportResult(kind=kind, dry_run=dry_run)
+    ctx = Context()
+    seen: set = set()
+    batch: list[Row] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        ref_errors = spec.resolve(batch, ctx)
+        if ref_errors:
+            result.add_errors(ref_errors)
+            bad = {e.row for e in ref_errors}
+            batch[:] = [r for r in batch if r.line not in bad]
+        if result.ok and batch:
+            try:
+                with transaction.atomic():
+                    result.add_counts(spec.apply(batch, ctx, write=not dry_run))
+            except (IntegrityError, DatabaseError) as exc:
+                result.add_errors(
+                    [
+                        RowError(
+                            batch[0].line,
+                            "",
+                            "",
+                            Code.DATABASE,
+                            f"the database refused rows {batch[0].line}-{batch[-1].line}: {exc}",
+                        )
+                    ]
+                )
+        batch.clear()
+        if progress:
+            progress(result.rows_read)
+
+    try:
+        with transaction.atomic():
+            try:
+                for item in rows:
+                    if isinstance(item, RowError):
+                        result.rows_read += 1
+                        result.add_errors([item])
+                        continue
+                    line, raw = item
+                    result.rows_read += 1
+                    row, errors = spec.parse(line, raw)
+                    if errors:
+                        result.add_errors(errors)
+                        continue
+                    key = spec.key(row)
+                    if key in seen:
+                        result.add_errors(
+                            [
+                                RowError(
+                                    line,
+                                    "+".join(spec.key_columns),
+                                    " / ".join(map(str, key)),
+                                    Code.DUPLICATE_KEY,
+                                    "appears earlier in this load with the same key",
+                                )
+                            ]
+                        )
+                        continue
+                    seen.add(key)
+                    batch.append(row)
+                    if len(batch) >= BATCH_SIZE:
+                        flush()
+                flush()
+            except HeaderProblem as problem:
+                result.add_errors(problem.errors)
+            if result.ok:
+                counts, errors = spec.finish(ctx, write=not dry_run)
+                result.add_errors(errors)
+                result.add_counts(counts)
+            if not result.ok or dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    if not result.ok:
+        result.created = result.updated = result.unchanged = 0
+    return result
+
+
+def import_csv(
+    *, kind: str, binary: IO[bytes], dry_run: bool = False, progress: Progress | None = None
+) -> ImportResult:
+    if kind not in KINDS:
+        raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
+    source = CsvRows(kind_for(kind), binary)
+    report = (lambda n: progress(n, source.bytes_read)) if progress else None
+    return data_import(kind=kind, rows=source, dry_run=dry_run, progress=report)
+
+
+def import_json(*, kind: str, items: Any, dry_run: bool = False) -> ImportResult:
+    if kind not in KINDS:
+        raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
+    return data_import(kind=kind, rows=json_rows(kind_for(kind), items), dry_run=dry_run)
+
+
+def import_run_record(
+    *,
+    result: ImportResult,
+    source: str,
+    user: User | None = None,
+    filename: str = "",
+    run: ImportRun | None = None,
+) -> ImportRun:
+    """Record (or complete) the ImportRun of a load: counts, the first errors, outcome."""
+    run = run or ImportRun(kind=result.kind, source=source, created_by=user, filename=filename)
+    run.dry_run = result.dry_run
+    run.rows_read = result.rows_read
+    run.created, run.updated, run.unchanged = result.created, result.updated, result.unchanged
+    run.error_count = result.error_count
+    run.errors = [e.as_dict() for e in result.errors]
+    if not result.ok:
+        run.status = ImportStatus.INVALID
+    elif result.dry_run:
+        run.status = ImportStatus.VALID
+    else:
+        run.status = ImportStatus.DONE
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def data_export(*, kind: str, out: IO[str]) -> int:
+    """Write every stored row of ``kind`` in the import format; returns the number of rows."""
+    if kind not in KINDS:
+        raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
+    spec = kind_for(kind)
+    writer = csv.DictWriter(out, fieldnames=list(spec.column_names), lineterminator="\n")
+    writer.writeheader()
+    n = 0
+    for row in spec.export_rows():
+        writer.writerow(row)
+        n += 1
+    return n
+
+
+__all__ = [
+    "API_MAX_ROWS",
+    "ImportResult",
+    "ImportSource",
+    "UnknownKind",
+    "data_export",
+    "data_import",
+    "import_csv",
+    "import_json",
+    "import_run_record",
+]

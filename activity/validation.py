@@ -1,0 +1,184 @@
+"""Cell parsers and error codes shared by every input kind (DATA_CONTRACT.md, "Rules for every kind").
+
+A parser takes the raw text of one cell (never empty: empty cells are null before they get here)
+and returns a typed value or raises :class:`CellError` with a code and a sentence a person can act on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+
+
+class Code:
+    """Error codes: stable identifiers next to the human sentence."""
+
+    UNKNOWN_COLUMN = "unknown_column"
+    MISSING_COLUMN = "missing_column"
+    DUPLICATE_COLUMN = "duplicate_column"
+    EMPTY_FILE = "empty_file"
+    NOT_A_LIST = "not_a_list"
+    TOO_MANY_ROWS = "too_many_rows"
+    NOT_AN_OBJECT = "not_an_object"
+    BAD_ENCODING = "bad_encoding"
+    WRONG_FIELD_COUNT = "wrong_field_count"
+    REQUIRED = "required"
+    MUST_BE_EMPTY = "must_be_empty"
+    INVALID_DATE = "invalid_date"
+    INVALID_DATETIME = "invalid_datetime"
+    INVALID_DECIMAL = "invalid_decimal"
+    INVALID_INTEGER = "invalid_integer"
+    OUT_OF_RANGE = "out_of_range"
+    INVALID_CHOICE = "invalid_choice"
+    INVALID_EMAIL = "invalid_email"
+    TOO_LONG = "too_long"
+    BEFORE_OPENED = "before_opened_at"
+    BEFORE_SIGNED = "before_signed_on"
+    SIGN_MISMATCH = "sign_mismatch"
+    MRR_BELOW_ZERO = "mrr_below_zero"
+    GREATER_THAN = "greater_than"
+    UNKNOWN_REFERENCE = "unknown_reference"
+    WRONG_ROLE = "wrong_role"
+    DUPLICATE_KEY = "duplicate_key"
+    NOT_TEAM_MANAGER = "not_team_manager"
+    TEAM_MANAGER_CONFLICT = "team_manager_conflict"
+    DATABASE = "database_refused"
+
+
+class CellError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: the file's line number (header = 1) or the list index from 1 for the API."""
+
+    row: int
+    column: str
+    value: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "code": self.code,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+        shown = f" {self.value!r}:" if self.value != "" else ":"
+        return f"{where}{shown} {self.message}"
+
+
+Parser = Callable[[str], Any]
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$")
+_DECIMAL = re.compile(r"^[+-]?\d{1,12}(\.\d{1,2})?$")
+_INTEGER = re.compile(r"^[+-]?\d{1,12}$")
+
+
+def parse_date(raw: str) -> datetime.date:
+    if not _DATE.match(raw):
+        raise CellError(Code.INVALID_DATE, "is not a date in the form YYYY-MM-DD")
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise CellError(Code.INVALID_DATE, "is not a date in the form YYYY-MM-DD") from exc
+
+
+def parse_datetime(raw: str) -> datetime.datetime:
+    """ISO 8601 with an offset or Z; without an offset the organisation's time zone applies."""
+    if not _DATETIME.match(raw):
+        raise CellError(
+            Code.INVALID_DATETIME,
+            "is not an ISO 8601 datetime such as 2026-07-03T14:05:00+02:00",
+        )
+    try:
+        value = datetime.datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise CellError(
+            Code.INVALID_DATETIME,
+            "is not an ISO 8601 datetime such as 2026-07-03T14:05:00+02:00",
+        ) from exc
+    if value.tzinfo is None:
+        value = timezone.make_aware(value, timezone.get_default_timezone())
+    return value
+
+
+def parse_money(raw: str) -> Decimal:
+    if not _DECIMAL.match(raw):
+        raise CellError(
+            Code.INVALID_DECIMAL, "is not an amount such as 1250.00 (a '.' and at most 2 decimals)"
+        )
+    try:
+        return Decimal(raw).quantize(Decimal("0.01"))
+    except InvalidOperation as exc:  # pragma: no cover - the pattern already rules this out
+        raise CellError(Code.INVALID_DECIMAL, "is not an amount") from exc
+
+
+def integer(minimum: int | None = None, maximum: int | None = None) -> Parser:
+    def parse(raw: str) -> int:
+        if not _INTEGER.match(raw):
+            raise CellError(Code.INVALID_INTEGER, "is not a whole number")
+        value = int(raw)
+        if minimum is not None and value < minimum:
+            raise CellError(Code.OUT_OF_RANGE, f"must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            raise CellError(Code.OUT_OF_RANGE, f"must be at most {maximum}")
+        return value
+
+    return parse
+
+
+def choice(values: Iterable[str]) -> Parser:
+    allowed = tuple(values)
+
+    def parse(raw: str) -> str:
+        if raw not in allowed:
+            raise CellError(Code.INVALID_CHOICE, "must be one of " + ", ".join(allowed))
+        return raw
+
+    return parse
+
+
+def text(max_length: int) -> Parser:
+    def parse(raw: str) -> str:
+        if len(raw) > max_length:
+            raise CellError(Code.TOO_LONG, f"is longer than {max_length} characters")
+        return raw
+
+    return parse
+
+
+def parse_email(raw: str) -> str:
+    try:
+        validate_email(raw)
+    except ValidationError as exc:
+        raise CellError(Code.INVALID_EMAIL, "is not an email address") from exc
+    return raw.lower()
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a kind: its parser, whether a value is required, whether it may be left out."""
+
+    name: str
+    parse: Parser
+    required: bool = True
+    optional_column: bool = False
