@@ -12,6 +12,9 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [(_("Home"), reverse("home"))]
+    if user.role == Role.ADMIN:
+        items.append((_("Load data"), reverse("import-list")))
     if user.role == Role.ADMIN or user.is_staff:
         items.append((_("Admin"), reverse("admin:index")))
+    items.append((_("API docs"), reverse("api-docs")))
     return {"nav_items": items}

@@ -3,6 +3,7 @@ from django.contrib import admin
 from activity.models import (
     AdvocacyEvent,
     HealthSnapshot,
+    ImportRun,
     RevenueEvent,
     SurveyResponse,
     Ticket,
@@ -88,3 +89,25 @@ class TouchpointAdmin(FactAdmin):
     autocomplete_fields = ["account", "csm"]
     search_fields = ["external_id", "csm__email", *FactAdmin.search_fields]
     date_hierarchy = "occurred_at"
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "kind",
+        "source",
+        "status",
+        "created_by",
+        "rows_read",
+        "created",
+        "updated",
+        "error_count",
+    ]
+    list_filter = ["kind", "source", "status"]
+    search_fields = ["filename", "created_by__email"]
+    list_select_related = ["created_by"]
+    readonly_fields = [f.name for f in ImportRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

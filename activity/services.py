@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
+from celery import current_app
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
@@ -376,14 +381,79 @@ def data_export(*, kind: str, out: IO[str]) -> int:
     return n
 
 
-__all__ = [
-    "API_MAX_ROWS",
-    "ImportResult",
-    "ImportSource",
-    "UnknownKind",
-    "data_export",
-    "data_import",
-    "import_csv",
-    "import_json",
-    "import_run_record",
-]
+def _progress_key(run_id: int) -> str:
+    return f"import-progress:{run_id}"
+
+
+def import_progress(*, run_id: int) -> dict[str, int]:
+    return cache.get(_progress_key(run_id)) or {}
+
+
+def import_upload_create(*, user: User, kind: str, upload: IO[bytes], filename: str) -> ImportRun:
+    """Store an uploaded file and queue its check (a dry run); the page follows its progress."""
+    if kind not in KINDS:
+        raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.csv"
+    with path.open("wb") as out:
+        for chunk in iter(lambda: upload.read(1 << 20), b""):
+            out.write(chunk)
+    run = ImportRun.objects.create(
+        kind=kind,
+        source=ImportSource.UPLOAD,
+        status=ImportStatus.QUEUED,
+        dry_run=True,
+        created_by=user,
+        filename=filename[:255],
+        stored_file=str(path),
+    )
+    transaction.on_commit(lambda: _enqueue("activity.import_validate", run))
+    return run
+
+
+def import_upload_confirm(*, run: ImportRun) -> ImportRun:
+    """Queue the write of a file whose check passed. Refused unless the check passed."""
+    updated = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.VALID).update(
+        status=ImportStatus.QUEUED, dry_run=False
+    )
+    if not updated:
+        raise ValueError("Only a checked file without errors can be imported.")
+    run.refresh_from_db()
+    transaction.on_commit(lambda: _enqueue("activity.import_commit", run))
+    return run
+
+
+def _enqueue(task_name: str, run: ImportRun) -> None:
+    result = current_app.send_task(task_name, args=[run.pk])
+    ImportRun.objects.filter(pk=run.pk).update(task_id=result.id)
+
+
+def import_run_execute(*, run_id: int, dry_run: bool) -> str:
+    """Run the check or the write of a stored upload, publishing progress, recording the outcome."""
+    run = ImportRun.objects.get(pk=run_id)
+    if run.status in (ImportStatus.DONE, ImportStatus.INVALID, ImportStatus.CANCELLED):
+        return run.status  # a second delivery of a finished run changes nothing
+    path = Path(run.stored_file)
+    if not path.exists():
+        run.status, run.message, run.finished_at = (
+            ImportStatus.FAILED,
+            "The uploaded file is gone.",
+            timezone.now(),
+        )
+        run.save()
+        return run.status
+    run.status = ImportStatus.VALIDATING if dry_run else ImportStatus.IMPORTING
+    run.save(update_fields=["status"])
+    total = path.stat().st_size
+
+    def progress(rows: int, read: int) -> None:
+        cache.set(_progress_key(run.pk), {"rows": rows, "bytes": read, "total": total}, 3600)
+
+    with path.open("rb") as binary:
+        result = import_csv(kind=run.kind, binary=binary, dry_run=dry_run, progress=progress)
+    cache.set(_progress_key(run.pk), {"rows": result.rows_read, "bytes": total, "total": total}, 3600)
+    import_run_record(result=result, source=run.source, run=run)
+    if run.status in (ImportStatus.DONE, ImportStatus.INVALID):
+        path.unlink(missing_ok=True)
+    return run.status

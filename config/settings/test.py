@@ -17,3 +17,5 @@ CELERY_RESULT_BACKEND = REDIS_URL
 # Serve static files from the apps and static/ without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MEDIA_ROOT = str(VAR_DIR / "test-media")  # noqa: F405

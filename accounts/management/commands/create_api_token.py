@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand, CommandError
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Role, User
+
+
+class Command(BaseCommand):
+    help = (
+        "Create (or show) the API token of an integration: a service account with the CS ops role. "
+        "Deactivate the account (Django admin) to stop its token at once."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--email", required=True, help="The integration's service account, e.g. crm-sync@example.com"
+        )
+        parser.add_argument("--name", default="", help="What the integration is, e.g. 'CRM nightly sync'")
+
+    def handle(self, *args, email, name, **options):
+        user, created = User.objects.get_or_create(
+            email=email.lower(), defaults={"name": name or email, "role": Role.ADMIN}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save()
+        elif user.role != Role.ADMIN:
+            raise CommandError(
+                f"{email} is a {user.role}: integration tokens belong to CS ops service accounts."
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        self.stdout.write(token.key)

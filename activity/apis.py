@@ -1,0 +1,73 @@
+"""POST /api/v1/ingest/<kind>/: a JSON list of rows, the same validator as files."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role
+from activity import services
+from activity.kinds import KINDS
+from activity.models import ImportSource
+
+
+class IsOps(permissions.BasePermission):
+    message = "Only CS ops / admin accounts (and their integration tokens) may load data."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.role == Role.ADMIN)
+
+
+ERROR = inline_serializer(
+    "IngestError",
+    {
+        "row": serializers.IntegerField(),
+        "column": serializers.CharField(),
+        "value": serializers.CharField(),
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+    },
+    many=True,
+)
+SUMMARY = inline_serializer(
+    "IngestSummary",
+    {
+        "kind": serializers.CharField(),
+        "dry_run": serializers.BooleanField(),
+        "rows": serializers.IntegerField(),
+        "created": serializers.IntegerField(),
+        "updated": serializers.IntegerField(),
+        "unchanged": serializers.IntegerField(),
+        "error_count": serializers.IntegerField(),
+        "errors": ERROR,
+    },
+)
+
+
+class IngestApi(APIView):
+    permission_classes = [IsOps]
+
+    @extend_schema(
+        summary="Load rows of one kind (all or nothing)",
+        description="A JSON list (at most 10,000) of objects with the columns of DATA_CONTRACT.md for KIND. "
+        "Any invalid row: 400 with every error, nothing written. `?dry_run=1` validates only.",
+        request={
+            "application/json": {
+                "type": "array",
+                "maxItems": services.API_MAX_ROWS,
+                "items": {"type": "object", "additionalProperties": True},
+            }
+        },
+        responses={200: SUMMARY, 400: SUMMARY, 404: OpenApiResponse(description="Unknown kind")},
+    )
+    def post(self, request: Request, kind: str) -> Response:
+        if kind not in KINDS:
+            raise NotFound(f"Unknown kind {kind!r}: one of {', '.join(KINDS)}.")
+        dry_run = request.query_params.get("dry_run") in ("1", "true", "yes")
+        result = services.import_json(kind=kind, items=request.data, dry_run=dry_run)
+        services.import_run_record(result=result, source=ImportSource.API, user=request.user)
+        return Response(
+            result.summary(), status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST
+        )

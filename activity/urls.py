@@ -1,0 +1,10 @@
+from django.urls import path
+
+from activity import views
+
+urlpatterns = [
+    path("imports/", views.import_list, name="import-list"),
+    path("imports/<int:run_id>/", views.import_detail, name="import-detail"),
+    path("imports/<int:run_id>/status/", views.import_status, name="import-status"),
+    path("imports/<int:run_id>/confirm/", views.import_confirm, name="import-confirm"),
+]
