@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -11,7 +12,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The one beat schedule (DESIGN.md, "The nightly job"). Each entry says why it exists.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Every night at 02:00 organisation time (CELERY_TIMEZONE = TIME_ZONE): the current month and
+    # quarter to date, and the previous month and quarter again for late data (DESIGN.md).
+    "kpis-nightly": {
+        "task": "kpis.compute_nightly",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
 
 
 @app.task(name="config.ping")

@@ -1,0 +1,103 @@
+"""Import benchmark (issue: data in). Times `import_data` on 1M-row tickets and usage files into
+PostgreSQL and SQLite, with peak RSS, against PostgreSQL COPY into a bare table as the floor.
+
+    bash bench/run.sh import            # generates bench/data on first use
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+FLOOR_TABLES = {
+    "tickets": "external_id text, account_external_id text, opened_at timestamptz, first_response_at timestamptz, "
+    "resolved_at timestamptz, customer_contacts int, escalated_at timestamptz, priority text, channel text",
+    "usage": "account_external_id text, date date, licensed_seats int, dau int, mau int, features_used int, "
+    "features_available int",
+}
+
+
+def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run a command; return (seconds, peak RSS in MB, output)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{out}")
+    return elapsed, usage.ru_maxrss / 1024, out
+
+
+def count_rows(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(1 for _ in f) - 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default=str(ROOT / "bench" / "data"))
+    parser.add_argument("--pg", required=True, help="postgres://... of an empty database")
+    parser.add_argument("--sqlite", default=str(ROOT / "var" / "bench-import.sqlite3"))
+    args = parser.parse_args()
+    data = Path(args.data)
+    results = []
+    for label, url in (("postgresql", args.pg), ("sqlite", f"sqlite:///{args.sqlite}")):
+        if label == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(args.sqlite + suffix).unlink(missing_ok=True)
+        env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings.local")
+        run([PY, "manage.py", "migrate", "-v0"], env)
+        run([PY, "manage.py", "import_data", "accounts", str(data / "accounts.csv"), "-v0"], env)
+        for kind in ("tickets", "usage"):
+            rows = count_rows(data / f"{kind}.csv")
+            seconds, rss, out = run(
+                [PY, "manage.py", "import_data", kind, str(data / f"{kind}.csv"), "-v0"], env
+            )
+            again, _, out2 = run(
+                [PY, "manage.py", "import_data", kind, str(data / f"{kind}.csv"), "-v0"], env
+            )
+            results.append(
+                (label, kind, rows, seconds, rows / seconds, rss, again, out.strip().splitlines()[-1])
+            )
+    floors = {}
+    with psycopg.connect(args.pg, autocommit=True) as conn:
+        for kind, columns in FLOOR_TABLES.items():
+            conn.execute(f"DROP TABLE IF EXISTS floor_{kind}")
+            conn.execute(f"CREATE TABLE floor_{kind} ({columns})")
+            start = time.perf_counter()
+            with (
+                conn.cursor() as cur,
+                cur.copy(f"COPY floor_{kind} FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+            ):
+                with (data / f"{kind}.csv").open("rb") as f:
+                    while chunk := f.read(1 << 20):
+                        copy.write(chunk)
+            floors[kind] = time.perf_counter() - start
+            conn.execute(f"DROP TABLE floor_{kind}")
+    print()
+    print(
+        f"{'database':11} {'kind':8} {'rows':>9} {'seconds':>8} {'rows/s':>8} {'peak RSS MB':>11} {'vs COPY':>8} {'reload s':>8}"
+    )
+    for label, kind, rows, seconds, rate, rss, again, _ in results:
+        ratio = f"{seconds / floors[kind]:.1f}x" if label == "postgresql" else "-"
+        print(
+            f"{label:11} {kind:8} {rows:>9} {seconds:>8.1f} {rate:>8.0f} {rss:>11.0f} {ratio:>8} {again:>8.1f}"
+        )
+    for kind, seconds in floors.items():
+        print(f"floor: PostgreSQL COPY of {kind} into a bare table: {seconds:.1f} s")
+    for *_, summary in results:
+        print("  ", summary)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# make bench: the benchmarks of bench/, against a throwaway PostgreSQL on 127.0.0.1:54330 and SQLite.
+#   bash bench/run.sh [import|kpis|all]
+source "$(dirname "$0")/../scripts/lib.sh"
+ensure_venv requirements-dev.txt
+what=${1:-all}
+PG_DIR="$ROOT/var/pg-bench"
+PG_PORT=${PG_BENCH_PORT:-54330}
+trap 'pg_down "$PG_DIR"' EXIT
+pg_up "$PG_DIR" "$PG_PORT"
+runuser -u postgres -- "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres bench 2>/dev/null || \
+  "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres bench
+PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/bench"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m); $("$PY" --version)"
+if [ "$what" = import ] || [ "$what" = all ]; then
+  [ -f bench/data/usage.csv ] || "$PY" bench/gen_import.py --rows "${BENCH_ROWS:-1000000}" --accounts 50000 --out bench/data
+  "$PY" bench/bench_import.py --pg "$PG_URL"
+fi

@@ -1,0 +1,116 @@
+"""KPI runs and their published values (METRICS.md; DESIGN.md, "The nightly job")."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import EVERYONE_ROLES, Role, Team, User
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PUBLISHED = "published", _("Published")
+    FAILED = "failed", _("Failed")
+
+
+class KpiRun(models.Model):
+    """One computation of one period. At most one runs per period at a time (the database says so)."""
+
+    period = models.CharField(_("period"), max_length=8)
+    as_of = models.DateField(_("as of"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    trigger = models.CharField(_("started by"), max_length=16, default="command")
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    csm_count = models.PositiveIntegerField(default=0)
+    value_count = models.PositiveIntegerField(default=0)
+    query_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("KPI run")
+        verbose_name_plural = _("KPI runs")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            # The lock: a second running run of the same period cannot exist.
+            models.UniqueConstraint(
+                fields=["period"], condition=Q(status="running"), name="kpirun_one_running_per_period"
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "status"], name="kpirun_period_status")]
+
+    def __str__(self) -> str:
+        return f"{self.period} as of {self.as_of} ({self.status})"
+
+
+class RunPart(models.Model):
+    """The components one part of a fanned-out run computed, waiting for the publishing step."""
+
+    run = models.ForeignKey(KpiRun, on_delete=models.CASCADE, related_name="parts")
+    name = models.CharField(max_length=32)
+    payload = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "name"], name="runpart_unique")]
+
+
+class SubjectType(models.TextChoices):
+    CSM = "csm", _("CSM")
+    TEAM = "team", _("Team")
+    SEGMENT = "segment", _("Segment")
+
+
+class KpiValueQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> KpiValueQuerySet:
+        """CSM: their own values. Manager: their teams' CSMs and the teams. HR/admin: all."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role in EVERYONE_ROLES:
+            return self.all()
+        people = User.objects.visible_to(user).filter(role=Role.CSM).values("pk")
+        teams = (
+            Team.objects.visible_to(user).values("pk") if user.role == Role.MANAGER else Team.objects.none()
+        )
+        return self.filter(Q(csm__in=people) | Q(team__in=teams))
+
+
+class KpiValue(models.Model):
+    """The published value of one metric for one subject and period, with what it was made of."""
+
+    subject_type = models.CharField(max_length=8, choices=SubjectType.choices)
+    subject_key = models.CharField(max_length=40)  # "csm:12", "team:3", "segment:smb"
+    csm = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="kpi_values")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="kpi_values")
+    segment = models.CharField(max_length=16, blank=True)
+    metric = models.CharField(max_length=40)
+    period = models.CharField(max_length=8)
+    value = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    numerator = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    denominator = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    sample_size = models.PositiveIntegerField(default=0)
+    breakdown = models.JSONField(default=dict, blank=True)
+    run = models.ForeignKey(KpiRun, on_delete=models.PROTECT, related_name="values")
+    computed_at = models.DateTimeField()
+
+    objects = KpiValueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("KPI value")
+        verbose_name_plural = _("KPI values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_key", "metric", "period"], name="kpivalue_unique_subject"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["period", "metric"], name="kpivalue_period_metric"),
+            models.Index(fields=["csm", "period"], name="kpivalue_csm_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_key} {self.metric} {self.period} = {self.value}"

@@ -1,0 +1,135 @@
+"""``Period``: a calendar month (``2026-09``) or quarter (``2026-Q3``) as ``[start, end)`` (METRICS.md).
+
+Quarters follow the fiscal year (setting ``FISCAL_YEAR_START_MONTH``, default 1): with a start in
+April, ``2026-Q1`` is April to June 2026. A fiscal year is named by the calendar year it starts in.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+MONTH = "month"
+QUARTER = "quarter"
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+class PeriodError(ValueError):
+    pass
+
+
+def _fiscal_start() -> int:
+    month = int(getattr(settings, "FISCAL_YEAR_START_MONTH", 1))
+    if not 1 <= month <= 12:
+        raise PeriodError(f"FISCAL_YEAR_START_MONTH must be 1-12, not {month}")
+    return month
+
+
+def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + n
+    return index // 12, index % 12 + 1
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    kind: str  # "month" or "quarter"
+    year: int  # calendar year for months, fiscal year for quarters
+    number: int  # 1-12 for months, 1-4 for quarters
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        text = (text or "").strip()
+        if m := _QUARTER_RE.match(text):
+            return cls(QUARTER, int(m.group(1)), int(m.group(2)))
+        if m := _MONTH_RE.match(text):
+            month = int(m.group(2))
+            if 1 <= month <= 12:
+                return cls(MONTH, int(m.group(1)), month)
+        raise PeriodError(f"{text!r} is not a period: use 2026-Q3 for a quarter or 2026-09 for a month")
+
+    @classmethod
+    def containing(cls, day: datetime.date, kind: str = QUARTER) -> Period:
+        if kind == MONTH:
+            return cls(MONTH, day.year, day.month)
+        offset = (day.month - _fiscal_start()) % 12
+        fiscal_year = day.year if day.month >= _fiscal_start() else day.year - 1
+        return cls(QUARTER, fiscal_year, offset // 3 + 1)
+
+    @classmethod
+    def range(cls, first: Period, last: Period) -> list[Period]:
+        """Every period from ``first`` to ``last`` inclusive (same kind): ``2025-Q1..2026-Q3``."""
+        if first.kind != last.kind:
+            raise PeriodError("a range needs two periods of the same kind")
+        if last < first:
+            raise PeriodError(f"{last} is before {first}")
+        out, p = [], first
+        while p <= last:
+            out.append(p)
+            p = p.next()
+        return out
+
+    @classmethod
+    def parse_range(cls, text: str) -> list[Period]:
+        if ".." not in text:
+            raise PeriodError(f"{text!r} is not a range: use 2025-Q1..2026-Q3")
+        a, b = text.split("..", 1)
+        return cls.range(cls.parse(a), cls.parse(b))
+
+    def __str__(self) -> str:
+        return f"{self.year}-Q{self.number}" if self.kind == QUARTER else f"{self.year}-{self.number:02d}"
+
+    @property
+    def is_quarter(self) -> bool:
+        return self.kind == QUARTER
+
+    @property
+    def start(self) -> datetime.date:
+        if self.kind == MONTH:
+            return datetime.date(self.year, self.number, 1)
+        y, m = _add_months(self.year, _fiscal_start(), 3 * (self.number - 1))
+        return datetime.date(y, m, 1)
+
+    @property
+    def end(self) -> datetime.date:
+        """The first day after the period (exclusive end)."""
+        y, m = _add_months(self.start.year, self.start.month, 3 if self.kind == QUARTER else 1)
+        return datetime.date(y, m, 1)
+
+    def end_to_date(self, as_of: datetime.date | None) -> datetime.date:
+        """``P.end'`` = min(P.end, as_of + 1 day)."""
+        if as_of is None:
+            return self.end
+        return min(self.end, as_of + datetime.timedelta(days=1))
+
+    def is_closed(self, today: datetime.date | None = None) -> bool:
+        return (today or timezone.localdate()) >= self.end
+
+    def previous(self) -> Period:
+        return self.shift(-1)
+
+    def next(self) -> Period:
+        return self.shift(1)
+
+    def shift(self, n: int) -> Period:
+        size = 12 if self.kind == MONTH else 4
+        index = self.year * size + (self.number - 1) + n
+        return Period(self.kind, index // size, index % size + 1)
+
+    def months(self) -> list[Period]:
+        if self.kind == MONTH:
+            return [self]
+        return [Period.containing(self.start, MONTH).shift(i) for i in range(3)]
+
+    def last(self, n: int) -> list[Period]:
+        """The ``n`` periods ending with this one, oldest first (trend charts)."""
+        return [self.shift(i) for i in range(-n + 1, 1)]
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """The aware instant a day starts in the organisation's time zone."""
+    return timezone.make_aware(datetime.datetime(day.year, day.month, day.day))

@@ -1,0 +1,325 @@
+"""The metric registry: one definition per key of METRICS.md. Keys are stable identifiers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"
+KPI, SERVICE, CONTEXT, TRACKED = "kpi", "service", "context", "tracked"
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    name: str
+    unit: str  # money, percent, pp, count, days, hours, score
+    direction: str
+    group: str  # kpi, service, context (stored extras), tracked (never scored)
+    help: str
+    scored: bool = True
+    benchmark: tuple[str, str] | None = None  # (value, source)
+
+    @property
+    def unit_label(self) -> str:
+        return UNIT_LABELS[self.unit]
+
+
+UNIT_LABELS = {
+    "money": "",
+    "percent": "%",
+    "pp": "pp",
+    "count": "",
+    "days": _("days"),
+    "hours": _("h"),
+    "score": "",
+    "ratio": "",
+}
+
+SEED_000 = "000_0466940d4e66c09e.txt (SaaS median)"
+
+METRICS: tuple[Metric, ...] = (
+    # The ten CSM KPIs.
+    Metric(
+        "portfolio_growth",
+        _("Portfolio MRR growth"),
+        "money",
+        HIGHER,
+        KPI,
+        _(
+            "Ending MRR minus starting MRR of the accounts the CSM owned when the period began (their cohort): "
+            "expansions, upgrades and renewal uplifts less downgrades, contractions and churn. New business is "
+            "excluded because new accounts are not in the cohort."
+        ),
+    ),
+    Metric(
+        "nrr",
+        _("MRR retention (NRR)"),
+        "percent",
+        HIGHER,
+        KPI,
+        _(
+            "Ending MRR of the starting cohort divided by its starting MRR, times 100. Above 100 means the book "
+            "grew without new logos."
+        ),
+        benchmark=("106", SEED_000),
+    ),
+    Metric(
+        "logo_retention",
+        _("Account retention"),
+        "percent",
+        HIGHER,
+        KPI,
+        _(
+            "Share of the starting cohort still paying (MRR above 0) at the end of the period. Logo churn is "
+            "100 minus this."
+        ),
+    ),
+    Metric(
+        "referrals",
+        _("Referrals and advocacy"),
+        "count",
+        HIGHER,
+        KPI,
+        _(
+            "Referrals, reviews, case studies and references dated in the period, counted for the account's "
+            "owner on the event's date."
+        ),
+    ),
+    Metric(
+        "adoption_change",
+        _("Product adoption increase"),
+        "pp",
+        HIGHER,
+        KPI,
+        _(
+            "For accounts in the book at the end with an adoption reading at both the start and the end: the mean "
+            "change of features used / features available, in percentage points. A reading is the latest usage "
+            "snapshot in the 30 days before the day."
+        ),
+    ),
+    Metric(
+        "ticket_reduction",
+        _("Fewer support tickets"),
+        "percent",
+        HIGHER,
+        KPI,
+        _(
+            "How much tickets per account fell against the previous period, in percent of the previous value. "
+            "No data when the previous period had no tickets per account."
+        ),
+    ),
+    Metric(
+        "onboarding_days",
+        _("Onboarding time (time to value)"),
+        "days",
+        LOWER,
+        KPI,
+        _(
+            "Median days from signing to onboarding completed, over accounts that completed onboarding in the "
+            "period, counted for their owner on the completion date."
+        ),
+    ),
+    Metric(
+        "onboardings",
+        _("Onboardings completed"),
+        "count",
+        HIGHER,
+        KPI,
+        _(
+            "Accounts that completed onboarding in the period, counted for their owner on the completion date."
+        ),
+    ),
+    Metric(
+        "health_good_share",
+        _("Customer health mix (good)"),
+        "percent",
+        HIGHER,
+        KPI,
+        _(
+            "Of the accounts in the book at the end with a health reading in the last 31 days of the period, the "
+            "share in band good. A snapshot's own band wins; otherwise 70+ is good, 40-69 average, below 40 poor."
+        ),
+    ),
+    Metric(
+        "stickiness_change",
+        _("Product stickiness improvement"),
+        "pp",
+        HIGHER,
+        KPI,
+        _(
+            "Stickiness (sum of DAU / sum of MAU over the period's usage snapshots) minus the previous period's, in "
+            "percentage points. Snapshots with MAU 0 are skipped."
+        ),
+    ),
+    # Service metrics.
+    Metric(
+        "first_response_hours",
+        _("First response time"),
+        "hours",
+        LOWER,
+        SERVICE,
+        _(
+            "Median hours from a ticket's opening to its first response, over tickets opened in the period that "
+            "have a first response."
+        ),
+    ),
+    Metric(
+        "first_contact_resolution",
+        _("First contact resolution"),
+        "percent",
+        HIGHER,
+        SERVICE,
+        _(
+            "Of tickets opened in the period and resolved before its end, the share resolved with at most one "
+            "customer contact."
+        ),
+    ),
+    Metric(
+        "escalation_rate",
+        _("Escalation rate"),
+        "percent",
+        LOWER,
+        SERVICE,
+        _("Share of the tickets opened in the period that were escalated."),
+    ),
+    Metric(
+        "nps",
+        _("Net Promoter Score"),
+        "score",
+        HIGHER,
+        SERVICE,
+        _("Promoters (9-10) minus detractors (0-6), over all NPS responses dated in the period, times 100."),
+        benchmark=("35", SEED_000),
+    ),
+    Metric(
+        "csat",
+        _("Customer satisfaction (CSAT)"),
+        "percent",
+        HIGHER,
+        SERVICE,
+        _("Share of CSAT responses (1-5) dated in the period that scored 4 or 5."),
+    ),
+    # Stored extras, shown for context.
+    Metric(
+        "portfolio_growth_rate",
+        _("Portfolio growth rate"),
+        "percent",
+        HIGHER,
+        CONTEXT,
+        _("Portfolio MRR growth divided by the cohort's starting MRR, times 100."),
+    ),
+    Metric(
+        "gross_retention",
+        _("Gross revenue retention (GRR)"),
+        "percent",
+        HIGHER,
+        CONTEXT,
+        _(
+            "Sum over the starting cohort of the smaller of ending and starting MRR, divided by starting MRR: "
+            "retention without expansion."
+        ),
+    ),
+    Metric(
+        "starting_mrr",
+        _("Starting MRR"),
+        "money",
+        HIGHER,
+        CONTEXT,
+        _("MRR of the starting cohort on the first day of the period."),
+    ),
+    Metric(
+        "book_size",
+        _("Book size"),
+        "count",
+        NEUTRAL,
+        CONTEXT,
+        _("Accounts owned on the last day of the period with MRR above 0."),
+    ),
+    Metric(
+        "arr_managed",
+        _("ARR managed"),
+        "money",
+        HIGHER,
+        CONTEXT,
+        _("12 times the ending MRR of the book at the end of the period."),
+    ),
+    Metric(
+        "tickets_per_account",
+        _("Tickets per account"),
+        "ratio",
+        LOWER,
+        CONTEXT,
+        _("Tickets opened in the period for the CSM's accounts, divided by the book size at the end."),
+    ),
+    Metric(
+        "health_average_share",
+        _("Customer health mix (average)"),
+        "percent",
+        NEUTRAL,
+        CONTEXT,
+        _("Share of the book with a health reading that is in band average."),
+    ),
+    Metric(
+        "health_poor_share",
+        _("Customer health mix (poor)"),
+        "percent",
+        LOWER,
+        CONTEXT,
+        _("Share of the book with a health reading that is in band poor."),
+    ),
+    Metric(
+        "health_mix_change",
+        _("Health mix change"),
+        "pp",
+        HIGHER,
+        CONTEXT,
+        _("Share of good health this period minus the previous period's, in percentage points."),
+    ),
+    Metric(
+        "stickiness",
+        _("Stickiness"),
+        "percent",
+        HIGHER,
+        CONTEXT,
+        _("Sum of DAU divided by sum of MAU over the period's usage snapshots, times 100."),
+    ),
+    Metric(
+        "contacts_to_resolve",
+        _("Contacts to resolve"),
+        "ratio",
+        LOWER,
+        CONTEXT,
+        _("Mean customer contacts of the tickets counted by first contact resolution."),
+    ),
+    Metric(
+        "nps_change",
+        _("NPS change"),
+        "score",
+        HIGHER,
+        CONTEXT,
+        _("NPS this period minus the previous period's."),
+    ),
+    # Tracked, never scored: the seed warns against rewarding effort.
+    Metric(
+        "touchpoints",
+        _("Touchpoints"),
+        "count",
+        NEUTRAL,
+        TRACKED,
+        _(
+            "Calls, emails, meetings and QBRs logged by the CSM in the period. Tracked, never scored or rated."
+        ),
+        scored=False,
+    ),
+)
+
+REGISTRY: dict[str, Metric] = {m.key: m for m in METRICS}
+KPI_KEYS = tuple(m.key for m in METRICS if m.group == KPI)
+SERVICE_KEYS = tuple(m.key for m in METRICS if m.group == SERVICE)
+ALL_KEYS = tuple(REGISTRY)
+
+
+def metric(key: str) -> Metric:
+    return REGISTRY[key]

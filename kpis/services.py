@@ -1,0 +1,242 @@
+"""Runs of the KPI engine: start (the lock), compute, publish (DESIGN.md, "The nightly job").
+
+A run is published only when complete: every value of the period is upserted and the run marked
+published in one transaction, so a reader sees the previous run or this one, never half of it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Role, User
+from kpis import compute
+from kpis.models import KpiRun, KpiValue, RunPart, RunStatus, SubjectType
+from kpis.periods import Period
+from kpis.registry import ALL_KEYS
+
+
+class RunInProgress(Exception):
+    """Another run of the same period holds the lock."""
+
+
+class RunAbandoned(Exception):
+    """The run lost its lock (it expired and another run took over); it must not publish."""
+
+
+def _lock_seconds() -> int:
+    return int(getattr(settings, "KPI_RUN_LOCK_SECONDS", 3600))
+
+
+def kpi_run_start(*, period: Period, as_of: datetime.date | None = None, trigger: str = "command") -> KpiRun:
+    """Take the period's lock by creating its running run. The database refuses a second one.
+
+    A running run silent for longer than ``KPI_RUN_LOCK_SECONDS`` (a killed worker) is marked
+    failed first, so its lock expires.
+    """
+    now = timezone.now()
+    expired = now - datetime.timedelta(seconds=_lock_seconds())
+    KpiRun.objects.filter(period=str(period), status=RunStatus.RUNNING, heartbeat_at__lt=expired).update(
+        status=RunStatus.FAILED, finished_at=now, error="Abandoned: no sign of life before the lock expired."
+    )
+    try:
+        with transaction.atomic():
+            return KpiRun.objects.create(
+                period=str(period),
+                as_of=as_of or timezone.localdate(),
+                trigger=trigger,
+                heartbeat_at=now,
+            )
+    except IntegrityError as exc:
+        running = KpiRun.objects.filter(period=str(period), status=RunStatus.RUNNING).first()
+        since = f" since {timezone.localtime(running.started_at):%Y-%m-%d %H:%M}" if running else ""
+        raise RunInProgress(f"Another run of {period} is in progress{since}.") from exc
+
+
+def kpi_run_heartbeat(*, run: KpiRun) -> None:
+    KpiRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(heartbeat_at=timezone.now())
+
+
+def kpi_run_fail(*, run: KpiRun, error: str) -> None:
+    KpiRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, finished_at=timezone.now(), error=error[:5000]
+    )
+
+
+def _inputs(run: KpiRun) -> compute.Inputs:
+    period = Period.parse(run.period)
+    as_of = run.as_of if run.as_of < period.end else None
+    return compute.Inputs(period=period, as_of=as_of)
+
+
+def kpi_part_compute(*, run: KpiRun, name: str, inputs: compute.Inputs | None = None) -> dict:
+    """Compute one part of a run (METRICS.md components for every CSM at once)."""
+    kpi_run_heartbeat(run=run)
+    return compute.PARTS[name](inputs or _inputs(run))
+
+
+def kpi_part_store(*, run: KpiRun, name: str) -> None:
+    """Fan-out: compute one part and keep it for the publishing step (idempotent per part)."""
+    part = kpi_part_compute(run=run, name=name)
+    RunPart.objects.update_or_create(run=run, name=name, defaults={"payload": compute.encode(part)})
+
+
+def _subject_rows(run: KpiRun, components: dict[int, compute.Components], computed_at) -> list[KpiValue]:
+    csms = list(User.objects.filter(role=Role.CSM).select_related("team").order_by("pk"))
+    rows: list[KpiValue] = []
+
+    def add(subject_type, key, values, csm=None, team=None, segment=""):
+        for metric in ALL_KEYS:
+            v = values[metric]
+            rows.append(
+                KpiValue(
+                    subject_type=subject_type,
+                    subject_key=key,
+                    csm=csm,
+                    team=team,
+                    segment=segment,
+                    metric=metric,
+                    period=run.period,
+                    value=v.value,
+                    numerator=v.numerator,
+                    denominator=v.denominator,
+                    sample_size=v.sample_size,
+                    breakdown=v.breakdown,
+                    run=run,
+                    computed_at=computed_at,
+                )
+            )
+
+    teams: dict[int, list] = {}
+    segments: dict[str, list] = {}
+    team_objects = {}
+    for csm in csms:
+        comps = components.get(csm.pk, {})
+        add(SubjectType.CSM, f"csm:{csm.pk}", compute.derive(comps), csm=csm)
+        if csm.team_id:
+            teams.setdefault(csm.team_id, []).append(comps)
+            team_objects[csm.team_id] = csm.team
+        if csm.segment:
+            segments.setdefault(csm.segment, []).append(comps)
+    for team_id, members in sorted(teams.items()):
+        add(
+            SubjectType.TEAM,
+            f"team:{team_id}",
+            compute.derive(compute.combine(members)),
+            team=team_objects[team_id],
+        )
+    for segment, members in sorted(segments.items()):
+        add(
+            SubjectType.SEGMENT,
+            f"segment:{segment}",
+            compute.derive(compute.combine(members)),
+            segment=segment,
+        )
+    return rows
+
+
+UPDATE_FIELDS = [
+    "subject_type",
+    "csm",
+    "team",
+    "segment",
+    "value",
+    "numerator",
+    "denominator",
+    "sample_size",
+    "breakdown",
+    "run",
+    "computed_at",
+]
+
+
+def kpi_run_publish(*, run: KpiRun, components: dict[int, compute.Components]) -> KpiRun:
+    """Upsert every value of the run and mark it published, in one transaction."""
+    now = timezone.now()
+    rows = _subject_rows(run, components, now)
+    with transaction.atomic():
+        locked = KpiRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != RunStatus.RUNNING:
+            raise RunAbandoned(
+                f"Run {run.pk} of {run.period} is {locked.status}: it lost its lock and does not publish."
+            )
+        KpiValue.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["subject_key", "metric", "period"],
+            update_fields=UPDATE_FIELDS,
+            batch_size=2000,
+        )
+        # Subjects that no longer exist leave the published set.
+        KpiValue.objects.filter(period=run.period).exclude(run=run).delete()
+        RunPart.objects.filter(run=run).delete()
+        locked.status = RunStatus.PUBLISHED
+        locked.finished_at = now
+        locked.csm_count = sum(1 for r in rows if r.subject_type == SubjectType.CSM) // len(ALL_KEYS)
+        locked.value_count = len(rows)
+        locked.query_count = run.query_count
+        locked.save()
+    run.refresh_from_db()
+    return run
+
+
+def kpi_run_compute(
+    *,
+    period: Period,
+    as_of: datetime.date | None = None,
+    trigger: str = "command",
+    progress: Callable[[str], None] | None = None,
+) -> KpiRun:
+    """Compute and publish one period in this process (the command, and the default task)."""
+    run = kpi_run_start(period=period, as_of=as_of, trigger=trigger)
+    return kpi_run_execute(run=run, progress=progress)
+
+
+def kpi_run_execute(*, run: KpiRun, progress: Callable[[str], None] | None = None) -> KpiRun:
+    try:
+        inputs = _inputs(run)
+        parts = []
+        with CaptureQueriesContext(connection) as queries:
+            for name in compute.PARTS:
+                parts.append(kpi_part_compute(run=run, name=name, inputs=inputs))
+                if progress:
+                    progress(name)
+        run.query_count = len(queries.captured_queries)
+        return kpi_run_publish(run=run, components=compute.merge(parts))
+    except RunAbandoned:
+        raise
+    except Exception as exc:
+        # Recorded on the run, then raised again: the caller (command or task) decides what next.
+        kpi_run_fail(run=run, error=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def kpi_run_publish_parts(*, run: KpiRun) -> KpiRun:
+    """Fan-out, final step: merge the stored parts and publish. Refuses when a part is missing."""
+    stored = {p.name: compute.decode(p.payload) for p in RunPart.objects.filter(run=run)}
+    missing = [name for name in compute.PARTS if name not in stored]
+    if missing:
+        kpi_run_fail(run=run, error=f"Parts missing at publication: {', '.join(missing)}")
+        raise RuntimeError(f"Run {run.pk}: parts missing: {', '.join(missing)}")
+    return kpi_run_publish(run=run, components=compute.merge(stored[name] for name in compute.PARTS))
+
+
+def nightly_periods(today: datetime.date) -> list[tuple[Period, datetime.date | None]]:
+    """The current month and quarter to date, and the previous month and quarter again (late data)."""
+    month = Period.containing(today, "month")
+    quarter = Period.containing(today, "quarter")
+    return [(month, today), (quarter, today), (month.previous(), None), (quarter.previous(), None)]
+
+
+def published_runs(periods: Iterable[str]) -> dict[str, KpiRun]:
+    out = {}
+    for run in KpiRun.objects.filter(period__in=list(periods), status=RunStatus.PUBLISHED).order_by(
+        "finished_at"
+    ):
+        out[run.period] = run
+    return out

@@ -1,0 +1,76 @@
+"""Celery tasks of the KPI engine: thin, idempotent, acks_late; they take period strings or ids."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import chord, shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from kpis import services
+from kpis.models import KpiRun
+from kpis.periods import Period
+
+log = logging.getLogger(__name__)
+TRANSIENT = (OperationalError,)
+
+
+@shared_task(name="kpis.compute_nightly", acks_late=True)
+def compute_nightly() -> list[str]:
+    """02:00: the current month and quarter to date, the previous month and quarter again."""
+    today = timezone.localdate()
+    queued = []
+    for period, as_of in services.nightly_periods(today):
+        compute_period.delay(str(period), as_of.isoformat() if as_of else None, "beat")
+        queued.append(str(period))
+    return queued
+
+
+@shared_task(
+    name="kpis.compute_period",
+    bind=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def compute_period(
+    self, period: str, as_of: str | None = None, trigger: str = "task", fanout: bool = False
+) -> str:
+    """Compute one period. A run of the same period in progress: wait and try again later."""
+    day = datetime.date.fromisoformat(as_of) if as_of else None
+    try:
+        run = services.kpi_run_start(period=Period.parse(period), as_of=day, trigger=trigger)
+    except services.RunInProgress as exc:
+        raise self.retry(exc=exc, countdown=60, max_retries=30) from exc
+    if fanout:
+        chord(compute_part.si(run.pk, name) for name in services.compute.PARTS)(publish_parts.si(run.pk))
+        return f"run {run.pk}: fanned out"
+    services.kpi_run_execute(run=run)
+    return f"run {run.pk}: published"
+
+
+@shared_task(
+    name="kpis.compute_part",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=10,
+    max_retries=5,
+)
+def compute_part(run_id: int, name: str) -> str:
+    run = KpiRun.objects.get(pk=run_id)
+    services.kpi_part_store(run=run, name=name)
+    return name
+
+
+@shared_task(
+    name="kpis.publish_parts", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=10, max_retries=5
+)
+def publish_parts(run_id: int) -> str:
+    run = KpiRun.objects.get(pk=run_id)
+    services.kpi_run_publish_parts(run=run)
+    return f"run {run_id}: published"
