@@ -178,7 +178,7 @@ def _hours(delta: datetime.timedelta) -> Decimal:
 def part_revenue(inputs: Inputs) -> dict[int, Components]:
     """KPIs 1-3 and the context values: cohort C(c, P), book B(c, P), starting/ending MRR, bridge."""
     out: dict[int, Components] = {}
-    for account, (_, o_start, o_end) in inputs.owners().items():
+    for account, (_, o_start, _) in inputs.owners().items():
         start_mrr = inputs.mrr(account, "before_start")
         end_mrr = inputs.mrr(account, "before_end")
         if o_start is not None and start_mrr > 0:

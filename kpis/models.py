@@ -58,6 +58,9 @@ class RunPart(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "name"], name="runpart_unique")]
 
+    def __str__(self) -> str:
+        return f"run {self.run_id} part {self.name}"
+
 
 class SubjectType(models.TextChoices):
     CSM = "csm", _("CSM")
