@@ -1,0 +1,56 @@
+import datetime
+
+import pytest
+
+from kpis.periods import Period, PeriodError
+
+D = datetime.date
+
+
+def test_parse_quarter_and_month():
+    q = Period.parse("2026-Q3")
+    assert (q.start, q.end) == (D(2026, 7, 1), D(2026, 10, 1))
+    m = Period.parse("2026-09")
+    assert (m.start, m.end) == (D(2026, 9, 1), D(2026, 10, 1))
+    assert str(q) == "2026-Q3" and str(m) == "2026-09"
+
+
+@pytest.mark.parametrize("text", ["2026-Q5", "2026-13", "2026-9", "Q3-2026", "", "2026-Q0"])
+def test_bad_periods_are_refused_with_the_expected_forms(text):
+    with pytest.raises(PeriodError, match="use 2026-Q3 for a quarter or 2026-09 for a month"):
+        Period.parse(text)
+
+
+def test_previous_next_and_year_boundaries():
+    assert str(Period.parse("2026-Q1").previous()) == "2025-Q4"
+    assert str(Period.parse("2026-01").previous()) == "2025-12"
+    assert str(Period.parse("2025-Q4").next()) == "2026-Q1"
+    assert [str(p) for p in Period.parse("2026-Q3").months()] == ["2026-07", "2026-08", "2026-09"]
+    assert [str(p) for p in Period.parse("2026-Q1").last(3)] == ["2025-Q3", "2025-Q4", "2026-Q1"]
+
+
+def test_to_date_end():
+    q = Period.parse("2026-Q3")
+    assert q.end_to_date(D(2026, 8, 15)) == D(2026, 8, 16)
+    assert q.end_to_date(D(2026, 12, 1)) == D(2026, 10, 1)
+    assert q.end_to_date(None) == D(2026, 10, 1)
+
+
+def test_containing_and_range():
+    assert str(Period.containing(D(2026, 11, 22))) == "2026-Q4"
+    assert str(Period.containing(D(2026, 11, 22), "month")) == "2026-11"
+    assert [str(p) for p in Period.parse_range("2025-Q3..2026-Q1")] == ["2025-Q3", "2025-Q4", "2026-Q1"]
+    with pytest.raises(PeriodError):
+        Period.parse_range("2026-Q1..2025-Q3")
+    with pytest.raises(PeriodError):
+        Period.parse_range("2026-Q1..2026-03")
+
+
+def test_fiscal_year_offset(settings):
+    settings.FISCAL_YEAR_START_MONTH = 4
+    q1 = Period.parse("2026-Q1")
+    assert (q1.start, q1.end) == (D(2026, 4, 1), D(2026, 7, 1))
+    q4 = Period.parse("2026-Q4")
+    assert (q4.start, q4.end) == (D(2027, 1, 1), D(2027, 4, 1))
+    assert str(Period.containing(D(2027, 2, 10))) == "2026-Q4"
+    assert str(Period.containing(D(2026, 4, 1))) == "2026-Q1"
