@@ -23,6 +23,7 @@ from tests import factories
 
 D = datetime.date
 UTC = datetime.UTC
+SIGNED = D(2025, 1, 1)
 
 
 def at(text: str) -> datetime.datetime:
@@ -41,7 +42,7 @@ def build() -> dict:
     cat = factories.CsmFactory(email="cat@example.com", team=team_b, segment=Segment.ENTERPRISE)
     dan = factories.CsmFactory(email="dan@example.com", team=team_b, segment=Segment.MID_MARKET)
 
-    def account(ext, owner, signed=D(2025, 1, 1), onboarded=None):
+    def account(ext, owner, signed=SIGNED, onboarded=None):
         a = factories.CustomerAccountFactory(
             external_id=ext, name=ext, signed_on=signed, onboarding_completed_on=onboarded
         )
