@@ -1,4 +1,4 @@
-"""Start a real Celery worker process against the test Redis (REDIS_URL), for integration tests."""
+"""Start real Celery worker processes against the test Redis and the test database."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
+from django.db import connection
 
 from config.celery import app
 
@@ -27,46 +28,69 @@ def redis_available() -> None:
         ) from exc
 
 
+def test_database_url() -> str:
+    """The URL of the database the tests use right now, for processes started by a test."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
 @contextlib.contextmanager
-def running_worker(
-    extra_env: dict[str, str] | None = None, queues: str = "celery"
-) -> Iterator[subprocess.Popen]:
+def running_workers(
+    count: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[list[subprocess.Popen]]:
     redis_available()
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     env = dict(os.environ)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     env["REDIS_URL"] = settings.CELERY_BROKER_URL
+    env["DATABASE_URL"] = test_database_url()
+    env["TIME_ZONE"] = settings.TIME_ZONE
     env.update(extra_env or {})
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-Q",
-            queues,
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"w{i}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        for i in range(count)
+    ]
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if app.control.inspect(timeout=0.5).ping():
+            answered = app.control.inspect(timeout=0.5).ping() or {}
+            if len(answered) >= count:
                 break
-            if proc.poll() is not None:
-                raise AssertionError("The Celery worker exited at start")
-        yield proc
+            if any(p.poll() is not None for p in procs):
+                raise AssertionError("A Celery worker exited at start")
+        else:
+            raise AssertionError(f"{count} Celery workers did not answer within 60 s")
+        yield procs
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def running_worker(extra_env: dict[str, str] | None = None):
+    return running_workers(1, extra_env)

@@ -1,0 +1,54 @@
+"""GET /api/v1/kpis/?period=2026-Q3[&level=csm|team|segment][&metric=nrr]: the export, as JSON."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kpis import selectors
+from kpis.models import SubjectType
+from kpis.periods import Period, PeriodError
+from kpis.registry import REGISTRY
+
+
+class KpiExportApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        subject = serializers.CharField(help_text="The CSM's email, the team's name or the segment.")
+        period = serializers.CharField()
+        metric = serializers.CharField()
+        value = serializers.DecimalField(
+            max_digits=20, decimal_places=2, allow_null=True, coerce_to_string=True
+        )
+        numerator = serializers.CharField(allow_null=True)
+        denominator = serializers.CharField(allow_null=True)
+        sample_size = serializers.IntegerField()
+        computed_at = serializers.DateTimeField()
+
+    @extend_schema(
+        summary="Published KPI values of a period",
+        parameters=[
+            OpenApiParameter("period", str, required=True, description="2026-Q3 or 2026-09"),
+            OpenApiParameter("level", str, enum=[c.value for c in SubjectType], description="default csm"),
+            OpenApiParameter("metric", str, description="only this metric key"),
+        ],
+        responses={200: OutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            period = Period.parse(request.query_params.get("period", ""))
+        except PeriodError as exc:
+            raise ValidationError({"period": [str(exc)]}) from exc
+        level = request.query_params.get("level", SubjectType.CSM)
+        if level not in SubjectType.values:
+            raise ValidationError({"level": [f"must be one of {', '.join(SubjectType.values)}"]})
+        metric = request.query_params.get("metric")
+        if metric and metric not in REGISTRY:
+            raise ValidationError({"metric": [f"unknown metric key {metric!r}"]})
+        if selectors.latest_published_run(period=period) is None:
+            raise NotFound(f"No published run for {period} yet.")
+        rows = selectors.kpi_export_rows(user=request.user, period=period, level=level)
+        if metric:
+            rows = (r for r in rows if r["metric"] == metric)
+        return Response(list(rows))
