@@ -16,3 +16,7 @@ if [ "$what" = import ] || [ "$what" = all ]; then
   [ -f bench/data/usage.csv ] || "$PY" bench/gen_import.py --rows "${BENCH_ROWS:-1000000}" --accounts 50000 --out bench/data
   "$PY" bench/bench_import.py --pg "$PG_URL"
 fi
+if [ "$what" = kpis ] || [ "$what" = all ]; then
+  [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
+  "$PY" bench/bench_kpis.py --pg "$PG_URL"
+fi
