@@ -17,7 +17,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_import import ROOT, run  # noqa: E402
 
 PY = sys.executable
-KINDS = ("people", "accounts", "assignments", "revenue", "tickets", "surveys", "usage", "health", "advocacy", "touchpoints")
+KINDS = (
+    "people",
+    "accounts",
+    "assignments",
+    "revenue",
+    "tickets",
+    "surveys",
+    "usage",
+    "health",
+    "advocacy",
+    "touchpoints",
+)
 
 FLOOR_SQL = """
 WITH asg AS (
@@ -69,7 +80,9 @@ def main() -> None:
         run([PY, "manage.py", "migrate", "-v0"], env)
         load = 0.0
         for kind in KINDS:
-            seconds, _, out = run([PY, "manage.py", "import_data", kind, str(data / f"{kind}.csv"), "-v0"], env)
+            seconds, _, out = run(
+                [PY, "manage.py", "import_data", kind, str(data / f"{kind}.csv"), "-v0"], env
+            )
             load += seconds
             print(f"{label}: {out.strip().splitlines()[-1]} ({seconds:.0f} s)", flush=True)
         if label == "postgresql":
@@ -94,9 +107,13 @@ def main() -> None:
     for label, load, timings in results:
         best = min(t[0] for t in timings)
         ratio = f"{best / floor:.1f}x" if label == "postgresql" else "-"
-        print(f"{label:11} {load:>7.0f} {timings[0][0]:>10.1f} {timings[1][0]:>10.1f} {max(t[1] for t in timings):>11.0f} {ratio:>9}")
+        print(
+            f"{label:11} {load:>7.0f} {timings[0][0]:>10.1f} {timings[1][0]:>10.1f} {max(t[1] for t in timings):>11.0f} {ratio:>9}"
+        )
         print(f"            {timings[-1][2]}")
-    print(f"floor: one hand-tuned PostgreSQL statement (NRR + tickets per account, {len(rows)} CSMs): {floor:.2f} s")
+    print(
+        f"floor: one hand-tuned PostgreSQL statement (NRR + tickets per account, {len(rows)} CSMs): {floor:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -44,23 +44,44 @@ def main() -> None:
         w.writerow([f"mgr{t}@bench.example.com", f"Manager {t}", "manager", f"Team {t:03d}", "", ""])
     for c in range(n_csms):
         t = c % teams
-        w.writerow([f"csm{c}@bench.example.com", f"CSM {c}", "csm", f"Team {t:03d}", f"mgr{t}@bench.example.com",
-                    SEGMENTS[c % 3]])
+        w.writerow(
+            [
+                f"csm{c}@bench.example.com",
+                f"CSM {c}",
+                "csm",
+                f"Team {t:03d}",
+                f"mgr{t}@bench.example.com",
+                SEGMENTS[c % 3],
+            ]
+        )
     f.close()
 
-    f, w = writer(out / "accounts.csv", ["external_id", "name", "segment", "signed_on", "onboarding_completed_on", "csm_email"])
+    f, w = writer(
+        out / "accounts.csv",
+        ["external_id", "name", "segment", "signed_on", "onboarding_completed_on", "csm_email"],
+    )
     signed = {}
     for a in range(n_accounts):
         day = START + datetime.timedelta(days=rng.randrange(-400, (END - START).days - 30))
         signed[a] = day
         done = day + datetime.timedelta(days=rng.randrange(7, 120))
-        w.writerow([f"A{a:06d}", f"Account {a}", SEGMENTS[a % 3], day.isoformat(),
-                    done.isoformat() if done < END else "", f"csm{a % n_csms}@bench.example.com"])
+        w.writerow(
+            [
+                f"A{a:06d}",
+                f"Account {a}",
+                SEGMENTS[a % 3],
+                day.isoformat(),
+                done.isoformat() if done < END else "",
+                f"csm{a % n_csms}@bench.example.com",
+            ]
+        )
     f.close()
 
     f, w = writer(out / "assignments.csv", ["account_external_id", "csm_email", "start_date"])
     for a in range(0, n_accounts, 10):  # one account in ten changes hands once
-        day = max(signed[a] + datetime.timedelta(days=1), START + datetime.timedelta(days=rng.randrange(0, 600)))
+        day = max(
+            signed[a] + datetime.timedelta(days=1), START + datetime.timedelta(days=rng.randrange(0, 600))
+        )
         w.writerow([f"A{a:06d}", f"csm{rng.randrange(n_csms)}@bench.example.com", day.isoformat()])
     f.close()
 
@@ -83,28 +104,70 @@ def main() -> None:
             if roll < 0.6:
                 delta = rng.randrange(10, 500)
                 mrr += delta
-                w.writerow([f"R{n:08d}", f"A{a:06d}", day.isoformat(), rng.choice(["expansion", "upgrade"]), f"{delta}.00"])
+                w.writerow(
+                    [
+                        f"R{n:08d}",
+                        f"A{a:06d}",
+                        day.isoformat(),
+                        rng.choice(["expansion", "upgrade"]),
+                        f"{delta}.00",
+                    ]
+                )
             else:
                 delta = rng.randrange(1, max(2, mrr // 4))
                 mrr -= delta
-                w.writerow([f"R{n:08d}", f"A{a:06d}", day.isoformat(), rng.choice(["contraction", "downgrade"]), f"-{delta}.00"])
+                w.writerow(
+                    [
+                        f"R{n:08d}",
+                        f"A{a:06d}",
+                        day.isoformat(),
+                        rng.choice(["contraction", "downgrade"]),
+                        f"-{delta}.00",
+                    ]
+                )
     f.close()
 
     span = (END - START).days * 24 * 60
     base = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
-    f, w = writer(out / "tickets.csv", ["external_id", "account_external_id", "opened_at", "first_response_at",
-                                        "resolved_at", "customer_contacts", "escalated_at", "priority", "channel"])
+    f, w = writer(
+        out / "tickets.csv",
+        [
+            "external_id",
+            "account_external_id",
+            "opened_at",
+            "first_response_at",
+            "resolved_at",
+            "customer_contacts",
+            "escalated_at",
+            "priority",
+            "channel",
+        ],
+    )
     for t in range(n_tickets):
         opened = base + datetime.timedelta(minutes=rng.randrange(span))
         response = opened + datetime.timedelta(minutes=rng.randrange(5, 3000))
-        resolved = response + datetime.timedelta(minutes=rng.randrange(5, 9000)) if rng.random() < 0.9 else None
-        w.writerow([f"T{t:08d}", f"A{rng.randrange(n_accounts):06d}", opened.isoformat(), response.isoformat(),
-                    resolved.isoformat() if resolved else "", rng.choice([1, 1, 1, 2, 3]) if resolved else "",
-                    (opened + datetime.timedelta(hours=2)).isoformat() if rng.random() < 0.08 else "",
-                    rng.choice(["low", "normal", "high", "urgent"]), "email"])
+        resolved = (
+            response + datetime.timedelta(minutes=rng.randrange(5, 9000)) if rng.random() < 0.9 else None
+        )
+        w.writerow(
+            [
+                f"T{t:08d}",
+                f"A{rng.randrange(n_accounts):06d}",
+                opened.isoformat(),
+                response.isoformat(),
+                resolved.isoformat() if resolved else "",
+                rng.choice([1, 1, 1, 2, 3]) if resolved else "",
+                (opened + datetime.timedelta(hours=2)).isoformat() if rng.random() < 0.08 else "",
+                rng.choice(["low", "normal", "high", "urgent"]),
+                "email",
+            ]
+        )
     f.close()
 
-    f, w = writer(out / "surveys.csv", ["external_id", "account_external_id", "responded_at", "kind", "score", "comment"])
+    f, w = writer(
+        out / "surveys.csv",
+        ["external_id", "account_external_id", "responded_at", "kind", "score", "comment"],
+    )
     for s in range(n_surveys):
         when = base + datetime.timedelta(minutes=rng.randrange(span))
         kind = "nps" if s % 2 else "csat"
@@ -112,8 +175,18 @@ def main() -> None:
         w.writerow([f"S{s:08d}", f"A{rng.randrange(n_accounts):06d}", when.isoformat(), kind, score, ""])
     f.close()
 
-    f, w = writer(out / "usage.csv", ["account_external_id", "date", "licensed_seats", "dau", "mau", "features_used",
-                                      "features_available"])
+    f, w = writer(
+        out / "usage.csv",
+        [
+            "account_external_id",
+            "date",
+            "licensed_seats",
+            "dau",
+            "mau",
+            "features_used",
+            "features_available",
+        ],
+    )
     monday = datetime.date(2026, 4, 6)
     for week in range(weeks):
         day = (monday + datetime.timedelta(weeks=week)).isoformat()
@@ -132,16 +205,31 @@ def main() -> None:
     f, w = writer(out / "advocacy.csv", ["external_id", "account_external_id", "date", "kind"])
     for e in range(n_accounts // 5):
         day = START + datetime.timedelta(days=rng.randrange((END - START).days))
-        w.writerow([f"V{e:07d}", f"A{rng.randrange(n_accounts):06d}", day.isoformat(),
-                    rng.choice(["referral", "review", "case_study", "reference"])])
+        w.writerow(
+            [
+                f"V{e:07d}",
+                f"A{rng.randrange(n_accounts):06d}",
+                day.isoformat(),
+                rng.choice(["referral", "review", "case_study", "reference"]),
+            ]
+        )
     f.close()
 
-    f, w = writer(out / "touchpoints.csv", ["external_id", "account_external_id", "csm_email", "occurred_at", "kind"])
+    f, w = writer(
+        out / "touchpoints.csv", ["external_id", "account_external_id", "csm_email", "occurred_at", "kind"]
+    )
     for e in range(n_accounts * 4):
         a = rng.randrange(n_accounts)
         when = base + datetime.timedelta(minutes=rng.randrange(span))
-        w.writerow([f"P{e:08d}", f"A{a:06d}", f"csm{a % n_csms}@bench.example.com", when.isoformat(),
-                    rng.choice(["call", "email", "meeting", "qbr"])])
+        w.writerow(
+            [
+                f"P{e:08d}",
+                f"A{a:06d}",
+                f"csm{a % n_csms}@bench.example.com",
+                when.isoformat(),
+                rng.choice(["call", "email", "meeting", "qbr"]),
+            ]
+        )
     f.close()
     print(f"wrote the organisation to {out}")
 

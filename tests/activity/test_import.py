@@ -449,3 +449,49 @@ def test_export_then_import_changes_nothing(tmp_path, db):
         assert result.ok, (kind, errors_of(result)[:3])
         assert result.created == 0 and result.updated == 0, kind
         assert result.unchanged == result.rows_read > 0, kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        (
+            "surveys",
+            "external_id,account_external_id,responded_at,kind,score,comment\nS1,A-1,2026-07-01T10:00:00Z,csat,0,\n",
+            (2, "score", "0", "must be between 1 and 5 for kind csat"),
+        ),
+        (
+            "surveys",
+            "external_id,account_external_id,responded_at,kind,score\nS1,A-1,2026-07-01T10:00:00Z,ces,3\n",
+            (2, "kind", "ces", "must be one of nps, csat"),
+        ),
+        (
+            "touchpoints",
+            "external_id,account_external_id,csm_email,occurred_at,kind\nP1,A-1,ghost@example.com,2026-07-01T10:00:00Z,call\n",
+            (2, "csm_email", "ghost@example.com", "no person has this email"),
+        ),
+        (
+            "touchpoints",
+            "external_id,account_external_id,csm_email,occurred_at,kind\nP1,A-1,csm.a@example.com,2026-07-01T10:00:00Z,fax\n",
+            (2, "kind", "fax", "must be one of call, email, meeting, qbr"),
+        ),
+        (
+            "assignments",
+            "account_external_id,csm_email,start_date\nA-1,hr@example.com,2026-01-01\n",
+            (2, "csm_email", "hr@example.com", "this person is a hr, not a csm"),
+        ),
+        (
+            "advocacy",
+            "external_id,account_external_id,date,kind\nV1,A-1,2026-13-01,referral\n",
+            (2, "date", "2026-13-01", "is not a date in the form YYYY-MM-DD"),
+        ),
+        (
+            "health",
+            "account_external_id,date,score,band\nA-1,2026-07-01,5.5,\n",
+            (2, "score", "5.5", "is not a whole number"),
+        ),
+    ],
+)
+def test_more_rules_by_kind(org, kind, text, expected):
+    result = load(kind, text)
+    assert errors_of(result) == [expected]
+    assert ImportRun.objects.count() == 0  # the engine itself records nothing; callers do
