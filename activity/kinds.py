@@ -227,12 +227,35 @@ def upsert_rows(
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET {updates}"
     )
+    if connection.vendor == "postgresql":
+        _upsert_postgresql(meta.db_table, columns, keys, updates, [tuple(row[f] for f in fields) for row in rows])
+        return
     if connection.vendor == "sqlite":
         params = [tuple(_sqlite_value(row[f]) for f in fields) for row in rows]
     else:
         params = [tuple(row[f] for f in fields) for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def _upsert_postgresql(table: str, columns: list[str], keys: list[str], updates: str, params: list[tuple]) -> None:
+    """PostgreSQL: COPY the batch into a temporary table, then one INSERT ... SELECT ... ON CONFLICT."""
+    qn = connection.ops.quote_name
+    staging = qn(f"staging_{table}")
+    cols = ", ".join(qn(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "
+            f"SELECT {cols} FROM {qn(table)} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {staging}")
+        with cursor.cursor.copy(f"COPY {staging} ({cols}) FROM STDIN") as copy:
+            for row in params:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {staging} "
+            f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET {updates}"
+        )
 
 
 class FactKind(Kind):
