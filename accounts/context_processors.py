@@ -12,6 +12,10 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [(_("Home"), reverse("home"))]
+    if user.role == Role.CSM:
+        items.append((_("My scorecard"), reverse("my-scorecard")))
+    else:
+        items.append((_("Teams"), reverse("team-list")))
     if user.role == Role.ADMIN:
         items.append((_("Load data"), reverse("import-list")))
     if user.role == Role.ADMIN or user.is_staff:

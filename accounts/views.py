@@ -2,10 +2,12 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from accounts import selectors
-from accounts.models import Role
+from accounts.models import CustomerAccount, Role
+from kpis import charts
 
 HOME_TEMPLATES = {
     Role.CSM: "accounts/home_csm.html",
@@ -20,3 +22,34 @@ def home(request: HttpRequest) -> HttpResponse:
     context = selectors.home_context(user=request.user)
     template = HOME_TEMPLATES.get(request.user.role, "accounts/home_overview.html")
     return render(request, template, context)
+
+
+@login_required
+def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = get_object_or_404(CustomerAccount.objects.visible_to(request.user), pk=account_id)
+    history = selectors.account_history(account=account)
+    context = {
+        "account": account,
+        **history,
+        "mrr_chart": charts.mrr_history(
+            [m.strftime("%Y-%m") for m, _ in history["mrr"]], [v for _, v in history["mrr"]]
+        ),
+        "health_chart": charts.trend(
+            [h.date.isoformat() for h in history["health"]],
+            [h.score for h in history["health"]],
+            title=_("Health score"),
+        )
+        if history["health"]
+        else None,
+        "adoption_chart": charts.trend(
+            [u.date.isoformat() for u in history["usage"]],
+            [
+                (u.features_used * 100 / u.features_available) if u.features_available else None
+                for u in history["usage"]
+            ],
+            title=_("Adoption (% of features used)"),
+        )
+        if history["usage"]
+        else None,
+    }
+    return render(request, "accounts/account_detail.html", context)

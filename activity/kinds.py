@@ -228,7 +228,9 @@ def upsert_rows(
         f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET {updates}"
     )
     if connection.vendor == "postgresql":
-        _upsert_postgresql(meta.db_table, columns, keys, updates, [tuple(row[f] for f in fields) for row in rows])
+        _upsert_postgresql(
+            meta.db_table, columns, keys, updates, [tuple(row[f] for f in fields) for row in rows]
+        )
         return
     if connection.vendor == "sqlite":
         params = [tuple(_sqlite_value(row[f]) for f in fields) for row in rows]
@@ -238,7 +240,9 @@ def upsert_rows(
         cursor.executemany(sql, params)
 
 
-def _upsert_postgresql(table: str, columns: list[str], keys: list[str], updates: str, params: list[tuple]) -> None:
+def _upsert_postgresql(
+    table: str, columns: list[str], keys: list[str], updates: str, params: list[tuple]
+) -> None:
     """PostgreSQL: COPY the batch into a temporary table, then one INSERT ... SELECT ... ON CONFLICT."""
     qn = connection.ops.quote_name
     staging = qn(f"staging_{table}")

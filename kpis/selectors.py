@@ -325,3 +325,9 @@ def _latest_health(day: datetime.date, accounts: list[int]) -> dict[int, tuple]:
     ):
         out[account_id] = (d, score, band)
     return out
+
+
+def account_ids_by_external_id(external_ids: list) -> dict[str, int]:
+    """For drill-down links: the ids of the accounts named in an explanation (one query)."""
+    names = [e for e in external_ids if isinstance(e, str)]
+    return dict(CustomerAccount.objects.filter(external_id__in=names).values_list("external_id", "pk"))

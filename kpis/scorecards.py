@@ -1,0 +1,392 @@
+"""Selectors of the scorecard and the team dashboard: published values with their comparisons.
+
+Every number comes from ``KpiValue`` rows of published runs; a page costs a fixed number of queries
+whatever the number of CSMs or periods.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, Team, User
+from kpis import charts
+from kpis.models import KpiRun, KpiValue, RunStatus, SubjectType
+from kpis.periods import MONTH, QUARTER, Period
+from kpis.registry import CONTEXT, KPI, METRICS, REGISTRY, SERVICE, TRACKED, Metric
+from kpis.registry import LOWER as LOWER_BETTER
+
+STALE_AFTER = datetime.timedelta(hours=36)
+TREND_LENGTH = {QUARTER: 8, MONTH: 12}
+BRIDGE_ORDER = ("expansion", "upgrade", "renewal", "reactivation", "downgrade", "contraction", "churn")
+
+
+@dataclass
+class Peer:
+    median: Decimal | None = None
+    percentile: Decimal | None = None
+    count: int = 0
+
+
+@dataclass
+class MetricRow:
+    metric: Metric
+    value: Decimal | None
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    sample_size: int = 0
+    breakdown: dict = field(default_factory=dict)
+    previous: Decimal | None = None
+    change: Decimal | None = None
+    change_class: str = ""
+    team: Peer = field(default_factory=Peer)
+    segment: Peer = field(default_factory=Peer)
+    trend: list[tuple[str, Decimal | None]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.metric.key
+
+    @property
+    def benchmark(self) -> tuple[str, str] | None:
+        return self.metric.benchmark
+
+    @property
+    def sparkline(self):
+        return charts.sparkline([v for _, v in self.trend])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.key,
+            "name": str(self.metric.name),
+            "unit": self.metric.unit,
+            "direction": self.metric.direction,
+            "scored": self.metric.scored,
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "sample_size": self.sample_size,
+            "breakdown": self.breakdown,
+            "previous": self.previous,
+            "change": self.change,
+            "change_is": self.change_class or None,
+            "team_median": self.team.median,
+            "team_percentile": self.team.percentile,
+            "segment_median": self.segment.median,
+            "segment_percentile": self.segment.percentile,
+            "benchmark": {"value": self.benchmark[0], "source": self.benchmark[1]}
+            if self.benchmark
+            else None,
+            "trend": [{"period": p, "value": v} for p, v in self.trend],
+            "how_computed": str(self.metric.help),
+        }
+
+
+@dataclass
+class Freshness:
+    run: KpiRun | None  # the run the page's numbers come from
+    last: KpiRun | None  # the newest run of any period
+    warning: str = ""
+
+
+@dataclass
+class Scorecard:
+    csm: User
+    period: Period
+    rows: dict[str, MetricRow]
+    freshness: Freshness
+    health_months: list[tuple[str, Decimal | None, Decimal | None, Decimal | None]] = field(
+        default_factory=list
+    )
+
+    def group(self, group: str) -> list[MetricRow]:
+        return [self.rows[m.key] for m in METRICS if m.group == group]
+
+    @property
+    def kpis(self) -> list[MetricRow]:
+        return self.group(KPI)
+
+    @property
+    def service(self) -> list[MetricRow]:
+        return self.group(SERVICE)
+
+    @property
+    def context(self) -> list[MetricRow]:
+        return self.group(CONTEXT)
+
+    @property
+    def tracked(self) -> list[MetricRow]:
+        return self.group(TRACKED)
+
+    @property
+    def bridge(self) -> list[tuple[str, Decimal]]:
+        growth = self.rows["portfolio_growth"].breakdown
+        return [(k, Decimal(growth[k])) for k in BRIDGE_ORDER if k in growth]
+
+    @property
+    def has_cohort(self) -> bool:
+        return self.rows["portfolio_growth"].value is not None
+
+    def bridge_chart(self):
+        row = self.rows["portfolio_growth"]
+        start = row.denominator or Decimal(0)
+        end = row.numerator or Decimal(0)
+        return charts.waterfall(
+            start, self.bridge, end, start_label=_("Starting MRR"), end_label=_("Ending MRR")
+        )
+
+    def health_chart(self):
+        labels = [m for m, *_ in self.health_months]
+        return charts.health_mix(
+            labels,
+            [g for _, g, _, _ in self.health_months],
+            [a for _, _, a, _ in self.health_months],
+            [p for _, _, _, p in self.health_months],
+            names=(_("Good"), _("Average"), _("Poor")),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        run = self.freshness.run
+        return {
+            "csm": {"id": self.csm.pk, "email": self.csm.email, "name": self.csm.name},
+            "period": str(self.period),
+            "run": {"id": run.pk, "as_of": run.as_of, "finished_at": run.finished_at} if run else None,
+            "warning": self.freshness.warning or None,
+            "metrics": [self.rows[m.key].as_dict() for m in METRICS],
+            "nrr_bridge": [{"kind": k, "mrr_delta": v} for k, v in self.bridge],
+            "health_mix": [
+                {"period": m, "good": g, "average": a, "poor": p} for m, g, a, p in self.health_months
+            ],
+        }
+
+
+def default_period(today: datetime.date | None = None) -> Period:
+    return Period.containing(today or timezone.localdate(), QUARTER)
+
+
+def median(values: list[Decimal]) -> Decimal | None:
+    if not values:
+        return None
+    s = sorted(values)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def percentile_rank(value: Decimal | None, peers: list[Decimal], direction: str) -> Decimal | None:
+    """Percent of peers (self included) doing worse, counting ties as half: 100 is the best."""
+    if value is None or not peers:
+        return None
+    if direction == LOWER_BETTER:
+        worse = sum(1 for p in peers if p > value)
+    else:
+        worse = sum(1 for p in peers if p < value)
+    equal = sum(1 for p in peers if p == value)
+    return (Decimal(worse) + Decimal(equal) / 2) / Decimal(len(peers)) * 100
+
+
+def change_class(metric: Metric, change: Decimal | None) -> str:
+    if change is None or metric.direction not in ("higher", "lower"):
+        return ""
+    if change == 0:
+        return "same"
+    better = change > 0 if metric.direction == "higher" else change < 0
+    return "better" if better else "worse"
+
+
+def freshness(period: Period, now: datetime.datetime | None = None) -> Freshness:
+    now = now or timezone.now()
+    runs = list(
+        KpiRun.objects.filter(
+            Q(period=str(period), status=RunStatus.PUBLISHED)
+            | Q(pk__in=KpiRun.objects.order_by("-started_at").values("pk")[:1])
+        ).order_by("-started_at")
+    )
+    last = runs[0] if runs else None
+    mine = next((r for r in runs if r.period == str(period) and r.status == RunStatus.PUBLISHED), None)
+    warning = ""
+    if last is None:
+        warning = _("No KPI run has completed yet: the numbers below are empty.")
+    elif last.status == RunStatus.FAILED:
+        warning = _(
+            "The last KPI run (%(period)s, started %(when)s) failed: %(error)s. The numbers shown are from the previous run."
+        ) % {
+            "period": last.period,
+            "when": timezone.localtime(last.started_at).strftime("%Y-%m-%d %H:%M"),
+            "error": last.error[:200],
+        }
+    else:
+        newest = max((r.finished_at for r in runs if r.finished_at), default=None)
+        if newest is None or now - newest > STALE_AFTER:
+            warning = _("The KPIs have not been refreshed for more than 36 hours.")
+    return Freshness(run=mine, last=last, warning=warning)
+
+
+def scorecard(*, csm: User, period: Period) -> Scorecard:
+    """Everything the scorecard shows for one CSM and period (5 queries, whatever the size)."""
+    trend_periods = period.last(TREND_LENGTH[period.kind])
+    months = period.months() if period.is_quarter else []
+    wanted = {str(p) for p in trend_periods} | {str(m) for m in months} | {str(period.previous())}
+    own: dict[tuple[str, str], KpiValue] = {
+        (v.metric, v.period): v for v in KpiValue.objects.filter(csm=csm, period__in=wanted)
+    }
+    peers = list(
+        KpiValue.objects.filter(period=str(period), subject_type=SubjectType.CSM)
+        .filter(Q(csm__team_id=csm.team_id) | Q(csm__segment=csm.segment))
+        .values_list("metric", "value", "csm__team_id", "csm__segment")
+    )
+    team_values: dict[str, list[Decimal]] = {}
+    segment_values: dict[str, list[Decimal]] = {}
+    for metric, value, team_id, segment in peers:
+        if value is None:
+            continue
+        if csm.team_id and team_id == csm.team_id:
+            team_values.setdefault(metric, []).append(value)
+        if segment == csm.segment:
+            segment_values.setdefault(metric, []).append(value)
+    rows: dict[str, MetricRow] = {}
+    p, prev = str(period), str(period.previous())
+    for m in METRICS:
+        current = own.get((m.key, p))
+        before = own.get((m.key, prev))
+        value = current.value if current else None
+        previous = before.value if before else None
+        change = None if value is None or previous is None else value - previous
+        tv, sv = team_values.get(m.key, []), segment_values.get(m.key, [])
+        rows[m.key] = MetricRow(
+            metric=m,
+            value=value,
+            numerator=current.numerator if current else None,
+            denominator=current.denominator if current else None,
+            sample_size=current.sample_size if current else 0,
+            breakdown=current.breakdown if current else {},
+            previous=previous,
+            change=change,
+            change_class=change_class(m, change),
+            team=Peer(median(tv), percentile_rank(value, tv, m.direction), len(tv)),
+            segment=Peer(median(sv), percentile_rank(value, sv, m.direction), len(sv)),
+            trend=[
+                (str(t), own[(m.key, str(t))].value if (m.key, str(t)) in own else None)
+                for t in trend_periods
+            ],
+        )
+    health_months = []
+    for month in months:
+
+        def share(key, month=month):
+            v = own.get((key, str(month)))
+            return v.value if v else None
+
+        health_months.append(
+            (
+                str(month),
+                share("health_good_share"),
+                share("health_average_share"),
+                share("health_poor_share"),
+            )
+        )
+    return Scorecard(
+        csm=csm, period=period, rows=rows, freshness=freshness(period), health_months=health_months
+    )
+
+
+# --- team dashboard ----------------------------------------------------------------------------
+
+DASHBOARD_METRICS = tuple(m.key for m in METRICS if m.group in (KPI, SERVICE))
+
+
+@dataclass
+class Cell:
+    value: Decimal | None
+    far: bool = False  # far from the team median
+
+
+@dataclass
+class DashboardRow:
+    csm: User | None
+    label: str
+    cells: dict[str, Cell]
+
+
+@dataclass
+class TeamDashboard:
+    team: Team
+    period: Period
+    metrics: list[Metric]
+    rows: list[DashboardRow]
+    rollup: DashboardRow
+    medians: dict[str, Decimal | None]
+    freshness: Freshness
+    segment: str = ""
+    sort: str = ""
+
+
+def _far(value: Decimal | None, values: list[Decimal], med: Decimal | None) -> bool:
+    """Further from the team median than twice the median absolute deviation."""
+    if value is None or med is None or len(values) < 3:
+        return False
+    mad = median([abs(v - med) for v in values])
+    return bool(mad) and abs(value - med) > 2 * mad
+
+
+def team_dashboard(*, team: Team, period: Period, segment: str = "", sort: str = "") -> TeamDashboard:
+    """CSMs x metrics of one team with the team's roll-up row (3 queries, whatever the team size)."""
+    members = list(User.objects.filter(team=team, role=Role.CSM).order_by("name", "email"))
+    if segment:
+        members = [m for m in members if m.segment == segment]
+    values = (
+        KpiValue.objects.filter(period=str(period), metric__in=DASHBOARD_METRICS)
+        .filter(Q(csm__team=team, subject_type=SubjectType.CSM) | Q(team=team, subject_type=SubjectType.TEAM))
+        .values_list("subject_type", "csm_id", "metric", "value")
+    )
+    by_csm: dict[int, dict[str, Decimal | None]] = {}
+    team_row: dict[str, Decimal | None] = {}
+    for subject_type, csm_id, metric, value in values:
+        if subject_type == SubjectType.TEAM:
+            team_row[metric] = value
+        else:
+            by_csm.setdefault(csm_id, {})[metric] = value
+    member_ids = {m.pk for m in members}
+    medians, columns = {}, {}
+    for key in DASHBOARD_METRICS:
+        columns[key] = [v[key] for pk, v in by_csm.items() if pk in member_ids and v.get(key) is not None]
+        medians[key] = median(columns[key])
+    rows = [
+        DashboardRow(
+            csm=m,
+            label=m.name or m.email,
+            cells={
+                key: Cell(
+                    by_csm.get(m.pk, {}).get(key),
+                    _far(by_csm.get(m.pk, {}).get(key), columns[key], medians[key]),
+                )
+                for key in DASHBOARD_METRICS
+            },
+        )
+        for m in members
+    ]
+    if sort.lstrip("-") in DASHBOARD_METRICS:
+        key = sort.lstrip("-")
+        present = [r for r in rows if r.cells[key].value is not None]
+        missing = [r for r in rows if r.cells[key].value is None]
+        present.sort(key=lambda r: r.cells[key].value, reverse=sort.startswith("-"))
+        rows = present + missing
+    rollup = DashboardRow(
+        csm=None, label=team.name, cells={k: Cell(team_row.get(k)) for k in DASHBOARD_METRICS}
+    )
+    return TeamDashboard(
+        team=team,
+        period=period,
+        metrics=[REGISTRY[k] for k in DASHBOARD_METRICS],
+        rows=rows,
+        rollup=rollup,
+        medians=medians,
+        freshness=freshness(period),
+        segment=segment,
+        sort=sort,
+    )

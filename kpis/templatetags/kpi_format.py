@@ -1,0 +1,53 @@
+"""Formatting of metric values: units, "no data", signed changes."""
+
+from decimal import Decimal
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import gettext as _
+
+from kpis.registry import REGISTRY, Metric
+
+register = template.Library()
+
+
+def _metric(metric) -> Metric:
+    return metric if isinstance(metric, Metric) else REGISTRY[metric]
+
+
+def format_value(value: Decimal | None, metric, signed: bool = False) -> str:
+    if value is None:
+        return _("no data")
+    m = _metric(metric)
+    if m.unit in ("count",) and value == value.to_integral():
+        text = intcomma(int(value))
+    elif m.unit == "money":
+        text = intcomma(f"{value:,.2f}".replace(",", ""))
+    else:
+        text = f"{value:.2f}"
+    if signed and value > 0:
+        text = "+" + text
+    unit = {"percent": "%", "pp": " pp", "days": " " + _("days"), "hours": " h"}.get(m.unit, "")
+    if signed and m.unit == "percent":
+        unit = " pp"  # a change of a percentage is in percentage points
+    return text + unit
+
+
+@register.filter
+def fmt(value, metric):
+    return format_value(value, metric)
+
+
+@register.filter
+def fmt_change(value, metric):
+    return format_value(value, metric, signed=True) if value is not None else ""
+
+
+@register.filter
+def pct(value):
+    return "" if value is None else f"{value:.0f}"
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key) if mapping else None

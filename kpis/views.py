@@ -1,0 +1,124 @@
+"""Scorecards, the team dashboard and the drill-down behind every number."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, Segment, Team, User
+from kpis import scorecards, selectors
+from kpis.periods import Period, PeriodError
+from kpis.registry import REGISTRY
+
+
+def _period(request: HttpRequest) -> Period:
+    text = request.GET.get("period")
+    if not text:
+        return scorecards.default_period()
+    try:
+        return Period.parse(text)
+    except PeriodError as exc:
+        messages.warning(request, str(exc))
+        return scorecards.default_period()
+
+
+def _period_choices(period: Period) -> list[str]:
+    current = scorecards.default_period()
+    quarters = [str(p) for p in reversed(current.last(8))]
+    months = [
+        str(p) for p in reversed(Period.containing(current.end.replace(day=1), "month").previous().last(12))
+    ]
+    options = quarters + months
+    if str(period) not in options:
+        options.insert(0, str(period))
+    return options
+
+
+def _visible_csm(viewer: User, user_id: int) -> User:
+    return get_object_or_404(User.objects.visible_to(viewer).filter(role=Role.CSM), pk=user_id)
+
+
+@login_required
+def my_scorecard(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.CSM:
+        return redirect("team-list")
+    return _scorecard(request, request.user)
+
+
+@login_required
+def scorecard(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _scorecard(request, _visible_csm(request.user, user_id))
+
+
+def _scorecard(request: HttpRequest, csm: User) -> HttpResponse:
+    period = _period(request)
+    card = scorecards.scorecard(csm=csm, period=period)
+    return render(
+        request,
+        "kpis/scorecard.html",
+        {"card": card, "period": period, "periods": _period_choices(period), "csm": csm},
+    )
+
+
+@login_required
+def explain(request: HttpRequest, user_id: int, metric: str) -> HttpResponse:
+    csm = _visible_csm(request.user, user_id)
+    if metric not in REGISTRY:
+        raise Http404(_("Unknown metric"))
+    period = _period(request)
+    explanation = selectors.kpi_explain(csm=csm, metric=metric, period=period)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{metric}-{period}-{csm.pk}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(explanation.columns)
+        writer.writerows(explanation.rows)
+        return response
+    account_ids = selectors.account_ids_by_external_id(
+        [r[0] for r in explanation.rows] + [r[1] for r in explanation.rows if len(r) > 1]
+    )
+    return render(
+        request,
+        "kpis/explain.html",
+        {
+            "csm": csm,
+            "period": period,
+            "metric": REGISTRY[metric],
+            "explanation": explanation,
+            "account_ids": account_ids,
+            "csv_url": reverse("explain", args=[csm.pk, metric]) + f"?period={period}&format=csv",
+        },
+    )
+
+
+@login_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    if request.user.role == Role.CSM:
+        raise Http404
+    teams = Team.objects.visible_to(request.user).select_related("manager").order_by("name")
+    if request.user.role == Role.MANAGER and len(teams) == 1:
+        return redirect("team-detail", team_id=teams[0].pk)
+    return render(request, "kpis/team_list.html", {"teams": teams})
+
+
+@login_required
+def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
+    if request.user.role == Role.CSM:
+        raise Http404
+    team = get_object_or_404(Team.objects.visible_to(request.user), pk=team_id)
+    period = _period(request)
+    segment = request.GET.get("segment", "")
+    if segment not in Segment.values:
+        segment = ""
+    board = scorecards.team_dashboard(
+        team=team, period=period, segment=segment, sort=request.GET.get("sort", "")
+    )
+    return render(
+        request,
+        "kpis/team_detail.html",
+        {"board": board, "period": period, "periods": _period_choices(period), "segments": Segment.choices},
+    )
