@@ -1,5 +1,10 @@
 """GET /api/v1/kpis/?period=2026-Q3[&level=csm|team|segment][&metric=nrr]: the export, as JSON."""
 
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
@@ -7,7 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kpis import selectors
+from accounts.models import Role, User
+from kpis import scorecards, selectors
 from kpis.models import SubjectType
 from kpis.periods import Period, PeriodError
 from kpis.registry import REGISTRY
@@ -52,3 +58,27 @@ class KpiExportApi(APIView):
         if metric:
             rows = (r for r in rows if r["metric"] == metric)
         return Response(list(rows))
+
+
+class ScorecardApi(APIView):
+    """What the scorecard page shows, for one CSM the caller may see (404 otherwise)."""
+
+    @extend_schema(
+        summary="A CSM's scorecard",
+        parameters=[
+            OpenApiParameter("period", str, description="2026-Q3 or 2026-09; default: current quarter")
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, user_id: int) -> Response:
+        csm = User.objects.visible_to(request.user).filter(role=Role.CSM, pk=user_id).first()
+        if csm is None:
+            raise NotFound("No such CSM.")
+        text = request.query_params.get("period")
+        try:
+            period = Period.parse(text) if text else scorecards.default_period()
+        except PeriodError as exc:
+            raise ValidationError({"period": [str(exc)]}) from exc
+        data = scorecards.scorecard(csm=csm, period=period).as_dict()
+        # Decimals as strings (money stays exact), dates in ISO 8601.
+        return Response(json.loads(json.dumps(data, cls=DjangoJSONEncoder)))

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import EVERYONE_ROLES, Role, Team, User
+from kpis.periods import Period
 
 
 class RunStatus(models.TextChoices):
@@ -46,6 +47,11 @@ class KpiRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} as of {self.as_of} ({self.status})"
+
+    @property
+    def is_to_date(self) -> bool:
+        """Computed before the period ended (METRICS.md, "To date")."""
+        return self.as_of < Period.parse(self.period).end
 
 
 class RunPart(models.Model):

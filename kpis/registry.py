@@ -37,7 +37,7 @@ UNIT_LABELS = {
     "ratio": "",
 }
 
-SEED_000 = "000_0466940d4e66c09e.txt (SaaS median)"
+SEED_000 = "SaaS median, seed article 000_0466940d4e66c09e"
 
 METRICS: tuple[Metric, ...] = (
     # The ten CSM KPIs.
