@@ -3,7 +3,6 @@
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
