@@ -1,6 +1,6 @@
 """Generate a large organisation as import files (deterministic):
 
-500 CSMs in 50 teams, 50,000 accounts, 2,000,000 tickets, 500,000 survey responses,
+500 CSMs in 10 teams of 50, 50,000 accounts, 2,000,000 tickets, 500,000 survey responses,
 1,300,000 weekly usage snapshots, monthly health snapshots, revenue and advocacy to match.
 
     python bench/gen_org.py --out bench/data/org [--scale 1.0]
@@ -39,7 +39,7 @@ def main() -> None:
     weeks = 26  # 50,000 accounts x 26 weeks = 1,300,000 usage snapshots
 
     f, w = writer(out / "people.csv", ["email", "name", "role", "team", "manager_email", "segment"])
-    teams = max(1, n_csms // 10)
+    teams = max(1, n_csms // 50)
     for t in range(teams):
         w.writerow([f"mgr{t}@bench.example.com", f"Manager {t}", "manager", f"Team {t:03d}", "", ""])
     for c in range(n_csms):

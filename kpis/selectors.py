@@ -117,7 +117,7 @@ def kpi_explain(*, csm: User, metric: str, period: Period, as_of: datetime.date 
         return _explain_revenue(inputs, csm, metric)
     if metric in BOOK:
         rows = [
-            [a.external_id, a.name, inputs.mrr(a.pk, "before_end")]
+            [a.external_id, a.name, _money(inputs.mrr(a.pk, "before_end"))]
             for a in _accounts([a for a, c in inputs.book().items() if c == csm.pk])
         ]
         return Explanation(metric, ["account", "name", "ending MRR"], rows)
@@ -185,6 +185,10 @@ def kpi_explain(*, csm: User, metric: str, period: Period, as_of: datetime.date 
     raise KeyError(metric)  # pragma: no cover - every registry key is handled above
 
 
+def _money(x: Decimal) -> Decimal:
+    return x.quantize(Decimal("0.01"))
+
+
 def _accounts(ids) -> list[CustomerAccount]:
     return list(CustomerAccount.objects.filter(pk__in=list(ids)).order_by("external_id"))
 
@@ -218,7 +222,7 @@ def _explain_revenue(inputs: compute.Inputs, csm: User, metric: str) -> Explanat
     rows = []
     for a in _accounts(cohort):
         start, end = inputs.mrr(a.pk, "before_start"), inputs.mrr(a.pk, "before_end")
-        rows.append([a.external_id, a.name, start, end, end - start, "yes" if end > 0 else "no"])
+        rows.append([a.external_id, a.name, _money(start), _money(end), _money(end - start), "yes" if end > 0 else "no"])
     return Explanation(
         metric,
         ["account", "name", "starting MRR", "ending MRR", "change", "still paying"],

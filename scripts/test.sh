@@ -15,6 +15,7 @@ log "ruff"
 log "makemigrations --check"
 DJANGO_SETTINGS_MODULE=config.settings.test "$PY" manage.py makemigrations --check --dry-run
 
+apt_install chromium chromium chromium-driver
 redis_up "$REDIS_TEST_PORT"
 export REDIS_URL="redis://127.0.0.1:$REDIS_TEST_PORT/15"
 

@@ -21,7 +21,7 @@ def w(db, settings):
 def test_nrr_lists_the_starting_cohort(w):
     e = kpi_explain(csm=w["bob"], metric="nrr", period=Q3)
     assert [(r[0], r[2], r[3]) for r in e.rows] == [
-        ("X3", Decimal(400), Decimal(400)),
+        ("X3", Decimal("400.00"), Decimal("400.00")),
         ("X4", Decimal(600), Decimal(500)),
         ("X5", Decimal(800), Decimal(800)),
     ]
