@@ -20,3 +20,7 @@ if [ "$what" = kpis ] || [ "$what" = all ]; then
   [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
   "$PY" bench/bench_kpis.py --pg "$PG_URL"
 fi
+if [ "$what" = pages ] || [ "$what" = all ]; then
+  [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
+  "$PY" bench/bench_pages.py --pg "$PG_URL"
+fi
