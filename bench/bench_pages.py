@@ -14,7 +14,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-KINDS = ("people", "accounts", "assignments", "revenue", "tickets", "surveys", "usage", "health", "advocacy", "touchpoints")
+KINDS = (
+    "people",
+    "accounts",
+    "assignments",
+    "revenue",
+    "tickets",
+    "surveys",
+    "usage",
+    "health",
+    "advocacy",
+    "touchpoints",
+)
 
 
 def manage(*args: str) -> None:
@@ -35,7 +46,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
     os.environ.update(
-        DATABASE_URL=args.pg, DJANGO_SETTINGS_MODULE="config.settings.local", DJANGO_DEBUG="False",
+        DATABASE_URL=args.pg,
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DJANGO_DEBUG="False",
         DJANGO_ALLOWED_HOSTS="testserver,127.0.0.1",
     )
     import django
@@ -59,7 +72,8 @@ def main() -> None:
     client.force_login(team.manager)
     pages = {
         "scorecard": reverse("scorecard", args=[csm.pk]) + "?period=2026-Q3",
-        f"team dashboard ({team.members.count()} CSMs)": reverse("team-detail", args=[team.pk]) + "?period=2026-Q3",
+        f"team dashboard ({team.members.count()} CSMs)": reverse("team-detail", args=[team.pk])
+        + "?period=2026-Q3",
     }
     print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>8}")
     for name, url in pages.items():
@@ -71,8 +85,10 @@ def main() -> None:
             response = client.get(url)
             times.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200
-        print(f"{name:32} {statistics.median(times):>8.1f} {percentile(times, 0.95):>8.1f} {max(times):>8.1f} "
-              f"{len(response.content):>8}")
+        print(
+            f"{name:32} {statistics.median(times):>8.1f} {percentile(times, 0.95):>8.1f} {max(times):>8.1f} "
+            f"{len(response.content):>8}"
+        )
 
 
 if __name__ == "__main__":

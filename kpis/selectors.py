@@ -222,7 +222,16 @@ def _explain_revenue(inputs: compute.Inputs, csm: User, metric: str) -> Explanat
     rows = []
     for a in _accounts(cohort):
         start, end = inputs.mrr(a.pk, "before_start"), inputs.mrr(a.pk, "before_end")
-        rows.append([a.external_id, a.name, _money(start), _money(end), _money(end - start), "yes" if end > 0 else "no"])
+        rows.append(
+            [
+                a.external_id,
+                a.name,
+                _money(start),
+                _money(end),
+                _money(end - start),
+                "yes" if end > 0 else "no",
+            ]
+        )
     return Explanation(
         metric,
         ["account", "name", "starting MRR", "ending MRR", "change", "still paying"],

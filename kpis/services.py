@@ -19,6 +19,7 @@ from kpis import compute
 from kpis.models import KpiRun, KpiValue, RunPart, RunStatus, SubjectType
 from kpis.periods import Period
 from kpis.registry import ALL_KEYS
+from kpis.signals import run_published
 
 
 class RunInProgress(Exception):
@@ -181,6 +182,7 @@ def kpi_run_publish(*, run: KpiRun, components: dict[int, compute.Components]) -
         locked.value_count = len(rows)
         locked.query_count = run.query_count
         locked.save()
+        transaction.on_commit(lambda: run_published.send(sender=KpiRun, run=locked))
     run.refresh_from_db()
     return run
 
