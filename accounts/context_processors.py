@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict:
         items.append((_("My scorecard"), reverse("my-scorecard")))
     else:
         items.append((_("Teams"), reverse("team-list")))
+    items.append((_("OKRs"), reverse("okrs-mine")))
     if user.role == Role.ADMIN:
         items.append((_("Load data"), reverse("import-list")))
     if user.role == Role.ADMIN or user.is_staff:

@@ -1,12 +1,20 @@
 """Every API endpoint, under /api/v1/."""
 
-from django.urls import path
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
 
 from activity.apis import IngestApi
 from kpis.apis import KpiExportApi, ScorecardApi
+from okrs.apis import CheckInViewSet, KeyResultViewSet, ObjectiveViewSet
+
+router = DefaultRouter()
+router.register("objectives", ObjectiveViewSet, basename="objective")
+router.register("key-results", KeyResultViewSet, basename="key-result")
+router.register("check-ins", CheckInViewSet, basename="check-in")
 
 urlpatterns = [
     path("ingest/<str:kind>/", IngestApi.as_view(), name="api-ingest"),
     path("kpis/", KpiExportApi.as_view(), name="api-kpis"),
     path("scorecards/<int:user_id>/", ScorecardApi.as_view(), name="api-scorecard"),
+    path("", include(router.urls)),
 ]

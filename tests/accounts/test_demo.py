@@ -13,6 +13,9 @@ from activity.models import (
     Touchpoint,
     UsageSnapshot,
 )
+from kpis.models import KpiRun
+from kpis.periods import Period
+from okrs.models import CheckIn, Objective, OkrQuarter
 
 TODAY = datetime.date(2026, 11, 15)
 FACTS = (RevenueEvent, Ticket, SurveyResponse, UsageSnapshot, HealthSnapshot, AdvocacyEvent, Touchpoint)
@@ -74,6 +77,14 @@ def test_demo_shape_and_determinism():
     assert RevenueEvent.objects.filter(kind__in=["expansion", "upgrade"]).exists()
     # Reassignments keep history: some account has two owners.
     assert Assignment.objects.count() > CustomerAccount.objects.count()
+    # KPIs for the last 8 quarters and 12 months; OKRs: the previous quarter closed, the current in progress.
+    assert KpiRun.objects.filter(status="published").count() == 20
+    previous, current = Period.containing(TODAY).previous(), Period.containing(TODAY)
+    assert OkrQuarter.objects.get(period=str(previous)).is_closed
+    assert not OkrQuarter.objects.filter(period=str(current), closed_at__isnull=False).exists()
+    assert Objective.objects.filter(period=str(previous), frozen_score__isnull=True).count() == 0
+    assert Objective.objects.filter(period=str(current), csm__email="csm@example.com").count() == 2
+    assert CheckIn.objects.filter(key_result__objective__period=str(current)).exists()
     first = fingerprint()
 
     with pytest.raises(CommandError, match="not empty"):

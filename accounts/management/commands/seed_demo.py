@@ -7,6 +7,11 @@ from tqdm import tqdm
 
 from accounts import demo
 from accounts.models import CustomerAccount, Team, User
+from kpis import services as kpi_services
+from kpis.models import KpiRun, KpiValue
+from kpis.periods import Period
+from okrs import demo as okr_demo
+from okrs.models import Objective, OkrQuarter
 
 
 class Command(BaseCommand):
@@ -39,6 +44,10 @@ class Command(BaseCommand):
             )
         if reset:
             with transaction.atomic():
+                KpiValue.objects.all().delete()
+                KpiRun.objects.all().delete()
+                Objective.objects.all().delete()
+                OkrQuarter.objects.all().delete()
                 CustomerAccount.objects.all().delete()
                 Team.objects.all().delete()
                 User.objects.all().delete()
@@ -47,6 +56,12 @@ class Command(BaseCommand):
             summary = demo.demo_organisation_build(
                 today=today, accounts=accounts, seed=seed, progress=lambda done, total: bar.update(1)
             )
+        periods = [*Period.containing(today).last(8), *Period.containing(today, "month").last(12)]
+        with tqdm(total=len(periods), desc="KPIs", unit="period", disable=options["verbosity"] == 0) as bar:
+            for period in periods:
+                kpi_services.kpi_run_compute(period=period, as_of=today, trigger="seed_demo")
+                bar.update(1)
+        summary.counts.update(okr_demo.demo_okrs_build(today=today, seed=seed))
         for key, value in sorted(summary.counts.items()):
             self.stdout.write(f"  {key:18} {value:>8}")
         self.stdout.write(

@@ -1,0 +1,195 @@
+"""OKR API: objectives, key results and check-ins, scoped by visible_to; writes through the services."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from accounts.models import Team, User
+from okrs import selectors, services
+from okrs.models import CheckIn, Commitment, Direction, KeyResult, KrKind, Objective
+
+
+def _raise(exc: DjangoValidationError):
+    raise ValidationError(exc.message_dict) from exc
+
+
+def _created(view, obj) -> Response:
+    return Response(view.get_serializer(obj).data, status=201)
+
+
+class KeyResultOutput(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KeyResult
+        fields = [
+            "id",
+            "objective",
+            "title",
+            "kind",
+            "metric",
+            "baseline",
+            "target",
+            "unit",
+            "direction",
+            "weight",
+            "owner",
+            "current",
+            "current_at",
+            "current_run",
+            "done",
+            "progress",
+            "status",
+        ]
+
+    def get_progress(self, kr) -> str:
+        return str(selectors.kr_progress(kr))
+
+    def get_status(self, kr) -> str:
+        return selectors.kr_status(kr).code
+
+
+class ObjectiveOutput(serializers.ModelSerializer):
+    score = serializers.SerializerMethodField()
+    key_results = KeyResultOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Objective
+        fields = [
+            "id",
+            "csm",
+            "team",
+            "period",
+            "title",
+            "description",
+            "parent",
+            "commitment",
+            "score",
+            "frozen_score",
+            "final_score",
+            "final_score_reason",
+            "key_results",
+        ]
+
+    def get_score(self, objective) -> str | None:
+        score = selectors.objective_score(objective)
+        return None if score is None else str(score)
+
+
+class ObjectiveViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    class ObjectiveInput(serializers.Serializer):
+        period = serializers.CharField()
+        title = serializers.CharField(max_length=200)
+        description = serializers.CharField(required=False, allow_blank=True, default="")
+        commitment = serializers.ChoiceField(choices=Commitment.choices, default=Commitment.COMMITTED)
+        csm = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+        team = serializers.PrimaryKeyRelatedField(
+            queryset=Team.objects.all(), required=False, allow_null=True
+        )
+        parent = serializers.PrimaryKeyRelatedField(
+            queryset=Objective.objects.all(), required=False, allow_null=True
+        )
+
+    serializer_class = ObjectiveOutput
+
+    def get_queryset(self):
+        qs = Objective.objects.visible_to(self.request.user).prefetch_related(
+            "key_results__check_ins", "key_results__objective"
+        )
+        period = self.request.query_params.get("period")
+        return qs.filter(period=period) if period else qs
+
+    @extend_schema(request=ObjectiveInput, responses={201: ObjectiveOutput})
+    def create(self, request, *args, **kwargs):
+        data = self.ObjectiveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            objective = services.objective_create(user=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            _raise(exc)
+        return _created(self, objective)
+
+
+class KeyResultViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    class KeyResultInput(serializers.Serializer):
+        objective = serializers.PrimaryKeyRelatedField(queryset=Objective.objects.all())
+        title = serializers.CharField(max_length=200)
+        kind = serializers.ChoiceField(choices=KrKind.choices)
+        metric = serializers.CharField(required=False, allow_blank=True, default="")
+        baseline = serializers.CharField(required=False, allow_null=True, default=None)
+        target = serializers.CharField(required=False, allow_null=True, default=None)
+        unit = serializers.CharField(required=False, allow_blank=True, default="")
+        direction = serializers.ChoiceField(choices=Direction.choices, default=Direction.INCREASE)
+        weight = serializers.CharField(default="1")
+
+    serializer_class = KeyResultOutput
+
+    def get_queryset(self):
+        return (
+            KeyResult.objects.visible_to(self.request.user)
+            .select_related("objective")
+            .prefetch_related("check_ins")
+        )
+
+    @extend_schema(request=KeyResultInput, responses={201: KeyResultOutput})
+    def create(self, request, *args, **kwargs):
+        data = self.KeyResultInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        objective = Objective.objects.visible_to(request.user).filter(pk=d.pop("objective").pk).first()
+        if objective is None:
+            raise ValidationError({"objective": ["No such objective."]})
+        try:
+            kr = services.key_result_create(user=request.user, objective=objective, **d)
+        except DjangoValidationError as exc:
+            _raise(exc)
+        return _created(self, kr)
+
+
+class CheckInOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CheckIn
+        fields = ["id", "key_result", "date", "value", "done", "confidence", "note", "author", "created_at"]
+
+
+class CheckInViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    class CheckInInput(serializers.Serializer):
+        key_result = serializers.PrimaryKeyRelatedField(queryset=KeyResult.objects.all())
+        confidence = serializers.CharField()
+        value = serializers.CharField(required=False, allow_null=True, default=None)
+        done = serializers.BooleanField(required=False, allow_null=True, default=None)
+        note = serializers.CharField(required=False, allow_blank=True, default="")
+        date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    serializer_class = CheckInOutput
+
+    def get_queryset(self):
+        return CheckIn.objects.visible_to(self.request.user)
+
+    @extend_schema(request=CheckInInput, responses={201: CheckInOutput})
+    def create(self, request, *args, **kwargs):
+        data = self.CheckInInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        kr = (
+            KeyResult.objects.visible_to(request.user)
+            .filter(pk=d.pop("key_result").pk)
+            .select_related("objective")
+            .first()
+        )
+        if kr is None:
+            raise ValidationError({"key_result": ["No such key result."]})
+        try:
+            check_in = services.check_in_create(user=request.user, key_result=kr, **d)
+        except DjangoValidationError as exc:
+            _raise(exc)
+        return _created(self, check_in)

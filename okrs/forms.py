@@ -1,0 +1,51 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kpis.registry import METRICS
+from okrs.models import Commitment, Direction, KrKind
+
+
+class ObjectiveForm(forms.Form):
+    title = forms.CharField(label=_("Objective"), max_length=200)
+    description = forms.CharField(
+        label=_("Why it matters"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    commitment = forms.ChoiceField(label=_("Commitment"), choices=Commitment.choices)
+    parent = forms.TypedChoiceField(label=_("Aligned to"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, parents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", _("(not aligned)"))] + [
+            (o.pk, f"{o.team}: {o.title}") for o in parents
+        ]
+
+
+class KeyResultForm(forms.Form):
+    title = forms.CharField(label=_("Key result"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=KrKind.choices)
+    metric = forms.ChoiceField(
+        label=_("KPI"),
+        required=False,
+        choices=[("", "—")] + [(m.key, m.name) for m in METRICS if m.scored and m.direction != "neutral"],
+    )
+    baseline = forms.CharField(label=_("Baseline / start"), required=False)
+    target = forms.CharField(label=_("Target"), required=False)
+    unit = forms.CharField(label=_("Unit"), required=False, max_length=20)
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, required=False)
+    weight = forms.CharField(label=_("Weight"), initial="1")
+
+
+class CheckInForm(forms.Form):
+    value = forms.CharField(label=_("Current value"), required=False)
+    done = forms.ChoiceField(
+        label=_("Done"), choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))], required=False
+    )
+    confidence = forms.CharField(label=_("Confidence (0-10)"))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 1}))
+
+
+class FinalScoreForm(forms.Form):
+    final_score = forms.CharField(label=_("Final score (0.0-1.0)"))
+    final_score_reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 1})
+    )
