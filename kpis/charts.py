@@ -82,6 +82,33 @@ def trend(
     return _svg(chart)
 
 
+# The print style: a few rules instead of pygal's full theme, so that a PDF with many charts stays
+# fast to lay out (WeasyPrint parses each chart's stylesheet).
+PRINT_CSS = (
+    "inline:.background,.plot .background{fill:none}"
+    f".series .line{{fill:none;stroke:{BRAND};stroke-width:1.5}}.series .dot{{fill:{BRAND}}}"
+    ".axis .line{stroke:#9aa5b1;stroke-width:.6;fill:none}.guides .line{stroke:#d9e2ec;stroke-width:.5;fill:none}"
+    "text{font-family:DejaVu Sans,sans-serif;font-size:9px;fill:#52606d}"
+)
+
+
+def short_period(label: str) -> str:
+    """2026-Q3 -> 26-Q3, 2026-09 -> 26-09: labels that fit under a small chart."""
+    return label[2:] if len(label) >= 7 else label
+
+
+def print_trend(labels: Sequence[str], values: Sequence[Decimal | None], *, width: int = 300, height: int = 110) -> SafeString:
+    """A lean trend for PDFs: line, dots, three y labels."""
+    chart = pygal.Line(
+        js=[], css=[PRINT_CSS], width=width, height=height, explicit_size=True, show_legend=False,
+        dots_size=1.5, show_x_guides=False, y_labels_major_count=3, show_minor_y_labels=False,
+        allow_interruptions=True, truncate_label=-1,
+    )
+    chart.x_labels = [short_period(x) for x in labels]
+    chart.add("", [_num(v) for v in values])
+    return _svg(chart)
+
+
 def waterfall(
     start: Decimal,
     steps: Sequence[tuple[str, Decimal]],

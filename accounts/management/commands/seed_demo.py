@@ -11,6 +11,8 @@ from kpis import services as kpi_services
 from kpis.models import KpiRun, KpiValue
 from kpis.periods import Period
 from okrs import demo as okr_demo
+from reviews import demo as review_demo
+from reviews.models import ReviewCycle, ReviewTemplate
 from okrs.models import Objective, OkrQuarter
 
 
@@ -44,6 +46,8 @@ class Command(BaseCommand):
             )
         if reset:
             with transaction.atomic():
+                ReviewCycle.objects.all().delete()
+                ReviewTemplate.objects.all().delete()
                 KpiValue.objects.all().delete()
                 KpiRun.objects.all().delete()
                 Objective.objects.all().delete()
@@ -62,6 +66,7 @@ class Command(BaseCommand):
                 kpi_services.kpi_run_compute(period=period, as_of=today, trigger="seed_demo")
                 bar.update(1)
         summary.counts.update(okr_demo.demo_okrs_build(today=today, seed=seed))
+        summary.counts.update(review_demo.demo_reviews_build(today=today, seed=seed))
         for key, value in sorted(summary.counts.items()):
             self.stdout.write(f"  {key:18} {value:>8}")
         self.stdout.write(

@@ -1,0 +1,209 @@
+"""Quarterly reviews: cycles, templates, reviews with their frozen snapshot, disputes, comments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import EVERYONE_ROLES, Role, User
+
+DEFAULT_SECTIONS = [
+    {"key": "outcomes", "title": "Outcomes: retention and growth of the book"},
+    {"key": "customer_experience", "title": "Customer experience: service, NPS and CSAT"},
+    {"key": "okrs", "title": "OKRs of the quarter"},
+    {"key": "product_expertise", "title": "Product expertise and adoption"},
+    {"key": "collaboration", "title": "Collaboration with sales, support and product"},
+]
+DEFAULT_SCALE = [
+    {"value": 1, "label": "Below expectations"},
+    {"value": 2, "label": "Partly meets expectations"},
+    {"value": 3, "label": "Meets expectations"},
+    {"value": 4, "label": "Exceeds expectations"},
+    {"value": 5, "label": "Outstanding"},
+]
+# Per metric: weight, and the values that earn the bottom, middle and top of the scale.
+DEFAULT_KPI_WEIGHTS = {
+    "nrr": {"weight": 3, "floor": 90, "target": 100, "stretch": 110},
+    "logo_retention": {"weight": 2, "floor": 85, "target": 95, "stretch": 100},
+    "portfolio_growth_rate": {"weight": 1, "floor": -10, "target": 0, "stretch": 10},
+    "health_good_share": {"weight": 1, "floor": 30, "target": 50, "stretch": 70},
+    "nps": {"weight": 1, "floor": 0, "target": 35, "stretch": 60},
+    "csat": {"weight": 1, "floor": 60, "target": 80, "stretch": 95},
+    "first_response_hours": {"weight": 1, "floor": 12, "target": 4, "stretch": 1},
+    "onboarding_days": {"weight": 1, "floor": 90, "target": 45, "stretch": 20},
+}
+
+
+class ReviewTemplate(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    sections = models.JSONField(_("sections"), default=list)
+    rating_scale = models.JSONField(_("rating scale"), default=list)
+    kpi_weights = models.JSONField(_("KPI weights and targets"), default=dict)
+    okr_weight = models.DecimalField(_("weight of the OKR score"), max_digits=5, decimal_places=2, default=Decimal(2))
+
+    class Meta:
+        verbose_name = _("review template")
+        verbose_name_plural = _("review templates")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scale_values(self) -> list[int]:
+        return [int(s["value"]) for s in self.rating_scale]
+
+    def label_of(self, value: int | None) -> str:
+        return next((s["label"] for s in self.rating_scale if int(s["value"]) == value), "")
+
+
+class CycleStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CALIBRATION = "calibration", _("Calibration")
+    CLOSED = "closed", _("Closed")
+
+
+class ReviewCycle(models.Model):
+    period = models.CharField(_("quarter"), max_length=8)
+    template = models.ForeignKey(ReviewTemplate, on_delete=models.PROTECT, related_name="cycles")
+    self_review_due = models.DateField(_("self-review due"))
+    manager_review_due = models.DateField(_("manager review due"))
+    status = models.CharField(_("status"), max_length=12, choices=CycleStatus.choices, default=CycleStatus.DRAFT)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("review cycle")
+        verbose_name_plural = _("review cycles")
+        ordering = ["-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["period"], name="cycle_one_per_quarter"),
+            models.CheckConstraint(condition=Q(manager_review_due__gte=models.F("self_review_due")),
+                                   name="cycle_manager_due_after_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} ({self.get_status_display()})"
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SELF_REVIEW = "self_review", _("Self-review")
+    MANAGER_REVIEW = "manager_review", _("Manager review")
+    SUBMITTED = "submitted", _("Submitted")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    FINALIZED = "finalized", _("Finalized")
+
+
+STATUS_ORDER = [s.value for s in ReviewStatus]
+
+
+class ReviewQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ReviewQuerySet:
+        """CSM: their own, once shared (not in draft). Manager: the reviews they write and their teams'.
+        HR and admin: every review."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role in EVERYONE_ROLES:
+            return self.all()
+        if user.role == Role.MANAGER:
+            return self.filter(Q(reviewer=user) | Q(csm__team__manager=user))
+        return self.filter(csm=user).exclude(status=ReviewStatus.DRAFT)
+
+
+class Review(models.Model):
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="reviews")
+    csm = models.ForeignKey(User, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="reviews_to_write")
+    status = models.CharField(_("status"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
+    version = models.PositiveIntegerField(default=1, help_text=_("Bumped by every save: a stale save is refused."))
+    revision = models.PositiveIntegerField(default=1, help_text=_("Bumped when HR reopens a finalized review."))
+    snapshot = models.JSONField(default=dict)
+    snapshot_at = models.DateTimeField(null=True)
+    self_assessment = models.JSONField(default=dict, blank=True)
+    manager_assessment = models.JSONField(default=dict, blank=True)
+    section_ratings = models.JSONField(default=dict, blank=True)
+    suggested_rating = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    suggested_detail = models.JSONField(default=dict, blank=True)
+    final_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_rating_reason = models.TextField(blank=True)
+    acknowledgement_comment = models.TextField(blank=True)
+    self_submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    finalized_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["cycle", "csm__name"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "csm"], name="review_one_per_csm_and_cycle")]
+
+    def __str__(self) -> str:
+        return f"{self.csm} · {self.cycle.period}"
+
+    def reached(self, status: str) -> bool:
+        return STATUS_ORDER.index(self.status) >= STATUS_ORDER.index(status)
+
+
+class Dispute(models.Model):
+    """A CSM flags a number of their snapshot; the manager answers."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="disputes")
+    metric = models.CharField(max_length=40)
+    comment = models.TextField()
+    raised_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["raised_at"]
+
+    def __str__(self) -> str:
+        return f"{self.review_id} {self.metric}"
+
+
+class Comment(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.review_id} {self.author_id}"
+
+
+class CycleExport(models.Model):
+    """A zip of every review PDF of a cycle, built by a Celery task."""
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="exports")
+    status = models.CharField(max_length=10, default="queued")  # queued, running, done, failed
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    path = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.cycle}"

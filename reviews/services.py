@@ -1,0 +1,498 @@
+"""Review writes: cycles, the frozen snapshot, the workflow, ratings, disputes, comments.
+
+The workflow is enforced here, for the web, the API and the admin alike:
+draft -> self_review -> manager_review -> submitted -> acknowledged -> finalized (and an audited
+reopen by HR that issues a new revision). Every save names the version it was made on; a save over a
+newer version is refused (``ReviewConflict``) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from kpis.periods import Period, PeriodError
+from kpis.registry import LOWER, REGISTRY
+from kpis.scorecards import scorecard
+from okrs.selectors import okr_score_of
+from reviews.models import (
+    DEFAULT_KPI_WEIGHTS,
+    DEFAULT_SCALE,
+    DEFAULT_SECTIONS,
+    Comment,
+    CycleStatus,
+    Dispute,
+    Review,
+    ReviewCycle,
+    ReviewStatus,
+    ReviewTemplate,
+)
+
+
+class ReviewConflict(Exception):
+    """Someone saved the review after the version this save was made on."""
+
+    def __init__(self, review: Review) -> None:
+        who = review.history.first().history_user if review.history.exists() else None
+        when = timezone.localtime(review.updated_at).strftime("%Y-%m-%d %H:%M")
+        super().__init__(
+            f"This review was saved by {who or 'someone else'} at {when} (version {review.version}) after you "
+            "opened it. Nothing was overwritten: reload to see their changes; your text is kept on the page."
+        )
+        self.current_version = review.version
+
+
+def _json(data) -> dict:
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+# --- templates and cycles ----------------------------------------------------------------------
+
+
+def template_default() -> ReviewTemplate:
+    template, _ = ReviewTemplate.objects.get_or_create(
+        name="Quarterly CSM review",
+        defaults={"sections": DEFAULT_SECTIONS, "rating_scale": DEFAULT_SCALE, "kpi_weights": DEFAULT_KPI_WEIGHTS},
+    )
+    return template
+
+
+def template_validate(*, sections, rating_scale, kpi_weights) -> None:
+    errors = {}
+    if not sections or not all(isinstance(s, dict) and s.get("key") and s.get("title") for s in sections):
+        errors["sections"] = "Every section needs a key and a title."
+    values = [s.get("value") for s in rating_scale] if isinstance(rating_scale, list) else []
+    if len(values) < 2 or not all(isinstance(v, int) for v in values) or values != sorted(set(values)):
+        errors["rating_scale"] = "The scale is at least two increasing whole numbers, each with a label."
+    for key, spec in (kpi_weights or {}).items():
+        metric = REGISTRY.get(key)
+        if metric is None or not metric.scored:
+            errors["kpi_weights"] = f"{key} is not a scored metric of METRICS.md."
+            break
+        try:
+            w, f, t, s = (Decimal(str(spec[k])) for k in ("weight", "floor", "target", "stretch"))
+        except (KeyError, ArithmeticError, ValueError):
+            errors["kpi_weights"] = f"{key} needs a weight, a floor, a target and a stretch value."
+            break
+        ordered = f < t < s if metric.direction != LOWER else f > t > s
+        if w <= 0 or not ordered:
+            errors["kpi_weights"] = (
+                f"{key}: the weight must be above 0 and floor, target and stretch must go in the metric's "
+                f"better direction ({metric.direction})."
+            )
+            break
+    if errors:
+        raise ValidationError(errors)
+
+
+def _require_hr(user: User) -> None:
+    if user.role not in (Role.HR, Role.ADMIN):
+        raise PermissionDenied("HR runs review cycles.")
+
+
+@transaction.atomic
+def cycle_create(
+    *, user: User, period: str, self_review_due: datetime.date, manager_review_due: datetime.date,
+    template: ReviewTemplate | None = None,
+) -> ReviewCycle:
+    _require_hr(user)
+    try:
+        p = Period.parse(period)
+    except PeriodError as exc:
+        raise ValidationError({"period": str(exc)}) from exc
+    if not p.is_quarter:
+        raise ValidationError({"period": "Reviews are quarterly: choose a quarter such as 2026-Q3."})
+    if ReviewCycle.objects.filter(period=str(p)).exists():
+        raise ValidationError({"period": f"There is already a cycle for {p}."})
+    if manager_review_due < self_review_due:
+        raise ValidationError({"manager_review_due": "The manager review is due after the self-review."})
+    template = template or template_default()
+    template_validate(sections=template.sections, rating_scale=template.rating_scale, kpi_weights=template.kpi_weights)
+    return ReviewCycle.objects.create(
+        period=str(p), template=template, self_review_due=self_review_due,
+        manager_review_due=manager_review_due, created_by=user,
+    )
+
+
+def cycle_open(*, user: User, cycle: ReviewCycle) -> int:
+    """Open the cycle: one review per CSM, reviewer = the CSM's manager, with the frozen snapshot.
+    Idempotent: a CSM who has a review already keeps it. Returns the number created."""
+    _require_hr(user)
+    if cycle.status not in (CycleStatus.DRAFT, CycleStatus.OPEN):
+        raise ValidationError({"status": f"A cycle in {cycle.get_status_display()} cannot be opened."})
+    created = 0
+    csms = User.objects.filter(role=Role.CSM, is_active=True).select_related("team__manager").order_by("pk")
+    for csm in csms:
+        with transaction.atomic():
+            if Review.objects.filter(cycle=cycle, csm=csm).exists():
+                continue
+            review = Review(cycle=cycle, csm=csm, reviewer=csm.team.manager if csm.team else None)
+            _set_snapshot(review)
+            review._history_user = user
+            review.save()
+            created += 1
+    if cycle.status == CycleStatus.DRAFT:
+        cycle.status = CycleStatus.OPEN
+        cycle._history_user = user
+        cycle.save()
+    return created
+
+
+CYCLE_STEPS = {CycleStatus.OPEN: CycleStatus.CALIBRATION, CycleStatus.CALIBRATION: CycleStatus.CLOSED}
+
+
+@transaction.atomic
+def cycle_advance(*, user: User, cycle: ReviewCycle) -> ReviewCycle:
+    """open -> calibration -> closed. Closing needs every review finalized."""
+    _require_hr(user)
+    nxt = CYCLE_STEPS.get(cycle.status)
+    if nxt is None:
+        raise ValidationError({"status": f"A {cycle.get_status_display()} cycle has no next step."})
+    if nxt == CycleStatus.CLOSED:
+        left = cycle.reviews.exclude(status=ReviewStatus.FINALIZED).count()
+        if left:
+            raise ValidationError({"status": f"{left} reviews are not finalized yet: the cycle cannot close."})
+    cycle.status = nxt
+    cycle._history_user = user
+    cycle.save()
+    return cycle
+
+
+# --- snapshot and suggested rating ---------------------------------------------------------------
+
+
+def snapshot_build(*, csm: User, period: str) -> dict:
+    """Every KPI and service metric of the quarter with its comparisons, the run it came from, and
+    the quarter's OKRs with their scores: what the review is judged on, frozen."""
+    card = scorecard(csm=csm, period=Period.parse(period)).as_dict()
+    score, objectives = okr_score_of(csm=csm, period=period)
+    card["okrs"] = {
+        "score": score,
+        "objectives": [
+            {
+                "title": o.objective.title,
+                "commitment": o.objective.commitment,
+                "expected": o.objective.expected_score,
+                "score": o.score,
+                "key_results": [
+                    {"title": k.kr.title, "kind": k.kr.kind, "baseline": k.kr.baseline, "target": k.kr.target,
+                     "current": k.kr.current, "done": k.kr.done, "progress": k.progress}
+                    for k in o.key_results
+                ],
+            }
+            for o in objectives
+        ],
+    }
+    card["taken_at"] = timezone.now()
+    return _json(card)
+
+
+def _metric_rating(value: Decimal, spec: dict, low: int, high: int) -> Decimal:
+    """floor -> bottom of the scale, target -> middle, stretch -> top, linear between, clamped."""
+    f, t, s = (Decimal(str(spec[k])) for k in ("floor", "target", "stretch"))
+    mid = (Decimal(low) + Decimal(high)) / 2
+    if (value - t) * (s - t) >= 0:  # at or beyond the target, towards the stretch
+        part = min(Decimal(1), (value - t) / (s - t))
+        return mid + part * (Decimal(high) - mid)
+    part = min(Decimal(1), (t - value) / (t - f))
+    return mid - part * (mid - Decimal(low))
+
+
+def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decimal | None, dict]:
+    """The weighted mean of each weighted metric's rating and the OKR rating. A metric with no data
+    drops out and the others are re-weighted; the detail names it."""
+    scale = template.scale_values
+    low, high = min(scale), max(scale)
+    values = {m["metric"]: m["value"] for m in snapshot.get("metrics", [])}
+    parts, missing = [], []
+    for key, spec in template.kpi_weights.items():
+        raw = values.get(key)
+        if raw is None:
+            missing.append(key)
+            continue
+        rating = _metric_rating(Decimal(str(raw)), spec, low, high)
+        parts.append({"metric": key, "value": str(raw), "weight": str(spec["weight"]), "rating": str(rating.quantize(Decimal("0.01")))})
+    okr = (snapshot.get("okrs") or {}).get("score")
+    if okr is not None and template.okr_weight > 0:
+        rating = Decimal(low) + Decimal(str(okr)) * (Decimal(high) - Decimal(low))
+        parts.append({"metric": "okr_score", "value": str(okr), "weight": str(template.okr_weight),
+                      "rating": str(rating.quantize(Decimal("0.01")))})
+    elif template.okr_weight > 0:
+        missing.append("okr_score")
+    total = sum(Decimal(p["weight"]) for p in parts)
+    if not total:
+        return None, {"parts": parts, "missing": missing}
+    mean = sum(Decimal(p["weight"]) * Decimal(p["rating"]) for p in parts) / total
+    return mean.quantize(Decimal("0.01"), ROUND_HALF_UP), {
+        "parts": parts, "missing": missing, "rounded": int(mean.quantize(Decimal(1), ROUND_HALF_UP)),
+    }
+
+
+def _set_snapshot(review: Review) -> None:
+    review.snapshot = snapshot_build(csm=review.csm, period=review.cycle.period)
+    review.snapshot_at = timezone.now()
+    review.suggested_rating, review.suggested_detail = suggested_rating(
+        template=review.cycle.template, snapshot=review.snapshot
+    )
+
+
+def snapshot_diff(old: dict, new: dict) -> list[dict]:
+    """What changed between two snapshots: metric values and the OKR score."""
+    before = {m["metric"]: m["value"] for m in old.get("metrics", [])}
+    changes = []
+    for m in new.get("metrics", []):
+        if before.get(m["metric"]) != m["value"]:
+            changes.append({"metric": m["metric"], "name": m["name"], "before": before.get(m["metric"]), "after": m["value"]})
+    old_okr, new_okr = (old.get("okrs") or {}).get("score"), (new.get("okrs") or {}).get("score")
+    if old_okr != new_okr:
+        changes.append({"metric": "okr_score", "name": "OKR score", "before": old_okr, "after": new_okr})
+    return changes
+
+
+# --- the workflow ------------------------------------------------------------------------------
+
+
+def _locked(review: Review, version: int | None) -> Review:
+    locked = Review.objects.select_for_update().select_related("cycle__template", "csm", "reviewer").get(pk=review.pk)
+    if version is not None and int(version) != locked.version:
+        raise ReviewConflict(locked)
+    return locked
+
+
+def _save(review: Review, user: User) -> Review:
+    review.version += 1
+    review._history_user = user
+    review.save()
+    return review
+
+
+def _is_reviewer(user: User, review: Review) -> bool:
+    return review.reviewer_id == user.pk or user.role == Role.ADMIN
+
+
+def _refuse(message: str):
+    raise ValidationError({"status": message})
+
+
+@transaction.atomic
+def review_refresh_snapshot(*, user: User, review: Review, version: int | None) -> list[dict]:
+    """Before submission the reviewer (or HR) may take a new snapshot; returns what changed."""
+    review = _locked(review, version)
+    if not (_is_reviewer(user, review) or user.role == Role.HR):
+        raise PermissionDenied("Only the reviewer or HR refreshes the numbers.")
+    if review.reached(ReviewStatus.SUBMITTED):
+        _refuse("A submitted review keeps the numbers it was submitted with.")
+    old = review.snapshot
+    _set_snapshot(review)
+    changes = snapshot_diff(old, review.snapshot)
+    _save(review, user)
+    return changes
+
+
+@transaction.atomic
+def review_send_to_csm(*, user: User, review: Review, version: int | None) -> Review:
+    review = _locked(review, version)
+    if not (_is_reviewer(user, review) or user.role == Role.HR):
+        raise PermissionDenied("The reviewer or HR starts the self-review.")
+    if review.status != ReviewStatus.DRAFT:
+        _refuse(f"Only a draft goes to the CSM for self-review (this one is {review.get_status_display()}).")
+    review.status = ReviewStatus.SELF_REVIEW
+    return _save(review, user)
+
+
+def _clean_sections(review: Review, sections: dict) -> dict:
+    keys = {s["key"] for s in review.cycle.template.sections}
+    unknown = set(sections) - keys
+    if unknown:
+        raise ValidationError({"sections": f"Unknown section(s): {', '.join(sorted(unknown))}."})
+    return {k: str(v) for k, v in sections.items()}
+
+
+@transaction.atomic
+def review_save_self(*, user: User, review: Review, version: int | None, sections: dict) -> Review:
+    review = _locked(review, version)
+    if user.pk != review.csm_id:
+        raise PermissionDenied("Only the CSM writes their self-review.")
+    if review.status != ReviewStatus.SELF_REVIEW:
+        _refuse("The self-review can be written while the review is in self-review.")
+    review.self_assessment = {**review.self_assessment, **_clean_sections(review, sections)}
+    return _save(review, user)
+
+
+@transaction.atomic
+def review_submit_self(*, user: User, review: Review, version: int | None) -> Review:
+    review = _locked(review, version)
+    if user.pk != review.csm_id:
+        raise PermissionDenied("Only the CSM submits their self-review.")
+    if review.status != ReviewStatus.SELF_REVIEW:
+        _refuse(f"A review in {review.get_status_display()} has no self-review to submit.")
+    review.status = ReviewStatus.MANAGER_REVIEW
+    review.self_submitted_at = timezone.now()
+    return _save(review, user)
+
+
+def _check_rating(review: Review, value, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    scale = review.cycle.template.scale_values
+    try:
+        rating = int(value)
+    except (TypeError, ValueError):
+        rating = None
+    if rating not in scale or str(value).strip() != str(rating):
+        raise ValidationError({field: f"A rating is one of {', '.join(map(str, scale))}."})
+    return rating
+
+
+@transaction.atomic
+def review_save_manager(
+    *, user: User, review: Review, version: int | None, sections: dict | None = None,
+    section_ratings: dict | None = None, final_rating=None, final_rating_reason: str | None = None,
+) -> Review:
+    """The manager's draft: hidden from the CSM until submitted. Saved any time before submission."""
+    review = _locked(review, version)
+    if not _is_reviewer(user, review):
+        raise PermissionDenied("Only the reviewer writes the manager's part.")
+    if review.reached(ReviewStatus.SUBMITTED):
+        _refuse("A submitted review can no longer be edited.")
+    if sections:
+        review.manager_assessment = {**review.manager_assessment, **_clean_sections(review, sections)}
+    if section_ratings:
+        _clean_sections(review, section_ratings)
+        review.section_ratings = {
+            **review.section_ratings,
+            **{k: _check_rating(review, v, f"rating_{k}") for k, v in section_ratings.items()},
+        }
+    if final_rating is not None:
+        review.final_rating = _check_rating(review, final_rating, "final_rating")
+    if final_rating_reason is not None:
+        review.final_rating_reason = final_rating_reason.strip()
+    return _save(review, user)
+
+
+@transaction.atomic
+def review_submit(*, user: User, review: Review, version: int | None) -> Review:
+    review = _locked(review, version)
+    if not _is_reviewer(user, review):
+        raise PermissionDenied("Only the reviewer submits the review.")
+    if review.status != ReviewStatus.MANAGER_REVIEW:
+        if review.status in (ReviewStatus.DRAFT, ReviewStatus.SELF_REVIEW):
+            _refuse("The CSM submits their self-review first.")
+        _refuse(f"A review in {review.get_status_display()} cannot be submitted again.")
+    errors = {}
+    if review.final_rating is None:
+        errors["final_rating"] = "Give the overall rating before submitting."
+    suggested = review.suggested_detail.get("rounded")
+    if review.final_rating is not None and suggested is not None and review.final_rating != suggested and not review.final_rating_reason:
+        errors["final_rating_reason"] = (
+            f"The rating ({review.final_rating}) differs from the suggested one ({suggested}): say why."
+        )
+    if errors:
+        raise ValidationError(errors)
+    review.status = ReviewStatus.SUBMITTED
+    review.submitted_at = timezone.now()
+    return _save(review, user)
+
+
+@transaction.atomic
+def review_acknowledge(*, user: User, review: Review, version: int | None, comment: str = "") -> Review:
+    """The CSM acknowledges (which is not agreeing), with an optional comment."""
+    review = _locked(review, version)
+    if user.pk != review.csm_id:
+        raise PermissionDenied("Only the CSM acknowledges their review.")
+    if review.status != ReviewStatus.SUBMITTED:
+        _refuse(f"Only a submitted review can be acknowledged (this one is {review.get_status_display()}).")
+    review.status = ReviewStatus.ACKNOWLEDGED
+    review.acknowledged_at = timezone.now()
+    review.acknowledgement_comment = comment.strip()
+    return _save(review, user)
+
+
+@transaction.atomic
+def review_finalize(*, user: User, review: Review, version: int | None) -> Review:
+    review = _locked(review, version)
+    _require_hr(user)
+    if review.status != ReviewStatus.ACKNOWLEDGED:
+        _refuse(f"Only an acknowledged review can be finalized (this one is {review.get_status_display()}).")
+    review.status = ReviewStatus.FINALIZED
+    review.finalized_at, review.finalized_by = timezone.now(), user
+    return _save(review, user)
+
+
+@transaction.atomic
+def review_reopen(*, user: User, review: Review, version: int | None, reason: str) -> Review:
+    """HR reopens a finalized review: a new revision, back to manager review; the history keeps why."""
+    review = _locked(review, version)
+    _require_hr(user)
+    if review.status != ReviewStatus.FINALIZED:
+        _refuse("Only a finalized review is reopened.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the review is reopened."})
+    review.status = ReviewStatus.MANAGER_REVIEW
+    review.revision += 1
+    review.submitted_at = review.acknowledged_at = review.finalized_at = None
+    review.finalized_by = None
+    review._change_reason = f"Reopened by {user}: {reason.strip()}"
+    return _save(review, user)
+
+
+TRANSITIONS = {
+    "send_to_csm": review_send_to_csm,
+    "submit_self": review_submit_self,
+    "submit": review_submit,
+    "acknowledge": review_acknowledge,
+    "finalize": review_finalize,
+    "reopen": review_reopen,
+}
+
+
+# --- disputes and comments ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def dispute_raise(*, user: User, review: Review, metric: str, comment: str) -> Dispute:
+    if user.pk != review.csm_id:
+        raise PermissionDenied("Only the CSM flags a number of their review.")
+    if review.status != ReviewStatus.SUBMITTED:
+        _refuse("Numbers are flagged after the review is submitted and before it is acknowledged.")
+    if metric not in REGISTRY and metric != "okr_score":
+        raise ValidationError({"metric": f"{metric!r} is not a number of this review."})
+    if not comment.strip():
+        raise ValidationError({"comment": "Say what is wrong with the number."})
+    dispute = Dispute(review=review, metric=metric, comment=comment.strip(), raised_by=user)
+    dispute._history_user = user
+    dispute.save()
+    return dispute
+
+
+@transaction.atomic
+def dispute_answer(*, user: User, dispute: Dispute, answer: str) -> Dispute:
+    if not _is_reviewer(user, dispute.review):
+        raise PermissionDenied("The reviewer answers a flagged number.")
+    if dispute.review.status == ReviewStatus.FINALIZED:
+        _refuse("A finalized review is read-only.")
+    if not answer.strip():
+        raise ValidationError({"answer": "An answer cannot be empty."})
+    dispute.answer, dispute.answered_by, dispute.answered_at = answer.strip(), user, timezone.now()
+    dispute._history_user = user
+    dispute.save()
+    return dispute
+
+
+def comment_add(*, user: User, review: Review, body: str) -> Comment:
+    if review.status == ReviewStatus.FINALIZED:
+        _refuse("A finalized review is read-only.")
+    if not (user.pk in (review.csm_id, review.reviewer_id) or user.role in (Role.HR, Role.ADMIN)):
+        raise PermissionDenied("Only the CSM, the reviewer and HR comment on a review.")
+    if user.pk == review.csm_id and not review.reached(ReviewStatus.SELF_REVIEW):
+        raise PermissionDenied("The review is not shared with you yet.")
+    if not body.strip():
+        raise ValidationError({"body": "A comment cannot be empty."})
+    return Comment.objects.create(review=review, author=user, body=body.strip())
