@@ -17,6 +17,9 @@ def navigation(request: HttpRequest) -> dict:
     else:
         items.append((_("Teams"), reverse("team-list")))
     items.append((_("OKRs"), reverse("okrs-mine")))
+    items.append((_("Reviews"), reverse("review-list")))
+    if user.role in (Role.HR, Role.ADMIN):
+        items.append((_("Cycles"), reverse("cycle-list")))
     if user.role == Role.ADMIN:
         items.append((_("Load data"), reverse("import-list")))
     if user.role == Role.ADMIN or user.is_staff:

@@ -6,11 +6,14 @@ from rest_framework.routers import DefaultRouter
 from activity.apis import IngestApi
 from kpis.apis import KpiExportApi, ScorecardApi
 from okrs.apis import CheckInViewSet, KeyResultViewSet, ObjectiveViewSet
+from reviews.apis import CycleViewSet, ReviewViewSet
 
 router = DefaultRouter()
-router.register("objectives", ObjectiveViewSet, basename="objective")
-router.register("key-results", KeyResultViewSet, basename="key-result")
-router.register("check-ins", CheckInViewSet, basename="check-in")
+router.register("objectives", ObjectiveViewSet, basename="api-objective")
+router.register("key-results", KeyResultViewSet, basename="api-key-result")
+router.register("check-ins", CheckInViewSet, basename="api-check-in")
+router.register("reviews", ReviewViewSet, basename="api-review")
+router.register("cycles", CycleViewSet, basename="api-cycle")
 
 urlpatterns = [
     path("ingest/<str:kind>/", IngestApi.as_view(), name="api-ingest"),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("activity.urls")),
     path("", include("kpis.urls")),
     path("", include("okrs.urls")),
+    path("", include("reviews.urls")),
     path("accounts/<int:account_id>/", account_views.account_detail, name="account-detail"),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -97,12 +97,23 @@ def short_period(label: str) -> str:
     return label[2:] if len(label) >= 7 else label
 
 
-def print_trend(labels: Sequence[str], values: Sequence[Decimal | None], *, width: int = 300, height: int = 110) -> SafeString:
+def print_trend(
+    labels: Sequence[str], values: Sequence[Decimal | None], *, width: int = 300, height: int = 110
+) -> SafeString:
     """A lean trend for PDFs: line, dots, three y labels."""
     chart = pygal.Line(
-        js=[], css=[PRINT_CSS], width=width, height=height, explicit_size=True, show_legend=False,
-        dots_size=1.5, show_x_guides=False, y_labels_major_count=3, show_minor_y_labels=False,
-        allow_interruptions=True, truncate_label=-1,
+        js=[],
+        css=[PRINT_CSS],
+        width=width,
+        height=height,
+        explicit_size=True,
+        show_legend=False,
+        dots_size=1.5,
+        show_x_guides=False,
+        y_labels_major_count=3,
+        show_minor_y_labels=False,
+        allow_interruptions=True,
+        truncate_label=-1,
     )
     chart.x_labels = [short_period(x) for x in labels]
     chart.add("", [_num(v) for v in values])

@@ -33,26 +33,43 @@ def _walk(review: Review, hr: User, until: str, rng: random.Random) -> None:
     steps = order[: order.index(until) + 1] if until in order else []
     if "self_review" in steps:
         review = services.review_send_to_csm(user=manager, review=review, version=review.version)
-        review = services.review_save_self(user=review.csm, review=review, version=review.version, sections=SELF)
+        review = services.review_save_self(
+            user=review.csm, review=review, version=review.version, sections=SELF
+        )
     if "manager_review" in steps:
         review = services.review_submit_self(user=review.csm, review=review, version=review.version)
         suggested = review.suggested_detail.get("rounded") or 3
         final = max(1, min(5, suggested + rng.choice([0, 0, 0, 1, -1])))
         review = services.review_save_manager(
-            user=manager, review=review, version=review.version, sections=MANAGER,
+            user=manager,
+            review=review,
+            version=review.version,
+            sections=MANAGER,
             section_ratings={s: str(max(1, min(5, final + rng.choice([-1, 0, 0, 1])))) for s in MANAGER},
             final_rating=str(final),
-            final_rating_reason="" if final == suggested else "Context the numbers miss: see the outcomes section.",
+            final_rating_reason=""
+            if final == suggested
+            else "Context the numbers miss: see the outcomes section.",
         )
     if "submitted" in steps:
         review = services.review_submit(user=manager, review=review, version=review.version)
         if rng.random() < 0.3:
-            dispute = services.dispute_raise(user=review.csm, review=review, metric="first_response_hours",
-                                             comment="Two tickets were opened on a weekend by mistake.")
-            services.dispute_answer(user=manager, dispute=dispute, answer="Agreed; noted in the outcomes section.")
+            dispute = services.dispute_raise(
+                user=review.csm,
+                review=review,
+                metric="first_response_hours",
+                comment="Two tickets were opened on a weekend by mistake.",
+            )
+            services.dispute_answer(
+                user=manager, dispute=dispute, answer="Agreed; noted in the outcomes section."
+            )
     if "acknowledged" in steps:
-        review = services.review_acknowledge(user=review.csm, review=review, version=review.version,
-                                             comment=rng.choice(["", "Thanks: fair summary.", "I see it differently on QBRs."]))
+        review = services.review_acknowledge(
+            user=review.csm,
+            review=review,
+            version=review.version,
+            comment=rng.choice(["", "Thanks: fair summary.", "I see it differently on QBRs."]),
+        )
     if "finalized" in steps:
         services.review_finalize(user=hr, review=review, version=review.version)
 
@@ -62,19 +79,30 @@ def demo_reviews_build(*, today: datetime.date, seed: int = 2026) -> dict[str, i
     hr = User.objects.filter(role=Role.HR).order_by("pk").first()
     current = Period.containing(today)
     previous = current.previous()
-    closed = services.cycle_create(user=hr, period=str(previous), self_review_due=previous.end,
-                                   manager_review_due=previous.end + datetime.timedelta(days=14))
+    closed = services.cycle_create(
+        user=hr,
+        period=str(previous),
+        self_review_due=previous.end,
+        manager_review_due=previous.end + datetime.timedelta(days=14),
+    )
     services.cycle_open(user=hr, cycle=closed)
     for review in closed.reviews.select_related("csm", "reviewer", "cycle__template").order_by("csm__pk"):
         _walk(review, hr, "finalized", rng)
     services.cycle_advance(user=hr, cycle=closed)
     services.cycle_advance(user=hr, cycle=closed)
-    cycle = services.cycle_create(user=hr, period=str(current), self_review_due=current.end - datetime.timedelta(days=7),
-                                  manager_review_due=current.end + datetime.timedelta(days=14))
+    cycle = services.cycle_create(
+        user=hr,
+        period=str(current),
+        self_review_due=current.end - datetime.timedelta(days=7),
+        manager_review_due=current.end + datetime.timedelta(days=14),
+    )
     services.cycle_open(user=hr, cycle=cycle)
     steps = ["draft", "self_review", "manager_review", "submitted", "acknowledged", "finalized"]
     reviews = list(cycle.reviews.select_related("csm", "reviewer", "cycle__template").order_by("csm__pk"))
     for i, review in enumerate(reviews):
         # csm@example.com (the first CSM) has a submitted review waiting for their acknowledgement.
         _walk(review, hr, "submitted" if i == 0 else steps[i % len(steps)], rng)
-    return {"reviews": Review.objects.count(), "finalized": Review.objects.filter(status=ReviewStatus.FINALIZED).count()}
+    return {
+        "reviews": Review.objects.count(),
+        "finalized": Review.objects.filter(status=ReviewStatus.FINALIZED).count(),
+    }

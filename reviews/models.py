@@ -43,7 +43,9 @@ class ReviewTemplate(models.Model):
     sections = models.JSONField(_("sections"), default=list)
     rating_scale = models.JSONField(_("rating scale"), default=list)
     kpi_weights = models.JSONField(_("KPI weights and targets"), default=dict)
-    okr_weight = models.DecimalField(_("weight of the OKR score"), max_digits=5, decimal_places=2, default=Decimal(2))
+    okr_weight = models.DecimalField(
+        _("weight of the OKR score"), max_digits=5, decimal_places=2, default=Decimal(2)
+    )
 
     class Meta:
         verbose_name = _("review template")
@@ -72,7 +74,9 @@ class ReviewCycle(models.Model):
     template = models.ForeignKey(ReviewTemplate, on_delete=models.PROTECT, related_name="cycles")
     self_review_due = models.DateField(_("self-review due"))
     manager_review_due = models.DateField(_("manager review due"))
-    status = models.CharField(_("status"), max_length=12, choices=CycleStatus.choices, default=CycleStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=12, choices=CycleStatus.choices, default=CycleStatus.DRAFT
+    )
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -83,8 +87,10 @@ class ReviewCycle(models.Model):
         ordering = ["-period"]
         constraints = [
             models.UniqueConstraint(fields=["period"], name="cycle_one_per_quarter"),
-            models.CheckConstraint(condition=Q(manager_review_due__gte=models.F("self_review_due")),
-                                   name="cycle_manager_due_after_self"),
+            models.CheckConstraint(
+                condition=Q(manager_review_due__gte=models.F("self_review_due")),
+                name="cycle_manager_due_after_self",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,9 +126,15 @@ class Review(models.Model):
     cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="reviews")
     csm = models.ForeignKey(User, on_delete=models.PROTECT, related_name="reviews")
     reviewer = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="reviews_to_write")
-    status = models.CharField(_("status"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
-    version = models.PositiveIntegerField(default=1, help_text=_("Bumped by every save: a stale save is refused."))
-    revision = models.PositiveIntegerField(default=1, help_text=_("Bumped when HR reopens a finalized review."))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    version = models.PositiveIntegerField(
+        default=1, help_text=_("Bumped by every save: a stale save is refused.")
+    )
+    revision = models.PositiveIntegerField(
+        default=1, help_text=_("Bumped when HR reopens a finalized review.")
+    )
     snapshot = models.JSONField(default=dict)
     snapshot_at = models.DateTimeField(null=True)
     self_assessment = models.JSONField(default=dict, blank=True)

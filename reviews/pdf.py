@@ -33,15 +33,23 @@ def review_pdf_context(review: Review) -> dict:
                 continue
             s = metrics[m.key]
             trend = s.get("trend", [])
-            items.append({
-                "metric": m, "value": _d(s["value"]), "previous": _d(s["previous"]), "change": _d(s["change"]),
-                "change_is": s.get("change_is") or "", "sample": s["sample_size"],
-                "team_median": _d(s["team_median"]), "team_percentile": _d(s["team_percentile"]),
-                "segment_percentile": _d(s["segment_percentile"]), "benchmark": s.get("benchmark"),
-                "chart": charts.print_trend([t["period"] for t in trend], [_d(t["value"]) for t in trend])
-                if m.key in charted
-                else None,
-            })
+            items.append(
+                {
+                    "metric": m,
+                    "value": _d(s["value"]),
+                    "previous": _d(s["previous"]),
+                    "change": _d(s["change"]),
+                    "change_is": s.get("change_is") or "",
+                    "sample": s["sample_size"],
+                    "team_median": _d(s["team_median"]),
+                    "team_percentile": _d(s["team_percentile"]),
+                    "segment_percentile": _d(s["segment_percentile"]),
+                    "benchmark": s.get("benchmark"),
+                    "chart": charts.print_trend([t["period"] for t in trend], [_d(t["value"]) for t in trend])
+                    if m.key in charted
+                    else None,
+                }
+            )
         rows.append((title, items))
     template = review.cycle.template
     return {

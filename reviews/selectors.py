@@ -79,11 +79,17 @@ def history_of(review: Review) -> list[dict]:
         if previous is not None:
             delta = record.diff_against(previous)
             changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
-        out.append({
-            "when": record.history_date, "who": record.history_user, "type": record.get_history_type_display(),
-            "status": record.status, "version": record.version, "reason": record.history_change_reason or "",
-            "changes": changes,
-        })
+        out.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "type": record.get_history_type_display(),
+                "status": record.status,
+                "version": record.version,
+                "reason": record.history_change_reason or "",
+                "changes": changes,
+            }
+        )
     return out[::-1]
 
 
@@ -97,20 +103,43 @@ def calibration(*, cycle: ReviewCycle) -> dict:
         if r.final_rating is None:
             continue
         per_manager[str(r.reviewer)][r.final_rating] += 1
-        pcts = [Decimal(str(m["team_percentile"])) for m in r.snapshot.get("metrics", [])
-                if m["metric"] in weighted and m.get("segment_percentile") is not None and m.get("team_percentile") is not None]
+        pcts = [
+            Decimal(str(m["team_percentile"]))
+            for m in r.snapshot.get("metrics", [])
+            if m["metric"] in weighted
+            and m.get("segment_percentile") is not None
+            and m.get("team_percentile") is not None
+        ]
         pct = (sum(pcts) / len(pcts)).quantize(Decimal("0.1")) if pcts else None
-        points.append({"csm": r.csm, "manager": r.reviewer, "rating": r.final_rating, "percentile": pct,
-                       "suggested": r.suggested_rating})
+        points.append(
+            {
+                "csm": r.csm,
+                "manager": r.reviewer,
+                "rating": r.final_rating,
+                "percentile": pct,
+                "suggested": r.suggested_rating,
+            }
+        )
     scale = cycle.template.scale_values
     managers = []
     for name, counts in sorted(per_manager.items()):
         n = sum(counts.values())
         mean = Decimal(sum(k * v for k, v in counts.items())) / n
         mgr_points = [p for p in points if str(p["manager"]) == name and p["percentile"] is not None]
-        mean_pct = (sum(p["percentile"] for p in mgr_points) / len(mgr_points)).quantize(Decimal("0.1")) if mgr_points else None
-        managers.append({"manager": name, "counts": [counts.get(v, 0) for v in scale], "n": n,
-                         "mean": mean.quantize(Decimal("0.01")), "mean_percentile": mean_pct})
+        mean_pct = (
+            (sum(p["percentile"] for p in mgr_points) / len(mgr_points)).quantize(Decimal("0.1"))
+            if mgr_points
+            else None
+        )
+        managers.append(
+            {
+                "manager": name,
+                "counts": [counts.get(v, 0) for v in scale],
+                "n": n,
+                "mean": mean.quantize(Decimal("0.01")),
+                "mean_percentile": mean_pct,
+            }
+        )
     overall = [p["rating"] for p in points]
     overall_mean = (Decimal(sum(overall)) / len(overall)).quantize(Decimal("0.01")) if overall else None
     for m in managers:

@@ -59,7 +59,11 @@ def _json(data) -> dict:
 def template_default() -> ReviewTemplate:
     template, _ = ReviewTemplate.objects.get_or_create(
         name="Quarterly CSM review",
-        defaults={"sections": DEFAULT_SECTIONS, "rating_scale": DEFAULT_SCALE, "kpi_weights": DEFAULT_KPI_WEIGHTS},
+        defaults={
+            "sections": DEFAULT_SECTIONS,
+            "rating_scale": DEFAULT_SCALE,
+            "kpi_weights": DEFAULT_KPI_WEIGHTS,
+        },
     )
     return template
 
@@ -99,7 +103,11 @@ def _require_hr(user: User) -> None:
 
 @transaction.atomic
 def cycle_create(
-    *, user: User, period: str, self_review_due: datetime.date, manager_review_due: datetime.date,
+    *,
+    user: User,
+    period: str,
+    self_review_due: datetime.date,
+    manager_review_due: datetime.date,
     template: ReviewTemplate | None = None,
 ) -> ReviewCycle:
     _require_hr(user)
@@ -114,10 +122,15 @@ def cycle_create(
     if manager_review_due < self_review_due:
         raise ValidationError({"manager_review_due": "The manager review is due after the self-review."})
     template = template or template_default()
-    template_validate(sections=template.sections, rating_scale=template.rating_scale, kpi_weights=template.kpi_weights)
+    template_validate(
+        sections=template.sections, rating_scale=template.rating_scale, kpi_weights=template.kpi_weights
+    )
     return ReviewCycle.objects.create(
-        period=str(p), template=template, self_review_due=self_review_due,
-        manager_review_due=manager_review_due, created_by=user,
+        period=str(p),
+        template=template,
+        self_review_due=self_review_due,
+        manager_review_due=manager_review_due,
+        created_by=user,
     )
 
 
@@ -158,7 +171,9 @@ def cycle_advance(*, user: User, cycle: ReviewCycle) -> ReviewCycle:
     if nxt == CycleStatus.CLOSED:
         left = cycle.reviews.exclude(status=ReviewStatus.FINALIZED).count()
         if left:
-            raise ValidationError({"status": f"{left} reviews are not finalized yet: the cycle cannot close."})
+            raise ValidationError(
+                {"status": f"{left} reviews are not finalized yet: the cycle cannot close."}
+            )
     cycle.status = nxt
     cycle._history_user = user
     cycle.save()
@@ -182,8 +197,15 @@ def snapshot_build(*, csm: User, period: str) -> dict:
                 "expected": o.objective.expected_score,
                 "score": o.score,
                 "key_results": [
-                    {"title": k.kr.title, "kind": k.kr.kind, "baseline": k.kr.baseline, "target": k.kr.target,
-                     "current": k.kr.current, "done": k.kr.done, "progress": k.progress}
+                    {
+                        "title": k.kr.title,
+                        "kind": k.kr.kind,
+                        "baseline": k.kr.baseline,
+                        "target": k.kr.target,
+                        "current": k.kr.current,
+                        "done": k.kr.done,
+                        "progress": k.progress,
+                    }
                     for k in o.key_results
                 ],
             }
@@ -218,12 +240,25 @@ def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decim
             missing.append(key)
             continue
         rating = _metric_rating(Decimal(str(raw)), spec, low, high)
-        parts.append({"metric": key, "value": str(raw), "weight": str(spec["weight"]), "rating": str(rating.quantize(Decimal("0.01")))})
+        parts.append(
+            {
+                "metric": key,
+                "value": str(raw),
+                "weight": str(spec["weight"]),
+                "rating": str(rating.quantize(Decimal("0.01"))),
+            }
+        )
     okr = (snapshot.get("okrs") or {}).get("score")
     if okr is not None and template.okr_weight > 0:
         rating = Decimal(low) + Decimal(str(okr)) * (Decimal(high) - Decimal(low))
-        parts.append({"metric": "okr_score", "value": str(okr), "weight": str(template.okr_weight),
-                      "rating": str(rating.quantize(Decimal("0.01")))})
+        parts.append(
+            {
+                "metric": "okr_score",
+                "value": str(okr),
+                "weight": str(template.okr_weight),
+                "rating": str(rating.quantize(Decimal("0.01"))),
+            }
+        )
     elif template.okr_weight > 0:
         missing.append("okr_score")
     total = sum(Decimal(p["weight"]) for p in parts)
@@ -231,7 +266,9 @@ def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decim
         return None, {"parts": parts, "missing": missing}
     mean = sum(Decimal(p["weight"]) * Decimal(p["rating"]) for p in parts) / total
     return mean.quantize(Decimal("0.01"), ROUND_HALF_UP), {
-        "parts": parts, "missing": missing, "rounded": int(mean.quantize(Decimal(1), ROUND_HALF_UP)),
+        "parts": parts,
+        "missing": missing,
+        "rounded": int(mean.quantize(Decimal(1), ROUND_HALF_UP)),
     }
 
 
@@ -249,7 +286,14 @@ def snapshot_diff(old: dict, new: dict) -> list[dict]:
     changes = []
     for m in new.get("metrics", []):
         if before.get(m["metric"]) != m["value"]:
-            changes.append({"metric": m["metric"], "name": m["name"], "before": before.get(m["metric"]), "after": m["value"]})
+            changes.append(
+                {
+                    "metric": m["metric"],
+                    "name": m["name"],
+                    "before": before.get(m["metric"]),
+                    "after": m["value"],
+                }
+            )
     old_okr, new_okr = (old.get("okrs") or {}).get("score"), (new.get("okrs") or {}).get("score")
     if old_okr != new_okr:
         changes.append({"metric": "okr_score", "name": "OKR score", "before": old_okr, "after": new_okr})
@@ -260,7 +304,11 @@ def snapshot_diff(old: dict, new: dict) -> list[dict]:
 
 
 def _locked(review: Review, version: int | None) -> Review:
-    locked = Review.objects.select_for_update().select_related("cycle__template", "csm", "reviewer").get(pk=review.pk)
+    locked = (
+        Review.objects.select_for_update()
+        .select_related("cycle__template", "csm", "reviewer")
+        .get(pk=review.pk)
+    )
     if version is not None and int(version) != locked.version:
         raise ReviewConflict(locked)
     return locked
@@ -353,8 +401,14 @@ def _check_rating(review: Review, value, field: str) -> int | None:
 
 @transaction.atomic
 def review_save_manager(
-    *, user: User, review: Review, version: int | None, sections: dict | None = None,
-    section_ratings: dict | None = None, final_rating=None, final_rating_reason: str | None = None,
+    *,
+    user: User,
+    review: Review,
+    version: int | None,
+    sections: dict | None = None,
+    section_ratings: dict | None = None,
+    final_rating=None,
+    final_rating_reason: str | None = None,
 ) -> Review:
     """The manager's draft: hidden from the CSM until submitted. Saved any time before submission."""
     review = _locked(review, version)
@@ -390,7 +444,12 @@ def review_submit(*, user: User, review: Review, version: int | None) -> Review:
     if review.final_rating is None:
         errors["final_rating"] = "Give the overall rating before submitting."
     suggested = review.suggested_detail.get("rounded")
-    if review.final_rating is not None and suggested is not None and review.final_rating != suggested and not review.final_rating_reason:
+    if (
+        review.final_rating is not None
+        and suggested is not None
+        and review.final_rating != suggested
+        and not review.final_rating_reason
+    ):
         errors["final_rating_reason"] = (
             f"The rating ({review.final_rating}) differs from the suggested one ({suggested}): say why."
         )

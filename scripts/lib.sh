@@ -17,6 +17,18 @@ apt_install() {
   fi
 }
 
+apt_ensure() {
+  # apt_ensure PACKAGE...: install the Debian packages that are not installed yet (libraries).
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]} with apt-get"
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
 ensure_venv() {
   # ensure_venv REQUIREMENTS_FILE: create .venv and install the pinned requirements when they changed.
   local req=$1

@@ -2,6 +2,7 @@
 # make run: set everything up and run web + Celery worker + beat + Redis with a demo organisation.
 source "$(dirname "$0")/lib.sh"
 ensure_venv requirements.txt
+apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core  # WeasyPrint (review PDFs)
 redis_up "${REDIS_PORT:-6379}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${REDIS_PORT:-6379}/0}"
 mkdir -p var

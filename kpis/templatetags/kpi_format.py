@@ -15,7 +15,15 @@ def _metric(metric) -> Metric:
     return metric if isinstance(metric, Metric) else REGISTRY[metric]
 
 
+def _dec(value) -> Decimal | None:
+    """Values come as Decimals from the database and as strings from frozen review snapshots."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def format_value(value: Decimal | None, metric, signed: bool = False) -> str:
+    value = _dec(value)
     if value is None:
         return _("no data")
     m = _metric(metric)
@@ -45,6 +53,7 @@ def fmt_change(value, metric):
 
 @register.filter
 def pct(value):
+    value = _dec(value)
     return "" if value is None else f"{value:.0f}"
 
 

@@ -11,9 +11,9 @@ from kpis import services as kpi_services
 from kpis.models import KpiRun, KpiValue
 from kpis.periods import Period
 from okrs import demo as okr_demo
+from okrs.models import Objective, OkrQuarter
 from reviews import demo as review_demo
 from reviews.models import ReviewCycle, ReviewTemplate
-from okrs.models import Objective, OkrQuarter
 
 
 class Command(BaseCommand):

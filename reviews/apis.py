@@ -1,0 +1,160 @@
+"""Review API: the same rules as the pages (visible_to, hidden drafts, the workflow in the services)."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from accounts.models import Role
+from reviews import selectors, services
+from reviews.models import Review, ReviewCycle
+
+
+class ReviewOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "cycle",
+            "csm",
+            "reviewer",
+            "status",
+            "version",
+            "revision",
+            "snapshot",
+            "snapshot_at",
+            "suggested_rating",
+            "suggested_detail",
+            "self_assessment",
+            "manager_assessment",
+            "section_ratings",
+            "final_rating",
+            "final_rating_reason",
+            "acknowledgement_comment",
+            "submitted_at",
+            "acknowledged_at",
+            "finalized_at",
+        ]
+
+    def to_representation(self, review):
+        data = super().to_representation(review)
+        acc = selectors.access(review, self.context["request"].user)
+        if not acc.self_visible:
+            data["self_assessment"] = None
+        if not acc.manager_visible:
+            for key in (
+                "manager_assessment",
+                "section_ratings",
+                "final_rating",
+                "final_rating_reason",
+                "suggested_rating",
+                "suggested_detail",
+            ):
+                data[key] = None
+        return data
+
+
+TransitionInput = inline_serializer(
+    "ReviewTransition",
+    {
+        "action": serializers.ChoiceField(choices=list(services.TRANSITIONS)),
+        "version": serializers.IntegerField(),
+        "comment": serializers.CharField(required=False, allow_blank=True),
+        "reason": serializers.CharField(required=False, allow_blank=True),
+    },
+)
+
+
+class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ReviewOutput
+
+    def get_queryset(self):
+        qs = Review.objects.visible_to(self.request.user).select_related("cycle__template", "csm", "reviewer")
+        cycle = self.request.query_params.get("cycle")
+        return qs.filter(cycle_id=cycle) if cycle else qs
+
+    @extend_schema(request=TransitionInput, responses={200: ReviewOutput, 409: None})
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        review = self.get_object()
+        name = request.data.get("action")
+        step = services.TRANSITIONS.get(name)
+        if step is None:
+            raise ValidationError({"action": [f"one of {', '.join(services.TRANSITIONS)}"]})
+        kwargs = {"user": request.user, "review": review, "version": request.data.get("version")}
+        if name == "acknowledge":
+            kwargs["comment"] = request.data.get("comment", "")
+        if name == "reopen":
+            kwargs["reason"] = request.data.get("reason", "")
+        try:
+            review = step(**kwargs)
+        except services.ReviewConflict as exc:
+            return Response(
+                {"detail": str(exc), "version": exc.current_version}, status=status.HTTP_409_CONFLICT
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response(self.get_serializer(review).data)
+
+
+class CycleOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ReviewCycle
+        fields = ["id", "period", "template", "self_review_due", "manager_review_due", "status"]
+
+
+CycleInput = inline_serializer(
+    "CycleCreate",
+    {
+        "period": serializers.CharField(),
+        "self_review_due": serializers.DateField(),
+        "manager_review_due": serializers.DateField(),
+    },
+)
+
+
+class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = CycleOutput
+
+    def get_queryset(self):
+        if getattr(self.request.user, "role", None) not in (Role.HR, Role.ADMIN):
+            return ReviewCycle.objects.none()
+        return ReviewCycle.objects.all()
+
+    @extend_schema(request=CycleInput, responses={201: CycleOutput})
+    def create(self, request):
+        data = CycleInput.__class__(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            cycle = services.cycle_create(user=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response(CycleOutput(cycle).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: CycleOutput})
+    @action(detail=True, methods=["post"])
+    def open(self, request, pk=None):
+        cycle = self.get_object()
+        try:
+            services.cycle_open(user=request.user, cycle=cycle)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        cycle.refresh_from_db()
+        return Response(CycleOutput(cycle).data)
+
+    @extend_schema(request=None, responses={200: CycleOutput})
+    @action(detail=True, methods=["post"])
+    def advance(self, request, pk=None):
+        cycle = self.get_object()
+        try:
+            services.cycle_advance(user=request.user, cycle=cycle)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        return Response(CycleOutput(cycle).data)

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from reviews import views
+
+urlpatterns = [
+    path("reviews/", views.review_list, name="review-list"),
+    path("reviews/<int:review_id>/", views.review_detail, name="review-detail"),
+    path("reviews/<int:review_id>/save/", views.review_save, name="review-save"),
+    path("reviews/<int:review_id>/refresh/", views.review_refresh, name="review-refresh"),
+    path("reviews/<int:review_id>/step/<str:action>/", views.review_transition, name="review-transition"),
+    path("reviews/<int:review_id>/disputes/", views.dispute_raise, name="review-dispute"),
+    path(
+        "reviews/<int:review_id>/disputes/<int:dispute_id>/answer/",
+        views.dispute_answer,
+        name="review-dispute-answer",
+    ),
+    path("reviews/<int:review_id>/comments/", views.comment_add, name="review-comment"),
+    path("reviews/<int:review_id>/history/", views.review_history, name="review-history"),
+    path("reviews/<int:review_id>/pdf/", views.review_pdf_view, name="review-pdf"),
+    path("cycles/", views.cycle_list, name="cycle-list"),
+    path("cycles/<int:cycle_id>/", views.cycle_detail, name="cycle-detail"),
+    path("cycles/<int:cycle_id>/<str:action>/", views.cycle_action, name="cycle-action"),
+    path("cycles/<int:cycle_id>/exports/<int:export_id>/", views.export_status, name="cycle-export"),
+]

@@ -1,0 +1,238 @@
+"""Review pages, PDF, zip export and API: permissions for every role, conflicts, the PDF's content."""
+
+import datetime
+import io
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+from pypdf import PdfReader
+from rest_framework.test import APIClient
+
+from kpis import services as kpi_services
+from kpis.periods import Period
+from reviews import exports, selectors, services
+from reviews.models import CycleExport, Review
+from reviews.pdf import review_pdf
+from tests import factories
+from tests.kpis import world
+
+Q3 = "2026-Q3"
+D = datetime.date
+
+
+@pytest.fixture
+def w(db, settings, tmp_path):
+    settings.TIME_ZONE = "America/New_York"
+    settings.MEDIA_ROOT = str(tmp_path)
+    w = world.build()
+    w["manager_a"], w["manager_b"] = w["team_a"].manager, w["team_b"].manager
+    w["hr"] = factories.HrFactory(email="hr@example.com")
+    w["admin"] = factories.AdminFactory(email="admin@example.com")
+    kpi_services.kpi_run_compute(period=Period.parse(Q3), as_of=D(2026, 11, 1))
+    w["cycle"] = services.cycle_create(
+        user=w["hr"], period=Q3, self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
+    )
+    services.cycle_open(user=w["hr"], cycle=w["cycle"])
+    r = Review.objects.get(cycle=w["cycle"], csm=w["bob"])
+    r = services.review_send_to_csm(user=w["manager_a"], review=r, version=r.version)
+    w["review"] = r
+    return w
+
+
+def submitted(w):
+    r = w["review"]
+    r = services.review_save_self(
+        user=w["bob"], review=r, version=r.version, sections={"outcomes": "Kept X3 and X5."}
+    )
+    r = services.review_submit_self(user=w["bob"], review=r, version=r.version)
+    r = services.review_save_manager(
+        user=w["manager_a"],
+        review=r,
+        version=r.version,
+        final_rating="3",
+        final_rating_reason="Solid quarter.",
+        sections={"outcomes": "Agreed."},
+    )
+    return services.review_submit(user=w["manager_a"], review=r, version=r.version)
+
+
+PAGE_ACCESS = {
+    "bob": 200,
+    "ann": 404,
+    "cat": 404,
+    "manager_a": 200,
+    "manager_b": 404,
+    "hr": 200,
+    "admin": 200,
+}
+
+
+@pytest.mark.parametrize("who", sorted(PAGE_ACCESS))
+def test_review_page_permissions(client, w, who):
+    client.force_login(w[who])
+    assert client.get(reverse("review-detail", args=[w["review"].pk])).status_code == PAGE_ACCESS[who]
+
+
+@pytest.mark.parametrize(
+    ("who", "before", "after"),
+    [
+        ("bob", 404, 200),
+        ("manager_a", 200, 200),
+        ("hr", 200, 200),
+        ("ann", 404, 404),
+        ("manager_b", 404, 404),
+    ],
+)
+def test_pdf_and_history_permissions(client, w, who, before, after):
+    client.force_login(w[who])
+    assert client.get(reverse("review-pdf", args=[w["review"].pk])).status_code == before
+    assert client.get(reverse("review-history", args=[w["review"].pk])).status_code == before
+    submitted(w)
+    assert client.get(reverse("review-pdf", args=[w["review"].pk])).status_code == after
+
+
+@pytest.mark.parametrize(("who", "expected"), [("hr", 200), ("admin", 200), ("manager_a", 404), ("bob", 404)])
+def test_cycle_pages_are_hrs(client, w, who, expected):
+    client.force_login(w[who])
+    assert client.get(reverse("cycle-list")).status_code == expected
+    assert client.get(reverse("cycle-detail", args=[w["cycle"].pk])).status_code == expected
+
+
+def test_the_csm_does_not_see_the_managers_draft_on_the_page(client, w):
+    r = services.review_save_manager(
+        user=w["manager_a"],
+        review=w["review"],
+        version=w["review"].version,
+        sections={"outcomes": "SECRET DRAFT"},
+    )
+    client.force_login(w["bob"])
+    html = client.get(reverse("review-detail", args=[r.pk])).content.decode()
+    assert "SECRET DRAFT" not in html and "Hidden until the manager submits the review." in html
+
+
+def test_autosave_and_conflict_on_the_page(client, w):
+    client.force_login(w["bob"])
+    url = reverse("review-save", args=[w["review"].pk])
+    v = w["review"].version
+    ok = client.post(url, {"version": v, "section_outcomes": "draft one"}, HTTP_ACCEPT="application/json")
+    assert ok.status_code == 200 and ok.json()["version"] == v + 1
+    stale = client.post(
+        url, {"version": v, "section_outcomes": "from another tab"}, HTTP_ACCEPT="application/json"
+    )
+    assert stale.status_code == 409 and stale.json()["conflict"] is True
+    page = client.post(url, {"version": v, "section_outcomes": "typed in the other tab"})
+    assert page.status_code == 409 and "typed in the other tab" in page.content.decode()
+    assert Review.objects.get(pk=w["review"].pk).self_assessment == {"outcomes": "draft one"}
+
+
+def test_transition_buttons_refuse_illegal_steps_with_a_message(client, w):
+    client.force_login(w["manager_a"])
+    response = client.post(
+        reverse("review-transition", args=[w["review"].pk, "submit"]),
+        {"version": w["review"].version},
+        follow=True,
+    )
+    assert "The CSM submits their self-review first." in response.content.decode()
+
+
+def test_pdf_contains_the_name_every_metric_value_and_the_hash(w, tmp_path):
+    r = submitted(w)
+    services.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="Billing error on X4")
+    pdf = review_pdf(Review.objects.get(pk=r.pk))
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    flat = " ".join(text.split())
+    assert w["bob"].name in flat
+    for m in r.snapshot["metrics"]:
+        if (
+            m["metric"] in ("nrr", "logo_retention", "first_response_hours", "csat", "escalation_rate")
+            and m["value"]
+        ):
+            assert m["value"] in flat, m["metric"]
+    assert "94.44%" in flat and "2.00 h" in flat
+    assert selectors.content_hash(Review.objects.get(pk=r.pk)) in flat.replace(
+        " ", ""
+    ) or selectors.content_hash(Review.objects.get(pk=r.pk)) in text.replace("\n", "").replace(" ", "")
+    assert "Billing error on X4" in flat and "Methodology" in flat
+    # Rendered as PNG, the first page is a readable page, not a blank one.
+    assert shutil.which("pdftoppm"), "poppler-utils is needed: `make test` installs it with apt-get."
+    path = tmp_path / "r.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")], check=True
+    )
+    image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
+    inked = sum(image.histogram()[:200])
+    assert 0.02 * image.width * image.height < inked < 0.5 * image.width * image.height
+
+
+def test_the_hash_changes_with_the_content_and_not_otherwise(w):
+    r = submitted(w)
+    first = selectors.content_hash(r)
+    assert selectors.content_hash(Review.objects.get(pk=r.pk)) == first
+    services.comment_add(user=w["bob"], review=r, body="Thanks")
+    assert selectors.content_hash(Review.objects.get(pk=r.pk)) != first
+
+
+def test_cycle_zip_export(client, w, django_capture_on_commit_callbacks, monkeypatch):
+    sent = []
+    monkeypatch.setattr(exports.current_app, "send_task", lambda name, args: sent.append((name, args)))
+    client.force_login(w["hr"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("cycle-action", args=[w["cycle"].pk, "export"]))
+    export = CycleExport.objects.get()
+    assert sent == [("reviews.export_cycle", [export.pk])]
+    exports.cycle_export_build(export_id=export.pk)
+    status = client.get(reverse("cycle-export", args=[w["cycle"].pk, export.pk])).json()
+    assert status == {"status": "done", "done": 4, "total": 4, "error": "", "percent": 100}
+    response = client.get(reverse("cycle-export", args=[w["cycle"].pk, export.pk]) + "?download=1")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(archive.namelist()) == [
+        f"2026-Q3-{n}@example.com.pdf" for n in ("ann", "bob", "cat", "dan")
+    ]
+
+
+def test_calibration_page(client, w):
+    services.cycle_advance(user=w["hr"], cycle=w["cycle"])
+    r = submitted(w)
+    r = services.review_acknowledge(user=w["bob"], review=r, version=r.version)
+    client.force_login(w["hr"])
+    html = client.get(reverse("cycle-detail", args=[w["cycle"].pk])).content.decode()
+    assert "Calibration" in html and "Mean rating" in html
+    data = selectors.calibration(cycle=w["cycle"])
+    assert data["managers"][0]["counts"] == [0, 0, 1, 0, 0] and data["managers"][0]["manager"] == str(
+        w["manager_a"]
+    )
+
+
+def test_api_hides_drafts_and_refuses_stale_versions(w):
+    r = services.review_save_manager(
+        user=w["manager_a"], review=w["review"], version=w["review"].version, sections={"outcomes": "draft"}
+    )
+    api = APIClient()
+    api.force_authenticate(w["bob"])
+    data = api.get(f"/api/v1/reviews/{r.pk}/").json()
+    assert data["manager_assessment"] is None and data["final_rating"] is None
+    stale = api.post(
+        f"/api/v1/reviews/{r.pk}/transition/",
+        {"action": "submit_self", "version": r.version - 1},
+        format="json",
+    )
+    assert stale.status_code == 409
+    ok = api.post(
+        f"/api/v1/reviews/{r.pk}/transition/", {"action": "submit_self", "version": r.version}, format="json"
+    )
+    assert ok.status_code == 200 and ok.json()["status"] == "manager_review"
+    illegal = api.post(
+        f"/api/v1/reviews/{r.pk}/transition/", {"action": "finalize", "version": r.version + 1}, format="json"
+    )
+    assert illegal.status_code == 403
+    api.force_authenticate(w["ann"])
+    assert api.get(f"/api/v1/reviews/{r.pk}/").status_code == 404
+    api.force_authenticate(w["manager_a"])
+    assert api.get("/api/v1/cycles/").json() == []
+    api.force_authenticate(w["hr"])
+    assert [c["period"] for c in api.get("/api/v1/cycles/").json()] == [Q3]
