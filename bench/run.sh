@@ -24,3 +24,10 @@ if [ "$what" = pages ] || [ "$what" = all ]; then
   [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
   "$PY" bench/bench_pages.py --pg "$PG_URL"
 fi
+if [ "$what" = pdfs ] || [ "$what" = all ]; then
+  [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
+  "$PY" bench/bench_pages.py --pg "$PG_URL" --requests 10 >/dev/null  # loads the organisation when empty
+  redis_up 6391
+  trap 'pg_down "$PG_DIR"; redis_down 6391' EXIT
+  "$PY" bench/bench_pdfs.py --pg "$PG_URL" --redis redis://127.0.0.1:6391/3
+fi
