@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make bench: the benchmarks of bench/, against a throwaway PostgreSQL on 127.0.0.1:54330 and SQLite.
-#   bash bench/run.sh [import|kpis|all]
+#   bash bench/run.sh [import] [kpis] [pages] [pdfs]   (default: all of them)
 source "$(dirname "$0")/../scripts/lib.sh"
 ensure_venv requirements-dev.txt
-what=${1:-all}
+what=" ${*:-all} "
+wants() { [[ "$what" == *" $1 "* || "$what" == *" all "* ]]; }
 PG_DIR="$ROOT/var/pg-bench"
 PG_PORT=${PG_BENCH_PORT:-54330}
 trap 'pg_down "$PG_DIR"' EXIT
@@ -12,19 +13,19 @@ runuser -u postgres -- "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgr
   "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres bench
 PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/bench"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m); $("$PY" --version)"
-if [ "$what" = import ] || [ "$what" = all ]; then
+if wants import; then
   [ -f bench/data/usage.csv ] || "$PY" bench/gen_import.py --rows "${BENCH_ROWS:-1000000}" --accounts 50000 --out bench/data
   "$PY" bench/bench_import.py --pg "$PG_URL"
 fi
-if [ "$what" = kpis ] || [ "$what" = all ]; then
+if wants kpis; then
   [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
   "$PY" bench/bench_kpis.py --pg "$PG_URL"
 fi
-if [ "$what" = pages ] || [ "$what" = all ]; then
+if wants pages; then
   [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
   "$PY" bench/bench_pages.py --pg "$PG_URL"
 fi
-if [ "$what" = pdfs ] || [ "$what" = all ]; then
+if wants pdfs; then
   [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
   "$PY" bench/bench_pages.py --pg "$PG_URL" --requests 10 >/dev/null  # loads the organisation when empty
   redis_up 6391
