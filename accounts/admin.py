@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Assignment, CustomerAccount, Team, User
+from accounts.models import AccessDenial, Assignment, CustomerAccount, Team, User
 
 
 @admin.register(User)
@@ -75,3 +75,14 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_select_related = ["account", "csm"]
     autocomplete_fields = ["account", "csm"]
     date_hierarchy = "start_date"
+
+
+@admin.register(AccessDenial)
+class AccessDenialAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "what", "object_id", "path"]
+    list_filter = ["what"]
+    search_fields = ["user__email", "path"]
+    readonly_fields = ["at", "user", "what", "object_id", "path"]
+
+    def has_add_permission(self, request):
+        return False

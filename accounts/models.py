@@ -244,3 +244,21 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} → {self.csm} from {self.start_date}"
+
+
+class AccessDenial(models.Model):
+    """A refused attempt to read another person's review or scorecard: who, what, when."""
+
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    what = models.CharField(max_length=40)  # "review", "scorecard", ...
+    object_id = models.CharField(max_length=40)
+    path = models.CharField(max_length=300)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refused access")
+        verbose_name_plural = _("refused accesses")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.what} {self.object_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -25,8 +25,12 @@ def main() -> None:
     parser.add_argument("--redis", required=True)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    os.environ.update(DATABASE_URL=args.pg, REDIS_URL=args.redis, DJANGO_SETTINGS_MODULE="config.settings.local",
-                      DJANGO_DEBUG="False")
+    os.environ.update(
+        DATABASE_URL=args.pg,
+        REDIS_URL=args.redis,
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DJANGO_DEBUG="False",
+    )
     import django
 
     django.setup()
@@ -35,14 +39,22 @@ def main() -> None:
     from reviews.models import Review, ReviewCycle
     from reviews.pdf import review_pdf
 
-    hr = User.objects.filter(role="hr").first() or User.objects.create_user("hr@bench.example.com", None, role="hr")
+    hr = User.objects.filter(role="hr").first() or User.objects.create_user(
+        "hr@bench.example.com", None, role="hr"
+    )
     ReviewCycle.objects.filter(period="2026-Q3").delete()
     start = time.perf_counter()
-    cycle = services.cycle_create(user=hr, period="2026-Q3", self_review_due=datetime.date(2026, 10, 10),
-                                  manager_review_due=datetime.date(2026, 10, 20))
+    cycle = services.cycle_create(
+        user=hr,
+        period="2026-Q3",
+        self_review_due=datetime.date(2026, 10, 10),
+        manager_review_due=datetime.date(2026, 10, 20),
+    )
     n = services.cycle_open(user=hr, cycle=cycle)
     print(f"cycle opened: {n} reviews with frozen snapshots in {time.perf_counter() - start:.1f} s")
-    reviews = list(Review.objects.filter(cycle=cycle).select_related("cycle__template", "csm__team", "reviewer")[:50])
+    reviews = list(
+        Review.objects.filter(cycle=cycle).select_related("cycle__template", "csm__team", "reviewer")[:50]
+    )
     review_pdf(reviews[0])  # warm: fonts
     times = []
     for r in reviews:
@@ -50,13 +62,27 @@ def main() -> None:
         review_pdf(r)
         times.append(time.perf_counter() - t)
     times.sort()
-    print(f"single PDF over {len(times)} reviews: p50 {statistics.median(times) * 1000:.0f} ms, "
-          f"p95 {times[int(0.95 * (len(times) - 1))] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms; "
-          f"this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"single PDF over {len(times)} reviews: p50 {statistics.median(times) * 1000:.0f} ms, "
+        f"p95 {times[int(0.95 * (len(times) - 1))] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms; "
+        f"this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
     env = dict(os.environ)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", f"--concurrency={args.workers}",
-         "--loglevel=WARNING", "-n", "bench@%h"], cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            f"--concurrency={args.workers}",
+            "--loglevel=WARNING",
+            "-n",
+            "bench@%h",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         time.sleep(5)
@@ -67,7 +93,10 @@ def main() -> None:
         while True:
             export.refresh_from_db()
             if export.done != last and (export.done % 50 == 0 or export.status != "running"):
-                print(f"  {time.perf_counter() - t0:6.1f} s  {export.status:8} {export.done}/{export.total}", flush=True)
+                print(
+                    f"  {time.perf_counter() - t0:6.1f} s  {export.status:8} {export.done}/{export.total}",
+                    flush=True,
+                )
                 last = export.done
             if export.status in ("done", "failed"):
                 break
@@ -78,8 +107,10 @@ def main() -> None:
         worker.wait(30)
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     size = Path(export.path).stat().st_size / 1e6 if export.path else 0
-    print(f"zip of {export.total} reviews: {export.status} in {elapsed:.0f} s with {args.workers} worker processes, "
-          f"{size:.0f} MB; worker peak RSS {rss:.0f} MB")
+    print(
+        f"zip of {export.total} reviews: {export.status} in {elapsed:.0f} s with {args.workers} worker processes, "
+        f"{size:.0f} MB; worker peak RSS {rss:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

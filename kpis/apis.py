@@ -3,6 +3,7 @@
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -11,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import get_visible_or_404
 from accounts.models import Role, User
 from kpis import scorecards, selectors
 from kpis.models import SubjectType
@@ -70,9 +72,15 @@ class ScorecardApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request, user_id: int) -> Response:
-        csm = User.objects.visible_to(request.user).filter(role=Role.CSM, pk=user_id).first()
-        if csm is None:
-            raise NotFound("No such CSM.")
+        try:
+            csm = get_visible_or_404(
+                request=request,
+                visible=User.objects.visible_to(request.user).filter(role=Role.CSM),
+                pk=user_id,
+                what="scorecard",
+            )
+        except Http404 as exc:
+            raise NotFound("No such CSM.") from exc
         text = request.query_params.get("period")
         try:
             period = Period.parse(text) if text else scorecards.default_period()

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.access import get_visible_or_404
 from accounts.models import Role, Segment, Team, User
 from kpis import scorecards, selectors
 from kpis.periods import Period, PeriodError
@@ -38,8 +39,13 @@ def _period_choices(period: Period) -> list[str]:
     return options
 
 
-def _visible_csm(viewer: User, user_id: int) -> User:
-    return get_object_or_404(User.objects.visible_to(viewer).filter(role=Role.CSM), pk=user_id)
+def _visible_csm(request: HttpRequest, user_id: int) -> User:
+    return get_visible_or_404(
+        request=request,
+        visible=User.objects.visible_to(request.user).filter(role=Role.CSM),
+        pk=user_id,
+        what="scorecard",
+    )
 
 
 @login_required
@@ -51,7 +57,7 @@ def my_scorecard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def scorecard(request: HttpRequest, user_id: int) -> HttpResponse:
-    return _scorecard(request, _visible_csm(request.user, user_id))
+    return _scorecard(request, _visible_csm(request, user_id))
 
 
 def _scorecard(request: HttpRequest, csm: User) -> HttpResponse:
@@ -66,7 +72,7 @@ def _scorecard(request: HttpRequest, csm: User) -> HttpResponse:
 
 @login_required
 def explain(request: HttpRequest, user_id: int, metric: str) -> HttpResponse:
-    csm = _visible_csm(request.user, user_id)
+    csm = _visible_csm(request, user_id)
     if metric not in REGISTRY:
         raise Http404(_("Unknown metric"))
     period = _period(request)

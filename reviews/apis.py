@@ -2,12 +2,14 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from accounts.access import get_visible_or_404
 from accounts.models import Role
 from reviews import selectors, services
 from reviews.models import Review, ReviewCycle
@@ -75,6 +77,14 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         qs = Review.objects.visible_to(self.request.user).select_related("cycle__template", "csm", "reviewer")
         cycle = self.request.query_params.get("cycle")
         return qs.filter(cycle_id=cycle) if cycle else qs
+
+    def get_object(self):
+        try:
+            return get_visible_or_404(
+                request=self.request, visible=self.get_queryset(), pk=self.kwargs["pk"], what="review"
+            )
+        except Http404 as exc:
+            raise NotFound("No such review.") from exc
 
     @extend_schema(request=TransitionInput, responses={200: ReviewOutput, 409: None})
     @action(detail=True, methods=["post"])

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import get_visible_or_404
 from accounts.models import Role
 from kpis.registry import REGISTRY
 from kpis.scorecards import default_period
@@ -26,10 +27,10 @@ def _errors(exc: ValidationError) -> str:
 
 
 def _review(request: HttpRequest, review_id: int) -> Review:
-    return get_object_or_404(
-        Review.objects.visible_to(request.user).select_related("cycle__template", "csm__team", "reviewer"),
-        pk=review_id,
+    visible = Review.objects.visible_to(request.user).select_related(
+        "cycle__template", "csm__team", "reviewer"
     )
+    return get_visible_or_404(request=request, visible=visible, pk=review_id, what="review")
 
 
 @login_required

@@ -236,3 +236,13 @@ def test_api_hides_drafts_and_refuses_stale_versions(w):
     assert api.get("/api/v1/cycles/").json() == []
     api.force_authenticate(w["hr"])
     assert [c["period"] for c in api.get("/api/v1/cycles/").json()] == [Q3]
+
+
+def test_refused_reads_of_someone_elses_review_are_recorded(client, w):
+    from accounts.models import AccessDenial
+
+    client.force_login(w["ann"])
+    assert client.get(reverse("review-detail", args=[w["review"].pk])).status_code == 404
+    assert (
+        AccessDenial.objects.filter(user=w["ann"], what="review", object_id=str(w["review"].pk)).count() == 1
+    )
