@@ -10,13 +10,31 @@ from hypothesis import strategies as st
 
 from activity import services
 from activity.kinds import KINDS, kind_for
-from activity.models import AdvocacyEvent, HealthSnapshot, RevenueEvent, SurveyResponse, Ticket, Touchpoint, UsageSnapshot
+from activity.models import (
+    AdvocacyEvent,
+    HealthSnapshot,
+    RevenueEvent,
+    SurveyResponse,
+    Ticket,
+    Touchpoint,
+    UsageSnapshot,
+)
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 COUNTED = (Ticket, RevenueEvent, SurveyResponse, UsageSnapshot, HealthSnapshot, AdvocacyEvent, Touchpoint)
 
 VALID = {
-    "tickets": ["T1", "A-1", "2026-07-03T10:00:00Z", "2026-07-03T11:00:00Z", "2026-07-04T10:00:00Z", "2", "", "high", "email"],
+    "tickets": [
+        "T1",
+        "A-1",
+        "2026-07-03T10:00:00Z",
+        "2026-07-03T11:00:00Z",
+        "2026-07-04T10:00:00Z",
+        "2",
+        "",
+        "high",
+        "email",
+    ],
     "revenue": ["R1", "A-1", "2026-07-01", "expansion", "10.50"],
     "surveys": ["S1", "A-1", "2026-07-01T10:00:00+02:00", "nps", "9", "great"],
     "usage": ["A-1", "2026-07-06", "10", "3", "8", "2", "5"],
@@ -74,11 +92,15 @@ def test_mutated_valid_rows(org, kind, position, value):
 
 
 @FUZZ
-@given(payload=st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
-    max_leaves=20,
-))
+@given(
+    payload=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+        lambda children: (
+            st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+        ),
+        max_leaves=20,
+    )
+)
 def test_arbitrary_json_bodies(org, payload):
     before = snapshot_counts()
     result = services.import_json(kind="tickets", items=json.loads(json.dumps(payload)))

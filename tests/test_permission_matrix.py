@@ -1,0 +1,181 @@
+"""The permission matrix: every URL of the URLconf, for every role, against own and others' objects.
+
+The objects belong to "csm" (team A). A URL that is not in TABLE fails the test, so a new page or
+endpoint cannot skip it. GET is used everywhere; write-only endpoints answer 405 once the caller is
+authenticated (their rules are tested by each feature's tests).
+"""
+
+import datetime
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from activity.models import ImportRun
+from kpis import services as kpi_services
+from kpis.periods import Period
+from okrs import services as okr_services
+from reviews import services as review_services
+from reviews.models import CycleExport, Dispute
+
+ROLES = ("csm", "csm_other", "manager", "manager_other", "hr", "admin", "anon")
+
+
+def row(*codes):
+    assert len(codes) == len(ROLES)
+    return dict(zip(ROLES, codes, strict=True))
+
+
+ALL_200 = row(200, 200, 200, 200, 200, 200, 200)
+LOGGED_IN = row(200, 200, 200, 200, 200, 200, 302)
+API_LIST = row(200, 200, 200, 200, 200, 200, 401)
+OWN_PAGE = row(200, 404, 200, 404, 200, 200, 302)
+OWN_API = row(200, 404, 200, 404, 200, 200, 401)
+POST_ONLY = row(405, 405, 405, 405, 405, 405, 302)
+API_POST_ONLY = row(405, 405, 405, 405, 405, 405, 401)
+HR_PAGE = row(404, 404, 404, 404, 200, 200, 302)
+HR_API = row(404, 404, 404, 404, 200, 200, 401)
+OPS_PAGE = row(403, 403, 403, 403, 403, 200, 302)
+TEAM_PAGE = row(404, 404, 200, 404, 200, 200, 302)
+MANAGER_PAGE = row(404, 404, 200, 404, 200, 200, 302)
+
+# url name: (kwargs or callable(objects) -> kwargs, query string, expected answers)
+TABLE = {
+    "home": ({}, "", LOGGED_IN),
+    "login": ({}, "", ALL_200),
+    "logout": ({}, "", row(405, 405, 405, 405, 405, 405, 405)),
+    "set_language": ({}, "", row(302, 302, 302, 302, 302, 302, 302)),
+    "admin:index": ({}, "", row(302, 302, 302, 302, 302, 200, 302)),
+    "import-list": ({}, "", OPS_PAGE),
+    "import-detail": (lambda o: {"run_id": o["import"].pk}, "", OPS_PAGE),
+    "import-status": (lambda o: {"run_id": o["import"].pk}, "", OPS_PAGE),
+    "import-confirm": (lambda o: {"run_id": o["import"].pk}, "", POST_ONLY),
+    "api-ingest": ({"kind": "tickets"}, "", row(403, 403, 403, 403, 403, 405, 401)),
+    "api-kpis": ({}, "?period=2026-Q3", API_LIST),
+    "api-scorecard": (lambda o: {"user_id": o["csm"].pk}, "", OWN_API),
+    "api-schema": ({}, "", ALL_200),
+    "api-docs": ({}, "", ALL_200),
+    "api-root": ({}, "", API_LIST),
+    "api-objective-list": ({}, "", API_LIST),
+    "api-objective-detail": (lambda o: {"pk": o["objective"].pk}, "", OWN_API),
+    "api-key-result-list": ({}, "", API_LIST),
+    "api-key-result-detail": (lambda o: {"pk": o["kr"].pk}, "", OWN_API),
+    "api-check-in-list": ({}, "", API_LIST),
+    "api-check-in-detail": (lambda o: {"pk": o["check_in"].pk}, "", OWN_API),
+    "api-review-list": ({}, "", API_LIST),
+    "api-review-detail": (lambda o: {"pk": o["review"].pk}, "", OWN_API),
+    "api-review-transition": (lambda o: {"pk": o["review"].pk}, "", API_POST_ONLY),
+    "api-cycle-list": ({}, "", API_LIST),
+    "api-cycle-detail": (lambda o: {"pk": o["cycle"].pk}, "", HR_API),
+    "api-cycle-open": (lambda o: {"pk": o["cycle"].pk}, "", API_POST_ONLY),
+    "api-cycle-advance": (lambda o: {"pk": o["cycle"].pk}, "", API_POST_ONLY),
+    "my-scorecard": ({}, "", row(200, 200, 302, 302, 302, 302, 302)),
+    "scorecard": (lambda o: {"user_id": o["csm"].pk}, "", OWN_PAGE),
+    "explain": (lambda o: {"user_id": o["csm"].pk, "metric": "nrr"}, "", OWN_PAGE),
+    "team-list": ({}, "", row(404, 404, 302, 302, 200, 200, 302)),
+    "team-detail": (lambda o: {"team_id": o["team"].pk}, "", TEAM_PAGE),
+    "account-detail": (lambda o: {"account_id": o["account"].pk}, "", OWN_PAGE),
+    "okrs-mine": ({}, "", row(200, 200, 302, 302, 302, 302, 302)),
+    "okrs-team": (lambda o: {"team_id": o["team"].pk}, "", TEAM_PAGE),
+    "okrs-kr-add": (lambda o: {"objective_id": o["objective"].pk}, "", POST_ONLY),
+    "okrs-rollout": (lambda o: {"objective_id": o["objective"].pk}, "", POST_ONLY),
+    "okrs-final-score": (lambda o: {"objective_id": o["objective"].pk}, "", POST_ONLY),
+    "okrs-check-in": (lambda o: {"kr_id": o["kr"].pk}, "", POST_ONLY),
+    "okrs-close": ({}, "", POST_ONLY),
+    "review-list": ({}, "", LOGGED_IN),
+    "review-detail": (lambda o: {"review_id": o["review"].pk}, "", OWN_PAGE),
+    "review-save": (lambda o: {"review_id": o["review"].pk}, "", POST_ONLY),
+    "review-refresh": (lambda o: {"review_id": o["review"].pk}, "", POST_ONLY),
+    "review-transition": (lambda o: {"review_id": o["review"].pk, "action": "submit"}, "", POST_ONLY),
+    "review-dispute": (lambda o: {"review_id": o["review"].pk}, "", POST_ONLY),
+    "review-dispute-answer": (
+        lambda o: {"review_id": o["review"].pk, "dispute_id": o["dispute"].pk},
+        "",
+        POST_ONLY,
+    ),
+    "review-comment": (lambda o: {"review_id": o["review"].pk}, "", POST_ONLY),
+    # The CSM's own review in self-review: its history and PDF wait until it is submitted.
+    "review-history": (lambda o: {"review_id": o["review"].pk}, "", MANAGER_PAGE),
+    "review-pdf": (lambda o: {"review_id": o["review"].pk}, "", MANAGER_PAGE),
+    "cycle-list": ({}, "", HR_PAGE),
+    "cycle-detail": (lambda o: {"cycle_id": o["cycle"].pk}, "", HR_PAGE),
+    "cycle-action": (lambda o: {"cycle_id": o["cycle"].pk, "action": "open"}, "", POST_ONLY),
+    "cycle-export": (lambda o: {"cycle_id": o["cycle"].pk, "export_id": o["export"].pk}, "", HR_PAGE),
+}
+# Django's admin: every page of it is staff-only, tested through its index.
+SKIPPED_NAMESPACES = {"admin"}
+
+
+def url_names(patterns=None, prefix=""):
+    names = set()
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+            if p.namespace in SKIPPED_NAMESPACES:
+                continue
+            names |= url_names(p.url_patterns, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            names.add(prefix + p.name)
+    return names
+
+
+@pytest.fixture
+def objects(org, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    q3 = Period.parse("2026-Q3")
+    kpi_services.kpi_run_compute(period=q3, as_of=datetime.date(2026, 11, 1))
+    objective = okr_services.objective_create(user=org.csm_a, period="2026-Q4", title="Grow", csm=org.csm_a)
+    kr = okr_services.key_result_create(
+        user=org.csm_a, objective=objective, title="n", kind="numeric", baseline=0, target=5
+    )
+    check_in = okr_services.check_in_create(user=org.csm_a, key_result=kr, value=1, confidence=5)
+    cycle = review_services.cycle_create(
+        user=org.hr,
+        period="2026-Q3",
+        self_review_due=datetime.date(2026, 10, 5),
+        manager_review_due=datetime.date(2026, 10, 9),
+    )
+    review_services.cycle_open(user=org.hr, cycle=cycle)
+    review = cycle.reviews.get(csm=org.csm_a)
+    review = review_services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
+    dispute = Dispute.objects.create(review=review, metric="nrr", comment="c", raised_by=org.csm_a)
+    return {
+        "csm": org.csm_a,
+        "team": org.team_a,
+        "account": org.account_a,
+        "objective": objective,
+        "kr": kr,
+        "check_in": check_in,
+        "cycle": cycle,
+        "review": review,
+        "dispute": dispute,
+        "import": ImportRun.objects.create(kind="tickets", source="upload", status="valid"),
+        "export": CycleExport.objects.create(cycle=cycle, total=0, status="queued"),
+    }
+
+
+def test_every_url_is_in_the_table():
+    missing = url_names() - set(TABLE)
+    assert not missing, f"Add these URLs to the permission matrix: {sorted(missing)}"
+    stale = set(TABLE) - url_names() - {"admin:index"}
+    assert not stale, f"These URLs are gone: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(client, org, objects, role):
+    users = {
+        "csm": org.csm_a,
+        "csm_other": org.csm_b,
+        "manager": org.manager_a,
+        "manager_other": org.manager_b,
+        "hr": org.hr,
+        "admin": org.admin,
+    }
+    if role != "anon":
+        client.force_login(users[role])
+    wrong = []
+    for name, (kwargs, query, expected) in sorted(TABLE.items()):
+        url = reverse(name, kwargs=kwargs(objects) if callable(kwargs) else kwargs) + query
+        status = client.get(url).status_code
+        if status != expected[role]:
+            wrong.append(f"{name} {url}: {status}, expected {expected[role]}")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
