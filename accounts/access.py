@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -21,7 +22,10 @@ def access_denial_record(*, request: HttpRequest, what: str, object_id) -> None:
 
 def get_visible_or_404(*, request: HttpRequest, visible: QuerySet, pk, what: str) -> Model:
     """``visible`` is already scoped to the user; a miss on an existing object is a recorded refusal."""
-    obj = visible.filter(pk=pk).first()
+    try:
+        obj = visible.filter(pk=pk).first()
+    except (TypeError, ValueError, ValidationError):
+        raise Http404 from None  # not even an id
     if obj is not None:
         return obj
     if visible.model._default_manager.filter(pk=pk).exists():

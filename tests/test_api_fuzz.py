@@ -1,0 +1,63 @@
+"""API fuzzing: schemathesis generates requests from /api/schema/ for every operation, sent as each
+role (token authentication) to the WSGI app: no 5xx, and responses conform to the schema."""
+
+import datetime
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+
+from config.wsgi import application
+from kpis import services as kpi_services
+from kpis.periods import Period
+from okrs import services as okr_services
+from reviews import services as review_services
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture
+def keep_connection():
+    """The raw WSGI app closes the database connection after each request; the test's transaction
+    needs it open (django.test.Client does the same)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tokens(org, keep_connection):
+    kpi_services.kpi_run_compute(period=Period.parse("2026-Q3"), as_of=datetime.date(2026, 11, 1))
+    objective = okr_services.objective_create(user=org.csm_a, period="2026-Q4", title="Grow", csm=org.csm_a)
+    okr_services.key_result_create(
+        user=org.csm_a, objective=objective, title="n", kind="numeric", baseline=0, target=5
+    )
+    cycle = review_services.cycle_create(
+        user=org.hr,
+        period="2026-Q3",
+        self_review_due=datetime.date(2026, 10, 5),
+        manager_review_due=datetime.date(2026, 10, 9),
+    )
+    review_services.cycle_open(user=org.hr, cycle=cycle)
+    users = {"csm": org.csm_a, "manager": org.manager_a, "hr": org.hr, "admin": org.admin}
+    return {role: Token.objects.create(user=user).key for role, user in users.items()}
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_never_answers_5xx_and_conforms(case, tokens):
+    for role, key in tokens.items():
+        response = case.call(headers={"Authorization": f"Token {key}"})
+        assert response.status_code < 500, (
+            f"{role} {case.method} {case.formatted_path}: {response.status_code}"
+        )
+        case.validate_response(
+            response,
+            checks=[schemathesis.checks.not_a_server_error, schemathesis.checks.response_schema_conformance],
+        )
