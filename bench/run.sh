@@ -32,3 +32,8 @@ if wants pdfs; then
   trap 'pg_down "$PG_DIR"; redis_down 6391' EXIT
   "$PY" bench/bench_pdfs.py --pg "$PG_URL" --redis redis://127.0.0.1:6391/3
 fi
+if wants load; then
+  [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
+  "$PY" bench/bench_pages.py --pg "$PG_URL" --requests 10 >/dev/null  # loads the organisation when empty
+  "$PY" bench/load.py --pg "$PG_URL"
+fi
