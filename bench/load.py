@@ -52,9 +52,13 @@ def prepare(pg: str) -> tuple[list[str], list[str]]:
 def user_loop(base, email, pages, stop_at, results, errors, think):
     s = requests.Session()
     s.get(f"{base}/login/", timeout=30)
-    r = s.post(f"{base}/login/", data={"username": email, "password": PASSWORD,
-                                        "csrfmiddlewaretoken": s.cookies.get("csrftoken")},
-               headers={"Referer": f"{base}/login/"}, timeout=30, allow_redirects=False)
+    r = s.post(
+        f"{base}/login/",
+        data={"username": email, "password": PASSWORD, "csrfmiddlewaretoken": s.cookies.get("csrftoken")},
+        headers={"Referer": f"{base}/login/"},
+        timeout=30,
+        allow_redirects=False,
+    )
     if r.status_code != 302:
         errors.append(f"login {email}: {r.status_code}")
         return
@@ -81,14 +85,33 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8100)
-    parser.add_argument("--think", type=float, nargs=2, default=(0.5, 1.5), help="pause between a user's requests")
+    parser.add_argument(
+        "--think", type=float, nargs=2, default=(0.5, 1.5), help="pause between a user's requests"
+    )
     args = parser.parse_args()
     managers, urls = prepare(args.pg)
-    env = dict(os.environ, DATABASE_URL=args.pg, DJANGO_SETTINGS_MODULE="config.settings.local", DJANGO_DEBUG="False",
-               AXES_FAILURE_LIMIT="1000")
+    env = dict(
+        os.environ,
+        DATABASE_URL=args.pg,
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DJANGO_DEBUG="False",
+        AXES_FAILURE_LIMIT="1000",
+    )
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
-         "--log-level", "warning"], cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{args.port}"
     try:
@@ -101,8 +124,18 @@ def main() -> None:
         results, errors = [], []
         stop_at = time.monotonic() + args.seconds
         threads = [
-            threading.Thread(target=user_loop, args=(base, managers[i % len(managers)], urls[managers[i % len(managers)]],
-                                                     stop_at, results, errors, args.think))
+            threading.Thread(
+                target=user_loop,
+                args=(
+                    base,
+                    managers[i % len(managers)],
+                    urls[managers[i % len(managers)]],
+                    stop_at,
+                    results,
+                    errors,
+                    args.think,
+                ),
+            )
             for i in range(args.users)
         ]
         t0 = time.perf_counter()
@@ -115,14 +148,20 @@ def main() -> None:
         server.terminate()
         server.wait(30)
     times = sorted(r[1] for r in results)
-    print(f"{args.users} users, {args.seconds} s, gunicorn {args.workers} workers on 127.0.0.1, think {args.think[0]}-{args.think[1]} s")
+    print(
+        f"{args.users} users, {args.seconds} s, gunicorn {args.workers} workers on 127.0.0.1, think {args.think[0]}-{args.think[1]} s"
+    )
     print(f"requests {len(results)}, throughput {len(results) / wall:.1f} req/s, errors {len(errors)}")
     for kind in ("scorecard", "team", "review"):
         k = sorted(r[1] for r in results if r[0] == kind)
         if k:
-            print(f"  {kind:10} n={len(k):5} p50 {statistics.median(k) * 1000:6.0f} ms  p95 {k[int(0.95 * (len(k) - 1))] * 1000:6.0f} ms")
+            print(
+                f"  {kind:10} n={len(k):5} p50 {statistics.median(k) * 1000:6.0f} ms  p95 {k[int(0.95 * (len(k) - 1))] * 1000:6.0f} ms"
+            )
     if times:
-        print(f"  {'all':10} n={len(times):5} p50 {statistics.median(times) * 1000:6.0f} ms  p95 {times[int(0.95 * (len(times) - 1))] * 1000:6.0f} ms")
+        print(
+            f"  {'all':10} n={len(times):5} p50 {statistics.median(times) * 1000:6.0f} ms  p95 {times[int(0.95 * (len(times) - 1))] * 1000:6.0f} ms"
+        )
     for e in errors[:10]:
         print("  error:", e)
 

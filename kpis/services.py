@@ -7,6 +7,7 @@ published in one transaction, so a reader sees the previous run or this one, nev
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -78,6 +79,8 @@ def _inputs(run: KpiRun) -> compute.Inputs:
 def kpi_part_compute(*, run: KpiRun, name: str, inputs: compute.Inputs | None = None) -> dict:
     """Compute one part of a run (METRICS.md components for every CSM at once)."""
     kpi_run_heartbeat(run=run)
+    if settings.KPI_FAULT_DELAY_SECONDS:
+        time.sleep(settings.KPI_FAULT_DELAY_SECONDS)  # fault injection (tests only)
     return compute.PARTS[name](inputs or _inputs(run))
 
 

@@ -6,6 +6,7 @@ import datetime
 import logging
 
 from celery import chord, shared_task
+from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -46,7 +47,7 @@ def compute_period(
     try:
         run = services.kpi_run_start(period=Period.parse(period), as_of=day, trigger=trigger)
     except services.RunInProgress as exc:
-        raise self.retry(exc=exc, countdown=60, max_retries=30) from exc
+        raise self.retry(exc=exc, countdown=settings.KPI_LOCK_RETRY_SECONDS, max_retries=30) from exc
     if fanout:
         chord(compute_part.si(run.pk, name) for name in services.compute.PARTS)(publish_parts.si(run.pk))
         return f"run {run.pk}: fanned out"

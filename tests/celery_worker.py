@@ -39,10 +39,11 @@ def test_database_url() -> str:
 
 @contextlib.contextmanager
 def running_workers(
-    count: int = 1, extra_env: dict[str, str] | None = None
+    count: int = 1, extra_env: dict[str, str] | None = None, flush: bool = True
 ) -> Iterator[list[subprocess.Popen]]:
     redis_available()
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    if flush:
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     env["REDIS_URL"] = settings.CELERY_BROKER_URL

@@ -194,4 +194,10 @@ SPECTACULAR_SETTINGS = {
 }
 # A running KPI run silent this long loses its lock (a killed worker); see kpis/services.py.
 KPI_RUN_LOCK_SECONDS = env.int("KPI_RUN_LOCK_SECONDS", default=3600)
+# A task that finds the period locked tries again after this many seconds.
+KPI_LOCK_RETRY_SECONDS = env.int("KPI_LOCK_RETRY_SECONDS", default=60)
+# Fault injection for the job-fault tests only: each part of a run waits this long (0 in real life).
+KPI_FAULT_DELAY_SECONDS = env.float("KPI_FAULT_DELAY_SECONDS", default=0.0)
+# A message taken by a worker that died is delivered again after this many seconds (acks_late).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 AXES_VERBOSE = False
