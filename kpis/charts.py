@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 
 import pygal
 from django.utils.safestring import SafeString, mark_safe
@@ -50,8 +51,14 @@ def _num(x: Decimal | None) -> float | None:
 
 def sparkline(values: Sequence[Decimal | None], *, width: int = 120, height: int = 28) -> SafeString:
     """A small trend line without axes (scorecard rows)."""
-    chart = pygal.Line(style=_style(BRAND), js=[], show_dots=False, allow_interruptions=True)
-    chart.add("", [_num(v) for v in values])
+    return _sparkline(tuple(_num(v) for v in values), width, height)
+
+
+@lru_cache(maxsize=8192)
+def _sparkline(values: tuple[float | None, ...], width: int, height: int) -> SafeString:
+    # A pure function of the numbers: a warm scorecard reuses the SVG instead of drawing it again.
+    chart = pygal.Line(js=[], css=[SPARK_CSS], show_dots=False, allow_interruptions=True)
+    chart.add("", list(values))
     return mark_safe(chart.render_sparkline(width=width, height=height).decode().split("?>", 1)[-1])  # noqa: S308
 
 
@@ -90,6 +97,9 @@ PRINT_CSS = (
     ".axis .line{stroke:#9aa5b1;stroke-width:.6;fill:none}.guides .line{stroke:#d9e2ec;stroke-width:.5;fill:none}"
     "text{font-family:DejaVu Sans,sans-serif;font-size:9px;fill:#52606d}"
 )
+
+
+SPARK_CSS = f"inline:.background,.plot .background{{fill:none}}.series .line{{fill:none;stroke:{BRAND};stroke-width:1.5}}"
 
 
 def short_period(label: str) -> str:
