@@ -214,7 +214,7 @@ def upsert_rows(
 ) -> None:
     """``INSERT ... ON CONFLICT (key) DO UPDATE`` for a batch, in one ``executemany``.
 
-    The same statement runs on SQLite and PostgreSQL; it skips the per-object work of
+    Used on SQLite (PostgreSQL goes through ``merge_postgresql``); it skips the per-object work of
     ``bulk_create`` that dominates a million-row load.
     """
     qn = connection.ops.quote_name
@@ -227,11 +227,6 @@ def upsert_rows(
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET {updates}"
     )
-    if connection.vendor == "postgresql":
-        _upsert_postgresql(
-            meta.db_table, columns, keys, updates, [tuple(row[f] for f in fields) for row in rows]
-        )
-        return
     if connection.vendor == "sqlite":
         params = [tuple(_sqlite_value(row[f]) for f in fields) for row in rows]
     else:
@@ -272,21 +267,6 @@ def _copy_postgresql(cursor, staging: str, table: str, columns: list[str], param
         copy.set_types(_PG_TYPES[f"{table}:{cols}"])
         for row in params:
             copy.write_row(row)
-
-
-def _upsert_postgresql(
-    table: str, columns: list[str], keys: list[str], updates: str, params: list[tuple]
-) -> None:
-    """PostgreSQL: COPY the batch into a temporary table, then one INSERT ... SELECT ... ON CONFLICT."""
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
-    with connection.cursor() as cursor:
-        staging = _staging_postgresql(cursor, table, columns)
-        _copy_postgresql(cursor, staging, table, columns, params)
-        cursor.execute(
-            f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {staging} "
-            f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET {updates}"
-        )
 
 
 def merge_postgresql(
@@ -348,6 +328,9 @@ class FactKind(Kind):
         return out
 
     blank_text_fields: tuple[str, ...] = ()
+
+    def resolve(self, rows: list[Row], ctx: Context) -> list[RowError]:
+        return _account_refs(rows, ctx)
 
     def existing(self, rows: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
         names = list(self.fields.values())
@@ -459,9 +442,6 @@ class RevenueKind_(FactKind):
             return [("mrr_delta", Code.SIGN_MISMATCH, f"must be less than 0 for kind {kind}")]
         return []
 
-    def resolve(self, rows, ctx):
-        return _account_refs(rows, ctx)
-
     def apply(self, rows, ctx, write):
         for r in rows:
             self.seen.append(
@@ -567,9 +547,6 @@ class TicketsKind(FactKind):
             problems.append(("customer_contacts", Code.REQUIRED, "is required once the ticket is resolved"))
         return problems
 
-    def resolve(self, rows, ctx):
-        return _account_refs(rows, ctx)
-
 
 class SurveysKind(FactKind):
     name = "surveys"
@@ -596,9 +573,6 @@ class SurveysKind(FactKind):
                 ("score", Code.OUT_OF_RANGE, f"must be between {low} and {high} for kind {values['kind']}")
             ]
         return []
-
-    def resolve(self, rows, ctx):
-        return _account_refs(rows, ctx)
 
 
 class UsageKind(FactKind):
@@ -629,9 +603,6 @@ class UsageKind(FactKind):
             )
         return problems
 
-    def resolve(self, rows, ctx):
-        return _account_refs(rows, ctx)
-
 
 class HealthKind(FactKind):
     name = "health"
@@ -646,9 +617,6 @@ class HealthKind(FactKind):
     fields = {"account_external_id": "account_id", "date": "date", "score": "score", "band": "band"}
     key_fields = ("account_id", "date")
     blank_text_fields = ("band",)
-
-    def resolve(self, rows, ctx):
-        return _account_refs(rows, ctx)
 
 
 class AdvocacyKind_(FactKind):
@@ -668,9 +636,6 @@ class AdvocacyKind_(FactKind):
         "kind": "kind",
     }
     key_fields = ("external_id",)
-
-    def resolve(self, rows, ctx):
-        return _account_refs(rows, ctx)
 
 
 class TouchpointsKind(FactKind):
