@@ -305,7 +305,8 @@ def snapshot_diff(old: dict, new: dict) -> list[dict]:
 
 def _locked(review: Review, version: int | None) -> Review:
     locked = (
-        Review.objects.select_for_update()
+        # Lock the review row only: the reviewer may be null (an outer join PostgreSQL cannot lock).
+        Review.objects.select_for_update(of=("self",))
         .select_related("cycle__template", "csm", "reviewer")
         .get(pk=review.pk)
     )
