@@ -118,6 +118,17 @@ class Kind:
                     errors.append(RowError(line, column.name, "", Code.REQUIRED, "is required"))
                 values[column.name] = None
                 continue
+            if "\x00" in cell:
+                errors.append(
+                    RowError(
+                        line,
+                        column.name,
+                        cell.replace("\x00", "\\0"),
+                        Code.BAD_ENCODING,
+                        "contains a NUL character",
+                    )
+                )
+                continue
             try:
                 values[column.name] = column.parse(cell)
             except CellError as exc:
@@ -294,7 +305,8 @@ def merge_postgresql(
         f"({', '.join('excluded.' + qn(c) for c in others)}) RETURNING (xmax = 0)"
     )
     params = [tuple(row[f] for f in fields) for row in rows]
-    with connection.cursor() as cursor:
+    # The COPY goes through psycopg directly: wrap its errors as Django's (DatabaseError & co.).
+    with connection.wrap_database_errors, connection.cursor() as cursor:
         staging = _staging_postgresql(cursor, table, columns)
         _copy_postgresql(cursor, staging, table, columns, params)
         sid = None if write else transaction.savepoint()

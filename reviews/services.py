@@ -356,12 +356,20 @@ def review_send_to_csm(*, user: User, review: Review, version: int | None) -> Re
     return _save(review, user)
 
 
+def _text(value, field: str) -> str:
+    """Free text from a person: any characters but NUL (which no database stores)."""
+    text = "" if value is None else str(value)
+    if "\x00" in text:
+        raise ValidationError({field: "contains a NUL character."})
+    return text
+
+
 def _clean_sections(review: Review, sections: dict) -> dict:
     keys = {s["key"] for s in review.cycle.template.sections}
     unknown = set(sections) - keys
     if unknown:
         raise ValidationError({"sections": f"Unknown section(s): {', '.join(sorted(unknown))}."})
-    return {k: str(v) for k, v in sections.items()}
+    return {k: _text(v, f"section_{k}") for k, v in sections.items()}
 
 
 @transaction.atomic
@@ -428,7 +436,7 @@ def review_save_manager(
     if final_rating is not None:
         review.final_rating = _check_rating(review, final_rating, "final_rating")
     if final_rating_reason is not None:
-        review.final_rating_reason = final_rating_reason.strip()
+        review.final_rating_reason = _text(final_rating_reason, "final_rating_reason").strip()
     return _save(review, user)
 
 
@@ -471,7 +479,7 @@ def review_acknowledge(*, user: User, review: Review, version: int | None, comme
         _refuse(f"Only a submitted review can be acknowledged (this one is {review.get_status_display()}).")
     review.status = ReviewStatus.ACKNOWLEDGED
     review.acknowledged_at = timezone.now()
-    review.acknowledgement_comment = comment.strip()
+    review.acknowledgement_comment = _text(comment, "comment").strip()
     return _save(review, user)
 
 
@@ -493,7 +501,7 @@ def review_reopen(*, user: User, review: Review, version: int | None, reason: st
     _require_hr(user)
     if review.status != ReviewStatus.FINALIZED:
         _refuse("Only a finalized review is reopened.")
-    if not reason.strip():
+    if not _text(reason, "reason").strip():
         raise ValidationError({"reason": "Say why the review is reopened."})
     review.status = ReviewStatus.MANAGER_REVIEW
     review.revision += 1
@@ -524,7 +532,7 @@ def dispute_raise(*, user: User, review: Review, metric: str, comment: str) -> D
         _refuse("Numbers are flagged after the review is submitted and before it is acknowledged.")
     if metric not in REGISTRY and metric != "okr_score":
         raise ValidationError({"metric": f"{metric!r} is not a number of this review."})
-    if not comment.strip():
+    if not _text(comment, "comment").strip():
         raise ValidationError({"comment": "Say what is wrong with the number."})
     dispute = Dispute(review=review, metric=metric, comment=comment.strip(), raised_by=user)
     dispute._history_user = user
@@ -538,7 +546,7 @@ def dispute_answer(*, user: User, dispute: Dispute, answer: str) -> Dispute:
         raise PermissionDenied("The reviewer answers a flagged number.")
     if dispute.review.status == ReviewStatus.FINALIZED:
         _refuse("A finalized review is read-only.")
-    if not answer.strip():
+    if not _text(answer, "answer").strip():
         raise ValidationError({"answer": "An answer cannot be empty."})
     dispute.answer, dispute.answered_by, dispute.answered_at = answer.strip(), user, timezone.now()
     dispute._history_user = user
@@ -553,6 +561,6 @@ def comment_add(*, user: User, review: Review, body: str) -> Comment:
         raise PermissionDenied("Only the CSM, the reviewer and HR comment on a review.")
     if user.pk == review.csm_id and not review.reached(ReviewStatus.SELF_REVIEW):
         raise PermissionDenied("The review is not shared with you yet.")
-    if not body.strip():
+    if not _text(body, "body").strip():
         raise ValidationError({"body": "A comment cannot be empty."})
     return Comment.objects.create(review=review, author=user, body=body.strip())

@@ -495,3 +495,10 @@ def test_more_rules_by_kind(org, kind, text, expected):
     result = load(kind, text)
     assert errors_of(result) == [expected]
     assert ImportRun.objects.count() == 0  # the engine itself records nothing; callers do
+
+
+def test_a_nul_character_is_a_row_error(org):
+    result = load("advocacy", "external_id,account_external_id,date,kind\nV\x001,A-1,2026-01-01,referral\n")
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (2, "external_id", "contains a NUL character")
+    ]

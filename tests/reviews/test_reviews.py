@@ -307,3 +307,12 @@ def test_template_validation():
             sections=[], rating_scale=[{"value": 3}, {"value": 1}], kpi_weights={"touchpoints": {}}
         )
     assert set(exc.value.message_dict) == {"sections", "rating_scale", "kpi_weights"}
+
+
+def test_a_nul_character_in_free_text_is_refused_not_a_500(w):
+    r = services.review_send_to_csm(user=w["manager_a"], review=w["review"], version=w["review"].version)
+    with pytest.raises(ValidationError) as exc:
+        services.review_save_self(user=w["bob"], review=r, version=r.version, sections={"outcomes": "a\x00b"})
+    assert exc.value.message_dict == {"section_outcomes": ["contains a NUL character."]}
+    with pytest.raises(ValidationError):
+        services.comment_add(user=w["bob"], review=fresh(r), body="\x00")
