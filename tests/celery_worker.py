@@ -28,7 +28,7 @@ def redis_available() -> None:
         ) from exc
 
 
-def test_database_url() -> str:
+def database_url_for_processes() -> str:
     """The URL of the database the tests use right now, for processes started by a test."""
     s = connection.settings_dict
     if connection.vendor == "sqlite":
@@ -47,7 +47,7 @@ def running_workers(
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     env["REDIS_URL"] = settings.CELERY_BROKER_URL
-    env["DATABASE_URL"] = test_database_url()
+    env["DATABASE_URL"] = database_url_for_processes()
     env["TIME_ZONE"] = settings.TIME_ZONE
     env.update(extra_env or {})
     procs = [

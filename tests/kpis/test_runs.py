@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 from django.utils import timezone
 
 from config.celery import app
@@ -50,19 +51,20 @@ def test_an_expired_lock_is_taken_over_and_the_old_run_cannot_publish(w, setting
     assert set(KpiValue.objects.values_list("run_id", flat=True)) == {fresh.pk}
 
 
-def test_a_failure_in_the_middle_keeps_the_previous_run_visible(w, monkeypatch):
+@pytest.mark.parametrize("error", [RuntimeError, OperationalError])
+def test_a_failure_in_the_middle_keeps_the_previous_run_visible(w, monkeypatch, error):
     good = services.kpi_run_compute(period=Q3, as_of=AS_OF)
     before = sorted(KpiValue.objects.values_list("subject_key", "metric", "value", "run_id"))
 
     def broken(inputs):
-        raise RuntimeError("database went away in the health part")
+        raise error("database went away in the health part")
 
     monkeypatch.setitem(compute.PARTS, "health", broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(error):
         services.kpi_run_compute(period=Q3, as_of=AS_OF)
     failed = KpiRun.objects.exclude(pk=good.pk).get()
     assert failed.status == "failed"
-    assert failed.error == "RuntimeError: database went away in the health part"
+    assert failed.error == f"{error.__name__}: database went away in the health part"
     assert sorted(KpiValue.objects.values_list("subject_key", "metric", "value", "run_id")) == before
     # The lock is released: the next run goes through.
     monkeypatch.undo()
