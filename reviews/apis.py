@@ -118,14 +118,10 @@ class CycleOutput(serializers.ModelSerializer):
         fields = ["id", "period", "template", "self_review_due", "manager_review_due", "status"]
 
 
-CycleInput = inline_serializer(
-    "CycleCreate",
-    {
-        "period": serializers.CharField(),
-        "self_review_due": serializers.DateField(),
-        "manager_review_due": serializers.DateField(),
-    },
-)
+class CycleInput(serializers.Serializer):
+    period = serializers.CharField()
+    self_review_due = serializers.DateField()
+    manager_review_due = serializers.DateField()
 
 
 class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -138,7 +134,7 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(request=CycleInput, responses={201: CycleOutput})
     def create(self, request):
-        data = CycleInput.__class__(data=request.data)
+        data = CycleInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             cycle = services.cycle_create(user=request.user, **data.validated_data)

@@ -246,3 +246,17 @@ def test_refused_reads_of_someone_elses_review_are_recorded(client, w):
     assert (
         AccessDenial.objects.filter(user=w["ann"], what="review", object_id=str(w["review"].pk)).count() == 1
     )
+
+
+def test_cycle_api_create_and_open(w):
+    api = APIClient()
+    api.force_authenticate(w["manager_a"])
+    body = {"period": "2026-Q4", "self_review_due": "2027-01-05", "manager_review_due": "2027-01-15"}
+    assert api.post("/api/v1/cycles/", body, format="json").status_code == 403
+    api.force_authenticate(w["hr"])
+    bad = api.post("/api/v1/cycles/", {**body, "manager_review_due": "2027-01-01"}, format="json")
+    assert bad.status_code == 400 and "after the self-review" in bad.json()["manager_review_due"][0]
+    created = api.post("/api/v1/cycles/", body, format="json")
+    assert created.status_code == 201 and created.json()["status"] == "draft"
+    opened = api.post(f"/api/v1/cycles/{created.json()['id']}/open/", format="json")
+    assert opened.status_code == 200 and opened.json()["status"] == "open"
