@@ -116,7 +116,7 @@ def calibration_chart(data: dict):
         stroke=False,
         range=(min(data["scale"]) - 0.5, max(data["scale"]) + 0.5),
         xrange=(0, 100),
-        x_title="KPI percentile in team (weighted metrics)",
+        x_title="KPI percentile in segment (weighted metrics)",
         y_title="Final rating",
         legend_at_bottom=True,
         dots_size=5,

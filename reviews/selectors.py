@@ -103,12 +103,11 @@ def calibration(*, cycle: ReviewCycle) -> dict:
         if r.final_rating is None:
             continue
         per_manager[str(r.reviewer)][r.final_rating] += 1
+        # Percentiles in the segment, across teams: within one team they average 50 by construction.
         pcts = [
-            Decimal(str(m["team_percentile"]))
+            Decimal(str(m["segment_percentile"]))
             for m in r.snapshot.get("metrics", [])
-            if m["metric"] in weighted
-            and m.get("segment_percentile") is not None
-            and m.get("team_percentile") is not None
+            if m["metric"] in weighted and m.get("segment_percentile") is not None
         ]
         pct = (sum(pcts) / len(pcts)).quantize(Decimal("0.1")) if pcts else None
         points.append(
