@@ -36,6 +36,15 @@ class Org:
         }
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (cached page fragments must not leak between tests)."""
+    from django.core.cache import cache  # noqa: PLC0415
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def org(db) -> Org:
     manager_a = factories.ManagerFactory(email="manager.a@example.com", name="Manager A")

@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from activity.kinds import KINDS, Context, Counts, Kind, Row, kind_for
 from activity.models import ImportRun, ImportSource, ImportStatus
+from activity.signals import data_imported
 from activity.validation import Code, RowError
 
 BATCH_SIZE = 5000
@@ -324,6 +325,8 @@ def data_import(
         pass
     if not result.ok:
         result.created = result.updated = result.unchanged = 0
+    elif not dry_run:
+        transaction.on_commit(lambda: data_imported.send(sender=ImportResult, kind=kind, result=result))
     return result
 
 

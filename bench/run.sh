@@ -35,5 +35,6 @@ fi
 if wants load; then
   [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
   "$PY" bench/bench_pages.py --pg "$PG_URL" --requests 10 >/dev/null  # loads the organisation when empty
+  apt_install wrk wrk
   "$PY" bench/load.py --pg "$PG_URL"
 fi

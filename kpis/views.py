@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from accounts.access import get_visible_or_404
 from accounts.models import Role, Segment, Team, User
-from kpis import scorecards, selectors
+from kpis import pagecache, scorecards, selectors
 from kpis.periods import Period, PeriodError
 from kpis.registry import REGISTRY
 
@@ -42,7 +43,7 @@ def _period_choices(period: Period) -> list[str]:
 def _visible_csm(request: HttpRequest, user_id: int) -> User:
     return get_visible_or_404(
         request=request,
-        visible=User.objects.visible_to(request.user).filter(role=Role.CSM),
+        visible=User.objects.visible_to(request.user).filter(role=Role.CSM).select_related("team"),
         pk=user_id,
         what="scorecard",
     )
@@ -62,11 +63,20 @@ def scorecard(request: HttpRequest, user_id: int) -> HttpResponse:
 
 def _scorecard(request: HttpRequest, csm: User) -> HttpResponse:
     period = _period(request)
-    card = scorecards.scorecard(csm=csm, period=period)
+    # The card is only built when its cached fragment is missing (kpis.pagecache).
+    card = SimpleLazyObject(lambda: scorecards.scorecard(csm=csm, period=period))
     return render(
         request,
         "kpis/scorecard.html",
-        {"card": card, "period": period, "periods": _period_choices(period), "csm": csm},
+        {
+            "card": card,
+            "freshness": scorecards.freshness(period),
+            "cache_version": pagecache.version(),
+            "fragment_seconds": pagecache.FRAGMENT_SECONDS,
+            "period": period,
+            "periods": _period_choices(period),
+            "csm": csm,
+        },
     )
 
 
@@ -120,11 +130,25 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     segment = request.GET.get("segment", "")
     if segment not in Segment.values:
         segment = ""
-    board = scorecards.team_dashboard(
-        team=team, period=period, segment=segment, sort=request.GET.get("sort", "")
+    sort = request.GET.get("sort", "")
+    if sort.lstrip("-") not in scorecards.DASHBOARD_METRICS:
+        sort = ""
+    board = SimpleLazyObject(
+        lambda: scorecards.team_dashboard(team=team, period=period, segment=segment, sort=sort)
     )
     return render(
         request,
         "kpis/team_detail.html",
-        {"board": board, "period": period, "periods": _period_choices(period), "segments": Segment.choices},
+        {
+            "board": board,
+            "team": team,
+            "segment": segment,
+            "sort": sort,
+            "freshness": scorecards.freshness(period),
+            "cache_version": pagecache.version(),
+            "fragment_seconds": pagecache.FRAGMENT_SECONDS,
+            "period": period,
+            "periods": _period_choices(period),
+            "segments": Segment.choices,
+        },
     )

@@ -10,11 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_visible_or_404
 from accounts.models import Role
+from kpis import pagecache
 from kpis.registry import REGISTRY
 from kpis.scorecards import default_period
 from reviews import exports, selectors, services
@@ -64,7 +66,9 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
             "review": review,
             "access": acc,
             "template": review.cycle.template,
-            "metrics": _metric_rows(review),
+            # Only built when the cached table of the frozen numbers is missing (it changes with the version).
+            "metrics": SimpleLazyObject(lambda: _metric_rows(review)),
+            "fragment_seconds": pagecache.FRAGMENT_SECONDS,
             "okrs": review.snapshot.get("okrs") or {},
             "disputes": review.disputes.select_related("raised_by", "answered_by"),
             "comments": review.comments.select_related("author"),

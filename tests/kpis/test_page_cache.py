@@ -1,0 +1,129 @@
+"""Cached page fragments (kpis.pagecache): reused while nothing changed, abandoned when a run is
+published, a person, team or assignment changes, or an import commits; never by a login."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from activity import services as activity_services
+from kpis import pagecache, services
+from kpis.models import KpiRun, KpiValue
+from kpis.periods import Period
+from kpis.signals import run_published
+from reviews import services as review_services
+from reviews.models import Review
+from tests import factories
+from tests.kpis import world
+
+Q3 = Period.parse("2026-Q3")
+AS_OF = datetime.date(2026, 11, 1)
+
+
+@pytest.fixture
+def w(db, settings):
+    settings.TIME_ZONE = "America/New_York"
+    w = world.build()
+    services.kpi_run_compute(period=Q3, as_of=AS_OF)
+    w["manager_a"] = w["team_a"].manager
+    return w
+
+
+def nrr_cell(html: str) -> str:
+    return html.split('id="metric-nrr"')[1].split("</tr>")[0]
+
+
+def test_scorecard_is_reused_until_a_run_is_published(client, w, django_capture_on_commit_callbacks):
+    client.force_login(w["manager_a"])
+    url = reverse("scorecard", args=[w["bob"].pk]) + "?period=2026-Q3"
+    assert "94.44%" in nrr_cell(client.get(url).content.decode())
+    # Changed behind the application's back: the cached fragment is still shown.
+    KpiValue.objects.filter(csm=w["bob"], metric="nrr", period="2026-Q3").update(value="12.34")
+    assert "94.44%" in nrr_cell(client.get(url).content.decode())
+    # A published run abandons every fragment.
+    run_published.send(sender=KpiRun, run=KpiRun.objects.get(period="2026-Q3"))
+    assert "12.34%" in nrr_cell(client.get(url).content.decode())
+    # The real thing: a run computed and committed puts the engine's value back on the page.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.kpi_run_compute(period=Q3, as_of=AS_OF)
+    assert "94.44%" in nrr_cell(client.get(url).content.decode())
+
+
+def test_a_cached_scorecard_costs_fewer_queries(client, w):
+    client.force_login(w["manager_a"])
+    url = reverse("scorecard", args=[w["bob"].pk]) + "?period=2026-Q3"
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    with CaptureQueriesContext(connection) as second:
+        client.get(url)
+    # The card's own queries (values, peers, trend) are skipped: session, user, CSM and freshness remain.
+    assert len(second) < len(first)
+    assert not any("kpis_kpivalue" in q["sql"] for q in second.captured_queries)
+
+
+def test_people_changes_abandon_the_team_dashboard(client, w):
+    client.force_login(w["manager_a"])
+    url = reverse("team-detail", args=[w["team_a"].pk]) + "?period=2026-Q3"
+    before = client.get(url).content.decode()
+    User.objects.filter(pk=w["bob"].pk).update(name="Robert Quietly")  # no signal: still cached
+    assert "Robert Quietly" not in client.get(url).content.decode()
+    bob = User.objects.get(pk=w["bob"].pk)
+    bob.name = "Roberta Saved"
+    bob.save()
+    html = client.get(url).content.decode()
+    assert "Roberta Saved" in html and html != before
+
+
+def test_a_login_keeps_the_fragments(client, w):
+    version = pagecache.version()
+    client.force_login(w["ann"])  # saves last_login only
+    user = User.objects.get(pk=w["ann"].pk)
+    user.set_password("another-long-password-1")
+    user.save(update_fields=["password"])
+    assert pagecache.version() == version
+    factories.CsmFactory(email="new@example.com", team=w["team_a"])
+    assert pagecache.version() != version
+
+
+def test_a_committed_import_abandons_the_fragments_a_dry_run_does_not(w, django_capture_on_commit_callbacks):
+    row = {
+        "account_external_id": "X1",
+        "csm_email": "bob@example.com",
+        "start_date": "2026-10-15",
+    }
+    version = pagecache.version()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = activity_services.import_json(kind="assignments", items=[row], dry_run=True)
+    assert result.ok and pagecache.version() == version
+    with django_capture_on_commit_callbacks(execute=True):
+        result = activity_services.import_json(kind="assignments", items=[row])
+    assert result.ok and result.created == 1
+    assert pagecache.version() != version
+
+
+def test_the_frozen_numbers_of_a_review_follow_its_version(client, w):
+    hr = factories.HrFactory(email="hr@example.com")
+    cycle = review_services.cycle_create(
+        user=hr,
+        period="2026-Q3",
+        self_review_due=datetime.date(2026, 10, 10),
+        manager_review_due=datetime.date(2026, 10, 20),
+    )
+    review_services.cycle_open(user=hr, cycle=cycle)
+    review = Review.objects.get(cycle=cycle, csm=w["bob"])
+    client.force_login(w["manager_a"])
+    url = reverse("review-detail", args=[review.pk])
+    row = lambda html: html.split('id="snap-nrr"')[1].split("</tr>")[0]  # noqa: E731
+    assert "94.44%" in row(client.get(url).content.decode())
+    snapshot = review.snapshot
+    for m in snapshot["metrics"]:
+        if m["metric"] == "nrr":
+            m["value"] = "50.00"
+    Review.objects.filter(pk=review.pk).update(snapshot=snapshot)  # same version: the cached table
+    assert "94.44%" in row(client.get(url).content.decode())
+    Review.objects.filter(pk=review.pk).update(version=F("version") + 1)  # every save bumps it
+    assert "50.00%" in row(client.get(url).content.decode())
