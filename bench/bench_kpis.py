@@ -95,7 +95,8 @@ def main() -> None:
         results.append((label, load, timings))
     with psycopg.connect(args.pg, autocommit=True) as conn:
         floors = []
-        for _ in range(3):
+        for jit in ("on", "off", "on", "off", "on", "off"):  # the best of either: a hand-tuned floor
+            conn.execute(f"SET jit = {jit}")
             start = time.perf_counter()
             rows = conn.execute(
                 FLOOR_SQL, {"start": "2026-07-01", "end": "2026-10-01", "last": "2026-09-30"}
@@ -103,12 +104,17 @@ def main() -> None:
             floors.append(time.perf_counter() - start)
     floor = min(floors)
     print()
-    print(f"{'database':11} {'load s':>7} {'compute s (1st, 2nd)':>22} {'peak RSS MB':>11} {'vs floor':>9}")
+    print(
+        f"{'database':11} {'load s':>7} {'process s (1st, 2nd)':>22} {'run s (1st, 2nd)':>18} "
+        f"{'peak RSS MB':>11} {'run vs floor':>12}"
+    )
     for label, load, timings in results:
-        best = min(t[0] for t in timings)
-        ratio = f"{best / floor:.1f}x" if label == "postgresql" else "-"
+        # "run s": the command's own figure (compute and publish), without starting Python and Django.
+        runs = [float(t[2].rsplit(", ", 1)[1].rstrip(" s")) for t in timings]
+        ratio = f"{min(runs) / floor:.1f}x" if label == "postgresql" else "-"
         print(
-            f"{label:11} {load:>7.0f} {timings[0][0]:>10.1f} {timings[1][0]:>10.1f} {max(t[1] for t in timings):>11.0f} {ratio:>9}"
+            f"{label:11} {load:>7.0f} {timings[0][0]:>10.1f} {timings[1][0]:>10.1f} {runs[0]:>8.2f} {runs[1]:>8.2f} "
+            f"{max(t[1] for t in timings):>11.0f} {ratio:>12}"
         )
         print(f"            {timings[-1][2]}")
     print(

@@ -20,7 +20,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models import Value as Literal
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -41,6 +56,7 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")
+MICROS_PER_HOUR = Decimal(3_600_000_000)
 
 # Components of one CSM: additive numbers, or lists of observations (medians).
 Components = dict[str, Any]
@@ -140,7 +156,7 @@ class Inputs:
 
 
 def _owner_at(day_field: str) -> Subquery:
-    """Owner(a, d) of an event row whose local date is the annotation or field ``day_field``."""
+    """Owner(a, d) of a row whose date is the field ``day_field`` (a correlated subquery, for small sets)."""
     return Subquery(
         Assignment.objects.filter(account_id=OuterRef("account_id"), start_date__lte=OuterRef(day_field))
         .order_by("-start_date")
@@ -164,12 +180,125 @@ def _add(out: dict[int, Components], csm: int | None, key: str, value: Any) -> N
     if isinstance(value, list):
         bucket.setdefault(key, []).extend(value)
     else:
-        bucket[key] = bucket.get(key, ZERO) + Decimal(value)
+        bucket[key] = bucket.get(key, ZERO) + _decimal(value)
+
+
+def _decimal(value: Any) -> Decimal:
+    """A database number as a Decimal; SQLite answers sums of money as floats (rounded to the cent)."""
+    if isinstance(value, float):
+        return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return value if isinstance(value, Decimal) else Decimal(value or 0)
 
 
 def _hours(delta: datetime.timedelta) -> Decimal:
-    micro = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return Decimal(micro) / Decimal(3_600_000_000)
+    return Decimal(_micros(delta)) / MICROS_PER_HOUR
+
+
+def _micros(delta: datetime.timedelta | int) -> int:
+    """A duration in microseconds (SQLite answers durations as microseconds already)."""
+    if isinstance(delta, int):
+        return delta
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+# --- owners by assignment spans (one range join, whatever the number of events) ------------------
+#
+# Owner(a, d) is the CSM of the assignment of a with the latest start on or before d. Each assignment
+# holds its account from its start until the next assignment's start (LEAD over the account's
+# assignments): an event belongs to the span that holds its date. Every part joins its events to the
+# spans once, instead of looking the owner up per event.
+
+
+def _spans() -> str:
+    table = connection.ops.quote_name(Assignment._meta.db_table)
+    return (
+        "SELECT account_id, csm_id, start_date, "
+        "LEAD(start_date) OVER (PARTITION BY account_id ORDER BY start_date) AS next_start "
+        f"FROM {table}"
+    )
+
+
+def _holds(span: str, day: str) -> str:
+    """SQL condition: the span ``span`` holds the date expression ``day``."""
+    return f"{span}.start_date <= {day} AND ({span}.next_start IS NULL OR {day} < {span}.next_start)"
+
+
+def _fetch(sql: str, params: Any) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _by_owner(events: QuerySet, select: str, *, day: str = "day", group: bool = True) -> list[tuple]:
+    """``events`` (a values() query with ``account_id`` and the local date ``day``) joined to the
+    span that holds each row's date; ``select`` over the rows ``e``, grouped by the owner."""
+    inner, params = events.query.sql_with_params()
+    sql = (
+        f"SELECT s.csm_id, {select} FROM ({inner}) e "
+        f"JOIN ({_spans()}) s ON s.account_id = e.account_id AND {_holds('s', 'e.' + day)}"
+    )
+    return _fetch(sql + (" GROUP BY s.csm_id" if group else ""), params)
+
+
+def _flag(condition: Q, then: Any = 1) -> Case:
+    """1 (or ``then``) where the condition holds, else 0: summed by the outer query."""
+    value = Literal(then) if isinstance(then, int) else then
+    return Case(When(condition, then=value), default=Literal(0), output_field=IntegerField())
+
+
+def _balances(params: dict[str, Any]) -> str:
+    """CTEs ``spans`` and ``bal``: per account, raw MRR sums before P.start (s_raw) and before P.end'
+    (e_raw), floored at 0 (s, e), and the period's movements by kind (b_<kind>)."""
+    table = connection.ops.quote_name(RevenueEvent._meta.db_table)
+    by_kind = []
+    for kind in RevenueKind.values:
+        params[f"kind_{kind}"] = kind
+        by_kind.append(
+            f"SUM(CASE WHEN date >= %(start)s AND kind = %(kind_{kind})s THEN mrr_delta ELSE 0 END) AS b_{kind}"
+        )
+    return (
+        f"spans AS ({_spans()}), "
+        "raw AS (SELECT account_id, "
+        "SUM(CASE WHEN date < %(start)s THEN mrr_delta ELSE 0 END) AS s_raw, SUM(mrr_delta) AS e_raw, "
+        + ", ".join(by_kind)
+        + f" FROM {table} WHERE date < %(end)s GROUP BY account_id), "
+        "bal AS (SELECT raw.*, CASE WHEN s_raw > 0 THEN s_raw ELSE 0 END AS s, "
+        "CASE WHEN e_raw > 0 THEN e_raw ELSE 0 END AS e FROM raw)"
+    )
+
+
+def _book_params(inputs: Inputs) -> dict[str, Any]:
+    one_day = datetime.timedelta(days=1)
+    return {
+        "start": inputs.start,
+        "end": inputs.end,
+        "last": inputs.end - one_day,  # P.end' - 1: the book's owner
+        "prev_last": inputs.start - one_day,  # P.start - 1: the previous book's owner
+    }
+
+
+# The book B(c, P): accounts owned on P.end' - 1 with MRR(a, P.end') > 0; the previous period's book:
+# owned on P.start - 1 with MRR(a, P.start) > 0 (the previous period is closed).
+BOOK = (
+    "book AS (SELECT s.account_id, s.csm_id FROM bal JOIN spans s ON s.account_id = bal.account_id "
+    f"AND {_holds('s', '%(last)s')} WHERE bal.e > 0)"
+)
+PREV_BOOK = (
+    "prev_book AS (SELECT s.account_id, s.csm_id FROM bal JOIN spans s ON s.account_id = bal.account_id "
+    f"AND {_holds('s', '%(prev_last)s')} WHERE bal.s > 0)"
+)
+
+
+def _latest(model, alias: str, day: str, fields: Iterable[str]) -> str:
+    """CTE ``alias``: per account, the latest snapshot dated in [day - n, day); the caller's named
+    parameters ``<day>`` and ``<day>_since`` bound the window."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(fields)
+    return (
+        f"{alias} AS (SELECT account_id, {columns} FROM (SELECT account_id, {columns}, "
+        "ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY date DESC) AS n "
+        f"FROM {table} WHERE date >= %({day}_since)s AND date < %({day})s) x WHERE n = 1)"
+    )
 
 
 # --- parts ------------------------------------------------------------------------------------
@@ -178,24 +307,36 @@ def _hours(delta: datetime.timedelta) -> Decimal:
 def part_revenue(inputs: Inputs) -> dict[int, Components]:
     """KPIs 1-3 and the context values: cohort C(c, P), book B(c, P), starting/ending MRR, bridge."""
     out: dict[int, Components] = {}
-    for account, (_, o_start, _) in inputs.owners().items():
-        start_mrr = inputs.mrr(account, "before_start")
-        end_mrr = inputs.mrr(account, "before_end")
-        if o_start is not None and start_mrr > 0:
-            _add(out, o_start, "cohort", 1)
-            _add(out, o_start, "mrr_start", start_mrr)
-            _add(out, o_start, "mrr_end", end_mrr)
-            _add(out, o_start, "grr", min(start_mrr, end_mrr))
-            _add(out, o_start, "retained", 1 if end_mrr > 0 else 0)
-            row = inputs.revenue()[account]
-            for kind in RevenueKind.values:
-                if row[f"bridge_{kind}"]:
-                    _add(out, o_start, f"bridge_{kind}", row[f"bridge_{kind}"])
-    for account, csm in inputs.book().items():
-        _add(out, csm, "book", 1)
-        _add(out, csm, "arr", 12 * inputs.mrr(account, "before_end"))
-    for _account, csm in inputs.prev_book().items():
-        _add(out, csm, "prev_book", 1)
+    params = _book_params(inputs)
+    kinds = RevenueKind.values
+    bridge = ", ".join(f"SUM(bal.b_{k})" for k in kinds)
+    zeros = ", ".join("0" for _ in kinds)
+    sql = (
+        f"WITH {_balances(params)}, {BOOK}, {PREV_BOOK} "
+        "SELECT 0, s.csm_id, COUNT(*), SUM(bal.s), SUM(bal.e), "
+        "SUM(CASE WHEN bal.e < bal.s THEN bal.e ELSE bal.s END), SUM(CASE WHEN bal.e > 0 THEN 1 ELSE 0 END), "
+        f"{bridge} FROM bal JOIN spans s ON s.account_id = bal.account_id AND {_holds('s', '%(start)s')} "
+        "WHERE bal.s > 0 GROUP BY s.csm_id "
+        f"UNION ALL SELECT 1, book.csm_id, COUNT(*), 0, SUM(bal.e), 0, 0, {zeros} "
+        "FROM book JOIN bal ON bal.account_id = book.account_id GROUP BY book.csm_id "
+        f"UNION ALL SELECT 2, prev_book.csm_id, COUNT(*), 0, 0, 0, 0, {zeros} "
+        "FROM prev_book GROUP BY prev_book.csm_id"
+    )
+    for which, csm, n, start, end, grr, retained, *moves in _fetch(sql, params):
+        if which == 0:
+            _add(out, csm, "cohort", n)
+            _add(out, csm, "mrr_start", start)
+            _add(out, csm, "mrr_end", end)
+            _add(out, csm, "grr", grr)
+            _add(out, csm, "retained", retained)
+            for kind, move in zip(kinds, moves, strict=True):
+                if _decimal(move):
+                    _add(out, csm, f"bridge_{kind}", move)
+        elif which == 1:
+            _add(out, csm, "book", n)
+            _add(out, csm, "arr", 12 * _decimal(end))
+        else:
+            _add(out, csm, "prev_book", n)
     return out
 
 
@@ -203,73 +344,109 @@ def part_tickets(inputs: Inputs) -> dict[int, Components]:
     """Service metrics on tickets, and tickets per account for this and the previous period."""
     out: dict[int, Components] = {}
     end_at = day_start(inputs.end)
-    base = Ticket.objects.annotate(day=_local_day("opened_at")).annotate(owner=_owner_at("day"))
-    resolved = Q(resolved_at__isnull=False, resolved_at__lt=end_at)
-    rows = (
-        base.filter(_between("opened_at", inputs.start, inputs.end))
-        .values("owner")
+    current = Q(opened_at__gte=day_start(inputs.start))
+    done = current & Q(resolved_at__lt=end_at)
+    events = (
+        Ticket.objects.filter(_between("opened_at", inputs.prev.start, inputs.end))
         .annotate(
-            tickets=Count("pk"),
-            escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
-            resolved=Count("pk", filter=resolved),
-            fcr=Count("pk", filter=resolved & Q(customer_contacts__lte=1)),
-            contacts=Sum("customer_contacts", filter=resolved, default=0),
+            day=_local_day("opened_at"),
+            cur=_flag(current),
+            esc=_flag(current & Q(escalated_at__isnull=False)),
+            res=_flag(done),
+            fcr=_flag(done & Q(customer_contacts__lte=1)),
+            res_contacts=Case(When(done, then=F("customer_contacts")), default=Literal(0)),
         )
+        .values("account_id", "day", "cur", "esc", "res", "fcr", "res_contacts")
     )
-    for row in rows:
-        for key in ("tickets", "escalated", "resolved", "fcr", "contacts"):
-            _add(out, row["owner"], key, row[key])
+    select = "SUM(e.cur), SUM(e.esc), SUM(e.res), SUM(e.fcr), SUM(e.res_contacts), SUM(1 - e.cur)"
+    for csm, *counts in _by_owner(events, select):
+        for key, value in zip(
+            ("tickets", "escalated", "resolved", "fcr", "contacts", "prev_tickets"), counts, strict=True
+        ):
+            _add(out, csm, key, value or 0)
     waits = (
-        base.filter(_between("opened_at", inputs.start, inputs.end), first_response_at__isnull=False)
-        .annotate(
-            wait=ExpressionWrapper(F("first_response_at") - F("opened_at"), output_field=DurationField())
+        Ticket.objects.filter(
+            _between("opened_at", inputs.start, inputs.end), first_response_at__isnull=False
         )
-        .values_list("owner", "wait")
+        .annotate(
+            day=_local_day("opened_at"),
+            wait=ExpressionWrapper(F("first_response_at") - F("opened_at"), output_field=DurationField()),
+        )
+        .values("account_id", "day", "wait")
     )
-    grouped: dict[int, list[Decimal]] = defaultdict(list)
-    for owner, wait in waits:
-        if owner is not None:
-            grouped[owner].append(_hours(wait))
-    for owner, hours in grouped.items():
-        _add(out, owner, "frh", hours)
-    prev = (
-        base.filter(_between("opened_at", inputs.prev.start, inputs.start))
-        .values("owner")
-        .annotate(n=Count("pk"))
-    )
-    for row in prev:
-        _add(out, row["owner"], "prev_tickets", row["n"])
+    grouped: dict[int, list[int]] = defaultdict(list)
+    for csm, wait in _by_owner(waits, "e.wait", group=False):
+        grouped[csm].append(_micros(wait))
+    for csm, micros in grouped.items():
+        _add(out, csm, "frh", micros)  # microseconds; the median is turned into hours by derive
     return out
 
 
 def part_surveys(inputs: Inputs) -> dict[int, Components]:
     """NPS and CSAT of this period, NPS of the previous one."""
     out: dict[int, Components] = {}
-    base = SurveyResponse.objects.annotate(day=_local_day("responded_at")).annotate(owner=_owner_at("day"))
+    current = Q(responded_at__gte=day_start(inputs.start))
     nps, csat = Q(kind="nps"), Q(kind="csat")
-    rows = (
-        base.filter(_between("responded_at", inputs.prev.start, inputs.end))
-        .values("owner")
-        .annotate(
-            nps_n=Count("pk", filter=nps & Q(responded_at__gte=day_start(inputs.start))),
-            nps_pro=Count("pk", filter=nps & Q(score__gte=9, responded_at__gte=day_start(inputs.start))),
-            nps_det=Count("pk", filter=nps & Q(score__lte=6, responded_at__gte=day_start(inputs.start))),
-            csat_n=Count("pk", filter=csat & Q(responded_at__gte=day_start(inputs.start))),
-            csat_ok=Count("pk", filter=csat & Q(score__gte=4, responded_at__gte=day_start(inputs.start))),
-            prev_nps_n=Count("pk", filter=nps & Q(responded_at__lt=day_start(inputs.start))),
-            prev_nps_pro=Count("pk", filter=nps & Q(score__gte=9, responded_at__lt=day_start(inputs.start))),
-            prev_nps_det=Count("pk", filter=nps & Q(score__lte=6, responded_at__lt=day_start(inputs.start))),
-        )
+    flags = {
+        "nps_n": current & nps,
+        "nps_pro": current & nps & Q(score__gte=9),
+        "nps_det": current & nps & Q(score__lte=6),
+        "csat_n": current & csat,
+        "csat_ok": current & csat & Q(score__gte=4),
+        "prev_nps_n": ~current & nps,
+        "prev_nps_pro": ~current & nps & Q(score__gte=9),
+        "prev_nps_det": ~current & nps & Q(score__lte=6),
+    }
+    events = (
+        SurveyResponse.objects.filter(_between("responded_at", inputs.prev.start, inputs.end))
+        .annotate(day=_local_day("responded_at"), **{k: _flag(q) for k, q in flags.items()})
+        .values("account_id", "day", *flags)
     )
-    for row in rows:
-        owner = row.pop("owner")
-        for key, value in row.items():
-            _add(out, owner, key, value)
+    for csm, *counts in _by_owner(events, ", ".join(f"SUM(e.{k})" for k in flags)):
+        for key, value in zip(flags, counts, strict=True):
+            _add(out, csm, key, value or 0)
+    return out
+
+
+def part_usage(inputs: Inputs) -> dict[int, Components]:
+    """Stickiness of this and the previous period; adoption change over the book at the end."""
+    out: dict[int, Components] = {}
+    current = Q(date__gte=inputs.start)
+    events = (
+        UsageSnapshot.objects.filter(mau__gt=0, date__gte=inputs.prev.start, date__lt=inputs.end)
+        .annotate(cur=_flag(current), cur_dau=_flag(current, F("dau")), cur_mau=_flag(current, F("mau")))
+        .values("account_id", "date", "cur", "cur_dau", "cur_mau", "dau", "mau")
+    )
+    select = (
+        "SUM(e.cur), SUM(e.cur_dau), SUM(e.cur_mau), "
+        "SUM(1 - e.cur), SUM(e.dau - e.cur_dau), SUM(e.mau - e.cur_mau)"
+    )
+    keys = ("snaps", "dau", "mau", "prev_snaps", "prev_dau", "prev_mau")
+    for csm, *sums in _by_owner(events, select, day="date"):
+        for key, value in zip(keys, sums, strict=True):
+            _add(out, csm, key, value or 0)
+    # Adoption: the book at the end, with a reading within 30 days before P.start and before P.end'.
+    params = _book_params(inputs)
+    month = datetime.timedelta(days=30)
+    params.update(a_day=inputs.start, a_day_since=inputs.start - month)
+    params.update(b_day=inputs.end, b_day_since=inputs.end - month)
+    fields = ("features_used", "features_available")
+    sql = (
+        f"WITH {_balances(params)}, {BOOK}, {_latest(UsageSnapshot, 'ra', 'a_day', fields)}, "
+        f"{_latest(UsageSnapshot, 'rb', 'b_day', fields)} "
+        "SELECT book.csm_id, ra.features_used, ra.features_available, rb.features_used, rb.features_available "
+        "FROM book JOIN ra ON ra.account_id = book.account_id JOIN rb ON rb.account_id = book.account_id "
+        "WHERE ra.features_available > 0 AND rb.features_available > 0"
+    )
+    for csm, a_used, a_available, b_used, b_available in _fetch(sql, params):
+        change = (Decimal(b_used) / Decimal(b_available) - Decimal(a_used) / Decimal(a_available)) * HUNDRED
+        _add(out, csm, "adopt_sum", change)
+        _add(out, csm, "adopt_n", 1)
     return out
 
 
 def _readings(day: datetime.date, days: int, model, fields: Iterable[str]) -> dict[int, tuple]:
-    """The latest snapshot per account dated in [day - days, day)."""
+    """The latest snapshot per account dated in [day - days, day) (the drill-down's lookup)."""
     since = day - datetime.timedelta(days=days)
     latest: dict[int, tuple] = {}
     rows = (
@@ -280,31 +457,6 @@ def _readings(day: datetime.date, days: int, model, fields: Iterable[str]) -> di
     for account_id, *values in rows:
         latest[account_id] = tuple(values)
     return latest
-
-
-def part_usage(inputs: Inputs) -> dict[int, Components]:
-    """Stickiness of this and the previous period; adoption change over the book at the end."""
-    out: dict[int, Components] = {}
-    base = UsageSnapshot.objects.filter(mau__gt=0).annotate(owner=_owner_at("date"))
-    for key, start, end in (("", inputs.start, inputs.end), ("prev_", inputs.prev.start, inputs.start)):
-        rows = (
-            base.filter(date__gte=start, date__lt=end)
-            .values("owner")
-            .annotate(dau=Sum("dau", default=0), mau=Sum("mau", default=0), snaps=Count("pk"))
-        )
-        for row in rows:
-            _add(out, row["owner"], f"{key}snaps", row["snaps"])
-            _add(out, row["owner"], f"{key}dau", row["dau"])
-            _add(out, row["owner"], f"{key}mau", row["mau"])
-    at_start = _readings(inputs.start, 30, UsageSnapshot, ("features_used", "features_available"))
-    at_end = _readings(inputs.end, 30, UsageSnapshot, ("features_used", "features_available"))
-    for account, csm in inputs.book().items():
-        a, b = at_start.get(account), at_end.get(account)
-        if a and b and a[1] > 0 and b[1] > 0:
-            change = (Decimal(b[0]) / Decimal(b[1]) - Decimal(a[0]) / Decimal(a[1])) * HUNDRED
-            _add(out, csm, "adopt_sum", change)
-            _add(out, csm, "adopt_n", 1)
-    return out
 
 
 def health_band(score: int, band: str) -> str:
@@ -321,15 +473,24 @@ def health_band(score: int, band: str) -> str:
 def part_health(inputs: Inputs) -> dict[int, Components]:
     """Health mix of the book at the end, and of the previous period's book (for the change)."""
     out: dict[int, Components] = {}
-    for prefix, day, book in (("", inputs.end, inputs.book()), ("prev_", inputs.start, inputs.prev_book())):
-        readings = _readings(day, 31, HealthSnapshot, ("score", "band"))
-        for account, csm in book.items():
-            reading = readings.get(account)
-            if reading is None:
-                continue
-            band = health_band(*reading)
-            _add(out, csm, f"{prefix}h_n", 1)
-            _add(out, csm, f"{prefix}h_{band}", 1)
+    params = _book_params(inputs)
+    window = datetime.timedelta(days=31)
+    params.update(h_end=inputs.end, h_end_since=inputs.end - window)
+    params.update(h_start=inputs.start, h_start_since=inputs.start - window)
+    fields = ("score", "band")
+    sql = (
+        f"WITH {_balances(params)}, {BOOK}, {PREV_BOOK}, "
+        f"{_latest(HealthSnapshot, 'he', 'h_end', fields)}, "
+        f"{_latest(HealthSnapshot, 'hs', 'h_start', fields)} "
+        "SELECT 0, book.csm_id, he.score, he.band, COUNT(*) FROM book "
+        "JOIN he ON he.account_id = book.account_id GROUP BY book.csm_id, he.score, he.band "
+        "UNION ALL SELECT 1, prev_book.csm_id, hs.score, hs.band, COUNT(*) FROM prev_book "
+        "JOIN hs ON hs.account_id = prev_book.account_id GROUP BY prev_book.csm_id, hs.score, hs.band"
+    )
+    for which, csm, score, band, n in _fetch(sql, params):
+        prefix = "prev_" if which else ""
+        _add(out, csm, f"{prefix}h_n", n)
+        _add(out, csm, f"{prefix}h_{health_band(score, band)}", n)
     return out
 
 
@@ -382,6 +543,10 @@ PARTS: dict[str, Callable[[Inputs], dict[int, Components]]] = {
     "health": part_health,
     "other": part_other,
 }
+
+
+# The order a run with several threads starts its parts in (the longest first).
+LONGEST_FIRST = ("tickets", "usage", "health", "revenue", "surveys", "other")
 
 
 def merge(parts: Iterable[dict[int, Components]]) -> dict[int, Components]:
@@ -442,13 +607,15 @@ def _ratio(num: Decimal, den: Decimal, scale: Decimal = HUNDRED) -> Decimal | No
     return None if not den else num / den * scale
 
 
-def median(values: list[Decimal]) -> Decimal | None:
+def median(values: list[Decimal] | list[int]) -> Decimal | None:
     """The middle value; for an even count, the mean of the two middle values."""
     if not values:
         return None
     ordered = sorted(values)
     mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    if len(ordered) % 2:
+        return Decimal(ordered[mid])
+    return (Decimal(ordered[mid - 1]) + Decimal(ordered[mid])) / 2
 
 
 def _diff(a: Decimal | None, b: Decimal | None) -> Decimal | None:
@@ -501,8 +668,11 @@ def derive(c: Components) -> dict[str, Value]:
     prev_stick = _ratio(g("prev_dau"), g("prev_mau"))
     v["stickiness"] = Value(stick, g("dau"), g("mau"), n("snaps"))
     v["stickiness_change"] = Value(_diff(stick, prev_stick), stick, prev_stick, n("snaps"))
-    waits = c.get("frh", [])
-    v["first_response_hours"] = Value(median(waits), None, None, len(waits))
+    waits = c.get("frh", [])  # microseconds
+    middle = median(waits)
+    v["first_response_hours"] = Value(
+        None if middle is None else middle / MICROS_PER_HOUR, None, None, len(waits)
+    )
     v["first_contact_resolution"] = Value(
         _ratio(g("fcr"), g("resolved")), g("fcr"), g("resolved"), n("resolved")
     )

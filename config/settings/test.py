@@ -23,3 +23,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = str(VAR_DIR / "test-media")  # noqa: F405
+# A test runs inside a transaction that other connections cannot see: one thread, unless a
+# transactional test asks for more (tests/kpis/test_runs.py).
+KPI_PART_THREADS = 1

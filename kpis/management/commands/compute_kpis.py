@@ -1,4 +1,5 @@
 import datetime
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         with tqdm(total=steps, desc="kpis", unit="part", disable=options["verbosity"] == 0) as bar:
             for p in periods:
                 bar.set_description(str(p))
+                started = time.perf_counter()
                 try:
                     run = services.kpi_run_compute(
                         period=p, as_of=as_of, trigger="command", progress=lambda name: bar.update(1)
@@ -38,5 +40,5 @@ class Command(BaseCommand):
                     raise CommandError(str(exc)) from exc
                 self.stdout.write(
                     f"{p}: run {run.pk} published, {run.csm_count} CSMs, {run.value_count} values, "
-                    f"{run.query_count} queries"
+                    f"{run.query_count} queries, {time.perf_counter() - started:.2f} s"
                 )
