@@ -134,14 +134,14 @@ def main() -> None:
                 email = managers[i % len(managers)]
                 out.write("\t".join([login(base, email), *urls[email]]) + "\n")
         if args.warm:
-            # The first view of a page after a KPI run renders and caches its fragments: open each
-            # page once before the timed window, as the first manager of the morning would.
-            warm = requests.Session()
-            for email in managers:
-                warm.cookies.clear()
-                cookie = login(base, email)
-                for path in urls[email]:
-                    warm.get(base + path, headers={"Cookie": cookie}, timeout=60)
+            # What the worker does after the night's KPI runs (kpis.warm_pages): render every
+            # scorecard and team dashboard of the period into the cache before the users come.
+            from kpis import pagecache
+            from kpis.periods import Period
+
+            start = time.perf_counter()
+            n = pagecache.warm(version=pagecache.version(), periods=[Period.parse("2026-Q3")])
+            print(f"warm-up (kpis.pagecache.warm): {n} pages in {time.perf_counter() - start:.1f} s")
         skip = sum(1 for _ in access_log.open()) if access_log.exists() else 0
         # wrk (C, one thread and one connection per user) keeps the load generator's own CPU small.
         wrk = subprocess.run(
@@ -184,7 +184,7 @@ def main() -> None:
     print(
         f"{args.users} users (wrk, one connection each), {args.seconds} s, gunicorn {args.workers} gthread workers "
         f"on 127.0.0.1, think {args.think[0]}-{args.think[1]} ms; {os.cpu_count()} cores; "
-        f"{'each page opened once before' if args.warm else 'cold cache'}"
+        f"{'KPI pages warmed as after the nightly run' if args.warm else 'cold cache'}"
     )
     print(
         f"requests {requests_done}, throughput {requests_done / float(result['seconds']):.1f} req/s, "

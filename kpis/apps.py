@@ -15,7 +15,7 @@ class KpisConfig(AppConfig):
         from kpis.signals import run_published  # noqa: PLC0415
 
         # The cached KPI fragments (kpis.pagecache) change with the runs and with the people.
-        run_published.connect(pagecache.invalidate, dispatch_uid="kpis.pagecache.run")
+        run_published.connect(pagecache.on_run_published, dispatch_uid="kpis.pagecache.run")
         data_imported.connect(pagecache.invalidate, dispatch_uid="kpis.pagecache.import")
         post_save.connect(pagecache.invalidate_for_user, sender=User, dispatch_uid="kpis.pagecache.user")
         post_delete.connect(pagecache.invalidate, sender=User, dispatch_uid="kpis.pagecache.user")

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from kpis import services
+from kpis import pagecache, services
 from kpis.models import KpiRun
 from kpis.periods import Period
 
@@ -75,3 +75,12 @@ def publish_parts(run_id: int) -> str:
     run = KpiRun.objects.get(pk=run_id)
     services.kpi_run_publish_parts(run=run)
     return f"run {run_id}: published"
+
+
+@shared_task(name="kpis.warm_pages", acks_late=True, ignore_result=True)
+def warm_pages(version: str) -> str:
+    """Render the KPI pages again after a publication (kpis.pagecache), unless a newer one came."""
+    if pagecache.version() != version:
+        return "stale"
+    rendered = pagecache.warm(version=version, periods=pagecache.periods_to_warm())
+    return f"{rendered} fragments"

@@ -205,6 +205,9 @@ KPI_RUN_LOCK_SECONDS = env.int("KPI_RUN_LOCK_SECONDS", default=3600)
 KPI_LOCK_RETRY_SECONDS = env.int("KPI_LOCK_RETRY_SECONDS", default=60)
 # The parts of a run computed side by side in one process, each thread on its own connection.
 KPI_PART_THREADS = env.int("KPI_PART_THREADS", default=2)
+# After a publication, a worker renders the KPI pages again (kpis.pagecache) this many seconds later.
+KPI_WARM_PAGES = env.bool("KPI_WARM_PAGES", default=True)
+KPI_WARM_DELAY_SECONDS = env.int("KPI_WARM_DELAY_SECONDS", default=30)
 # Fault injection for the job-fault tests only: each part of a run waits this long (0 in real life).
 KPI_FAULT_DELAY_SECONDS = env.float("KPI_FAULT_DELAY_SECONDS", default=0.0)
 # A message taken by a worker that died is delivered again after this many seconds (acks_late).

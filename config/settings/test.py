@@ -26,3 +26,5 @@ MEDIA_ROOT = str(VAR_DIR / "test-media")  # noqa: F405
 # A test runs inside a transaction that other connections cannot see: one thread, unless a
 # transactional test asks for more (tests/kpis/test_runs.py).
 KPI_PART_THREADS = 1
+# Tests call kpis.pagecache.warm themselves (no warm-up task sent to the broker on every publication).
+KPI_WARM_PAGES = False

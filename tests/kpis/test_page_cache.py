@@ -2,16 +2,18 @@
 published, a person, team or assignment changes, or an import commits; never by a login."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from activity import services as activity_services
-from kpis import pagecache, services
+from kpis import pagecache, services, tasks
 from kpis.models import KpiRun, KpiValue
 from kpis.periods import Period
 from kpis.signals import run_published
@@ -127,3 +129,55 @@ def test_the_frozen_numbers_of_a_review_follow_its_version(client, w):
     assert "94.44%" in row(client.get(url).content.decode())
     Review.objects.filter(pk=review.pk).update(version=F("version") + 1)  # every save bumps it
     assert "50.00%" in row(client.get(url).content.decode())
+
+
+def content(html: str) -> str:
+    """The page without the navigation (the log-out form carries a fresh CSRF token each time) and
+    with the charts' random element ids made equal."""
+    return re.sub(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", html.split("<main")[1]
+    )
+
+
+def test_warmed_pages_are_what_a_first_view_renders(client, w):
+    client.force_login(w["manager_a"])
+    card = reverse("scorecard", args=[w["bob"].pk]) + "?period=2026-Q3"
+    board = reverse("team-detail", args=[w["team_a"].pk]) + "?period=2026-Q3"
+    rendered = (content(client.get(card).content.decode()), content(client.get(board).content.decode()))
+    pagecache.invalidate()
+    # 4 CSMs x 1 period + 2 teams x 1 period.
+    assert pagecache.warm(version=pagecache.version(), periods=[Q3]) == 6
+    with CaptureQueriesContext(connection) as ctx:
+        warmed = (content(client.get(card).content.decode()), content(client.get(board).content.decode()))
+    assert warmed == rendered
+    assert not any("kpis_kpivalue" in q["sql"] for q in ctx.captured_queries)  # served from the cache
+
+
+def test_a_warm_up_stops_when_a_newer_version_arrives(w):
+    old = pagecache.version()
+    pagecache.invalidate()
+    assert pagecache.warm(version=old, periods=[Q3]) == 0
+    assert tasks.warm_pages.run(old) == "stale"
+
+
+def test_periods_to_warm_are_the_default_and_the_recent_runs(w):
+    # w published 2026-Q3 just now; today's quarter is the default period.
+    today = Period.containing(timezone.localdate(), "quarter")
+    periods = pagecache.periods_to_warm()
+    assert periods[0] == today and Q3 in periods
+    KpiRun.objects.update(finished_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
+    assert pagecache.periods_to_warm() == [today]
+
+
+def test_a_publication_schedules_the_warm_up(w, settings, monkeypatch, django_capture_on_commit_callbacks):
+    settings.KPI_WARM_PAGES = True
+    sent = []
+    monkeypatch.setattr(tasks.warm_pages, "apply_async", lambda **kw: sent.append(kw))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.kpi_run_compute(period=Q3, as_of=AS_OF)
+    assert sent == [{"args": [pagecache.version()], "countdown": settings.KPI_WARM_DELAY_SECONDS}]
+    # A broker that cannot be reached does not fail the publication.
+    monkeypatch.setattr(tasks.warm_pages, "apply_async", lambda **kw: (_ for _ in ()).throw(OSError("down")))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.kpi_run_compute(period=Q3, as_of=AS_OF)
+    assert run.status == "published"
