@@ -64,10 +64,12 @@ Components = dict[str, Any]
 
 @dataclass
 class Inputs:
-    """The period being computed and the lookups several parts share (cached per process)."""
+    """The period, and per-account lookups of the drill-down (cached per instance). ``accounts``
+    limits the lookups to some accounts (those a CSM was ever assigned, for one CSM's drill-down)."""
 
     period: Period
     as_of: datetime.date | None = None
+    accounts: frozenset[int] | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -102,7 +104,10 @@ class Inputs:
         }
         for kind in RevenueKind.values:
             aggregates[f"bridge_{kind}"] = Sum("mrr_delta", filter=in_period & Q(kind=kind), default=ZERO)
-        rows = RevenueEvent.objects.filter(date__lt=self.end).values("account_id").annotate(**aggregates)
+        events = RevenueEvent.objects.filter(date__lt=self.end)
+        if self.accounts is not None:
+            events = events.filter(account_id__in=self.accounts)
+        rows = events.values("account_id").annotate(**aggregates)
         return {row.pop("account_id"): row for row in rows}
 
     def owners(self) -> dict[int, tuple[int | None, int | None, int | None]]:
@@ -118,7 +123,10 @@ class Inputs:
             )
 
         one_day = datetime.timedelta(days=1)
-        rows = CustomerAccount.objects.annotate(
+        accounts = CustomerAccount.objects.all()
+        if self.accounts is not None:
+            accounts = accounts.filter(pk__in=self.accounts)
+        rows = accounts.annotate(
             o_prev_end=owner_on(self.start - one_day),
             o_start=owner_on(self.start),
             o_end=owner_on(self.end - one_day),
@@ -445,15 +453,16 @@ def part_usage(inputs: Inputs) -> dict[int, Components]:
     return out
 
 
-def _readings(day: datetime.date, days: int, model, fields: Iterable[str]) -> dict[int, tuple]:
+def _readings(
+    day: datetime.date, days: int, model, fields: Iterable[str], accounts: Iterable[int] | None = None
+) -> dict[int, tuple]:
     """The latest snapshot per account dated in [day - days, day) (the drill-down's lookup)."""
     since = day - datetime.timedelta(days=days)
     latest: dict[int, tuple] = {}
-    rows = (
-        model.objects.filter(date__gte=since, date__lt=day)
-        .order_by("account_id", "date")
-        .values_list("account_id", *fields)
-    )
+    snapshots = model.objects.filter(date__gte=since, date__lt=day)
+    if accounts is not None:
+        snapshots = snapshots.filter(account_id__in=list(accounts))
+    rows = snapshots.order_by("account_id", "date").values_list("account_id", *fields)
     for account_id, *values in rows:
         latest[account_id] = tuple(values)
     return latest

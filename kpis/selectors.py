@@ -112,7 +112,11 @@ def kpi_explain(*, csm: User, metric: str, period: Period, as_of: datetime.date 
     """The rows behind one number of one CSM (METRICS.md attribution rules, same as the engine)."""
     if metric not in REGISTRY:
         raise KeyError(metric)
-    inputs = compute.Inputs(period=period, as_of=as_of if as_of and as_of < period.end else None)
+    # Owner(a, d) = this CSM only for accounts this CSM was ever assigned: look at those alone.
+    mine = frozenset(Assignment.objects.filter(csm=csm).values_list("account_id", flat=True))
+    inputs = compute.Inputs(
+        period=period, as_of=as_of if as_of and as_of < period.end else None, accounts=mine
+    )
     if metric in REVENUE:
         return _explain_revenue(inputs, csm, metric)
     if metric in BOOK:
@@ -131,7 +135,9 @@ def kpi_explain(*, csm: User, metric: str, period: Period, as_of: datetime.date 
         return _explain_health(inputs, csm, metric)
     if metric in STICKINESS:
         qs = (
-            UsageSnapshot.objects.filter(date__gte=inputs.start, date__lt=inputs.end, mau__gt=0)
+            UsageSnapshot.objects.filter(
+                date__gte=inputs.start, date__lt=inputs.end, mau__gt=0, account_id__in=inputs.accounts
+            )
             .annotate(owner=compute._owner_at("date"))
             .filter(owner=csm.pk)
             .select_related("account")
@@ -143,7 +149,9 @@ def kpi_explain(*, csm: User, metric: str, period: Period, as_of: datetime.date 
         )
     if metric == "referrals":
         qs = (
-            AdvocacyEvent.objects.filter(date__gte=inputs.start, date__lt=inputs.end)
+            AdvocacyEvent.objects.filter(
+                date__gte=inputs.start, date__lt=inputs.end, account_id__in=inputs.accounts
+            )
             .annotate(owner=compute._owner_at("date"))
             .filter(owner=csm.pk)
             .select_related("account")
@@ -154,7 +162,9 @@ def kpi_explain(*, csm: User, metric: str, period: Period, as_of: datetime.date 
         )
     if metric in ("onboarding_days", "onboardings"):
         accounts = CustomerAccount.objects.filter(
-            onboarding_completed_on__gte=inputs.start, onboarding_completed_on__lt=inputs.end
+            onboarding_completed_on__gte=inputs.start,
+            onboarding_completed_on__lt=inputs.end,
+            pk__in=inputs.accounts,
         ).order_by("onboarding_completed_on")
         rows = []
         owners = _owners_on({a.pk: a.onboarding_completed_on for a in accounts})
@@ -242,7 +252,11 @@ def _explain_revenue(inputs: compute.Inputs, csm: User, metric: str) -> Explanat
 
 def _explain_tickets(inputs: compute.Inputs, csm: User, metric: str) -> Explanation:
     qs = (
-        Ticket.objects.filter(opened_at__gte=day_start(inputs.start), opened_at__lt=day_start(inputs.end))
+        Ticket.objects.filter(
+            opened_at__gte=day_start(inputs.start),
+            opened_at__lt=day_start(inputs.end),
+            account_id__in=inputs.accounts,
+        )
         .annotate(day=compute._local_day("opened_at"))
         .annotate(owner=compute._owner_at("day"))
         .filter(owner=csm.pk)
@@ -277,7 +291,10 @@ def _explain_tickets(inputs: compute.Inputs, csm: User, metric: str) -> Explanat
 def _explain_surveys(inputs: compute.Inputs, csm: User, metric: str, kind: str) -> Explanation:
     qs = (
         SurveyResponse.objects.filter(
-            kind=kind, responded_at__gte=day_start(inputs.start), responded_at__lt=day_start(inputs.end)
+            kind=kind,
+            responded_at__gte=day_start(inputs.start),
+            responded_at__lt=day_start(inputs.end),
+            account_id__in=inputs.accounts,
         )
         .annotate(day=compute._local_day("responded_at"))
         .annotate(owner=compute._owner_at("day"))
@@ -294,8 +311,9 @@ def _explain_surveys(inputs: compute.Inputs, csm: User, metric: str, kind: str) 
 
 def _explain_adoption(inputs: compute.Inputs, csm: User, metric: str) -> Explanation:
     book = [a for a, c in inputs.book().items() if c == csm.pk]
-    at_start = compute._readings(inputs.start, 30, UsageSnapshot, ("features_used", "features_available"))
-    at_end = compute._readings(inputs.end, 30, UsageSnapshot, ("features_used", "features_available"))
+    fields = ("features_used", "features_available")
+    at_start = compute._readings(inputs.start, 30, UsageSnapshot, fields, accounts=book)
+    at_end = compute._readings(inputs.end, 30, UsageSnapshot, fields, accounts=book)
     rows = []
     for a in _accounts(book):
         s, e = at_start.get(a.pk), at_end.get(a.pk)
