@@ -2,6 +2,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+mkdir -p "$ROOT/var"
 PY="$ROOT/.venv/bin/python"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
