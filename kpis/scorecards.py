@@ -227,19 +227,31 @@ def freshness(period: Period, now: datetime.datetime | None = None) -> Freshness
     return Freshness(run=mine, last=last, warning=warning)
 
 
-def scorecard(*, csm: User, period: Period) -> Scorecard:
-    """Everything the scorecard shows for one CSM and period (5 queries, whatever the size)."""
+def period_peers(period: Period) -> list[tuple]:
+    """Every CSM's values of the period (metric, value, team, segment): the peers of any CSM, for
+    callers that build many scorecards of one period (opening a review cycle)."""
+    return list(
+        KpiValue.objects.filter(period=str(period), subject_type=SubjectType.CSM).values_list(
+            "metric", "value", "csm__team_id", "csm__segment"
+        )
+    )
+
+
+def scorecard(*, csm: User, period: Period, peers: list[tuple] | None = None) -> Scorecard:
+    """Everything the scorecard shows for one CSM and period (5 queries, whatever the size).
+    ``peers``: period_peers(period), when the caller has them already."""
     trend_periods = period.last(TREND_LENGTH[period.kind])
     months = period.months() if period.is_quarter else []
     wanted = {str(p) for p in trend_periods} | {str(m) for m in months} | {str(period.previous())}
     own: dict[tuple[str, str], KpiValue] = {
         (v.metric, v.period): v for v in KpiValue.objects.filter(csm=csm, period__in=wanted)
     }
-    peers = list(
-        KpiValue.objects.filter(period=str(period), subject_type=SubjectType.CSM)
-        .filter(Q(csm__team_id=csm.team_id) | Q(csm__segment=csm.segment))
-        .values_list("metric", "value", "csm__team_id", "csm__segment")
-    )
+    if peers is None:
+        peers = list(
+            KpiValue.objects.filter(period=str(period), subject_type=SubjectType.CSM)
+            .filter(Q(csm__team_id=csm.team_id) | Q(csm__segment=csm.segment))
+            .values_list("metric", "value", "csm__team_id", "csm__segment")
+        )
     team_values: dict[str, list[Decimal]] = {}
     segment_values: dict[str, list[Decimal]] = {}
     for metric, value, team_id, segment in peers:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from kpis.periods import Period, PeriodError
 from kpis.registry import LOWER, REGISTRY
-from kpis.scorecards import scorecard
+from kpis.scorecards import period_peers, scorecard
 from okrs.selectors import okr_score_of
 from reviews.models import (
     DEFAULT_KPI_WEIGHTS,
@@ -142,12 +142,13 @@ def cycle_open(*, user: User, cycle: ReviewCycle) -> int:
         raise ValidationError({"status": f"A cycle in {cycle.get_status_display()} cannot be opened."})
     created = 0
     csms = User.objects.filter(role=Role.CSM, is_active=True).select_related("team__manager").order_by("pk")
+    peers = period_peers(Period.parse(cycle.period))  # once for every review, not once per CSM
     for csm in csms:
         with transaction.atomic():
             if Review.objects.filter(cycle=cycle, csm=csm).exists():
                 continue
             review = Review(cycle=cycle, csm=csm, reviewer=csm.team.manager if csm.team else None)
-            _set_snapshot(review)
+            _set_snapshot(review, peers=peers)
             review._history_user = user
             review.save()
             created += 1
@@ -183,10 +184,10 @@ def cycle_advance(*, user: User, cycle: ReviewCycle) -> ReviewCycle:
 # --- snapshot and suggested rating ---------------------------------------------------------------
 
 
-def snapshot_build(*, csm: User, period: str) -> dict:
+def snapshot_build(*, csm: User, period: str, peers: list[tuple] | None = None) -> dict:
     """Every KPI and service metric of the quarter with its comparisons, the run it came from, and
     the quarter's OKRs with their scores: what the review is judged on, frozen."""
-    card = scorecard(csm=csm, period=Period.parse(period)).as_dict()
+    card = scorecard(csm=csm, period=Period.parse(period), peers=peers).as_dict()
     score, objectives = okr_score_of(csm=csm, period=period)
     card["okrs"] = {
         "score": score,
@@ -272,8 +273,8 @@ def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decim
     }
 
 
-def _set_snapshot(review: Review) -> None:
-    review.snapshot = snapshot_build(csm=review.csm, period=review.cycle.period)
+def _set_snapshot(review: Review, peers: list[tuple] | None = None) -> None:
+    review.snapshot = snapshot_build(csm=review.csm, period=review.cycle.period, peers=peers)
     review.snapshot_at = timezone.now()
     review.suggested_rating, review.suggested_detail = suggested_rating(
         template=review.cycle.template, snapshot=review.snapshot
