@@ -36,5 +36,7 @@ if wants load; then
   [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
   "$PY" bench/bench_pages.py --pg "$PG_URL" --requests 10 >/dev/null  # loads the organisation when empty
   apt_install wrk wrk
-  "$PY" bench/load.py --pg "$PG_URL"
+  redis_up 6391  # the cache of the pages (kpis.pagecache)
+  trap 'pg_down "$PG_DIR"; redis_down 6391' EXIT
+  REDIS_URL=redis://127.0.0.1:6391/4 "$PY" bench/load.py --pg "$PG_URL"
 fi

@@ -181,3 +181,20 @@ def test_a_publication_schedules_the_warm_up(w, settings, monkeypatch, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         run = services.kpi_run_compute(period=Q3, as_of=AS_OF)
     assert run.status == "published"
+
+
+def test_pages_work_while_redis_cannot_be_reached(client, w, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens on the discard port
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    client.force_login(w["manager_a"])
+    url = reverse("scorecard", args=[w["bob"].pk]) + "?period=2026-Q3"
+    for _ in range(2):  # rendered each time: nothing can be cached
+        response = client.get(url)
+        assert response.status_code == 200 and "94.44%" in nrr_cell(response.content.decode())
+    board = client.get(reverse("team-detail", args=[w["team_a"].pk]) + "?period=2026-Q3")
+    assert board.status_code == 200 and "96.97%" in board.content.decode()
