@@ -238,14 +238,25 @@ def _fetch(sql: str, params: Any) -> list[tuple]:
 
 
 def _by_owner(events: QuerySet, select: str, *, day: str = "day", group: bool = True) -> list[tuple]:
-    """``events`` (a values() query with ``account_id`` and the local date ``day``) joined to the
-    span that holds each row's date; ``select`` over the rows ``e``, grouped by the owner."""
+    """``events`` (a values() query with ``account_id`` and the local date ``day``) with the owner on
+    each row's date; ``select`` over the rows ``e``, grouped by the owner.
+
+    PostgreSQL joins the rows to the span that holds their date (one hash join). SQLite looks the
+    owner up per row in the (account, start_date) index instead: it would evaluate the local date
+    (a Python function there) once per candidate span of the join."""
     inner, params = events.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT s.csm_id, {select} FROM ({inner}) e "
+            f"JOIN ({_spans()}) s ON s.account_id = e.account_id AND {_holds('s', 'e.' + day)}"
+        )
+        return _fetch(sql + (" GROUP BY s.csm_id" if group else ""), params)
+    # MATERIALIZED: the owner (and the local date inside it) is worked out once per row.
     sql = (
-        f"SELECT s.csm_id, {select} FROM ({inner}) e "
-        f"JOIN ({_spans()}) s ON s.account_id = e.account_id AND {_holds('s', 'e.' + day)}"
+        f"WITH o AS MATERIALIZED (SELECT {_owner_of('r.account_id', 'r.' + day)} AS csm_id, r.* "
+        f"FROM ({inner}) r) SELECT e.csm_id, {select} FROM o e WHERE e.csm_id IS NOT NULL"
     )
-    return _fetch(sql + (" GROUP BY s.csm_id" if group else ""), params)
+    return _fetch(sql + (" GROUP BY e.csm_id" if group else ""), params)
 
 
 def _flag(condition: Q, then: Any = 1) -> Case:
@@ -254,9 +265,19 @@ def _flag(condition: Q, then: Any = 1) -> Case:
     return Case(When(condition, then=value), default=Literal(0), output_field=IntegerField())
 
 
-def _balances(params: dict[str, Any]) -> str:
-    """CTEs ``spans`` and ``bal``: per account, raw MRR sums before P.start (s_raw) and before P.end'
-    (e_raw), floored at 0 (s, e), and the period's movements by kind (b_<kind>)."""
+def _owner_of(account: str, day: str) -> str:
+    """SQL scalar: Owner(account, day), one lookup in the (account, start_date) index per row."""
+    table = connection.ops.quote_name(Assignment._meta.db_table)
+    return (
+        f"(SELECT a.csm_id FROM {table} a WHERE a.account_id = {account} AND a.start_date <= {day} "
+        "ORDER BY a.start_date DESC LIMIT 1)"
+    )
+
+
+def _balances(params: dict[str, Any], owners: dict[str, str]) -> str:
+    """CTEs ``raw`` and ``bal``: per account, raw MRR sums before P.start (s_raw) and before P.end'
+    (e_raw), floored at 0 (s, e), the period's movements by kind (b_<kind>), and the owner on each
+    day of ``owners`` (column name -> named parameter of the day)."""
     table = connection.ops.quote_name(RevenueEvent._meta.db_table)
     by_kind = []
     for kind in RevenueKind.values:
@@ -264,14 +285,16 @@ def _balances(params: dict[str, Any]) -> str:
         by_kind.append(
             f"SUM(CASE WHEN date >= %(start)s AND kind = %(kind_{kind})s THEN mrr_delta ELSE 0 END) AS b_{kind}"
         )
+    owned = "".join(
+        f", {_owner_of('raw.account_id', f'%({day})s')} AS {name}" for name, day in owners.items()
+    )
     return (
-        f"spans AS ({_spans()}), "
         "raw AS (SELECT account_id, "
         "SUM(CASE WHEN date < %(start)s THEN mrr_delta ELSE 0 END) AS s_raw, SUM(mrr_delta) AS e_raw, "
         + ", ".join(by_kind)
         + f" FROM {table} WHERE date < %(end)s GROUP BY account_id), "
         "bal AS (SELECT raw.*, CASE WHEN s_raw > 0 THEN s_raw ELSE 0 END AS s, "
-        "CASE WHEN e_raw > 0 THEN e_raw ELSE 0 END AS e FROM raw)"
+        f"CASE WHEN e_raw > 0 THEN e_raw ELSE 0 END AS e{owned} FROM raw)"
     )
 
 
@@ -286,26 +309,21 @@ def _book_params(inputs: Inputs) -> dict[str, Any]:
 
 
 # The book B(c, P): accounts owned on P.end' - 1 with MRR(a, P.end') > 0; the previous period's book:
-# owned on P.start - 1 with MRR(a, P.start) > 0 (the previous period is closed).
-BOOK = (
-    "book AS (SELECT s.account_id, s.csm_id FROM bal JOIN spans s ON s.account_id = bal.account_id "
-    f"AND {_holds('s', '%(last)s')} WHERE bal.e > 0)"
-)
-PREV_BOOK = (
-    "prev_book AS (SELECT s.account_id, s.csm_id FROM bal JOIN spans s ON s.account_id = bal.account_id "
-    f"AND {_holds('s', '%(prev_last)s')} WHERE bal.s > 0)"
-)
+# owned on P.start - 1 with MRR(a, P.start) > 0 (the previous period is closed). Over ``bal`` built
+# with the owners o_last and o_prev.
+BOOK = "book AS (SELECT account_id, o_last AS csm_id FROM bal WHERE e > 0 AND o_last IS NOT NULL)"
+PREV_BOOK = "prev_book AS (SELECT account_id, o_prev AS csm_id FROM bal WHERE s > 0 AND o_prev IS NOT NULL)"
 
 
-def _latest(model, alias: str, day: str, fields: Iterable[str]) -> str:
-    """CTE ``alias``: per account, the latest snapshot dated in [day - n, day); the caller's named
-    parameters ``<day>`` and ``<day>_since`` bound the window."""
+def _latest_date(model, source: str, day: str) -> str:
+    """SQL scalar over a row of ``source``: the date of its account's latest snapshot in
+    [day - n, day) (named parameters ``<day>_since`` and ``<day>``), through the model's unique
+    (account, date) index. Joining the snapshots on (account, that date) gives the reading; the
+    statements join real tables on their indexes only, so both databases plan them well."""
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(fields)
     return (
-        f"{alias} AS (SELECT account_id, {columns} FROM (SELECT account_id, {columns}, "
-        "ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY date DESC) AS n "
-        f"FROM {table} WHERE date >= %({day}_since)s AND date < %({day})s) x WHERE n = 1)"
+        f"(SELECT MAX(r.date) FROM {table} r WHERE r.account_id = {source}.account_id "
+        f"AND r.date >= %({day}_since)s AND r.date < %({day})s)"
     )
 
 
@@ -317,18 +335,18 @@ def part_revenue(inputs: Inputs) -> dict[int, Components]:
     out: dict[int, Components] = {}
     params = _book_params(inputs)
     kinds = RevenueKind.values
-    bridge = ", ".join(f"SUM(bal.b_{k})" for k in kinds)
+    bridge = ", ".join(f"SUM(b_{k})" for k in kinds)
     zeros = ", ".join("0" for _ in kinds)
+    owners = {"o_start": "start", "o_last": "last", "o_prev": "prev_last"}
     sql = (
-        f"WITH {_balances(params)}, {BOOK}, {PREV_BOOK} "
-        "SELECT 0, s.csm_id, COUNT(*), SUM(bal.s), SUM(bal.e), "
-        "SUM(CASE WHEN bal.e < bal.s THEN bal.e ELSE bal.s END), SUM(CASE WHEN bal.e > 0 THEN 1 ELSE 0 END), "
-        f"{bridge} FROM bal JOIN spans s ON s.account_id = bal.account_id AND {_holds('s', '%(start)s')} "
-        "WHERE bal.s > 0 GROUP BY s.csm_id "
-        f"UNION ALL SELECT 1, book.csm_id, COUNT(*), 0, SUM(bal.e), 0, 0, {zeros} "
-        "FROM book JOIN bal ON bal.account_id = book.account_id GROUP BY book.csm_id "
-        f"UNION ALL SELECT 2, prev_book.csm_id, COUNT(*), 0, 0, 0, 0, {zeros} "
-        "FROM prev_book GROUP BY prev_book.csm_id"
+        f"WITH {_balances(params, owners)} "
+        "SELECT 0, o_start, COUNT(*), SUM(s), SUM(e), SUM(CASE WHEN e < s THEN e ELSE s END), "
+        f"SUM(CASE WHEN e > 0 THEN 1 ELSE 0 END), {bridge} FROM bal "
+        "WHERE s > 0 AND o_start IS NOT NULL GROUP BY o_start "
+        f"UNION ALL SELECT 1, o_last, COUNT(*), 0, SUM(e), 0, 0, {zeros} FROM bal "
+        "WHERE e > 0 AND o_last IS NOT NULL GROUP BY o_last "
+        f"UNION ALL SELECT 2, o_prev, COUNT(*), 0, 0, 0, 0, {zeros} FROM bal "
+        "WHERE s > 0 AND o_prev IS NOT NULL GROUP BY o_prev"
     )
     for which, csm, n, start, end, grr, retained, *moves in _fetch(sql, params):
         if which == 0:
@@ -438,12 +456,14 @@ def part_usage(inputs: Inputs) -> dict[int, Components]:
     month = datetime.timedelta(days=30)
     params.update(a_day=inputs.start, a_day_since=inputs.start - month)
     params.update(b_day=inputs.end, b_day_since=inputs.end - month)
-    fields = ("features_used", "features_available")
+    usage = connection.ops.quote_name(UsageSnapshot._meta.db_table)
     sql = (
-        f"WITH {_balances(params)}, {BOOK}, {_latest(UsageSnapshot, 'ra', 'a_day', fields)}, "
-        f"{_latest(UsageSnapshot, 'rb', 'b_day', fields)} "
-        "SELECT book.csm_id, ra.features_used, ra.features_available, rb.features_used, rb.features_available "
-        "FROM book JOIN ra ON ra.account_id = book.account_id JOIN rb ON rb.account_id = book.account_id "
+        f"WITH {_balances(params, {'o_last': 'last'})}, {BOOK}, "
+        f"m AS (SELECT account_id, csm_id, {_latest_date(UsageSnapshot, 'book', 'a_day')} AS da, "
+        f"{_latest_date(UsageSnapshot, 'book', 'b_day')} AS db FROM book) "
+        "SELECT m.csm_id, ra.features_used, ra.features_available, rb.features_used, rb.features_available "
+        f"FROM m JOIN {usage} ra ON ra.account_id = m.account_id AND ra.date = m.da "
+        f"JOIN {usage} rb ON rb.account_id = m.account_id AND rb.date = m.db "
         "WHERE ra.features_available > 0 AND rb.features_available > 0"
     )
     for csm, a_used, a_available, b_used, b_available in _fetch(sql, params):
@@ -486,15 +506,16 @@ def part_health(inputs: Inputs) -> dict[int, Components]:
     window = datetime.timedelta(days=31)
     params.update(h_end=inputs.end, h_end_since=inputs.end - window)
     params.update(h_start=inputs.start, h_start_since=inputs.start - window)
-    fields = ("score", "band")
+    health = connection.ops.quote_name(HealthSnapshot._meta.db_table)
     sql = (
-        f"WITH {_balances(params)}, {BOOK}, {PREV_BOOK}, "
-        f"{_latest(HealthSnapshot, 'he', 'h_end', fields)}, "
-        f"{_latest(HealthSnapshot, 'hs', 'h_start', fields)} "
-        "SELECT 0, book.csm_id, he.score, he.band, COUNT(*) FROM book "
-        "JOIN he ON he.account_id = book.account_id GROUP BY book.csm_id, he.score, he.band "
-        "UNION ALL SELECT 1, prev_book.csm_id, hs.score, hs.band, COUNT(*) FROM prev_book "
-        "JOIN hs ON hs.account_id = prev_book.account_id GROUP BY prev_book.csm_id, hs.score, hs.band"
+        f"WITH {_balances(params, {'o_last': 'last', 'o_prev': 'prev_last'})}, {BOOK}, {PREV_BOOK}, "
+        f"me AS (SELECT account_id, csm_id, {_latest_date(HealthSnapshot, 'book', 'h_end')} AS d FROM book), "
+        f"ms AS (SELECT account_id, csm_id, {_latest_date(HealthSnapshot, 'prev_book', 'h_start')} AS d "
+        "FROM prev_book) "
+        f"SELECT 0, me.csm_id, x.score, x.band, COUNT(*) FROM me JOIN {health} x "
+        "ON x.account_id = me.account_id AND x.date = me.d GROUP BY me.csm_id, x.score, x.band "
+        f"UNION ALL SELECT 1, ms.csm_id, x.score, x.band, COUNT(*) FROM ms JOIN {health} x "
+        "ON x.account_id = ms.account_id AND x.date = ms.d GROUP BY ms.csm_id, x.score, x.band"
     )
     for which, csm, score, band, n in _fetch(sql, params):
         prefix = "prev_" if which else ""
