@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # make bench: the benchmarks of bench/, against a throwaway PostgreSQL on 127.0.0.1:54330 and SQLite.
-#   bash bench/run.sh [import] [kpis] [pages] [pdfs]   (default: all of them)
+#   bash bench/run.sh [import] [kpis] [pages] [pdfs] [load]   (default: all of them)
 source "$(dirname "$0")/../scripts/lib.sh"
 ensure_venv requirements-dev.txt
 what=" ${*:-all} "
 wants() { [[ "$what" == *" $1 "* || "$what" == *" all "* ]]; }
 PG_DIR="$ROOT/var/pg-bench"
 PG_PORT=${PG_BENCH_PORT:-54330}
-trap 'pg_down "$PG_DIR"' EXIT
+trap 'pg_down "$PG_DIR"; redis_down 6391' EXIT
 pg_up "$PG_DIR" "$PG_PORT"
+redis_up 6391  # the cache of the pages (kpis.pagecache) and the Celery broker of `pdfs`
+export REDIS_URL=redis://127.0.0.1:6391/4
 runuser -u postgres -- "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres bench 2>/dev/null || \
   "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres bench
 PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/bench"
@@ -28,15 +30,11 @@ fi
 if wants pdfs; then
   [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
   "$PY" bench/bench_pages.py --pg "$PG_URL" --requests 10 >/dev/null  # loads the organisation when empty
-  redis_up 6391
-  trap 'pg_down "$PG_DIR"; redis_down 6391' EXIT
   "$PY" bench/bench_pdfs.py --pg "$PG_URL" --redis redis://127.0.0.1:6391/3
 fi
 if wants load; then
   [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
   "$PY" bench/bench_pages.py --pg "$PG_URL" --requests 10 >/dev/null  # loads the organisation when empty
   apt_install wrk wrk
-  redis_up 6391  # the cache of the pages (kpis.pagecache)
-  trap 'pg_down "$PG_DIR"; redis_down 6391' EXIT
-  REDIS_URL=redis://127.0.0.1:6391/4 "$PY" bench/load.py --pg "$PG_URL"
+  "$PY" bench/load.py --pg "$PG_URL"
 fi
