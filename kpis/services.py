@@ -174,7 +174,8 @@ def _insert_values(rows: list[tuple]) -> None:
 
 
 def kpi_run_publish(*, run: KpiRun, components: dict[int, compute.Components]) -> KpiRun:
-    """Upsert every value of the run and mark it published, in one transaction."""
+    """Replace the period's values with the run's and mark it published, in one transaction (the
+    unique key (subject, metric, period) still holds; readers see the old values until the commit)."""
     now = timezone.now()
     rows = _subject_rows(run, components, now)
     with transaction.atomic():
