@@ -30,9 +30,17 @@ POSITIVE_REVENUE_KINDS = ("new", "expansion", "upgrade", "reactivation")
 NEGATIVE_REVENUE_KINDS = ("downgrade", "contraction", "churn")
 
 
+# Indexes of the fact tables (every index is paid by every imported row): ``external_id`` is unique
+# through a UniqueConstraint rather than ``unique=True``, which on PostgreSQL adds a second
+# varchar_pattern_ops index for LIKE lookups nothing makes; ``account`` has no index of its own where
+# a composite index or unique constraint starts with it. Measured on 1,000,000 tickets: 46 s -> 39 s.
+
+
 class RevenueEvent(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100, unique=True)
-    account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="revenue_events")
+    external_id = models.CharField(_("external id"), max_length=100)
+    account = models.ForeignKey(
+        CustomerAccount, on_delete=models.CASCADE, related_name="revenue_events", db_index=False
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=RevenueKind.choices)
     mrr_delta = models.DecimalField(_("MRR change"), max_digits=14, decimal_places=2)
@@ -43,6 +51,7 @@ class RevenueEvent(models.Model):
         verbose_name = _("revenue event")
         verbose_name_plural = _("revenue events")
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="revenue_unique_external_id"),
             models.CheckConstraint(
                 condition=Q(kind__in=POSITIVE_REVENUE_KINDS, mrr_delta__gt=0)
                 | Q(kind="renewal", mrr_delta__gte=0)
@@ -64,8 +73,10 @@ class Priority(models.TextChoices):
 
 
 class Ticket(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100, unique=True)
-    account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="tickets")
+    external_id = models.CharField(_("external id"), max_length=100)
+    account = models.ForeignKey(
+        CustomerAccount, on_delete=models.CASCADE, related_name="tickets", db_index=False
+    )
     opened_at = models.DateTimeField(_("opened at"))
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -80,6 +91,7 @@ class Ticket(models.Model):
         verbose_name = _("support ticket")
         verbose_name_plural = _("support tickets")
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="ticket_unique_external_id"),
             models.CheckConstraint(condition=Q(priority__in=Priority.values), name="ticket_priority_valid"),
             models.CheckConstraint(
                 condition=Q(first_response_at__isnull=True) | Q(first_response_at__gte=F("opened_at")),
@@ -113,7 +125,7 @@ class SurveyKind(models.TextChoices):
 
 
 class SurveyResponse(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    external_id = models.CharField(_("external id"), max_length=100)
     account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="survey_responses")
     responded_at = models.DateTimeField(_("responded at"))
     kind = models.CharField(_("kind"), max_length=8, choices=SurveyKind.choices)
@@ -126,6 +138,7 @@ class SurveyResponse(models.Model):
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="survey_unique_external_id"),
             models.CheckConstraint(
                 condition=Q(kind="nps", score__gte=0, score__lte=10)
                 | Q(kind="csat", score__gte=1, score__lte=5),
@@ -139,7 +152,9 @@ class SurveyResponse(models.Model):
 
 
 class UsageSnapshot(models.Model):
-    account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="usage_snapshots")
+    account = models.ForeignKey(
+        CustomerAccount, on_delete=models.CASCADE, related_name="usage_snapshots", db_index=False
+    )
     date = models.DateField(_("date"))
     licensed_seats = models.PositiveIntegerField(_("licensed seats"))
     dau = models.PositiveIntegerField(_("daily active users"))
@@ -173,7 +188,9 @@ class HealthBand(models.TextChoices):
 
 
 class HealthSnapshot(models.Model):
-    account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="health_snapshots")
+    account = models.ForeignKey(
+        CustomerAccount, on_delete=models.CASCADE, related_name="health_snapshots", db_index=False
+    )
     date = models.DateField(_("date"))
     score = models.SmallIntegerField(_("score"))
     band = models.CharField(
@@ -210,7 +227,7 @@ class AdvocacyKind(models.TextChoices):
 
 
 class AdvocacyEvent(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    external_id = models.CharField(_("external id"), max_length=100)
     account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="advocacy_events")
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=AdvocacyKind.choices)
@@ -221,6 +238,7 @@ class AdvocacyEvent(models.Model):
         verbose_name = _("advocacy event")
         verbose_name_plural = _("advocacy events")
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="advocacy_unique_external_id"),
             models.CheckConstraint(condition=Q(kind__in=AdvocacyKind.values), name="advocacy_kind_valid"),
         ]
 
@@ -236,7 +254,7 @@ class TouchpointKind(models.TextChoices):
 
 
 class Touchpoint(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    external_id = models.CharField(_("external id"), max_length=100)
     account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="touchpoints")
     csm = models.ForeignKey(User, on_delete=models.PROTECT, related_name="touchpoints")
     occurred_at = models.DateTimeField(_("occurred at"))
@@ -248,6 +266,7 @@ class Touchpoint(models.Model):
         verbose_name = _("touchpoint")
         verbose_name_plural = _("touchpoints")
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="touchpoint_unique_external_id"),
             models.CheckConstraint(condition=Q(kind__in=TouchpointKind.values), name="touchpoint_kind_valid"),
         ]
         indexes = [models.Index(fields=["occurred_at"], name="touchpoint_occurred_at")]
