@@ -20,12 +20,13 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 _last_warning = 0.0
 
 
-def _warn() -> None:
+def _warn(exc: Exception) -> None:
+    """One line a minute, not a traceback per request (the cause is known: Redis is down)."""
     global _last_warning  # noqa: PLW0603 - one warning a minute, not one per request
     now = time.monotonic()
     if now - _last_warning > 60:
         _last_warning = now
-        log.warning("Redis cannot be reached: the cache is bypassed", exc_info=True)
+        log.warning("Redis cannot be reached (%s): the cache is bypassed", exc)
 
 
 def _safe(fallback):
@@ -35,8 +36,8 @@ def _safe(fallback):
         def wrapper(self, *args, **kwargs):
             try:
                 return method(self, *args, **kwargs)
-            except UNREACHABLE:
-                _warn()
+            except UNREACHABLE as exc:
+                _warn(exc)
                 return fallback(*args, **kwargs)
 
         wrapper.__name__ = method.__name__

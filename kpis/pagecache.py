@@ -116,5 +116,5 @@ def on_run_published(sender, run, **kwargs) -> None:
 
     try:
         warm_pages.apply_async(args=[version()], countdown=settings.KPI_WARM_DELAY_SECONDS)
-    except Exception:  # noqa: BLE001 - the broker being down must not fail a publication
-        log.warning("could not schedule the warm-up of the KPI pages", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - the broker being down must not fail a publication
+        log.warning("could not schedule the warm-up of the KPI pages: %s", exc)

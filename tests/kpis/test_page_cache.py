@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from activity import services as activity_services
+from config import cache as cache_backend
 from kpis import pagecache, services, tasks
 from kpis.models import KpiRun, KpiValue
 from kpis.periods import Period
@@ -169,7 +170,9 @@ def test_periods_to_warm_are_the_default_and_the_recent_runs(w):
     assert pagecache.periods_to_warm() == [today]
 
 
-def test_a_publication_schedules_the_warm_up(w, settings, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_publication_schedules_the_warm_up(
+    w, settings, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
     settings.KPI_WARM_PAGES = True
     sent = []
     monkeypatch.setattr(tasks.warm_pages, "apply_async", lambda **kw: sent.append(kw))
@@ -181,9 +184,14 @@ def test_a_publication_schedules_the_warm_up(w, settings, monkeypatch, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         run = services.kpi_run_compute(period=Q3, as_of=AS_OF)
     assert run.status == "published"
+    # ... and says so in one line (the cause, no traceback).
+    [warning] = [r for r in caplog.records if "warm-up" in r.getMessage()]
+    assert warning.getMessage() == "could not schedule the warm-up of the KPI pages: down"
+    assert warning.exc_info is None
 
 
-def test_pages_work_while_redis_cannot_be_reached(client, w, settings):
+def test_pages_work_while_redis_cannot_be_reached(client, w, settings, caplog, monkeypatch):
+    monkeypatch.setattr(cache_backend, "_last_warning", 0.0)
     settings.CACHES = {
         "default": {
             "BACKEND": "config.cache.ResilientRedisCache",
@@ -198,3 +206,7 @@ def test_pages_work_while_redis_cannot_be_reached(client, w, settings):
         assert response.status_code == 200 and "94.44%" in nrr_cell(response.content.decode())
     board = client.get(reverse("team-detail", args=[w["team_a"].pk]) + "?period=2026-Q3")
     assert board.status_code == 200 and "96.97%" in board.content.decode()
+    # Said once (a minute), in one line with the cause, not a traceback per cache call.
+    warnings = [r for r in caplog.records if r.name == "config.cache"]
+    assert len(warnings) == 1 and warnings[0].exc_info is None
+    assert warnings[0].getMessage().startswith("Redis cannot be reached (")
