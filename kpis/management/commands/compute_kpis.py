@@ -10,6 +10,9 @@ from kpis.periods import Period, PeriodError
 
 class Command(BaseCommand):
     help = "Compute and publish every KPI of a period (or a range of periods), as the nightly job does."
+    # The system checks import every URLconf and view (the PDF stack: ~1 s) on each run; they run
+    # in `manage.py check` and CI, not on every data command.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group(required=True)

@@ -15,6 +15,9 @@ class Command(BaseCommand):
     help = (
         "Write the published KPI values of a period (DATA_CONTRACT.md, 'What goes out') to standard output."
     )
+    # The system checks import every URLconf and view (the PDF stack: ~1 s) on each run; they run
+    # in `manage.py check` and CI, not on every data command.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--period", required=True)
