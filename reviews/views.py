@@ -69,6 +69,8 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
             # Only built when the cached table of the frozen numbers is missing (it changes with the version).
             "metrics": SimpleLazyObject(lambda: _metric_rows(review)),
             "fragment_seconds": pagecache.FRAGMENT_SECONDS,
+            # The table marks the template's weighted metrics: an edit of the weights shows at once.
+            "weighted_keys": ",".join(sorted(review.cycle.template.kpi_weights)),
             "okrs": review.snapshot.get("okrs") or {},
             "disputes": review.disputes.select_related("raised_by", "answered_by"),
             "comments": review.comments.select_related("author"),

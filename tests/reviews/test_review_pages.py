@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from kpis import services as kpi_services
 from kpis.periods import Period
+from kpis.registry import REGISTRY
 from reviews import exports, selectors, services
 from reviews.models import CycleExport, Review
 from reviews.pdf import review_pdf
@@ -112,6 +113,24 @@ def test_the_csm_does_not_see_the_managers_draft_on_the_page(client, w):
     client.force_login(w["bob"])
     html = client.get(reverse("review-detail", args=[r.pk])).content.decode()
     assert "SECRET DRAFT" not in html and "Hidden until the manager submits the review." in html
+
+
+def test_the_frozen_table_follows_an_edit_of_the_template_weights(client, w):
+    client.force_login(w["manager_a"])
+    url = reverse("review-detail", args=[w["review"].pk])
+    template = w["cycle"].template
+    shown = [
+        m["metric"]
+        for m in w["review"].snapshot["metrics"]
+        if m["metric"] in REGISTRY and REGISTRY[m["metric"]].group != "context"
+    ]
+    marked = sum(1 for key in shown if key in template.kpi_weights)
+    assert marked > 0
+    assert client.get(url).content.decode().count("<td>✔</td>") == marked  # and now cached
+    unweighted = next(key for key in shown if key not in template.kpi_weights)
+    template.kpi_weights = {**template.kpi_weights, unweighted: next(iter(template.kpi_weights.values()))}
+    template.save()
+    assert client.get(url).content.decode().count("<td>✔</td>") == marked + 1
 
 
 def test_autosave_and_conflict_on_the_page(client, w):
