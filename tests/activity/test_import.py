@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Assignment, CustomerAccount, Team, User
-from activity import services
+from activity import kinds, services
 from activity.kinds import LOAD_ORDER
 from activity.models import HealthSnapshot, ImportRun, RevenueEvent, SurveyResponse, Ticket, UsageSnapshot
 from tests import factories
@@ -117,6 +117,20 @@ def test_ticket_rule_failures(org, row, expected):
     assert not result.ok
     assert errors_of(result) == [expected]
     assert Ticket.objects.count() == 0
+
+
+@pytest.mark.parametrize("at_once", [200_000, 0], ids=["every account at once", "by batch of ids"])
+def test_account_references_whichever_way_the_accounts_are_read(org, monkeypatch, at_once):
+    # Up to ACCOUNTS_READ_AT_ONCE accounts are read in one query; a larger organisation looks the
+    # batch's new ids up instead. Same answers either way; the batch of 3 rows below is one batch.
+    monkeypatch.setattr(kinds, "ACCOUNTS_READ_AT_ONCE", at_once)
+    rows = "T1,A-1,2026-07-03T10:00:00Z,,,,,low,\nT2,NOPE,2026-07-03T10:00:00Z,,,,,low,\nT3,B-1,2026-07-03T10:00:00Z,,,,,low,\n"
+    result = load("tickets", TICKETS_HEADER + rows)
+    assert errors_of(result) == [(3, "account_external_id", "NOPE", "no account has this external_id")]
+    good = load("tickets", TICKETS_HEADER + rows.replace("NOPE", "B-1"))
+    assert good.ok and good.created == 3
+    accounts = dict(Ticket.objects.values_list("external_id", "account__external_id"))
+    assert accounts == {"T1": "A-1", "T2": "B-1", "T3": "B-1"}
 
 
 def test_every_error_is_answered_at_once_and_nothing_written(org):
