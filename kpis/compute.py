@@ -150,18 +150,6 @@ class Inputs:
 
         return self.cached("book", build)
 
-    def prev_book(self) -> dict[int, int]:
-        """B(c, prev P): owned on P.start - 1 with MRR(a, P.start) > 0 (prev P is closed)."""
-
-        def build():
-            return {
-                a: o[0]
-                for a, o in self.owners().items()
-                if o[0] is not None and self.mrr(a, "before_start") > 0
-            }
-
-        return self.cached("prev_book", build)
-
 
 def _owner_at(day_field: str) -> Subquery:
     """Owner(a, d) of a row whose date is the field ``day_field`` (a correlated subquery, for small sets)."""
@@ -398,38 +386,36 @@ def part_tickets(inputs: Inputs) -> dict[int, Components]:
     )
     select = "SUM(e.cur), SUM(e.esc), SUM(e.res), SUM(e.fcr), SUM(e.res_contacts), SUM(1 - e.cur)"
     keys = ("tickets", "escalated", "resolved", "fcr", "contacts", "prev_tickets")
-    if connection.vendor == "postgresql":
+    wait = ExpressionWrapper(F("first_response_at") - F("opened_at"), output_field=DurationField())
+    arrays = connection.vendor == "postgresql"
+    if arrays:
         # The first-response waits of the period ride along the same scan, as integer microseconds.
-        wait = ExpressionWrapper(F("first_response_at") - F("opened_at"), output_field=DurationField())
         events = events.annotate(wait=wait).values(*columns, "wait")
         select += (
             ", ARRAY_AGG((EXTRACT(EPOCH FROM e.wait) * 1000000)::bigint) "
             "FILTER (WHERE e.cur = 1 AND e.wait IS NOT NULL)"
         )
-        for csm, *counts, waits in _by_owner(events, select):
-            for key, value in zip(keys, counts, strict=True):
-                _add(out, csm, key, value or 0)
-            if waits:
-                _add(out, csm, "frh", waits)  # microseconds; the median is turned into hours by derive
-        return out
     for csm, *counts in _by_owner(events, select):
+        waits = counts.pop() if arrays else None
         for key, value in zip(keys, counts, strict=True):
             _add(out, csm, key, value or 0)
+        if waits:
+            _add(out, csm, "frh", waits)  # microseconds; the median is turned into hours by derive
+    if arrays:
+        return out
+    # SQLite has no arrays: the waits of the period in a second scan.
     waits = (
         Ticket.objects.filter(
             _between("opened_at", inputs.start, inputs.end), first_response_at__isnull=False
         )
-        .annotate(
-            day=_local_day("opened_at"),
-            wait=ExpressionWrapper(F("first_response_at") - F("opened_at"), output_field=DurationField()),
-        )
+        .annotate(day=_local_day("opened_at"), wait=wait)
         .values("account_id", "day", "wait")
     )
     grouped: dict[int, list[int]] = defaultdict(list)
-    for csm, wait in _by_owner(waits, "e.wait", group=False):
-        grouped[csm].append(_micros(wait))
+    for csm, micros in _by_owner(waits, "e.wait", group=False):
+        grouped[csm].append(_micros(micros))
     for csm, micros in grouped.items():
-        _add(out, csm, "frh", micros)  # microseconds; the median is turned into hours by derive
+        _add(out, csm, "frh", micros)
     return out
 
 
@@ -481,20 +467,18 @@ def part_usage(inputs: Inputs) -> dict[int, Components]:
     month = datetime.timedelta(days=30)
     params.update(a_day=inputs.start, a_day_since=inputs.start - month)
     params.update(b_day=inputs.end, b_day_since=inputs.end - month)
-    usage = connection.ops.quote_name(UsageSnapshot._meta.db_table)
-    readings = (
-        "SELECT book.csm_id, ra.features_used, ra.features_available, rb.features_used, rb.features_available"
-    )
-    sql = (
-        f"WITH {_balances(params, {'o_last': 'last'})}, {BOOK} {readings} FROM book "
-        f"{_latest_reading(UsageSnapshot, 'book', 'a_day', 'ra')} "
-        f"{_latest_reading(UsageSnapshot, 'book', 'b_day', 'rb')} "
-        "WHERE ra.features_available > 0 AND rb.features_available > 0"
-    )
-    if connection.vendor != "postgresql":
+    balances = f"WITH {_balances(params, {'o_last': 'last'})}, {BOOK}"
+    if connection.vendor == "postgresql":
         sql = (
-            f"WITH {_balances(params, {'o_last': 'last'})}, {BOOK}, "
-            f"m AS (SELECT account_id, csm_id, {_latest_date(UsageSnapshot, 'book', 'a_day')} AS da, "
+            f"{balances} SELECT book.csm_id, ra.features_used, ra.features_available, rb.features_used, "
+            f"rb.features_available FROM book {_latest_reading(UsageSnapshot, 'book', 'a_day', 'ra')} "
+            f"{_latest_reading(UsageSnapshot, 'book', 'b_day', 'rb')} "
+            "WHERE ra.features_available > 0 AND rb.features_available > 0"
+        )
+    else:
+        usage = connection.ops.quote_name(UsageSnapshot._meta.db_table)
+        sql = (
+            f"{balances}, m AS (SELECT account_id, csm_id, {_latest_date(UsageSnapshot, 'book', 'a_day')} AS da, "
             f"{_latest_date(UsageSnapshot, 'book', 'b_day')} AS db FROM book) "
             "SELECT m.csm_id, ra.features_used, ra.features_available, rb.features_used, rb.features_available "
             f"FROM m JOIN {usage} ra ON ra.account_id = m.account_id AND ra.date = m.da "
@@ -541,21 +525,21 @@ def part_health(inputs: Inputs) -> dict[int, Components]:
     window = datetime.timedelta(days=31)
     params.update(h_end=inputs.end, h_end_since=inputs.end - window)
     params.update(h_start=inputs.start, h_start_since=inputs.start - window)
-    health = connection.ops.quote_name(HealthSnapshot._meta.db_table)
-    sql = (
-        f"WITH {_balances(params, {'o_last': 'last', 'o_prev': 'prev_last'})}, {BOOK}, {PREV_BOOK} "
-        "SELECT 0, book.csm_id, x.score, x.band, COUNT(*) FROM book "
-        f"{_latest_reading(HealthSnapshot, 'book', 'h_end', 'x')} GROUP BY book.csm_id, x.score, x.band "
-        "UNION ALL SELECT 1, prev_book.csm_id, x.score, x.band, COUNT(*) FROM prev_book "
-        f"{_latest_reading(HealthSnapshot, 'prev_book', 'h_start', 'x')} "
-        "GROUP BY prev_book.csm_id, x.score, x.band"
-    )
-    if connection.vendor != "postgresql":
+    balances = f"WITH {_balances(params, {'o_last': 'last', 'o_prev': 'prev_last'})}, {BOOK}, {PREV_BOOK}"
+    if connection.vendor == "postgresql":
         sql = (
-            f"WITH {_balances(params, {'o_last': 'last', 'o_prev': 'prev_last'})}, {BOOK}, {PREV_BOOK}, "
-            f"me AS (SELECT account_id, csm_id, {_latest_date(HealthSnapshot, 'book', 'h_end')} AS d FROM book), "
-            f"ms AS (SELECT account_id, csm_id, {_latest_date(HealthSnapshot, 'prev_book', 'h_start')} AS d "
-            "FROM prev_book) "
+            f"{balances} SELECT 0, book.csm_id, x.score, x.band, COUNT(*) FROM book "
+            f"{_latest_reading(HealthSnapshot, 'book', 'h_end', 'x')} GROUP BY book.csm_id, x.score, x.band "
+            "UNION ALL SELECT 1, prev_book.csm_id, x.score, x.band, COUNT(*) FROM prev_book "
+            f"{_latest_reading(HealthSnapshot, 'prev_book', 'h_start', 'x')} "
+            "GROUP BY prev_book.csm_id, x.score, x.band"
+        )
+    else:
+        health = connection.ops.quote_name(HealthSnapshot._meta.db_table)
+        sql = (
+            f"{balances}, me AS (SELECT account_id, csm_id, {_latest_date(HealthSnapshot, 'book', 'h_end')} AS d "
+            f"FROM book), ms AS (SELECT account_id, csm_id, {_latest_date(HealthSnapshot, 'prev_book', 'h_start')} "
+            "AS d FROM prev_book) "
             f"SELECT 0, me.csm_id, x.score, x.band, COUNT(*) FROM me JOIN {health} x "
             "ON x.account_id = me.account_id AND x.date = me.d GROUP BY me.csm_id, x.score, x.band "
             f"UNION ALL SELECT 1, ms.csm_id, x.score, x.band, COUNT(*) FROM ms JOIN {health} x "

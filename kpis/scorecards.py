@@ -227,14 +227,16 @@ def freshness(period: Period, now: datetime.datetime | None = None) -> Freshness
     return Freshness(run=mine, last=last, warning=warning)
 
 
+def _peer_values(period: Period):
+    return KpiValue.objects.filter(period=str(period), subject_type=SubjectType.CSM).values_list(
+        "metric", "value", "csm__team_id", "csm__segment"
+    )
+
+
 def period_peers(period: Period) -> list[tuple]:
     """Every CSM's values of the period (metric, value, team, segment): the peers of any CSM, for
     callers that build many scorecards of one period (opening a review cycle)."""
-    return list(
-        KpiValue.objects.filter(period=str(period), subject_type=SubjectType.CSM).values_list(
-            "metric", "value", "csm__team_id", "csm__segment"
-        )
-    )
+    return list(_peer_values(period))
 
 
 def scorecard(*, csm: User, period: Period, peers: list[tuple] | None = None) -> Scorecard:
@@ -246,12 +248,8 @@ def scorecard(*, csm: User, period: Period, peers: list[tuple] | None = None) ->
     own: dict[tuple[str, str], KpiValue] = {
         (v.metric, v.period): v for v in KpiValue.objects.filter(csm=csm, period__in=wanted)
     }
-    if peers is None:
-        peers = list(
-            KpiValue.objects.filter(period=str(period), subject_type=SubjectType.CSM)
-            .filter(Q(csm__team_id=csm.team_id) | Q(csm__segment=csm.segment))
-            .values_list("metric", "value", "csm__team_id", "csm__segment")
-        )
+    if peers is None:  # only the CSM's team and segment
+        peers = list(_peer_values(period).filter(Q(csm__team_id=csm.team_id) | Q(csm__segment=csm.segment)))
     team_values: dict[str, list[Decimal]] = {}
     segment_values: dict[str, list[Decimal]] = {}
     for metric, value, team_id, segment in peers:

@@ -77,6 +77,17 @@ def test_snapshot_holds_the_numbers_with_comparisons_and_the_run(w):
     assert snap["run"]["id"] is not None and "okrs" in snap
 
 
+def test_snapshots_of_an_opened_cycle_compare_each_csm_with_their_own_team(w):
+    # cycle_open reads every CSM's values once and hands them to each snapshot: each CSM must still
+    # be compared with their own team. NRR by hand: ann 1500/1500 = 100.00, bob 1700/1800 = 94.44
+    # (team A, median 97.22); cat 1500/2000 = 75.00, dan no cohort (team B, median 75.00).
+    def team_median(csm):
+        snap = Review.objects.get(cycle=w["cycle"], csm=w[csm]).snapshot
+        return next(m for m in snap["metrics"] if m["metric"] == "nrr")["team_median"]
+
+    assert [team_median(c) for c in ("ann", "bob", "cat")] == ["97.22", "97.22", "75.00"]
+
+
 def test_full_workflow_with_every_actor(w):
     r = to_manager_review(w)
     assert r.status == "manager_review"
