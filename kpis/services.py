@@ -132,7 +132,7 @@ def _subject_rows(run: KpiRun, components: dict[int, compute.Components], comput
                     v.numerator,
                     v.denominator,
                     v.sample_size,
-                    json.dumps(v.breakdown),
+                    json.dumps(v.breakdown) if v.breakdown else "{}",
                     run.pk,
                     at,
                 )
