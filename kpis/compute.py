@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -306,11 +307,34 @@ def _book_params(inputs: Inputs) -> dict[str, Any]:
     }
 
 
+# The balances of every account (``bal`` of _balances with the owners on P.start, P.end' - 1 and
+# P.start - 1), kept for the statements of the books part in a temporary table of their connection:
+# the revenue aggregates, the adoption readings and the health readings all start from them.
+BALANCES = "kpi_balances"
+BALANCE_OWNERS = {"o_start": "start", "o_last": "last", "o_prev": "prev_last"}
+
 # The book B(c, P): accounts owned on P.end' - 1 with MRR(a, P.end') > 0; the previous period's book:
-# owned on P.start - 1 with MRR(a, P.start) > 0 (the previous period is closed). Over ``bal`` built
-# with the owners o_last and o_prev.
-BOOK = "book AS (SELECT account_id, o_last AS csm_id FROM bal WHERE e > 0 AND o_last IS NOT NULL)"
-PREV_BOOK = "prev_book AS (SELECT account_id, o_prev AS csm_id FROM bal WHERE s > 0 AND o_prev IS NOT NULL)"
+# owned on P.start - 1 with MRR(a, P.start) > 0 (the previous period is closed).
+BOOK = f"book AS (SELECT account_id, o_last AS csm_id FROM {BALANCES} WHERE e > 0 AND o_last IS NOT NULL)"
+PREV_BOOK = (
+    f"prev_book AS (SELECT account_id, o_prev AS csm_id FROM {BALANCES} WHERE s > 0 AND o_prev IS NOT NULL)"
+)
+
+
+@contextmanager
+def _balances_table(params: dict[str, Any]) -> Iterator[None]:
+    """Create the temporary table BALANCES for the statements run inside, drop it after (a failed
+    transaction takes it away with its rollback)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {BALANCES} AS WITH {_balances(params, BALANCE_OWNERS, bridge=True)} "
+            "SELECT * FROM bal",
+            params,
+        )
+        try:
+            yield
+        finally:
+            cursor.execute(f"DROP TABLE {BALANCES}")
 
 
 def _latest_date(model, source: str, day: str) -> str:
@@ -340,22 +364,32 @@ def _latest_readings(model, day: str, columns: str) -> str:
 # --- parts ------------------------------------------------------------------------------------
 
 
-def part_revenue(inputs: Inputs) -> dict[int, Components]:
+def part_books(inputs: Inputs) -> dict[int, Components]:
+    """Everything measured over the cohort and the books, from one computation of the balances:
+    revenue (KPIs 1-3, book size, ARR, bridge), adoption change and the health mix."""
+    params = _book_params(inputs)
+    month, window = datetime.timedelta(days=30), datetime.timedelta(days=31)
+    params.update(a_day=inputs.start, a_day_since=inputs.start - month)
+    params.update(b_day=inputs.end, b_day_since=inputs.end - month)
+    params.update(h_end=inputs.end, h_end_since=inputs.end - window)
+    params.update(h_start=inputs.start, h_start_since=inputs.start - window)
+    with _balances_table(params):
+        return merge((_revenue(params), _adoption(params), _health(params)))
+
+
+def _revenue(params: dict[str, Any]) -> dict[int, Components]:
     """KPIs 1-3 and the context values: cohort C(c, P), book B(c, P), starting/ending MRR, bridge."""
     out: dict[int, Components] = {}
-    params = _book_params(inputs)
     kinds = RevenueKind.values
     bridge = ", ".join(f"SUM(b_{k})" for k in kinds)
     zeros = ", ".join("0" for _ in kinds)
-    owners = {"o_start": "start", "o_last": "last", "o_prev": "prev_last"}
     sql = (
-        f"WITH {_balances(params, owners, bridge=True)} "
         "SELECT 0, o_start, COUNT(*), SUM(s), SUM(e), SUM(CASE WHEN e < s THEN e ELSE s END), "
-        f"SUM(CASE WHEN e > 0 THEN 1 ELSE 0 END), {bridge} FROM bal "
+        f"SUM(CASE WHEN e > 0 THEN 1 ELSE 0 END), {bridge} FROM {BALANCES} "
         "WHERE s > 0 AND o_start IS NOT NULL GROUP BY o_start "
-        f"UNION ALL SELECT 1, o_last, COUNT(*), 0, SUM(e), 0, 0, {zeros} FROM bal "
+        f"UNION ALL SELECT 1, o_last, COUNT(*), 0, SUM(e), 0, 0, {zeros} FROM {BALANCES} "
         "WHERE e > 0 AND o_last IS NOT NULL GROUP BY o_last "
-        f"UNION ALL SELECT 2, o_prev, COUNT(*), 0, 0, 0, 0, {zeros} FROM bal "
+        f"UNION ALL SELECT 2, o_prev, COUNT(*), 0, 0, 0, 0, {zeros} FROM {BALANCES} "
         "WHERE s > 0 AND o_prev IS NOT NULL GROUP BY o_prev"
     )
     for which, csm, n, start, end, grr, retained, *moves in _fetch(sql, params):
@@ -457,7 +491,7 @@ def part_surveys(inputs: Inputs) -> dict[int, Components]:
 
 
 def part_usage(inputs: Inputs) -> dict[int, Components]:
-    """Stickiness of this and the previous period; adoption change over the book at the end."""
+    """Stickiness of this and the previous period."""
     out: dict[int, Components] = {}
     current = Q(date__gte=inputs.start)
     events = (
@@ -473,34 +507,6 @@ def part_usage(inputs: Inputs) -> dict[int, Components]:
     for csm, *sums in _by_owner(events, select, day="date"):
         for key, value in zip(keys, sums, strict=True):
             _add(out, csm, key, value or 0)
-    # Adoption: the book at the end, with a reading within 30 days before P.start and before P.end'.
-    params = _book_params(inputs)
-    month = datetime.timedelta(days=30)
-    params.update(a_day=inputs.start, a_day_since=inputs.start - month)
-    params.update(b_day=inputs.end, b_day_since=inputs.end - month)
-    balances = f"WITH {_balances(params, {'o_last': 'last'})}, {BOOK}"
-    if connection.vendor == "postgresql":
-        features = "features_used, features_available"
-        sql = (
-            f"{balances} SELECT book.csm_id, ra.features_used, ra.features_available, rb.features_used, "
-            f"rb.features_available FROM book JOIN {_latest_readings(UsageSnapshot, 'a_day', features)} ra "
-            f"ON ra.account_id = book.account_id JOIN {_latest_readings(UsageSnapshot, 'b_day', features)} rb "
-            "ON rb.account_id = book.account_id WHERE ra.features_available > 0 AND rb.features_available > 0"
-        )
-    else:
-        usage = connection.ops.quote_name(UsageSnapshot._meta.db_table)
-        sql = (
-            f"{balances}, m AS (SELECT account_id, csm_id, {_latest_date(UsageSnapshot, 'book', 'a_day')} AS da, "
-            f"{_latest_date(UsageSnapshot, 'book', 'b_day')} AS db FROM book) "
-            "SELECT m.csm_id, ra.features_used, ra.features_available, rb.features_used, rb.features_available "
-            f"FROM m JOIN {usage} ra ON ra.account_id = m.account_id AND ra.date = m.da "
-            f"JOIN {usage} rb ON rb.account_id = m.account_id AND rb.date = m.db "
-            "WHERE ra.features_available > 0 AND rb.features_available > 0"
-        )
-    for csm, a_used, a_available, b_used, b_available in _fetch(sql, params):
-        change = (Decimal(b_used) / Decimal(b_available) - Decimal(a_used) / Decimal(a_available)) * HUNDRED
-        _add(out, csm, "adopt_sum", change)
-        _add(out, csm, "adopt_n", 1)
     return out
 
 
@@ -530,17 +536,50 @@ def health_band(score: int, band: str) -> str:
     return "poor"
 
 
-def part_health(inputs: Inputs) -> dict[int, Components]:
+def _adoption(params: dict[str, Any]) -> dict[int, Components]:
+    """Adoption change over the book at the end: accounts with a reading within 30 days before
+    P.start and before P.end'."""
+    out: dict[int, Components] = {}
+    books = f"WITH {BOOK}"
+    if connection.vendor == "postgresql":
+        features = "features_used, features_available"
+        sql = (
+            f"{books} SELECT book.csm_id, ra.features_used, ra.features_available, rb.features_used, "
+            f"rb.features_available FROM book JOIN {_latest_readings(UsageSnapshot, 'a_day', features)} ra "
+            f"ON ra.account_id = book.account_id JOIN {_latest_readings(UsageSnapshot, 'b_day', features)} rb "
+            "ON rb.account_id = book.account_id WHERE ra.features_available > 0 AND rb.features_available > 0"
+        )
+    else:
+        usage = connection.ops.quote_name(UsageSnapshot._meta.db_table)
+        sql = (
+            f"{books}, m AS (SELECT account_id, csm_id, {_latest_date(UsageSnapshot, 'book', 'a_day')} AS da, "
+            f"{_latest_date(UsageSnapshot, 'book', 'b_day')} AS db FROM book) "
+            "SELECT m.csm_id, ra.features_used, ra.features_available, rb.features_used, rb.features_available "
+            f"FROM m JOIN {usage} ra ON ra.account_id = m.account_id AND ra.date = m.da "
+            f"JOIN {usage} rb ON rb.account_id = m.account_id AND rb.date = m.db "
+            "WHERE ra.features_available > 0 AND rb.features_available > 0"
+        )
+    sums: dict[int, Decimal] = defaultdict(Decimal)
+    counts: dict[int, int] = defaultdict(int)
+    for csm, a_used, a_available, b_used, b_available in _fetch(sql, params):
+        # One row per account of the books (tens of thousands): summed per CSM before _add.
+        sums[csm] += (
+            Decimal(b_used) / Decimal(b_available) - Decimal(a_used) / Decimal(a_available)
+        ) * HUNDRED
+        counts[csm] += 1
+    for csm, total in sums.items():
+        _add(out, csm, "adopt_sum", total)
+        _add(out, csm, "adopt_n", counts[csm])
+    return out
+
+
+def _health(params: dict[str, Any]) -> dict[int, Components]:
     """Health mix of the book at the end, and of the previous period's book (for the change)."""
     out: dict[int, Components] = {}
-    params = _book_params(inputs)
-    window = datetime.timedelta(days=31)
-    params.update(h_end=inputs.end, h_end_since=inputs.end - window)
-    params.update(h_start=inputs.start, h_start_since=inputs.start - window)
-    balances = f"WITH {_balances(params, {'o_last': 'last', 'o_prev': 'prev_last'})}, {BOOK}, {PREV_BOOK}"
+    books = f"WITH {BOOK}, {PREV_BOOK}"
     if connection.vendor == "postgresql":
         sql = (
-            f"{balances} SELECT 0, book.csm_id, x.score, x.band, COUNT(*) FROM book "
+            f"{books} SELECT 0, book.csm_id, x.score, x.band, COUNT(*) FROM book "
             f"JOIN {_latest_readings(HealthSnapshot, 'h_end', 'score, band')} x ON x.account_id = book.account_id "
             "GROUP BY book.csm_id, x.score, x.band "
             "UNION ALL SELECT 1, prev_book.csm_id, x.score, x.band, COUNT(*) FROM prev_book "
@@ -550,7 +589,7 @@ def part_health(inputs: Inputs) -> dict[int, Components]:
     else:
         health = connection.ops.quote_name(HealthSnapshot._meta.db_table)
         sql = (
-            f"{balances}, me AS (SELECT account_id, csm_id, {_latest_date(HealthSnapshot, 'book', 'h_end')} AS d "
+            f"{books}, me AS (SELECT account_id, csm_id, {_latest_date(HealthSnapshot, 'book', 'h_end')} AS d "
             f"FROM book), ms AS (SELECT account_id, csm_id, {_latest_date(HealthSnapshot, 'prev_book', 'h_start')} "
             "AS d FROM prev_book) "
             f"SELECT 0, me.csm_id, x.score, x.band, COUNT(*) FROM me JOIN {health} x "
@@ -558,10 +597,17 @@ def part_health(inputs: Inputs) -> dict[int, Components]:
             f"UNION ALL SELECT 1, ms.csm_id, x.score, x.band, COUNT(*) FROM ms JOIN {health} x "
             "ON x.account_id = ms.account_id AND x.date = ms.d GROUP BY ms.csm_id, x.score, x.band"
         )
+    # One row per CSM, score and band (tens of thousands): counted per CSM and band before _add.
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    bands: dict[tuple[int, str], str] = {}
     for which, csm, score, band, n in _fetch(sql, params):
         prefix = "prev_" if which else ""
-        _add(out, csm, f"{prefix}h_n", n)
-        _add(out, csm, f"{prefix}h_{health_band(score, band)}", n)
+        if (score, band) not in bands:
+            bands[score, band] = health_band(score, band)
+        counts[csm, f"{prefix}h_n"] += n
+        counts[csm, f"{prefix}h_{bands[score, band]}"] += n
+    for (csm, key), n in counts.items():
+        _add(out, csm, key, n)
     return out
 
 
@@ -607,17 +653,16 @@ def part_other(inputs: Inputs) -> dict[int, Components]:
 
 
 PARTS: dict[str, Callable[[Inputs], dict[int, Components]]] = {
-    "revenue": part_revenue,
+    "books": part_books,
     "tickets": part_tickets,
     "surveys": part_surveys,
     "usage": part_usage,
-    "health": part_health,
     "other": part_other,
 }
 
 
 # The order a run with several threads starts its parts in (the longest first).
-LONGEST_FIRST = ("tickets", "usage", "health", "revenue", "surveys", "other")
+LONGEST_FIRST = ("tickets", "usage", "books", "surveys", "other")
 
 
 def merge(parts: Iterable[dict[int, Components]]) -> dict[int, Components]:

@@ -93,7 +93,10 @@ class KpiValue(models.Model):
 
     subject_type = models.CharField(max_length=8, choices=SubjectType.choices)
     subject_key = models.CharField(max_length=40)  # "csm:12", "team:3", "segment:smb"
-    csm = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="kpi_values")
+    # No index of its own: kpivalue_csm_period starts with csm (every published value pays for every index).
+    csm = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="kpi_values", db_index=False
+    )
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="kpi_values")
     segment = models.CharField(max_length=16, blank=True)
     metric = models.CharField(max_length=40)

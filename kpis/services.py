@@ -10,8 +10,10 @@ import datetime
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -110,74 +112,85 @@ VALUE_COLUMNS = (
 )
 
 
-def _subject_rows(run: KpiRun, components: dict[int, compute.Components], computed_at) -> list[tuple]:
-    """The rows of every subject (each CSM, team and segment), in the order of VALUE_COLUMNS."""
+def _subject_rows(run: KpiRun, components: dict[int, compute.Components], computed_at) -> Iterator[tuple]:
+    """The rows of every subject (each CSM, team and segment), in the order of VALUE_COLUMNS: an
+    iterator, so that the database stores the first rows while the next are derived. The CSMs are
+    read here, before the first row is asked for (no query can run during the COPY)."""
     csms = list(User.objects.filter(role=Role.CSM).order_by("pk").values_list("pk", "team_id", "segment"))
-    rows: list[tuple] = []
-    at = connection.ops.adapt_datetimefield_value(computed_at)
+    return _derived_rows(run, components, csms, connection.ops.adapt_datetimefield_value(computed_at))
 
-    def add(subject_type, key, values, csm=None, team=None, segment=""):
+
+def _derived_rows(
+    run: KpiRun, components: dict[int, compute.Components], csms: list[tuple], at: Any
+) -> Iterator[tuple]:
+
+    def rows(subject_type, key, values, csm=None, team=None, segment=""):
         for metric in ALL_KEYS:
             v = values[metric]
-            rows.append(
-                (
-                    subject_type,
-                    key,
-                    csm,
-                    team,
-                    segment,
-                    metric,
-                    run.period,
-                    v.value,
-                    v.numerator,
-                    v.denominator,
-                    v.sample_size,
-                    json.dumps(v.breakdown) if v.breakdown else "{}",
-                    run.pk,
-                    at,
-                )
+            yield (
+                subject_type,
+                key,
+                csm,
+                team,
+                segment,
+                metric,
+                run.period,
+                v.value,
+                v.numerator,
+                v.denominator,
+                v.sample_size,
+                json.dumps(v.breakdown) if v.breakdown else "{}",
+                run.pk,
+                at,
             )
 
     teams: dict[int, list] = {}
     segments: dict[str, list] = {}
     for csm, team, segment in csms:
         comps = components.get(csm, {})
-        add(SubjectType.CSM, f"csm:{csm}", compute.derive(comps), csm=csm)
+        yield from rows(SubjectType.CSM, f"csm:{csm}", compute.derive(comps), csm=csm)
         if team:
             teams.setdefault(team, []).append(comps)
         if segment:
             segments.setdefault(segment, []).append(comps)
     for team, members in sorted(teams.items()):
-        add(SubjectType.TEAM, f"team:{team}", compute.derive(compute.combine(members)), team=team)
+        yield from rows(SubjectType.TEAM, f"team:{team}", compute.derive(compute.combine(members)), team=team)
     for segment, members in sorted(segments.items()):
-        add(
+        yield from rows(
             SubjectType.SEGMENT,
             f"segment:{segment}",
             compute.derive(compute.combine(members)),
             segment=segment,
         )
-    return rows
 
 
-def _insert_values(rows: list[tuple]) -> None:
-    """Write the rows in one COPY (PostgreSQL) or one executemany (SQLite): no model instances."""
+def _insert_values(rows: Iterable[tuple]) -> Counter:
+    """Write the rows in one COPY (PostgreSQL) or one executemany (SQLite): no model instances.
+    Returns the number of rows per subject type."""
     table = connection.ops.quote_name(KpiValue._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in VALUE_COLUMNS)
+    written: Counter = Counter()
+
+    def counted():
+        for row in rows:
+            written[row[0]] += 1
+            yield row
+
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
+                for row in counted():
                     copy.write_row(row)
         else:
             marks = ", ".join("%s" for _ in VALUE_COLUMNS)
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", counted())
+    return written
 
 
 def kpi_run_publish(*, run: KpiRun, components: dict[int, compute.Components]) -> KpiRun:
     """Replace the period's values with the run's and mark it published, in one transaction (the
     unique key (subject, metric, period) still holds; readers see the old values until the commit)."""
     now = timezone.now()
-    rows = _subject_rows(run, components, now)
     with transaction.atomic():
         locked = KpiRun.objects.select_for_update().get(pk=run.pk)
         if locked.status != RunStatus.RUNNING:
@@ -187,12 +200,12 @@ def kpi_run_publish(*, run: KpiRun, components: dict[int, compute.Components]) -
         # The run replaces the period's values as a whole (subjects that no longer exist leave the
         # published set); readers see the previous values until the transaction commits.
         KpiValue.objects.filter(period=run.period).delete()
-        _insert_values(rows)
+        written = _insert_values(_subject_rows(run, components, now))
         RunPart.objects.filter(run=run).delete()
         locked.status = RunStatus.PUBLISHED
         locked.finished_at = now
-        locked.csm_count = sum(1 for r in rows if r[0] == SubjectType.CSM) // len(ALL_KEYS)
-        locked.value_count = len(rows)
+        locked.csm_count = written[SubjectType.CSM] // len(ALL_KEYS)
+        locked.value_count = sum(written.values())
         locked.query_count = run.query_count
         locked.save()
         transaction.on_commit(lambda: run_published.send(sender=KpiRun, run=locked))

@@ -224,3 +224,23 @@ def test_median_and_rounding_rules():
     assert compute.round2(Decimal("2.345")) == Decimal("2.35")
     assert compute.round2(Decimal("-2.345")) == Decimal("-2.35")
     assert compute.round2(Decimal("2.3449")) == Decimal("2.34")
+
+
+def test_books_part_leaves_no_balances_table_behind_even_when_it_fails(org_world, monkeypatch):
+    inputs = compute.Inputs(period=Q3, as_of=datetime.date(2026, 11, 1))
+    expected = compute.part_books(inputs)
+    # ann's book on the last day, from the balances table: A-1..A-4 (world.py).
+    assert expected[org_world["ann"].pk]["book"] == 4
+
+    def broken(params):
+        raise RuntimeError("health readings failed")
+
+    monkeypatch.setattr(compute, "_health", broken)
+    with pytest.raises(RuntimeError, match="health readings failed"):
+        compute.part_books(inputs)
+    monkeypatch.undo()
+    # The table was dropped on the way out: creating it again on the same connection works.
+    assert compute.part_books(inputs) == expected
+    with connection.cursor() as cursor:
+        with pytest.raises(Exception, match=compute.BALANCES):
+            cursor.execute(f"SELECT 1 FROM {compute.BALANCES}")

@@ -58,14 +58,14 @@ def test_a_failure_in_the_middle_keeps_the_previous_run_visible(w, monkeypatch, 
     before = sorted(KpiValue.objects.values_list("subject_key", "metric", "value", "run_id"))
 
     def broken(inputs):
-        raise error("database went away in the health part")
+        raise error("database went away in the books part")
 
-    monkeypatch.setitem(compute.PARTS, "health", broken)
+    monkeypatch.setitem(compute.PARTS, "books", broken)
     with pytest.raises(error):
         services.kpi_run_compute(period=Q3, as_of=AS_OF)
     failed = KpiRun.objects.exclude(pk=good.pk).get()
     assert failed.status == "failed"
-    assert failed.error == f"{error.__name__}: database went away in the health part"
+    assert failed.error == f"{error.__name__}: database went away in the books part"
     assert sorted(KpiValue.objects.values_list("subject_key", "metric", "value", "run_id")) == before
     # The lock is released: the next run goes through.
     monkeypatch.undo()
@@ -116,7 +116,7 @@ def test_fanned_out_parts_publish_the_same_values_as_one_process(w):
 
 def test_publishing_with_a_missing_part_is_refused(w):
     run = services.kpi_run_start(period=Q3, as_of=AS_OF)
-    services.kpi_part_store(run=run, name="revenue")
+    services.kpi_part_store(run=run, name="books")
     with pytest.raises(RuntimeError, match="parts missing"):
         services.kpi_run_publish_parts(run=run)
     run.refresh_from_db()
