@@ -676,11 +676,14 @@ def merge(parts: Iterable[dict[int, Components]]) -> dict[int, Components]:
 
 def combine(members: Iterable[Components]) -> Components:
     """The components of a team or segment: sums of its CSMs' sums, pooled observations."""
-    out: dict[int, Components] = {}
+    out: Components = {}
     for comps in members:
         for key, value in comps.items():
-            _add(out, 0, key, list(value) if isinstance(value, list) else value)
-    return out.get(0, {})
+            if isinstance(value, list):
+                out.setdefault(key, []).extend(value)
+            else:
+                out[key] = out.get(key, ZERO) + _decimal(value)
+    return out
 
 
 # --- serialisation of components (fan-out parts travel through the database) ---------------

@@ -97,6 +97,8 @@ def warm(*, version: str, periods: Iterable) -> int:
                 cache.set(key, html, FRAGMENT_SECONDS)
                 rendered += 1
             for team in teams:
+                if cache.get(VERSION_KEY) != version:
+                    return rendered
                 board = scorecards.team_dashboard(team=team, period=period)
                 html = render_to_string("kpis/_team_body.html", {"board": board, "period": period})
                 key = team_key(

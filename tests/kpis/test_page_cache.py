@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from activity import services as activity_services
 from config import cache as cache_backend
-from kpis import pagecache, services, tasks
+from kpis import pagecache, scorecards, services, tasks
 from kpis.models import KpiRun, KpiValue
 from kpis.periods import Period
 from kpis.signals import run_published
@@ -159,6 +159,21 @@ def test_a_warm_up_stops_when_a_newer_version_arrives(w):
     pagecache.invalidate()
     assert pagecache.warm(version=old, periods=[Q3]) == 0
     assert tasks.warm_pages.run(old) == "stale"
+
+
+def test_a_warm_up_overtaken_between_scorecards_and_team_dashboards_stops_there(w, monkeypatch):
+    scorecard = scorecards.scorecard
+    calls = []
+
+    def scorecard_then_newer_run(**kwargs):
+        calls.append(kwargs["csm"])
+        if len(calls) == 4:  # the last of the 4 CSMs: a newer run is published meanwhile
+            pagecache.invalidate()
+        return scorecard(**kwargs)
+
+    monkeypatch.setattr(scorecards, "scorecard", scorecard_then_newer_run)
+    # The 4 scorecards under way are cached, none of the 2 team dashboards.
+    assert pagecache.warm(version=pagecache.version(), periods=[Q3]) == 4
 
 
 def test_periods_to_warm_are_the_default_and_the_recent_runs(w):
