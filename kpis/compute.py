@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -263,16 +263,23 @@ def _owner_of(account: str, day: str) -> str:
     )
 
 
-def _balances(params: dict[str, Any], owners: dict[str, str], *, bridge: bool = False) -> str:
+# The balances of every account (``bal`` of _balances with the owners on P.start, P.end' - 1 and
+# P.start - 1), kept for the statements of the books part in a temporary table of their connection:
+# the revenue aggregates, the adoption readings and the health readings all start from them.
+BALANCES = "kpi_balances"
+BALANCE_OWNERS = {"o_start": "start", "o_last": "last", "o_prev": "prev_last"}
+
+
+def _balances(params: dict[str, Any]) -> str:
     """CTEs ``raw`` and ``bal``: per account, raw MRR sums before P.start (s_raw) and before P.end'
-    (e_raw), floored at 0 (s, e), with ``bridge`` the period's movements by kind (b_<kind>), and the
-    owner on each day of ``owners`` (column name -> named parameter of the day).
+    (e_raw), floored at 0 (s, e), the period's movements by kind (b_<kind>), and the owner on each
+    day of BALANCE_OWNERS (column name -> named parameter of the day).
 
     PostgreSQL finds the owners in one pass over the assignment spans, grouped by account (three
     index probes per account cost 0.1-0.2 s more there); SQLite probes its index per account."""
     table = connection.ops.quote_name(RevenueEvent._meta.db_table)
     by_kind = ""
-    for kind in RevenueKind.values if bridge else ():
+    for kind in RevenueKind.values:
         params[f"kind_{kind}"] = kind
         by_kind += f", SUM(mrr_delta) FILTER (WHERE date >= %(start)s AND kind = %(kind_{kind})s) AS b_{kind}"
     raw = (
@@ -284,15 +291,15 @@ def _balances(params: dict[str, Any], owners: dict[str, str], *, bridge: bool = 
     if connection.vendor == "postgresql":
         held = ", ".join(
             f"MAX(s.csm_id) FILTER (WHERE {_holds('s', f'%({day})s::date')}) AS {name}"
-            for name, day in owners.items()
+            for name, day in BALANCE_OWNERS.items()
         )
         return (
             f"{raw}, own AS (SELECT s.account_id, {held} FROM ({_spans()}) s GROUP BY s.account_id), "
-            f"bal AS (SELECT {floored}, {', '.join(f'own.{name}' for name in owners)} "
+            f"bal AS (SELECT {floored}, {', '.join(f'own.{name}' for name in BALANCE_OWNERS)} "
             "FROM raw LEFT JOIN own ON own.account_id = raw.account_id)"
         )
     owned = "".join(
-        f", {_owner_of('raw.account_id', f'%({day})s')} AS {name}" for name, day in owners.items()
+        f", {_owner_of('raw.account_id', f'%({day})s')} AS {name}" for name, day in BALANCE_OWNERS.items()
     )
     return f"{raw}, bal AS (SELECT {floored}{owned} FROM raw)"
 
@@ -307,12 +314,6 @@ def _book_params(inputs: Inputs) -> dict[str, Any]:
     }
 
 
-# The balances of every account (``bal`` of _balances with the owners on P.start, P.end' - 1 and
-# P.start - 1), kept for the statements of the books part in a temporary table of their connection:
-# the revenue aggregates, the adoption readings and the health readings all start from them.
-BALANCES = "kpi_balances"
-BALANCE_OWNERS = {"o_start": "start", "o_last": "last", "o_prev": "prev_last"}
-
 # The book B(c, P): accounts owned on P.end' - 1 with MRR(a, P.end') > 0; the previous period's book:
 # owned on P.start - 1 with MRR(a, P.start) > 0 (the previous period is closed).
 BOOK = f"book AS (SELECT account_id, o_last AS csm_id FROM {BALANCES} WHERE e > 0 AND o_last IS NOT NULL)"
@@ -323,18 +324,15 @@ PREV_BOOK = (
 
 @contextmanager
 def _balances_table(params: dict[str, Any]) -> Iterator[None]:
-    """Create the temporary table BALANCES for the statements run inside, drop it after (a failed
-    transaction takes it away with its rollback)."""
-    with connection.cursor() as cursor:
+    """The temporary table BALANCES for the statements run inside, in one transaction (one server
+    connection even behind a transaction pooler): dropped at the end, or taken away by the
+    rollback when anything inside fails."""
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {BALANCES} AS WITH {_balances(params, BALANCE_OWNERS, bridge=True)} "
-            "SELECT * FROM bal",
-            params,
+            f"CREATE TEMPORARY TABLE {BALANCES} AS WITH {_balances(params)} SELECT * FROM bal", params
         )
-        try:
-            yield
-        finally:
-            cursor.execute(f"DROP TABLE {BALANCES}")
+        yield
+        cursor.execute(f"DROP TABLE {BALANCES}")
 
 
 def _latest_date(model, source: str, day: str) -> str:
@@ -559,10 +557,10 @@ def _adoption(params: dict[str, Any]) -> dict[int, Components]:
             f"JOIN {usage} rb ON rb.account_id = m.account_id AND rb.date = m.db "
             "WHERE ra.features_available > 0 AND rb.features_available > 0"
         )
+    # One row per account of the books (tens of thousands): summed per CSM before _add.
     sums: dict[int, Decimal] = defaultdict(Decimal)
     counts: dict[int, int] = defaultdict(int)
     for csm, a_used, a_available, b_used, b_available in _fetch(sql, params):
-        # One row per account of the books (tens of thousands): summed per CSM before _add.
         sums[csm] += (
             Decimal(b_used) / Decimal(b_available) - Decimal(a_used) / Decimal(a_available)
         ) * HUNDRED
