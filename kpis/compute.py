@@ -335,27 +335,24 @@ def _balances_table(params: dict[str, Any]) -> Iterator[None]:
         cursor.execute(f"DROP TABLE {BALANCES}")
 
 
-def _latest_date(model, source: str, day: str) -> str:
-    """SQL scalar over a row of ``source``: the date of its account's latest snapshot in
-    [day - n, day) (named parameters ``<day>_since`` and ``<day>``), through the model's unique
-    (account, date) index. Joining the snapshots on (account, that date) gives the reading; the
-    statements join real tables on their indexes only, so both databases plan them well."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    return (
-        f"(SELECT MAX(r.date) FROM {table} r WHERE r.account_id = {source}.account_id "
-        f"AND r.date >= %({day}_since)s AND r.date < %({day})s)"
-    )
+def _latest_reading(model, source: str, day: str, alias: str, columns: str) -> str:
+    """A join of each row of ``source`` (with ``account_id``) to its account's latest snapshot
+    dated in [day - n, day) (named parameters ``<day>_since`` and ``<day>``), as ``alias``.
 
-
-def _latest_readings(model, day: str, columns: str) -> str:
-    """PostgreSQL: a subquery of each account's latest snapshot dated in [day - n, day) (named
-    parameters ``<day>_since`` and ``<day>``): one range scan of the date index and a sort, joined to
-    the book by hash. (One index probe per account of the book cost 0.15-0.2 s per day; the
-    MAX(date) + join shape of SQLite made PostgreSQL hash the whole snapshot table.)"""
+    PostgreSQL: the latest snapshot of every account from one range scan of the date index and a
+    sort, joined by hash (one index probe per row cost 0.15-0.2 s per day; a MAX(date) subquery made
+    it hash the whole snapshot table). SQLite: the date of the latest snapshot through the unique
+    (account, date) index per row, then the snapshot on (account, that date)."""
     table = connection.ops.quote_name(model._meta.db_table)
+    window = f"date >= %({day}_since)s AND date < %({day})s"
+    if connection.vendor == "postgresql":
+        return (
+            f"JOIN (SELECT DISTINCT ON (account_id) account_id, {columns} FROM {table} WHERE {window} "
+            f"ORDER BY account_id, date DESC) {alias} ON {alias}.account_id = {source}.account_id"
+        )
     return (
-        f"(SELECT DISTINCT ON (account_id) account_id, {columns} FROM {table} "
-        f"WHERE date >= %({day}_since)s AND date < %({day})s ORDER BY account_id, date DESC)"
+        f"JOIN {table} {alias} ON {alias}.account_id = {source}.account_id AND {alias}.date = "
+        f"(SELECT MAX(date) FROM {table} WHERE account_id = {source}.account_id AND {window})"
     )
 
 
@@ -538,25 +535,13 @@ def _adoption(params: dict[str, Any]) -> dict[int, Components]:
     """Adoption change over the book at the end: accounts with a reading within 30 days before
     P.start and before P.end'."""
     out: dict[int, Components] = {}
-    books = f"WITH {BOOK}"
-    if connection.vendor == "postgresql":
-        features = "features_used, features_available"
-        sql = (
-            f"{books} SELECT book.csm_id, ra.features_used, ra.features_available, rb.features_used, "
-            f"rb.features_available FROM book JOIN {_latest_readings(UsageSnapshot, 'a_day', features)} ra "
-            f"ON ra.account_id = book.account_id JOIN {_latest_readings(UsageSnapshot, 'b_day', features)} rb "
-            "ON rb.account_id = book.account_id WHERE ra.features_available > 0 AND rb.features_available > 0"
-        )
-    else:
-        usage = connection.ops.quote_name(UsageSnapshot._meta.db_table)
-        sql = (
-            f"{books}, m AS (SELECT account_id, csm_id, {_latest_date(UsageSnapshot, 'book', 'a_day')} AS da, "
-            f"{_latest_date(UsageSnapshot, 'book', 'b_day')} AS db FROM book) "
-            "SELECT m.csm_id, ra.features_used, ra.features_available, rb.features_used, rb.features_available "
-            f"FROM m JOIN {usage} ra ON ra.account_id = m.account_id AND ra.date = m.da "
-            f"JOIN {usage} rb ON rb.account_id = m.account_id AND rb.date = m.db "
-            "WHERE ra.features_available > 0 AND rb.features_available > 0"
-        )
+    features = "features_used, features_available"
+    sql = (
+        f"WITH {BOOK} SELECT book.csm_id, ra.features_used, ra.features_available, rb.features_used, "
+        f"rb.features_available FROM book {_latest_reading(UsageSnapshot, 'book', 'a_day', 'ra', features)} "
+        f"{_latest_reading(UsageSnapshot, 'book', 'b_day', 'rb', features)} "
+        "WHERE ra.features_available > 0 AND rb.features_available > 0"
+    )
     # One row per account of the books (tens of thousands): summed per CSM before _add.
     sums: dict[int, Decimal] = defaultdict(Decimal)
     counts: dict[int, int] = defaultdict(int)
@@ -574,27 +559,14 @@ def _adoption(params: dict[str, Any]) -> dict[int, Components]:
 def _health(params: dict[str, Any]) -> dict[int, Components]:
     """Health mix of the book at the end, and of the previous period's book (for the change)."""
     out: dict[int, Components] = {}
-    books = f"WITH {BOOK}, {PREV_BOOK}"
-    if connection.vendor == "postgresql":
-        sql = (
-            f"{books} SELECT 0, book.csm_id, x.score, x.band, COUNT(*) FROM book "
-            f"JOIN {_latest_readings(HealthSnapshot, 'h_end', 'score, band')} x ON x.account_id = book.account_id "
-            "GROUP BY book.csm_id, x.score, x.band "
-            "UNION ALL SELECT 1, prev_book.csm_id, x.score, x.band, COUNT(*) FROM prev_book "
-            f"JOIN {_latest_readings(HealthSnapshot, 'h_start', 'score, band')} x "
-            "ON x.account_id = prev_book.account_id GROUP BY prev_book.csm_id, x.score, x.band"
-        )
-    else:
-        health = connection.ops.quote_name(HealthSnapshot._meta.db_table)
-        sql = (
-            f"{books}, me AS (SELECT account_id, csm_id, {_latest_date(HealthSnapshot, 'book', 'h_end')} AS d "
-            f"FROM book), ms AS (SELECT account_id, csm_id, {_latest_date(HealthSnapshot, 'prev_book', 'h_start')} "
-            "AS d FROM prev_book) "
-            f"SELECT 0, me.csm_id, x.score, x.band, COUNT(*) FROM me JOIN {health} x "
-            "ON x.account_id = me.account_id AND x.date = me.d GROUP BY me.csm_id, x.score, x.band "
-            f"UNION ALL SELECT 1, ms.csm_id, x.score, x.band, COUNT(*) FROM ms JOIN {health} x "
-            "ON x.account_id = ms.account_id AND x.date = ms.d GROUP BY ms.csm_id, x.score, x.band"
-        )
+    sql = (
+        f"WITH {BOOK}, {PREV_BOOK} SELECT 0, book.csm_id, x.score, x.band, COUNT(*) FROM book "
+        f"{_latest_reading(HealthSnapshot, 'book', 'h_end', 'x', 'score, band')} "
+        "GROUP BY book.csm_id, x.score, x.band "
+        "UNION ALL SELECT 1, prev_book.csm_id, x.score, x.band, COUNT(*) FROM prev_book "
+        f"{_latest_reading(HealthSnapshot, 'prev_book', 'h_start', 'x', 'score, band')} "
+        "GROUP BY prev_book.csm_id, x.score, x.band"
+    )
     # One row per CSM, score and band (tens of thousands): counted per CSM and band before _add.
     counts: dict[tuple[int, str], int] = defaultdict(int)
     bands: dict[tuple[int, str], str] = {}

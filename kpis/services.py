@@ -123,6 +123,7 @@ def _subject_rows(run: KpiRun, components: dict[int, compute.Components], comput
 def _derived_rows(
     run: KpiRun, components: dict[int, compute.Components], csms: list[tuple], at: Any
 ) -> Iterator[tuple]:
+    """Each CSM's values, then each team's and segment's from their members' pooled components."""
 
     def rows(subject_type, key, values, csm=None, team=None, segment=""):
         for metric in ALL_KEYS:
