@@ -230,43 +230,6 @@ def _iso(value: Any) -> str:
     return str(value)
 
 
-def _sqlite_value(value: Any) -> Any:
-    """What Django's SQLite backend stores: naive UTC text for datetimes, ISO dates, decimal text."""
-    if isinstance(value, datetime.datetime):
-        return str(value.astimezone(datetime.UTC).replace(tzinfo=None))
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def upsert_rows(
-    model: type[models.Model], key_fields: tuple[str, ...], fields: list[str], rows: list[dict]
-) -> None:
-    """``INSERT ... ON CONFLICT (key) DO UPDATE`` for a batch, in one ``executemany``.
-
-    Used on SQLite (PostgreSQL goes through ``merge_postgresql``); it skips the per-object work of
-    ``bulk_create`` that dominates a million-row load.
-    """
-    qn = connection.ops.quote_name
-    meta = model._meta
-    columns = [meta.get_field(f).column for f in fields]
-    keys = [meta.get_field(f).column for f in key_fields]
-    updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in columns if c not in keys)
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET {updates}"
-    )
-    if connection.vendor == "sqlite":
-        params = [tuple(_sqlite_value(row[f]) for f in fields) for row in rows]
-    else:
-        params = [tuple(row[f] for f in fields) for row in rows]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
 _PG_TYPES: dict[str, list[str]] = {}
 
 
@@ -341,7 +304,7 @@ def merge_postgresql(
 
 
 class FactKind(Kind):
-    """A kind stored in one table and upserted on its key with ``bulk_create(update_conflicts=True)``."""
+    """A kind stored in one table and merged on its key (``merge_postgresql``)."""
 
     model: type[models.Model]
     # Model field of each column (account_external_id -> account_id is resolved, not copied).
@@ -362,43 +325,13 @@ class FactKind(Kind):
     def resolve(self, rows: list[Row], ctx: Context) -> list[RowError]:
         return _account_refs(rows, ctx)
 
-    def existing(self, rows: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
-        names = list(self.fields.values())
-        if self.key_fields == ("external_id",):
-            qs = self.model.objects.filter(external_id__in=[r["external_id"] for r in rows])
-        else:
-            first, second = self.key_fields
-            qs = self.model.objects.filter(
-                **{f"{first}__in": {r[first] for r in rows}, f"{second}__in": {r[second] for r in rows}}
-            )
-        found = {}
-        for item in qs.values(*names):
-            found[tuple(item[k] for k in self.key_fields)] = item
-        return found
-
     def apply(self, rows: list[Row], ctx: Context, write: bool) -> Counts:
         counts = Counts()
         wanted = [self.model_values(r) for r in rows]
-        if connection.vendor == "postgresql":
-            counts.created, counts.updated = merge_postgresql(
-                self.model, self.key_fields, list(self.fields.values()), wanted, write
-            )
-            counts.unchanged = len(wanted) - counts.created - counts.updated
-            return counts
-        current = self.existing(wanted)
-        to_write = []
-        for values in wanted:
-            before = current.get(tuple(values[k] for k in self.key_fields))
-            if before is None:
-                counts.created += 1
-                to_write.append(values)
-            elif any(before[k] != v for k, v in values.items()):
-                counts.updated += 1
-                to_write.append(values)
-            else:
-                counts.unchanged += 1
-        if write and to_write:
-            upsert_rows(self.model, self.key_fields, list(self.fields.values()), to_write)
+        counts.created, counts.updated = merge_postgresql(
+            self.model, self.key_fields, list(self.fields.values()), wanted, write
+        )
+        counts.unchanged = len(wanted) - counts.created - counts.updated
         return counts
 
     def export_queryset(self):

@@ -166,7 +166,7 @@ def _derived_rows(
 
 
 def _insert_values(rows: Iterable[tuple]) -> Counter:
-    """Write the rows in one COPY (PostgreSQL) or one executemany (SQLite): no model instances.
+    """Write the rows in one COPY: no model instances.
     Returns the number of rows per subject type."""
     table = connection.ops.quote_name(KpiValue._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in VALUE_COLUMNS)
@@ -178,13 +178,9 @@ def _insert_values(rows: Iterable[tuple]) -> Counter:
             yield row
 
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in counted():
-                    copy.write_row(row)
-        else:
-            marks = ", ".join("%s" for _ in VALUE_COLUMNS)
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", counted())
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in counted():
+                copy.write_row(row)
     return written
 
 

@@ -93,3 +93,35 @@ pg_down() {
   [ -d "$dir/data" ] && $as "$bin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
   rm -rf "$dir"
 }
+
+pg_local() {
+  # pg_local DIR PORT DBNAME: the persistent local cluster of `make run` under DIR on 127.0.0.1:PORT
+  # (trust auth on loopback, superuser 'postgres'): created on first use, started unless it runs,
+  # the database created when missing. Data survives restarts; pg_local_stop stops it.
+  local dir=$1 port=$2 db=$3
+  apt_install initdb postgresql
+  local bin; bin=$(pg_bin)
+  local as=""
+  if [ "$(id -u)" -eq 0 ]; then as="runuser -u postgres --"; fi
+  mkdir -p "$dir"
+  [ -z "$as" ] || chown postgres "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    log "creating the local PostgreSQL cluster in ${dir#"$ROOT"/}"
+    $as "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >/dev/null
+  fi
+  if ! $as "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    log "starting PostgreSQL on 127.0.0.1:$port"
+    $as "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-h 127.0.0.1 -p $port -k $dir" start >/dev/null
+  fi
+  if ! "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$db'" postgres | grep -q 1; then
+    "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "$db"
+  fi
+}
+
+pg_local_stop() {
+  local dir=$1
+  local bin; bin=$(pg_bin 2>/dev/null) || return 0
+  local as=""
+  if [ "$(id -u)" -eq 0 ]; then as="runuser -u postgres --"; fi
+  [ -f "$dir/data/PG_VERSION" ] && $as "$bin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+}

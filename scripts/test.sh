@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make test: lint, migrations check, then the whole suite against SQLite and a real PostgreSQL,
-# with a real Redis (and the Celery worker the integration tests start) on loopback.
+# make test: lint, migrations check, then the whole suite once, against a throwaway PostgreSQL,
+# with a real Redis (and the Celery workers the integration tests start) on loopback.
 source "$(dirname "$0")/lib.sh"
 ensure_venv requirements-dev.txt
 REDIS_TEST_PORT=${REDIS_TEST_PORT:-6390}
@@ -25,10 +25,7 @@ apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 redis_up "$REDIS_TEST_PORT"
 export REDIS_URL="redis://127.0.0.1:$REDIS_TEST_PORT/15"
 
-log "pytest against SQLite"
-env -u DATABASE_URL "$PY" -m pytest "$@"
-
-log "pytest against PostgreSQL"
 pg_up "$PG_DIR" "$PG_TEST_PORT"
+log "pytest"
 DATABASE_URL="postgres://postgres@127.0.0.1:$PG_TEST_PORT/csm" "$PY" -m pytest "$@"
 log "all green"

@@ -31,8 +31,6 @@ def redis_available() -> None:
 def database_url_for_processes() -> str:
     """The URL of the database the tests use right now, for processes started by a test."""
     s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
     auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 

@@ -3,10 +3,11 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"  # SQLite files, media, local state; not in git
+VAR_DIR = BASE_DIR / "var"  # the local database cluster, media, local state; not in git
 VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
@@ -70,24 +71,20 @@ TEMPLATES = [
     },
 ]
 
-# Default: a SQLite file under var/ (WAL mode, see accounts.apps). Production: DATABASE_URL.
+# PostgreSQL, always. Locally: the cluster that `make run` keeps under var/postgres on
+# 127.0.0.1:PG_PORT (scripts/run.sh); anywhere else: DATABASE_URL.
+PG_PORT = env.int("PG_PORT", default=54320)
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": env.db("DATABASE_URL", default=f"postgres://postgres@127.0.0.1:{PG_PORT}/csm"),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update(
-        {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-        }
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point to PostgreSQL (postgres://...): it is the only database."
     )
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # JIT compilation costs more than it saves on the KPI engine's aggregates (seen: 0.9 s of a
-    # 1.3 s statement on the benchmark organisation) and on short page queries.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+# JIT compilation costs more than it saves on the KPI engine's aggregates (seen: 0.9 s of a
+# 1.3 s statement on the benchmark organisation) and on short page queries.
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

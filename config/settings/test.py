@@ -10,11 +10,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'test.sqlite3'}")}  # noqa: F405
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory: the Celery integration tests' worker processes open the same database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"}
+# The throwaway cluster `make test` starts (scripts/test.sh) unless DATABASE_URL says otherwise.
+DATABASES = {
+    "default": env.db(
+        "DATABASE_URL", default=f"postgres://postgres@127.0.0.1:{env.int('PG_TEST_PORT', default=54329)}/csm"
+    )
+}
+DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
