@@ -1,4 +1,4 @@
-"""Runs of the KPI engine: start (the lock), compute, publish (DESIGN.md, "The nightly job").
+"""Runs of the KPI engine: start (the lock), compute, publish (docs/architecture.md, "The nightly job").
 
 A run is published only when complete: the period's values are replaced and the run marked
 published in one transaction, so a reader sees the previous run or this one, never half of it.
@@ -20,7 +20,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from kpis import compute
+from kpis.engine.components import Components, PerCsm, combine, decode, encode, merge
+from kpis.engine.formulas import derive
+from kpis.engine.parts import LONGEST_FIRST, PARTS, Inputs
 from kpis.models import KpiRun, KpiValue, RunPart, RunStatus, SubjectType
 from kpis.periods import Period
 from kpis.registry import ALL_KEYS
@@ -74,24 +76,24 @@ def kpi_run_fail(*, run: KpiRun, error: str) -> None:
     )
 
 
-def _inputs(run: KpiRun) -> compute.Inputs:
+def _inputs(run: KpiRun) -> Inputs:
     period = Period.parse(run.period)
     as_of = run.as_of if run.as_of < period.end else None
-    return compute.Inputs(period=period, as_of=as_of)
+    return Inputs(period=period, as_of=as_of)
 
 
-def kpi_part_compute(*, run: KpiRun, name: str, inputs: compute.Inputs | None = None) -> dict:
+def kpi_part_compute(*, run: KpiRun, name: str, inputs: Inputs | None = None) -> dict:
     """Compute one part of a run (METRICS.md components for every CSM at once)."""
     kpi_run_heartbeat(run=run)
     if settings.KPI_FAULT_DELAY_SECONDS:
         time.sleep(settings.KPI_FAULT_DELAY_SECONDS)  # fault injection (tests only)
-    return compute.PARTS[name](inputs or _inputs(run))
+    return PARTS[name](inputs or _inputs(run))
 
 
 def kpi_part_store(*, run: KpiRun, name: str) -> None:
     """Fan-out: compute one part and keep it for the publishing step (idempotent per part)."""
     part = kpi_part_compute(run=run, name=name)
-    RunPart.objects.update_or_create(run=run, name=name, defaults={"payload": compute.encode(part)})
+    RunPart.objects.update_or_create(run=run, name=name, defaults={"payload": encode(part)})
 
 
 VALUE_COLUMNS = (
@@ -112,7 +114,7 @@ VALUE_COLUMNS = (
 )
 
 
-def _subject_rows(run: KpiRun, components: dict[int, compute.Components], computed_at) -> Iterator[tuple]:
+def _subject_rows(run: KpiRun, components: PerCsm, computed_at) -> Iterator[tuple]:
     """The rows of every subject (each CSM, team and segment), in the order of VALUE_COLUMNS: an
     iterator, so that the database stores the first rows while the next are derived. The CSMs are
     read here, before the first row is asked for (no query can run during the COPY)."""
@@ -120,9 +122,7 @@ def _subject_rows(run: KpiRun, components: dict[int, compute.Components], comput
     return _derived_rows(run, components, csms, connection.ops.adapt_datetimefield_value(computed_at))
 
 
-def _derived_rows(
-    run: KpiRun, components: dict[int, compute.Components], csms: list[tuple], at: Any
-) -> Iterator[tuple]:
+def _derived_rows(run: KpiRun, components: PerCsm, csms: list[tuple], at: Any) -> Iterator[tuple]:
     """Each CSM's values, then each team's and segment's from their members' pooled components."""
 
     def rows(subject_type, key, values, csm=None, team=None, segment=""):
@@ -148,19 +148,19 @@ def _derived_rows(
     teams: dict[int, list] = {}
     segments: dict[str, list] = {}
     for csm, team, segment in csms:
-        comps = components.get(csm, {})
-        yield from rows(SubjectType.CSM, f"csm:{csm}", compute.derive(comps), csm=csm)
+        comps = components.get(csm) or Components()
+        yield from rows(SubjectType.CSM, f"csm:{csm}", derive(comps), csm=csm)
         if team:
             teams.setdefault(team, []).append(comps)
         if segment:
             segments.setdefault(segment, []).append(comps)
     for team, members in sorted(teams.items()):
-        yield from rows(SubjectType.TEAM, f"team:{team}", compute.derive(compute.combine(members)), team=team)
+        yield from rows(SubjectType.TEAM, f"team:{team}", derive(combine(members)), team=team)
     for segment, members in sorted(segments.items()):
         yield from rows(
             SubjectType.SEGMENT,
             f"segment:{segment}",
-            compute.derive(compute.combine(members)),
+            derive(combine(members)),
             segment=segment,
         )
 
@@ -184,7 +184,7 @@ def _insert_values(rows: Iterable[tuple]) -> Counter:
     return written
 
 
-def kpi_run_publish(*, run: KpiRun, components: dict[int, compute.Components]) -> KpiRun:
+def kpi_run_publish(*, run: KpiRun, components: PerCsm) -> KpiRun:
     """Replace the period's values with the run's and mark it published, in one transaction (the
     unique key (subject, metric, period) still holds; readers see the old values until the commit)."""
     now = timezone.now()
@@ -236,13 +236,13 @@ class _QueryCounter:
 
 
 def _parts_compute(
-    *, run: KpiRun, inputs: compute.Inputs, counter: _QueryCounter, progress: Callable[[str], None] | None
-) -> dict[str, dict[int, compute.Components]]:
+    *, run: KpiRun, inputs: Inputs, counter: _QueryCounter, progress: Callable[[str], None] | None
+) -> dict[str, PerCsm]:
     """Every part of a run. With KPI_PART_THREADS > 1 the parts run side by side, each thread on its
     own database connection (the database does most of the work), longest parts first."""
     threads = settings.KPI_PART_THREADS
 
-    def one(name: str) -> dict[int, compute.Components]:
+    def one(name: str) -> PerCsm:
         try:
             with connection.execute_wrapper(counter):
                 return kpi_part_compute(run=run, name=name, inputs=inputs)
@@ -252,13 +252,13 @@ def _parts_compute(
 
     if threads <= 1:
         parts = {}
-        for name in compute.PARTS:
+        for name in PARTS:
             parts[name] = one(name)
             if progress:
                 progress(name)
         return parts
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kpi-part") as pool:
-        futures = {pool.submit(one, name): name for name in compute.LONGEST_FIRST}
+        futures = {pool.submit(one, name): name for name in LONGEST_FIRST}
         parts = {}
         for future in as_completed(futures):
             parts[futures[future]] = future.result()
@@ -273,7 +273,7 @@ def kpi_run_execute(*, run: KpiRun, progress: Callable[[str], None] | None = Non
         counter = _QueryCounter()
         parts = _parts_compute(run=run, inputs=inputs, counter=counter, progress=progress)
         run.query_count = counter.count
-        return kpi_run_publish(run=run, components=compute.merge(parts[name] for name in compute.PARTS))
+        return kpi_run_publish(run=run, components=merge(parts[name] for name in PARTS))
     except RunAbandoned:
         raise
     except Exception as exc:
@@ -284,12 +284,12 @@ def kpi_run_execute(*, run: KpiRun, progress: Callable[[str], None] | None = Non
 
 def kpi_run_publish_parts(*, run: KpiRun) -> KpiRun:
     """Fan-out, final step: merge the stored parts and publish. Refuses when a part is missing."""
-    stored = {p.name: compute.decode(p.payload) for p in RunPart.objects.filter(run=run)}
-    missing = [name for name in compute.PARTS if name not in stored]
+    stored = {p.name: decode(p.payload) for p in RunPart.objects.filter(run=run)}
+    missing = [name for name in PARTS if name not in stored]
     if missing:
         kpi_run_fail(run=run, error=f"Parts missing at publication: {', '.join(missing)}")
         raise RuntimeError(f"Run {run.pk}: parts missing: {', '.join(missing)}")
-    return kpi_run_publish(run=run, components=compute.merge(stored[name] for name in compute.PARTS))
+    return kpi_run_publish(run=run, components=merge(stored[name] for name in PARTS))
 
 
 def nightly_periods(today: datetime.date) -> list[tuple[Period, datetime.date | None]]:

@@ -11,6 +11,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from kpis import pagecache, services
+from kpis.engine.parts import PARTS
 from kpis.models import KpiRun
 from kpis.periods import Period
 
@@ -49,7 +50,7 @@ def compute_period(
     except services.RunInProgress as exc:
         raise self.retry(exc=exc, countdown=settings.KPI_LOCK_RETRY_SECONDS, max_retries=30) from exc
     if fanout:
-        chord(compute_part.si(run.pk, name) for name in services.compute.PARTS)(publish_parts.si(run.pk))
+        chord(compute_part.si(run.pk, name) for name in PARTS)(publish_parts.si(run.pk))
         return f"run {run.pk}: fanned out"
     services.kpi_run_execute(run=run)
     return f"run {run.pk}: published"

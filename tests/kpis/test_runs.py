@@ -10,7 +10,8 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from config.celery import app
-from kpis import compute, services
+from kpis import services
+from kpis.engine import parts
 from kpis.models import KpiRun, KpiValue
 from kpis.periods import Period
 from tests.kpis import world
@@ -60,7 +61,7 @@ def test_a_failure_in_the_middle_keeps_the_previous_run_visible(w, monkeypatch, 
     def broken(inputs):
         raise error("database went away in the books part")
 
-    monkeypatch.setitem(compute.PARTS, "books", broken)
+    monkeypatch.setitem(parts.PARTS, "books", broken)
     with pytest.raises(error):
         services.kpi_run_compute(period=Q3, as_of=AS_OF)
     failed = KpiRun.objects.exclude(pk=good.pk).get()
@@ -107,7 +108,7 @@ def test_fanned_out_parts_publish_the_same_values_as_one_process(w):
     fields = ("subject_key", "metric", "value", "numerator", "denominator", "sample_size", "breakdown")
     expected = sorted(KpiValue.objects.values_list(*fields))
     run = services.kpi_run_start(period=Q3, as_of=AS_OF)
-    for name in reversed(list(compute.PARTS)):
+    for name in reversed(list(parts.PARTS)):
         services.kpi_part_store(run=run, name=name)
     services.kpi_run_publish_parts(run=run)
     assert sorted(KpiValue.objects.values_list(*fields)) == expected
@@ -136,7 +137,7 @@ def test_parts_computed_side_by_side_in_threads_give_the_same_values(settings):
     seen = []
     threaded = services.kpi_run_compute(period=Q3, as_of=AS_OF, progress=seen.append)
     assert sorted(KpiValue.objects.values_list(*fields)) == expected
-    assert sorted(seen) == sorted(compute.PARTS)
+    assert sorted(seen) == sorted(parts.PARTS)
     assert threaded.query_count == single.query_count
     # The hand-worked figures of test_compute: bob's NRR 1700 / 1800, team A's ratio of sums.
     nrr = dict(KpiValue.objects.filter(metric="nrr").values_list("subject_key", "value"))

@@ -4,7 +4,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from kpis import compute, services
+from kpis import services
+from kpis.engine.parts import PARTS
 from kpis.periods import Period, PeriodError
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             periods = Period.parse_range(backfill) if backfill else [Period.parse(period)]
         except PeriodError as exc:
             raise CommandError(str(exc)) from exc
-        steps = len(periods) * len(compute.PARTS)
+        steps = len(periods) * len(PARTS)
         with tqdm(total=steps, desc="kpis", unit="part", disable=options["verbosity"] == 0) as bar:
             for p in periods:
                 bar.set_description(str(p))

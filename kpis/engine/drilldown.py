@@ -1,0 +1,334 @@
+"""The rows behind one number of one CSM, read from the engine's own rows (``kpis.engine.parts``)
+filtered to that CSM, and added up with the engine's own definitions: ``Explanation.components``
+gives, through the formulas, the stored number (tests/kpis/test_drilldown.py checks every metric).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from accounts.models import Assignment, CustomerAccount
+from kpis.engine import blocks, parts
+from kpis.engine.blocks import fetch_dicts
+from kpis.engine.components import Components, PerCsm
+from kpis.engine.formulas import MICROS_PER_HOUR
+from kpis.periods import Period
+
+CENT = Decimal("0.01")
+
+REVENUE = {
+    "portfolio_growth",
+    "portfolio_growth_rate",
+    "nrr",
+    "gross_retention",
+    "logo_retention",
+    "starting_mrr",
+}
+BOOK = {"book_size", "arr_managed"}
+SERVICE_TICKETS = {
+    "first_response_hours",
+    "first_contact_resolution",
+    "contacts_to_resolve",
+    "escalation_rate",
+}
+TICKETS_PER_BOOK = {"tickets_per_account", "ticket_reduction"}
+SURVEYS = {"nps": "nps", "nps_change": "nps", "csat": "csat"}
+HEALTH = {"health_good_share", "health_average_share", "health_poor_share"}
+STICKINESS = {"stickiness", "stickiness_change"}
+ONBOARDING = {"onboarding_days", "onboardings"}
+# Metrics compared with the previous period: their rows include that period's.
+WITH_PREVIOUS = {"ticket_reduction", "nps_change", "stickiness_change", "health_mix_change"}
+
+
+@dataclass
+class Explanation:
+    metric: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    note: str = ""
+    # What the rows add up to, by the engine's definitions (one CSM's components).
+    components: Components = field(default_factory=Components)
+
+
+def explain(*, csm_id: int, metric: str, period: Period, as_of: datetime.date | None = None) -> Explanation:
+    """The rows behind ``metric`` of one CSM in ``period`` (to date ``as_of``, if before its end)."""
+    inputs = parts.Inputs(period=period, as_of=as_of if as_of and as_of < period.end else None)
+    # Owner(a, d) is this CSM only for accounts this CSM was ever assigned: read those alone.
+    mine = sorted(set(Assignment.objects.filter(csm_id=csm_id).values_list("account_id", flat=True)))
+    d = _Drill(inputs, csm_id, mine, metric)
+    if metric in REVENUE:
+        return d.cohort()
+    if metric in BOOK:
+        return d.book()
+    if metric in SERVICE_TICKETS or metric in TICKETS_PER_BOOK:
+        return d.tickets()
+    if metric in SURVEYS:
+        return d.surveys(SURVEYS[metric])
+    if metric == "adoption_change":
+        return d.adoption()
+    if metric in HEALTH or metric == "health_mix_change":
+        return d.health()
+    if metric in STICKINESS:
+        return d.usage()
+    if metric == "referrals":
+        return d.advocacy()
+    if metric in ONBOARDING:
+        return d.onboardings()
+    if metric == "touchpoints":
+        return d.touchpoints()
+    raise KeyError(metric)
+
+
+def _money(x: Decimal | None) -> Decimal | None:
+    return None if x is None else Decimal(x).quantize(CENT)
+
+
+class _Drill:
+    def __init__(self, inputs: parts.Inputs, csm_id: int, accounts: list[int], metric: str) -> None:
+        self.inputs, self.csm, self.accounts, self.metric = inputs, csm_id, accounts, metric
+        self.out: PerCsm = {}
+        self._names: dict[int, tuple[str, str]] | None = None
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def names(self, ids) -> dict[int, tuple[str, str]]:
+        """External id and name of each account (one query)."""
+        return {
+            pk: (ext, name)
+            for pk, ext, name in CustomerAccount.objects.filter(pk__in=list(ids)).values_list(
+                "pk", "external_id", "name"
+            )
+        }
+
+    def result(self, columns: list[str], rows: list[list[Any]], note: str = "") -> Explanation:
+        return Explanation(self.metric, columns, rows, note, self.out.get(self.csm, Components()))
+
+    def attributed(
+        self, events, *, day: str = "day", where: str = "", params: tuple = (), order: str = ""
+    ) -> list[dict[str, Any]]:
+        """The rows of ``events`` whose owner on their day is this CSM (``where``: more conditions
+        on the rows ``r``, with positional ``params``)."""
+        if not self.accounts:
+            return []  # never assigned an account: no event is theirs
+        sql, event_params = blocks.attributed(events, day=day)
+        sql = f"SELECT * FROM ({sql}) r WHERE r.csm_id = %s{where}{order}"
+        return fetch_dicts(sql, [*event_params, self.csm, *params])
+
+    def balances(self, *statements: str) -> list[list[dict[str, Any]]]:
+        """Rows of statements over the balances of this CSM's accounts (named parameter csm)."""
+        params = parts.book_params(self.inputs) | {"accounts": self.accounts, "csm": self.csm}
+        with blocks.balances_table(params, accounts=True):
+            return [
+                fetch_dicts(f"SELECT * FROM ({sql}) r WHERE r.csm_id = %(csm)s", params) for sql in statements
+            ]
+
+    def book_note(self, book: list[dict], prev_book: list[dict] | None = None) -> str:
+        note = _("Book at the end of the period: %(n)s accounts.") % {"n": len(book)}
+        if prev_book is not None:
+            note += " " + _("Book at the end of the previous period: %(n)s accounts.") % {"n": len(prev_book)}
+        return note
+
+    # --- metrics ------------------------------------------------------------------------------------
+
+    def cohort(self) -> Explanation:
+        (rows,) = self.balances(parts.COHORT_ROWS)
+        parts.accumulate_totals(self.out, parts.COHORT_TOTALS, rows)
+        names = self.names(r["account_id"] for r in rows)
+        table = sorted(
+            [
+                names[r["account_id"]][0],
+                names[r["account_id"]][1],
+                _money(r["s"]),
+                _money(r["e"]),
+                _money(r["e"] - r["s"]),
+                _("yes") if r["paying"] else _("no"),
+            ]
+            for r in rows
+        )
+        return self.result(
+            [_("account"), _("name"), _("starting MRR"), _("ending MRR"), _("change"), _("still paying")],
+            table,
+            _("The cohort: the accounts owned on %(day)s with MRR above 0 that day.")
+            % {"day": self.inputs.start},
+        )
+
+    def book(self) -> Explanation:
+        (rows,) = self.balances(parts.BOOK_ROWS)
+        parts.accumulate_totals(self.out, parts.BOOK_TOTALS, rows)
+        names = self.names(r["account_id"] for r in rows)
+        table = sorted([*names[r["account_id"]], _money(r["e"])] for r in rows)
+        return self.result([_("account"), _("name"), _("ending MRR")], table)
+
+    def tickets(self) -> Explanation:
+        extra = ("external_id", "opened_at", "resolved_at", "customer_contacts", "escalated_at")
+        events = parts.ticket_rows(self.inputs, self.accounts, extra=extra)
+        previous = self.metric in WITH_PREVIOUS or self.metric in TICKETS_PER_BOOK
+        rows = self.attributed(
+            events, where="" if previous else " AND r.cur = 1", order=" ORDER BY r.opened_at, r.external_id"
+        )
+        parts.accumulate_totals(self.out, parts.TICKET_TOTALS, rows)
+        parts.accumulate_waits(self.out, rows)
+        note = ""
+        if self.metric in TICKETS_PER_BOOK:
+            book, prev_book = self.balances(parts.BOOK_ROWS, parts.PREV_BOOK_ROWS)
+            parts.accumulate_totals(self.out, parts.BOOK_TOTALS[:1], book)
+            parts.accumulate_totals(self.out, parts.PREV_BOOK_TOTALS, prev_book)
+            note = self.book_note(book, prev_book if self.metric == "ticket_reduction" else None)
+        names = self.names(r["account_id"] for r in rows)
+        table = []
+        for r in rows:
+            wait = (
+                None
+                if r["wait"] is None
+                else (Decimal(parts.micros(r["wait"])) / MICROS_PER_HOUR).quantize(CENT)
+            )
+            line = [
+                r["external_id"],
+                names[r["account_id"]][0],
+                r["opened_at"],
+                wait,
+                r["resolved_at"],
+                r["customer_contacts"],
+                _("yes") if r["escalated_at"] else _("no"),
+            ]
+            if previous:
+                line.append(_("this period") if r["cur"] else _("previous period"))
+            table.append(line)
+        columns = [
+            _("ticket"),
+            _("account"),
+            _("opened at"),
+            _("first response (h)"),
+            _("resolved at"),
+            _("contacts"),
+            _("escalated"),
+        ]
+        return self.result(columns + ([_("period")] if previous else []), table, note)
+
+    def surveys(self, kind: str) -> Explanation:
+        events = parts.survey_rows(
+            self.inputs, self.accounts, extra=("external_id", "kind", "responded_at", "score", "comment")
+        )
+        previous = self.metric in WITH_PREVIOUS
+        where, params = " AND r.kind = %s", (kind,)
+        if not previous:
+            where, params = where + " AND r.responded_at >= %s", (kind, blocks.day_start(self.inputs.start))
+        rows = self.attributed(
+            events, where=where, params=params, order=" ORDER BY r.responded_at, r.external_id"
+        )
+        parts.accumulate_totals(self.out, parts.SURVEY_TOTALS, rows)
+        names = self.names(r["account_id"] for r in rows)
+        table = []
+        for r in rows:
+            line = [r["external_id"], names[r["account_id"]][0], r["responded_at"], r["score"], r["comment"]]
+            if previous:
+                line.append(_("previous period") if r["prev_nps_n"] else _("this period"))
+            table.append(line)
+        columns = [_("response"), _("account"), _("responded at"), _("score"), _("comment")]
+        return self.result(columns + ([_("period")] if previous else []), table)
+
+    def adoption(self) -> Explanation:
+        params = parts.book_params(self.inputs) | {"accounts": self.accounts, "csm": self.csm}
+        with blocks.balances_table(params, accounts=True):
+            rows = fetch_dicts(f"SELECT * FROM ({parts.adoption_rows()}) r WHERE r.csm_id = %(csm)s", params)
+        parts.accumulate_adoption(
+            self.out,
+            (
+                (r["csm_id"], r["start_used"], r["start_available"], r["end_used"], r["end_available"])
+                for r in rows
+            ),
+        )
+        names = self.names(r["account_id"] for r in rows)
+
+        def reading(used, available):
+            return None if available is None else f"{used}/{available}"
+
+        table = sorted(
+            [
+                names[r["account_id"]][0],
+                reading(r["start_used"], r["start_available"]),
+                reading(r["end_used"], r["end_available"]),
+                _("yes") if r["start_available"] and r["end_available"] else _("no"),
+            ]
+            for r in rows
+        )
+        return self.result([_("account"), _("reading at start"), _("reading at end"), _("counted")], table)
+
+    def health(self) -> Explanation:
+        params = parts.book_params(self.inputs) | {"accounts": self.accounts, "csm": self.csm}
+        previous = self.metric in WITH_PREVIOUS
+        with blocks.balances_table(params, accounts=True):
+            rows = fetch_dicts(f"SELECT * FROM ({parts.health_rows()}) r WHERE r.csm_id = %(csm)s", params)
+        if not previous:
+            rows = [r for r in rows if r["which"] == "end"]
+        parts.accumulate_health(self.out, ((r["which"], r["csm_id"], r["score"], r["band"], 1) for r in rows))
+        names = self.names(r["account_id"] for r in rows)
+        table = []
+        for r in sorted(rows, key=lambda r: (r["which"] != "end", names[r["account_id"]][0])):
+            line = [
+                names[r["account_id"]][0],
+                r["date"],
+                r["score"],
+                _("no reading") if r["score"] is None else parts.band_of(r["score"], r["band"]),
+            ]
+            if previous:
+                line.append(_("this period") if r["which"] == "end" else _("previous period"))
+            table.append(line)
+        columns = [_("account"), _("reading date"), _("score"), _("band")]
+        return self.result(columns + ([_("period")] if previous else []), table)
+
+    def usage(self) -> Explanation:
+        previous = self.metric in WITH_PREVIOUS
+        events = parts.usage_rows(self.inputs, self.accounts, extra=("dau", "mau"))
+        rows = self.attributed(
+            events, day="date", where="" if previous else " AND r.cur = 1", order=" ORDER BY r.date"
+        )
+        parts.accumulate_totals(self.out, parts.USAGE_TOTALS, rows)
+        names = self.names(r["account_id"] for r in rows)
+        table = []
+        for r in sorted(rows, key=lambda r: (r["date"], names[r["account_id"]][0])):
+            line = [names[r["account_id"]][0], r["date"], r["dau"], r["mau"]]
+            if previous:
+                line.append(_("this period") if r["cur"] else _("previous period"))
+            table.append(line)
+        columns = [_("account"), _("date"), _("daily active users"), _("monthly active users")]
+        return self.result(
+            columns + ([_("period")] if previous else []),
+            table,
+            _("Snapshots with no monthly active users are skipped."),
+        )
+
+    def advocacy(self) -> Explanation:
+        rows = self.attributed(
+            parts.advocacy_rows(self.inputs, self.accounts), day="date", order=" ORDER BY r.date"
+        )
+        parts.accumulate_advocacy(self.out, ((r["csm_id"], r["kind"], 1) for r in rows))
+        names = self.names(r["account_id"] for r in rows)
+        table = [[names[r["account_id"]][0], r["date"], r["kind"]] for r in rows]
+        return self.result([_("account"), _("date"), _("kind")], table)
+
+    def onboardings(self) -> Explanation:
+        rows = self.attributed(parts.onboarding_rows(self.inputs, self.accounts), order=" ORDER BY r.day")
+        parts.accumulate_onboardings(self.out, ((r["csm_id"], r["signed_on"], r["day"]) for r in rows))
+        names = self.names(r["account_id"] for r in rows)
+        table = [
+            [names[r["account_id"]][0], r["signed_on"], r["day"], (r["day"] - r["signed_on"]).days]
+            for r in rows
+        ]
+        return self.result([_("account"), _("signed on"), _("onboarded on"), _("days")], table)
+
+    def touchpoints(self) -> Explanation:
+        rows = list(
+            parts.touchpoint_rows(self.inputs, self.csm)
+            .order_by("occurred_at")
+            .values_list("csm_id", "account_id", "occurred_at", "kind")
+        )
+        parts.accumulate_touchpoints(self.out, ((csm, kind, 1) for csm, _a, _o, kind in rows))
+        names = self.names(a for _c, a, _o, _k in rows)
+        table = [[names[a][0], at, kind] for _c, a, at, kind in rows]
+        return self.result([_("account"), _("occurred at"), _("kind")], table)
