@@ -1,5 +1,5 @@
 """Import benchmark (issue: data in). Times `import_data` on 1M-row tickets and usage files into
-PostgreSQL and SQLite, with peak RSS, against PostgreSQL COPY into a bare table as the floor.
+PostgreSQL, with peak RSS, against PostgreSQL COPY into a bare table as the floor.
 
     bash bench/run.sh import            # generates bench/data on first use
 """
@@ -100,15 +100,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=str(ROOT / "bench" / "data"))
     parser.add_argument("--pg", required=True, help="postgres://... of an empty database")
-    parser.add_argument("--sqlite", default=str(ROOT / "var" / "bench-import.sqlite3"))
     args = parser.parse_args()
     data = Path(args.data)
     results = []
     bounds: dict[str, tuple[float, float]] = {}
-    for label, url in (("postgresql", args.pg), ("sqlite", f"sqlite:///{args.sqlite}")):
-        if label == "sqlite":
-            for suffix in ("", "-wal", "-shm"):
-                Path(args.sqlite + suffix).unlink(missing_ok=True)
+    for label, url in (("postgresql", args.pg),):
         env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings.local")
         run([PY, "manage.py", "migrate", "-v0"], env)
         run([PY, "manage.py", "import_data", "accounts", str(data / "accounts.csv"), "-v0"], env)

@@ -1,5 +1,5 @@
 """KPI engine benchmark (issue: KPI engine). Loads the large organisation of gen_org.py into
-PostgreSQL and SQLite with import_data, times `compute_kpis --period 2026-Q3` with its peak RSS, and
+PostgreSQL with import_data, times `compute_kpis --period 2026-Q3` with its peak RSS, and
 times one hand-tuned PostgreSQL statement computing NRR and tickets per account for every CSM (the floor).
 
     bash bench/run.sh kpis
@@ -224,15 +224,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=str(ROOT / "bench" / "data" / "org"))
     parser.add_argument("--pg", required=True)
-    parser.add_argument("--sqlite", default=str(ROOT / "var" / "bench-kpis.sqlite3"))
     parser.add_argument("--period", default="2026-Q3")
     args = parser.parse_args()
     data = Path(args.data)
     results = []
-    for label, url in (("postgresql", args.pg), ("sqlite", f"sqlite:///{args.sqlite}")):
-        if label == "sqlite":
-            for suffix in ("", "-wal", "-shm"):
-                Path(args.sqlite + suffix).unlink(missing_ok=True)
+    for label, url in (("postgresql", args.pg),):
         env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings.local")
         run([PY, "manage.py", "migrate", "-v0"], env)
         load = 0.0

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: the benchmarks of bench/, against a throwaway PostgreSQL on 127.0.0.1:54330 and SQLite.
+# make bench: the benchmarks of bench/, against a throwaway PostgreSQL on 127.0.0.1:54330.
+# BENCH_SCALE=4 bash bench/run.sh kpis: the KPI run on an organisation 4 times as large (own data folder).
 #   bash bench/run.sh [import] [kpis] [pages] [pdfs] [load]   (default: all of them)
 source "$(dirname "$0")/../scripts/lib.sh"
 ensure_venv requirements-dev.txt
@@ -14,27 +15,28 @@ export REDIS_URL=redis://127.0.0.1:6391/4
 runuser -u postgres -- "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres bench 2>/dev/null || \
   "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres bench
 PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/bench"
+ORG="bench/data/org"; [ "${BENCH_SCALE:-1.0}" = "1.0" ] || ORG="bench/data/org-x${BENCH_SCALE}"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m); $("$PY" --version)"
 if wants import; then
   [ -f bench/data/usage.csv ] || "$PY" bench/gen_import.py --rows "${BENCH_ROWS:-1000000}" --accounts 50000 --out bench/data
   "$PY" bench/bench_import.py --pg "$PG_URL"
 fi
 if wants kpis; then
-  [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
-  "$PY" bench/bench_kpis.py --pg "$PG_URL"
+  [ -f "$ORG/touchpoints.csv" ] || "$PY" bench/gen_org.py --out "$ORG" --scale "${BENCH_SCALE:-1.0}"
+  "$PY" bench/bench_kpis.py --pg "$PG_URL" --data "$ORG"
 fi
 if wants pages; then
-  [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
-  "$PY" bench/bench_pages.py --pg "$PG_URL"
+  [ -f "$ORG/touchpoints.csv" ] || "$PY" bench/gen_org.py --out "$ORG" --scale "${BENCH_SCALE:-1.0}"
+  "$PY" bench/bench_pages.py --pg "$PG_URL" --data "$ORG"
 fi
 if wants pdfs; then
-  [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
-  "$PY" bench/bench_pages.py --pg "$PG_URL" --requests 10 >/dev/null  # loads the organisation when empty
+  [ -f "$ORG/touchpoints.csv" ] || "$PY" bench/gen_org.py --out "$ORG" --scale "${BENCH_SCALE:-1.0}"
+  "$PY" bench/bench_pages.py --pg "$PG_URL" --data "$ORG" --requests 10 >/dev/null  # loads the organisation when empty
   "$PY" bench/bench_pdfs.py --pg "$PG_URL" --redis redis://127.0.0.1:6391/3
 fi
 if wants load; then
-  [ -f bench/data/org/touchpoints.csv ] || "$PY" bench/gen_org.py --out bench/data/org --scale "${BENCH_SCALE:-1.0}"
-  "$PY" bench/bench_pages.py --pg "$PG_URL" --requests 10 >/dev/null  # loads the organisation when empty
+  [ -f "$ORG/touchpoints.csv" ] || "$PY" bench/gen_org.py --out "$ORG" --scale "${BENCH_SCALE:-1.0}"
+  "$PY" bench/bench_pages.py --pg "$PG_URL" --data "$ORG" --requests 10 >/dev/null  # loads the organisation when empty
   apt_install wrk wrk
   "$PY" bench/load.py --pg "$PG_URL"
 fi
