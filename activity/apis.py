@@ -42,6 +42,17 @@ SUMMARY = inline_serializer(
         "unchanged": serializers.IntegerField(),
         "error_count": serializers.IntegerField(),
         "errors": ERROR,
+        "follow_ups": inline_serializer(
+            "IngestFollowUp",
+            {
+                "notice": serializers.CharField(help_text="e.g. when the KPIs will be recomputed"),
+                "periods": serializers.ListField(
+                    child=serializers.CharField(), help_text="e.g. 2026-07, 2026-08, 2026-Q3"
+                ),
+                "due_at": serializers.DateTimeField(allow_null=True),
+            },
+            many=True,
+        ),
     },
 )
 
@@ -52,7 +63,9 @@ class IngestApi(APIView):
     @extend_schema(
         summary="Load rows of one kind (all or nothing)",
         description="A JSON list (at most 10,000) of objects with the columns of DATA_CONTRACT.md for KIND. "
-        "Any invalid row: 400 with every error, nothing written. `?dry_run=1` validates only.",
+        "Any invalid row: 400 with every error, nothing written. `?dry_run=1` validates only. "
+        "A load that writes schedules a recompute of the KPI periods its rows touch, about a minute "
+        "later (`follow_ups` says which and when).",
         request={
             "application/json": {
                 "type": "array",

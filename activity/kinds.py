@@ -113,6 +113,12 @@ class Kind:
     name: str
     columns: tuple[Column, ...]
     key_columns: tuple[str, ...]
+    # The columns that place a row in time (dates, or datetimes read in the organisation's time
+    # zone): a load touches the days from the earliest to the latest of them (activity.services).
+    dated_columns: tuple[str, ...] = ()
+    # A row holds from its date on (an MRR change, an owner, an account): the load touches every day
+    # from its earliest date up to today. A kind without dated columns (people) touches today.
+    lasting: bool = False
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -362,6 +368,8 @@ class AssignmentsKind(FactKind):
     key_columns = ("account_external_id", "start_date")
     fields = {"account_external_id": "account_id", "csm_email": "csm_id", "start_date": "start_date"}
     key_fields = ("account_id", "start_date")
+    dated_columns = ("start_date",)
+    lasting = True
 
     def resolve(self, rows, ctx):
         return _account_refs(rows, ctx) + _user_refs(rows, ctx, "csm_email", "csm_id", Role.CSM)
@@ -391,6 +399,8 @@ class RevenueKind_(FactKind):
         "mrr_delta": "mrr_delta",
     }
     key_fields = ("external_id",)
+    dated_columns = ("date",)
+    lasting = True  # MRR(a, t) sums every earlier event
 
     def __init__(self) -> None:
         self.seen: list[tuple[int, int, str, datetime.date, Decimal]] = []
@@ -495,6 +505,7 @@ class TicketsKind(FactKind):
     } | {"account_external_id": "account_id"}
     key_fields = ("external_id",)
     blank_text_fields = ("channel",)
+    dated_columns = ("opened_at",)  # tickets count in the period they were opened in
 
     def check(self, values):
         problems = []
@@ -528,6 +539,7 @@ class SurveysKind(FactKind):
     }
     key_fields = ("external_id",)
     blank_text_fields = ("comment",)
+    dated_columns = ("responded_at",)
 
     def check(self, values):
         low, high = (0, 10) if values["kind"] == "nps" else (1, 5)
@@ -555,6 +567,7 @@ class UsageKind(FactKind):
         c: c for c in ("date", "licensed_seats", "dau", "mau", "features_used", "features_available")
     } | {"account_external_id": "account_id"}
     key_fields = ("account_id", "date")
+    dated_columns = ("date",)
 
     def check(self, values):
         problems = []
@@ -579,6 +592,7 @@ class HealthKind(FactKind):
     key_columns = ("account_external_id", "date")
     fields = {"account_external_id": "account_id", "date": "date", "score": "score", "band": "band"}
     key_fields = ("account_id", "date")
+    dated_columns = ("date",)
     blank_text_fields = ("band",)
 
 
@@ -599,6 +613,7 @@ class AdvocacyKind_(FactKind):
         "kind": "kind",
     }
     key_fields = ("external_id",)
+    dated_columns = ("date",)
 
 
 class TouchpointsKind(FactKind):
@@ -620,6 +635,7 @@ class TouchpointsKind(FactKind):
         "kind": "kind",
     }
     key_fields = ("external_id",)
+    dated_columns = ("occurred_at",)
 
     def resolve(self, rows, ctx):
         return _account_refs(rows, ctx) + _user_refs(rows, ctx, "csm_email", "csm_id", None)
@@ -771,6 +787,8 @@ class AccountsKind(Kind):
     )
     key_columns = ("external_id",)
     FIELDS = ("name", "segment", "signed_on", "onboarding_completed_on")
+    dated_columns = ("signed_on", "onboarding_completed_on")
+    lasting = True  # an account's attributes and owner hold from then on
 
     def check(self, values):
         done = values["onboarding_completed_on"]

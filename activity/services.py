@@ -8,6 +8,7 @@ does not grow with the file (only the set of keys seen, for duplicates, does).
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -24,7 +25,7 @@ from django.utils import timezone
 from accounts.models import User
 from activity.kinds import KINDS, Context, Counts, Kind, Row, kind_for
 from activity.models import ImportRun, ImportSource, ImportStatus
-from activity.signals import data_imported
+from activity.signals import FollowUp, data_imported
 from activity.validation import Code, RowError
 
 BATCH_SIZE = 5000
@@ -48,6 +49,11 @@ class ImportResult:
     unchanged: int = 0
     error_count: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # The days the rows touch (organisation time zone), once a load that changed something commits.
+    first_day: datetime.date | None = None
+    last_day: datetime.date | None = None
+    # What the receivers of ``data_imported`` do next (e.g. when the KPIs will be recomputed).
+    follow_ups: list[FollowUp] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -74,6 +80,7 @@ class ImportResult:
             "unchanged": self.unchanged,
             "error_count": self.error_count,
             "errors": [e.as_dict() for e in self.errors],
+            "follow_ups": [f.as_dict() for f in self.follow_ups],
         }
 
 
@@ -222,6 +229,44 @@ def json_rows(kind: Kind, items: Any) -> Iterator[tuple[int, dict[str, str]] | R
         yield index, {k: _json_cell(v) for k, v in item.items()}
 
 
+class _Span:
+    """The earliest and latest value of a kind's dated columns over the rows of a load."""
+
+    def __init__(self, kind: Kind) -> None:
+        self.columns = kind.dated_columns
+        self.lasting = kind.lasting
+        self.low: datetime.date | None = None  # a date, or an aware datetime
+        self.high: datetime.date | None = None
+
+    def add(self, rows: list[Row]) -> None:
+        for column in self.columns:
+            values = [v for r in rows if (v := r.values[column]) is not None]
+            if values:
+                low, high = min(values), max(values)
+                self.low = low if self.low is None else min(self.low, low)
+                self.high = high if self.high is None else max(self.high, high)
+
+    def days(self, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+        """(first, last) day touched. Lasting rows touch up to today; no dated column: today."""
+        if self.low is None or self.high is None:
+            return today, today
+        first, last = _local_day(self.low), _local_day(self.high)
+        return first, (max(last, today) if self.lasting else last)
+
+
+def _local_day(value: datetime.date) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value, timezone.get_default_timezone()).date()
+    return value
+
+
+def _announce(kind: str, result: ImportResult) -> None:
+    """After the commit: tell the other apps, keep what they answer for whoever loaded the data."""
+    for _receiver, answer in data_imported.send(sender=ImportResult, kind=kind, result=result):
+        if isinstance(answer, FollowUp):
+            result.follow_ups.append(answer)
+
+
 def _json_cell(value: Any) -> str:
     if value is None:
         return ""
@@ -247,6 +292,7 @@ def data_import(
     spec = kind_for(kind)
     result = ImportResult(kind=kind, dry_run=dry_run)
     ctx = Context()
+    span = _Span(spec)
     seen: set[str] = set()
     batch: list[Row] = []
 
@@ -259,6 +305,7 @@ def data_import(
             bad = {e.row for e in ref_errors}
             batch[:] = [r for r in batch if r.line not in bad]
         if result.ok and batch:
+            span.add(batch)
             try:
                 with transaction.atomic():
                     result.add_counts(spec.apply(batch, ctx, write=not dry_run))
@@ -326,7 +373,9 @@ def data_import(
     if not result.ok:
         result.created = result.updated = result.unchanged = 0
     elif not dry_run:
-        transaction.on_commit(lambda: data_imported.send(sender=ImportResult, kind=kind, result=result))
+        if result.created or result.updated:  # a load that changed nothing touches no day
+            result.first_day, result.last_day = span.days(ctx.today)
+        transaction.on_commit(lambda: _announce(kind, result))
     return result
 
 
@@ -368,8 +417,24 @@ def import_run_record(
     else:
         run.status = ImportStatus.DONE
     run.finished_at = timezone.now()
+    if run.status == ImportStatus.DONE:
+        run.message = _follow_up_text(result)
     run.save()
+    if run.status == ImportStatus.DONE:
+        # Inside a transaction the receivers answer at its commit, after this: note it then.
+        transaction.on_commit(lambda: _note_follow_ups(run, result))
     return run
+
+
+def _follow_up_text(result: ImportResult) -> str:
+    return " ".join(f.notice for f in result.follow_ups)
+
+
+def _note_follow_ups(run: ImportRun, result: ImportResult) -> None:
+    text = _follow_up_text(result)
+    if text != run.message:
+        run.message = text
+        ImportRun.objects.filter(pk=run.pk).update(message=text)
 
 
 def data_export(*, kind: str, out: IO[str]) -> int:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from kpis import pagecache, services
+from kpis import pagecache, refresh, services
 from kpis.engine.parts import PARTS
 from kpis.models import KpiRun
 from kpis.periods import Period
@@ -41,14 +41,35 @@ def compute_nightly() -> list[str]:
     max_retries=5,
 )
 def compute_period(
-    self, period: str, as_of: str | None = None, trigger: str = "task", fanout: bool = False
+    self,
+    period: str,
+    as_of: str | None = None,
+    trigger: str = "task",
+    fanout: bool = False,
+    debounced: bool = False,
 ) -> str:
-    """Compute one period. A run of the same period in progress: wait and try again later."""
+    """Compute one period. A run of the same period in progress: wait and try again later.
+
+    ``debounced``: a refresh after an import (kpis.refresh). It first claims the period's deadline;
+    a later import moved it: the task sends itself again for then and stops here. No ``as_of``: the
+    day the run starts (to date for a current period, whole for a closed one, as the nightly job).
+    """
+    if debounced:
+        wait = refresh.claim(Period.parse(period))
+        if wait:
+            compute_period.apply_async(
+                args=(period, as_of, trigger, fanout), kwargs={"debounced": True}, countdown=wait
+            )
+            return f"{period}: waits {wait:.0f} s more (a later import)"
     day = datetime.date.fromisoformat(as_of) if as_of else None
     try:
         run = services.kpi_run_start(period=Period.parse(period), as_of=day, trigger=trigger)
     except services.RunInProgress as exc:
-        raise self.retry(exc=exc, countdown=settings.KPI_LOCK_RETRY_SECONDS, max_retries=30) from exc
+        # Claimed already: the retry computes without waiting for a deadline again.
+        again = {**(self.request.kwargs or {}), "debounced": False} if debounced else None
+        raise self.retry(
+            exc=exc, countdown=settings.KPI_LOCK_RETRY_SECONDS, max_retries=30, kwargs=again
+        ) from exc
     if fanout:
         chord(compute_part.si(run.pk, name) for name in PARTS)(publish_parts.si(run.pk))
         return f"run {run.pk}: fanned out"

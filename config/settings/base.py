@@ -201,6 +201,9 @@ SPECTACULAR_SETTINGS = {
 KPI_RUN_LOCK_SECONDS = env.int("KPI_RUN_LOCK_SECONDS", default=3600)
 # A task that finds the period locked tries again after this many seconds.
 KPI_LOCK_RETRY_SECONDS = env.int("KPI_LOCK_RETRY_SECONDS", default=60)
+# After an import, the KPIs of the periods it touched are recomputed this long after the last import
+# that touched them (kpis.refresh): several imports within it give one run per period.
+KPI_IMPORT_DEBOUNCE_SECONDS = env.int("KPI_IMPORT_DEBOUNCE_SECONDS", default=60)
 # The parts of a run computed side by side in one process, each thread on its own connection.
 KPI_PART_THREADS = env.int("KPI_PART_THREADS", default=2)
 # After a publication, a worker renders the KPI pages again (kpis.pagecache) this many seconds later.

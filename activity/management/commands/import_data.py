@@ -52,3 +52,5 @@ class Command(BaseCommand):
             raise CommandError(f"{result.error_count} invalid rows: nothing was written.")
         if dry_run:
             self.stdout.write(self.style.SUCCESS("Dry run: the file is valid; nothing was written."))
+        for follow_up in result.follow_ups:  # e.g. when the KPIs will be recomputed
+            self.stdout.write(follow_up.notice)
