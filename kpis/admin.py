@@ -1,10 +1,25 @@
-from django.contrib import admin
+import logging
 
+from django.contrib import admin, messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kpis import refresh
+from kpis.forms import RecomputeForm, recent_periods
 from kpis.models import KpiRun, KpiValue
+from kpis.periods import Period
+
+log = logging.getLogger(__name__)
 
 
 @admin.register(KpiRun)
 class KpiRunAdmin(admin.ModelAdmin):
+    """The page that lists the KPI runs, with a recompute of any period for whoever may see it."""
+
     list_display = [
         "pk",
         "period",
@@ -23,6 +38,102 @@ class KpiRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # runs start from the command, beat or a task: they take the lock
+
+    def get_urls(self):
+        recompute = path("recompute/", self.recompute_view, name="kpis_kpirun_recompute")
+        return [recompute, *super().get_urls()]
+
+    def may_recompute(self, request: HttpRequest) -> bool:
+        """Whoever may see this list (active staff with the view permission: CS ops / admin)."""
+        user = request.user
+        return user.is_active and user.is_staff and self.has_view_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if "recompute_form" not in extra_context and self.may_recompute(request):
+            extra_context = self._recompute_context(request, RecomputeForm())
+        return super().changelist_view(request, extra_context)
+
+    def recompute_view(self, request: HttpRequest) -> HttpResponse:
+        """POST a period: a run of it is queued (``kpis.compute_period``, trigger ``recompute``)."""
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not self.may_recompute(request):
+            raise PermissionDenied
+        changelist = reverse("admin:kpis_kpirun_changelist")
+        if request.method != "POST":
+            query = request.GET.urlencode()
+            return HttpResponseRedirect(changelist + (f"?{query}" if query else ""))
+        form = RecomputeForm(request.POST)
+        if not form.is_valid():
+            return self.changelist_view(request, self._recompute_context(request, form))
+        period = form.cleaned_data["period"]
+        from kpis.tasks import compute_period  # noqa: PLC0415 - tasks import the engine
+
+        try:
+            compute_period.delay(str(period), None, "recompute")
+        except Exception as exc:  # the broker is down: say so, never a 500
+            log.warning("Recompute of %s not queued: %s", period, exc)
+            messages.error(
+                request,
+                _("The recompute of %(period)s could not be queued: the task queue cannot be reached.")
+                % {"period": refresh.label(period)},
+            )
+            return HttpResponseRedirect(changelist)
+        refresh.note_queued(period, request.user.email)
+        log.info("Recompute of %s queued by %s", period, request.user.email)
+        messages.success(
+            request,
+            _(
+                "A recompute of %(period)s is queued: a worker starts it in a moment; it appears "
+                "below as running, then published."
+            )
+            % {"period": refresh.label(period)},
+        )
+        return HttpResponseRedirect(changelist)
+
+    def _recompute_context(self, request: HttpRequest, form: RecomputeForm) -> dict:
+        periods = recent_periods(timezone.localdate())
+        return {
+            "may_recompute": True,
+            "recompute_form": form,
+            "recompute_periods": [str(p) for p in periods],
+            "waiting": self._waiting(periods),
+        }
+
+    def _waiting(self, periods: list[Period]) -> list[dict]:
+        """Runs on their way (one Redis round trip, one query): scheduled after an import, or a
+        recompute sent from here that no worker has started yet."""
+        scheduled, queued = refresh.waiting(periods)
+        started = {}
+        if queued:
+            for period, at in KpiRun.objects.filter(period__in=list(queued)).values_list(
+                "period", "started_at"
+            ):
+                started[period] = max(at, started.get(period, at))
+        now = timezone.now()
+        rows = []
+        for period in periods:
+            key = str(period)
+            if key in scheduled:
+                due = scheduled[key]
+                when = timezone.localtime(due).strftime("%H:%M")
+                state = (
+                    _("scheduled after an import, due around %(time)s") % {"time": when}
+                    if due > now
+                    else _("after an import, due since %(time)s: waiting for a worker") % {"time": when}
+                )
+                rows.append({"period": key, "label": refresh.label(period), "state": state})
+            if key in queued:
+                at, by = queued[key]
+                if key in started and started[key] >= at:
+                    continue  # a worker took it: the list shows the run
+                state = _("recompute asked by %(who)s at %(time)s: waiting for a worker") % {
+                    "who": by,
+                    "time": timezone.localtime(at).strftime("%H:%M"),
+                }
+                rows.append({"period": key, "label": refresh.label(period), "state": state})
+        return rows
 
 
 @admin.register(KpiValue)
