@@ -7,13 +7,14 @@ with the field and a sentence a person can act on.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, Segment, Team, User
+from accounts.numbers import parse_decimal
 from kpis.models import KpiRun, KpiValue, RunStatus
 from kpis.periods import Period, PeriodError
 from kpis.registry import HIGHER, LOWER, REGISTRY
@@ -60,13 +61,10 @@ def _check_quarter(period: str) -> Period:
     return p
 
 
-def _decimal(value, field: str) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation as exc:
-        raise ValidationError({field: f"{value!r} is not a number."}) from exc
+def _decimal(value, field: str, column: str | None = None, model=None) -> Decimal | None:
+    """A number typed into ``field``, checked against the column that stores it (accounts.numbers)."""
+    target = (model or KeyResult)._meta.get_field(column or field)
+    return parse_decimal(value, name=field, field=target)
 
 
 @transaction.atomic
@@ -225,7 +223,7 @@ def check_in_create(
         errors["confidence"] = "Confidence is a whole number from 0 (no chance) to 10 (certain)."
     v = None
     if key_result.kind == KrKind.NUMERIC:
-        v = _decimal(value, "value")
+        v = _decimal(value, "value", model=CheckIn)
         if v is None:
             errors["value"] = "A numeric key result needs the current value."
     elif key_result.kind == KrKind.MILESTONE:
@@ -233,9 +231,16 @@ def check_in_create(
             errors["done"] = "Say whether the milestone is done."
     elif value not in (None, ""):
         errors["value"] = "A KPI-linked key result takes its value from the nightly run, not from a check-in."
+    today = timezone.localdate()
+    if date is not None:
+        quarter = Period.parse(objective.period)
+        if not (quarter.start <= date < quarter.end and date <= today):
+            errors["date"] = (
+                f"A check-in is dated within {quarter} and not after today ({today}); {date} is neither."
+            )
     if errors:
         raise ValidationError(errors)
-    day = date or timezone.localdate()
+    day = date or today
     check_in = CheckIn.objects.create(
         key_result=key_result, date=day, value=v, done=done, confidence=c, note=note, author=user
     )
@@ -366,7 +371,7 @@ def objective_adjust_final(*, user: User, objective: Objective, score, reason: s
         user.role == Role.MANAGER and can_edit(user, objective)
     ):
         raise PermissionDenied("The manager or HR adjusts a final score.")
-    s = _decimal(score, "final_score")
+    s = _decimal(score, "final_score", model=Objective)
     if s is None or not Decimal(0) <= s <= Decimal(1):
         raise ValidationError({"final_score": "A score is between 0.0 and 1.0."})
     if s != objective.frozen_score and not reason.strip():

@@ -181,7 +181,7 @@ def test_rollout_to_one_segment(w):
         ({"baseline": 10, "target": 20, "weight": 0}, "weight", "A weight must be a number above 0"),
         ({"baseline": 10, "target": 20, "weight": -2}, "weight", "A weight must be a number above 0"),
         ({"baseline": 10, "target": 20, "weight": 1000}, "weight", "A weight above 100 makes no sense"),
-        ({"baseline": 10, "target": 20, "weight": "heavy"}, "weight", "'heavy' is not a number."),
+        ({"baseline": 10, "target": 20, "weight": "heavy"}, "weight", "“heavy” is not a number."),
         ({"baseline": None, "target": 20}, "baseline", "A baseline (start value) is required."),
     ],
 )
