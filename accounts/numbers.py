@@ -18,7 +18,9 @@ def decimal_bounds(field: models.DecimalField) -> tuple[Decimal, Decimal]:
     return top, step
 
 
-def parse_decimal(value: Any, *, name: str, field: models.DecimalField, minimum=None, maximum=None) -> Decimal | None:
+def parse_decimal(
+    value: Any, *, name: str, field: models.DecimalField, minimum=None, maximum=None
+) -> Decimal | None:
     """``value`` as a Decimal fit for ``field`` (rounded half up to its decimal places); None when
     blank. Raises ValidationError({name: ...}) for text that is no number, NaN, infinities, and
     values outside the column's range (or ``minimum``/``maximum`` when given)."""
@@ -29,7 +31,9 @@ def parse_decimal(value: Any, *, name: str, field: models.DecimalField, minimum=
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ValidationError({name: _("“%(value)s” is not a number.") % {"value": str(value)[:40]}}) from None
+        raise ValidationError(
+            {name: _("“%(value)s” is not a number.") % {"value": str(value)[:40]}}
+        ) from None
     if not number.is_finite():
         raise ValidationError({name: _("Enter a finite number (not NaN or infinity).")})
     top, step = decimal_bounds(field)
@@ -37,7 +41,10 @@ def parse_decimal(value: Any, *, name: str, field: models.DecimalField, minimum=
     high = top if maximum is None else Decimal(maximum)
     if not low <= number <= high:
         raise ValidationError(
-            {name: _("Enter a number between %(low)s and %(high)s.") % {"low": _plain(low), "high": _plain(high)}}
+            {
+                name: _("Enter a number between %(low)s and %(high)s.")
+                % {"low": _plain(low), "high": _plain(high)}
+            }
         )
     return number.quantize(step, rounding=ROUND_HALF_UP)
 
