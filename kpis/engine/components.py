@@ -56,7 +56,7 @@ class C(StrEnum):
     RESOLVED_FIRST_CONTACT = "resolved_first_contact"  # of those, with at most one customer contact
     RESOLVED_CONTACTS = "resolved_contacts"  # customer contacts of the resolved tickets
     PREV_TICKETS = "prev_tickets"
-    FIRST_RESPONSE_MICROS = "first_response_micros"  # observations: waits in microseconds
+    FIRST_RESPONSE_MICROS = "first_response_micros"  # observations: waits in whole microseconds
     # Surveys dated in P (and in the previous period).
     NPS_N = "nps_n"
     NPS_PROMOTERS = "nps_promoters"
