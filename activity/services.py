@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import spreadsheets
 from accounts.models import User
 from activity.kinds import KINDS, Context, Counts, Kind, Row, kind_for
 from activity.models import ImportRun, ImportSource, ImportStatus
@@ -194,10 +195,13 @@ class CsvRows:
                     f"has {len(record)} fields where the header has {width}",
                 )
                 continue
-            if "\ufffd" in "".join(record):  # one test per row; the column only when there is one
+            joined = "".join(record)
+            if "\ufffd" in joined:  # one test per row; the column only when there is one
                 bad = next(h for h, cell in zip(header, record, strict=True) if "\ufffd" in cell)
                 yield RowError(line, bad, "", Code.BAD_ENCODING, "is not valid UTF-8 text")
                 continue
+            if "'" in joined:  # a cell our own export neutralised for spreadsheets
+                record = [spreadsheets.restore(cell) for cell in record]
             yield line, dict(zip(header, record, strict=False))  # equal widths: checked above
 
 
@@ -442,7 +446,7 @@ def data_export(*, kind: str, out: IO[str]) -> int:
     if kind not in KINDS:
         raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
     spec = kind_for(kind)
-    writer = csv.DictWriter(out, fieldnames=list(spec.column_names), lineterminator="\n")
+    writer = spreadsheets.DictWriter(out, fieldnames=list(spec.column_names), lineterminator="\n")
     writer.writeheader()
     n = 0
     for row in spec.export_rows():

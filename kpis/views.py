@@ -1,7 +1,5 @@
 """Scorecards, the team dashboard and the drill-down behind every number."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,6 +8,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
+from accounts import spreadsheets
 from accounts.access import get_visible_or_404
 from accounts.models import Role, Segment, Team, User
 from kpis import pagecache, scorecards, selectors
@@ -90,7 +89,7 @@ def explain(request: HttpRequest, user_id: int, metric: str) -> HttpResponse:
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{metric}-{period}-{csm.pk}.csv"'
-        writer = csv.writer(response)
+        writer = spreadsheets.writer(response)
         writer.writerow(explanation.columns)
         writer.writerows(explanation.rows)
         return response

@@ -1,10 +1,10 @@
-import csv
 import datetime
 import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts import spreadsheets
 from accounts.models import User
 from kpis import selectors
 from kpis.models import SubjectType
@@ -47,7 +47,7 @@ class Command(BaseCommand):
             json.dump(list(rows), sys.stdout, indent=1)
             sys.stdout.write("\n")
             return
-        writer = csv.DictWriter(sys.stdout, fieldnames=selectors.EXPORT_COLUMNS, lineterminator="\n")
+        writer = spreadsheets.DictWriter(sys.stdout, fieldnames=selectors.EXPORT_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({k: "" if v is None else v for k, v in row.items()})
