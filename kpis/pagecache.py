@@ -6,14 +6,15 @@ a person, a team or an assignment, and committing an import replace the version,
 fragment is abandoned at once (it expires after ``FRAGMENT_SECONDS``). Nothing is cached for longer
 than that, so a change made behind the application's back is seen within the hour.
 
-After a run is published, a Celery task renders the pages of the default period and of the periods
-published in the last hours again (``warm``), so that the morning's first viewers do not pay for it.
+After a run is published, a Celery task (``kpis.tasks.warm_pages``, sent by ``kpis.receivers``)
+renders the pages of the default period and of the periods published in the last hours again
+(``warm``), so that the morning's first viewers do not pay for it. This module sends nothing itself:
+the tasks import it, never the other way round.
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
 import uuid
 from collections.abc import Iterable
 
@@ -27,8 +28,6 @@ from accounts.models import Role, Team, User
 from kpis import scorecards
 from kpis.models import KpiRun, RunStatus
 from kpis.periods import Period
-
-log = logging.getLogger(__name__)
 
 VERSION_KEY = "kpis:pages:version"
 FRAGMENT_SECONDS = 3600
@@ -107,16 +106,3 @@ def warm(*, version: str, periods: Iterable) -> int:
                 cache.set(key, html, FRAGMENT_SECONDS)
                 rendered += 1
     return rendered
-
-
-def on_run_published(sender, run, **kwargs) -> None:
-    """A published run abandons the cached pages, then asks a worker to render them again."""
-    invalidate()
-    if not settings.KPI_WARM_PAGES:
-        return
-    from kpis.tasks import warm_pages  # noqa: PLC0415
-
-    try:
-        warm_pages.apply_async(args=[version()], countdown=settings.KPI_WARM_DELAY_SECONDS)
-    except Exception as exc:  # noqa: BLE001 - the broker being down must not fail a publication
-        log.warning("could not schedule the warm-up of the KPI pages: %s", exc)

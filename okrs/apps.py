@@ -7,7 +7,6 @@ class OkrsConfig(AppConfig):
     verbose_name = _("OKRs")
 
     def ready(self) -> None:
-        from kpis.signals import run_published  # noqa: PLC0415 - app registry must be ready
-        from okrs import receivers  # noqa: PLC0415
+        from okrs import receivers  # noqa: PLC0415 - imports models: only once the app registry is ready
 
-        run_published.connect(receivers.on_run_published, dispatch_uid="okrs.metric_key_results")
+        receivers.connect()
