@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "kpis",
     "okrs",
     "reviews",
+    # On top of the domain apps (tests/test_architecture.py): the web shell.
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -65,7 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
+                "web.context_processors.navigation",
             ],
         },
     },

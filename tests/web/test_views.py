@@ -61,3 +61,22 @@ def test_admin_reachable_by_admin_only(client, org):
     assert client.get("/admin/activity/ticket/").status_code == 200
     client.force_login(org.csm_a)
     assert client.get("/admin/accounts/customeraccount/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("who", "present", "absent"),
+    [
+        ("csm_a", ["my-scorecard", "okrs-mine", "review-list"], ["team-list", "cycle-list", "import-list"]),
+        ("manager_a", ["team-list", "okrs-mine", "review-list"], ["my-scorecard", "cycle-list"]),
+        ("hr", ["team-list", "cycle-list"], ["import-list", "admin:index"]),
+        ("admin", ["team-list", "cycle-list", "import-list", "admin:index", "api-docs"], ["my-scorecard"]),
+    ],
+)
+def test_navigation_per_role(client, org, who, present, absent):
+    client.force_login(getattr(org, who))
+    links = [url for _, url in client.get(reverse("home")).context["nav_items"]]
+    assert links[0] == reverse("home")
+    for name in present:
+        assert reverse(name) in links
+    for name in absent:
+        assert reverse(name) not in links

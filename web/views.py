@@ -1,33 +1,34 @@
-"""The web shell: a home page per role. Later features add their sections to it."""
+"""The web shell: a home page per role (later features add their sections to it) and the account page."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from accounts import selectors
 from accounts.models import CustomerAccount, Role
+from activity.selectors import account_history
 from kpis import charts
+from web import selectors
 
 HOME_TEMPLATES = {
-    Role.CSM: "accounts/home_csm.html",
-    Role.MANAGER: "accounts/home_manager.html",
-    Role.HR: "accounts/home_overview.html",
-    Role.ADMIN: "accounts/home_overview.html",
+    Role.CSM: "web/home_csm.html",
+    Role.MANAGER: "web/home_manager.html",
+    Role.HR: "web/home_overview.html",
+    Role.ADMIN: "web/home_overview.html",
 }
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     context = selectors.home_context(user=request.user)
-    template = HOME_TEMPLATES.get(request.user.role, "accounts/home_overview.html")
+    template = HOME_TEMPLATES.get(request.user.role, "web/home_overview.html")
     return render(request, template, context)
 
 
 @login_required
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     account = get_object_or_404(CustomerAccount.objects.visible_to(request.user), pk=account_id)
-    history = selectors.account_history(account=account)
+    history = account_history(account=account)
     context = {
         "account": account,
         **history,
@@ -52,4 +53,4 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         if history["usage"]
         else None,
     }
-    return render(request, "accounts/account_detail.html", context)
+    return render(request, "web/account_detail.html", context)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/<int:account_id>/", views.account_detail, name="account-detail"),
+]
