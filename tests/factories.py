@@ -1,4 +1,4 @@
-"""factory-boy factories, shared by the tests and by ``seed_demo``."""
+"""factory-boy factories of the tests (the demo organisation has its own builders: demo/builders.py)."""
 
 from __future__ import annotations
 

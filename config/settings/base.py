@@ -34,8 +34,9 @@ INSTALLED_APPS = [
     "kpis",
     "okrs",
     "reviews",
-    # On top of the domain apps (tests/test_architecture.py): the web shell.
+    # On top of the domain apps (tests/test_architecture.py): the web shell and the demo organisation.
     "web",
+    "demo",
 ]
 
 MIDDLEWARE = [

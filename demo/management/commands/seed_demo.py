@@ -5,14 +5,15 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from accounts import demo
 from accounts.models import CustomerAccount, Team, User
+from demo import okrs as okr_demo
+from demo import organisation
+from demo import reviews as review_demo
+from demo.builders import DEMO_PASSWORD
 from kpis import services as kpi_services
 from kpis.models import KpiRun, KpiValue
 from kpis.periods import Period
-from okrs import demo as okr_demo
 from okrs.models import Objective, OkrQuarter
-from reviews import demo as review_demo
 from reviews.models import ReviewCycle, ReviewTemplate
 
 
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                 User.objects.all().delete()
         today = today or timezone.localdate()
         with tqdm(total=accounts, desc="accounts", unit="acct", disable=options["verbosity"] == 0) as bar:
-            summary = demo.demo_organisation_build(
+            summary = organisation.demo_organisation_build(
                 today=today, accounts=accounts, seed=seed, progress=lambda done, total: bar.update(1)
             )
         periods = [*Period.containing(today).last(8), *Period.containing(today, "month").last(12)]
@@ -69,8 +70,6 @@ class Command(BaseCommand):
         summary.counts.update(review_demo.demo_reviews_build(today=today, seed=seed))
         for key, value in sorted(summary.counts.items()):
             self.stdout.write(f"  {key:18} {value:>8}")
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo organisation ready. Logins (password {demo.DEMO_PASSWORD}):")
-        )
-        for email, role in demo.DEMO_LOGINS:
+        self.stdout.write(self.style.SUCCESS(f"Demo organisation ready. Logins (password {DEMO_PASSWORD}):"))
+        for email, role in organisation.DEMO_LOGINS:
             self.stdout.write(f"  {email:24} {role.label}")

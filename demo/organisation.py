@@ -1,6 +1,6 @@
 """A realistic, deterministic demo organisation (``manage.py seed_demo``).
 
-Built with the factories the tests use. The same ``today``, ``seed`` and ``accounts``
+Built with plain ORM calls (``demo.builders``). The same ``today``, ``seed`` and ``accounts``
 always give the same organisation.
 """
 
@@ -14,12 +14,19 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Assignment, CustomerAccount, Role, Segment, Team, User
-from tests import factories
+from activity.models import (
+    AdvocacyEvent,
+    HealthSnapshot,
+    RevenueEvent,
+    SurveyResponse,
+    Ticket,
+    Touchpoint,
+    UsageSnapshot,
+)
+from demo.builders import BulkWriter, aware, customer_account_create, month_starts, person_create, team_create
 
-DEMO_PASSWORD = factories.DEFAULT_PASSWORD
 DEMO_LOGINS = (
     ("csm@example.com", Role.CSM),
     ("manager@example.com", Role.MANAGER),
@@ -27,7 +34,6 @@ DEMO_LOGINS = (
     ("admin@example.com", Role.ADMIN),
 )
 MONTHS = 18
-BATCH = 2000
 
 TEAMS = (
     ("Atlas", "manager@example.com", "Morgan Reyes"),
@@ -96,41 +102,6 @@ class DemoSummary:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _month_starts(first: datetime.date, last: datetime.date) -> list[datetime.date]:
-    out, day = [], first.replace(day=1)
-    while day <= last:
-        out.append(day)
-        day += relativedelta(months=1)
-    return out
-
-
-def _aware(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour, minute))
-
-
-class _Writer:
-    """Collects built objects and bulk-inserts them in batches."""
-
-    def __init__(self) -> None:
-        self.pending: dict[type, list] = {}
-        self.counts: dict[str, int] = {}
-
-    def add(self, obj) -> None:
-        bucket = self.pending.setdefault(type(obj), [])
-        bucket.append(obj)
-        if len(bucket) >= BATCH:
-            self.flush(type(obj))
-
-    def flush(self, model: type | None = None) -> None:
-        for m in [model] if model else list(self.pending):
-            objs = self.pending.get(m) or []
-            if objs:
-                m.objects.bulk_create(objs, batch_size=BATCH)
-                key = m._meta.model_name
-                self.counts[key] = self.counts.get(key, 0) + len(objs)
-            self.pending[m] = []
-
-
 def demo_organisation_build(
     *,
     today: datetime.date,
@@ -141,8 +112,8 @@ def demo_organisation_build(
     """Create the demo organisation: 3 teams, 20 CSMs, ``accounts`` accounts, 18 months of facts."""
     rng = random.Random(seed)
     start = today.replace(day=1) - relativedelta(months=MONTHS - 1)
-    months = _month_starts(start, today)
-    writer = _Writer()
+    months = month_starts(start, today)
+    writer = BulkWriter()
     with transaction.atomic():
         people = _people()
         csms = people["csms"]
@@ -159,17 +130,19 @@ def demo_organisation_build(
 
 def _people() -> dict:
     segments = [Segment.SMB, Segment.MID_MARKET, Segment.ENTERPRISE]
-    factories.HrFactory(email="hr@example.com", name="Hana Roth")
-    factories.AdminFactory(email="admin@example.com", name="Ada Ops")
+    person_create(email="hr@example.com", name="Hana Roth", role=Role.HR)
+    person_create(email="admin@example.com", name="Ada Ops", role=Role.ADMIN)
     csms: list[User] = []
     for t, (team_name, manager_email, manager_name) in enumerate(TEAMS):
-        manager = factories.ManagerFactory(email=manager_email, name=manager_name)
-        team = factories.TeamFactory(name=team_name, manager=manager)
+        manager = person_create(email=manager_email, name=manager_name, role=Role.MANAGER)
+        team = team_create(name=team_name, manager=manager)
         for i in range(7 if t < 2 else 6):
             n = len(csms)
             email = "csm@example.com" if n == 0 else f"csm{n + 1}@example.com"
             csms.append(
-                factories.CsmFactory(email=email, name=CSM_NAMES[n], team=team, segment=segments[(t + i) % 3])
+                person_create(
+                    email=email, name=CSM_NAMES[n], role=Role.CSM, team=team, segment=segments[(t + i) % 3]
+                )
             )
     return {"csms": csms}
 
@@ -186,14 +159,14 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
     onboarded = signed_on + datetime.timedelta(days=onboarding_days)
     word = COMPANY_WORDS[index % len(COMPANY_WORDS)]
     suffix = COMPANY_SUFFIX[(index // len(COMPANY_WORDS)) % len(COMPANY_SUFFIX)]
-    account = factories.CustomerAccountFactory(
+    account = customer_account_create(
         external_id=f"ACC-{index + 1:05d}",
         name=f"{word} {suffix} {index + 1}",
         segment=segment,
         signed_on=signed_on,
         onboarding_completed_on=onboarded if onboarded <= today else None,
     )
-    writer.add(factories.AssignmentFactory.build(account=account, csm=csm, start_date=signed_on))
+    writer.add(Assignment(account=account, csm=csm, start_date=signed_on))
 
     low, high = SEGMENT_MRR[segment]
     mrr = Decimal(rng.randint(low, high))
@@ -203,7 +176,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
         nonlocal seq
         seq += 1
         writer.add(
-            factories.RevenueEventFactory.build(
+            RevenueEvent(
                 external_id=f"REV-{index + 1:05d}-{seq:03d}",
                 account=account,
                 date=day,
@@ -224,7 +197,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
         counter[prefix] += 1
         return f"{prefix.upper()}-{index + 1:05d}-{counter[prefix]:04d}"
 
-    now = _aware(today, 0)  # the data ends at the start of ``today``: same day, same data
+    now = aware(today, 0)  # the data ends at the start of ``today``: same day, same data
     for month in months:
         month_end = min(month + relativedelta(months=1), today)
         days_in = (month_end - month).days
@@ -266,7 +239,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
         expected = {Segment.SMB: 1.2, Segment.MID_MARKET: 2.0, Segment.ENTERPRISE: 3.5}[segment]
         expected *= seasonal * (1.3 if health < 50 else 0.9)
         for _ in range(int(expected + rng.random())):
-            opened = _aware(
+            opened = aware(
                 first_day + datetime.timedelta(days=rng.randrange(max(1, (month_end - first_day).days))),
                 rng.randint(7, 19),
                 rng.randint(0, 59),
@@ -275,7 +248,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
             resolved = response + datetime.timedelta(hours=round(rng.lognormvariate(2.5, 1.0), 2))
             done = resolved < now
             writer.add(
-                factories.TicketFactory.build(
+                Ticket(
                     external_id=ext("tkt"),
                     account=account,
                     opened_at=opened,
@@ -291,22 +264,23 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
             )
             if done and rng.random() < 0.25:
                 writer.add(
-                    factories.SurveyResponseFactory.build(
+                    SurveyResponse(
                         external_id=ext("srv"),
                         account=account,
                         responded_at=min(resolved + datetime.timedelta(hours=3), now),
                         kind="csat",
                         score=rng.choice([5, 5, 4, 4, 4, 3, 2]),
+                        comment="",
                     )
                 )
         # NPS: a third of the accounts answer in the last month of each quarter.
         if month.month in (3, 6, 9, 12) and rng.random() < 0.35:
             score = rng.choice([10, 10, 9, 9, 9, 8, 8, 7, 7, 6, 5, 3])
             writer.add(
-                factories.SurveyResponseFactory.build(
+                SurveyResponse(
                     external_id=ext("srv"),
                     account=account,
-                    responded_at=_aware(
+                    responded_at=aware(
                         first_day + datetime.timedelta(days=rng.randrange(max(1, days_in - 1))), 15
                     ),
                     kind="nps",
@@ -315,7 +289,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
                 )
             )
         writer.add(
-            factories.HealthSnapshotFactory.build(
+            HealthSnapshot(
                 account=account,
                 date=month_end - datetime.timedelta(days=1),
                 score=health,
@@ -329,7 +303,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
             mau = max(1, int(seats * rng.uniform(0.4, 0.95)))
             dau = max(0, min(mau, int(mau * (health / 100) * rng.uniform(0.3, 0.7))))
             writer.add(
-                factories.UsageSnapshotFactory.build(
+                UsageSnapshot(
                     account=account,
                     date=week,
                     licensed_seats=seats,
@@ -342,7 +316,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
             week += datetime.timedelta(days=7)
         if rng.random() < (0.05 if health >= 70 else 0.01):
             writer.add(
-                factories.AdvocacyEventFactory.build(
+                AdvocacyEvent(
                     external_id=ext("adv"),
                     account=account,
                     date=first_day + datetime.timedelta(days=rng.randrange(max(1, days_in))),
@@ -351,11 +325,11 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
             )
         for _ in range(rng.choice([0, 1, 1, 2, 2, 3])):
             writer.add(
-                factories.TouchpointFactory.build(
+                Touchpoint(
                     external_id=ext("tch"),
                     account=account,
                     csm=csm,
-                    occurred_at=_aware(
+                    occurred_at=aware(
                         first_day
                         + datetime.timedelta(days=rng.randrange(max(1, (month_end - first_day).days))),
                         10,
