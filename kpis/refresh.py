@@ -36,6 +36,7 @@ import time
 from collections.abc import Iterable
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -51,6 +52,7 @@ KEY_MARGIN_SECONDS = 900  # a deadline key outlives its deadline this long
 CLAIM_TOLERANCE_SECONDS = 0.2  # a run that fires this close to its deadline does not wait again
 QUEUED_SECONDS = 3600  # how long the runs page remembers a recompute it sent
 TRIGGER = "import"
+COMPUTE_PERIOD_TASK = "kpis.compute_period"  # kpis.tasks.compute_period
 
 # KEYS[1] the period's key, ARGV[1] the new deadline (epoch seconds), ARGV[2] the key's lifetime.
 # Answers {1 if a run was already scheduled else 0, the deadline now}. The deadline never moves back.
@@ -128,8 +130,9 @@ def touched_periods(
 def schedule(periods: Iterable[Period]) -> datetime.datetime:
     """Debounce a run of each period (module docstring); answers when they are due, about.
     Raises when Redis or the broker cannot be reached."""
-    from kpis.tasks import compute_period  # noqa: PLC0415 - the task module imports this one
-
+    # The task by its name in the Celery app (as activity.services and reviews.exports send theirs):
+    # kpis.tasks imports this module (``claim``), so this module does not import kpis.tasks.
+    compute_period = current_app.tasks[COMPUTE_PERIOD_TASK]
     client = _redis()
     mark = client.register_script(_MARK)
     delay = debounce_seconds()
