@@ -530,7 +530,7 @@ class SurveysKind(FactKind):
         Column("account_external_id", text(100)),
         Column("responded_at", parse_datetime),
         Column("kind", choice(SurveyKind.values)),
-        Column("score", integer()),
+        Column("score", integer(-32768, 32767)),  # the column's range; then per kind, in check()
         Column("comment", text(5000), required=False, optional_column=True),
     )
     key_columns = ("external_id",)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
@@ -93,13 +94,23 @@ _DECIMAL = re.compile(r"^[+-]?\d{1,12}(\.\d{1,2})?$")
 _INTEGER = re.compile(r"^[+-]?\d{1,12}$")
 
 
+def _in_years(value):
+    """Dates and datetimes fall within the years the product holds (settings FIRST_YEAR to
+    LAST_YEAR): the dry run and the write then accept the same rows, far from year 1's overflow."""
+    first, last = settings.FIRST_YEAR, settings.LAST_YEAR
+    if not first <= value.year <= last:
+        raise CellError(Code.OUT_OF_RANGE, f"must fall within the years {first} to {last}")
+    return value
+
+
 def parse_date(raw: str) -> datetime.date:
     if not _DATE.match(raw):
         raise CellError(Code.INVALID_DATE, "is not a date in the form YYYY-MM-DD")
     try:
-        return datetime.date.fromisoformat(raw)
+        value = datetime.date.fromisoformat(raw)
     except ValueError as exc:
         raise CellError(Code.INVALID_DATE, "is not a date in the form YYYY-MM-DD") from exc
+    return _in_years(value)
 
 
 def parse_datetime(raw: str) -> datetime.datetime:
@@ -116,6 +127,7 @@ def parse_datetime(raw: str) -> datetime.datetime:
             Code.INVALID_DATETIME,
             "is not an ISO 8601 datetime such as 2026-07-03T14:05:00+02:00",
         ) from exc
+    _in_years(value)
     if value.tzinfo is None:
         value = timezone.make_aware(value, timezone.get_default_timezone())
     return value
@@ -132,7 +144,11 @@ def parse_money(raw: str) -> Decimal:
         raise CellError(Code.INVALID_DECIMAL, "is not an amount") from exc
 
 
-def integer(minimum: int | None = None, maximum: int | None = None) -> Parser:
+# The largest whole number the database's integer columns hold.
+INTEGER_MAX = 2_147_483_647
+
+
+def integer(minimum: int | None = None, maximum: int | None = INTEGER_MAX) -> Parser:
     def parse(raw: str) -> int:
         if not _INTEGER.match(raw):
             raise CellError(Code.INVALID_INTEGER, "is not a whole number")

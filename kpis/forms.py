@@ -7,8 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from kpis.periods import Period, PeriodError
 
-FIRST_YEAR = 2000  # nothing the product holds is older; also keeps dates far from year 1 and 9999
-
 
 class RecomputeForm(forms.Form):
     period = forms.CharField(
@@ -21,18 +19,9 @@ class RecomputeForm(forms.Form):
         text = self.cleaned_data["period"].strip()
         try:
             period = Period.parse(text)
-        except PeriodError:
-            raise ValidationError(
-                _("“%(text)s” is not a period: write 2026-Q3 for a quarter or 2026-09 for a month."),
-                params={"text": text},
-            ) from None
-        # Compared as (year, number) before any date is computed: 9999-Q4 must not overflow.
+        except PeriodError as exc:
+            raise ValidationError(str(exc)) from None
         current = Period.containing(timezone.localdate(), period.kind)
-        if period.year < FIRST_YEAR:
-            raise ValidationError(
-                _("%(period)s is too far back: pick a period from %(first)s on."),
-                params={"period": text, "first": FIRST_YEAR},
-            )
         if period > current:
             raise ValidationError(
                 _("%(period)s has not started yet: pick a period up to %(current)s."),

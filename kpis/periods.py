@@ -30,6 +30,11 @@ def _fiscal_start() -> int:
     return month
 
 
+def year_range() -> tuple[int, int]:
+    """The years any date or period may fall in (settings FIRST_YEAR, LAST_YEAR)."""
+    return int(getattr(settings, "FIRST_YEAR", 2000)), int(getattr(settings, "LAST_YEAR", 2100))
+
+
 def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + n
     return index // 12, index % 12 + 1
@@ -43,14 +48,22 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        text = (text or "").strip()
+        """A period from its name; names outside the years the product holds (settings
+        ``FIRST_YEAR`` to ``LAST_YEAR``) are refused like any other bad name."""
+        text = (text or "").strip() if isinstance(text, str) else ""
+        period = None
         if m := _QUARTER_RE.match(text):
-            return cls(QUARTER, int(m.group(1)), int(m.group(2)))
-        if m := _MONTH_RE.match(text):
-            month = int(m.group(2))
-            if 1 <= month <= 12:
-                return cls(MONTH, int(m.group(1)), month)
-        raise PeriodError(f"{text!r} is not a period: use 2026-Q3 for a quarter or 2026-09 for a month")
+            period = cls(QUARTER, int(m.group(1)), int(m.group(2)))
+        elif (m := _MONTH_RE.match(text)) and 1 <= int(m.group(2)) <= 12:
+            period = cls(MONTH, int(m.group(1)), int(m.group(2)))
+        if period is None:
+            raise PeriodError(
+                f"“{text[:40]}” is not a period: write 2026-Q3 for a quarter or 2026-09 for a month."
+            )
+        first, last = year_range()
+        if not first <= period.year <= last:
+            raise PeriodError(f"{text} is outside the years this product holds ({first} to {last}).")
+        return period
 
     @classmethod
     def containing(cls, day: datetime.date, kind: str = QUARTER) -> Period:

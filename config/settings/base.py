@@ -127,6 +127,10 @@ USE_I18N = True
 USE_TZ = True
 
 FISCAL_YEAR_START_MONTH = env.int("FISCAL_YEAR_START_MONTH", default=1)
+# The years any date or period typed in or imported may fall in: anything else is refused with a
+# clear error (also keeps dates far from year 1 and 9999, where time zones overflow).
+FIRST_YEAR = env.int("FIRST_YEAR", default=2000)
+LAST_YEAR = env.int("LAST_YEAR", default=2100)
 # Health bands when a snapshot gives no band (METRICS.md, "Health band").
 HEALTH_GOOD_MIN_SCORE = env.int("HEALTH_GOOD_MIN_SCORE", default=70)
 HEALTH_AVERAGE_MIN_SCORE = env.int("HEALTH_AVERAGE_MIN_SCORE", default=40)
@@ -154,6 +158,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 
 LOGGING = {

@@ -101,7 +101,7 @@ def test_api_bad_input(w):
     client.force_authenticate(w["ann"])
     assert client.get("/api/v1/kpis/").status_code == 400
     assert client.get("/api/v1/kpis/", {"period": "Q3"}).json() == {
-        "period": ["'Q3' is not a period: use 2026-Q3 for a quarter or 2026-09 for a month"]
+        "period": ["“Q3” is not a period: write 2026-Q3 for a quarter or 2026-09 for a month."]
     }
     assert client.get("/api/v1/kpis/", {"period": "2026-Q3", "level": "galaxy"}).status_code == 400
     assert client.get("/api/v1/kpis/", {"period": "2026-Q3", "metric": "vibes"}).status_code == 400

@@ -17,7 +17,7 @@ def test_parse_quarter_and_month():
 
 @pytest.mark.parametrize("text", ["2026-Q5", "2026-13", "2026-9", "Q3-2026", "", "2026-Q0"])
 def test_bad_periods_are_refused_with_the_expected_forms(text):
-    with pytest.raises(PeriodError, match="use 2026-Q3 for a quarter or 2026-09 for a month"):
+    with pytest.raises(PeriodError, match="write 2026-Q3 for a quarter or 2026-09 for a month"):
         Period.parse(text)
 
 
