@@ -15,8 +15,8 @@ from django.utils import timezone
 
 MONTH = "month"
 QUARTER = "quarter"
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$", re.ASCII)
 
 
 class PeriodError(ValueError):

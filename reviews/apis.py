@@ -76,7 +76,11 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         qs = Review.objects.visible_to(self.request.user).select_related("cycle__template", "csm", "reviewer")
         cycle = self.request.query_params.get("cycle")
-        return qs.filter(cycle_id=cycle) if cycle else qs
+        if cycle is None or cycle == "":
+            return qs
+        if not cycle.isdigit() or len(cycle) > 18:
+            raise ValidationError({"cycle": ["A cycle is given by its id, a whole number."]})
+        return qs.filter(cycle_id=int(cycle))
 
     def get_object(self):
         try:

@@ -311,9 +311,27 @@ def _locked(review: Review, version: int | None) -> Review:
         .select_related("cycle__template", "csm", "reviewer")
         .get(pk=review.pk)
     )
-    if version is not None and int(version) != locked.version:
+    if int_version(version) != locked.version:
         raise ReviewConflict(locked)
     return locked
+
+
+def int_version(version) -> int:
+    """The version a change was made on: required (the stale-save guard), a whole number."""
+    if isinstance(version, bool):
+        version = None
+    try:
+        return int(str(version).strip()) if version is not None else _missing_version()
+    except ValueError:
+        raise ValidationError(
+            {"version": "The version of the review you edited is not a whole number."}
+        ) from None
+
+
+def _missing_version():
+    raise ValidationError(
+        {"version": "The version of the review you edited is missing: reload the page and try again."}
+    )
 
 
 def _save(review: Review, user: User) -> Review:

@@ -1,0 +1,105 @@
+"""Malformed parameters answer a 4xx (or the page with a message), never a 500, and write nothing:
+periods outside the years the product holds, ids that are not numbers, versions that are missing
+or not whole numbers."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from kpis import services as kpi_services
+from kpis.periods import Period
+from reviews import services as review_services
+from reviews.models import Review, ReviewCycle
+
+BAD_PERIODS = [
+    "0000-Q1",
+    "9999-Q4",
+    "0000-01",
+    "9999-12",
+    "1999-Q4",
+    "2101-01",
+    "abc",
+    "2026-Q9",
+    "２０２６-Q3",
+]
+
+
+@pytest.fixture
+def review(org):
+    kpi_services.kpi_run_compute(period=Period.parse("2026-Q3"), as_of=datetime.date(2026, 11, 1))
+    cycle = review_services.cycle_create(
+        user=org.hr,
+        period="2026-Q3",
+        self_review_due=datetime.date(2026, 10, 5),
+        manager_review_due=datetime.date(2026, 10, 9),
+    )
+    review_services.cycle_open(user=org.hr, cycle=cycle)
+    return cycle.reviews.get(csm=org.csm_a)
+
+
+@pytest.mark.parametrize("period", BAD_PERIODS)
+def test_pages_and_api_with_a_bad_period(client, org, period):
+    client.force_login(org.manager_a)
+    for url in (
+        reverse("scorecard", args=[org.csm_a.pk]),
+        reverse("explain", args=[org.csm_a.pk, "nrr"]),
+        reverse("team-detail", args=[org.team_a.pk]),
+    ):
+        response = client.get(url, {"period": period})
+        assert response.status_code == 200, (url, response.status_code)
+        assert (
+            "is not a period" in response.content.decode() or "outside the years" in response.content.decode()
+        )
+    api = APIClient()
+    api.force_authenticate(org.manager_a)
+    for url in ("/api/v1/kpis/", f"/api/v1/scorecards/{org.csm_a.pk}/"):
+        response = api.get(url, {"period": period})
+        assert response.status_code == 400, (url, response.status_code, response.content[:300])
+
+
+@pytest.mark.parametrize("period", BAD_PERIODS)
+def test_a_cycle_for_a_bad_period_is_refused_and_not_stored(org, period):
+    api = APIClient()
+    api.force_authenticate(org.hr)
+    response = api.post(
+        "/api/v1/cycles/",
+        {"period": period, "self_review_due": "2026-10-05", "manager_review_due": "2026-10-09"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert ReviewCycle.objects.count() == 0
+
+
+@pytest.mark.parametrize("cycle", ["abc", "1.5", "-1", "99999999999999999999999", "1;DROP"])
+def test_reviews_api_with_a_bad_cycle_filter(org, review, cycle):
+    api = APIClient()
+    api.force_authenticate(org.hr)
+    response = api.get("/api/v1/reviews/", {"cycle": cycle})
+    assert response.status_code == 400, response.content[:300]
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "1.5", "1e3", True])
+def test_a_missing_or_bad_version_changes_nothing(client, org, review, version):
+    before = Review.objects.get(pk=review.pk)
+    api = APIClient()
+    api.force_authenticate(org.manager_a)
+    body = {"action": "send_to_csm"} | ({} if version is None else {"version": version})
+    response = api.post(f"/api/v1/reviews/{review.pk}/transition/", body, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert "version" in response.json()
+    client.force_login(org.manager_a)
+    data = {} if version is None else {"version": str(version)}
+    response = client.post(reverse("review-save", args=[review.pk]), data | {"section_outcomes": "x"})
+    assert response.status_code < 500
+    response = client.post(reverse("review-transition", args=[review.pk, "send_to_csm"]), data)
+    assert response.status_code < 500
+    response = client.post(reverse("review-refresh", args=[review.pk]), data)
+    assert response.status_code < 500
+    after = Review.objects.get(pk=review.pk)
+    assert (after.status, after.version, after.manager_assessment) == (
+        before.status,
+        before.version,
+        before.manager_assessment,
+    )
