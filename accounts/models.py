@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +20,9 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     HR = "hr", _("HR")
     ADMIN = "admin", _("CS ops / admin")
+    # An integration's account: loads data through the API with its token, reads nothing about
+    # people, KPIs, OKRs or reviews, and cannot log in to the pages.
+    SERVICE = "service", _("Integration (API only)")
 
 
 class Segment(models.TextChoices):
@@ -26,6 +32,8 @@ class Segment(models.TextChoices):
 
 
 EVERYONE_ROLES = (Role.HR, Role.ADMIN)
+# The roles of people (the people import and the forms); integrations get theirs from create_api_token.
+PERSON_ROLES = (Role.CSM, Role.MANAGER, Role.HR, Role.ADMIN)
 
 
 class UserQuerySet(models.QuerySet):
@@ -53,7 +61,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     def create_user(self, email: str, password: str | None = None, **fields) -> User:
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=normalize_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -61,6 +69,15 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
         fields.update(role=Role.ADMIN, is_staff=True, is_superuser=True)
         return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username: str) -> User:
+        """The login: an email address in any letter case finds its person."""
+        return self.get(email=normalize_email(username))
+
+
+def normalize_email(email: str) -> str:
+    """Emails are stored and compared in lower case, without surrounding spaces."""
+    return (email or "").strip().lower()
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -86,6 +103,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("The team a CSM belongs to."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Bumped when a person is deactivated: every session they had ends for good, so reactivating
+    # them later does not revive a session left open somewhere (get_session_auth_hash).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
     is_staff = models.BooleanField(_("staff (Django admin)"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
@@ -101,6 +121,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["name", "email"]
         constraints = [
             models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_any_case"),
             models.CheckConstraint(
                 condition=Q(segment="") | Q(segment__in=Segment.values),
                 name="user_segment_valid",
@@ -113,6 +134,29 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        if self.pk and not self.is_active:
+            was_active = type(self).objects.filter(pk=self.pk, is_active=True).exists()
+            if was_active:
+                self.session_epoch += 1
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "session_epoch"}
+        super().save(*args, **kwargs)
+
+    def _session_hash(self, secret: str) -> str:
+        return salted_hmac(
+            "accounts.User.session", f"{self.password}|{self.session_epoch}", secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        """Sessions end when the password changes and when the person is deactivated."""
+        return self._session_hash(settings.SECRET_KEY)
+
+    def get_session_auth_fallback_hash(self):
+        for fallback in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(fallback)
 
     def get_full_name(self) -> str:
         return self.name or self.email

@@ -14,10 +14,11 @@ from activity.models import ImportSource
 
 
 class IsOps(permissions.BasePermission):
-    message = "Only CS ops / admin accounts (and their integration tokens) may load data."
+    message = "Only CS ops / admin accounts and integration tokens may load data."
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.role == Role.ADMIN)
+        user = request.user
+        return bool(user and user.is_authenticated and user.role in (Role.ADMIN, Role.SERVICE))
 
 
 ERROR = inline_serializer(

@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from activity.kinds import LOAD_ORDER
@@ -13,3 +15,16 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"), help_text=_("UTF-8, header row, columns of DATA_CONTRACT.md.")
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _(
+                    "This file is %(size)s; the largest file the page takes is %(limit)s. Split it, or "
+                    "load it with the import_data command on the server."
+                ),
+                params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            )
+        return upload

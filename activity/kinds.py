@@ -18,7 +18,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from accounts.models import Assignment, CustomerAccount, Role, Segment, Team, User
+from accounts.models import PERSON_ROLES, Assignment, CustomerAccount, Role, Segment, Team, User
 from activity.models import (
     NEGATIVE_REVENUE_KINDS,
     POSITIVE_REVENUE_KINDS,
@@ -651,7 +651,7 @@ class PeopleKind(Kind):
     columns = (
         Column("email", parse_email),
         Column("name", text(200)),
-        Column("role", choice(Role.values)),
+        Column("role", choice(PERSON_ROLES)),
         Column("team", text(120), required=False),
         Column("manager_email", parse_email, required=False),
         Column("segment", choice(Segment.values), required=False),

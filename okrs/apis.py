@@ -1,7 +1,8 @@
 """OKR API: objectives, key results and check-ins, scoped by visible_to; writes through the services."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -9,6 +10,23 @@ from rest_framework.response import Response
 from accounts.models import Team, User
 from okrs import selectors, services
 from okrs.models import CheckIn, Commitment, Direction, KeyResult, KrKind, Objective
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleTo(serializers.PrimaryKeyRelatedField):
+    """An id among what the person may see (``visible_to``): a hidden id and a missing one get the
+    same answer."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+        self.error_messages["does_not_exist"] = f"No such {model._meta.verbose_name}."
+        self.error_messages["incorrect_type"] = (
+            f"A {model._meta.verbose_name} is given by its id, a whole number."
+        )
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.context["request"].user)
 
 
 def _raise(exc: DjangoValidationError):
@@ -87,13 +105,9 @@ class ObjectiveViewSet(
         title = serializers.CharField(max_length=200)
         description = serializers.CharField(required=False, allow_blank=True, default="")
         commitment = serializers.ChoiceField(choices=Commitment.choices, default=Commitment.COMMITTED)
-        csm = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
-        team = serializers.PrimaryKeyRelatedField(
-            queryset=Team.objects.all(), required=False, allow_null=True
-        )
-        parent = serializers.PrimaryKeyRelatedField(
-            queryset=Objective.objects.all(), required=False, allow_null=True
-        )
+        csm = VisibleTo(User, required=False, allow_null=True)
+        team = VisibleTo(Team, required=False, allow_null=True)
+        parent = VisibleTo(Objective, required=False, allow_null=True)
 
     serializer_class = ObjectiveOutput
 
@@ -106,7 +120,7 @@ class ObjectiveViewSet(
 
     @extend_schema(request=ObjectiveInput, responses={201: ObjectiveOutput})
     def create(self, request, *args, **kwargs):
-        data = self.ObjectiveInput(data=request.data)
+        data = self.ObjectiveInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         try:
             objective = services.objective_create(user=request.user, **data.validated_data)
@@ -119,7 +133,7 @@ class KeyResultViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     class KeyResultInput(serializers.Serializer):
-        objective = serializers.PrimaryKeyRelatedField(queryset=Objective.objects.all())
+        objective = VisibleTo(Objective)
         title = serializers.CharField(max_length=200)
         kind = serializers.ChoiceField(choices=KrKind.choices)
         metric = serializers.CharField(required=False, allow_blank=True, default="")
@@ -140,7 +154,7 @@ class KeyResultViewSet(
 
     @extend_schema(request=KeyResultInput, responses={201: KeyResultOutput})
     def create(self, request, *args, **kwargs):
-        data = self.KeyResultInput(data=request.data)
+        data = self.KeyResultInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         d = dict(data.validated_data)
         objective = Objective.objects.visible_to(request.user).filter(pk=d.pop("objective").pk).first()
@@ -163,7 +177,7 @@ class CheckInViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     class CheckInInput(serializers.Serializer):
-        key_result = serializers.PrimaryKeyRelatedField(queryset=KeyResult.objects.all())
+        key_result = VisibleTo(KeyResult)
         confidence = serializers.CharField()
         value = serializers.CharField(required=False, allow_null=True, default=None)
         done = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -177,7 +191,7 @@ class CheckInViewSet(
 
     @extend_schema(request=CheckInInput, responses={201: CheckInOutput})
     def create(self, request, *args, **kwargs):
-        data = self.CheckInInput(data=request.data)
+        data = self.CheckInInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         d = dict(data.validated_data)
         kr = (

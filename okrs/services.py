@@ -88,6 +88,8 @@ def objective_create(
         raise ValidationError({"title": "A title is required."})
     if commitment not in Commitment.values:
         raise ValidationError({"commitment": f"must be one of {', '.join(Commitment.values)}"})
+    if parent is not None and not Objective.objects.visible_to(user).filter(pk=parent.pk).exists():
+        raise ValidationError({"parent": "No such objective."})
     if parent is not None and parent.period != str(p):
         raise ValidationError({"parent": f"An objective of {p} cannot be aligned to one of {parent.period}."})
     objective = Objective(

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -246,7 +247,12 @@ def close_quarter(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
     except PermissionDenied as exc:
         messages.error(request, str(exc))
-    return redirect(request.POST.get("next") or reverse("okrs-mine"))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("okrs-mine")
+    return redirect(target)
 
 
 @login_required

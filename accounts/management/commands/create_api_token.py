@@ -6,8 +6,9 @@ from accounts.models import Role, User
 
 class Command(BaseCommand):
     help = (
-        "Create (or show) the API token of an integration: a service account with the CS ops role. "
-        "Deactivate the account (Django admin) to stop its token at once."
+        "Create (or show) the API token of an integration: a service account that may load data "
+        "through the API and read nothing about people or reviews. Deactivate the account (Django "
+        "admin) to stop its token at once."
     )
 
     def add_arguments(self, parser):
@@ -18,14 +19,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, email, name, **options):
         user, created = User.objects.get_or_create(
-            email=email.lower(), defaults={"name": name or email, "role": Role.ADMIN}
+            email=email.lower(), defaults={"name": name or email, "role": Role.SERVICE}
         )
         if created:
             user.set_unusable_password()
             user.save()
-        elif user.role != Role.ADMIN:
+        elif user.role != Role.SERVICE:
             raise CommandError(
-                f"{email} is a {user.role}: integration tokens belong to CS ops service accounts."
+                f"{email} is a person ({user.get_role_display()}): integration tokens belong to service "
+                "accounts. Choose an address of the integration's own, e.g. crm-sync@example.com."
             )
         token, _ = Token.objects.get_or_create(user=user)
         self.stdout.write(token.key)
