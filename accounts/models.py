@@ -147,7 +147,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def _session_hash(self, secret: str) -> str:
         return salted_hmac(
-            "accounts.User.session", f"{self.password}|{self.session_epoch}", secret=secret, algorithm="sha256"
+            "accounts.User.session",
+            f"{self.password}|{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
         ).hexdigest()
 
     def get_session_auth_hash(self) -> str:
