@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -248,11 +248,10 @@ def close_quarter(request: HttpRequest) -> HttpResponse:
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    safe = target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("okrs-mine")
-    return redirect(target)
+    )
+    return HttpResponseRedirect(target if safe else reverse("okrs-mine"))
 
 
 @login_required
