@@ -1,10 +1,23 @@
-"""Admin for reviews: read-only workflow fields; steps go through the services (same rules as the web)."""
+"""Admin for reviews: the workflow stays in the services and the privacy rule in ``reviews.access``.
 
+- Status, version, revision, the workflow dates and every text are read-only; the reviewer is the one
+  field an admin changes, through ``services.review_set_reviewer`` (the rule of cycles: never the
+  CSM, always someone who may see the CSM; a new version, with the change in the history).
+- No history revert (it wrote an old row back: status, version and dates, without the workflow).
+- A staff member who is not a superuser sees the reviews they may see and, of each, what the access
+  rule shows them (the change page, the list's ratings, the history and its records alike).
+"""
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
-from reviews import services
+from accounts.models import EVERYONE_ROLES
+from reviews import selectors, services
+from reviews.access import review_view
 from reviews.models import Comment, CycleExport, Dispute, Review, ReviewCycle, ReviewTemplate
 
 WORKFLOW_FIELDS = [
@@ -29,18 +42,141 @@ WORKFLOW_FIELDS = [
 ]
 
 
+class NoRevertHistoryAdmin(SimpleHistoryAdmin):
+    """The history stays readable; reverting to a record (which writes the old row back, around the
+    services) is refused, whatever the settings and permissions say."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_object_or_404(self, request, object_id):
+        """The history of an object is read by who may read the object (simple_history itself
+        would show the records of any id)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.history_object_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("History records are not reverted: the workflow goes through its steps.")
+        self.history_object_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReviewAdminForm(forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = ["reviewer"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "reviewer" in self.changed_data and "reviewer" not in self.errors:
+            services.reviewer_change_check(review=self.instance, reviewer=cleaned.get("reviewer"))
+        return cleaned
+
+
+def _may_run_reviews(user) -> bool:
+    return user.is_superuser or user.role in EVERYONE_ROLES
+
+
 @admin.register(Review)
-class ReviewAdmin(SimpleHistoryAdmin):
+class ReviewAdmin(NoRevertHistoryAdmin):
+    form = ReviewAdminForm
     list_display = ["csm", "cycle", "reviewer", "status", "suggested_rating", "final_rating", "version"]
     list_filter = ["cycle", "status"]
     search_fields = ["csm__email", "csm__name", "reviewer__email"]
-    list_select_related = ["csm", "cycle", "reviewer"]
+    list_select_related = ["csm__team", "cycle", "reviewer"]
     readonly_fields = ["cycle", "csm", *WORKFLOW_FIELDS]
     fields = ["cycle", "csm", "reviewer", *WORKFLOW_FIELDS]
     actions = ["finalize"]
 
+    # --- privacy: the access rule, record by record --------------------------------------------
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.visible_to(request.user)
+
+    def _view(self, request, obj):
+        historical = getattr(obj, "_history", None)
+        if historical is not None:  # a record of the history: the review today, masked at that state
+            current = Review.objects.select_related("csm__team").get(pk=obj.pk)
+            return review_view(request.user, current, status=historical.status, admin_site=True)
+        return review_view(request.user, obj, admin_site=True)
+
+    def _hidden(self, request, obj) -> frozenset[str]:
+        return self._view(request, obj).hidden_fields if obj is not None else frozenset()
+
+    def get_fields(self, request, obj=None):
+        hidden = self._hidden(request, obj)
+        return [f for f in super().get_fields(request, obj) if f not in hidden]
+
+    def get_readonly_fields(self, request, obj=None):
+        hidden = self._hidden(request, obj)
+        if obj is not None and hasattr(obj, "_history"):
+            return [f for f in self.fields if f not in hidden]  # a history record is only read
+        return [f for f in super().get_readonly_fields(request, obj) if f not in hidden]
+
+    def get_list_display(self, request):
+        def rating(field):
+            def shown(obj):
+                view = review_view(request.user, obj, admin_site=True)
+                return getattr(obj, field) if view.manager_visible else "—"
+
+            shown.__name__ = field  # the column's CSS class, as for the field itself
+            shown.short_description = Review._meta.get_field(field).verbose_name
+            return shown
+
+        return [
+            rating(f) if f in ("suggested_rating", "final_rating") else f
+            for f in super().get_list_display(request)
+        ]
+
+    def history_object_or_404(self, request, object_id):
+        review = super().history_object_or_404(request, object_id)
+        if not self._view(request, review).history_visible:
+            raise Http404
+        return review
+
+    def _entries(self, request, object_id) -> dict[int, dict]:
+        review = Review.objects.select_related("csm__team").get(pk=object_id)
+        entries = selectors.history_of(review, request.user, admin_site=True)
+        return {e["id"]: e for e in entries}
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        qs = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        # The records this person may see of the history: a hidden draft's saves are left out.
+        return qs.filter(history_id__in=list(self._entries(request, object_id)))
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """The changes column, from the same masked history as the review's history page."""
+        records = list(historical_records)
+        if not records:
+            return
+        entries = self._entries(request, records[0].id)
+        for record in records:
+            changes = entries.get(record.history_id, {}).get("changes", [])
+            record.history_delta_changes = [
+                {"field": c["field"], "old": c["old"], "new": c["new"]} for c in changes
+            ]
+
+    # --- workflow: the reviewer through the services, nothing else writable -------------------
+
     def has_add_permission(self, request):
         return False  # reviews are created by opening a cycle
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and _may_run_reviews(request.user)
+
+    def save_model(self, request, obj, form, change):
+        if "reviewer" in form.changed_data:
+            services.review_set_reviewer(
+                user=request.user, review=obj, reviewer=form.cleaned_data["reviewer"], version=None
+            )
 
     @admin.action(description="Finalize the selected acknowledged reviews")
     def finalize(self, request, queryset):
@@ -55,7 +191,7 @@ class ReviewAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReviewCycle)
-class ReviewCycleAdmin(SimpleHistoryAdmin):
+class ReviewCycleAdmin(NoRevertHistoryAdmin):
     list_display = ["period", "status", "self_review_due", "manager_review_due", "template"]
     readonly_fields = ["status"]
 
@@ -71,6 +207,29 @@ class ReviewTemplateAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-admin.site.register(Dispute, SimpleHistoryAdmin)
-admin.site.register(Comment)
+class OfVisibleReviewsMixin:
+    """Disputes and comments of the reviews a staff member (not a superuser) may see, no others."""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(review__in=Review.objects.visible_to(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "review" and not request.user.is_superuser:
+            kwargs["queryset"] = Review.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Dispute)
+class DisputeAdmin(OfVisibleReviewsMixin, NoRevertHistoryAdmin):
+    pass
+
+
+@admin.register(Comment)
+class CommentAdmin(OfVisibleReviewsMixin, admin.ModelAdmin):
+    pass
+
+
 admin.site.register(CycleExport)

@@ -1,4 +1,5 @@
-"""Review API: the same rules as the pages (visible_to, hidden drafts, the workflow in the services)."""
+"""Review API: the same rules as the pages (visible_to, hidden drafts by ``reviews.access``, the
+workflow in the services)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,7 +12,8 @@ from rest_framework.response import Response
 
 from accounts.access import get_visible_or_404
 from accounts.models import Role
-from reviews import selectors, services
+from reviews import services
+from reviews.access import review_view
 from reviews.models import Review, ReviewCycle
 
 
@@ -42,21 +44,9 @@ class ReviewOutput(serializers.ModelSerializer):
         ]
 
     def to_representation(self, review):
+        """Hidden parts (``reviews.access``) are null, for the detail and every row of the list."""
         data = super().to_representation(review)
-        acc = selectors.access(review, self.context["request"].user)
-        if not acc.self_visible:
-            data["self_assessment"] = None
-        if not acc.manager_visible:
-            for key in (
-                "manager_assessment",
-                "section_ratings",
-                "final_rating",
-                "final_rating_reason",
-                "suggested_rating",
-                "suggested_detail",
-            ):
-                data[key] = None
-        return data
+        return review_view(self.context["request"].user, review).mask(data)
 
 
 TransitionInput = inline_serializer(
@@ -74,7 +64,9 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = ReviewOutput
 
     def get_queryset(self):
-        qs = Review.objects.visible_to(self.request.user).select_related("cycle__template", "csm", "reviewer")
+        qs = Review.objects.visible_to(self.request.user).select_related(
+            "cycle__template", "csm__team", "reviewer"
+        )
         cycle = self.request.query_params.get("cycle")
         if cycle is None or cycle == "":
             return qs

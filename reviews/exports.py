@@ -50,8 +50,10 @@ def export_review_ids(*, export_id: int) -> list[list[int]]:
 
 def export_render_chunk(*, export_id: int, review_ids: list[int]) -> int:
     """Render some reviews' PDFs into the export's folder; progress is counted after each one.
-    Idempotent: a PDF already there (a task delivered twice) is not counted again."""
-    export = CycleExport.objects.get(pk=export_id)
+    Idempotent: a PDF already there (a task delivered twice) is not counted again. Each PDF is what
+    the person who started the export may read of the review (``reviews.access``): drafts they may
+    not see are not in the zip."""
+    export = CycleExport.objects.select_related("created_by").get(pk=export_id)
     folder = _folder(export)
     reviews = Review.objects.filter(pk__in=review_ids).select_related(
         "cycle__template", "csm__team", "reviewer"
@@ -61,7 +63,7 @@ def export_render_chunk(*, export_id: int, review_ids: list[int]) -> int:
         if target.exists():
             continue
         partial = target.with_suffix(".part")
-        partial.write_bytes(review_pdf(review))
+        partial.write_bytes(review_pdf(review, viewer=export.created_by))
         partial.rename(target)  # a half-written PDF never has the final name
         CycleExport.objects.filter(pk=export.pk).update(done=F("done") + 1)
     return len(review_ids)

@@ -1,6 +1,7 @@
 """The review as a PDF (WeasyPrint): the whole review, its numbers with comparisons and trend
 charts (the scorecard's chart module), OKRs, comments, disputes, acknowledgement, the methodology,
-and on the last page the version and a SHA-256 of the content."""
+and on the last page the version and a SHA-256 of the content. Rendered for one viewer: what the
+access rule (``reviews.access``) hides from them is not in it."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.models import User
 from kpis import charts
 from kpis.registry import KPI, METRICS, REGISTRY, SERVICE
+from reviews.access import review_view
 from reviews.models import Review
 from reviews.selectors import content_hash
 
@@ -21,7 +24,8 @@ def _d(x) -> Decimal | None:
     return None if x in (None, "") else Decimal(str(x))
 
 
-def review_pdf_context(review: Review) -> dict:
+def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
+    view = review_view(viewer, review)
     metrics = {m["metric"]: m for m in review.snapshot.get("metrics", [])}
     rows = []
     # Trend charts for the metrics the template weighs: the numbers the rating stands on.
@@ -54,6 +58,19 @@ def review_pdf_context(review: Review) -> dict:
     template = review.cycle.template
     return {
         "review": review,
+        "view": view,
+        # The parts of the review the viewer may read; a hidden one is None (the PDF says so).
+        "shown": view.mask(
+            {
+                "self_assessment": review.self_assessment,
+                "manager_assessment": review.manager_assessment,
+                "section_ratings": review.section_ratings,
+                "suggested_rating": review.suggested_rating,
+                "suggested_detail": review.suggested_detail,
+                "final_rating": review.final_rating,
+                "final_rating_reason": review.final_rating_reason,
+            }
+        ),
         "template": template,
         "sections": template.sections,
         "groups": rows,
@@ -62,13 +79,14 @@ def review_pdf_context(review: Review) -> dict:
         "disputes": list(review.disputes.select_related("raised_by", "answered_by")),
         "comments": list(review.comments.select_related("author")),
         "methodology": [m for m in METRICS if m.group in (KPI, SERVICE)] + [REGISTRY["touchpoints"]],
-        "final_label": template.label_of(review.final_rating),
-        "hash": content_hash(review),
+        "final_label": template.label_of(review.final_rating) if view.manager_visible else "",
+        "hash": content_hash(review, view),
         "generated_at": timezone.now(),
         "time_zone": settings.TIME_ZONE,
     }
 
 
-def review_pdf(review: Review) -> bytes:
-    html = render_to_string("reviews/pdf.html", review_pdf_context(review))
+def review_pdf(review: Review, *, viewer: User | None) -> bytes:
+    """The PDF as ``viewer`` may read it (the page's reader, or the HR person who exports a cycle)."""
+    html = render_to_string("reviews/pdf.html", review_pdf_context(review, viewer=viewer))
     return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

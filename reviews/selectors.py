@@ -1,45 +1,19 @@
-"""Review reads: what a viewer may see of a review (drafts stay hidden), lists, calibration."""
+"""Review reads: lists, the content hash and the history as a viewer may see them (drafts stay
+hidden: ``reviews.access``), calibration."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 
-from accounts.models import Role, User
-from reviews.models import Review, ReviewCycle, ReviewStatus
-
-
-@dataclass
-class ReviewAccess:
-    self_visible: bool
-    manager_visible: bool
-    can_write_self: bool
-    can_write_manager: bool
-    is_csm: bool
-    is_reviewer: bool
-    is_hr: bool
-
-
-def access(review: Review, viewer: User) -> ReviewAccess:
-    """The CSM's self-review and the manager's draft are hidden from each other until each is submitted."""
-    is_csm = viewer.pk == review.csm_id
-    is_reviewer = viewer.pk == review.reviewer_id or viewer.role == Role.ADMIN
-    is_hr = viewer.role in (Role.HR, Role.ADMIN)
-    return ReviewAccess(
-        self_visible=is_csm or review.reached(ReviewStatus.MANAGER_REVIEW) or (is_hr and not is_reviewer),
-        manager_visible=(is_reviewer or is_hr) if not is_csm else review.reached(ReviewStatus.SUBMITTED),
-        can_write_self=is_csm and review.status == ReviewStatus.SELF_REVIEW,
-        can_write_manager=is_reviewer and not review.reached(ReviewStatus.SUBMITTED),
-        is_csm=is_csm,
-        is_reviewer=is_reviewer,
-        is_hr=is_hr,
-    )
+from accounts.models import User
+from reviews.access import EVERYTHING, HIDDEN, ReviewView, review_view
+from reviews.models import Review, ReviewCycle
 
 
 def reviews_for(*, viewer: User, cycle: ReviewCycle | None = None) -> QuerySet[Review]:
@@ -47,8 +21,9 @@ def reviews_for(*, viewer: User, cycle: ReviewCycle | None = None) -> QuerySet[R
     return qs.filter(cycle=cycle) if cycle else qs
 
 
-def content_hash(review: Review) -> str:
-    """SHA-256 of what the review says (numbers, texts, ratings, disputes, comments, acknowledgement)."""
+def content_hash(review: Review, view: ReviewView = EVERYTHING) -> str:
+    """SHA-256 of what the review says (numbers, texts, ratings, disputes, comments, acknowledgement),
+    as ``view`` sees it: a part hidden from the viewer counts as hidden, never as its text."""
     content = {
         "review": review.pk,
         "revision": review.revision,
@@ -56,12 +31,17 @@ def content_hash(review: Review) -> str:
         "csm": review.csm.email,
         "period": review.cycle.period,
         "snapshot": review.snapshot,
-        "self_assessment": review.self_assessment,
-        "manager_assessment": review.manager_assessment,
-        "section_ratings": review.section_ratings,
-        "suggested_rating": review.suggested_rating,
-        "final_rating": review.final_rating,
-        "final_rating_reason": review.final_rating_reason,
+        **view.mask(
+            {
+                "self_assessment": review.self_assessment,
+                "manager_assessment": review.manager_assessment,
+                "section_ratings": review.section_ratings,
+                "suggested_rating": review.suggested_rating,
+                "final_rating": review.final_rating,
+                "final_rating_reason": review.final_rating_reason,
+            },
+            placeholder=HIDDEN,
+        ),
         "acknowledgement": review.acknowledgement_comment,
         "disputes": [[d.metric, d.comment, d.answer] for d in review.disputes.all()],
         "comments": [[c.author_id, c.body] for c in review.comments.all()],
@@ -70,17 +50,39 @@ def content_hash(review: Review) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def history_of(review: Review) -> list[dict]:
-    """Every change of the review: who, when, and each field's old and new value."""
+def history_of(review: Review, viewer: User | None, *, admin_site: bool = False) -> list[dict]:
+    """Every change of the review as ``viewer`` may see it: who, when, each field's old and new value.
+
+    Each historical record is masked by the access rule at that record's status: a draft that was
+    never submitted (the CSM's self-review before submission, the manager's before theirs) shows
+    as "hidden until submitted", so a diff never reveals its text nor that it changed; the text
+    appears once, at the record where it was submitted. A record whose only changes are hidden
+    (a draft save) is left out. Newest first."""
     records = list(review.history.select_related("history_user").order_by("history_date", "history_id"))
-    out = []
-    for previous, record in zip([None, *records], records, strict=False):
-        changes = []
+    if not records:
+        return []
+    fields = [f for f in records[0].tracked_fields if f.editable]
+    out, previous = [], None
+    for record in records:
+        view = review_view(viewer, review, status=record.status, admin_site=admin_site)
+        hidden = view.hidden_fields
+        values = {f.name: HIDDEN if f.name in hidden else getattr(record, f.attname) for f in fields}
+        changes, hidden_change = [], False
         if previous is not None:
-            delta = record.diff_against(previous)
-            changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
+            before, before_hidden, before_record = previous
+            for f in fields:
+                if values[f.name] != before[f.name]:
+                    changes.append({"field": f.name, "old": before[f.name], "new": values[f.name]})
+                elif (f.name in hidden or f.name in before_hidden) and getattr(record, f.attname) != getattr(
+                    before_record, f.attname
+                ):
+                    hidden_change = True
+        previous = (values, hidden, record)
+        if hidden_change and all(c["field"] == "version" for c in changes):
+            continue  # a save of a hidden draft: nothing this viewer may see changed
         out.append(
             {
+                "id": record.history_id,
                 "when": record.history_date,
                 "who": record.history_user,
                 "type": record.get_history_type_display(),

@@ -22,6 +22,7 @@ from kpis.periods import Period, PeriodError
 from kpis.registry import LOWER, REGISTRY
 from kpis.scorecards import period_peers, scorecard
 from okrs.selectors import okr_score_of
+from reviews.access import review_view
 from reviews.models import (
     DEFAULT_KPI_WEIGHTS,
     DEFAULT_SCALE,
@@ -147,7 +148,10 @@ def cycle_open(*, user: User, cycle: ReviewCycle) -> int:
         with transaction.atomic():
             if Review.objects.filter(cycle=cycle, csm=csm).exists():
                 continue
-            review = Review(cycle=cycle, csm=csm, reviewer=csm.team.manager if csm.team else None)
+            manager = csm.team.manager if csm.team else None
+            # The team's manager, when the reviewer rule allows them (else HR assigns one in the admin).
+            reviewer = manager if manager and reviewer_refusal(csm=csm, reviewer=manager) is None else None
+            review = Review(cycle=cycle, csm=csm, reviewer=reviewer)
             _set_snapshot(review, peers=peers)
             review._history_user = user
             review.save()
@@ -157,6 +161,47 @@ def cycle_open(*, user: User, cycle: ReviewCycle) -> int:
         cycle._history_user = user
         cycle.save()
     return created
+
+
+def reviewer_refusal(*, csm: User, reviewer: User | None) -> str | None:
+    """Who may review a CSM, for a cycle that opens and for a change of reviewer alike: never the
+    CSM, always an active person who may see the CSM (their team's manager, HR or an admin).
+    Returns why ``reviewer`` may not, or None."""
+    if reviewer is None:
+        return "Choose a reviewer."
+    if reviewer.pk == csm.pk:
+        return f"{csm} cannot review themselves."
+    if not User.objects.visible_to(reviewer).filter(pk=csm.pk).exists():
+        return (
+            f"{reviewer} may not see {csm}: the reviewer is the CSM's team manager, HR or an admin "
+            "(an active account)."
+        )
+    return None
+
+
+def reviewer_change_check(*, review: Review, reviewer: User | None) -> None:
+    """A review's reviewer may change until the review is finalized, to someone the rule allows."""
+    if review.status == ReviewStatus.FINALIZED:
+        raise ValidationError(
+            {"reviewer": "A finalized review is read-only: reopen it to change its reviewer."}
+        )
+    refusal = reviewer_refusal(csm=review.csm, reviewer=reviewer)
+    if refusal:
+        raise ValidationError({"reviewer": refusal})
+
+
+@transaction.atomic
+def review_set_reviewer(*, user: User, review: Review, reviewer: User | None, version: int | None) -> Review:
+    """HR (or an admin) gives the review to another reviewer: a new version, kept in the history."""
+    review = _locked(review, version)
+    _require_hr(user)
+    reviewer_change_check(review=review, reviewer=reviewer)
+    if reviewer.pk == review.reviewer_id:
+        return review
+    before = review.reviewer
+    review.reviewer = reviewer
+    review._change_reason = f"Reviewer changed by {user}: {before or '—'} → {reviewer}"
+    return _save(review, user)
 
 
 CYCLE_STEPS = {CycleStatus.OPEN: CycleStatus.CALIBRATION, CycleStatus.CALIBRATION: CycleStatus.CLOSED}
@@ -342,7 +387,7 @@ def _save(review: Review, user: User) -> Review:
 
 
 def _is_reviewer(user: User, review: Review) -> bool:
-    return review.reviewer_id == user.pk or user.role == Role.ADMIN
+    return review_view(user, review).is_reviewer
 
 
 def _refuse(message: str):
@@ -576,10 +621,11 @@ def dispute_answer(*, user: User, dispute: Dispute, answer: str) -> Dispute:
 def comment_add(*, user: User, review: Review, body: str) -> Comment:
     if review.status == ReviewStatus.FINALIZED:
         _refuse("A finalized review is read-only.")
-    if not (user.pk in (review.csm_id, review.reviewer_id) or user.role in (Role.HR, Role.ADMIN)):
-        raise PermissionDenied("Only the CSM, the reviewer and HR comment on a review.")
-    if user.pk == review.csm_id and not review.reached(ReviewStatus.SELF_REVIEW):
+    view = review_view(user, review)
+    if user.pk == review.csm_id and not view.can_read:
         raise PermissionDenied("The review is not shared with you yet.")
+    if not view.can_comment:
+        raise PermissionDenied("Only the CSM, the reviewer and HR comment on a review.")
     if not _text(body, "body").strip():
         raise ValidationError({"body": "A comment cannot be empty."})
     return Comment.objects.create(review=review, author=user, body=body.strip())

@@ -20,6 +20,7 @@ from kpis import pagecache
 from kpis.registry import REGISTRY
 from kpis.scorecards import default_period
 from reviews import exports, selectors, services
+from reviews.access import review_view
 from reviews.models import CycleExport, Dispute, Review, ReviewCycle, ReviewStatus
 from reviews.pdf import review_pdf
 
@@ -41,7 +42,11 @@ def review_list(request: HttpRequest) -> HttpResponse:
     cycle = None
     if request.GET.get("cycle"):
         cycle = next((c for c in cycles if str(c.pk) == request.GET["cycle"]), None)
-    reviews = selectors.reviews_for(viewer=request.user, cycle=cycle).order_by("-cycle__period", "csm__name")
+    reviews = list(
+        selectors.reviews_for(viewer=request.user, cycle=cycle).order_by("-cycle__period", "csm__name")
+    )
+    for r in reviews:
+        r.view = review_view(request.user, r)
     return render(request, "reviews/list.html", {"reviews": reviews, "cycles": cycles, "cycle": cycle})
 
 
@@ -58,7 +63,7 @@ def _metric_rows(review: Review) -> list[dict]:
 @login_required
 def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
-    acc = selectors.access(review, request.user)
+    acc = review_view(request.user, review)
     return render(
         request,
         "reviews/detail.html",
@@ -83,7 +88,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
 
 
 def _actions(review: Review, user) -> list[tuple[str, str]]:
-    acc = selectors.access(review, user)
+    acc = review_view(user, review)
     out = []
     if review.status == ReviewStatus.DRAFT and (acc.is_reviewer or acc.is_hr):
         out.append(("send_to_csm", _("Send to the CSM for self-review")))
@@ -101,7 +106,7 @@ def _actions(review: Review, user) -> list[tuple[str, str]]:
 def review_save(request: HttpRequest, review_id: int) -> HttpResponse:
     """Save the viewer's part (self-review or manager's draft). Autosave posts here too (JSON)."""
     review = _review(request, review_id)
-    acc = selectors.access(review, request.user)
+    acc = review_view(request.user, review)
     sections = {
         s["key"]: request.POST.get(f"section_{s['key']}", "")
         for s in review.cycle.template.sections
@@ -240,23 +245,18 @@ def comment_add(request: HttpRequest, review_id: int) -> HttpResponse:
 @login_required
 def review_history(request: HttpRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
-    acc = selectors.access(review, request.user)
-    if acc.is_csm and not acc.is_hr:
-        # The CSM sees the history once the review is shared both ways (drafts stay private).
-        if not review.reached(ReviewStatus.SUBMITTED):
-            raise Http404
-    return render(
-        request, "reviews/history.html", {"review": review, "entries": selectors.history_of(review)}
-    )
+    if not review_view(request.user, review).history_visible:
+        raise Http404
+    entries = selectors.history_of(review, request.user)
+    return render(request, "reviews/history.html", {"review": review, "entries": entries})
 
 
 @login_required
 def review_pdf_view(request: HttpRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
-    acc = selectors.access(review, request.user)
-    if not (acc.is_hr or acc.is_reviewer or (acc.is_csm and review.reached(ReviewStatus.SUBMITTED))):
+    if not review_view(request.user, review).pdf_visible:
         raise Http404
-    response = HttpResponse(review_pdf(review), content_type="application/pdf")
+    response = HttpResponse(review_pdf(review, viewer=request.user), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="review-{review.cycle.period}-{review.csm.email}.pdf"'
     )

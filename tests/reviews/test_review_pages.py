@@ -161,7 +161,7 @@ def test_transition_buttons_refuse_illegal_steps_with_a_message(client, w):
 def test_pdf_contains_the_name_every_metric_value_and_the_hash(w, tmp_path):
     r = submitted(w)
     services.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="Billing error on X4")
-    pdf = review_pdf(Review.objects.get(pk=r.pk))
+    pdf = review_pdf(Review.objects.get(pk=r.pk), viewer=w["hr"])
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     flat = " ".join(text.split())
     assert w["bob"].name in flat
