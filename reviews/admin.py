@@ -69,13 +69,23 @@ class NoRevertHistoryAdmin(SimpleHistoryAdmin):
 
 
 class ReviewAdminForm(forms.ModelForm):
+    # The version the page was opened on: a change over a newer one is refused, as on the pages.
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Review
         fields = ["reviewer"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "opened_version" in self.fields:
+            self.fields["opened_version"].initial = self.instance.version
+
     def clean(self):
         cleaned = super().clean()
         if "reviewer" in self.changed_data and "reviewer" not in self.errors:
+            if cleaned.get("opened_version") != self.instance.version:
+                raise ValidationError(str(services.ReviewConflict(self.instance)))
             services.reviewer_change_check(review=self.instance, reviewer=cleaned.get("reviewer"))
         return cleaned
 
@@ -102,18 +112,29 @@ class ReviewAdmin(NoRevertHistoryAdmin):
         return qs if request.user.is_superuser else qs.visible_to(request.user)
 
     def _view(self, request, obj):
+        """The rule for this person and this review (or record), once per request: a change form
+        that fails validation has already put the posted reviewer on ``obj``, and the page it
+        re-renders must hide what the first look hid."""
         historical = getattr(obj, "_history", None)
-        if historical is not None:  # a record of the history: the review today, masked at that state
-            current = Review.objects.select_related("csm__team").get(pk=obj.pk)
-            return review_view(request.user, current, status=historical.status, admin_site=True)
-        return review_view(request.user, obj, admin_site=True)
+        key = ("record", historical.history_id) if historical is not None else ("review", obj.pk)
+        views = request.__dict__.setdefault("_review_views", {})
+        if key not in views:
+            if historical is not None:  # a record of the history: the review today, masked at that state
+                current = Review.objects.select_related("csm__team").get(pk=obj.pk)
+                views[key] = review_view(request.user, current, status=historical.status, admin_site=True)
+            else:
+                views[key] = review_view(request.user, obj, admin_site=True)
+        return views[key]
 
     def _hidden(self, request, obj) -> frozenset[str]:
         return self._view(request, obj).hidden_fields if obj is not None else frozenset()
 
     def get_fields(self, request, obj=None):
         hidden = self._hidden(request, obj)
-        return [f for f in super().get_fields(request, obj) if f not in hidden]
+        fields = [f for f in super().get_fields(request, obj) if f not in hidden]
+        if obj is not None and not hasattr(obj, "_history") and self.has_change_permission(request, obj):
+            fields.append("opened_version")
+        return fields
 
     def get_readonly_fields(self, request, obj=None):
         hidden = self._hidden(request, obj)
@@ -175,7 +196,10 @@ class ReviewAdmin(NoRevertHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if "reviewer" in form.changed_data:
             services.review_set_reviewer(
-                user=request.user, review=obj, reviewer=form.cleaned_data["reviewer"], version=None
+                user=request.user,
+                review=obj,
+                reviewer=form.cleaned_data["reviewer"],
+                version=form.cleaned_data["opened_version"],
             )
 
     @admin.action(description="Finalize the selected acknowledged reviews")

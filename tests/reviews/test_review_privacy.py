@@ -395,7 +395,7 @@ def test_admin_refuses_a_history_revert(client, w):
 
 
 def _change_form(review, **overrides):
-    data = {"reviewer": review.reviewer_id}
+    data = {"reviewer": review.reviewer_id, "opened_version": review.version}
     data.update(overrides)
     return data
 
@@ -433,7 +433,8 @@ def test_admin_refuses_a_reviewer_the_rule_refuses(client, w, reviewer, message)
     before = Review.objects.filter(pk=review.pk).values().get()
     client.force_login(w["hr"])
     response = client.post(
-        reverse("admin:reviews_review_change", args=[review.pk]), {"reviewer": w[reviewer].pk}
+        reverse("admin:reviews_review_change", args=[review.pk]),
+        _change_form(review, reviewer=w[reviewer].pk),
     )
     assert response.status_code == 200 and message in response.content.decode()
     assert Review.objects.filter(pk=review.pk).values().get() == before
@@ -442,17 +443,34 @@ def test_admin_refuses_a_reviewer_the_rule_refuses(client, w, reviewer, message)
 def test_admin_changes_the_reviewer_through_the_service(client, w):
     review = walk(w, "self_review")
     client.force_login(w["hr"])
-    response = client.post(reverse("admin:reviews_review_change", args=[review.pk]), {"reviewer": w["hr"].pk})
+    response = client.post(
+        reverse("admin:reviews_review_change", args=[review.pk]), _change_form(review, reviewer=w["hr"].pk)
+    )
     assert response.status_code == 302
     after = Review.objects.get(pk=review.pk)
     assert after.reviewer == w["hr"] and after.version == review.version + 1 and after.status == review.status
     assert "Reviewer changed by" in after.history.latest("history_date").history_change_reason
 
 
+def test_admin_refuses_a_reviewer_change_over_a_newer_version(client, w):
+    review = walk(w, "self_review")
+    opened = review.version
+    services.review_save_self(user=w["csm"], review=review, version=opened, sections={"outcomes": "more"})
+    client.force_login(w["hr"])
+    response = client.post(
+        reverse("admin:reviews_review_change", args=[review.pk]),
+        _change_form(review, reviewer=w["hr"].pk, opened_version=opened),
+    )
+    assert response.status_code == 200 and "after you opened it" in response.content.decode()
+    assert Review.objects.get(pk=review.pk).reviewer == w["reviewer"]
+
+
 def test_admin_leaves_the_reviewer_of_a_finalized_review_alone(client, w):
     review = walk(w, "finalized")
     client.force_login(w["hr"])
-    response = client.post(reverse("admin:reviews_review_change", args=[review.pk]), {"reviewer": w["hr"].pk})
+    response = client.post(
+        reverse("admin:reviews_review_change", args=[review.pk]), _change_form(review, reviewer=w["hr"].pk)
+    )
     assert "reopen it to change its reviewer" in response.content.decode()
     assert Review.objects.get(pk=review.pk).reviewer == w["reviewer"]
 
@@ -461,7 +479,7 @@ def test_only_hr_and_admins_change_a_review_in_the_admin(client, w):
     review = walk(w, "self_review")
     client.force_login(w["reviewer"])  # staff with the change permission, but a manager
     url = reverse("admin:reviews_review_change", args=[review.pk])
-    assert client.post(url, {"reviewer": w["hr"].pk}).status_code == 403
+    assert client.post(url, _change_form(review, reviewer=w["hr"].pk)).status_code == 403
     assert Review.objects.get(pk=review.pk).reviewer == w["reviewer"]
 
 
