@@ -266,7 +266,10 @@ class _Drill:
             rows = fetch_dicts(f"SELECT * FROM ({parts.health_rows()}) r WHERE r.csm_id = %(csm)s", params)
         if not previous:
             rows = [r for r in rows if r["which"] == "end"]
-        parts.accumulate_health(self.out, ((r["which"], r["csm_id"], r["score"], r["band"], 1) for r in rows))
+        parts.accumulate_health(
+            self.out,
+            ((r["which"], r["csm_id"], r["health"], 1) for r in rows),
+        )
         names = self.names(r["account_id"] for r in rows)
         table = []
         for r in sorted(rows, key=lambda r: (r["which"] != "end", names[r["account_id"]][0])):
@@ -274,7 +277,7 @@ class _Drill:
                 names[r["account_id"]][0],
                 r["date"],
                 r["score"],
-                _("no reading") if r["score"] is None else parts.band_of(r["score"], r["band"]),
+                r["health"] or _("no reading"),
             ]
             if previous:
                 line.append(_("this period") if r["which"] == "end" else _("previous period"))

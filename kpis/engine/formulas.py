@@ -154,14 +154,3 @@ def derive(c: Components) -> dict[str, Value]:
             None if value.denominator is None else value.denominator.quantize(MICRO, ROUND_HALF_UP)
         )
     return v
-
-
-def health_band(score: int, band: str, *, good_min: int, average_min: int) -> str:
-    """A snapshot's own band wins; otherwise the score thresholds."""
-    if band:
-        return band
-    if score >= good_min:
-        return "good"
-    if score >= average_min:
-        return "average"
-    return "poor"

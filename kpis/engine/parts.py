@@ -33,7 +33,7 @@ from activity.models import (
 from kpis.engine import blocks
 from kpis.engine.blocks import BOOK, COHORT, PREV_BOOK, attributed, between, fetch, flag, local_day
 from kpis.engine.components import C, PerCsm, add, merge
-from kpis.engine.formulas import HUNDRED, health_band
+from kpis.engine.formulas import HUNDRED
 from kpis.periods import Period
 
 ADOPTION_WINDOW_DAYS = 30  # a reading: the latest usage snapshot in the 30 days before the day
@@ -115,6 +115,8 @@ def book_params(inputs: Inputs) -> dict[str, Any]:
     blocks.reading_window(params, "adoption_end", inputs.end, ADOPTION_WINDOW_DAYS)
     blocks.reading_window(params, "health_end", inputs.end, HEALTH_WINDOW_DAYS)
     blocks.reading_window(params, "health_start", inputs.start, HEALTH_WINDOW_DAYS)
+    params["good_min"] = settings.HEALTH_GOOD_MIN_SCORE
+    params["average_min"] = settings.HEALTH_AVERAGE_MIN_SCORE
     return params
 
 
@@ -149,22 +151,24 @@ def accumulate_adoption(out: PerCsm, rows: Iterable[tuple]) -> None:
         add(out, csm, C.ADOPTION_N, counts[csm])
 
 
+# The band of a health reading: the snapshot's own band wins; otherwise the score thresholds of
+# the settings (HEALTH_GOOD_MIN_SCORE, HEALTH_AVERAGE_MIN_SCORE). No reading: no band.
+HEALTH_BAND = (
+    "CASE WHEN x.score IS NULL THEN NULL WHEN x.band <> '' THEN x.band WHEN x.score >= %(good_min)s THEN 'good' "
+    "WHEN x.score >= %(average_min)s THEN 'average' ELSE 'poor' END"
+)
+
+
 def health_rows() -> str:
     """One row per account of the book (``which`` = 'end') and of the previous period's book
-    ('previous'): its latest health reading, if any."""
+    ('previous'): its latest health reading, if any, and the reading's band (``health``)."""
     columns = "score, band"
+    select = f"book.csm_id, book.account_id, x.date, x.score, {HEALTH_BAND} AS health"
     return (
-        "SELECT 'end' AS which, book.csm_id, book.account_id, x.date, x.score, x.band "
+        f"SELECT 'end' AS which, {select} "
         f"FROM ({BOOK}) book {blocks.latest_reading(HealthSnapshot, 'book', 'health_end', 'x', columns)} "
-        "UNION ALL SELECT 'previous', book.csm_id, book.account_id, x.date, x.score, x.band "
+        f"UNION ALL SELECT 'previous', {select} "
         f"FROM ({PREV_BOOK}) book {blocks.latest_reading(HealthSnapshot, 'book', 'health_start', 'x', columns)}"
-    )
-
-
-def band_of(score: int, band: str) -> str:
-    """A snapshot's own band wins; otherwise the score thresholds of the settings."""
-    return health_band(
-        score, band, good_min=settings.HEALTH_GOOD_MIN_SCORE, average_min=settings.HEALTH_AVERAGE_MIN_SCORE
     )
 
 
@@ -180,19 +184,14 @@ HEALTH_COMPONENTS = {
 
 
 def accumulate_health(out: PerCsm, rows: Iterable[tuple]) -> None:
-    """Rows (which, csm, score, band, n): accounts with a reading count, by band."""
-    counts: dict[tuple[int, C], int] = {}
-    bands: dict[tuple[int, str], str] = {}
-    for which, csm, score, band, n in rows:
-        if score is None:
+    """Rows (which, csm, health band or None when there is no reading, n): accounts with a
+    reading count, by band."""
+    for which, csm, band, n in rows:
+        if band is None:
             continue  # no reading
-        if (score, band) not in bands:
-            bands[score, band] = band_of(score, band)
         names = HEALTH_COMPONENTS[which]
-        for name in (names["n"], names[bands[score, band]]):
-            counts[csm, name] = counts.get((csm, name), 0) + n
-    for (csm, name), n in counts.items():
-        add(out, csm, name, n)
+        add(out, csm, names["n"], n)
+        add(out, csm, names[band], n)
 
 
 def part_books(inputs: Inputs) -> PerCsm:
@@ -211,8 +210,8 @@ def part_books(inputs: Inputs) -> PerCsm:
         )
         accumulate_adoption(out, adoption)
         health = fetch(
-            f"SELECT which, csm_id, score, band, COUNT(*) FROM ({health_rows()}) r "
-            "WHERE score IS NOT NULL GROUP BY which, csm_id, score, band",
+            f"SELECT which, csm_id, health, COUNT(*) FROM ({health_rows()}) r "
+            "WHERE health IS NOT NULL GROUP BY which, csm_id, health",
             params,
         )
         accumulate_health(out, health)
