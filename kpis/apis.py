@@ -2,10 +2,11 @@
 
 import json
 
+from accounts.pagination import Pages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -39,8 +40,20 @@ class KpiExportApi(APIView):
             OpenApiParameter("period", str, required=True, description="2026-Q3 or 2026-09"),
             OpenApiParameter("level", str, enum=[c.value for c in SubjectType], description="default csm"),
             OpenApiParameter("metric", str, description="only this metric key"),
+            OpenApiParameter("limit", int, description="rows per page (default 50, at most 500)"),
+            OpenApiParameter("offset", int, description="rows to skip"),
         ],
-        responses={200: OutputSerializer(many=True)},
+        responses={
+            200: inline_serializer(
+                "KpiValuePage",
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": OutputSerializer(many=True),
+                },
+            )
+        },
     )
     def get(self, request: Request) -> Response:
         try:
@@ -55,10 +68,12 @@ class KpiExportApi(APIView):
             raise ValidationError({"metric": [f"unknown metric key {metric!r}"]})
         if selectors.latest_published_run(period=period) is None:
             raise NotFound(f"No published run for {period} yet.")
-        rows = selectors.kpi_export_rows(user=request.user, period=period, level=level)
+        values = selectors.kpi_values(user=request.user, period=period, level=level)
         if metric:
-            rows = (r for r in rows if r["metric"] == metric)
-        return Response(list(rows))
+            values = values.filter(metric=metric)
+        paginator = Pages()
+        page = paginator.paginate_queryset(values, request, view=self)
+        return paginator.get_paginated_response([selectors.kpi_export_row(v) for v in page])
 
 
 class ScorecardApi(APIView):

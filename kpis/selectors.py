@@ -45,19 +45,24 @@ def subject_label(value: KpiValue) -> str:
     return value.segment
 
 
+def kpi_export_row(v: KpiValue) -> dict[str, Any]:
+    """One subject's value of one metric, as it goes out (docs/data-contract.md, "What goes out")."""
+    return {
+        "subject": subject_label(v),
+        "period": v.period,
+        "metric": v.metric,
+        "value": None if v.value is None else format(v.value, "f"),
+        "numerator": None if v.numerator is None else format(v.numerator.normalize(), "f"),
+        "denominator": None if v.denominator is None else format(v.denominator.normalize(), "f"),
+        "sample_size": v.sample_size,
+        "computed_at": v.computed_at.isoformat(),
+    }
+
+
 def kpi_export_rows(*, user: User, period: Period, level: str = SubjectType.CSM) -> Iterator[dict[str, Any]]:
-    """One row per subject and metric (DATA_CONTRACT.md, "What goes out")."""
+    """One row per subject and metric."""
     for v in kpi_values(user=user, period=period, level=level).iterator(chunk_size=2000):
-        yield {
-            "subject": subject_label(v),
-            "period": v.period,
-            "metric": v.metric,
-            "value": None if v.value is None else format(v.value, "f"),
-            "numerator": None if v.numerator is None else format(v.numerator.normalize(), "f"),
-            "denominator": None if v.denominator is None else format(v.denominator.normalize(), "f"),
-            "sample_size": v.sample_size,
-            "computed_at": v.computed_at.isoformat(),
-        }
+        yield kpi_export_row(v)
 
 
 def latest_run(*, period: Period | None = None) -> KpiRun | None:

@@ -167,6 +167,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_PAGINATION_CLASS": "accounts.pagination.Pages",
 }
 
 LOGGING = {

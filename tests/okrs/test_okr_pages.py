@@ -121,9 +121,14 @@ def test_team_page_rollout_and_close(client, w):
 def test_api_scoped_and_writes_through_services(w):
     api = APIClient()
     api.force_authenticate(w["bob"])
-    assert api.get("/api/v1/objectives/").json() == []
+    assert api.get("/api/v1/objectives/").json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
     api.force_authenticate(w["manager_a"])
-    data = api.get("/api/v1/objectives/", {"period": Q3}).json()
+    data = api.get("/api/v1/objectives/", {"period": Q3}).json()["results"]
     assert [o["title"] for o in data] == ["Grow"] and data[0]["key_results"][0]["progress"] == "0.00"
     api.force_authenticate(w["ann"])
     response = api.post(
