@@ -83,7 +83,7 @@ def _inputs(run: KpiRun) -> Inputs:
 
 
 def kpi_part_compute(*, run: KpiRun, name: str, inputs: Inputs | None = None) -> dict:
-    """Compute one part of a run (METRICS.md components for every CSM at once)."""
+    """Compute one part of a run: the components of every CSM at once (docs/metrics.md)."""
     kpi_run_heartbeat(run=run)
     if settings.KPI_FAULT_DELAY_SECONDS:
         time.sleep(settings.KPI_FAULT_DELAY_SECONDS)  # fault injection (tests only)
