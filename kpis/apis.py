@@ -2,7 +2,6 @@
 
 import json
 
-from accounts.pagination import Pages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.access import get_visible_or_404
 from accounts.models import Role, User
+from accounts.pagination import Pages
 from kpis import scorecards, selectors
 from kpis.models import SubjectType
 from kpis.periods import Period, PeriodError
