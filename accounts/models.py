@@ -38,7 +38,7 @@ PERSON_ROLES = (Role.CSM, Role.MANAGER, Role.HR, Role.ADMIN)
 
 class UserQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> UserQuerySet:
-        """People ``user`` may see (DESIGN.md, "Who uses it").
+        """People ``user`` may see (docs/architecture.md, "Who uses it").
 
         CSM: themselves. Manager: themselves and the members of the teams they manage.
         HR and admin: everyone. Anyone else (anonymous, inactive): nobody.
@@ -219,7 +219,7 @@ class Team(models.Model):
 
 
 def current_owner_subquery(day: datetime.date | None = None, account_ref: str = "pk") -> Subquery:
-    """SQL for ``Owner(a, day)`` (METRICS.md): the CSM of the latest assignment starting on or before ``day``."""
+    """SQL for ``Owner(a, day)`` (docs/metrics.md): the CSM of the latest assignment starting on or before ``day``."""
     day = day or timezone.localdate()
     return Subquery(
         Assignment.objects.filter(account_id=OuterRef(account_ref), start_date__lte=day)

@@ -1,4 +1,4 @@
-"""Reads of people and the book (METRICS.md: Owner(a, d), book)."""
+"""Reads of people and the book (docs/metrics.md: Owner(a, d), book)."""
 
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ class IngestApi(APIView):
 
     @extend_schema(
         summary="Load rows of one kind (all or nothing)",
-        description="A JSON list (at most 10,000) of objects with the columns of DATA_CONTRACT.md for KIND. "
+        description="A JSON list (at most 10,000) of objects with the columns of KIND (the same as its CSV file). "
         "Any invalid row: 400 with every error, nothing written. `?dry_run=1` validates only. "
         "A load that writes schedules a recompute of the KPI periods its rows touch, about a minute "
         "later (`follow_ups` says which and when).",

@@ -13,7 +13,7 @@ class UploadForm(forms.Form):
         help_text=_("Load in this order: people, accounts, assignments, then the rest."),
     )
     file = forms.FileField(
-        label=_("CSV file"), help_text=_("UTF-8, header row, columns of DATA_CONTRACT.md.")
+        label=_("CSV file"), help_text=_("UTF-8, a header row, the columns of the kind (listed below).")
     )
 
     def clean_file(self):

@@ -1,4 +1,4 @@
-"""One validator per input kind of DATA_CONTRACT.md, shared by the command, the upload page and the API.
+"""One validator per input kind (docs/data-contract.md), shared by the command, the upload page and the API.
 
 A kind knows its columns, its key, its cross-field rules, how to resolve references, and how to
 upsert a validated batch. The engine that drives it lives in ``activity.services``.
@@ -429,7 +429,7 @@ class RevenueKind_(FactKind):
         return super().apply(rows, ctx, write)
 
     def finish(self, ctx, write):
-        """MRR never below 0, across the file and the database together (DATA_CONTRACT.md, revenue)."""
+        """MRR never below 0, across the file and the database together (docs/data-contract.md, revenue)."""
         by_account: dict[int, list[tuple[int, str, datetime.date, Decimal]]] = defaultdict(list)
         for line, account_id, ext, day, delta in self.seen:
             by_account[account_id].append((line, ext, day, delta))

@@ -1,4 +1,4 @@
-"""The facts of DATA_CONTRACT.md: what happened on the accounts. Ranges are database constraints."""
+"""The facts of docs/data-contract.md: what happened on the accounts. Ranges are database constraints."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Loading data: one engine for the command, the upload page and the API (DATA_CONTRACT.md).
+"""Loading data: one engine for the command, the upload page and the API (docs/data-contract.md).
 
 All or nothing: the whole load runs in one transaction that is rolled back when any row is
 invalid (or on a dry run). Streaming: rows are read, checked and upserted in batches, so memory

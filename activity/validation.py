@@ -1,4 +1,4 @@
-"""Cell parsers and error codes shared by every input kind (DATA_CONTRACT.md, "Rules for every kind").
+"""Cell parsers and error codes shared by every input kind (docs/data-contract.md, "Rules for every kind").
 
 A parser takes the raw text of one cell (never empty: empty cells are null before they get here)
 and returns a typed value or raises :class:`CellError` with a code and a sentence a person can act on.

@@ -11,10 +11,10 @@ app = Celery("csm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The one beat schedule (DESIGN.md, "The nightly job"). Each entry says why it exists.
+# The one beat schedule (docs/architecture.md, "The nightly job"). Each entry says why it exists.
 app.conf.beat_schedule = {
     # Every night at 02:00 organisation time (CELERY_TIMEZONE = TIME_ZONE): the current month and
-    # quarter to date, and the previous month and quarter again for late data (DESIGN.md).
+    # quarter to date, and the previous month and quarter again for late data.
     "kpis-nightly": {
         "task": "kpis.compute_nightly",
         "schedule": crontab(hour=2, minute=0),

@@ -1,4 +1,4 @@
-"""KPI runs and their published values (METRICS.md; DESIGN.md, "The nightly job")."""
+"""KPI runs and their published values (docs/metrics.md; docs/architecture.md, "The nightly job")."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class KpiRun(models.Model):
 
     @property
     def is_to_date(self) -> bool:
-        """Computed before the period ended (METRICS.md, "To date")."""
+        """Computed before the period ended (docs/metrics.md, "To date")."""
         return self.as_of < Period.parse(self.period).end
 
 

@@ -1,4 +1,4 @@
-"""``Period``: a calendar month (``2026-09``) or quarter (``2026-Q3``) as ``[start, end)`` (METRICS.md).
+"""``Period``: a calendar month (``2026-09``) or quarter (``2026-Q3``) as ``[start, end)`` (docs/metrics.md).
 
 Quarters follow the fiscal year (setting ``FISCAL_YEAR_START_MONTH``, default 1): with a start in
 April, ``2026-Q1`` is April to June 2026. A fiscal year is named by the calendar year it starts in.

@@ -136,7 +136,7 @@ class KeyResult(models.Model):
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=KrKind.choices)
     metric = models.CharField(
-        _("metric"), max_length=40, blank=True, help_text=_("A metric key of METRICS.md.")
+        _("metric"), max_length=40, blank=True, help_text=_("The key of a scored metric, e.g. nrr.")
     )
     baseline = models.DecimalField(
         _("baseline / start"), max_digits=16, decimal_places=2, null=True, blank=True

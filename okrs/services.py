@@ -153,7 +153,7 @@ def key_result_create(
     if kind == KrKind.METRIC:
         m = REGISTRY.get(metric)
         if m is None:
-            errors["metric"] = f"{metric!r} is not a metric key of METRICS.md."
+            errors["metric"] = f"{metric!r} is not a metric key (see the metric definitions)."
         elif not m.scored:
             errors["metric"] = f"{metric} is tracked, never scored: it cannot be a key result."
         elif m.direction not in (HIGHER, LOWER):

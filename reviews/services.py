@@ -79,7 +79,7 @@ def template_validate(*, sections, rating_scale, kpi_weights) -> None:
     for key, spec in (kpi_weights or {}).items():
         metric = REGISTRY.get(key)
         if metric is None or not metric.scored:
-            errors["kpi_weights"] = f"{key} is not a scored metric of METRICS.md."
+            errors["kpi_weights"] = f"{key} is not a scored metric (see the metric definitions)."
             break
         try:
             w, f, t, s = (Decimal(str(spec[k])) for k in ("weight", "floor", "target", "stretch"))

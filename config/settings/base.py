@@ -113,7 +113,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# The organisation's time zone: periods and event dates are read in it (METRICS.md).
+# The organisation's time zone: periods and event dates are read in it (docs/metrics.md).
 LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", _("English")),
@@ -132,7 +132,7 @@ FISCAL_YEAR_START_MONTH = env.int("FISCAL_YEAR_START_MONTH", default=1)
 # clear error (also keeps dates far from year 1 and 9999, where time zones overflow).
 FIRST_YEAR = env.int("FIRST_YEAR", default=2000)
 LAST_YEAR = env.int("LAST_YEAR", default=2100)
-# Health bands when a snapshot gives no band (METRICS.md, "Health band").
+# Health bands when a snapshot gives no band (docs/metrics.md, "Health band").
 HEALTH_GOOD_MIN_SCORE = env.int("HEALTH_GOOD_MIN_SCORE", default=70)
 HEALTH_AVERAGE_MIN_SCORE = env.int("HEALTH_AVERAGE_MIN_SCORE", default=40)
 

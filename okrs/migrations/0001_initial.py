@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('title', models.CharField(max_length=200, verbose_name='title')),
                 ('kind', models.CharField(choices=[('metric', 'Linked to a KPI'), ('numeric', 'Numeric'), ('milestone', 'Milestone')], max_length=10, verbose_name='kind')),
-                ('metric', models.CharField(blank=True, help_text='A metric key of METRICS.md.', max_length=40, verbose_name='metric')),
+                ('metric', models.CharField(blank=True, help_text='The key of a scored metric, e.g. nrr.', max_length=40, verbose_name='metric')),
                 ('baseline', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='baseline / start')),
                 ('target', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='target')),
                 ('unit', models.CharField(blank=True, max_length=20, verbose_name='unit')),

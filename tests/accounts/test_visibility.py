@@ -1,4 +1,4 @@
-"""visible_to for every role against their own and another team's objects (DESIGN.md, "Who uses it")."""
+"""visible_to for every role against their own and another team's objects (docs/architecture.md, "Who uses it")."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser

@@ -1,4 +1,4 @@
-"""The importers of DATA_CONTRACT.md: every rule's failure with its message, all-or-nothing,
+"""The importers of docs/data-contract.md: every rule's failure with its message, all-or-nothing,
 idempotency, round trips and the awkward shapes of real CSV files."""
 
 import datetime

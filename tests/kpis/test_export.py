@@ -1,4 +1,4 @@
-"""export_kpis and GET /api/v1/kpis/ (DATA_CONTRACT.md, "What goes out"), scoped by visible_to."""
+"""export_kpis and GET /api/v1/kpis/ (docs/data-contract.md, "What goes out"), scoped by visible_to."""
 
 import csv
 import datetime

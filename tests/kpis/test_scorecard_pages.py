@@ -2,6 +2,7 @@
 "no data", permissions for every role, and query counts that do not grow."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -48,7 +49,9 @@ def test_scorecard_shows_the_engines_values(client, w):
     assert "94.44%" in html  # NRR of bob, worked out in test_compute
     assert "-100.00" in html  # portfolio growth
     assert "2.00 h" in html  # first response, even-count median
-    assert "SaaS median" in html and "<strong>106%</strong>" in html
+    assert "SaaS median (Gainsight benchmarking data, SaaStr workshop, 2024)" in html
+    assert "<strong>106%</strong>" in html
+    assert "seed article" not in html and not re.search(r"\b\d{3}_[0-9a-f]{16}\b", html)  # no file name
     assert "Tracked, not scored" in html
     assert "Complete period" in html
 

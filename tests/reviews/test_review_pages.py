@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -175,6 +176,10 @@ def test_pdf_contains_the_name_every_metric_value_and_the_hash(w, tmp_path):
     # The hash may wrap across lines in the extracted text: compare without any white space.
     assert selectors.content_hash(Review.objects.get(pk=r.pk)) in "".join(text.split())
     assert "Billing error on X4" in flat and "Methodology" in flat
+    # Benchmarks and definitions are cited as a reader would, never by a file's name.
+    assert "SaaStr workshop, 2024" in flat and "The metric definitions, as the engine computes them" in flat
+    assert ".md" not in flat and "seed" not in flat.lower()
+    assert not re.search(r"\b\d{3}_[0-9a-f]{16}\b", "".join(text.split()))
     # Rendered as PNG, the first page is a readable page, not a blank one.
     assert shutil.which("pdftoppm"), "poppler-utils is needed: `make test` installs it with apt-get."
     path = tmp_path / "r.pdf"

@@ -9,7 +9,7 @@ from activity.models import ImportSource
 
 
 class Command(BaseCommand):
-    help = "Load one kind of DATA_CONTRACT.md from a CSV file: all or nothing, idempotent."
+    help = "Load one kind of input data from a CSV file: all or nothing, idempotent."
     # The system checks import every URLconf and view (the PDF stack: ~1 s) on each run; they run
     # in `manage.py check` and CI, not on every data command.
     requires_system_checks = []

@@ -12,9 +12,7 @@ from kpis.periods import Period, PeriodError
 
 
 class Command(BaseCommand):
-    help = (
-        "Write the published KPI values of a period (DATA_CONTRACT.md, 'What goes out') to standard output."
-    )
+    help = "Write the published KPI values of a period to standard output."
     # The system checks import every URLconf and view (the PDF stack: ~1 s) on each run; they run
     # in `manage.py check` and CI, not on every data command.
     requires_system_checks = []
