@@ -29,6 +29,8 @@ from activity.models import (
     Priority,
     RevenueEvent,
     RevenueKind,
+    SourceAccount,
+    SourceOwner,
     SurveyKind,
     SurveyResponse,
     Ticket,
@@ -47,6 +49,7 @@ from activity.validation import (
     parse_datetime,
     parse_email,
     parse_money,
+    source_name,
     text,
 )
 
@@ -871,6 +874,46 @@ class AccountsKind(Kind):
             }
 
 
+class SourceAccountsKind(FactKind):
+    """The account crosswalk (issue 20): a source system's account id is this account of ours."""
+
+    name = "source_accounts"
+    model = SourceAccount
+    columns = (
+        Column("source", source_name),
+        Column("source_id", text(100)),
+        Column("account_external_id", text(100)),
+    )
+    key_columns = ("source", "source_id")
+    fields = {"source": "source", "source_id": "source_id", "account_external_id": "account_id"}
+    key_fields = ("source", "source_id")
+
+    def export_queryset(self):
+        return SourceAccount.objects.select_related("account").order_by("source", "source_id")
+
+
+class SourceOwnersKind(FactKind):
+    """The owner crosswalk (issue 20): a source system's owner id is this person (by email)."""
+
+    name = "source_owners"
+    model = SourceOwner
+    columns = (
+        Column("source", source_name),
+        Column("source_id", text(100)),
+        Column("email", parse_email),
+    )
+    key_columns = ("source", "source_id")
+    fields = {"source": "source", "source_id": "source_id", "email": "person_id"}
+    key_fields = ("source", "source_id")
+
+    def resolve(self, rows, ctx):
+        return _user_refs(rows, ctx, "email", "person_id", None)
+
+    def export_rows(self):
+        for entry in SourceOwner.objects.select_related("person").order_by("source", "source_id"):
+            yield {"source": entry.source, "source_id": entry.source_id, "email": entry.person.email}
+
+
 KINDS: dict[str, type[Kind]] = {
     k.name: k
     for k in (
@@ -884,6 +927,8 @@ KINDS: dict[str, type[Kind]] = {
         HealthKind,
         AdvocacyKind_,
         TouchpointsKind,
+        SourceAccountsKind,
+        SourceOwnersKind,
     )
 }
 # The load order of references: people -> accounts -> assignments -> the rest.

@@ -182,6 +182,20 @@ def text(max_length: int) -> Parser:
     return parse
 
 
+_SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def source_name(raw: str) -> str:
+    """The name of a source system in the crosswalks: zendesk, salesforce, pendo, ..."""
+    value = raw.lower()
+    if not _SOURCE_NAME.match(value):
+        raise CellError(
+            Code.INVALID_CHOICE,
+            "is not a source name: a letter, then letters, digits, - or _ (at most 32), e.g. zendesk",
+        )
+    return value
+
+
 def parse_email(raw: str) -> str:
     try:
         validate_email(raw)

@@ -233,3 +233,31 @@ KPI_FAULT_DELAY_SECONDS = env.float("KPI_FAULT_DELAY_SECONDS", default=0.0)
 # A message taken by a worker that died is delivered again after this many seconds (acks_late).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 AXES_VERBOSE = False
+
+# --- Data from the systems CS teams already use (issue 20; README, "Loading data from other systems").
+# The pull connectors run every night at this time of TIME_ZONE (config/celery.py), before the KPIs.
+SOURCES_SYNC_AT = env("SOURCES_SYNC_AT", default="01:30")
+# HTTP of the connectors: timeout per request, tries on 429 and 5xx, first wait (doubled each try;
+# a Retry-After header wins).
+SOURCES_HTTP_TIMEOUT_SECONDS = env.float("SOURCES_HTTP_TIMEOUT_SECONDS", default=30.0)
+SOURCES_HTTP_TRIES = env.int("SOURCES_HTTP_TRIES", default=5)
+SOURCES_HTTP_BACKOFF_SECONDS = env.float("SOURCES_HTTP_BACKOFF_SECONDS", default=2.0)
+# Zendesk: https://SUBDOMAIN.zendesk.com, an agent's email and an API token.
+ZENDESK_SUBDOMAIN = env("ZENDESK_SUBDOMAIN", default="")
+ZENDESK_EMAIL = env("ZENDESK_EMAIL", default="")
+ZENDESK_API_TOKEN = env("ZENDESK_API_TOKEN", default="")
+# Which tickets count as escalated: comma-separated rules tag:NAME, group:ID, priority:urgent.
+ZENDESK_ESCALATION = env("ZENDESK_ESCALATION", default="tag:escalated")
+# Salesforce: the My Domain URL and a connected app's client credentials (OAuth 2.0 client
+# credentials flow), or SALESFORCE_ACCESS_TOKEN with SALESFORCE_DOMAIN as the instance URL.
+SALESFORCE_DOMAIN = env("SALESFORCE_DOMAIN", default="")
+SALESFORCE_CLIENT_ID = env("SALESFORCE_CLIENT_ID", default="")
+SALESFORCE_CLIENT_SECRET = env("SALESFORCE_CLIENT_SECRET", default="")
+SALESFORCE_ACCESS_TOKEN = env("SALESFORCE_ACCESS_TOKEN", default="")
+SALESFORCE_API_VERSION = env("SALESFORCE_API_VERSION", default="62.0")
+# HubSpot: a private app's access token (scopes crm.objects.companies.read, crm.objects.owners.read).
+HUBSPOT_ACCESS_TOKEN = env("HUBSPOT_ACCESS_TOKEN", default="")
+# ChartMogul: an API key (read access).
+CHARTMOGUL_API_KEY = env("CHARTMOGUL_API_KEY", default="")
+# Delighted: the person property that holds the respondent's account id.
+DELIGHTED_ACCOUNT_PROPERTY = env("DELIGHTED_ACCOUNT_PROPERTY", default="account_id")

@@ -14,6 +14,8 @@ from activity.models import (
     AdvocacyEvent,
     HealthSnapshot,
     RevenueEvent,
+    SourceAccount,
+    SourceOwner,
     SurveyResponse,
     Ticket,
     Touchpoint,
@@ -21,7 +23,17 @@ from activity.models import (
 )
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-COUNTED = (Ticket, RevenueEvent, SurveyResponse, UsageSnapshot, HealthSnapshot, AdvocacyEvent, Touchpoint)
+COUNTED = (
+    Ticket,
+    RevenueEvent,
+    SurveyResponse,
+    UsageSnapshot,
+    HealthSnapshot,
+    AdvocacyEvent,
+    Touchpoint,
+    SourceAccount,
+    SourceOwner,
+)
 
 VALID = {
     "tickets": [
@@ -44,6 +56,8 @@ VALID = {
     "assignments": ["A-1", "csm.a@example.com", "2026-08-01"],
     "accounts": ["N-1", "Newco", "smb", "2026-01-01", "", "csm.a@example.com"],
     "people": ["new@example.com", "New", "csm", "Team A", "manager.a@example.com", "smb"],
+    "source_accounts": ["zendesk", "9001", "A-1"],
+    "source_owners": ["salesforce", "005000000000001", "csm.a@example.com"],
 }
 
 

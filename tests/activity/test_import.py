@@ -11,7 +11,16 @@ from django.core.management import CommandError, call_command
 from accounts.models import Assignment, CustomerAccount, Team, User
 from activity import kinds, services
 from activity.kinds import LOAD_ORDER
-from activity.models import HealthSnapshot, ImportRun, RevenueEvent, SurveyResponse, Ticket, UsageSnapshot
+from activity.models import (
+    HealthSnapshot,
+    ImportRun,
+    RevenueEvent,
+    SourceAccount,
+    SourceOwner,
+    SurveyResponse,
+    Ticket,
+    UsageSnapshot,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -454,6 +463,11 @@ def test_command_summary_and_exit_status(org, tmp_path, capsys):
 
 def test_export_then_import_changes_nothing(tmp_path, db):
     call_command("seed_demo", today=datetime.date(2026, 10, 10), accounts=12, verbosity=0)
+    # The crosswalks (issue 20) are empty in the demo: one entry each.
+    SourceAccount.objects.create(source="zendesk", source_id="9001", account=CustomerAccount.objects.first())
+    SourceOwner.objects.create(
+        source="hubspot", source_id="101", person=User.objects.filter(role="csm").first()
+    )
     for kind in LOAD_ORDER:
         path = tmp_path / f"{kind}.csv"
         with path.open("w", encoding="utf-8", newline="") as out:

@@ -6,10 +6,14 @@ from tqdm import tqdm
 from activity import services
 from activity.kinds import KINDS
 from activity.models import ImportSource
+from activity.sources.readers import SOURCES, SourceNotUsable
 
 
 class Command(BaseCommand):
-    help = "Load one kind of input data from a CSV file: all or nothing, idempotent."
+    help = (
+        "Load one kind of input data from a CSV file, another system's export (--source) or a "
+        "file read through a mapping file (--mapping): all or nothing, idempotent."
+    )
     # The system checks import every URLconf and view (the PDF stack: ~1 s) on each run; they run
     # in `manage.py check` and CI, not on every data command.
     requires_system_checks = []
@@ -18,8 +22,26 @@ class Command(BaseCommand):
         parser.add_argument("kind", choices=list(KINDS))
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="Validate only; write nothing.")
+        parser.add_argument(
+            "--source",
+            choices=list(SOURCES),
+            default="",
+            help="FILE is that system's own export or API JSON (README, 'Loading data from other systems').",
+        )
+        parser.add_argument(
+            "--mapping", default="", metavar="MAPPING.yaml", help="Read FILE through this mapping file."
+        )
 
-    def handle(self, *args, kind, file, dry_run, **options):
+    def handle(self, *args, kind, file, dry_run, source="", mapping="", **options):
+        if source and mapping:
+            raise CommandError("Give --source or --mapping, not both.")
+        mapping_text = ""
+        if mapping:
+            try:
+                with open(mapping, encoding="utf-8") as handle:
+                    mapping_text = handle.read()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CommandError(f"Cannot read {mapping}: {exc}") from exc
         try:
             size = os.path.getsize(file)
             binary = open(file, "rb")  # noqa: SIM115 - closed below
@@ -32,13 +54,28 @@ class Command(BaseCommand):
                 bar.update(read - bar.n)
                 bar.set_postfix(rows=rows, refresh=False)
 
-            result = services.import_csv(kind=kind, binary=binary, dry_run=dry_run, progress=progress)
+            try:
+                result = services.import_csv(
+                    kind=kind,
+                    binary=binary,
+                    dry_run=dry_run,
+                    progress=progress,
+                    source_format=source,
+                    mapping=mapping_text,
+                )
+            except SourceNotUsable as exc:
+                raise CommandError(str(exc)) from exc
             bar.update(size - bar.n)
         services.import_run_record(
-            result=result, source=ImportSource.COMMAND, filename=os.path.basename(file)
+            result=result,
+            source=ImportSource.COMMAND,
+            filename=os.path.basename(file),
+            source_format=source or ("mapping" if mapping else ""),
         )
         for error in result.errors:
             self.stderr.write(str(error))
+        for note in result.notes:  # e.g. source records skipped
+            self.stdout.write(note)
         if result.error_count > len(result.errors):
             self.stderr.write(f"... and {result.error_count - len(result.errors)} more errors")
         verb = "would be" if dry_run else ""

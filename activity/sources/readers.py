@@ -1,0 +1,122 @@
+"""Readers: a source's export (``--source zendesk``) or a file with a mapping (``--mapping FILE``)
+turned into the rows of one kind, for the engine of ``activity.services``; then the engine's
+result told in the source's terms.
+
+The engine calls ``reader_for`` and feeds ``reader.rows()`` to ``data_import``; ``reader.finish``
+rewrites the errors (the source's record and field) and adds the notes (records skipped). This
+module does not import ``activity.services``: the engine depends on the readers, not the reverse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any, Protocol
+
+from activity.sources.base import (
+    Crosswalks,
+    Item,
+    NotJson,
+    Shape,
+    SourceCode,
+    Translation,
+    load_json,
+)
+from activity.sources.chartmogul import ChartMogul
+from activity.sources.delighted import Delighted
+from activity.sources.hubspot import HubSpot
+from activity.sources.salesforce import Salesforce
+from activity.sources.zendesk import Zendesk
+from activity.validation import RowError
+
+
+class SourceFormat(Protocol):
+    name: str
+    title: str
+
+    @property
+    def fields(self) -> dict[str, dict[str, str]]: ...
+
+    def normalise(self, source_id: str) -> str: ...
+
+    def items(self, kind: str, payload: Any, crosswalks: Crosswalks) -> Iterator[Item]: ...
+
+
+SOURCES: dict[str, SourceFormat] = {
+    s.name: s for s in (Zendesk(), Salesforce(), HubSpot(), ChartMogul(), Delighted())
+}
+
+
+class SourceNotUsable(ValueError):
+    """The source (or mapping) cannot give this kind: a sentence for the person who asked."""
+
+
+def source_kinds(source: str) -> tuple[str, ...]:
+    return tuple(SOURCES[source].fields)
+
+
+def check_source(*, kind: str, source: str) -> None:
+    if source not in SOURCES:
+        raise SourceNotUsable(f"unknown source {source!r}: choose one of {', '.join(SOURCES)}")
+    kinds = source_kinds(source)
+    if kind not in kinds:
+        raise SourceNotUsable(f"{SOURCES[source].title} gives {', '.join(kinds)}, not {kind}")
+
+
+class Reader(Protocol):
+    def rows(self) -> Iterator[tuple[int, dict[str, str]] | RowError]: ...
+
+    def finish(self, result: Any) -> Any: ...
+
+
+class SourceReader:
+    """The rows of one kind from a source's own JSON (a file's bytes, or an already parsed body)."""
+
+    def __init__(self, *, kind: str, source: str, data: bytes | Any) -> None:
+        check_source(kind=kind, source=source)
+        self.kind = kind
+        self.format = SOURCES[source]
+        self.data = data
+        self.translation = Translation(self.format.title, self.format.fields[kind])
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]] | RowError]:
+        return self.translation.rows(self._items())
+
+    def _items(self) -> Iterator[Item | RowError]:
+        try:
+            payload = load_json(self.data)
+        except NotJson as exc:
+            yield RowError(
+                1, "", "", SourceCode.NOT_JSON, f"the file is not the JSON of {self.format.title}: {exc}"
+            )
+            return
+        crosswalks = Crosswalks(self.format.name, self.format.normalise)
+        try:
+            yield from self.format.items(self.kind, payload, crosswalks)
+        except Shape as exc:
+            yield RowError(
+                1, "", "", SourceCode.UNEXPECTED_SHAPE, f"not what {self.format.title} answers: {exc}"
+            )
+
+    def finish(self, result: Any) -> Any:
+        """The engine's result (activity.services.ImportResult) in the source's terms."""
+        result.errors[:] = [self.translation.error(e) for e in result.errors]
+        result.notes.extend(self.translation.skipped_notes())
+        return result
+
+
+def reader_for(
+    *,
+    kind: str,
+    source: str = "",
+    mapping: str = "",
+    binary: IO[bytes] | None = None,
+    items: Any = None,
+) -> Reader:
+    """The reader of a file (``binary``) or an API body (``items``) from ``source`` or through
+    ``mapping`` (the text of a mapping file)."""
+    if mapping:
+        from activity.sources.mapping import MappingReader  # noqa: PLC0415 - mapping imports readers' siblings only; kept lazy for the common path
+
+        return MappingReader(kind=kind, mapping=mapping, binary=binary, items=items)
+    data = binary.read() if binary is not None else items
+    return SourceReader(kind=kind, source=source, data=data)
