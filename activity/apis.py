@@ -1,6 +1,6 @@
 """POST /api/v1/ingest/<kind>/: a JSON list of rows, the same validator as files."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -11,6 +11,9 @@ from accounts.models import Role
 from activity import services
 from activity.kinds import KINDS
 from activity.models import ImportSource
+from activity.sources.base import SourceCode
+from activity.sources.readers import SOURCES, SourceNotUsable, check_source
+from activity.validation import RowError
 
 
 class IsOps(permissions.BasePermission):
@@ -43,6 +46,9 @@ SUMMARY = inline_serializer(
         "unchanged": serializers.IntegerField(),
         "error_count": serializers.IntegerField(),
         "errors": ERROR,
+        "notes": serializers.ListField(
+            child=serializers.CharField(), help_text="e.g. records of another system's format skipped"
+        ),
         "follow_ups": inline_serializer(
             "IngestFollowUp",
             {
@@ -69,19 +75,52 @@ class IngestApi(APIView):
         "later (`follow_ups` says which and when).",
         request={
             "application/json": {
-                "type": "array",
-                "maxItems": services.API_MAX_ROWS,
-                "items": {"type": "object", "additionalProperties": True},
+                "oneOf": [
+                    {
+                        "type": "array",
+                        "maxItems": services.API_MAX_ROWS,
+                        "items": {"type": "object", "additionalProperties": True},
+                    },
+                    {
+                        "type": "object",
+                        "additionalProperties": True,
+                        "description": "With ?source=: that system's API answer (e.g. {tickets, metric_sets}).",
+                    },
+                ]
             }
         },
-        responses={200: SUMMARY, 400: SUMMARY, 404: OpenApiResponse(description="Unknown kind")},
+        parameters=[
+            OpenApiParameter(
+                "source",
+                str,
+                enum=list(SOURCES),
+                description="The body is that system's own API JSON (e.g. a Zendesk tickets page with "
+                "metric_sets), mapped onto KIND; errors name the source's record and field.",
+            ),
+            OpenApiParameter("dry_run", bool, description="Validate only; write nothing."),
+        ],
+        responses={
+            200: SUMMARY,
+            400: SUMMARY,
+            404: OpenApiResponse(description="Unknown kind"),
+        },
     )
     def post(self, request: Request, kind: str) -> Response:
         if kind not in KINDS:
             raise NotFound(f"Unknown kind {kind!r}: one of {', '.join(KINDS)}.")
         dry_run = request.query_params.get("dry_run") in ("1", "true", "yes")
-        result = services.import_json(kind=kind, items=request.data, dry_run=dry_run)
-        services.import_run_record(result=result, source=ImportSource.API, user=request.user)
+        source = request.query_params.get("source", "")
+        if source:
+            try:
+                check_source(kind=kind, source=source)
+            except SourceNotUsable as exc:
+                refused = services.ImportResult(kind=kind, dry_run=dry_run)
+                refused.add_errors([RowError(0, "source", source, SourceCode.UNSUPPORTED, str(exc))])
+                return Response(refused.summary(), status=status.HTTP_400_BAD_REQUEST)
+        result = services.import_json(kind=kind, items=request.data, dry_run=dry_run, source_format=source)
+        services.import_run_record(
+            result=result, source=ImportSource.API, user=request.user, source_format=source
+        )
         return Response(
             result.summary(), status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST
         )

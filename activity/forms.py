@@ -4,6 +4,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from activity.kinds import LOAD_ORDER
+from activity.sources.readers import SOURCES, SourceNotUsable, check_source
 
 
 class UploadForm(forms.Form):
@@ -14,6 +15,16 @@ class UploadForm(forms.Form):
     )
     file = forms.FileField(
         label=_("CSV file"), help_text=_("UTF-8, a header row, the columns of the kind (listed below).")
+    )
+    # Issue 20: another system's own export instead of our format.
+    source_format = forms.ChoiceField(
+        label=_("Format"),
+        required=False,
+        choices=[("", _("Our own CSV (DATA_CONTRACT.md)"))]
+        + [(name, _("%(system)s export (JSON)") % {"system": s.title}) for name, s in SOURCES.items()],
+        help_text=_(
+            "Another system's own API JSON, mapped onto the kind (README, 'Loading data from other systems')."
+        ),
     )
 
     def clean_file(self):
@@ -28,3 +39,13 @@ class UploadForm(forms.Form):
                 params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
             )
         return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, source = cleaned.get("kind"), cleaned.get("source_format")
+        if kind and source:
+            try:
+                check_source(kind=kind, source=source)
+            except SourceNotUsable as exc:
+                self.add_error("source_format", str(exc))
+        return cleaned

@@ -27,7 +27,11 @@ def import_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         run = services.import_upload_create(
-            user=request.user, kind=form.cleaned_data["kind"], upload=upload, filename=upload.name
+            user=request.user,
+            kind=form.cleaned_data["kind"],
+            upload=upload,
+            filename=upload.name,
+            source_format=form.cleaned_data.get("source_format") or "",
         )
         return redirect("import-detail", run_id=run.pk)
     runs = ImportRun.objects.visible_to(request.user).select_related("created_by")[:50]
