@@ -12,6 +12,7 @@ from activity import services
 from activity.kinds import KINDS
 from activity.models import ImportSource
 from activity.sources.base import SourceCode
+from activity.sources.mapping import check_mapping, shipped_mapping_text
 from activity.sources.readers import SOURCES, SourceNotUsable, check_source
 from activity.validation import RowError
 
@@ -97,6 +98,12 @@ class IngestApi(APIView):
                 description="The body is that system's own API JSON (e.g. a Zendesk tickets page with "
                 "metric_sets), mapped onto KIND; errors name the source's record and field.",
             ),
+            OpenApiParameter(
+                "mapping",
+                str,
+                description="Read the body through this shipped mapping file (e.g. pendo-usage). A custom "
+                'mapping comes in the body instead: {"mapping": <the YAML as an object or text>, "rows": [...]}.',
+            ),
             OpenApiParameter("dry_run", bool, description="Validate only; write nothing."),
         ],
         responses={
@@ -110,14 +117,30 @@ class IngestApi(APIView):
             raise NotFound(f"Unknown kind {kind!r}: one of {', '.join(KINDS)}.")
         dry_run = request.query_params.get("dry_run") in ("1", "true", "yes")
         source = request.query_params.get("source", "")
-        if source:
-            try:
+        items, mapping = request.data, request.query_params.get("mapping", "")
+        if isinstance(items, dict) and "mapping" in items and not source and not mapping:
+            items, mapping = items.get("rows"), items["mapping"]  # a custom mapping with its rows
+        try:
+            if mapping:
+                if isinstance(mapping, str) and "\n" not in mapping and ":" not in mapping:
+                    mapping = shipped_mapping_text(mapping)
+                check_mapping(kind=kind, text=mapping)
+                source = "mapping"
+            elif source:
                 check_source(kind=kind, source=source)
-            except SourceNotUsable as exc:
-                refused = services.ImportResult(kind=kind, dry_run=dry_run)
-                refused.add_errors([RowError(0, "source", source, SourceCode.UNSUPPORTED, str(exc))])
-                return Response(refused.summary(), status=status.HTTP_400_BAD_REQUEST)
-        result = services.import_json(kind=kind, items=request.data, dry_run=dry_run, source_format=source)
+        except SourceNotUsable as exc:
+            refused = services.ImportResult(kind=kind, dry_run=dry_run)
+            column = "mapping" if mapping else "source"
+            refused.add_errors(
+                [
+                    RowError(0, column, "", SourceCode.UNSUPPORTED, p)
+                    for p in getattr(exc, "problems", [str(exc)])
+                ]
+            )
+            return Response(refused.summary(), status=status.HTTP_400_BAD_REQUEST)
+        result = services.import_json(
+            kind=kind, items=items, dry_run=dry_run, source_format=source, mapping=mapping
+        )
         services.import_run_record(
             result=result, source=ImportSource.API, user=request.user, source_format=source
         )

@@ -4,7 +4,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from activity.kinds import LOAD_ORDER
+from activity.sources.mapping import MAX_MAPPING_BYTES, check_mapping, shipped_mapping_text, shipped_mappings
 from activity.sources.readers import SOURCES, SourceNotUsable, check_source
+
+SHIPPED_PREFIX = "mapping:"
 
 
 class UploadForm(forms.Form):
@@ -21,10 +24,20 @@ class UploadForm(forms.Form):
         label=_("Format"),
         required=False,
         choices=[("", _("Our own CSV (DATA_CONTRACT.md)"))]
-        + [(name, _("%(system)s export (JSON)") % {"system": s.title}) for name, s in SOURCES.items()],
+        + [(name, _("%(system)s export (JSON)") % {"system": s.title}) for name, s in SOURCES.items()]
+        + [
+            (SHIPPED_PREFIX + name, _("%(what)s (mapping %(name)s)") % {"what": what, "name": name})
+            for name, what in shipped_mappings().items()
+        ],
         help_text=_(
-            "Another system's own API JSON, mapped onto the kind (README, 'Loading data from other systems')."
+            "Another system's own API JSON, or a shipped mapping file, mapped onto the kind (README, "
+            "'Loading data from other systems')."
         ),
+    )
+    mapping_file = forms.FileField(
+        label=_("Mapping file (YAML)"),
+        required=False,
+        help_text=_("Read the file through your own mapping: column to field, with transforms."),
     )
 
     def clean_file(self):
@@ -41,11 +54,35 @@ class UploadForm(forms.Form):
         return upload
 
     def clean(self):
+        """Decide how the file is read: ``source_format`` (a system's JSON), ``mapping`` (a YAML text)."""
         cleaned = super().clean()
-        kind, source = cleaned.get("kind"), cleaned.get("source_format")
-        if kind and source:
+        kind, source = cleaned.get("kind"), cleaned.get("source_format") or ""
+        cleaned["mapping"] = ""
+        upload = cleaned.get("mapping_file")
+        if upload is not None:
+            if source:
+                self.add_error("mapping_file", _("Choose a format or a mapping file, not both."))
+                return cleaned
+            if upload.size > MAX_MAPPING_BYTES:
+                self.add_error("mapping_file", _("A mapping file has at most 64 KB."))
+                return cleaned
             try:
+                cleaned["mapping"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                self.add_error("mapping_file", _("The mapping file is not UTF-8 text."))
+                return cleaned
+            cleaned["source_format"] = "mapping"
+        elif source.startswith(SHIPPED_PREFIX):
+            cleaned["mapping"] = shipped_mapping_text(source[len(SHIPPED_PREFIX) :])
+        if not kind:
+            return cleaned
+        try:
+            if cleaned["mapping"]:
+                check_mapping(kind=kind, text=cleaned["mapping"])
+            elif source:
                 check_source(kind=kind, source=source)
-            except SourceNotUsable as exc:
-                self.add_error("source_format", str(exc))
+        except SourceNotUsable as exc:
+            field = "mapping_file" if upload is not None else "source_format"
+            for problem in getattr(exc, "problems", [str(exc)]):
+                self.add_error(field, problem)
         return cleaned

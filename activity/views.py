@@ -32,6 +32,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             upload=upload,
             filename=upload.name,
             source_format=form.cleaned_data.get("source_format") or "",
+            mapping=form.cleaned_data.get("mapping") or "",
         )
         return redirect("import-detail", run_id=run.pk)
     runs = ImportRun.objects.visible_to(request.user).select_related("created_by")[:50]

@@ -36,6 +36,10 @@ class SourceCode:
     UNSUPPORTED = "unsupported"
 
 
+class SourceNotUsable(ValueError):
+    """The source (or mapping) cannot give this kind: a sentence for the person who asked."""
+
+
 class Bad(Exception):
     """A source record's field that cannot be mapped: raised while mapping one record."""
 
@@ -219,24 +223,24 @@ def source_datetime(value: Any, field: str) -> datetime.datetime | None:
         parsed = datetime.datetime.fromisoformat(text)
     except ValueError:
         raise Bad(field, value, "is not an ISO 8601 timestamp") from None
-    _in_years(parsed, field, value)
+    in_years(parsed, field, value)
     if parsed.tzinfo is None:
         parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
     return parsed
 
 
-def _in_years(moment: datetime.datetime, field: str, value: Any) -> None:
+def in_years(moment: datetime.datetime, field: str, value: Any) -> None:
     first, last = settings.FIRST_YEAR, settings.LAST_YEAR
     if not first <= moment.year <= last:
         raise Bad(field, value, f"must fall within the years {first} to {last}")
 
 
-def plus_minutes(moment: datetime.datetime, minutes: int, field: str) -> datetime.datetime:
+def plus_minutes(moment: datetime.datetime, minutes: int | float, field: str) -> datetime.datetime:
     try:
         result = moment + datetime.timedelta(minutes=minutes)
-    except OverflowError:
+    except (OverflowError, ValueError):
         raise Bad(field, minutes, "is too many minutes") from None
-    _in_years(result, field, minutes)
+    in_years(result, field, minutes)
     return result
 
 
@@ -249,7 +253,7 @@ def unix_datetime(value: Any, field: str, scale: int = 1) -> datetime.datetime |
         moment = datetime.datetime.fromtimestamp(float(number / scale), tz=datetime.UTC)
     except (InvalidOperation, ValueError, OverflowError, OSError, ArithmeticError):
         raise Bad(field, value, "is not a unix time") from None
-    _in_years(moment, field, value)
+    in_years(moment, field, value)
     return moment
 
 

@@ -18,12 +18,14 @@ from activity.sources.base import (
     NotJson,
     Shape,
     SourceCode,
+    SourceNotUsable,
     Translation,
     load_json,
 )
 from activity.sources.chartmogul import ChartMogul
 from activity.sources.delighted import Delighted
 from activity.sources.hubspot import HubSpot
+from activity.sources.mapping import MappingReader
 from activity.sources.salesforce import Salesforce
 from activity.sources.zendesk import Zendesk
 from activity.validation import RowError
@@ -44,10 +46,6 @@ class SourceFormat(Protocol):
 SOURCES: dict[str, SourceFormat] = {
     s.name: s for s in (Zendesk(), Salesforce(), HubSpot(), ChartMogul(), Delighted())
 }
-
-
-class SourceNotUsable(ValueError):
-    """The source (or mapping) cannot give this kind: a sentence for the person who asked."""
 
 
 def source_kinds(source: str) -> tuple[str, ...]:
@@ -108,15 +106,13 @@ def reader_for(
     *,
     kind: str,
     source: str = "",
-    mapping: str = "",
+    mapping: str | dict = "",
     binary: IO[bytes] | None = None,
     items: Any = None,
 ) -> Reader:
     """The reader of a file (``binary``) or an API body (``items``) from ``source`` or through
-    ``mapping`` (the text of a mapping file)."""
+    ``mapping`` (the text of a mapping file, or its parsed object from an API body)."""
     if mapping:
-        from activity.sources.mapping import MappingReader  # noqa: PLC0415 - mapping imports readers' siblings only; kept lazy for the common path
-
         return MappingReader(kind=kind, mapping=mapping, binary=binary, items=items)
     data = binary.read() if binary is not None else items
     return SourceReader(kind=kind, source=source, data=data)

@@ -6,6 +6,7 @@ from tqdm import tqdm
 from activity import services
 from activity.kinds import KINDS
 from activity.models import ImportSource
+from activity.sources.mapping import MappingError, check_mapping, shipped_mapping_text, shipped_mappings
 from activity.sources.readers import SOURCES, SourceNotUsable
 
 
@@ -29,7 +30,10 @@ class Command(BaseCommand):
             help="FILE is that system's own export or API JSON (README, 'Loading data from other systems').",
         )
         parser.add_argument(
-            "--mapping", default="", metavar="MAPPING.yaml", help="Read FILE through this mapping file."
+            "--mapping",
+            default="",
+            metavar="MAPPING.yaml",
+            help="Read FILE through this mapping file (or a shipped one by name, e.g. pendo-usage).",
         )
 
     def handle(self, *args, kind, file, dry_run, source="", mapping="", **options):
@@ -37,11 +41,21 @@ class Command(BaseCommand):
             raise CommandError("Give --source or --mapping, not both.")
         mapping_text = ""
         if mapping:
+            if not os.path.exists(mapping) and mapping in shipped_mappings():
+                mapping_text = shipped_mapping_text(mapping)  # e.g. --mapping pendo-usage
+            else:
+                try:
+                    with open(mapping, encoding="utf-8") as handle:
+                        mapping_text = handle.read()
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise CommandError(f"Cannot read {mapping}: {exc}") from exc
             try:
-                with open(mapping, encoding="utf-8") as handle:
-                    mapping_text = handle.read()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise CommandError(f"Cannot read {mapping}: {exc}") from exc
+                check_mapping(kind=kind, text=mapping_text)
+            except MappingError as exc:
+                raise CommandError(
+                    f"The mapping file {mapping} cannot be used:\n"
+                    + "\n".join(f"- {p}" for p in exc.problems)
+                ) from exc
         try:
             size = os.path.getsize(file)
             binary = open(file, "rb")  # noqa: SIM115 - closed below
