@@ -47,6 +47,7 @@ SUMMARY = inline_serializer(
         "unchanged": serializers.IntegerField(),
         "error_count": serializers.IntegerField(),
         "errors": ERROR,
+        "skipped": serializers.IntegerField(help_text="records of another system's format skipped"),
         "notes": serializers.ListField(
             child=serializers.CharField(), help_text="e.g. records of another system's format skipped"
         ),

@@ -58,6 +58,7 @@ class ImportResult:
     follow_ups: list[FollowUp] = field(default_factory=list)
     # What a load from another system's format adds (activity.sources): e.g. records skipped.
     notes: list[str] = field(default_factory=list)
+    skipped: int = 0  # source records with no place in the kind (counted in the notes)
 
     @property
     def ok(self) -> bool:
@@ -86,6 +87,7 @@ class ImportResult:
             "errors": [e.as_dict() for e in self.errors],
             "follow_ups": [f.as_dict() for f in self.follow_ups],
             "notes": list(self.notes),
+            "skipped": self.skipped,
         }
 
 

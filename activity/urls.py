@@ -1,10 +1,12 @@
 from django.urls import path
 
 from activity import views
+from activity.sources import views as source_views
 
 urlpatterns = [
     path("imports/", views.import_list, name="import-list"),
     path("imports/<int:run_id>/", views.import_detail, name="import-detail"),
     path("imports/<int:run_id>/status/", views.import_status, name="import-status"),
     path("imports/<int:run_id>/confirm/", views.import_confirm, name="import-confirm"),
+    path("imports/sources/", source_views.sources_list, name="sources-list"),
 ]

@@ -43,6 +43,7 @@ TEST_PACKAGES = {
     "playwright",
     "schemathesis",
     "pypdf",
+    "responses",
 }
 # Directories that hold no production Python.
 SKIPPED_DIRS = {"tests", "bench", "var", "static", "staticfiles", "templates", "docs", "scripts", "locale"}

@@ -49,6 +49,7 @@ TABLE = {
     "import-detail": (lambda o: {"run_id": o["import"].pk}, "", OPS_PAGE),
     "import-status": (lambda o: {"run_id": o["import"].pk}, "", OPS_PAGE),
     "import-confirm": (lambda o: {"run_id": o["import"].pk}, "", POST_ONLY),
+    "sources-list": ({}, "", OPS_PAGE),
     "api-ingest": ({"kind": "tickets"}, "", row(403, 403, 403, 403, 403, 405, 401)),
     "api-kpis": ({}, "?period=2026-Q3", API_LIST),
     "api-scorecard": (lambda o: {"user_id": o["csm"].pk}, "", OWN_API),

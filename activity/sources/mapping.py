@@ -333,6 +333,7 @@ class MappingReader:
     def finish(self, result: Any) -> Any:
         result.errors[:] = [self.translation.error(e) for e in result.errors]
         result.notes.extend(self.translation.skipped_notes())
+        result.skipped += self.translation.skipped_total()
         return result
 
     def _items(self) -> Iterator[Item | RowError]:

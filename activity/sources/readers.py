@@ -99,6 +99,7 @@ class SourceReader:
         """The engine's result (activity.services.ImportResult) in the source's terms."""
         result.errors[:] = [self.translation.error(e) for e in result.errors]
         result.notes.extend(self.translation.skipped_notes())
+        result.skipped += self.translation.skipped_total()
         return result
 
 
