@@ -23,7 +23,7 @@ class UploadForm(forms.Form):
     source_format = forms.ChoiceField(
         label=_("Format"),
         required=False,
-        choices=[("", _("Our own CSV (DATA_CONTRACT.md)"))]
+        choices=[("", _("Our own CSV (the data contract)"))]
         + [(name, _("%(system)s export (JSON)") % {"system": s.title}) for name, s in SOURCES.items()]
         + [
             (SHIPPED_PREFIX + name, _("%(what)s (mapping %(name)s)") % {"what": what, "name": name})

@@ -2,7 +2,7 @@
 look-ups, and the translation of the validator's errors back into the source's terms.
 
 A source format turns the source's own export or API JSON into rows of one kind of
-DATA_CONTRACT.md (``{column: text}``), which then go through the very validator and all-or-nothing
+docs/data-contract.md (``{column: text}``), which then go through the very validator and all-or-nothing
 load of our own files (``activity.services.data_import``). The validator speaks of our columns;
 ``Translation`` renames them to the source's fields and puts the source record's id in front of
 the message, so a person reads "Zendesk ticket 35436 (record 3), field priority ...".

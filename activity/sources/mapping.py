@@ -2,7 +2,7 @@
 
 ::
 
-    kind: usage                     # the kind of DATA_CONTRACT.md the file becomes
+    kind: usage                     # the kind of docs/data-contract.md the file becomes
     source: pendo                   # the crosswalk's source name (for crosswalk: account / owner)
     format: csv                     # csv (a header row) or json (a list, or an object: records: KEY)
     fields:                         # our column: where its value comes from
