@@ -29,10 +29,7 @@ class UploadForm(forms.Form):
             (SHIPPED_PREFIX + name, _("%(what)s (mapping %(name)s)") % {"what": what, "name": name})
             for name, what in shipped_mappings().items()
         ],
-        help_text=_(
-            "Another system's own API JSON, or a shipped mapping file, mapped onto the kind (README, "
-            "'Loading data from other systems')."
-        ),
+        help_text=_("Our own CSV, another system's own API JSON, or a file read through a shipped mapping."),
     )
     mapping_file = forms.FileField(
         label=_("Mapping file (YAML)"),

@@ -12,7 +12,7 @@ in each ticket as ``metric_set``.
 - ``resolved_at`` = the metric set's ``solved_at`` while the ticket is ``solved`` or ``closed``; a
   reopened ticket that is open again is unresolved.
 - ``customer_contacts`` = 1 + ``reopens`` once resolved: Zendesk does not count the customer's
-  contacts; each reopen is taken as one more (an approximation, README "Loading data from other systems").
+  contacts; each reopen is taken as one more (an approximation: docs/data-contract.md, "Data from other systems").
 - ``escalated_at``: when the ticket matches ``ZENDESK_ESCALATION`` (a tag, a group, priority
   urgent), the metric set's ``assigned_at`` (its latest assignment), else its ``created_at``: the
   exact moment needs the ticket's audits, which are not read.
