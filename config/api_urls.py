@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from activity.apis import IngestApi
 from kpis.apis import KpiExportApi, ScorecardApi
+from notifications.apis import TodoApi
 from okrs.apis import CheckInViewSet, KeyResultViewSet, ObjectiveViewSet
 from reviews.apis import CycleViewSet, ReviewViewSet
 
@@ -19,5 +20,6 @@ urlpatterns = [
     path("ingest/<str:kind>/", IngestApi.as_view(), name="api-ingest"),
     path("kpis/", KpiExportApi.as_view(), name="api-kpis"),
     path("scorecards/<int:user_id>/", ScorecardApi.as_view(), name="api-scorecard"),
+    path("todos/", TodoApi.as_view(), name="api-todos"),
     path("", include(router.urls)),
 ]

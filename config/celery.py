@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -27,6 +28,22 @@ app.conf.beat_schedule = {
     "kpis-nightly": {
         "task": "kpis.compute_nightly",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # Every morning at REMINDER_HOUR (08:00) organisation time: due and late reviews, reviews waiting,
+    # stale key results (notifications/reminders.py; idempotent per person, object, kind and day).
+    "notifications-reminders": {
+        "task": "notifications.send_reminders",
+        "schedule": crontab(hour=settings.REMINDER_HOUR, minute=0),
+    },
+    # Mondays at the same hour: the weekly digest of everything unread.
+    "notifications-digest": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=settings.REMINDER_HOUR, minute=5, day_of_week="mon"),
+    },
+    # Every ten minutes: the emails of events whose task never reached a worker (broker down).
+    "notifications-pending": {
+        "task": "notifications.deliver_pending",
+        "schedule": crontab(minute="*/10"),
     },
 }
 

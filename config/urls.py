@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("kpis.urls")),
     path("", include("okrs.urls")),
     path("", include("reviews.urls")),
+    path("", include("notifications.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

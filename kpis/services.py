@@ -26,7 +26,7 @@ from kpis.engine.parts import LONGEST_FIRST, PARTS, Inputs
 from kpis.models import KpiRun, KpiValue, RunPart, RunStatus, SubjectType
 from kpis.periods import Period
 from kpis.registry import ALL_KEYS
-from kpis.signals import run_published
+from kpis.signals import run_failed, run_published
 
 
 class RunInProgress(Exception):
@@ -49,9 +49,16 @@ def kpi_run_start(*, period: Period, as_of: datetime.date | None = None, trigger
     """
     now = timezone.now()
     expired = now - datetime.timedelta(seconds=_lock_seconds())
-    KpiRun.objects.filter(period=str(period), status=RunStatus.RUNNING, heartbeat_at__lt=expired).update(
+    abandoned = list(
+        KpiRun.objects.filter(period=str(period), status=RunStatus.RUNNING, heartbeat_at__lt=expired)
+    )
+    KpiRun.objects.filter(pk__in=[r.pk for r in abandoned], status=RunStatus.RUNNING).update(
         status=RunStatus.FAILED, finished_at=now, error="Abandoned: no sign of life before the lock expired."
     )
+    for run in abandoned:
+        run.refresh_from_db()
+        if run.status == RunStatus.FAILED:
+            run_failed.send(sender=KpiRun, run=run)
     try:
         with transaction.atomic():
             return KpiRun.objects.create(
@@ -71,9 +78,12 @@ def kpi_run_heartbeat(*, run: KpiRun) -> None:
 
 
 def kpi_run_fail(*, run: KpiRun, error: str) -> None:
-    KpiRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+    failed = KpiRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
         status=RunStatus.FAILED, finished_at=timezone.now(), error=error[:5000]
     )
+    if failed:
+        run.refresh_from_db()
+        run_failed.send(sender=KpiRun, run=run)
 
 
 def _inputs(run: KpiRun) -> Inputs:

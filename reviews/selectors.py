@@ -114,6 +114,9 @@ def calibration(*, cycle: ReviewCycle) -> dict:
         pct = (sum(pcts) / len(pcts)).quantize(Decimal("0.1")) if pcts else None
         points.append(
             {
+                "review": r.pk,
+                "version": r.version,
+                "status": r.status,
                 "csm": r.csm,
                 "manager": r.reviewer,
                 "rating": r.final_rating,

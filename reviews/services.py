@@ -22,6 +22,7 @@ from kpis.periods import Period, PeriodError
 from kpis.registry import LOWER, REGISTRY
 from kpis.scorecards import period_peers, scorecard
 from okrs.selectors import okr_score_of
+from reviews import signals
 from reviews.access import review_view
 from reviews.models import (
     DEFAULT_KPI_WEIGHTS,
@@ -141,7 +142,7 @@ def cycle_open(*, user: User, cycle: ReviewCycle) -> int:
     _require_hr(user)
     if cycle.status not in (CycleStatus.DRAFT, CycleStatus.OPEN):
         raise ValidationError({"status": f"A cycle in {cycle.get_status_display()} cannot be opened."})
-    created = 0
+    created = []
     csms = User.objects.filter(role=Role.CSM, is_active=True).select_related("team__manager").order_by("pk")
     peers = period_peers(Period.parse(cycle.period))  # once for every review, not once per CSM
     for csm in csms:
@@ -155,12 +156,15 @@ def cycle_open(*, user: User, cycle: ReviewCycle) -> int:
             _set_snapshot(review, peers=peers)
             review._history_user = user
             review.save()
-            created += 1
-    if cycle.status == CycleStatus.DRAFT:
-        cycle.status = CycleStatus.OPEN
-        cycle._history_user = user
-        cycle.save()
-    return created
+            created.append(review)
+    with transaction.atomic():
+        if cycle.status == CycleStatus.DRAFT:
+            cycle.status = CycleStatus.OPEN
+            cycle._history_user = user
+            cycle.save()
+        if created:
+            signals.cycle_opened.send(sender=ReviewCycle, cycle=cycle, reviews=created, by=user)
+    return len(created)
 
 
 def reviewer_refusal(*, csm: User, reviewer: User | None) -> str | None:
@@ -417,7 +421,9 @@ def review_send_to_csm(*, user: User, review: Review, version: int | None) -> Re
     if review.status != ReviewStatus.DRAFT:
         _refuse(f"Only a draft goes to the CSM for self-review (this one is {review.get_status_display()}).")
     review.status = ReviewStatus.SELF_REVIEW
-    return _save(review, user)
+    _save(review, user)
+    signals.review_transitioned.send(sender=Review, review=review, action="send_to_csm", by=user)
+    return review
 
 
 def _text(value, field: str) -> str:
@@ -456,7 +462,9 @@ def review_submit_self(*, user: User, review: Review, version: int | None) -> Re
         _refuse(f"A review in {review.get_status_display()} has no self-review to submit.")
     review.status = ReviewStatus.MANAGER_REVIEW
     review.self_submitted_at = timezone.now()
-    return _save(review, user)
+    _save(review, user)
+    signals.review_transitioned.send(sender=Review, review=review, action="submit_self", by=user)
+    return review
 
 
 def _check_rating(review: Review, value, field: str) -> int | None:
@@ -530,7 +538,9 @@ def review_submit(*, user: User, review: Review, version: int | None) -> Review:
         raise ValidationError(errors)
     review.status = ReviewStatus.SUBMITTED
     review.submitted_at = timezone.now()
-    return _save(review, user)
+    _save(review, user)
+    signals.review_transitioned.send(sender=Review, review=review, action="submit", by=user)
+    return review
 
 
 @transaction.atomic
@@ -544,7 +554,9 @@ def review_acknowledge(*, user: User, review: Review, version: int | None, comme
     review.status = ReviewStatus.ACKNOWLEDGED
     review.acknowledged_at = timezone.now()
     review.acknowledgement_comment = _text(comment, "comment").strip()
-    return _save(review, user)
+    _save(review, user)
+    signals.review_transitioned.send(sender=Review, review=review, action="acknowledge", by=user)
+    return review
 
 
 @transaction.atomic
@@ -555,7 +567,9 @@ def review_finalize(*, user: User, review: Review, version: int | None) -> Revie
         _refuse(f"Only an acknowledged review can be finalized (this one is {review.get_status_display()}).")
     review.status = ReviewStatus.FINALIZED
     review.finalized_at, review.finalized_by = timezone.now(), user
-    return _save(review, user)
+    _save(review, user)
+    signals.review_transitioned.send(sender=Review, review=review, action="finalize", by=user)
+    return review
 
 
 @transaction.atomic
@@ -572,7 +586,40 @@ def review_reopen(*, user: User, review: Review, version: int | None, reason: st
     review.submitted_at = review.acknowledged_at = review.finalized_at = None
     review.finalized_by = None
     review._change_reason = f"Reopened by {user}: {reason.strip()}"
-    return _save(review, user)
+    _save(review, user)
+    signals.review_transitioned.send(sender=Review, review=review, action="reopen", by=user)
+    return review
+
+
+CALIBRATED_STATUSES = (ReviewStatus.MANAGER_REVIEW, ReviewStatus.SUBMITTED, ReviewStatus.ACKNOWLEDGED)
+
+
+@transaction.atomic
+def review_calibrate(*, user: User, review: Review, version: int | None, final_rating, reason: str) -> Review:
+    """HR changes a final rating during calibration (the cycle in calibration, the review rated and
+    not finalized), saying why: a new version; the history keeps the old rating, the new one and why."""
+    review = _locked(review, version)
+    _require_hr(user)
+    if review.cycle.status != CycleStatus.CALIBRATION:
+        _refuse("Ratings change in calibration only: move the cycle to calibration first.")
+    if review.status not in CALIBRATED_STATUSES or review.final_rating is None:
+        _refuse(f"A review in {review.get_status_display()} has no rating to calibrate.")
+    rating = _check_rating(review, final_rating, "final_rating")
+    if rating is None:
+        raise ValidationError({"final_rating": "Choose the calibrated rating."})
+    reason = _text(reason, "reason").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why calibration changes the rating."})
+    before = review.final_rating
+    if rating == before:
+        return review
+    review.final_rating = rating
+    review._change_reason = f"Calibration by {user}: {before} → {rating}: {reason}"
+    _save(review, user)
+    signals.rating_calibrated.send(
+        sender=Review, review=review, before=before, after=rating, reason=reason, by=user
+    )
+    return review
 
 
 TRANSITIONS = {
@@ -601,6 +648,7 @@ def dispute_raise(*, user: User, review: Review, metric: str, comment: str) -> D
     dispute = Dispute(review=review, metric=metric, comment=comment.strip(), raised_by=user)
     dispute._history_user = user
     dispute.save()
+    signals.dispute_raised.send(sender=Dispute, dispute=dispute, by=user)
     return dispute
 
 
@@ -615,6 +663,7 @@ def dispute_answer(*, user: User, dispute: Dispute, answer: str) -> Dispute:
     dispute.answer, dispute.answered_by, dispute.answered_at = answer.strip(), user, timezone.now()
     dispute._history_user = user
     dispute.save()
+    signals.dispute_answered.send(sender=Dispute, dispute=dispute, by=user)
     return dispute
 
 

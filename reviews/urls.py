@@ -19,6 +19,11 @@ urlpatterns = [
     path("reviews/<int:review_id>/pdf/", views.review_pdf_view, name="review-pdf"),
     path("cycles/", views.cycle_list, name="cycle-list"),
     path("cycles/<int:cycle_id>/", views.cycle_detail, name="cycle-detail"),
+    path(
+        "cycles/<int:cycle_id>/reviews/<int:review_id>/calibrate/",
+        views.cycle_calibrate,
+        name="cycle-calibrate",
+    ),
     path("cycles/<int:cycle_id>/<str:action>/", views.cycle_action, name="cycle-action"),
     path("cycles/<int:cycle_id>/exports/<int:export_id>/", views.export_status, name="cycle-export"),
 ]

@@ -1,6 +1,6 @@
-"""The layers point one way (issue 14): accounts → activity → kpis → okrs → reviews, with the web
-shell (``web``) and the demo organisation (``demo``) on top, and ``config`` (settings, URLs, Celery)
-above everything.
+"""The layers point one way (issue 14): accounts → activity → kpis → okrs → reviews → notifications,
+with the web shell (``web``) and the demo organisation (``demo``) on top, and ``config`` (settings,
+URLs, Celery) above everything.
 
 Every production ``.py`` file is parsed with ``ast``: its imports at module level *and* inside
 functions. The checks fail, naming the file and line, when
@@ -27,7 +27,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first. An app may import itself and the apps of a lower rank; apps of the same rank (web,
 # demo) do not import each other.
-LAYERS = {"accounts": 0, "activity": 1, "kpis": 2, "okrs": 3, "reviews": 4, "web": 5, "demo": 5}
+LAYERS = {
+    "accounts": 0,
+    "activity": 1,
+    "kpis": 2,
+    "okrs": 3,
+    "reviews": 4,
+    # To-dos, notifications, email, reminders, chat: they hear the domain apps' signals, which never
+    # import them; the web shell shows them (the bell, the to-do block) and the demo seeds quietly.
+    "notifications": 5,
+    "web": 6,
+    "demo": 6,
+}
 # The project shell: settings, root URLs, Celery app, manage.py. May import anything; nothing in an
 # app imports it.
 SHELL = {"config", "manage"}

@@ -1,10 +1,11 @@
-"""The navigation of base.html, by role."""
+"""The navigation of base.html, by role, and the bell's unread count."""
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from notifications.selectors import unread_count
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -25,4 +26,4 @@ def navigation(request: HttpRequest) -> dict:
     if user.role == Role.ADMIN or user.is_staff:
         items.append((_("Admin"), reverse("admin:index")))
     items.append((_("API docs"), reverse("api-docs")))
-    return {"nav_items": items}
+    return {"nav_items": items, "unread_notifications": unread_count(user)}

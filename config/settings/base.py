@@ -34,7 +34,9 @@ INSTALLED_APPS = [
     "kpis",
     "okrs",
     "reviews",
-    # On top of the domain apps (tests/test_architecture.py): the web shell and the demo organisation.
+    # On top of the domain apps (tests/test_architecture.py): to-dos and notifications, then the web
+    # shell and the demo organisation.
+    "notifications",
     "web",
     "demo",
 ]
@@ -261,3 +263,28 @@ HUBSPOT_ACCESS_TOKEN = env("HUBSPOT_ACCESS_TOKEN", default="")
 CHARTMOGUL_API_KEY = env("CHARTMOGUL_API_KEY", default="")
 # Delighted: the person property that holds the respondent's account id.
 DELIGHTED_ACCOUNT_PROPERTY = env("DELIGHTED_ACCOUNT_PROPERTY", default="account_id")
+
+# Email (notifications): Django's SMTP backend, configured from the environment. Locally `make run`
+# starts a catcher on 127.0.0.1:1025 (config/settings/local.py); tests start their own servers.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CSM reviews <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address of the site, for the links in emails and chat posts.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Where the local catcher keeps the messages; the caught-mail page exists only when this is set and
+# DEBUG is on (config/settings/local.py).
+MAIL_CATCHER_DIR = ""
+# Reminders (notifications/reminders.py): due dates this many days before, late ones every few days,
+# reviews waiting on someone and stale key results again after so many days.
+REMINDER_DAYS_BEFORE = env.list("REMINDER_DAYS_BEFORE", cast=int, default=[7, 1])
+REMINDER_OVERDUE_EVERY_DAYS = env.int("REMINDER_OVERDUE_EVERY_DAYS", default=3)
+REMINDER_WAITING_EVERY_DAYS = env.int("REMINDER_WAITING_EVERY_DAYS", default=7)
+REMINDER_STALE_EVERY_DAYS = env.int("REMINDER_STALE_EVERY_DAYS", default=7)
+REMINDER_HOUR = env.int("REMINDER_HOUR", default=8)

@@ -30,3 +30,9 @@ MEDIA_ROOT = str(VAR_DIR / "test-media")  # noqa: F405
 KPI_PART_THREADS = 1
 # Tests call kpis.pagecache.warm themselves (no warm-up task sent to the broker on every publication).
 KPI_WARM_PAGES = False
+# Mail stays in memory unless a test starts an SMTP server and points EMAIL_BACKEND/EMAIL_PORT at it
+# (tests/notifications): worker processes started by other tests send nothing anywhere.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
+EMAIL_PORT = env.int("EMAIL_PORT", default=2546)
+SITE_URL = "http://testserver"

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from notifications.models import Channel, Kind
+
+# The kinds each role hears about (HR and admins may also review, so they see the reviewer's).
+CSM_KINDS = [
+    Kind.CYCLE_OPENED,
+    Kind.SELF_REVIEW_REQUESTED,
+    Kind.REVIEW_SUBMITTED,
+    Kind.FLAG_ANSWERED,
+    Kind.RATING_CALIBRATED,
+    Kind.REVIEW_REOPENED,
+    Kind.REMINDER_SELF_REVIEW,
+    Kind.REMINDER_ACKNOWLEDGEMENT,
+    Kind.KEY_RESULT_STALE,
+]
+REVIEWER_KINDS = [
+    Kind.CYCLE_OPENED,
+    Kind.SELF_REVIEW_SUBMITTED,
+    Kind.REVIEW_ACKNOWLEDGED,
+    Kind.FLAG_RAISED,
+    Kind.RATING_CALIBRATED,
+    Kind.REVIEW_REOPENED,
+    Kind.REMINDER_MANAGER_REVIEW,
+    Kind.KEY_RESULT_STALE,
+]
+OPS_KINDS = [Kind.KPI_RUN_FAILED, Kind.IMPORT_FAILED]
+
+
+def kinds_for(role: str) -> list[str]:
+    if role == Role.CSM:
+        return list(CSM_KINDS)
+    if role == Role.ADMIN:
+        return [*OPS_KINDS, *REVIEWER_KINDS]
+    return list(REVIEWER_KINDS) + ([Kind.IMPORT_FAILED] if role == Role.HR else [])
+
+
+def _zones() -> list[tuple[str, str]]:
+    return [("", _("The organisation's (%(zone)s)") % {"zone": settings.TIME_ZONE})] + [
+        (z, z)
+        for z in sorted(zoneinfo.available_timezones())
+        if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+    ]
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language of my emails"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone of the dates I am sent"), required=False)
+
+    def __init__(self, *args, kinds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = kinds
+        self.fields["language"].choices = [("", _("The organisation's"))] + [
+            (code, name) for code, name in settings.LANGUAGES
+        ]
+        self.fields["time_zone"].choices = _zones()
+        for kind in kinds:
+            self.fields[f"kind_{kind}"] = forms.ChoiceField(
+                label=Kind(kind).label, choices=Channel.choices, widget=forms.RadioSelect
+            )
+
+    def kind_fields(self):
+        return [self[f"kind_{kind}"] for kind in self.kinds]

@@ -1,0 +1,167 @@
+"""Email: one message (plain text and HTML) to one person about notifications of one kind, or their
+weekly digest, in their language and time zone, with a link to each object and a one-click
+unsubscribe from that kind (a signed token: ``django.core.signing``). Sent through Django's mail
+framework (SMTP, configured from the environment: README, "Email")."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import User
+from notifications import services
+from notifications.models import Channel, EmailState, Kind, Notification
+
+log = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+DIGEST = "digest"  # the unsubscribe "kind" of the weekly digest: every digest kind goes off
+
+
+def absolute(url: str) -> str:
+    if url.startswith(("http://", "https://")):
+        return url
+    return settings.SITE_URL.rstrip("/") + (url if url.startswith("/") else "/" + url)
+
+
+def unsubscribe_token(person: User, kind: str) -> str:
+    return signing.dumps({"p": person.pk, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_read(token: str) -> tuple[int, str]:
+    """The person and kind of a token; ``signing.BadSignature`` when it was not made here."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if not isinstance(data, dict) or not isinstance(data.get("p"), int):
+        raise signing.BadSignature("malformed")
+    kind = data.get("k")
+    if kind != DIGEST and kind not in Kind.values:
+        raise signing.BadSignature("unknown kind")
+    return data["p"], kind
+
+
+def unsubscribe(*, person: User, kind: str) -> list[str]:
+    """Stop the emails of ``kind`` (the digest: every kind that waits for it). Returns the kinds."""
+    if kind == DIGEST:
+        kinds = [k for k, channel in services.channels_of(person).items() if channel == Channel.DIGEST]
+    else:
+        kinds = [kind]
+    for k in kinds:
+        services.preference_set(person=person, kind=k, channel=Channel.OFF)
+    return kinds
+
+
+def kind_label(kind: str) -> str:
+    if kind == DIGEST:
+        return _("the weekly digest")
+    return str(Kind(kind).label)
+
+
+def subject_of(kind: str, notifications: Sequence[Notification]) -> str:
+    n = len(notifications)
+    if kind == Kind.REMINDER_MANAGER_REVIEW:
+        return ngettext(
+            "Reminder: a review is waiting on you", "Reminder: %(count)d reviews are waiting on you", n
+        ) % {"count": n}
+    if kind == Kind.REMINDER_ACKNOWLEDGEMENT:
+        return _("Reminder: your review is waiting for your acknowledgement")
+    if kind == Kind.REMINDER_SELF_REVIEW:
+        return _("Reminder: your self-review")
+    if kind == Kind.KEY_RESULT_STALE:
+        return ngettext("A key result needs a check-in", "%(count)d key results need a check-in", n) % {
+            "count": n
+        }
+    if n == 1:
+        text = notifications[0].text
+        return text if len(text) <= 110 else text[:107].rstrip() + "…"
+    return _("%(what)s (%(count)d)") % {"what": Kind(kind).label, "count": n}
+
+
+def build(
+    person: User, kind: str, notifications: Sequence[Notification], *, digest: bool = False
+) -> EmailMultiAlternatives:
+    """The message, written in the person's language and time zone."""
+    with services.speaking_to(person):
+        token = unsubscribe_token(person, DIGEST if digest else kind)
+        unsubscribe_url = absolute(reverse("notification-unsubscribe", args=[token]))
+        context = {
+            "person": person,
+            "items": [
+                {"text": n.text, "url": absolute(n.url) if n.url else "", "at": n.created_at}
+                for n in notifications
+            ],
+            "digest": digest,
+            "kind_label": kind_label(DIGEST if digest else kind),
+            "unsubscribe_url": unsubscribe_url,
+            "preferences_url": absolute(reverse("notification-preferences")),
+            "notifications_url": absolute(reverse("notification-list")),
+            "site_url": settings.SITE_URL,
+        }
+        if digest:
+            n = len(notifications)
+            subject = ngettext(
+                "Your week: %(count)d unread notification", "Your week: %(count)d unread notifications", n
+            ) % {"count": n}
+        else:
+            subject = subject_of(kind, notifications)
+        context["subject"] = subject
+        text = render_to_string("notifications/email/message.txt", context)
+        html = render_to_string("notifications/email/message.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[person.email],
+        headers={
+            # RFC 8058: mail clients show an unsubscribe button that POSTs here, no login needed.
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def send(person: User, kind: str, notifications: Sequence[Notification], *, digest: bool = False) -> bool:
+    """Send one message now and mark its notifications sent; raises when the server refuses."""
+    ids = [n.pk for n in notifications]
+    try:
+        build(person, kind, notifications, digest=digest).send(fail_silently=False)
+    except Exception as exc:
+        log.warning("could not email %s about %s: %s", person.email, kind, exc)
+        raise  # the caller retries (the task) or leaves them pending for the sweep
+    state = EmailState.DIGESTED if digest else EmailState.SENT
+    Notification.objects.filter(pk__in=ids).exclude(email=EmailState.SENT).update(
+        email=state, emailed_at=timezone.now()
+    )
+    return True
+
+
+def send_pending_notification(notification_id: int) -> str:
+    """The task of one event's email: sent once, even when the task is delivered twice (the row is
+    locked and its state says whether it went)."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None or notification.email not in (EmailState.PENDING, EmailState.FAILED):
+            return "skipped"
+        person = notification.recipient
+        if not person.is_active or services.channel_of(person, notification.kind) != Channel.EMAIL:
+            Notification.objects.filter(pk=notification.pk).update(email=EmailState.NONE)
+            return "skipped"
+        send(person, notification.kind, [notification])
+    return "sent"

@@ -1,0 +1,199 @@
+"""Notifications stored per person, their delivery preferences, the reminders already sent (one per
+person, object, kind and day: a database constraint), the person's language and time zone for
+mail, and the optional chat webhook of a team."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team, User
+
+
+class Kind(models.TextChoices):
+    """What a notification is about. Each kind has its own delivery preference and unsubscribe link."""
+
+    CYCLE_OPENED = "cycle_opened", _("A review cycle opens")
+    SELF_REVIEW_REQUESTED = "self_review_requested", _("Your self-review is ready to write")
+    SELF_REVIEW_SUBMITTED = "self_review_submitted", _("A CSM submitted their self-review")
+    REVIEW_SUBMITTED = "review_submitted", _("Your review is ready to read and acknowledge")
+    REVIEW_ACKNOWLEDGED = "review_acknowledged", _("A CSM acknowledged their review")
+    FLAG_RAISED = "flag_raised", _("A CSM flagged a number of their review")
+    FLAG_ANSWERED = "flag_answered", _("Your manager answered a number you flagged")
+    RATING_CALIBRATED = "rating_calibrated", _("Calibration changed a rating")
+    REVIEW_REOPENED = "review_reopened", _("A review was reopened")
+    KEY_RESULT_STALE = "key_result_stale", _("A key result has had no check-in for 14 days")
+    KPI_RUN_FAILED = "kpi_run_failed", _("A KPI run failed")
+    IMPORT_FAILED = "import_failed", _("An import failed")
+    REMINDER_SELF_REVIEW = "reminder_self_review", _("Reminders: your self-review is due or late")
+    REMINDER_MANAGER_REVIEW = "reminder_manager_review", _("Reminders: reviews waiting on you")
+    REMINDER_ACKNOWLEDGEMENT = (
+        "reminder_acknowledgement",
+        _("Reminders: a review waits for your acknowledgement"),
+    )
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email at once")
+    DIGEST = "digest", _("Weekly digest")
+    OFF = "off", _("No email (notifications page only)")
+
+
+# Everything is mailed at once unless the person says otherwise, but stale key results, which come
+# back every week until someone checks in, go to the weekly digest.
+DEFAULT_CHANNELS = {Kind.KEY_RESULT_STALE: Channel.DIGEST}
+
+
+def default_channel(kind: str) -> str:
+    return DEFAULT_CHANNELS.get(kind, Channel.EMAIL)
+
+
+class EmailState(models.TextChoices):
+    NONE = "none", _("No email")
+    PENDING = "pending", _("To be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Could not be sent")
+    DIGEST = "digest", _("Waits for the weekly digest")
+    DIGESTED = "digested", _("Sent in a weekly digest")
+
+
+class Notification(models.Model):
+    """One thing one person is told: what kind, about which object, the text (in their language, as
+    written when it happened), when, and whether they have read it."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    obj = GenericForeignKey("content_type", "object_id")
+    text = models.TextField(_("text"))
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    email = models.CharField(_("email"), max_length=10, choices=EmailState.choices, default=EmailState.NONE)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+    # One notification per recipient and event: a signal sent twice (a task delivered twice, a
+    # cycle opened again) tells nobody twice.
+    dedupe_key = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="notification_once_per_event",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["email", "created_at"], name="notification_email_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.get_kind_display()}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class Preference(models.Model):
+    """How a person wants to hear about one kind (no row: ``default_channel``). In-app always."""
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    channel = models.CharField(_("email"), max_length=8, choices=Channel.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind"], name="preference_one_per_kind"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="preference_channel_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.kind}: {self.channel}"
+
+
+def _valid_time_zone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not a time zone such as Europe/Madrid."), params={"value": value}
+        )
+
+
+class PersonSettings(models.Model):
+    """The language and time zone a person's emails and notification dates are written in (blank:
+    the organisation's), and when their last weekly digest went out."""
+
+    person = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_settings")
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[_valid_time_zone])
+    digest_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class Reminder(models.Model):
+    """A reminder sent: one per person, object, kind and day, enforced by the database, so that a
+    task delivered twice, a restarted beat or the command run twice sends nothing twice."""
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=32)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        ordering = ["-day", "person_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "content_type", "object_id", "kind", "day"], name="reminder_once_a_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.kind} · {self.day}"
+
+
+class TeamChat(models.Model):
+    """A team's chat channel (optional): a Slack-compatible incoming-webhook URL that receives the
+    team's review events (headlines and links, never texts or ratings)."""
+
+    team = models.OneToOneField(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="chat")
+    webhook_url = models.URLField(
+        _("incoming-webhook URL"),
+        max_length=500,
+        help_text=_('Slack, Mattermost, Rocket.Chat or any service that takes {"text": ...} as JSON.'),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("team chat")
+        verbose_name_plural = _("team chats")
+
+    def __str__(self) -> str:
+        return str(self.team)

@@ -1,0 +1,358 @@
+"""The events: what the domain apps announce (their signals, and the saves of an import) and who is
+told. ``connect`` is called once by ``NotificationsConfig.ready``.
+
+Every text is a function called in the recipient's language (``services.notify``); it names the
+quarter, the person and the thing in words, and links to the page where the person acts.
+"""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_save
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from activity.models import ImportRun, ImportStatus
+from kpis.models import KpiRun
+from kpis.signals import run_failed
+from notifications import services
+from notifications.labels import data_kind_label, date_label, metric_label, period_label
+from notifications.models import Kind
+from reviews import signals as review_signals
+from reviews.models import Review, ReviewStatus
+
+
+def _review_url(review: Review) -> str:
+    return reverse("review-detail", args=[review.pk])
+
+
+def _reviews_of_cycle_url(cycle) -> str:
+    return reverse("review-list") + f"?cycle={cycle.pk}"
+
+
+def _name(person) -> str:
+    return person.get_full_name() if person else ""
+
+
+# --- reviews ------------------------------------------------------------------------------------
+
+
+def on_cycle_opened(sender, cycle, reviews, by=None, **kwargs) -> None:
+    """Each CSM (their self-review will come) and each reviewer (how many reviews are theirs)."""
+    period = cycle.period
+    by_reviewer: dict[int, list[Review]] = {}
+    for review in reviews:
+        services.notify(
+            review.csm,
+            Kind.CYCLE_OPENED,
+            obj=cycle,
+            url=reverse("review-list"),
+            dedupe_key=f"cycle_opened:{cycle.pk}",
+            by=by,
+            text=lambda: (
+                _("The %(period)s review cycle is open. Your self-review is due on %(date)s.")
+                % {"period": period_label(period), "date": date_label(cycle.self_review_due)}
+            ),
+        )
+        if review.reviewer_id:
+            by_reviewer.setdefault(review.reviewer_id, []).append(review)
+    for items in by_reviewer.values():
+        reviewer = items[0].reviewer
+        count = len(items)
+        services.notify(
+            reviewer,
+            Kind.CYCLE_OPENED,
+            obj=cycle,
+            url=_reviews_of_cycle_url(cycle),
+            dedupe_key=f"cycle_opened:{cycle.pk}",
+            by=by,
+            text=lambda count=count: (
+                ngettext(
+                    "The %(period)s review cycle is open: %(count)d review is yours to write, due on %(date)s.",
+                    "The %(period)s review cycle is open: %(count)d reviews are yours to write, due on %(date)s.",
+                    count,
+                )
+                % {
+                    "period": period_label(period),
+                    "count": count,
+                    "date": date_label(cycle.manager_review_due),
+                }
+            ),
+        )
+    teams = {r.csm.team for r in reviews if r.csm.team_id}
+    for team in sorted(teams, key=lambda t: t.pk):
+        services.announce(
+            team,
+            url=reverse("review-list"),
+            text=lambda: (
+                _("The %(period)s review cycle is open: self-reviews are due on %(date)s.")
+                % {"period": period_label(period), "date": date_label(cycle.self_review_due)}
+            ),
+        )
+
+
+def on_review_transitioned(sender, review: Review, action: str, by=None, **kwargs) -> None:
+    cycle = review.cycle
+    period = cycle.period
+    csm, reviewer = review.csm, review.reviewer
+    url = _review_url(review)
+    key = f"{action}:{review.pk}:r{review.revision}:v{review.version}"
+    team = csm.team if csm.team_id else None
+    if action == "send_to_csm":
+        services.notify(
+            csm,
+            Kind.SELF_REVIEW_REQUESTED,
+            obj=review,
+            url=url,
+            dedupe_key=key,
+            by=by,
+            text=lambda: (
+                _("Your %(period)s self-review is ready to write. It is due on %(date)s.")
+                % {"period": period_label(period), "date": date_label(cycle.self_review_due)}
+            ),
+        )
+    elif action == "submit_self":
+        services.notify(
+            reviewer,
+            Kind.SELF_REVIEW_SUBMITTED,
+            obj=review,
+            url=url,
+            dedupe_key=key,
+            by=by,
+            text=lambda: (
+                _("%(csm)s submitted their %(period)s self-review. Your review is next, due on %(date)s.")
+                % {
+                    "csm": _name(csm),
+                    "period": period_label(period),
+                    "date": date_label(cycle.manager_review_due),
+                }
+            ),
+        )
+        services.announce(
+            team,
+            url=url,
+            text=lambda: (
+                _("%(csm)s submitted their %(period)s self-review.")
+                % {"csm": _name(csm), "period": period_label(period)}
+            ),
+        )
+    elif action == "submit":
+        services.notify(
+            csm,
+            Kind.REVIEW_SUBMITTED,
+            obj=review,
+            url=url,
+            dedupe_key=key,
+            by=by,
+            text=lambda: (
+                _(
+                    "Your %(period)s review is ready. Read it, flag any number that looks wrong, then acknowledge it."
+                )
+                % {"period": period_label(period)}
+            ),
+        )
+        services.announce(
+            team,
+            url=url,
+            text=lambda: (
+                _("The %(period)s review of %(csm)s was submitted.")
+                % {"csm": _name(csm), "period": period_label(period)}
+            ),
+        )
+    elif action == "acknowledge":
+        services.notify(
+            reviewer,
+            Kind.REVIEW_ACKNOWLEDGED,
+            obj=review,
+            url=url,
+            dedupe_key=key,
+            by=by,
+            text=lambda: (
+                _("%(csm)s acknowledged their %(period)s review.")
+                % {"csm": _name(csm), "period": period_label(period)}
+            ),
+        )
+        services.announce(
+            team,
+            url=url,
+            text=lambda: (
+                _("%(csm)s acknowledged their %(period)s review.")
+                % {"csm": _name(csm), "period": period_label(period)}
+            ),
+        )
+    elif action == "reopen":
+        services.notify(
+            csm,
+            Kind.REVIEW_REOPENED,
+            obj=review,
+            url=url,
+            dedupe_key=key,
+            by=by,
+            text=lambda: (
+                _(
+                    "Your %(period)s review was reopened. Your manager will submit it again for you to acknowledge."
+                )
+                % {"period": period_label(period)}
+            ),
+        )
+        services.notify(
+            reviewer,
+            Kind.REVIEW_REOPENED,
+            obj=review,
+            url=url,
+            dedupe_key=key,
+            by=by,
+            text=lambda: (
+                _("The %(period)s review of %(csm)s was reopened. It is back with you to submit again.")
+                % {"csm": _name(csm), "period": period_label(period)}
+            ),
+        )
+        services.announce(
+            team,
+            url=url,
+            text=lambda: (
+                _("The %(period)s review of %(csm)s was reopened.")
+                % {"csm": _name(csm), "period": period_label(period)}
+            ),
+        )
+
+
+def on_dispute_raised(sender, dispute, by=None, **kwargs) -> None:
+    review = dispute.review
+    services.notify(
+        review.reviewer,
+        Kind.FLAG_RAISED,
+        obj=dispute,
+        url=_review_url(review) + "#disputes",
+        dedupe_key=f"flag_raised:{dispute.pk}",
+        by=by,
+        text=lambda: (
+            _("%(csm)s flagged a number of their %(period)s review (%(metric)s). It waits for your answer.")
+            % {
+                "csm": _name(review.csm),
+                "period": period_label(review.cycle.period),
+                "metric": metric_label(dispute.metric),
+            }
+        ),
+    )
+    services.announce(
+        review.csm.team if review.csm.team_id else None,
+        url=_review_url(review),
+        text=lambda: (
+            _("%(csm)s flagged a number of their %(period)s review.")
+            % {"csm": _name(review.csm), "period": period_label(review.cycle.period)}
+        ),
+    )
+
+
+def on_dispute_answered(sender, dispute, by=None, **kwargs) -> None:
+    review = dispute.review
+    services.notify(
+        review.csm,
+        Kind.FLAG_ANSWERED,
+        obj=dispute,
+        url=_review_url(review) + "#disputes",
+        dedupe_key=f"flag_answered:{dispute.pk}:{dispute.answered_at.isoformat() if dispute.answered_at else ''}",
+        by=by,
+        text=lambda: (
+            _("%(manager)s answered the number you flagged (%(metric)s) in your %(period)s review.")
+            % {
+                "manager": _name(dispute.answered_by),
+                "metric": metric_label(dispute.metric),
+                "period": period_label(review.cycle.period),
+            }
+        ),
+    )
+
+
+def on_rating_calibrated(sender, review: Review, before, after, reason, by=None, **kwargs) -> None:
+    """The reviewer, and the CSM once the review is shared with them (submitted): the rating itself
+    is on the review page, never in a message."""
+    period = review.cycle.period
+    url = _review_url(review)
+    key = f"calibrated:{review.pk}:v{review.version}"
+    services.notify(
+        review.reviewer,
+        Kind.RATING_CALIBRATED,
+        obj=review,
+        url=url,
+        dedupe_key=key,
+        by=by,
+        text=lambda: (
+            _("Calibration changed the rating of the %(period)s review of %(csm)s.")
+            % {"csm": _name(review.csm), "period": period_label(period)}
+        ),
+    )
+    if review.reached(ReviewStatus.SUBMITTED):
+        services.notify(
+            review.csm,
+            Kind.RATING_CALIBRATED,
+            obj=review,
+            url=url,
+            dedupe_key=key,
+            by=by,
+            text=lambda: (
+                _("Calibration changed the rating of your %(period)s review. Open it to see the change.")
+                % {"period": period_label(period)}
+            ),
+        )
+
+
+# --- CS ops: KPI runs and imports ---------------------------------------------------------------
+
+
+def on_run_failed(sender, run: KpiRun, **kwargs) -> None:
+    url = reverse("admin:kpis_kpirun_change", args=[run.pk])
+    for person in services.recipients_ops():
+        services.notify(
+            person,
+            Kind.KPI_RUN_FAILED,
+            obj=run,
+            url=url,
+            dedupe_key=f"kpi_run_failed:{run.pk}",
+            text=lambda: (
+                _(
+                    "The KPI run of %(period)s failed. The previous numbers stay on the pages until a run succeeds."
+                )
+                % {"period": period_label(run.period)}
+            ),
+        )
+
+
+def on_import_saved(sender, instance: ImportRun, created: bool, **kwargs) -> None:
+    """A load that failed, or a write refused for errors: CS ops and whoever loaded it."""
+    run = instance
+    failed = run.status == ImportStatus.FAILED or (run.status == ImportStatus.INVALID and not run.dry_run)
+    if not failed:
+        return
+    people = {p.pk: p for p in services.recipients_ops()}
+    if run.created_by_id and run.created_by_id not in people:
+        people[run.created_by_id] = run.created_by
+    url = reverse("import-detail", args=[run.pk])
+    for person in people.values():
+        services.notify(
+            person,
+            Kind.IMPORT_FAILED,
+            obj=run,
+            url=url,
+            dedupe_key=f"import_failed:{run.pk}",
+            text=lambda: (
+                _("The import of %(kind)s from %(file)s failed: nothing was written.")
+                % {"kind": data_kind_label(run.kind), "file": run.filename}
+                if run.filename
+                else _("An import of %(kind)s failed: nothing was written.")
+                % {"kind": data_kind_label(run.kind)}
+            ),
+        )
+
+
+def connect() -> None:
+    review_signals.cycle_opened.connect(on_cycle_opened, dispatch_uid="notifications.cycle_opened")
+    review_signals.review_transitioned.connect(on_review_transitioned, dispatch_uid="notifications.review")
+    review_signals.dispute_raised.connect(on_dispute_raised, dispatch_uid="notifications.dispute_raised")
+    review_signals.dispute_answered.connect(
+        on_dispute_answered, dispatch_uid="notifications.dispute_answered"
+    )
+    review_signals.rating_calibrated.connect(on_rating_calibrated, dispatch_uid="notifications.calibrated")
+    run_failed.connect(on_run_failed, dispatch_uid="notifications.kpi_run_failed")
+    post_save.connect(on_import_saved, sender=ImportRun, dispatch_uid="notifications.import_failed")

@@ -1,0 +1,287 @@
+"""Reminders, by beat every morning and by ``manage.py send_reminders`` (the same code):
+
+- a self-review or a manager's review due in ``REMINDER_DAYS_BEFORE`` days (7 and 1), and every
+  ``REMINDER_OVERDUE_EVERY_DAYS`` days once late;
+- reviews waiting on their reviewer (to send to the CSM, or to write once the self-review is in)
+  and a review waiting for the CSM's acknowledgement: on the first run, then every
+  ``REMINDER_WAITING_EVERY_DAYS`` days;
+- key results without a check-in for 14 days: every ``REMINDER_STALE_EVERY_DAYS`` days (to the
+  weekly digest unless the person chose otherwise).
+
+Each reminder is claimed first, by inserting its row (one per person, object, kind and day: a unique
+constraint), so two runs on one day, or a task delivered twice, send it once. Each person then gets
+one email per kind with everything claimed for them, sent before the run returns.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import User
+from notifications import mail, services
+from notifications.labels import date_label, period_label
+from notifications.models import Channel, EmailState, Kind, Notification, Reminder
+from notifications.selectors import LIVE_CYCLES, stale_key_results
+from reviews.models import Review, ReviewStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Due:
+    person: User
+    kind: str
+    obj: models.Model
+    text: Callable[[], str]
+    url: str
+    every_days: int | None  # None: due that day whatever came before; else not within that many days
+
+
+@dataclass
+class Report:
+    today: datetime.date
+    dry_run: bool
+    reminders: int = 0  # notifications created (or that would be)
+    by_person: dict[str, int] = field(default_factory=dict)  # email -> messages sent (or that would be)
+    failed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def message_count(self) -> int:
+        return sum(self.by_person.values())
+
+
+def _days_before() -> list[int]:
+    return [int(d) for d in settings.REMINDER_DAYS_BEFORE]
+
+
+def _due_timing(due: datetime.date, today: datetime.date) -> tuple[str, int | None] | None:
+    """("overdue", every) / ("soon", None) / None when the due date says nothing today."""
+    left = (due - today).days
+    if left < 0:
+        return "overdue", settings.REMINDER_OVERDUE_EVERY_DAYS
+    if left in _days_before():
+        return "soon", None
+    return None
+
+
+def _in_days(due: datetime.date, today: datetime.date) -> str:
+    left = (due - today).days
+    if left == 0:
+        return _("today")
+    if left == 1:
+        return _("tomorrow")
+    return ngettext("in %(n)d day (%(date)s)", "in %(n)d days (%(date)s)", left) % {
+        "n": left,
+        "date": date_label(due),
+    }
+
+
+def candidates(today: datetime.date) -> list[Due]:
+    """Every reminder the state of things calls for today (before looking at what was sent)."""
+    out: list[Due] = []
+    reviews = (
+        Review.objects.filter(cycle__status__in=LIVE_CYCLES)
+        .exclude(status__in=(ReviewStatus.ACKNOWLEDGED, ReviewStatus.FINALIZED))
+        .select_related("cycle", "csm", "reviewer")
+        .order_by("cycle__period", "csm__name", "pk")
+    )
+    for review in reviews:
+        cycle = review.cycle
+        url = reverse("review-detail", args=[review.pk])
+        period = cycle.period
+        csm, reviewer = review.csm, review.reviewer
+
+        if review.status == ReviewStatus.SELF_REVIEW:
+            timing = _due_timing(cycle.self_review_due, today)
+            if timing:
+                when, every = timing
+                due = cycle.self_review_due
+                out.append(
+                    Due(
+                        csm,
+                        Kind.REMINDER_SELF_REVIEW,
+                        review,
+                        (
+                            lambda due=due, period=period: (
+                                _("Your %(period)s self-review was due on %(date)s: please submit it.")
+                                % {"period": period_label(period), "date": date_label(due)}
+                            )
+                        )
+                        if when == "overdue"
+                        else (
+                            lambda due=due, period=period: (
+                                _("Your %(period)s self-review is due %(when)s.")
+                                % {"period": period_label(period), "when": _in_days(due, today)}
+                            )
+                        ),
+                        url,
+                        every,
+                    )
+                )
+        elif review.status in (ReviewStatus.DRAFT, ReviewStatus.MANAGER_REVIEW) and reviewer is not None:
+            draft = review.status == ReviewStatus.DRAFT
+            due = cycle.self_review_due if draft else cycle.manager_review_due
+            timing = _due_timing(due, today) or ("waiting", settings.REMINDER_WAITING_EVERY_DAYS)
+            when, every = timing
+
+            def text(draft=draft, due=due, when=when, csm=csm, period=period) -> str:
+                args = {"csm": csm.get_full_name(), "period": period_label(period), "date": date_label(due)}
+                if draft:
+                    what = _("Send the %(period)s review of %(csm)s to them for their self-review") % args
+                else:
+                    what = _("Write the %(period)s review of %(csm)s: their self-review is in") % args
+                if when == "overdue":
+                    return _("%(what)s. It was due on %(date)s.") % {"what": what, "date": args["date"]}
+                return _("%(what)s. It is due %(when)s.") % {"what": what, "when": _in_days(due, today)}
+
+            out.append(Due(reviewer, Kind.REMINDER_MANAGER_REVIEW, review, text, url, every))
+        elif review.status == ReviewStatus.SUBMITTED:
+            out.append(
+                Due(
+                    csm,
+                    Kind.REMINDER_ACKNOWLEDGEMENT,
+                    review,
+                    lambda period=period: (
+                        _(
+                            "Your %(period)s review is waiting for your acknowledgement. Read it, flag any number "
+                            "that looks wrong, then acknowledge it."
+                        )
+                        % {"period": period_label(period)}
+                    ),
+                    url,
+                    settings.REMINDER_WAITING_EVERY_DAYS,
+                )
+            )
+    for stale in stale_key_results(today=today):
+        if stale.person is None:
+            continue
+        out.append(
+            Due(
+                stale.person,
+                Kind.KEY_RESULT_STALE,
+                stale.kr,
+                lambda stale=stale: (
+                    _("No check-in for %(days)d days on “%(kr)s”: check in to keep it on track.")
+                    % {"days": stale.days, "kr": stale.kr.title}
+                ),
+                reverse("okrs-mine") + f"#kr-{stale.kr.pk}",
+                settings.REMINDER_STALE_EVERY_DAYS,
+            )
+        )
+    return [d for d in out if d.person.is_active]
+
+
+def _sent_recently(due: Due, content_type: ContentType, today: datetime.date) -> bool:
+    if due.every_days is None:
+        return False
+    since = today - datetime.timedelta(days=due.every_days - 1)
+    return Reminder.objects.filter(
+        person=due.person,
+        kind=due.kind,
+        content_type=content_type,
+        object_id=due.obj.pk,
+        day__gte=since,
+        day__lte=today,
+    ).exists()
+
+
+def run(*, today: datetime.date, dry_run: bool = False) -> Report:
+    """Claim and send today's reminders (``dry_run``: only say what would go)."""
+    report = Report(today=today, dry_run=dry_run)
+    claimed: dict[tuple[int, str], list[Notification]] = defaultdict(list)
+    would: dict[tuple[int, str], int] = defaultdict(int)
+    people: dict[int, User] = {}
+    for due in candidates(today):
+        content_type = ContentType.objects.get_for_model(due.obj)
+        if _sent_recently(due, content_type, today):
+            continue
+        people[due.person.pk] = due.person
+        if dry_run:
+            if not Reminder.objects.filter(
+                person=due.person, kind=due.kind, content_type=content_type, object_id=due.obj.pk, day=today
+            ).exists():
+                report.reminders += 1
+                if services.channel_of(due.person, due.kind) == Channel.EMAIL:
+                    would[(due.person.pk, due.kind)] += 1
+            continue
+        try:
+            with transaction.atomic():
+                Reminder.objects.create(
+                    person=due.person,
+                    kind=due.kind,
+                    content_type=content_type,
+                    object_id=due.obj.pk,
+                    day=today,
+                )
+                notification = services.notify(
+                    due.person,
+                    due.kind,
+                    obj=due.obj,
+                    url=due.url,
+                    text=due.text,
+                    dedupe_key=f"reminder:{due.kind}:{content_type.pk}:{due.obj.pk}:{today.isoformat()}",
+                    mail_now=False,
+                )
+        except IntegrityError:
+            continue  # another run claimed it today
+        report.reminders += 1
+        if notification is not None and notification.email == EmailState.PENDING:
+            claimed[(due.person.pk, due.kind)].append(notification)
+    if dry_run:
+        for (person_id, _kind), _n in sorted(would.items()):
+            email = people[person_id].email
+            report.by_person[email] = report.by_person.get(email, 0) + 1
+        return report
+    for (person_id, kind), notifications in sorted(claimed.items()):
+        person = people[person_id]
+        try:
+            mail.send(person, kind, notifications)
+        except Exception:  # noqa: BLE001 - logged by mail.send; left pending for the sweep
+            report.failed[person.email] = report.failed.get(person.email, 0) + 1
+            continue
+        report.by_person[person.email] = report.by_person.get(person.email, 0) + 1
+    return report
+
+
+def deliver_pending(*, now: datetime.datetime, older_than_minutes: int = 10, days: int = 2) -> int:
+    """Emails still pending some minutes after their event (the broker was down, a worker died):
+    one message per person and kind, sent now. Rows are locked, skipping any another sweep holds."""
+    sent = 0
+    with transaction.atomic():
+        pending = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                email=EmailState.PENDING,
+                created_at__lt=now - datetime.timedelta(minutes=older_than_minutes),
+                created_at__gte=now - datetime.timedelta(days=days),
+            )
+            .select_related("recipient")
+            .order_by("recipient_id", "kind", "created_at")
+        )
+        groups: dict[tuple[int, str], list[Notification]] = defaultdict(list)
+        for n in pending:
+            groups[(n.recipient_id, n.kind)].append(n)
+        for (_person_id, kind), notifications in groups.items():
+            person = notifications[0].recipient
+            if not person.is_active or services.channel_of(person, kind) != Channel.EMAIL:
+                Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
+                    email=EmailState.NONE
+                )
+                continue
+            try:
+                mail.send(person, kind, notifications)
+                sent += 1
+            except Exception:  # noqa: BLE001 - logged by mail.send; tried again by the next sweep
+                continue
+    return sent
