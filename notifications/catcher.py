@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-NAME = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{12}\.eml$")
+NAME = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9]{6}-[0-9a-f]{8}\.eml$")
 
 
 class Keeper:
@@ -27,7 +27,7 @@ class Keeper:
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
         now = datetime.datetime.now(datetime.UTC)
-        name = f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
+        name = f"{now:%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:8]}.eml"  # sorts in arrival order
         head = f"X-Envelope-From: {envelope.mail_from}\r\nX-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n"
         tmp = self.folder / f".{name}.tmp"
         tmp.write_bytes(head.encode("utf-8") + envelope.original_content)

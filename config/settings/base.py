@@ -180,6 +180,7 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "mail.log": {"level": "WARNING"},  # aiosmtpd (the local mail catcher)
     },
 }
 
