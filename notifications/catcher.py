@@ -64,7 +64,7 @@ def parse(name: str, data: bytes) -> CaughtMessage:
         date = None
     return CaughtMessage(
         name=name,
-        subject=str(msg["Subject"] or ""),
+        subject=str(msg["Subject"] or "").strip(),
         sender=str(msg["From"] or ""),
         to=str(msg["To"] or msg["X-Envelope-To"] or ""),
         date=date,

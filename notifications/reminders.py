@@ -46,6 +46,7 @@ class Due:
     text: Callable[[], str]
     url: str
     every_days: int | None  # None: due that day whatever came before; else not within that many days
+    not_before: datetime.date | None = None  # reminders sent before this day do not count (late ones)
 
 
 @dataclass
@@ -66,7 +67,8 @@ def _days_before() -> list[int]:
 
 
 def _due_timing(due: datetime.date, today: datetime.date) -> tuple[str, int | None] | None:
-    """("overdue", every) / ("soon", None) / None when the due date says nothing today."""
+    """("overdue", every) / ("soon", None) / None when the due date says nothing today. The first
+    late reminder goes the day after the due date, whatever was sent before it."""
     left = (due - today).days
     if left < 0:
         return "overdue", settings.REMINDER_OVERDUE_EVERY_DAYS
@@ -127,6 +129,7 @@ def candidates(today: datetime.date) -> list[Due]:
                         ),
                         url,
                         every,
+                        due + datetime.timedelta(days=1),
                     )
                 )
         elif review.status in (ReviewStatus.DRAFT, ReviewStatus.MANAGER_REVIEW) and reviewer is not None:
@@ -145,7 +148,17 @@ def candidates(today: datetime.date) -> list[Due]:
                     return _("%(what)s. It was due on %(date)s.") % {"what": what, "date": args["date"]}
                 return _("%(what)s. It is due %(when)s.") % {"what": what, "when": _in_days(due, today)}
 
-            out.append(Due(reviewer, Kind.REMINDER_MANAGER_REVIEW, review, text, url, every))
+            out.append(
+                Due(
+                    reviewer,
+                    Kind.REMINDER_MANAGER_REVIEW,
+                    review,
+                    text,
+                    url,
+                    every,
+                    due + datetime.timedelta(days=1),
+                )
+            )
         elif review.status == ReviewStatus.SUBMITTED:
             out.append(
                 Due(
@@ -186,6 +199,8 @@ def _sent_recently(due: Due, content_type: ContentType, today: datetime.date) ->
     if due.every_days is None:
         return False
     since = today - datetime.timedelta(days=due.every_days - 1)
+    if due.not_before and due.not_before <= today:
+        since = max(since, due.not_before)
     return Reminder.objects.filter(
         person=due.person,
         kind=due.kind,

@@ -16,7 +16,7 @@ from kpis import services as kpi_services
 from kpis.models import KpiRun
 from kpis.periods import Period
 from notifications import mail
-from notifications.models import Channel, EmailState, Kind, Notification, Preference
+from notifications.models import Channel, EmailState, Kind, Notification, PersonSettings, Preference
 from reviews import services
 from reviews.models import ReviewCycle
 
@@ -191,7 +191,7 @@ def test_one_click_unsubscribe_stops_that_kind_only(
     done = client.post(path)  # one click, no login, no CSRF token (RFC 8058)
     assert (
         done.status_code == 200
-        and "will no longer receive emails about A review cycle opens" in done.content.decode()
+        and "will no longer receive these emails (A review cycle opens)" in done.content.decode()
     )
     assert Preference.objects.get(person=org.csm_a).channel == Channel.OFF
     # Another cycle: csm A is told on the page only; the other kinds still come by email.
@@ -264,3 +264,24 @@ def test_a_failed_import_tells_cs_ops_and_the_uploader(
     m = smtp.to(org.hr.email)[0]
     assert m.subject == "The import of tickets from t.csv failed: nothing was written."
     assert f"http://testserver/imports/{run.pk}/" in m.text
+
+
+def test_each_person_is_written_to_in_their_language(
+    org, smtp, worker_sends, django_capture_on_commit_callbacks
+):
+    PersonSettings.objects.create(person=org.csm_a, language="es")
+    with django_capture_on_commit_callbacks(execute=True):
+        cycle = services.cycle_create(
+            user=org.hr, period="2026-Q3", self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
+        )
+        services.cycle_open(user=org.hr, cycle=cycle)
+    [m] = smtp.to(org.csm_a.email)
+    assert (
+        m.subject
+        == "El ciclo de evaluación de T3 2026 está abierto. Tu autoevaluación vence el 10 de octubre de 2026."
+    )
+    assert "Hola CSM:" in m.text and "Todas tus notificaciones" in m.html and 'lang="es"' in m.html
+    stored = Notification.objects.get(recipient=org.csm_a)
+    assert stored.text == m.subject  # the page shows what the email said
+    [m] = smtp.to(org.csm_a2.email)
+    assert m.subject == "The Q3 2026 review cycle is open. Your self-review is due on Oct. 10, 2026."

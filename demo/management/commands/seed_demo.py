@@ -13,6 +13,7 @@ from demo.builders import DEMO_PASSWORD
 from kpis import services as kpi_services
 from kpis.models import KpiRun, KpiValue
 from kpis.periods import Period
+from notifications.services import delivery_paused
 from okrs.models import Objective, OkrQuarter
 from reviews.models import ReviewCycle, ReviewTemplate
 
@@ -57,6 +58,17 @@ class Command(BaseCommand):
                 Team.objects.all().delete()
                 User.objects.all().delete()
         today = today or timezone.localdate()
+        # The demo's past is stored on the notifications pages, but nobody is mailed about it.
+        with delivery_paused():
+            summary = self._build(today=today, accounts=accounts, seed=seed, verbosity=options["verbosity"])
+        for key, value in sorted(summary.counts.items()):
+            self.stdout.write(f"  {key:18} {value:>8}")
+        self.stdout.write(self.style.SUCCESS(f"Demo organisation ready. Logins (password {DEMO_PASSWORD}):"))
+        for email, role in organisation.DEMO_LOGINS:
+            self.stdout.write(f"  {email:24} {role.label}")
+
+    def _build(self, *, today, accounts, seed, verbosity):
+        options = {"verbosity": verbosity}
         with tqdm(total=accounts, desc="accounts", unit="acct", disable=options["verbosity"] == 0) as bar:
             summary = organisation.demo_organisation_build(
                 today=today, accounts=accounts, seed=seed, progress=lambda done, total: bar.update(1)
@@ -68,8 +80,4 @@ class Command(BaseCommand):
                 bar.update(1)
         summary.counts.update(okr_demo.demo_okrs_build(today=today, seed=seed))
         summary.counts.update(review_demo.demo_reviews_build(today=today, seed=seed))
-        for key, value in sorted(summary.counts.items()):
-            self.stdout.write(f"  {key:18} {value:>8}")
-        self.stdout.write(self.style.SUCCESS(f"Demo organisation ready. Logins (password {DEMO_PASSWORD}):"))
-        for email, role in organisation.DEMO_LOGINS:
-            self.stdout.write(f"  {email:24} {role.label}")
+        return summary
