@@ -1,0 +1,161 @@
+"""The bell and its unread count, the notifications page, marking read, preferences, the to-do
+block first on every home page, GET /api/v1/todos/, and the caught-mail page that exists only in
+the local setup."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from notifications import catcher, services
+from notifications.models import Channel, Kind, Notification, PersonSettings, Preference
+from reviews import services as review_services
+
+D = datetime.date
+
+
+def tell(person, text="Something happened", url="/reviews/", kind=Kind.CYCLE_OPENED):
+    return services.notify(person, kind, text=lambda: text, url=url)
+
+
+def test_the_bell_counts_unread_and_the_page_lists_them(client, org):
+    first = tell(org.csm_a, "First")
+    tell(org.csm_a, "Second", url="")
+    tell(org.csm_b, "Not yours")
+    client.force_login(org.csm_a)
+    home = client.get(reverse("home")).content.decode()
+    assert '<span class="count">2</span>' in home
+    page = client.get(reverse("notification-list")).content.decode()
+    assert "First" in page and "Second" in page and "Not yours" not in page
+    # Following a link marks it read and goes to the object.
+    response = client.get(reverse("notification-open", args=[first.pk]))
+    assert response.status_code == 302 and response["Location"] == "/reviews/"
+    assert Notification.objects.get(pk=first.pk).read_at is not None
+    assert '<span class="count">1</span>' in client.get(reverse("home")).content.decode()
+    # Someone else's notification does not open.
+    other = Notification.objects.get(recipient=org.csm_b)
+    assert client.get(reverse("notification-open", args=[other.pk])).status_code == 404
+    client.post(reverse("notification-read"), {"id": str(other.pk)})
+    assert Notification.objects.get(pk=other.pk).read_at is None
+    # Mark all read.
+    client.post(reverse("notification-read"))
+    assert not Notification.objects.filter(recipient=org.csm_a, read_at__isnull=True).exists()
+    assert 'class="count"' not in client.get(reverse("home")).content.decode()
+    assert "Nothing unread." in client.get(reverse("notification-list") + "?unread=1").content.decode()
+
+
+def test_a_notification_link_never_leaves_the_site(client, org):
+    n = tell(org.csm_a, url="//evil.example.com/")
+    client.force_login(org.csm_a)
+    assert client.get(reverse("notification-open", args=[n.pk]))["Location"] == reverse("notification-list")
+    response = client.post(
+        reverse("notification-read"), {"id": str(n.pk), "next": "https://evil.example.com/"}
+    )
+    assert response["Location"] == reverse("notification-list")
+
+
+def test_preferences_per_kind_language_and_time_zone(client, org):
+    client.force_login(org.csm_a)
+    page = client.get(reverse("notification-preferences")).content.decode()
+    assert "Reminders: a review waits for your acknowledgement" in page
+    assert "A KPI run failed" not in page  # CS ops business
+    form = {f"kind_{k}": Channel.EMAIL for k in Kind.values}
+    form.update(
+        {"language": "es", "time_zone": "America/Sao_Paulo", f"kind_{Kind.REVIEW_SUBMITTED}": Channel.DIGEST}
+    )
+    form[f"kind_{Kind.KEY_RESULT_STALE}"] = Channel.OFF
+    assert client.post(reverse("notification-preferences"), form).status_code == 302
+    assert dict(Preference.objects.filter(person=org.csm_a).values_list("kind", "channel")) == {
+        Kind.REVIEW_SUBMITTED: Channel.DIGEST,
+        Kind.KEY_RESULT_STALE: Channel.OFF,  # its default is the digest
+    }
+    assert PersonSettings.objects.get(person=org.csm_a).time_zone == "America/Sao_Paulo"
+    form["time_zone"] = "Mars/Olympus"
+    assert (
+        client.post(reverse("notification-preferences"), form).status_code == 200
+    )  # refused, said on the page
+    assert PersonSettings.objects.get(person=org.csm_a).time_zone == "America/Sao_Paulo"
+
+
+def test_notification_times_are_in_the_persons_time_zone(client, org, settings):
+    settings.TIME_ZONE = "UTC"
+    n = tell(org.csm_a, "Late news")
+    Notification.objects.filter(pk=n.pk).update(
+        created_at=datetime.datetime(2026, 11, 20, 23, 30, tzinfo=datetime.UTC)
+    )
+    PersonSettings.objects.create(person=org.csm_a, time_zone="Asia/Tokyo")
+    client.force_login(org.csm_a)
+    page = client.get(reverse("notification-list")).content.decode()
+    assert "Nov. 21, 2026, 8:30 a.m." in page and "Times are in Asia/Tokyo." in page
+
+
+@pytest.mark.parametrize("role", ["csm_a", "manager_a", "hr", "admin"])
+def test_the_todo_block_comes_first_on_every_home_page(client, org, role):
+    client.force_login(org.by_role()[role])
+    page = client.get(reverse("home")).content.decode()
+    main = page.split("<main", 1)[1]
+    assert main.index('class="card todos"') < main.index("</h1>") + 200  # right under the greeting
+    assert main.index('class="card todos"') < min(
+        i for i in (main.find('class="card"'), main.find('class="grid"')) if i >= 0
+    )
+
+
+def test_the_todo_api_answers_each_person_their_own(client, org):
+    cycle = review_services.cycle_create(
+        user=org.hr, period="2026-Q4", self_review_due=D(2026, 12, 10), manager_review_due=D(2026, 12, 20)
+    )
+    review_services.cycle_open(user=org.hr, cycle=cycle)
+    review = cycle.reviews.get(csm=org.csm_a)
+    review_services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
+    client.force_login(org.csm_a)
+    data = client.get("/api/v1/todos/").json()
+    assert data == [
+        {
+            "kind": "self_review",
+            "text": "Write your Q4 2026 self-review",
+            "url": f"/reviews/{review.pk}/",
+            "due": "2026-12-10",
+            "overdue": data[0]["overdue"],
+        }
+    ]
+    client.force_login(org.manager_b)
+    assert [t["kind"] for t in client.get("/api/v1/todos/").json()] == ["review_to_start"]
+    client.logout()
+    assert client.get("/api/v1/todos/").status_code == 401
+
+
+def test_caught_mail_page_exists_only_in_the_local_setup(client, org, settings, tmp_path):
+    folder = tmp_path / "mail"
+    controller = catcher.start(folder, port=2548)
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_PORT = 2548
+        from django.core.mail import send_mail  # noqa: PLC0415
+
+        send_mail(
+            "Hello from the catcher",
+            "Plain body",
+            "a@example.com",
+            ["csm.a@example.com"],
+            html_message="<p>Rich</p>",
+        )
+    finally:
+        controller.stop()
+    [message] = catcher.list_messages(folder)
+    settings.MAIL_CATCHER_DIR = str(folder)
+    client.force_login(org.admin)
+    settings.DEBUG = False  # production, test: no such page
+    assert client.get(reverse("caught-mail")).status_code == 404
+    settings.DEBUG = True
+    page = client.get(reverse("caught-mail")).content.decode()
+    assert "Hello from the catcher" in page and "csm.a@example.com" in page
+    detail = client.get(reverse("caught-mail-detail", args=[message.name]))
+    assert "Plain body" in detail.content.decode()
+    html = client.get(reverse("caught-mail-detail", args=[message.name]) + "?part=html")
+    assert html.content.strip() == b"<p>Rich</p>" and "sandbox" in html["Content-Security-Policy"]
+    assert client.get(reverse("caught-mail-detail", args=["..%2F..%2Fetc%2Fpasswd"])).status_code == 404
+    assert client.get(reverse("caught-mail-detail", args=["secret.eml"])).status_code == 404
+    client.force_login(org.csm_a)  # staff only
+    assert client.get(reverse("caught-mail")).status_code == 404
