@@ -13,6 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from activity.models import ImportRun
 from kpis import services as kpi_services
 from kpis.periods import Period
+from notifications import mail as notification_mail
+from notifications import services as notification_services
 from okrs import services as okr_services
 from reviews import services as review_services
 from reviews.models import CycleExport, Dispute
@@ -101,6 +103,26 @@ TABLE = {
     "cycle-detail": (lambda o: {"cycle_id": o["cycle"].pk}, "", HR_PAGE),
     "cycle-action": (lambda o: {"cycle_id": o["cycle"].pk, "action": "open"}, "", POST_ONLY),
     "cycle-export": (lambda o: {"cycle_id": o["cycle"].pk, "export_id": o["export"].pk}, "", HR_PAGE),
+    "cycle-calibrate": (lambda o: {"cycle_id": o["cycle"].pk, "review_id": o["review"].pk}, "", POST_ONLY),
+    "api-todos": ({}, "", API_LIST),
+    "notification-list": ({}, "", LOGGED_IN),
+    # The CSM's own notification: followed (302 to its object), nobody else's (404).
+    "notification-open": (
+        lambda o: {"notification_id": o["notification"].pk},
+        "",
+        row(302, 404, 404, 404, 404, 404, 302),
+    ),
+    "notification-read": ({}, "", POST_ONLY),
+    "notification-preferences": ({}, "", LOGGED_IN),
+    # The signed token is the credential (one click from an email, no login).
+    "notification-unsubscribe": (lambda o: {"token": o["unsubscribe"]}, "", ALL_200),
+    # Only in the local setup (DEBUG, the catcher's folder): 404 everywhere else, for everyone.
+    "caught-mail": ({}, "", row(404, 404, 404, 404, 404, 404, 404)),
+    "caught-mail-detail": (
+        {"name": "20260101-000000-000000-00000000.eml"},
+        "",
+        row(404, 404, 404, 404, 404, 404, 404),
+    ),
 }
 # Django's admin: every page of it is staff-only, tested through its index.
 SKIPPED_NAMESPACES = {"admin"}
@@ -151,6 +173,10 @@ def objects(org, settings, tmp_path):
         "dispute": dispute,
         "import": ImportRun.objects.create(kind="tickets", source="upload", status="valid"),
         "export": CycleExport.objects.create(cycle=cycle, total=0, status="queued"),
+        "notification": notification_services.notify(
+            org.csm_a, "review_submitted", text=lambda: "Your review", url=f"/reviews/{review.pk}/"
+        ),
+        "unsubscribe": notification_mail.unsubscribe_token(org.csm_a, "cycle_opened"),
     }
 
 
