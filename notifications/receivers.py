@@ -227,7 +227,7 @@ def on_dispute_raised(sender, dispute, by=None, **kwargs) -> None:
         dedupe_key=f"flag_raised:{dispute.pk}",
         by=by,
         text=lambda: (
-            _("%(csm)s flagged a number of their %(period)s review (%(metric)s). It waits for your answer.")
+            _("%(csm)s flagged “%(metric)s” in their %(period)s review. It waits for your answer.")
             % {
                 "csm": _name(review.csm),
                 "period": period_label(review.cycle.period),
@@ -255,7 +255,7 @@ def on_dispute_answered(sender, dispute, by=None, **kwargs) -> None:
         dedupe_key=f"flag_answered:{dispute.pk}:{dispute.answered_at.isoformat() if dispute.answered_at else ''}",
         by=by,
         text=lambda: (
-            _("%(manager)s answered the number you flagged (%(metric)s) in your %(period)s review.")
+            _("%(manager)s answered what you flagged about “%(metric)s” in your %(period)s review.")
             % {
                 "manager": _name(dispute.answered_by),
                 "metric": metric_label(dispute.metric),

@@ -140,7 +140,7 @@ def _csm_todos(user: User, today: datetime.date) -> list[Todo]:
         todos.append(
             _todo(
                 "flag_answered",
-                _("%(manager)s answered the number you flagged (%(metric)s): read the answer")
+                _("%(manager)s answered what you flagged about “%(metric)s”: read the answer")
                 % {
                     "manager": dispute.answered_by or _("Your manager"),
                     "metric": metric_label(dispute.metric),
@@ -208,7 +208,7 @@ def _reviewer_todos(user: User, today: datetime.date) -> list[Todo]:
         todos.append(
             _todo(
                 "flag_open",
-                _("Answer the number %(csm)s flagged (%(metric)s) in their %(period)s review")
+                _("Answer %(csm)s about “%(metric)s” in their %(period)s review")
                 % {
                     "csm": dispute.review.csm,
                     "metric": metric_label(dispute.metric),

@@ -92,14 +92,13 @@ def test_each_step_of_a_review_tells_the_one_who_acts_next(
     )
     m = smtp.to(org.manager_a.email)[-1]
     assert (
-        m.subject
-        == "CSM A flagged a number of their Q3 2026 review (MRR retention (NRR)). It waits for your answer."
+        m.subject == "CSM A flagged “MRR retention (NRR)” in their Q3 2026 review. It waits for your answer."
     )
     assert f"{url}#disputes" in m.text
     step(services.dispute_answer, user=org.manager_a, dispute=dispute, answer="Checked: it is right.")
     m = smtp.to(org.csm_a.email)[-1]
     assert (
-        m.subject == "Manager A answered the number you flagged (MRR retention (NRR)) in your Q3 2026 review."
+        m.subject == "Manager A answered what you flagged about “MRR retention (NRR)” in your Q3 2026 review."
     )
     review = step(services.review_acknowledge, user=org.csm_a, review=review, version=review.version)
     m = smtp.to(org.manager_a.email)[-1]
