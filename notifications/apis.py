@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework import generics, serializers
 
 from notifications.selectors import todos_for
 
@@ -21,8 +18,11 @@ class TodoSerializer(serializers.Serializer):
     overdue = serializers.BooleanField()
 
 
-class TodoApi(APIView):
-    @extend_schema(responses=TodoSerializer(many=True), summary="My to-dos, most urgent first")
-    def get(self, request: Request) -> Response:
-        todos = todos_for(request.user)
-        return Response(TodoSerializer([t.as_dict() for t in todos], many=True).data)
+@extend_schema(summary="My to-dos, most urgent first")
+class TodoApi(generics.ListAPIView):
+    """Paginated like every list (``?limit=``, ``?offset=``)."""
+
+    serializer_class = TodoSerializer
+
+    def get_queryset(self):
+        return [t.as_dict() for t in todos_for(self.request.user)]

@@ -112,8 +112,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _catcher_or_404(request: HttpRequest) -> None:
-    """The caught mail exists only in the local setup (DEBUG and MAIL_CATCHER_DIR), for staff."""
-    if not (settings.DEBUG and getattr(settings, "MAIL_CATCHER_DIR", "")):
+    """The caught mail exists only in the local setup (config/settings/local.py), for staff."""
+    if not (settings.MAIL_CATCHER_PAGE and settings.MAIL_CATCHER_DIR):
         raise Http404
     user = request.user
     if not (user.is_authenticated and user.is_active and (user.is_staff or user.role == "admin")):

@@ -17,6 +17,7 @@ LISTS = (
     "/api/v1/reviews/",
     "/api/v1/cycles/",
     "/api/v1/kpis/?period=2026-Q3",
+    "/api/v1/todos/",  # HR: the late reviews of each manager, the cycles to move on
 )
 
 

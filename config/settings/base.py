@@ -279,9 +279,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CSM reviews <noreply@loc
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address of the site, for the links in emails and chat posts.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
-# Where the local catcher keeps the messages; the caught-mail page exists only when this is set and
-# DEBUG is on (config/settings/local.py).
+# Where the local catcher keeps the messages, and its page (/notifications/caught-mail/): only in the
+# local setup (config/settings/local.py); everywhere else the page answers 404.
 MAIL_CATCHER_DIR = ""
+MAIL_CATCHER_PAGE = False
 # Reminders (notifications/reminders.py): due dates this many days before, late ones every few days,
 # reviews waiting on someone and stale key results again after so many days.
 REMINDER_DAYS_BEFORE = env.list("REMINDER_DAYS_BEFORE", cast=int, default=[7, 1])

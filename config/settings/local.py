@@ -17,3 +17,4 @@ WHITENOISE_AUTOREFRESH = True
 EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env.int("EMAIL_PORT", default=1025)
 MAIL_CATCHER_DIR = env("MAIL_CATCHER_DIR", default=str(VAR_DIR / "mail"))  # noqa: F405
+MAIL_CATCHER_PAGE = True

@@ -110,7 +110,7 @@ def test_the_todo_api_answers_each_person_their_own(client, org):
     review = cycle.reviews.get(csm=org.csm_a)
     review_services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
     client.force_login(org.csm_a)
-    data = client.get("/api/v1/todos/").json()
+    data = client.get("/api/v1/todos/").json()["results"]
     assert data == [
         {
             "kind": "self_review",
@@ -121,7 +121,7 @@ def test_the_todo_api_answers_each_person_their_own(client, org):
         }
     ]
     client.force_login(org.manager_b)
-    assert [t["kind"] for t in client.get("/api/v1/todos/").json()] == ["review_to_start"]
+    assert [t["kind"] for t in client.get("/api/v1/todos/").json()["results"]] == ["review_to_start"]
     client.logout()
     assert client.get("/api/v1/todos/").status_code == 401
 
@@ -146,9 +146,9 @@ def test_caught_mail_page_exists_only_in_the_local_setup(client, org, settings, 
     [message] = catcher.list_messages(folder)
     settings.MAIL_CATCHER_DIR = str(folder)
     client.force_login(org.admin)
-    settings.DEBUG = False  # production, test: no such page
+    assert settings.MAIL_CATCHER_PAGE is False  # production, test: no such page
     assert client.get(reverse("caught-mail")).status_code == 404
-    settings.DEBUG = True
+    settings.MAIL_CATCHER_PAGE = True  # the local settings
     page = client.get(reverse("caught-mail")).content.decode()
     assert "Hello from the catcher" in page and "csm.a@example.com" in page
     detail = client.get(reverse("caught-mail-detail", args=[message.name]))
