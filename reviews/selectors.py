@@ -9,15 +9,20 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from reviews.access import EVERYTHING, HIDDEN, ReviewView, review_view
-from reviews.models import Review, ReviewCycle
+from reviews.models import UNRESOLVED_FLAGS, Review, ReviewCycle, ReviewStatus
 
 
 def reviews_for(*, viewer: User, cycle: ReviewCycle | None = None) -> QuerySet[Review]:
-    qs = Review.objects.visible_to(viewer).select_related("cycle", "csm", "reviewer", "csm__team")
+    qs = (
+        Review.objects.visible_to(viewer)
+        .select_related("cycle", "csm", "reviewer", "csm__team")
+        .annotate(open_flags=Count("disputes", filter=Q(disputes__state__in=UNRESOLVED_FLAGS)))
+    )
     return qs.filter(cycle=cycle) if cycle else qs
 
 
@@ -46,6 +51,8 @@ def content_hash(review: Review, view: ReviewView = EVERYTHING) -> str:
         "disputes": [[d.metric, d.comment, d.answer] for d in review.disputes.all()],
         "comments": [[c.author_id, c.body] for c in review.comments.all()],
     }
+    if review.self_ratings:  # only when there are some: the hash of a review without them is unchanged
+        content.update(view.mask({"self_ratings": review.self_ratings}, placeholder=HIDDEN))
     canonical = json.dumps(content, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -151,3 +158,114 @@ def calibration(*, cycle: ReviewCycle) -> dict:
             elif overall_mean - m["mean"] >= Decimal("0.5"):
                 m["flag"] = "harsh"
     return {"scale": scale, "managers": managers, "points": points, "overall_mean": overall_mean}
+
+
+# --- writing: whose turn, conflicts ----------------------------------------------------------------
+
+
+def turn_of(review: Review) -> tuple[str, str]:
+    """Whose turn it is and what they do next, in words: ("Morgan Reyes", "writes the self-review")."""
+    reviewer = review.reviewer.get_full_name() if review.reviewer else str(_("a reviewer HR assigns"))
+    csm = review.csm.get_full_name()
+    return {
+        ReviewStatus.DRAFT: (reviewer, _("prepares the review and sends it for self-review")),
+        ReviewStatus.SELF_REVIEW: (csm, _("writes and submits the self-review")),
+        ReviewStatus.MANAGER_REVIEW: (reviewer, _("writes, rates and submits the review")),
+        ReviewStatus.SUBMITTED: (csm, _("reads the review, may flag numbers, then acknowledges it")),
+        ReviewStatus.ACKNOWLEDGED: (str(_("HR")), _("finalizes the review")),
+        ReviewStatus.FINALIZED: ("", _("nothing left to do: the review is final")),
+    }[review.status]
+
+
+def _norm(value) -> str:
+    return "" if value is None else str(value).replace("\r\n", "\n").strip()
+
+
+def conflict_fields(*, review: Review, viewer: User, version, content) -> list[dict]:
+    """A save made on ``version`` and refused because ``review`` is newer: field by field, what the
+    person is saving next to what is saved now, for the part the person writes.
+
+    Three ways, when the record of ``version`` is known: a field only the person changed is theirs
+    to keep (not listed); a field only the other save changed is ``"theirs_only"`` (the page takes
+    the newer text); a field both changed is ``"both"`` (the person keeps theirs, takes the other or
+    edits a merge)."""
+    view = review_view(viewer, review)
+    if view.can_write_self:
+        texts, ratings, rating_prefix = "self_assessment", "self_ratings", "selfrating_"
+    elif view.can_write_manager:
+        texts, ratings, rating_prefix = "manager_assessment", "section_ratings", "rating_"
+    else:
+        return []
+    try:
+        base = review.history.filter(version=int(str(version))).order_by("-history_id").first()
+    except (TypeError, ValueError):
+        base = None
+    titles = {s["key"]: s["title"] for s in review.cycle.template.sections}
+    scale = {int(s["value"]): f"{s['value']} · {s['label']}" for s in review.cycle.template.rating_scale}
+
+    def shown(value, is_rating):
+        if not is_rating:
+            return _norm(value)
+        try:
+            return scale.get(int(value), "") if _norm(value) else ""
+        except (TypeError, ValueError):
+            return _norm(value)
+
+    out = []
+
+    def add(name, label, mine, theirs, before, is_rating=False):
+        mine_n, theirs_n = _norm(mine), _norm(theirs)
+        if mine_n == theirs_n:
+            return
+        before_n = None if base is None else _norm(before)
+        if before_n is not None and theirs_n == before_n:
+            return  # only this person changed it: theirs to keep
+        kind = "theirs_only" if before_n is not None and mine_n == before_n else "both"
+        out.append(
+            {
+                "name": name,
+                "label": label,
+                "mine": shown(mine, is_rating),
+                "theirs": shown(theirs, is_rating),
+                "theirs_value": theirs_n,
+                "kind": kind,
+                "is_rating": is_rating,
+            }
+        )
+
+    for key, mine in content.sections.items():
+        add(
+            f"section_{key}",
+            titles.get(key, key),
+            mine,
+            getattr(review, texts).get(key),
+            getattr(base, texts, {}).get(key) if base else None,
+        )
+    for key, mine in content.ratings.items():
+        add(
+            f"{rating_prefix}{key}",
+            f"{titles.get(key, key)} · {_('rating')}",
+            mine,
+            getattr(review, ratings).get(key),
+            getattr(base, ratings, {}).get(key) if base else None,
+            is_rating=True,
+        )
+    if texts == "manager_assessment":
+        if content.final_rating is not None:
+            add(
+                "final_rating",
+                str(_("Overall rating")),
+                content.final_rating,
+                review.final_rating,
+                base.final_rating if base else None,
+                is_rating=True,
+            )
+        if content.final_rating_reason is not None:
+            add(
+                "final_rating_reason",
+                str(_("Reason for the overall rating")),
+                content.final_rating_reason,
+                review.final_rating_reason,
+                base.final_rating_reason if base else None,
+            )
+    return out
