@@ -3,6 +3,7 @@ hidden: ``reviews.access``), calibration."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from collections import Counter, defaultdict
@@ -13,6 +14,9 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from kpis.registry import REGISTRY
+from kpis.templatetags.kpi_format import format_value
+from reviews import wording
 from reviews.access import EVERYTHING, HIDDEN, ReviewView, review_view
 from reviews.models import UNRESOLVED_FLAGS, Review, ReviewCycle, ReviewStatus
 
@@ -93,6 +97,7 @@ def history_of(review: Review, viewer: User | None, *, admin_site: bool = False)
                 "when": record.history_date,
                 "who": record.history_user,
                 "type": record.get_history_type_display(),
+                "created": record.history_type == "+",
                 "status": record.status,
                 "version": record.version,
                 "reason": record.history_change_reason or "",
@@ -268,4 +273,255 @@ def conflict_fields(*, review: Review, viewer: User, version, content) -> list[d
                 review.final_rating_reason,
                 base.final_rating_reason if base else None,
             )
+    return out
+
+
+# --- the history as a timeline ----------------------------------------------------------------------
+
+STEP_WORDS = {
+    (ReviewStatus.DRAFT, ReviewStatus.SELF_REVIEW): _("Sent to the CSM for self-review"),
+    (ReviewStatus.SELF_REVIEW, ReviewStatus.MANAGER_REVIEW): _("Self-review submitted"),
+    (ReviewStatus.MANAGER_REVIEW, ReviewStatus.SUBMITTED): _("Review submitted to the CSM"),
+    (ReviewStatus.SUBMITTED, ReviewStatus.ACKNOWLEDGED): _("Review acknowledged"),
+    (ReviewStatus.ACKNOWLEDGED, ReviewStatus.FINALIZED): _("Review finalized"),
+    (ReviewStatus.FINALIZED, ReviewStatus.MANAGER_REVIEW): _("Review reopened"),
+}
+# Bookkeeping that the entries already say in words (a step's dates, the version) or that the
+# explanation of the suggested rating shows on the page.
+QUIET_FIELDS = {
+    "version",
+    "revision",
+    "suggested_detail",
+    "snapshot_at",
+    "self_submitted_at",
+    "submitted_at",
+    "acknowledged_at",
+    "finalized_at",
+    "finalized_by",
+    "open_flags_at_acknowledgement",
+}
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """A readable diff of two texts, word by word: [("same"|"del"|"ins", text), ...]."""
+    a, b = (old or "").split(" "), (new or "").split(" ")
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("same", " ".join(a[i1:i2])))
+            continue
+        if op in ("replace", "delete"):
+            out.append(("del", " ".join(a[i1:i2])))
+        if op in ("replace", "insert"):
+            out.append(("ins", " ".join(b[j1:j2])))
+    return out
+
+
+def _rating_words(review: Review, value) -> str:
+    if value in (None, "", {}):
+        return "—"
+    label = review.cycle.template.label_of(int(value))
+    return f"{value} · {label}" if label else str(value)
+
+
+def _change_lines(review: Review, change: dict, people: dict) -> list[dict]:
+    """One history change in words: label, and a diff or before -> after."""
+    name, old, new = change["field"], change["old"], change["new"]
+    label = str(wording.FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+    if new == HIDDEN:
+        return [{"label": label, "text": str(_("hidden until submitted"))}]
+    if old == HIDDEN:  # submitted at this record: what was hidden shows from here on, in full
+        old = None
+    if name in ("self_assessment", "manager_assessment"):
+        old, new = old or {}, new or {}
+        return [
+            {
+                "label": f"{label} · {wording.section_title(review, k)}",
+                "diff": word_diff(old.get(k, ""), new.get(k, "")),
+            }
+            for k in [s["key"] for s in review.cycle.template.sections]
+            if (old.get(k) or "") != (new.get(k) or "")
+        ]
+    if name in ("section_ratings", "self_ratings"):
+        old, new = old or {}, new or {}
+        return [
+            {
+                "label": f"{label} · {wording.section_title(review, k)}",
+                "before": _rating_words(review, old.get(k)),
+                "after": _rating_words(review, new.get(k)),
+            }
+            for k in [s["key"] for s in review.cycle.template.sections]
+            if old.get(k) != new.get(k)
+        ]
+    if name == "final_rating":
+        return [{"label": label, "before": _rating_words(review, old), "after": _rating_words(review, new)}]
+    if name in ("final_rating_reason", "acknowledgement_comment"):
+        return [{"label": label, "diff": word_diff(old or "", new or "")}]
+    if name == "snapshot":
+        return [
+            {
+                "label": wording.metric_name(c["metric"]),
+                "before": _metric_words(c["metric"], c["before"]),
+                "after": _metric_words(c["metric"], c["after"]),
+            }
+            for c in snapshot_changes(old or {}, new or {})
+        ]
+    if name == "reviewer":
+        return [{"label": label, "before": str(people.get(old, "—")), "after": str(people.get(new, "—"))}]
+    if name == "status":
+        return []  # the entry's title says it
+    return [
+        {
+            "label": label,
+            "before": "—" if old in (None, "") else str(old),
+            "after": "—" if new in (None, "") else str(new),
+        }
+    ]
+
+
+def _metric_words(key: str, value) -> str:
+    if value is None:
+        return str(_("no data"))
+    if key == wording.OKR_SCORE or key not in REGISTRY:
+        return str(value)
+    return format_value(value, REGISTRY[key])
+
+
+def snapshot_changes(old: dict, new: dict) -> list[dict]:
+    """What changed between two snapshots: each metric's value and the OKR score."""
+    before = {m["metric"]: m["value"] for m in old.get("metrics", [])}
+    out = [
+        {"metric": m["metric"], "before": before.get(m["metric"]), "after": m["value"]}
+        for m in new.get("metrics", [])
+        if before.get(m["metric"]) != m["value"]
+    ]
+    old_okr, new_okr = (old.get("okrs") or {}).get("score"), (new.get("okrs") or {}).get("score")
+    if old_okr != new_okr:
+        out.append({"metric": wording.OKR_SCORE, "before": old_okr, "after": new_okr})
+    return out
+
+
+def _name(user) -> str:
+    return user.get_full_name() if user else str(_("the system"))
+
+
+def timeline_of(review: Review, viewer: User) -> list[dict]:
+    """The review's history in words, newest first: each step of the workflow, each change of a
+    text (a word diff) or a rating, each refresh of the numbers with what changed, each flag raised,
+    answered, resolved or withdrawn, each comment; who and when. Built on ``history_of``, so a
+    draft hidden from the viewer stays hidden here too."""
+    entries = history_of(review, viewer)
+    people = {
+        u.pk: u.get_full_name()
+        for u in User.objects.filter(
+            pk__in={
+                c[k]
+                for e in entries
+                for c in e["changes"]
+                if c["field"] == "reviewer"
+                for k in ("old", "new")
+            }
+        )
+    }
+    out = []
+    for e in entries:
+        changes = {c["field"]: c for c in e["changes"]}
+        status = changes.get("status")
+        if e["created"]:
+            kind, title = "created", _("Review opened with the numbers of the quarter")
+        elif status:
+            kind = "transition"
+            title = STEP_WORDS.get((status["old"], status["new"]), _("Status changed"))
+        elif "snapshot" in changes:
+            kind, title = "snapshot", _("Numbers refreshed")
+        elif "reviewer" in changes:
+            kind, title = "reviewer", _("Reviewer changed")
+        elif any(f in changes for f in ("section_ratings", "self_ratings", "final_rating")):
+            kind, title = "rating", _("Ratings changed")
+        else:
+            kind, title = "text", _("Text changed")
+        lines = []
+        if not e["created"]:
+            for c in e["changes"]:
+                if c["field"] not in QUIET_FIELDS and c["field"] != "suggested_rating":
+                    lines.extend(_change_lines(review, c, people))
+            if "suggested_rating" in changes:
+                c = changes["suggested_rating"]
+                lines.append(
+                    {
+                        "label": str(wording.FIELD_LABELS["suggested_rating"]),
+                        "before": "—" if c["old"] in (None, HIDDEN) else str(c["old"]),
+                        "after": "—" if c["new"] in (None, HIDDEN) else str(c["new"]),
+                    }
+                    if HIDDEN not in (c["old"], c["new"])
+                    else {
+                        "label": str(wording.FIELD_LABELS["suggested_rating"]),
+                        "text": str(_("hidden until submitted")),
+                    }
+                )
+        if not lines and kind == "text":
+            continue
+        out.append(
+            {
+                "when": e["when"],
+                "who": _name(e["who"]),
+                "kind": kind,
+                "title": str(title),
+                "note": e["reason"],
+                "lines": lines,
+            }
+        )
+    for d in review.disputes.select_related("raised_by", "answered_by"):
+        metric = wording.metric_name(d.metric)
+        out.append(
+            {
+                "when": d.raised_at,
+                "who": _name(d.raised_by),
+                "kind": "flag",
+                "title": str(_("Flag raised on %(metric)s") % {"metric": metric}),
+                "note": d.comment,
+                "lines": [],
+            }
+        )
+        if d.answered_at:
+            out.append(
+                {
+                    "when": d.answered_at,
+                    "who": _name(d.answered_by),
+                    "kind": "flag",
+                    "title": str(_("Flag on %(metric)s answered") % {"metric": metric}),
+                    "note": d.answer,
+                    "lines": [],
+                }
+            )
+        if d.closed_at:
+            out.append(
+                {
+                    "when": d.closed_at,
+                    "who": _name(review.csm),
+                    "kind": "flag",
+                    "title": str(
+                        (
+                            _("Flag on %(metric)s resolved")
+                            if d.state == "resolved"
+                            else _("Flag on %(metric)s withdrawn")
+                        )
+                        % {"metric": metric}
+                    ),
+                    "note": "",
+                    "lines": [],
+                }
+            )
+    for c in review.comments.select_related("author"):
+        out.append(
+            {
+                "when": c.created_at,
+                "who": _name(c.author),
+                "kind": "comment",
+                "title": str(_("Comment")),
+                "note": c.body,
+                "lines": [],
+            }
+        )
+    out.sort(key=lambda x: x["when"], reverse=True)
     return out

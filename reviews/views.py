@@ -472,8 +472,12 @@ def review_history(request: HttpRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
     if not review_view(request.user, review).history_visible:
         raise Http404
-    entries = selectors.history_of(review, request.user)
-    return render(request, "reviews/history.html", {"review": review, "entries": entries})
+    entries = selectors.timeline_of(review, request.user)
+    return render(
+        request,
+        "reviews/history.html",
+        {"review": review, "entries": entries, "current_zone": timezone.get_current_timezone_name()},
+    )
 
 
 @login_required

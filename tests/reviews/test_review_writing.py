@@ -344,7 +344,7 @@ def test_self_ratings_hidden_from_the_reviewer_until_submitted_then_side_by_side
     assert "self-rating" not in client.get(reverse("review-detail", args=[r.pk])).content.decode()
     r = services.review_submit_self(user=w["bob"], review=r, version=r.version)
     assert (
-        "The CSM&#x27;s self-rating: 5 · Outstanding"
+        "The CSM's self-rating: 5 · Outstanding"
         in client.get(reverse("review-detail", args=[r.pk])).content.decode()
     )
     r = services.review_save_manager(
@@ -358,7 +358,7 @@ def test_self_ratings_hidden_from_the_reviewer_until_submitted_then_side_by_side
     r = services.review_submit(user=w["manager_a"], review=r, version=r.version)
     client.force_login(w["bob"])
     html = client.get(reverse("review-detail", args=[r.pk])).content.decode()
-    assert "<th>Self-rating</th><th>Manager&#x27;s rating</th>" in html
+    assert "<th>Self-rating</th><th>Manager's rating</th>" in html
     assert "<td>5 · Outstanding</td><td>3 · Meets expectations</td>" in html
 
 
