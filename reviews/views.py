@@ -88,10 +88,9 @@ def _content(request: HttpRequest, review: Review) -> services.ReviewContent:
     manager = acc.can_write_manager and not acc.can_write_self
     return services.ReviewContent(
         sections={k: request.POST[f"section_{k}"] for k in keys if f"section_{k}" in request.POST},
+        # A rating set back to "—" is posted empty: it is cleared.
         ratings={
-            k: request.POST[f"{rating_prefix}{k}"]
-            for k in keys
-            if request.POST.get(f"{rating_prefix}{k}", "") != ""
+            k: request.POST[f"{rating_prefix}{k}"] for k in keys if f"{rating_prefix}{k}" in request.POST
         },
         final_rating=(request.POST.get("final_rating") or None) if manager else None,
         final_rating_reason=request.POST.get("final_rating_reason") if manager else None,
