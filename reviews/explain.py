@@ -22,11 +22,18 @@ def _fmt(key: str, value) -> str:
     return format_value(value, REGISTRY[key]) if key in REGISTRY else str(value)
 
 
+def _number(text) -> str:
+    """A weight as people write it: 2, 1.5 (not 2.00)."""
+    if text in (None, ""):
+        return ""
+    return f"{Decimal(str(text)).normalize():f}"
+
+
 def _row(item: dict) -> dict:
     key = item["metric"]
     return {
         "name": item.get("name") or metric_name(key),
-        "weight": item["weight"],
+        "weight": _number(item["weight"]),
         "floor": _fmt(key, item.get("floor")) if "floor" in item else "",
         "target": _fmt(key, item.get("target")) if "target" in item else "",
         "stretch": _fmt(key, item.get("stretch")) if "stretch" in item else "",
@@ -55,8 +62,8 @@ def suggested_explained(rating: Decimal | None, detail: dict, template: ReviewTe
         "left_out": [
             {**_row({**m, "weight": m.get("weight", "")}), "why": left_out_reason(m)} for m in left_out
         ],
-        "weight_total": detail.get("weight_total"),
-        "weight_used": detail.get("weight_used"),
+        "weight_total": _number(detail.get("weight_total")),
+        "weight_used": _number(detail.get("weight_used")),
         "complete": "weight_total" in detail,
         "rating": rating,
         "rounded": rounded,

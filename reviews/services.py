@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Role, User
 from kpis.periods import Period, PeriodError
@@ -47,11 +48,12 @@ class ReviewConflict(Exception):
     """Someone saved the review after the version this save was made on."""
 
     def __init__(self, review: Review) -> None:
-        who = review.history.first().history_user if review.history.exists() else None
-        when = timezone.localtime(review.updated_at).strftime("%Y-%m-%d %H:%M")
+        last = review.history.select_related("history_user").first()
+        who = last.history_user.get_full_name() if last and last.history_user else "someone else"
+        when = date_format(timezone.localtime(review.updated_at), "j M Y, H:i T")
         super().__init__(
-            f"This review was saved by {who or 'someone else'} at {when} (version {review.version}) after you "
-            "opened it. Nothing was overwritten: reload to see their changes; your text is kept on the page."
+            f"{who} saved this review at {when}, after you opened it. Nothing was overwritten and nothing "
+            "moved: your text is kept on the page, next to theirs where both changed."
         )
         self.current_version = review.version
 
