@@ -437,7 +437,11 @@ def timeline_of(review: Review, viewer: User) -> list[dict]:
         elif "reviewer" in changes:
             kind, title = "reviewer", _("Reviewer changed")
         elif any(f in changes for f in ("section_ratings", "self_ratings", "final_rating")):
-            kind, title = "rating", _("Ratings changed")
+            kind = "rating"
+            texts = any(
+                f in changes for f in ("self_assessment", "manager_assessment", "final_rating_reason")
+            )
+            title = _("Texts and ratings changed") if texts else _("Ratings changed")
         else:
             kind, title = "text", _("Text changed")
         lines = []
@@ -447,18 +451,17 @@ def timeline_of(review: Review, viewer: User) -> list[dict]:
                     lines.extend(_change_lines(review, c, people))
             if "suggested_rating" in changes:
                 c = changes["suggested_rating"]
-                lines.append(
-                    {
-                        "label": str(wording.FIELD_LABELS["suggested_rating"]),
-                        "before": "—" if c["old"] in (None, HIDDEN) else str(c["old"]),
-                        "after": "—" if c["new"] in (None, HIDDEN) else str(c["new"]),
-                    }
-                    if HIDDEN not in (c["old"], c["new"])
-                    else {
-                        "label": str(wording.FIELD_LABELS["suggested_rating"]),
-                        "text": str(_("hidden until submitted")),
-                    }
-                )
+                label = str(wording.FIELD_LABELS["suggested_rating"])
+                if c["new"] == HIDDEN:
+                    lines.append({"label": label, "text": str(_("hidden until submitted"))})
+                elif c["old"] == HIDDEN:  # shown from this record on
+                    lines.append({"label": label, "text": "—" if c["new"] is None else str(c["new"])})
+                else:
+                    lines.append(
+                        {"label": label, "before": str(c["old"] or "—"), "after": str(c["new"] or "—")}
+                    )
+            # A text that was and stays empty says nothing.
+            lines = [x for x in lines if "diff" not in x or any(text for _op, text in x["diff"])]
         if not lines and kind == "text":
             continue
         out.append(

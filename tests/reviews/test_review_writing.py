@@ -371,3 +371,52 @@ def test_a_template_without_self_rating_takes_none(w):
         user=w["bob"], review=r, version=r.version, sections={"outcomes": "x"}, ratings={"outcomes": "5"}
     )
     assert r.self_ratings == {}
+
+
+# --- 5. the history as a timeline ----------------------------------------------------------------------
+
+
+def test_the_timeline_says_who_did_what_in_words(client, w):
+    r = fresh(w)
+    r = services.review_save_self(
+        user=w["bob"], review=r, version=r.version, sections={"outcomes": "Kept X3."}
+    )
+    r = services.review_save_self(
+        user=w["bob"], review=r, version=r.version, sections={"outcomes": "Kept X3 and X5."}
+    )
+    r = services.review_submit_self(user=w["bob"], review=r, version=r.version)
+    r = services.review_save_manager(
+        user=w["manager_a"], review=r, version=r.version, final_rating="3", final_rating_reason="Solid."
+    )
+    r = services.review_submit(user=w["manager_a"], review=r, version=r.version)
+    d = services.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="Billing error.")
+    services.dispute_answer(user=w["manager_a"], dispute=d, answer="Corrected.")
+    services.dispute_resolve(user=w["bob"], dispute=d)
+    services.comment_add(user=w["manager_a"], review=r, body="Well done.")
+    entries = selectors.timeline_of(fresh(w), w["bob"])
+    titles = [e["title"] for e in entries]
+    for title in (
+        "Flag on MRR retention (NRR) resolved",
+        "Flag on MRR retention (NRR) answered",
+        "Flag raised on MRR retention (NRR)",
+        "Comment",
+        "Review submitted to the CSM",
+        "Self-review submitted",
+        "Sent to the CSM for self-review",
+        "Review opened with the numbers of the quarter",
+    ):
+        assert title in titles
+    # The second save of the self-review, as a word diff under the section's title.
+    diffs = [
+        line["diff"]
+        for e in entries
+        for line in e["lines"]
+        if line["label"] == "Self-review · Outcomes: retention and growth of the book" and "diff" in line
+    ]
+    assert [("same", "Kept"), ("del", "X3."), ("ins", "X3 and X5.")] in diffs
+    overall = [line for e in entries for line in e["lines"] if line["label"] == "Overall rating"]
+    assert overall == [{"label": "Overall rating", "before": "—", "after": "3 · Meets expectations"}]
+    client.force_login(w["bob"])
+    html = client.get(reverse("review-history", args=[r.pk])).content.decode()
+    assert "<del>X3.</del>" in html and "<ins>X3 and X5.</ins>" in html
+    assert "self_assessment" not in html and "{&#x27;" not in html
