@@ -37,7 +37,7 @@ DEFAULT_KPI_WEIGHTS = {
     "onboarding_days": {"weight": 1, "floor": 90, "target": 45, "stretch": 20},
 }
 # Per metric: the smallest sample (responses, tickets, onboardings, accounts) whose value is scored in
-# the suggested rating and coloured as a change (METRICS.md, "Small samples"). Below it the value is
+# the suggested rating and coloured as a change (docs/metrics.md, "Small samples"). Below it the value is
 # shown, marked as few data, and left out of the rating (the rest re-weighted).
 DEFAULT_MIN_SAMPLES = {
     "nps": 5,

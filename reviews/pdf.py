@@ -55,7 +55,7 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
                     "value": _d(s["value"]),
                     "previous": _d(s["previous"]),
                     "change": _d(s["change"]),
-                    # Below its minimum sample a change is not coloured (METRICS.md, "Small samples").
+                    # Below its minimum sample a change is not coloured (docs/metrics.md, "Small samples").
                     "change_is": "" if few else s.get("change_is") or "",
                     "sample": sample,
                     "sample_words": wording.sample_words(m.key, sample),

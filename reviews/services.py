@@ -289,7 +289,7 @@ def _q(x: Decimal, places: str = "0.01") -> str:
 def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decimal | None, dict]:
     """The weighted mean of each weighted metric's rating and the OKR rating.
 
-    A metric with no data, or whose sample is below the template's minimum for it (METRICS.md,
+    A metric with no data, or whose sample is below the template's minimum for it (docs/metrics.md,
     "Small samples"), is left out and the others are re-weighted. The detail holds everything the
     explanation shows: per part its name, weight, floor / target / stretch, value, sample, the rating
     it earns (its points), its share of the weight left and its contribution to the mean; per

@@ -68,7 +68,7 @@ def _metric_rows(review: Review) -> list[dict]:
                 **m,
                 "spec": metric,
                 "weighted": m["metric"] in review.cycle.template.kpi_weights,
-                # Below its minimum sample a change is not coloured (METRICS.md, "Small samples").
+                # Below its minimum sample a change is not coloured (docs/metrics.md, "Small samples").
                 "few_data": few,
                 "change_is": "" if few else m.get("change_is"),
                 "sample_words": wording.sample_words(m["metric"], int(m.get("sample_size") or 0)),

@@ -11,7 +11,7 @@ from reviews.models import Review
 
 OKR_SCORE = "okr_score"
 
-# What a metric's sample counts (the ``sample_size`` of its value; METRICS.md).
+# What a metric's sample counts (the ``sample_size`` of its value; docs/metrics.md).
 _RESPONSES = ("response", "responses")
 _TICKETS = ("ticket", "tickets")
 _ACCOUNTS = ("account", "accounts")
