@@ -14,7 +14,7 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ["team"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("name", "role", "segment", "team")}),
+        (_("Profile"), {"fields": ("name", "role", "segment", "team", "time_zone")}),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

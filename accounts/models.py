@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Lower
@@ -75,6 +77,13 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self.get(email=normalize_email(username))
 
 
+def validate_time_zone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a time zone such as Europe/Paris."), params={"value": value}
+        )
+
+
 def normalize_email(email: str) -> str:
     """Emails are stored and compared in lower case, without surrounding spaces."""
     return (email or "").strip().lower()
@@ -101,6 +110,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         on_delete=models.SET_NULL,
         related_name="members",
         help_text=_("The team a CSM belongs to."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("Dates and times are shown in it (e.g. Europe/Paris); empty: the organisation's."),
+        validators=[validate_time_zone],
     )
     is_active = models.BooleanField(_("active"), default=True)
     # Bumped when a person is deactivated: every session they had ends for good, so reactivating

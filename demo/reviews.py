@@ -34,7 +34,11 @@ def _walk(review: Review, hr: User, until: str, rng: random.Random) -> None:
     if "self_review" in steps:
         review = services.review_send_to_csm(user=manager, review=review, version=review.version)
         review = services.review_save_self(
-            user=review.csm, review=review, version=review.version, sections=SELF
+            user=review.csm,
+            review=review,
+            version=review.version,
+            sections=SELF,
+            ratings={s: str(rng.choice([3, 3, 4, 4, 5])) for s in SELF},
         )
     if "manager_review" in steps:
         review = services.review_submit_self(user=review.csm, review=review, version=review.version)
@@ -60,15 +64,18 @@ def _walk(review: Review, hr: User, until: str, rng: random.Random) -> None:
                 metric="first_response_hours",
                 comment="Two tickets were opened on a weekend by mistake.",
             )
-            services.dispute_answer(
+            dispute = services.dispute_answer(
                 user=manager, dispute=dispute, answer="Agreed; noted in the outcomes section."
             )
+            if "acknowledged" in steps and rng.random() < 0.7:
+                services.dispute_resolve(user=review.csm, dispute=dispute)
     if "acknowledged" in steps:
         review = services.review_acknowledge(
             user=review.csm,
             review=review,
             version=review.version,
             comment=rng.choice(["", "Thanks: fair summary.", "I see it differently on QBRs."]),
+            confirm_open_flags=True,  # a flag left answered but not resolved: the acknowledgement says so
         )
     if "finalized" in steps:
         services.review_finalize(user=hr, review=review, version=review.version)

@@ -8,7 +8,7 @@ The rule (state is the review's status, or a historical record's status for the 
 
 - Who reads a review at all: the CSM once it is shared (any state but draft); the reviewer; the
   CSM's team manager; HR and admins (mirrors ``Review.objects.visible_to``).
-- The CSM's self-review (``SELF_FIELDS``) is the CSM's until submitted: before manager review only
+- The CSM's self-review (``SELF_FIELDS``: texts and self-ratings) is the CSM's until submitted: before manager review only
   the CSM and HR (when HR is not the reviewer) see it; the reviewer and admins see it once it is
   submitted, so that the reviewer forms their own view first.
 - The manager's part (``MANAGER_FIELDS``: texts, section ratings, the suggested and final rating and
@@ -27,7 +27,7 @@ from dataclasses import dataclass, fields, replace
 from accounts.models import EVERYONE_ROLES, Role
 from reviews.models import STATUS_ORDER, Review, ReviewStatus
 
-SELF_FIELDS = frozenset({"self_assessment"})
+SELF_FIELDS = frozenset({"self_assessment", "self_ratings"})
 MANAGER_FIELDS = frozenset(
     {
         "manager_assessment",

@@ -34,11 +34,13 @@ WORKFLOW_FIELDS = [
     "finalized_at",
     "finalized_by",
     "self_assessment",
+    "self_ratings",
     "manager_assessment",
     "section_ratings",
     "final_rating",
     "final_rating_reason",
     "acknowledgement_comment",
+    "open_flags_at_acknowledgement",
 ]
 
 

@@ -33,11 +33,13 @@ class ReviewOutput(serializers.ModelSerializer):
             "suggested_rating",
             "suggested_detail",
             "self_assessment",
+            "self_ratings",
             "manager_assessment",
             "section_ratings",
             "final_rating",
             "final_rating_reason",
             "acknowledgement_comment",
+            "open_flags_at_acknowledgement",
             "submitted_at",
             "acknowledged_at",
             "finalized_at",
@@ -56,6 +58,7 @@ TransitionInput = inline_serializer(
         "version": serializers.IntegerField(),
         "comment": serializers.CharField(required=False, allow_blank=True),
         "reason": serializers.CharField(required=False, allow_blank=True),
+        "confirm_open_flags": serializers.BooleanField(required=False, default=False),
     },
 )
 
@@ -93,6 +96,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         kwargs = {"user": request.user, "review": review, "version": request.data.get("version")}
         if name == "acknowledge":
             kwargs["comment"] = request.data.get("comment", "")
+            kwargs["confirm_open_flags"] = request.data.get("confirm_open_flags") in (True, "true", "1", 1)
         if name == "reopen":
             kwargs["reason"] = request.data.get("reason", "")
         try:

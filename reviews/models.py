@@ -36,6 +36,23 @@ DEFAULT_KPI_WEIGHTS = {
     "first_response_hours": {"weight": 1, "floor": 12, "target": 4, "stretch": 1},
     "onboarding_days": {"weight": 1, "floor": 90, "target": 45, "stretch": 20},
 }
+# Per metric: the smallest sample (responses, tickets, onboardings, accounts) whose value is scored in
+# the suggested rating and coloured as a change (docs/metrics.md, "Small samples"). Below it the value is
+# shown, marked as few data, and left out of the rating (the rest re-weighted).
+DEFAULT_MIN_SAMPLES = {
+    "nps": 5,
+    "csat": 5,
+    "first_response_hours": 10,
+    "first_contact_resolution": 10,
+    "escalation_rate": 10,
+    "onboarding_days": 3,
+    "adoption_change": 3,
+    "health_good_share": 3,
+}
+
+
+def default_min_samples() -> dict:
+    return dict(DEFAULT_MIN_SAMPLES)
 
 
 class ReviewTemplate(models.Model):
@@ -45,6 +62,17 @@ class ReviewTemplate(models.Model):
     kpi_weights = models.JSONField(_("KPI weights and targets"), default=dict)
     okr_weight = models.DecimalField(
         _("weight of the OKR score"), max_digits=5, decimal_places=2, default=Decimal(2)
+    )
+    min_samples = models.JSONField(
+        _("minimum sample per metric"),
+        default=default_min_samples,
+        blank=True,
+        help_text=_("Below it a metric is shown but neither scored nor coloured as a change."),
+    )
+    self_rating = models.BooleanField(
+        _("the CSM rates each section"),
+        default=True,
+        help_text=_("Shown next to the manager's rating once both are submitted."),
     )
 
     class Meta:
@@ -140,11 +168,14 @@ class Review(models.Model):
     self_assessment = models.JSONField(default=dict, blank=True)
     manager_assessment = models.JSONField(default=dict, blank=True)
     section_ratings = models.JSONField(default=dict, blank=True)
+    self_ratings = models.JSONField(default=dict, blank=True)
     suggested_rating = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     suggested_detail = models.JSONField(default=dict, blank=True)
     final_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     final_rating_reason = models.TextField(blank=True)
     acknowledgement_comment = models.TextField(blank=True)
+    # Flags not yet resolved when the CSM acknowledged (they confirmed it): the acknowledgement says so.
+    open_flags_at_acknowledgement = models.PositiveSmallIntegerField(default=0)
     self_submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -168,8 +199,19 @@ class Review(models.Model):
         return STATUS_ORDER.index(self.status) >= STATUS_ORDER.index(status)
 
 
+class FlagState(models.TextChoices):
+    OPEN = "open", _("Open: waiting for an answer")
+    ANSWERED = "answered", _("Answered: waiting for the CSM")
+    RESOLVED = "resolved", _("Resolved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+UNRESOLVED_FLAGS = (FlagState.OPEN, FlagState.ANSWERED)
+
+
 class Dispute(models.Model):
-    """A CSM flags a number of their snapshot; the manager answers."""
+    """A CSM flags a number of their snapshot; the manager answers; the CSM resolves it (or
+    withdraws it). open -> answered -> resolved, or withdrawn while open or answered."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="disputes")
     metric = models.CharField(max_length=40)
@@ -179,6 +221,8 @@ class Dispute(models.Model):
     answer = models.TextField(blank=True)
     answered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=FlagState.choices, default=FlagState.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -186,6 +230,10 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review_id} {self.metric}"
+
+    @property
+    def is_unresolved(self) -> bool:
+        return self.state in UNRESOLVED_FLAGS
 
 
 class Comment(models.Model):

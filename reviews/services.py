@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime
 import json
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Role, User
 from kpis.periods import Period, PeriodError
@@ -28,25 +30,30 @@ from reviews.models import (
     DEFAULT_KPI_WEIGHTS,
     DEFAULT_SCALE,
     DEFAULT_SECTIONS,
+    UNRESOLVED_FLAGS,
     Comment,
     CycleStatus,
     Dispute,
+    FlagState,
     Review,
     ReviewCycle,
     ReviewStatus,
     ReviewTemplate,
+    default_min_samples,
 )
+from reviews.wording import OKR_SCORE, metric_name
 
 
 class ReviewConflict(Exception):
     """Someone saved the review after the version this save was made on."""
 
     def __init__(self, review: Review) -> None:
-        who = review.history.first().history_user if review.history.exists() else None
-        when = timezone.localtime(review.updated_at).strftime("%Y-%m-%d %H:%M")
+        last = review.history.select_related("history_user").first()
+        who = last.history_user.get_full_name() if last and last.history_user else "someone else"
+        when = date_format(timezone.localtime(review.updated_at), "j M Y, H:i T")
         super().__init__(
-            f"This review was saved by {who or 'someone else'} at {when} (version {review.version}) after you "
-            "opened it. Nothing was overwritten: reload to see their changes; your text is kept on the page."
+            f"{who} saved this review at {when}, after you opened it. Nothing was overwritten and nothing "
+            "moved: your text is kept on the page, next to theirs where both changed."
         )
         self.current_version = review.version
 
@@ -65,6 +72,7 @@ def template_default() -> ReviewTemplate:
             "sections": DEFAULT_SECTIONS,
             "rating_scale": DEFAULT_SCALE,
             "kpi_weights": DEFAULT_KPI_WEIGHTS,
+            "min_samples": default_min_samples(),
         },
     )
     return template
@@ -277,49 +285,70 @@ def _metric_rating(value: Decimal, spec: dict, low: int, high: int) -> Decimal:
     return mid - part * (mid - Decimal(low))
 
 
+def _q(x: Decimal, places: str = "0.01") -> str:
+    return str(x.quantize(Decimal(places), ROUND_HALF_UP))
+
+
 def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decimal | None, dict]:
-    """The weighted mean of each weighted metric's rating and the OKR rating. A metric with no data
-    drops out and the others are re-weighted; the detail names it."""
+    """The weighted mean of each weighted metric's rating and the OKR rating.
+
+    A metric with no data, or whose sample is below the template's minimum for it (docs/metrics.md,
+    "Small samples"), is left out and the others are re-weighted. The detail holds everything the
+    explanation shows: per part its name, weight, floor / target / stretch, value, sample, the rating
+    it earns (its points), its share of the weight left and its contribution to the mean; per
+    metric left out why; the weights before and after."""
     scale = template.scale_values
     low, high = min(scale), max(scale)
-    values = {m["metric"]: m["value"] for m in snapshot.get("metrics", [])}
-    parts, missing = [], []
+    rows = {m["metric"]: m for m in snapshot.get("metrics", [])}
+    minimums = template.min_samples or {}
+    parts, left_out = [], []
     for key, spec in template.kpi_weights.items():
-        raw = values.get(key)
+        row = rows.get(key) or {}
+        raw, sample = row.get("value"), int(row.get("sample_size") or 0)
+        minimum = minimums.get(key)
+        item = {
+            "metric": key,
+            "name": metric_name(key),
+            "weight": str(spec["weight"]),
+            "floor": str(spec["floor"]),
+            "target": str(spec["target"]),
+            "stretch": str(spec["stretch"]),
+            "value": None if raw is None else str(raw),
+            "sample": sample,
+            "min_sample": int(minimum) if minimum else None,
+        }
         if raw is None:
-            missing.append(key)
-            continue
-        rating = _metric_rating(Decimal(str(raw)), spec, low, high)
-        parts.append(
-            {
-                "metric": key,
-                "value": str(raw),
-                "weight": str(spec["weight"]),
-                "rating": str(rating.quantize(Decimal("0.01"))),
-            }
-        )
+            left_out.append({**item, "reason": "no_data"})
+        elif minimum and sample < int(minimum):
+            left_out.append({**item, "reason": "few_data"})
+        else:
+            parts.append({**item, "rating": _q(_metric_rating(Decimal(str(raw)), spec, low, high))})
     okr = (snapshot.get("okrs") or {}).get("score")
-    if okr is not None and template.okr_weight > 0:
-        rating = Decimal(low) + Decimal(str(okr)) * (Decimal(high) - Decimal(low))
-        parts.append(
-            {
-                "metric": "okr_score",
-                "value": str(okr),
-                "weight": str(template.okr_weight),
-                "rating": str(rating.quantize(Decimal("0.01"))),
-            }
-        )
-    elif template.okr_weight > 0:
-        missing.append("okr_score")
+    if template.okr_weight > 0:
+        item = {"metric": OKR_SCORE, "name": metric_name(OKR_SCORE), "weight": str(template.okr_weight)}
+        if okr is None:
+            left_out.append({**item, "value": None, "reason": "no_data"})
+        else:
+            rating = Decimal(low) + Decimal(str(okr)) * (Decimal(high) - Decimal(low))
+            parts.append({**item, "value": str(okr), "rating": _q(rating)})
     total = sum(Decimal(p["weight"]) for p in parts)
-    if not total:
-        return None, {"parts": parts, "missing": missing}
-    mean = sum(Decimal(p["weight"]) * Decimal(p["rating"]) for p in parts) / total
-    return mean.quantize(Decimal("0.01"), ROUND_HALF_UP), {
+    detail = {
+        "version": 2,
+        "scale": [low, high],
         "parts": parts,
-        "missing": missing,
-        "rounded": int(mean.quantize(Decimal(1), ROUND_HALF_UP)),
+        "left_out": left_out,
+        "missing": [m["metric"] for m in left_out],
+        "weight_total": str(total + sum(Decimal(m["weight"]) for m in left_out)),
+        "weight_used": str(total),
     }
+    if not total:
+        return None, detail
+    for p in parts:
+        p["share"] = _q(Decimal(p["weight"]) / total * 100, "0.1")
+        p["contribution"] = _q(Decimal(p["weight"]) * Decimal(p["rating"]) / total)
+    mean = sum(Decimal(p["weight"]) * Decimal(p["rating"]) for p in parts) / total
+    detail["rounded"] = int(mean.quantize(Decimal(1), ROUND_HALF_UP))
+    return mean.quantize(Decimal("0.01"), ROUND_HALF_UP), detail
 
 
 def _set_snapshot(review: Review, peers: list[tuple] | None = None) -> None:
@@ -346,7 +375,9 @@ def snapshot_diff(old: dict, new: dict) -> list[dict]:
             )
     old_okr, new_okr = (old.get("okrs") or {}).get("score"), (new.get("okrs") or {}).get("score")
     if old_okr != new_okr:
-        changes.append({"metric": "okr_score", "name": "OKR score", "before": old_okr, "after": new_okr})
+        changes.append(
+            {"metric": OKR_SCORE, "name": metric_name(OKR_SCORE), "before": old_okr, "after": new_okr}
+        )
     return changes
 
 
@@ -390,6 +421,17 @@ def _save(review: Review, user: User) -> Review:
     return review
 
 
+def _moved(review: Review, user: User, action: str) -> Review:
+    """A transition: saved as a new version and announced inside its transaction, so what a receiver
+    writes (a notification) stands or falls with it; receivers that reach outside the database (mail,
+    chat) wait for the commit themselves."""
+    _save(review, user)
+    signals.review_transitioned.send(
+        sender=Review, review=review, user=user, by=user, action=action, status=review.status
+    )
+    return review
+
+
 def _is_reviewer(user: User, review: Review) -> bool:
     return review_view(user, review).is_reviewer
 
@@ -421,9 +463,7 @@ def review_send_to_csm(*, user: User, review: Review, version: int | None) -> Re
     if review.status != ReviewStatus.DRAFT:
         _refuse(f"Only a draft goes to the CSM for self-review (this one is {review.get_status_display()}).")
     review.status = ReviewStatus.SELF_REVIEW
-    _save(review, user)
-    signals.review_transitioned.send(sender=Review, review=review, action="send_to_csm", by=user)
-    return review
+    return _moved(review, user, "send_to_csm")
 
 
 def _text(value, field: str) -> str:
@@ -442,15 +482,51 @@ def _clean_sections(review: Review, sections: dict) -> dict:
     return {k: _text(v, f"section_{k}") for k, v in sections.items()}
 
 
+def _ratings(review: Review, ratings: dict | None, prefix: str) -> dict:
+    """Section ratings as posted (a section's key -> a value of the scale, or empty for none)."""
+    if not ratings:
+        return {}
+    _clean_sections(review, {k: "" for k in ratings})
+    return {k: _check_rating(review, v, f"{prefix}{k}") for k, v in ratings.items()}
+
+
 @transaction.atomic
-def review_save_self(*, user: User, review: Review, version: int | None, sections: dict) -> Review:
+def review_save_self(
+    *, user: User, review: Review, version: int | None, sections: dict, ratings: dict | None = None
+) -> Review:
+    """The CSM's self-review (texts and, when the template asks for it, a rating per section).
+    A save that changes nothing keeps the version."""
     review = _locked(review, version)
     if user.pk != review.csm_id:
         raise PermissionDenied("Only the CSM writes their self-review.")
     if review.status != ReviewStatus.SELF_REVIEW:
         _refuse("The self-review can be written while the review is in self-review.")
-    review.self_assessment = {**review.self_assessment, **_clean_sections(review, sections)}
+    texts = {**review.self_assessment, **_clean_sections(review, sections)}
+    rated = review.self_ratings
+    if ratings and review.cycle.template.self_rating:
+        rated = {**review.self_ratings, **_ratings(review, ratings, "selfrating_")}
+    if texts == review.self_assessment and rated == review.self_ratings:
+        return review
+    review.self_assessment, review.self_ratings = texts, rated
     return _save(review, user)
+
+
+def empty_parts(review: Review, *, self_part: bool) -> list[str]:
+    """The sections (and ratings) still empty in the CSM's self-review or in the manager's part,
+    by the names a person reads: what the confirmation before submitting lists."""
+    template = review.cycle.template
+    texts = review.self_assessment if self_part else review.manager_assessment
+    ratings = review.self_ratings if self_part else review.section_ratings
+    rated = template.self_rating if self_part else True
+    out = []
+    for s in template.sections:
+        if not str(texts.get(s["key"]) or "").strip():
+            out.append(s["title"])
+        if rated and ratings.get(s["key"]) in (None, ""):
+            out.append(f"{s['title']} · rating")
+    if not self_part and review.final_rating is None:
+        out.append("Overall rating")
+    return out
 
 
 @transaction.atomic
@@ -460,11 +536,13 @@ def review_submit_self(*, user: User, review: Review, version: int | None) -> Re
         raise PermissionDenied("Only the CSM submits their self-review.")
     if review.status != ReviewStatus.SELF_REVIEW:
         _refuse(f"A review in {review.get_status_display()} has no self-review to submit.")
+    if not any(str(v or "").strip() for v in review.self_assessment.values()):
+        raise ValidationError(
+            {"self_assessment": "The self-review is empty: write at least one section before submitting it."}
+        )
     review.status = ReviewStatus.MANAGER_REVIEW
     review.self_submitted_at = timezone.now()
-    _save(review, user)
-    signals.review_transitioned.send(sender=Review, review=review, action="submit_self", by=user)
-    return review
+    return _moved(review, user, "submit_self")
 
 
 def _check_rating(review: Review, value, field: str) -> int | None:
@@ -497,18 +575,28 @@ def review_save_manager(
         raise PermissionDenied("Only the reviewer writes the manager's part.")
     if review.reached(ReviewStatus.SUBMITTED):
         _refuse("A submitted review can no longer be edited.")
+    before = (
+        review.manager_assessment,
+        review.section_ratings,
+        review.final_rating,
+        review.final_rating_reason,
+    )
     if sections:
         review.manager_assessment = {**review.manager_assessment, **_clean_sections(review, sections)}
     if section_ratings:
-        _clean_sections(review, section_ratings)
-        review.section_ratings = {
-            **review.section_ratings,
-            **{k: _check_rating(review, v, f"rating_{k}") for k, v in section_ratings.items()},
-        }
+        review.section_ratings = {**review.section_ratings, **_ratings(review, section_ratings, "rating_")}
     if final_rating is not None:
         review.final_rating = _check_rating(review, final_rating, "final_rating")
     if final_rating_reason is not None:
         review.final_rating_reason = _text(final_rating_reason, "final_rating_reason").strip()
+    after = (
+        review.manager_assessment,
+        review.section_ratings,
+        review.final_rating,
+        review.final_rating_reason,
+    )
+    if after == before:
+        return review  # nothing changed: the version stays
     return _save(review, user)
 
 
@@ -538,25 +626,37 @@ def review_submit(*, user: User, review: Review, version: int | None) -> Review:
         raise ValidationError(errors)
     review.status = ReviewStatus.SUBMITTED
     review.submitted_at = timezone.now()
-    _save(review, user)
-    signals.review_transitioned.send(sender=Review, review=review, action="submit", by=user)
-    return review
+    return _moved(review, user, "submit")
+
+
+def unresolved_flags(review: Review) -> int:
+    return review.disputes.filter(state__in=UNRESOLVED_FLAGS).count()
 
 
 @transaction.atomic
-def review_acknowledge(*, user: User, review: Review, version: int | None, comment: str = "") -> Review:
-    """The CSM acknowledges (which is not agreeing), with an optional comment."""
+def review_acknowledge(
+    *, user: User, review: Review, version: int | None, comment: str = "", confirm_open_flags: bool = False
+) -> Review:
+    """The CSM acknowledges (which is not agreeing), with an optional comment. With flags not yet
+    resolved the CSM confirms it (``confirm_open_flags``), and the acknowledgement keeps how many."""
     review = _locked(review, version)
     if user.pk != review.csm_id:
         raise PermissionDenied("Only the CSM acknowledges their review.")
     if review.status != ReviewStatus.SUBMITTED:
         _refuse(f"Only a submitted review can be acknowledged (this one is {review.get_status_display()}).")
+    open_flags = unresolved_flags(review)
+    if open_flags and not confirm_open_flags:
+        raise ValidationError(
+            {
+                "open_flags": f"{open_flags} flagged number(s) not resolved yet: confirm that you acknowledge "
+                "with them open (the acknowledgement says so), or resolve them first."
+            }
+        )
     review.status = ReviewStatus.ACKNOWLEDGED
     review.acknowledged_at = timezone.now()
     review.acknowledgement_comment = _text(comment, "comment").strip()
-    _save(review, user)
-    signals.review_transitioned.send(sender=Review, review=review, action="acknowledge", by=user)
-    return review
+    review.open_flags_at_acknowledgement = open_flags
+    return _moved(review, user, "acknowledge")
 
 
 @transaction.atomic
@@ -567,9 +667,7 @@ def review_finalize(*, user: User, review: Review, version: int | None) -> Revie
         _refuse(f"Only an acknowledged review can be finalized (this one is {review.get_status_display()}).")
     review.status = ReviewStatus.FINALIZED
     review.finalized_at, review.finalized_by = timezone.now(), user
-    _save(review, user)
-    signals.review_transitioned.send(sender=Review, review=review, action="finalize", by=user)
-    return review
+    return _moved(review, user, "finalize")
 
 
 @transaction.atomic
@@ -586,9 +684,7 @@ def review_reopen(*, user: User, review: Review, version: int | None, reason: st
     review.submitted_at = review.acknowledged_at = review.finalized_at = None
     review.finalized_by = None
     review._change_reason = f"Reopened by {user}: {reason.strip()}"
-    _save(review, user)
-    signals.review_transitioned.send(sender=Review, review=review, action="reopen", by=user)
-    return review
+    return _moved(review, user, "reopen")
 
 
 CALIBRATED_STATUSES = (ReviewStatus.MANAGER_REVIEW, ReviewStatus.SUBMITTED, ReviewStatus.ACKNOWLEDGED)
@@ -632,7 +728,98 @@ TRANSITIONS = {
 }
 
 
+IRREVERSIBLE = {"submit_self", "submit", "acknowledge", "finalize"}
+
+
+@dataclass(frozen=True)
+class ReviewContent:
+    """What a person's page holds of the part they write: section texts, section ratings (the
+    manager's, or the CSM's self-rating), and for the manager the overall rating and its reason.
+    Only what was on the page is given; None: not on the page."""
+
+    sections: dict = field(default_factory=dict)
+    ratings: dict = field(default_factory=dict)
+    final_rating: str | None = None
+    final_rating_reason: str | None = None
+
+    def is_empty(self) -> bool:
+        return (
+            not (self.sections or self.ratings)
+            and self.final_rating is None
+            and self.final_rating_reason is None
+        )
+
+
+def review_save_content(*, user: User, review: Review, version: int | None, content: ReviewContent) -> Review:
+    """Save ``content`` as the part ``user`` writes now (the self-review or the manager's)."""
+    view = review_view(user, review)
+    if view.can_write_self:
+        return review_save_self(
+            user=user, review=review, version=version, sections=content.sections, ratings=content.ratings
+        )
+    if view.can_write_manager:
+        return review_save_manager(
+            user=user,
+            review=review,
+            version=version,
+            sections=content.sections,
+            section_ratings=content.ratings,
+            final_rating=content.final_rating,
+            final_rating_reason=content.final_rating_reason,
+        )
+    raise PermissionDenied("This review is not yours to edit now.")
+
+
+@dataclass
+class StepOutcome:
+    review: Review
+    saved: bool  # the content on the page was saved (a new version)
+    moved: bool  # the transition happened
+    errors: dict = field(default_factory=dict)  # why it did not move (the content is saved all the same)
+
+
+def review_save_and_step(
+    *,
+    user: User,
+    review: Review,
+    version: int | None,
+    action: str,
+    content: ReviewContent | None = None,
+    **kwargs,
+) -> StepOutcome:
+    """A button that moves the review on: what is on the screen is saved with the version it was made
+    on, then the transition runs on the saved version, in one transaction (the row stays locked
+    between them). A newer version refuses both (``ReviewConflict``: nothing saved, nothing moved).
+    A transition refused by its rules (say, no overall rating yet) leaves the content saved and
+    the review where it was; the outcome says why."""
+    step = TRANSITIONS[action]
+    with transaction.atomic():
+        saved = False
+        if content is not None and not content.is_empty():
+            before = int_version(version)
+            review = review_save_content(user=user, review=review, version=version, content=content)
+            saved, version = review.version != before, review.version
+        try:
+            with transaction.atomic():
+                review = step(user=user, review=review, version=version, **kwargs)
+        except ValidationError as exc:
+            if not saved:
+                raise
+            return StepOutcome(review=review, saved=True, moved=False, errors=exc.message_dict)
+    return StepOutcome(review=review, saved=saved, moved=True)
+
+
 # --- disputes and comments ---------------------------------------------------------------------
+
+
+def _announce(signal, dispute: Dispute, user: User) -> None:
+    transaction.on_commit(lambda: signal.send(sender=Dispute, flag=dispute, review=dispute.review, user=user))
+
+
+def _flag_save(dispute: Dispute, user: User) -> Dispute:
+    dispute._history_user = user
+    dispute.save()
+    return dispute
 
 
 @transaction.atomic
@@ -641,30 +828,80 @@ def dispute_raise(*, user: User, review: Review, metric: str, comment: str) -> D
         raise PermissionDenied("Only the CSM flags a number of their review.")
     if review.status != ReviewStatus.SUBMITTED:
         _refuse("Numbers are flagged after the review is submitted and before it is acknowledged.")
-    if metric not in REGISTRY and metric != "okr_score":
-        raise ValidationError({"metric": f"{metric!r} is not a number of this review."})
+    if metric not in REGISTRY and metric != OKR_SCORE:
+        raise ValidationError({"metric": "This is not a number of this review."})
     if not _text(comment, "comment").strip():
         raise ValidationError({"comment": "Say what is wrong with the number."})
-    dispute = Dispute(review=review, metric=metric, comment=comment.strip(), raised_by=user)
-    dispute._history_user = user
-    dispute.save()
+    dispute = _flag_save(Dispute(review=review, metric=metric, comment=comment.strip(), raised_by=user), user)
     signals.dispute_raised.send(sender=Dispute, dispute=dispute, by=user)
+    _announce(signals.flag_raised, dispute, user)
     return dispute
+
+
+def _flag_locked(dispute: Dispute) -> Dispute:
+    return Dispute.objects.select_for_update(of=("self",)).select_related("review").get(pk=dispute.pk)
 
 
 @transaction.atomic
 def dispute_answer(*, user: User, dispute: Dispute, answer: str) -> Dispute:
+    """The reviewer answers an open flag (or answers again before the CSM resolves it)."""
+    dispute = _flag_locked(dispute)
     if not _is_reviewer(user, dispute.review):
         raise PermissionDenied("The reviewer answers a flagged number.")
     if dispute.review.status == ReviewStatus.FINALIZED:
         _refuse("A finalized review is read-only.")
+    if not dispute.is_unresolved:
+        _refuse(f"This flag is {dispute.get_state_display().lower()}: it takes no answer.")
     if not _text(answer, "answer").strip():
         raise ValidationError({"answer": "An answer cannot be empty."})
     dispute.answer, dispute.answered_by, dispute.answered_at = answer.strip(), user, timezone.now()
-    dispute._history_user = user
-    dispute.save()
+    dispute.state = FlagState.ANSWERED
+    _flag_save(dispute, user)
     signals.dispute_answered.send(sender=Dispute, dispute=dispute, by=user)
+    _announce(signals.flag_answered, dispute, user)
     return dispute
+
+
+def _flag_close(*, user: User, dispute: Dispute, state: str, allowed: tuple, signal) -> Dispute:
+    dispute = _flag_locked(dispute)
+    if user.pk != dispute.review.csm_id:
+        raise PermissionDenied("The CSM who flagged the number closes the flag.")
+    if dispute.review.status == ReviewStatus.FINALIZED:
+        _refuse("A finalized review is read-only.")
+    if dispute.state not in allowed:
+        _refuse(
+            "Only an answered flag is resolved (withdraw it while it waits for an answer)."
+            if state == FlagState.RESOLVED
+            else "Only an open or answered flag is withdrawn."
+        )
+    dispute.state, dispute.closed_at = state, timezone.now()
+    _flag_save(dispute, user)
+    _announce(signal, dispute, user)
+    return dispute
+
+
+@transaction.atomic
+def dispute_resolve(*, user: User, dispute: Dispute) -> Dispute:
+    """The CSM accepts the answer: the flag is resolved."""
+    return _flag_close(
+        user=user,
+        dispute=dispute,
+        state=FlagState.RESOLVED,
+        allowed=(FlagState.ANSWERED,),
+        signal=signals.flag_resolved,
+    )
+
+
+@transaction.atomic
+def dispute_withdraw(*, user: User, dispute: Dispute) -> Dispute:
+    """The CSM takes the flag back, answered or not."""
+    return _flag_close(
+        user=user,
+        dispute=dispute,
+        state=FlagState.WITHDRAWN,
+        allowed=UNRESOLVED_FLAGS,
+        signal=signals.flag_withdrawn,
+    )
 
 
 def comment_add(*, user: User, review: Review, body: str) -> Comment:

@@ -1,20 +1,26 @@
-"""Signals of the review workflow: other apps (notifications) listen without ``reviews`` depending on them.
-
-Each is sent by ``reviews.services`` inside the transaction of the change, once the change is saved,
-with ``by`` (the person who made it). A receiver that does something outside the database (mail, chat)
-waits for the commit (``transaction.on_commit``).
+"""Signals of the review workflow: other apps (notifications, for one) listen without ``reviews``
+depending on them. Receivers get ``by`` (the person who acted; the review signals also carry it as
+``user``). A receiver that does something outside the database (mail, chat) waits for the commit.
 """
 
 from django.dispatch import Signal
 
-# A review moved one step: ``review``, ``action`` (a key of services.TRANSITIONS: send_to_csm,
-# submit_self, submit, acknowledge, finalize, reopen), ``by``.
+# A review moved one step, sent inside the transaction of the change: ``review``, ``action`` (a key of
+# services.TRANSITIONS: send_to_csm, submit_self, submit, acknowledge, finalize, reopen), ``status``
+# (the new status), ``by`` and ``user``.
 review_transitioned = Signal()
 # A cycle opened (or opened again for CSMs who had no review yet): ``cycle``, ``reviews`` (the reviews
 # created now), ``by``.
 cycle_opened = Signal()
-# The CSM flagged a number (``dispute``), or the reviewer answered one; ``by``.
+# The CSM flagged a number (``dispute``), or the reviewer answered one; ``by``. Sent inside the
+# transaction.
 dispute_raised = Signal()
 dispute_answered = Signal()
+# The same moments and the closing of a flag, sent once the transaction commits: ``flag``, ``review``,
+# ``user``.
+flag_raised = Signal()
+flag_answered = Signal()
+flag_resolved = Signal()
+flag_withdrawn = Signal()
 # Calibration changed a review's final rating: ``review``, ``before``, ``after``, ``reason``, ``by``.
 rating_calibrated = Signal()

@@ -14,6 +14,11 @@ urlpatterns = [
         views.dispute_answer,
         name="review-dispute-answer",
     ),
+    path(
+        "reviews/<int:review_id>/disputes/<int:dispute_id>/<str:how>/",
+        views.dispute_close,
+        name="review-dispute-close",
+    ),
     path("reviews/<int:review_id>/comments/", views.comment_add, name="review-comment"),
     path("reviews/<int:review_id>/history/", views.review_history, name="review-history"),
     path("reviews/<int:review_id>/pdf/", views.review_pdf_view, name="review-pdf"),

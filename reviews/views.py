@@ -9,9 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_visible_or_404
@@ -19,7 +23,7 @@ from accounts.models import Role
 from kpis import pagecache
 from kpis.registry import REGISTRY
 from kpis.scorecards import default_period
-from reviews import exports, selectors, services
+from reviews import explain, exports, selectors, services, wording
 from reviews.access import review_view
 from reviews.models import CycleExport, Dispute, Review, ReviewCycle, ReviewStatus
 from reviews.pdf import review_pdf
@@ -51,54 +55,228 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 
 def _metric_rows(review: Review) -> list[dict]:
+    minimums = review.cycle.template.min_samples or {}
     rows = []
     for m in review.snapshot.get("metrics", []):
         metric = REGISTRY.get(m["metric"])
         if metric is None or metric.group == "context":
             continue
-        rows.append({**m, "spec": metric, "weighted": m["metric"] in review.cycle.template.kpi_weights})
+        minimum = minimums.get(m["metric"])
+        few = bool(minimum) and m["value"] is not None and int(m.get("sample_size") or 0) < int(minimum)
+        rows.append(
+            {
+                **m,
+                "spec": metric,
+                "weighted": m["metric"] in review.cycle.template.kpi_weights,
+                # Below its minimum sample a change is not coloured (docs/metrics.md, "Small samples").
+                "few_data": few,
+                "change_is": "" if few else m.get("change_is"),
+                "sample_words": wording.sample_words(m["metric"], int(m.get("sample_size") or 0)),
+                "min_sample": minimum,
+                # The citation as a reader would give it (today's wording, never a file name).
+                "citation": str(metric.benchmark[1]) if metric.benchmark else "",
+            }
+        )
     return rows
+
+
+def _content(request: HttpRequest, review: Review) -> services.ReviewContent:
+    """What the page posted of the part its reader writes (only the fields on the page)."""
+    keys = [s["key"] for s in review.cycle.template.sections]
+    acc = review_view(request.user, review)
+    rating_prefix = "selfrating_" if acc.can_write_self else "rating_"
+    manager = acc.can_write_manager and not acc.can_write_self
+    return services.ReviewContent(
+        sections={k: request.POST[f"section_{k}"] for k in keys if f"section_{k}" in request.POST},
+        # A rating set back to "—" is posted empty: it is cleared.
+        ratings={
+            k: request.POST[f"{rating_prefix}{k}"] for k in keys if f"{rating_prefix}{k}" in request.POST
+        },
+        final_rating=(request.POST.get("final_rating") or None) if manager else None,
+        final_rating_reason=request.POST.get("final_rating_reason") if manager else None,
+    )
+
+
+def _conflict(request: HttpRequest, review: Review, exc: services.ReviewConflict, content) -> dict:
+    """The in-place comparison of a refused save, as data for the page and for autosave."""
+    fresh = Review.objects.select_related("cycle__template", "csm__team", "reviewer").get(pk=review.pk)
+    last = fresh.history.select_related("history_user").order_by("-history_id").first()
+    fields = selectors.conflict_fields(
+        review=fresh, viewer=request.user, version=request.POST.get("version"), content=content
+    )
+    who = last.history_user.get_full_name() if last and last.history_user else _("someone else")
+    for f in fields:
+        f["html"] = render_to_string("reviews/_conflict_field.html", {"f": f, "who": who}, request=request)
+    return {
+        "message": str(exc),
+        "version": fresh.version,
+        "saved_by": str(who),
+        "fields": fields,
+    }
+
+
+# The words of the page's script (autosave state, the confirmation before a step).
+STEP_WORDS = {
+    "saving": gettext_lazy("Saving…"),
+    "saved": gettext_lazy("All changes saved (%s)"),
+    "unsaved": gettext_lazy("Unsaved changes: saving in a moment…"),
+    "notSaved": gettext_lazy("Not saved:"),
+    "offline": gettext_lazy(
+        "Offline: your text stays on this page and is saved when the connection is back."
+    ),
+    "conflict": gettext_lazy("Not saved: someone saved meanwhile. %d field(s) to settle below."),
+    "resolved": gettext_lazy("Settled: saving your choice…"),
+    "keptMine": gettext_lazy("Kept yours."),
+    "tookTheirs": gettext_lazy("Took the newer text."),
+    "merging": gettext_lazy("Both texts are in the field: edit them into one."),
+    "stillEmpty": gettext_lazy("Still empty:"),
+    "emptySelf": gettext_lazy("Your self-review is empty: write at least one section before submitting it."),
+    "irreversibleAny": gettext_lazy("This cannot be undone."),
+    "irreversible": {
+        "submit_self": gettext_lazy(
+            "Once submitted, your self-review can no longer be edited and your reviewer reads it."
+        ),
+        "submit": gettext_lazy("Once submitted, the review can no longer be edited and the CSM reads it."),
+        "acknowledge": gettext_lazy("Acknowledging says you have read the review; it cannot be undone."),
+        "finalize": gettext_lazy("A finalized review is read-only (only HR may reopen it)."),
+    },
+    "openFlags": gettext_lazy("%d flagged number(s) are not resolved yet: the acknowledgement will say so."),
+}
+
+
+def _detail_context(request: HttpRequest, review: Review, **extra) -> dict:
+    acc = review_view(request.user, review)
+    template = review.cycle.template
+    disputes = list(review.disputes.select_related("raised_by", "answered_by"))
+    for d in disputes:
+        d.metric_name = wording.metric_name(d.metric)
+    turn_who, turn_what = selectors.turn_of(review)
+    context = {
+        "review": review,
+        "access": acc,
+        "template": template,
+        # Only built when the cached table of the frozen numbers is missing (it changes with the version).
+        "metrics": SimpleLazyObject(lambda: _metric_rows(review)),
+        "fragment_seconds": pagecache.FRAGMENT_SECONDS,
+        # The table marks the template's weighted metrics: an edit of the weights shows at once.
+        "weighted_keys": ",".join(sorted(template.kpi_weights))
+        + "|"
+        + ",".join(f"{k}={v}" for k, v in sorted((template.min_samples or {}).items())),
+        "okrs": review.snapshot.get("okrs") or {},
+        "disputes": disputes,
+        "open_flags": sum(1 for d in disputes if d.is_unresolved),
+        "comments": review.comments.select_related("author"),
+        "diff": request.session.pop(f"review-diff-{review.pk}", None),
+        "field_errors": request.session.pop(f"review-errors-{review.pk}", {}),
+        "actions": _actions(review, request.user),
+        "scale": template.rating_scale,
+        "final_label": template.label_of(review.final_rating),
+        "explained": explain.suggested_explained(review.suggested_rating, review.suggested_detail, template)
+        if acc.manager_visible
+        else None,
+        "turn_who": turn_who,
+        "turn_what": turn_what,
+        "posted": {},
+        "conflict": None,
+        "both_ratings": template.self_rating and acc.self_visible and acc.manager_visible,
+        "step_words": STEP_WORDS,
+    }
+    context.update(extra)
+    # Each section as the page shows it: the saved text, or what the person posted when a save was
+    # refused (nothing typed is lost), with the comparison and any message next to its field.
+    posted, conflict = context["posted"], context["conflict"] or {}
+    boxes = {f["name"]: f["html"] for f in conflict.get("fields", [])}
+    errors = context["field_errors"]
+
+    def value(name, saved):
+        return posted.get(name, saved) if posted else saved
+
+    rows = []
+    for sec in template.sections:
+        k = sec["key"]
+        rows.append(
+            {
+                "key": k,
+                "title": sec["title"],
+                "self_text": value(f"section_{k}", review.self_assessment.get(k) or ""),
+                "manager_text": value(f"section_{k}", review.manager_assessment.get(k) or ""),
+                "rating": _int_or_none(value(f"rating_{k}", review.section_ratings.get(k))),
+                "self_rating": _int_or_none(value(f"selfrating_{k}", review.self_ratings.get(k))),
+                "rating_label": template.label_of(review.section_ratings.get(k)),
+                "self_rating_label": template.label_of(review.self_ratings.get(k)),
+                "box": boxes.get(f"section_{k}", ""),
+                "rating_box": boxes.get(f"rating_{k}", "") or boxes.get(f"selfrating_{k}", ""),
+                "error": errors.get(f"section_{k}", ""),
+            }
+        )
+    context["sections"] = rows
+    context["final_value"] = _int_or_none(value("final_rating", review.final_rating))
+    context["reason_value"] = value("final_rating_reason", review.final_rating_reason)
+    context["final_box"] = boxes.get("final_rating", "")
+    context["reason_box"] = boxes.get("final_rating_reason", "")
+    return context
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 @login_required
 def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
-    acc = review_view(request.user, review)
-    return render(
-        request,
-        "reviews/detail.html",
-        {
-            "review": review,
-            "access": acc,
-            "template": review.cycle.template,
-            # Only built when the cached table of the frozen numbers is missing (it changes with the version).
-            "metrics": SimpleLazyObject(lambda: _metric_rows(review)),
-            "fragment_seconds": pagecache.FRAGMENT_SECONDS,
-            # The table marks the template's weighted metrics: an edit of the weights shows at once.
-            "weighted_keys": ",".join(sorted(review.cycle.template.kpi_weights)),
-            "okrs": review.snapshot.get("okrs") or {},
-            "disputes": review.disputes.select_related("raised_by", "answered_by"),
-            "comments": review.comments.select_related("author"),
-            "diff": request.session.pop(f"review-diff-{review.pk}", None),
-            "actions": _actions(review, request.user),
-            "scale": review.cycle.template.rating_scale,
-            "final_label": review.cycle.template.label_of(review.final_rating),
-        },
-    )
+    return render(request, "reviews/detail.html", _detail_context(request, review))
 
 
-def _actions(review: Review, user) -> list[tuple[str, str]]:
+def _actions(review: Review, user) -> list[dict]:
+    """The next steps the viewer may take, for the bar at the top of the page. ``content``: the
+    button submits the viewer's part as it is on the screen with the step."""
     acc = review_view(user, review)
     out = []
+
+    def add(action, label, content=False):
+        out.append(
+            {
+                "action": action,
+                "label": label,
+                "content": content,
+                "irreversible": action in services.IRREVERSIBLE,
+            }
+        )
+
     if review.status == ReviewStatus.DRAFT and (acc.is_reviewer or acc.is_hr):
-        out.append(("send_to_csm", _("Send to the CSM for self-review")))
+        add("send_to_csm", _("Send to the CSM for self-review"), acc.can_write_manager)
     if review.status == ReviewStatus.SELF_REVIEW and acc.is_csm:
-        out.append(("submit_self", _("Submit my self-review")))
+        add("submit_self", _("Submit my self-review"), True)
     if review.status == ReviewStatus.MANAGER_REVIEW and acc.is_reviewer:
-        out.append(("submit", _("Submit the review")))
+        add("submit", _("Submit the review"), True)
+    if review.status == ReviewStatus.SUBMITTED and acc.is_csm:
+        add("acknowledge", _("Acknowledge the review"))
     if review.status == ReviewStatus.ACKNOWLEDGED and user.role in (Role.HR, Role.ADMIN):
-        out.append(("finalize", _("Finalize")))
+        add("finalize", _("Finalize"))
     return out
+
+
+def _step_message(action: str, review: Review) -> str:
+    reviewer = review.reviewer.get_full_name() if review.reviewer else _("the reviewer")
+    csm = review.csm.get_full_name()
+    return {
+        "send_to_csm": _("Sent to %(csm)s for self-review; %(csm)s will be notified.") % {"csm": csm},
+        "submit_self": _("Self-review submitted; %(reviewer)s will be notified.") % {"reviewer": reviewer},
+        "submit": _("Review submitted; %(csm)s will be notified and can now read it.") % {"csm": csm},
+        "acknowledge": _("Review acknowledged; %(reviewer)s and HR will be notified.")
+        % {"reviewer": reviewer},
+        "finalize": _("Review of %(csm)s finalized; it is now read-only.") % {"csm": csm},
+        "reopen": _("Review reopened as revision %(n)d; %(reviewer)s writes it again.")
+        % {"n": review.revision, "reviewer": reviewer},
+    }[action]
+
+
+def _labelled(review: Review, errors: dict) -> dict:
+    """Error messages keyed by form field, each starting with the field's label."""
+    return {k: " ".join(str(m) for m in v) for k, v in errors.items()}
 
 
 @login_required
@@ -106,83 +284,98 @@ def _actions(review: Review, user) -> list[tuple[str, str]]:
 def review_save(request: HttpRequest, review_id: int) -> HttpResponse:
     """Save the viewer's part (self-review or manager's draft). Autosave posts here too (JSON)."""
     review = _review(request, review_id)
-    acc = review_view(request.user, review)
-    sections = {
-        s["key"]: request.POST.get(f"section_{s['key']}", "")
-        for s in review.cycle.template.sections
-        if f"section_{s['key']}" in request.POST
-    }
-    version = request.POST.get("version")
     wants_json = request.headers.get("Accept", "").startswith("application/json")
+    content = _content(request, review)
     try:
-        if acc.can_write_self:
-            review = services.review_save_self(
-                user=request.user, review=review, version=version, sections=sections
-            )
-        elif acc.can_write_manager:
-            ratings = {
-                s["key"]: request.POST.get(f"rating_{s['key']}", "")
-                for s in review.cycle.template.sections
-                if request.POST.get(f"rating_{s['key']}")
-            }
-            review = services.review_save_manager(
-                user=request.user,
-                review=review,
-                version=version,
-                sections=sections,
-                section_ratings=ratings,
-                final_rating=request.POST.get("final_rating") or None,
-                final_rating_reason=request.POST.get("final_rating_reason"),
-            )
-        else:
-            raise PermissionDenied(_("This review is not yours to edit now."))
-    except services.ReviewConflict as exc:
-        if wants_json:
-            return JsonResponse(
-                {"ok": False, "conflict": True, "message": str(exc), "version": exc.current_version},
-                status=409,
-            )
-        messages.error(request, str(exc))
-        return render(
-            request,
-            "reviews/conflict.html",
-            {"review": review, "message": str(exc), "posted": request.POST},
-            status=409,
+        review = services.review_save_content(
+            user=request.user, review=review, version=request.POST.get("version"), content=content
         )
+    except services.ReviewConflict as exc:
+        conflict = _conflict(request, review, exc, content)
+        if wants_json:
+            return JsonResponse({"ok": False, "conflict": True, **conflict}, status=409)
+        return _in_place(request, review, conflict)
     except ValidationError as exc:
         if wants_json:
-            return JsonResponse({"ok": False, "errors": exc.message_dict}, status=400)
-        messages.error(request, _errors(exc))
+            return JsonResponse(
+                {
+                    "ok": False,
+                    "errors": _labelled(review, exc.message_dict),
+                    "labels": {k: wording.field_label(review, k) for k in exc.message_dict},
+                },
+                status=400,
+            )
+        request.session[f"review-errors-{review.pk}"] = _labelled(review, exc.message_dict)
+        messages.error(request, _("Not saved: see the message next to the field."))
         return redirect("review-detail", review_id=review.pk)
+    except PermissionDenied as exc:
+        if wants_json:
+            return JsonResponse({"ok": False, "errors": {"__all__": str(exc)}}, status=403)
+        raise
     if wants_json:
         return JsonResponse(
-            {"ok": True, "version": review.version, "saved_at": review.updated_at.isoformat()}
+            {
+                "ok": True,
+                "version": review.version,
+                "saved_at": date_format(timezone.localtime(review.updated_at), "H:i"),
+            }
         )
     messages.success(request, _("Saved."))
     return redirect("review-detail", review_id=review.pk)
+
+
+def _in_place(request: HttpRequest, review: Review, conflict: dict) -> HttpResponse:
+    """The page again, with what the person posted in its fields and the comparison next to each
+    field that changed meanwhile: nothing typed is lost, nothing moved."""
+    current = Review.objects.select_related("cycle__template", "csm__team", "reviewer").get(pk=review.pk)
+    posted = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken",)}
+    context = _detail_context(request, current, posted=posted, conflict=conflict)
+    return render(request, "reviews/detail.html", context, status=409)
 
 
 @login_required
 @require_POST
 def review_transition(request: HttpRequest, review_id: int, action: str) -> HttpResponse:
     review = _review(request, review_id)
-    step = services.TRANSITIONS.get(action)
-    if step is None:
+    if action not in services.TRANSITIONS:
         raise Http404
-    kwargs = {"user": request.user, "review": review, "version": request.POST.get("version")}
+    kwargs = {}
     if action == "acknowledge":
         kwargs["comment"] = request.POST.get("comment", "")
+        kwargs["confirm_open_flags"] = request.POST.get("confirm_open_flags") == "1"
     if action == "reopen":
         kwargs["reason"] = request.POST.get("reason", "")
+    acc = review_view(request.user, review)
+    content = _content(request, review) if (acc.can_write_self or acc.can_write_manager) else None
     try:
-        step(**kwargs)
-        messages.success(request, _("Done."))
+        outcome = services.review_save_and_step(
+            user=request.user,
+            review=review,
+            version=request.POST.get("version"),
+            action=action,
+            content=content,
+            **kwargs,
+        )
     except services.ReviewConflict as exc:
-        messages.error(request, str(exc))
+        return _in_place(
+            request, review, _conflict(request, review, exc, content or services.ReviewContent())
+        )
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        request.session[f"review-errors-{review.pk}"] = _labelled(review, exc.message_dict)
+        messages.error(request, _("The review did not move: %(why)s") % {"why": _errors(exc)})
+        return redirect("review-detail", review_id=review.pk)
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("Not allowed."))
+        return redirect("review-detail", review_id=review.pk)
+    if outcome.moved:
+        messages.success(request, _step_message(action, outcome.review))
+    else:
+        request.session[f"review-errors-{review.pk}"] = _labelled(review, outcome.errors)
+        messages.error(
+            request,
+            _("Your text is saved, but the review did not move: %(why)s")
+            % {"why": " ".join(str(m) for ms in outcome.errors.values() for m in ms)},
+        )
     return redirect("review-detail", review_id=review.pk)
 
 
@@ -212,7 +405,12 @@ def dispute_raise(request: HttpRequest, review_id: int) -> HttpResponse:
             metric=request.POST.get("metric", ""),
             comment=request.POST.get("comment", ""),
         )
-        messages.success(request, _("The number is flagged; your manager will answer."))
+        reviewer = review.reviewer.get_full_name() if review.reviewer else _("your reviewer")
+        messages.success(
+            request,
+            _("%(metric)s is flagged; %(reviewer)s will be notified and answer here.")
+            % {"metric": wording.metric_name(request.POST.get("metric", "")), "reviewer": reviewer},
+        )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
     return redirect("review-detail", review_id=review.pk)
@@ -225,10 +423,36 @@ def dispute_answer(request: HttpRequest, review_id: int, dispute_id: int) -> Htt
     dispute = get_object_or_404(Dispute, pk=dispute_id, review=review)
     try:
         services.dispute_answer(user=request.user, dispute=dispute, answer=request.POST.get("answer", ""))
-        messages.success(request, _("Answered."))
+        messages.success(
+            request,
+            _("Your answer on %(metric)s is saved; %(csm)s will be notified and can resolve the flag.")
+            % {"metric": wording.metric_name(dispute.metric), "csm": review.csm.get_full_name()},
+        )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
-    return redirect("review-detail", review_id=review.pk)
+    return redirect(reverse("review-detail", args=[review.pk]) + "#disputes")
+
+
+@login_required
+@require_POST
+def dispute_close(request: HttpRequest, review_id: int, dispute_id: int, how: str) -> HttpResponse:
+    """The CSM resolves an answered flag, or withdraws a flag."""
+    review = _review(request, review_id)
+    dispute = get_object_or_404(Dispute, pk=dispute_id, review=review)
+    service = {"resolve": services.dispute_resolve, "withdraw": services.dispute_withdraw}.get(how)
+    if service is None:
+        raise Http404
+    try:
+        service(user=request.user, dispute=dispute)
+        done = _("resolved") if how == "resolve" else _("withdrawn")
+        messages.success(
+            request,
+            _("The flag on %(metric)s is %(done)s.")
+            % {"metric": wording.metric_name(dispute.metric), "done": done},
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
+    return redirect(reverse("review-detail", args=[review.pk]) + "#disputes")
 
 
 @login_required
@@ -247,8 +471,12 @@ def review_history(request: HttpRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
     if not review_view(request.user, review).history_visible:
         raise Http404
-    entries = selectors.history_of(review, request.user)
-    return render(request, "reviews/history.html", {"review": review, "entries": entries})
+    entries = selectors.timeline_of(review, request.user)
+    return render(
+        request,
+        "reviews/history.html",
+        {"review": review, "entries": entries, "current_zone": timezone.get_current_timezone_name()},
+    )
 
 
 @login_required

@@ -95,6 +95,11 @@ TABLE = {
         "",
         POST_ONLY,
     ),
+    "review-dispute-close": (
+        lambda o: {"review_id": o["review"].pk, "dispute_id": o["dispute"].pk, "how": "resolve"},
+        "",
+        POST_ONLY,
+    ),
     "review-comment": (lambda o: {"review_id": o["review"].pk}, "", POST_ONLY),
     # The CSM's own review in self-review: its history and PDF wait until it is submitted.
     "review-history": (lambda o: {"review_id": o["review"].pk}, "", MANAGER_PAGE),

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.PersonTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -134,6 +135,8 @@ FISCAL_YEAR_START_MONTH = env.int("FISCAL_YEAR_START_MONTH", default=1)
 # clear error (also keeps dates far from year 1 and 9999, where time zones overflow).
 FIRST_YEAR = env.int("FIRST_YEAR", default=2000)
 LAST_YEAR = env.int("LAST_YEAR", default=2100)
+# The organisation's currency (ISO 4217), money is formatted with it in the reader's language.
+CURRENCY = env("CURRENCY", default="USD")
 # Health bands when a snapshot gives no band (docs/metrics.md, "Health band").
 HEALTH_GOOD_MIN_SCORE = env.int("HEALTH_GOOD_MIN_SCORE", default=70)
 HEALTH_AVERAGE_MIN_SCORE = env.int("HEALTH_AVERAGE_MIN_SCORE", default=40)

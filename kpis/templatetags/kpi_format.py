@@ -2,8 +2,12 @@
 
 from decimal import Decimal
 
+from babel.core import UnknownLocaleError
+from babel.numbers import format_currency
 from django import template
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
 from kpis.registry import REGISTRY, Metric
@@ -30,7 +34,7 @@ def format_value(value: Decimal | None, metric, signed: bool = False) -> str:
     if m.unit in ("count",) and value == value.to_integral():
         text = intcomma(int(value))
     elif m.unit == "money":
-        text = intcomma(f"{value:,.2f}".replace(",", ""))
+        return money(value, signed=signed)
     else:
         text = f"{value:.2f}"
     if signed and value > 0:
@@ -39,6 +43,17 @@ def format_value(value: Decimal | None, metric, signed: bool = False) -> str:
     if signed and m.unit == "percent":
         unit = " pp"  # a change of a percentage is in percentage points
     return text + unit
+
+
+def money(value: Decimal, signed: bool = False) -> str:
+    """An amount in the organisation's currency (``CURRENCY``), formatted for the reader's language:
+    "$12,400.00", "12 400,00 $US"."""
+    locale = to_locale(get_language() or settings.LANGUAGE_CODE)
+    try:
+        text = format_currency(value, settings.CURRENCY, locale=locale)
+    except (UnknownLocaleError, ValueError):
+        text = format_currency(value, settings.CURRENCY, locale="en")
+    return "+" + text if signed and value > 0 else text
 
 
 @register.filter

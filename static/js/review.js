@@ -1,31 +1,212 @@
-// Autosave of the review drafts: every 20 s after a change, with the version the page was loaded at.
-// A newer version on the server refuses the save (409): the text stays in the page and a message says why.
+// The review page: autosave with its state at the top (saved / saving / unsaved / conflict / offline),
+// conflicts resolved in place field by field, and a confirmation before a step that cannot be undone.
+// Every save names the version the page holds; a newer version on the server refuses it (409) and the
+// page shows, next to each field, the text being saved and the newer saved text.
 (function () {
   var form = document.getElementById("review-form");
-  if (!form || !form.dataset.autosave) return;
-  var status = document.getElementById("autosave-status");
-  var dirty = false, saving = false;
-  form.addEventListener("input", function () { dirty = true; status.textContent = "Unsaved changes…"; });
+  var words = JSON.parse((document.getElementById("step-words") || {}).textContent || "{}");
+  var stateBox = document.getElementById("autosave-state");
+  var editable = form && form.dataset.autosave;
+  var dirty = false, saving = null, timer = null, conflictVersion = null, confirmed = false;
+
+  function setState(state, text) {
+    if (!stateBox) return;
+    stateBox.dataset.state = state;
+    stateBox.textContent = text;
+  }
+  function setVersion(v) {
+    document.querySelectorAll("input.version").forEach(function (i) { i.value = v; });
+    var label = document.getElementById("version-label");
+    if (label) label.textContent = v;
+  }
+  function control(name) { return form.querySelector('[name="' + name + '"]'); }
+  function unresolved() { return form.querySelectorAll('.conflict[data-kind="both"]:not(.resolved)').length; }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(save, 2500);
+  }
+
   function save() {
-    if (!dirty || saving) return;
-    saving = true; dirty = false;
-    fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin",
-                        headers: {"Accept": "application/json"}})
+    if (!editable || !dirty || conflictVersion !== null) return saving || Promise.resolve(true);
+    if (saving) return saving.then(save);
+    dirty = false;
+    setState("saving", words.saving);
+    saving = fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin",
+                                 headers: {"Accept": "application/json"}})
       .then(function (r) { return r.json().then(function (d) { return [r.status, d]; }); })
       .then(function (res) {
         var code = res[0], data = res[1];
         if (code === 200) {
-          document.querySelectorAll("input.version").forEach(function (i) { i.value = data.version; });
-          document.getElementById("version-label").textContent = data.version;
-          status.textContent = "Saved automatically.";
-        } else if (code === 409) {
-          status.textContent = data.message; status.className = "errors small"; dirty = false;
-          clearInterval(timer);
-        } else {
-          status.textContent = JSON.stringify(data.errors || data); dirty = true;
+          setVersion(data.version);
+          setState(dirty ? "unsaved" : "saved", dirty ? words.unsaved : words.saved.replace("%s", data.saved_at));
+          return true;
         }
-      }).catch(function () { dirty = true; status.textContent = "Offline: will retry."; })
-      .finally(function () { saving = false; });
+        if (code === 409) { showConflict(data); return false; }
+        dirty = true;
+        var msgs = [];
+        Object.keys(data.errors || {}).forEach(function (k) {
+          msgs.push(((data.labels || {})[k] ? data.labels[k] + ": " : "") + data.errors[k]);
+        });
+        setState("error", words.notSaved + " " + msgs.join(" "));
+        return false;
+      })
+      .catch(function () {
+        dirty = true;
+        setState("offline", words.offline);
+        clearTimeout(timer); timer = setTimeout(save, 5000);
+        return false;
+      })
+      .finally(function () { saving = null; });
+    return saving;
   }
-  var timer = setInterval(save, 20000);
+
+  function showConflict(data) {
+    form.querySelectorAll(".conflict").forEach(function (b) { b.remove(); });
+    conflictVersion = data.version;
+    (data.fields || []).forEach(function (f) {
+      var c = control(f.name);
+      if (!c) return;
+      c.insertAdjacentHTML("afterend", f.html);
+    });
+    adopt();
+    var banner = document.getElementById("conflict-banner");
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.className = "banner warning"; banner.id = "conflict-banner";
+      document.getElementById("reviewbar").appendChild(banner);
+    }
+    banner.textContent = data.message;
+  }
+
+  // Apply what needs no decision (a field only the other save changed) and count the rest.
+  function adopt() {
+    form.querySelectorAll('.conflict[data-kind="theirs_only"]').forEach(function (box) {
+      var c = control(box.dataset.field);
+      if (c) c.value = box.dataset.theirs;
+      box.classList.add("resolved");
+    });
+    settle();
+  }
+
+  function settle() {
+    if (conflictVersion === null) return;
+    var left = unresolved();
+    if (left) {
+      setState("conflict", words.conflict.replace("%d", left));
+      return;
+    }
+    setVersion(conflictVersion);
+    conflictVersion = null;
+    var banner = document.getElementById("conflict-banner");
+    if (banner) banner.remove();
+    dirty = true;
+    setState("unsaved", words.resolved);
+    save();
+  }
+
+  if (form) {
+    form.addEventListener("click", function (e) {
+      var b = e.target.closest("[data-resolve]");
+      if (!b) return;
+      var box = b.closest(".conflict"), c = control(box.dataset.field);
+      var how = b.dataset.resolve;
+      if (how === "theirs") c.value = box.dataset.theirs;
+      if (how === "merge") {
+        c.value = c.value + "\n\n" + box.dataset.theirs;
+        c.focus();
+      }
+      box.classList.add("resolved");
+      box.querySelector(".conflict-actions").textContent =
+        how === "mine" ? words.keptMine : how === "theirs" ? words.tookTheirs : words.merging;
+      settle();
+    });
+    if (form.dataset.conflictVersion) {
+      conflictVersion = parseInt(form.dataset.conflictVersion, 10);
+      adopt();
+    }
+  }
+
+  if (editable) {
+    form.addEventListener("input", function () { dirty = true; setState("unsaved", words.unsaved); schedule(); });
+    form.addEventListener("change", function () { dirty = true; setState("unsaved", words.unsaved); schedule(); });
+    window.addEventListener("online", function () { if (dirty) save(); });
+    window.addEventListener("offline", function () { setState("offline", words.offline); });
+    window.addEventListener("beforeunload", function (e) {
+      if ((dirty || saving || conflictVersion !== null) && !confirmed) { e.preventDefault(); e.returnValue = ""; }
+    });
+    var saveButton = document.getElementById("save-button");
+    if (saveButton) saveButton.addEventListener("click", function (e) {
+      e.preventDefault(); dirty = true; clearTimeout(timer); save();
+    });
+  }
+
+  // --- steps that move the review on -----------------------------------------------------------
+  var dialog = document.getElementById("confirm-step");
+
+  function emptyFields() {
+    var out = [], texts = 0, filled = 0;
+    if (!form) return {list: out, allEmpty: false};
+    form.querySelectorAll("textarea[data-label], select[data-label]").forEach(function (c) {
+      var empty = !c.value.trim();
+      if (c.tagName === "TEXTAREA") { texts += 1; if (!empty) filled += 1; }
+      if (empty) out.push(c.dataset.label);
+    });
+    return {list: out, allEmpty: texts > 0 && filled === 0};
+  }
+
+  function ask(button, go) {
+    var step = button.dataset.step, e = emptyFields();
+    var body = document.getElementById("confirm-body"), goButton = document.getElementById("confirm-go");
+    document.getElementById("confirm-title").textContent = button.textContent.trim() + "?";
+    body.innerHTML = "";
+    var p = document.createElement("p");
+    goButton.hidden = false;
+    if (step === "submit_self" && e.allEmpty) {
+      p.textContent = words.emptySelf;
+      goButton.hidden = true;
+    } else {
+      p.textContent = words.irreversible[step] || words.irreversibleAny;
+    }
+    body.appendChild(p);
+    if (button.getAttribute("form") === "review-form" && e.list.length && !goButton.hidden) {
+      var h = document.createElement("p");
+      h.innerHTML = "<strong></strong>"; h.firstChild.textContent = words.stillEmpty;
+      body.appendChild(h);
+      var ul = document.createElement("ul"); ul.id = "still-empty";
+      e.list.forEach(function (label) { var li = document.createElement("li"); li.textContent = label; ul.appendChild(li); });
+      body.appendChild(ul);
+    }
+    var flags = parseInt(button.dataset.openFlags || "0", 10);
+    if (flags) { var f = document.createElement("p"); f.textContent = words.openFlags.replace("%d", flags); body.appendChild(f); }
+    goButton.textContent = button.textContent.trim();
+    goButton.onclick = function () { dialog.close(); go(); };
+    document.getElementById("confirm-cancel").onclick = function () { dialog.close(); };
+    dialog.showModal();
+  }
+
+  document.querySelectorAll("[data-step]").forEach(function (button) {
+    button.addEventListener("click", function (e) {
+      if (button.dataset.confirmed) return;
+      var target = button.form || form;
+      if (button.getAttribute("form") === "review-form" && conflictVersion !== null) {
+        e.preventDefault();
+        setState("conflict", words.conflict.replace("%d", unresolved()));
+        return;
+      }
+      if (!target.checkValidity()) return;  // the browser says what is missing
+      e.preventDefault();
+      function go() {
+        // The step posts what is on the screen; an autosave still on its way finishes first, so the
+        // version sent with the step is the newest one this page saved.
+        clearTimeout(timer);
+        Promise.resolve(saving).then(function () {
+          confirmed = true;
+          button.dataset.confirmed = "1";
+          button.click();
+        });
+      }
+      if (button.dataset.irreversible) ask(button, go); else go();
+    });
+  });
 })();

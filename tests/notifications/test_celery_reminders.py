@@ -44,6 +44,9 @@ def test_beat_reminders_and_event_emails_reach_smtp_through_a_worker(org, tmp_pa
     services.cycle_open(user=org.hr, cycle=cycle)
     a = cycle.reviews.get(csm=org.csm_a)
     a = services.review_send_to_csm(user=org.manager_a, review=a, version=a.version)
+    a = services.review_save_self(
+        user=org.csm_a, review=a, version=a.version, sections={"outcomes": "Kept my book."}
+    )
     a = services.review_submit_self(user=org.csm_a, review=a, version=a.version)
     a = services.review_save_manager(user=org.manager_a, review=a, version=a.version, final_rating="3")
     a = services.review_submit(user=org.manager_a, review=a, version=a.version)

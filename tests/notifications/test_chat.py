@@ -65,6 +65,9 @@ def test_the_teams_review_events_are_posted_to_its_channel(
         review_services.cycle_open(user=org.hr, cycle=cycle)
         review = cycle.reviews.get(csm=org.csm_a)
         review = review_services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
+        review = review_services.review_save_self(
+            user=org.csm_a, review=review, version=review.version, sections={"outcomes": "Kept my book."}
+        )
         review = review_services.review_submit_self(user=org.csm_a, review=review, version=review.version)
         review = review_services.review_save_manager(
             user=org.manager_a,
@@ -76,6 +79,9 @@ def test_the_teams_review_events_are_posted_to_its_channel(
         review_services.review_submit(user=org.manager_a, review=review, version=review.version)
         b = cycle.reviews.get(csm=org.csm_b)  # team B has no channel
         b = review_services.review_send_to_csm(user=org.manager_b, review=b, version=b.version)
+        b = review_services.review_save_self(
+            user=org.csm_b, review=b, version=b.version, sections={"outcomes": "Kept my book."}
+        )
         review_services.review_submit_self(user=org.csm_b, review=b, version=b.version)
     texts = [r["json"]["text"] for r in receiver]
     assert texts == [

@@ -61,8 +61,15 @@ def test_demo_todos_by_role_and_the_reminders_acceptance(smtp):
     # acknowledged, finalized, draft, self_review, ... (demo/reviews.py). Atlas = csm@ .. csm7@.
 
     # CSM (csm@example.com): their review is submitted, no flag, no key result stale yet.
+    # The demo's CSM flagged a number of that review and the manager answered it (not resolved yet).
     assert listed("csm@example.com") == [
-        ("acknowledge", "Read and acknowledge your Q4 2026 review", None, False)
+        ("acknowledge", "Read and acknowledge your Q4 2026 review", None, False),
+        (
+            "flag_answered",
+            "Morgan Reyes answered what you flagged about “First response time”: read the answer",
+            None,
+            False,
+        ),
     ]
 
     # Manager of Atlas: csm7 (Elif Demir) is in draft, csm3 (Ayşe Yılmaz) sent her self-review;

@@ -71,6 +71,9 @@ def test_each_step_of_a_review_tells_the_one_who_acts_next(
     [m] = smtp.to(org.csm_a.email)
     assert m.subject == "Your Q3 2026 self-review is ready to write. It is due on Oct. 10, 2026."
     assert url in m.text and url in m.html
+    review = services.review_save_self(
+        user=org.csm_a, review=review, version=review.version, sections={"outcomes": "Kept my book."}
+    )
     review = step(services.review_submit_self, user=org.csm_a, review=review, version=review.version)
     [m] = smtp.to(org.manager_a.email)
     assert (
@@ -100,7 +103,13 @@ def test_each_step_of_a_review_tells_the_one_who_acts_next(
     assert (
         m.subject == "Manager A answered what you flagged about “MRR retention (NRR)” in your Q3 2026 review."
     )
-    review = step(services.review_acknowledge, user=org.csm_a, review=review, version=review.version)
+    review = step(
+        services.review_acknowledge,
+        user=org.csm_a,
+        review=review,
+        version=review.version,
+        confirm_open_flags=True,
+    )
     m = smtp.to(org.manager_a.email)[-1]
     assert m.subject == "CSM A acknowledged their Q3 2026 review."
     review = step(services.review_finalize, user=org.hr, review=review, version=review.version)
@@ -127,6 +136,9 @@ def test_each_step_of_a_review_tells_the_one_who_acts_next(
 
 def _rated(org, review, rating="3"):
     review = services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
+    review = services.review_save_self(
+        user=review.csm, review=review, version=review.version, sections={"outcomes": "Kept my book."}
+    )
     review = services.review_submit_self(user=review.csm, review=review, version=review.version)
     return services.review_save_manager(
         user=org.manager_a, review=review, version=review.version, final_rating=rating

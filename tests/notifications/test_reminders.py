@@ -32,11 +32,17 @@ def reviews(org):
     services.cycle_open(user=org.hr, cycle=cycle)
     a = cycle.reviews.get(csm=org.csm_a)
     a = services.review_send_to_csm(user=org.manager_a, review=a, version=a.version)
+    a = services.review_save_self(
+        user=org.csm_a, review=a, version=a.version, sections={"outcomes": "Kept my book."}
+    )
     a = services.review_submit_self(user=org.csm_a, review=a, version=a.version)
     a = services.review_save_manager(user=org.manager_a, review=a, version=a.version, final_rating="3")
     services.review_submit(user=org.manager_a, review=a, version=a.version)
     a2 = cycle.reviews.get(csm=org.csm_a2)
     a2 = services.review_send_to_csm(user=org.manager_a, review=a2, version=a2.version)
+    a2 = services.review_save_self(
+        user=org.csm_a2, review=a2, version=a2.version, sections={"outcomes": "Kept my book."}
+    )
     services.review_submit_self(user=org.csm_a2, review=a2, version=a2.version)
     b = cycle.reviews.get(csm=org.csm_b)
     services.review_send_to_csm(user=org.manager_b, review=b, version=b.version)

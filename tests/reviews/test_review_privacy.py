@@ -55,7 +55,7 @@ CONTENT = {
     "finalized": _SHARED,
     "reopened": {SELF_TEXT, MGR_REOPEN, MGR_REASON, COMMENT},
 }
-# ... and what its records ever held (the history surfaces; comments are not in the review's history).
+# ... and what its records ever held (the history surfaces; comments are not in the review's records).
 _EVER = {SELF_DRAFT, SELF_TEXT, MGR_DRAFT, MGR_TEXT, MGR_REASON}
 EVER = {
     "draft": {MGR_DRAFT},
@@ -242,8 +242,9 @@ def cycle_zip(client, api, w, review, user):
 CURRENT_SURFACES = {"page": page, "api_detail": api_detail, "api_list": api_list, "pdf": pdf}
 ADMIN_SURFACES = {"admin_change": admin_change}
 HISTORY_SURFACES = {"history": history, "admin_history": admin_history}
-# Where comments are shown (the API and the admin change page of a review do not list them).
-WITH_COMMENTS = {"page", "pdf", "zip"}
+# Where comments are shown (the API and the admin change page of a review do not list them; the
+# history page's timeline does, to whoever may read that history).
+WITH_COMMENTS = {"page", "pdf", "zip", "history"}
 RECORD_SURFACES = {"pdf", "zip"}  # the CSM's once submitted, like the history
 
 
@@ -262,6 +263,8 @@ def test_every_surface_shows_what_the_rule_allows(client, w, state, viewer, monk
         got[name] = surface(client, api, w, review)
         if name in HISTORY_SURFACES:
             expected[name] = expected_history(state, viewer)
+            if name in WITH_COMMENTS and expected[name] is not None and COMMENT in CONTENT[state]:
+                expected[name] = expected[name] | {COMMENT}  # the timeline lists the comments
         else:
             expected[name] = expected_now(state, viewer, comments=name in WITH_COMMENTS)
             if name in RECORD_SURFACES and viewer == "csm" and state not in RECORD_STATES_OF_CSM:

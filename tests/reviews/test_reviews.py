@@ -145,6 +145,7 @@ def test_illegal_steps_are_refused_and_change_nothing(w, state, actor, step, err
     if state in ("self_review", "manager_review"):
         r = services.review_send_to_csm(user=w["manager_a"], review=r, version=r.version)
     if state == "manager_review":
+        r = services.review_save_self(user=w["bob"], review=r, version=r.version, sections={"outcomes": "x"})
         r = services.review_submit_self(user=w["bob"], review=r, version=r.version)
     before = (fresh(r).status, fresh(r).version)
     with pytest.raises(error):
@@ -162,6 +163,7 @@ def test_hidden_drafts(w):
     )
     assert not review_view(w["manager_a"], r).self_visible  # not submitted yet
     assert not review_view(w["bob"], r).manager_visible
+    r = Review.objects.get(pk=r.pk)
     r = services.review_submit_self(user=w["bob"], review=r, version=r.version)
     assert review_view(w["manager_a"], r).self_visible
     assert not review_view(w["bob"], r).manager_visible
@@ -208,6 +210,7 @@ def test_suggested_rating_by_hand_with_a_missing_metric(db):
             "csat": {"weight": 1, "floor": 50, "target": 70, "stretch": 90},
             "first_response_hours": {"weight": 1, "floor": 8, "target": 4, "stretch": 2},
         },
+        min_samples={},  # no minimum sample here: see the test below for one
     )
     snapshot = {
         "metrics": [

@@ -1,0 +1,76 @@
+"""The suggested rating explained, for the page and the PDF alike: each weighted metric with its
+name, weight, floor / target / stretch, this quarter's value and sample, the points it earns and its
+contribution; the OKR part; the metrics left out and why, with the re-weighting."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from kpis.registry import REGISTRY
+from kpis.templatetags.kpi_format import format_value
+from reviews.models import ReviewTemplate
+from reviews.wording import OKR_SCORE, left_out_reason, metric_name, sample_words
+
+
+def _fmt(key: str, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if key == OKR_SCORE:
+        return f"{Decimal(str(value)):.2f}"
+    return format_value(value, REGISTRY[key]) if key in REGISTRY else str(value)
+
+
+def _number(text) -> str:
+    """A weight as people write it: 2, 1.5 (not 2.00)."""
+    if text in (None, ""):
+        return ""
+    return f"{Decimal(str(text)).normalize():f}"
+
+
+def _row(item: dict) -> dict:
+    key = item["metric"]
+    return {
+        "name": item.get("name") or metric_name(key),
+        "weight": _number(item["weight"]),
+        "floor": _fmt(key, item.get("floor")) if "floor" in item else "",
+        "target": _fmt(key, item.get("target")) if "target" in item else "",
+        "stretch": _fmt(key, item.get("stretch")) if "stretch" in item else "",
+        "value": _fmt(key, item.get("value")),
+        "sample": sample_words(key, item["sample"]) if "sample" in item else "",
+        "rating": item.get("rating"),
+        "share": item.get("share"),
+        "contribution": item.get("contribution"),
+        "is_okr": key == OKR_SCORE,
+    }
+
+
+def suggested_explained(rating: Decimal | None, detail: dict, template: ReviewTemplate) -> dict | None:
+    """What the explanation table shows; None when there is no detail to explain."""
+    if not detail:
+        return None
+    parts = detail.get("parts", [])
+    left_out = detail.get("left_out")
+    if left_out is None:  # a detail written before the explanation existed: names only
+        left_out = [{"metric": k, "weight": "", "reason": "no_data"} for k in detail.get("missing", [])]
+    low, high = detail.get("scale") or [min(template.scale_values), max(template.scale_values)]
+    rounded = detail.get("rounded")
+    return {
+        "rows": [_row(p) for p in parts if p["metric"] != OKR_SCORE],
+        "okr": next((_row(p) for p in parts if p["metric"] == OKR_SCORE), None),
+        "left_out": [
+            {**_row({**m, "weight": m.get("weight", "")}), "why": left_out_reason(m)} for m in left_out
+        ],
+        "weight_total": _number(detail.get("weight_total")),
+        "weight_used": _number(detail.get("weight_used")),
+        "complete": "weight_total" in detail,
+        "rating": rating,
+        "rounded": rounded,
+        "rounded_label": template.label_of(rounded) if rounded is not None else "",
+        "low": low,
+        "high": high,
+        "mid": (Decimal(low) + Decimal(high)) / 2,
+        "okr_rule": _("OKR score 0.00 earns %(low)s, 1.00 earns %(high)s, linear between.")
+        % {"low": low, "high": high},
+    }

@@ -1,0 +1,99 @@
+"""The words people read about a review: field labels, sample nouns, the reasons a metric is left
+out of the suggested rating. Keys and field names never reach a page, a PDF or a message."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from kpis.registry import REGISTRY
+from reviews.models import Review
+
+OKR_SCORE = "okr_score"
+
+# What a metric's sample counts (the ``sample_size`` of its value; docs/metrics.md).
+_RESPONSES = ("response", "responses")
+_TICKETS = ("ticket", "tickets")
+_ACCOUNTS = ("account", "accounts")
+SAMPLE_NOUNS = {
+    "nps": _RESPONSES,
+    "csat": _RESPONSES,
+    "first_response_hours": _TICKETS,
+    "first_contact_resolution": _TICKETS,
+    "escalation_rate": _TICKETS,
+    "tickets_per_account": _TICKETS,
+    "ticket_reduction": _TICKETS,
+    "onboarding_days": ("onboarding", "onboardings"),
+    "onboardings": ("onboarding", "onboardings"),
+    "stickiness": ("usage reading", "usage readings"),
+    "stickiness_change": ("usage reading", "usage readings"),
+    "referrals": ("referral", "referrals"),
+}
+
+FIELD_LABELS = {
+    "status": _("Status"),
+    "reviewer": _("Reviewer"),
+    "revision": _("Revision"),
+    "snapshot": _("The numbers"),
+    "snapshot_at": _("Numbers taken"),
+    "suggested_rating": _("Suggested rating"),
+    "suggested_detail": _("How the suggested rating is made"),
+    "self_assessment": _("Self-review"),
+    "manager_assessment": _("Manager's review"),
+    "section_ratings": _("Manager's rating"),
+    "self_ratings": _("Self-rating"),
+    "final_rating": _("Overall rating"),
+    "final_rating_reason": _("Reason for the overall rating"),
+    "acknowledgement_comment": _("Acknowledgement comment"),
+    "open_flags_at_acknowledgement": _("Flags not resolved at acknowledgement"),
+    "self_submitted_at": _("Self-review submitted"),
+    "submitted_at": _("Review submitted"),
+    "acknowledged_at": _("Acknowledged"),
+    "finalized_at": _("Finalized"),
+    "finalized_by": _("Finalized by"),
+    "version": _("Version"),
+}
+
+
+def metric_name(key: str) -> str:
+    if key == OKR_SCORE:
+        return str(_("OKR score"))
+    metric = REGISTRY.get(key)
+    return str(metric.name) if metric else key.replace("_", " ")
+
+
+def sample_words(key: str, n: int) -> str:
+    """ "1 response", "12 tickets", "3 accounts"."""
+    one, many = SAMPLE_NOUNS.get(key, _ACCOUNTS)
+    return ngettext("%(n)d " + one, "%(n)d " + many, n) % {"n": n}
+
+
+def left_out_reason(item: dict) -> str:
+    """Why a weighted metric is not in the suggested rating, in a reader's words."""
+    if item.get("reason") == "few_data":
+        one, many = SAMPLE_NOUNS.get(item["metric"], _ACCOUNTS)
+        return str(_("too few %(noun)s: %(n)s of at least %(min)s")) % {
+            "noun": many,
+            "n": item.get("sample", 0),
+            "min": item.get("min_sample"),
+        }
+    if item["metric"] == OKR_SCORE:
+        return str(_("no scored OKR this quarter"))
+    return str(_("no data this quarter"))
+
+
+def section_title(review: Review, key: str) -> str:
+    return next((s["title"] for s in review.cycle.template.sections if s["key"] == key), key)
+
+
+def field_label(review: Review, name: str) -> str:
+    """The label of a form field (``section_outcomes``, ``rating_outcomes``, ``final_rating`` ...)."""
+    for prefix, what in (
+        ("section_", None),
+        ("rating_", _("rating")),
+        ("selfrating_", _("your rating")),
+    ):
+        if name.startswith(prefix):
+            title = section_title(review, name[len(prefix) :])
+            return f"{title} · {what}" if what else title
+    return str(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
