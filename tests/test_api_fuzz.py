@@ -2,6 +2,7 @@
 role (token authentication) to the WSGI app: no 5xx, and responses conform to the schema."""
 
 import datetime
+import os
 
 import pytest
 import schemathesis
@@ -50,7 +51,13 @@ def tokens(org, keep_connection):
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+# Valid and invalid data (schemathesis generates both by default), bounded here; a long run by hand:
+#     FUZZ_EXAMPLES=500 bash scripts/test.sh tests/test_api_fuzz.py
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "8")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_api_never_answers_5xx_and_conforms(case, tokens):
     for role, key in tokens.items():
         response = case.call(headers={"Authorization": f"Token {key}"})
