@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"
@@ -20,10 +21,21 @@ class Metric:
     help: str
     scored: bool = True
     benchmark: tuple[str, str] | None = None  # (value, source)
+    # Below this sample size the value is "few data": greyed, never coloured as a change, kept out
+    # of percentiles, medians and highlights (settings.KPI_MIN_SAMPLE overrides it per key).
+    min_sample: int = 0
 
     @property
     def unit_label(self) -> str:
         return UNIT_LABELS[self.unit]
+
+    @property
+    def minimum_sample(self) -> int:
+        return min_sample(self.key)
+
+    def is_few(self, value, sample_size: int | None) -> bool:
+        """A value computed from fewer than the metric's minimum sample (None is no data, not few)."""
+        return value is not None and (sample_size or 0) < self.minimum_sample
 
 
 UNIT_LABELS = {
@@ -110,6 +122,7 @@ METRICS: tuple[Metric, ...] = (
             "How much tickets per account fell against the previous period, in percent of the previous value. "
             "No data when the previous period had no tickets per account."
         ),
+        min_sample=5,
     ),
     Metric(
         "onboarding_days",
@@ -121,6 +134,7 @@ METRICS: tuple[Metric, ...] = (
             "Median days from signing to onboarding completed, over accounts that completed onboarding in the "
             "period, counted for their owner on the completion date."
         ),
+        min_sample=3,
     ),
     Metric(
         "onboardings",
@@ -165,6 +179,7 @@ METRICS: tuple[Metric, ...] = (
             "Median hours from a ticket's opening to its first response, over tickets opened in the period that "
             "have a first response."
         ),
+        min_sample=5,
     ),
     Metric(
         "first_contact_resolution",
@@ -176,6 +191,7 @@ METRICS: tuple[Metric, ...] = (
             "Of tickets opened in the period and resolved before its end, the share resolved with at most one "
             "customer contact."
         ),
+        min_sample=5,
     ),
     Metric(
         "escalation_rate",
@@ -184,6 +200,7 @@ METRICS: tuple[Metric, ...] = (
         LOWER,
         SERVICE,
         _("Share of the tickets opened in the period that were escalated."),
+        min_sample=5,
     ),
     Metric(
         "nps",
@@ -193,6 +210,7 @@ METRICS: tuple[Metric, ...] = (
         SERVICE,
         _("Promoters (9-10) minus detractors (0-6), over all NPS responses dated in the period, times 100."),
         benchmark=("35", SAAS_MEDIAN_2024),
+        min_sample=5,
     ),
     Metric(
         "csat",
@@ -201,6 +219,7 @@ METRICS: tuple[Metric, ...] = (
         HIGHER,
         SERVICE,
         _("Share of CSAT responses (1-5) dated in the period that scored 4 or 5."),
+        min_sample=5,
     ),
     # Stored extras, shown for context.
     Metric(
@@ -293,6 +312,7 @@ METRICS: tuple[Metric, ...] = (
         LOWER,
         CONTEXT,
         _("Mean customer contacts of the tickets counted by first contact resolution."),
+        min_sample=5,
     ),
     Metric(
         "nps_change",
@@ -301,6 +321,7 @@ METRICS: tuple[Metric, ...] = (
         HIGHER,
         CONTEXT,
         _("NPS this period minus the previous period's."),
+        min_sample=5,
     ),
     # Tracked, never scored: effort is tracked, not rewarded.
     Metric(
@@ -324,3 +345,12 @@ ALL_KEYS = tuple(REGISTRY)
 
 def metric(key: str) -> Metric:
     return REGISTRY[key]
+
+
+def min_sample(key: str) -> int:
+    """The smallest sample a value of ``key`` needs to count: settings.KPI_MIN_SAMPLE, else the
+    metric's default (NPS and CSAT responses 5, tickets 5, onboardings 3; 0 for the rest)."""
+    overrides = getattr(settings, "KPI_MIN_SAMPLE", None) or {}
+    if key in overrides:
+        return int(overrides[key])
+    return REGISTRY[key].min_sample if key in REGISTRY else 0

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.models import Role, Team, User
+from accounts.models import Role, Segment, Team, User
 from kpis import charts
+from kpis.engine import drilldown, formulas
+from kpis.engine.components import combine
 from kpis.models import KpiRun, KpiValue, RunStatus, SubjectType
 from kpis.periods import MONTH, QUARTER, Period
 from kpis.registry import CONTEXT, KPI, METRICS, REGISTRY, SERVICE, TRACKED, Metric
@@ -25,6 +28,15 @@ from kpis.registry import LOWER as LOWER_BETTER
 STALE_AFTER = datetime.timedelta(hours=36)
 TREND_LENGTH = {QUARTER: 8, MONTH: 12}
 BRIDGE_ORDER = ("expansion", "upgrade", "renewal", "reactivation", "downgrade", "contraction", "churn")
+BRIDGE_LABELS = {
+    "expansion": _lazy("Expansion"),
+    "upgrade": _lazy("Upgrade"),
+    "renewal": _lazy("Renewal uplift"),
+    "reactivation": _lazy("Reactivation"),
+    "downgrade": _lazy("Downgrade"),
+    "contraction": _lazy("Contraction"),
+    "churn": _lazy("Churn"),
+}
 
 
 @dataclass
@@ -48,10 +60,15 @@ class MetricRow:
     team: Peer = field(default_factory=Peer)
     segment: Peer = field(default_factory=Peer)
     trend: list[tuple[str, Decimal | None]] = field(default_factory=list)
+    few: bool = False  # fewer than the metric's minimum sample: greyed, no colour, no percentile
 
     @property
     def key(self) -> str:
         return self.metric.key
+
+    @property
+    def min_sample(self) -> int:
+        return self.metric.minimum_sample
 
     @property
     def benchmark(self) -> tuple[str, str] | None:
@@ -59,7 +76,11 @@ class MetricRow:
 
     @property
     def sparkline(self):
-        return charts.sparkline([v for _, v in self.trend])
+        return charts.sparkline(
+            [v for _, v in self.trend],
+            title=_("Trend of %(metric)s") % {"metric": self.metric.name},
+            labels=[p for p, _ in self.trend],
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +97,8 @@ class MetricRow:
             "previous": self.previous,
             "change": self.change,
             "change_is": self.change_class or None,
+            "few_data": self.few,
+            "min_sample": self.min_sample,
             "team_median": self.team.median,
             "team_percentile": self.team.percentile,
             "segment_median": self.segment.median,
@@ -130,6 +153,10 @@ class Scorecard:
         return [(k, Decimal(growth[k])) for k in BRIDGE_ORDER if k in growth]
 
     @property
+    def bridge_labelled(self) -> list[tuple[str, Decimal]]:
+        return [(str(BRIDGE_LABELS.get(k, k)), v) for k, v in self.bridge]
+
+    @property
     def has_cohort(self) -> bool:
         return self.rows["portfolio_growth"].value is not None
 
@@ -138,7 +165,12 @@ class Scorecard:
         start = row.denominator or Decimal(0)
         end = row.numerator or Decimal(0)
         return charts.waterfall(
-            start, self.bridge, end, start_label=_("Starting MRR"), end_label=_("Ending MRR")
+            start,
+            self.bridge_labelled,
+            end,
+            start_label=_("Starting MRR"),
+            end_label=_("Ending MRR"),
+            title=_("NRR bridge of %(name)s, %(period)s") % {"name": self.csm.name, "period": self.period},
         )
 
     def health_chart(self):
@@ -149,6 +181,8 @@ class Scorecard:
             [a for _, _, a, _ in self.health_months],
             [p for _, _, _, p in self.health_months],
             names=(_("Good"), _("Average"), _("Poor")),
+            title=_("Health mix by month of %(name)s, %(period)s")
+            % {"name": self.csm.name, "period": self.period},
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -190,6 +224,13 @@ def percentile_rank(value: Decimal | None, peers: list[Decimal], direction: str)
     return (Decimal(worse) + Decimal(equal) / 2) / Decimal(len(peers)) * 100
 
 
+def is_good_side(metric: Metric, value: Decimal, reference: Decimal) -> bool:
+    """Whether ``value`` is on the better side of ``reference`` by the metric's direction."""
+    if metric.direction == LOWER_BETTER:
+        return value < reference
+    return value > reference
+
+
 def change_class(metric: Metric, change: Decimal | None) -> str:
     if change is None or metric.direction not in ("higher", "lower"):
         return ""
@@ -229,7 +270,7 @@ def freshness(period: Period, now: datetime.datetime | None = None) -> Freshness
 
 def _peer_values(period: Period):
     return KpiValue.objects.filter(period=str(period), subject_type=SubjectType.CSM).values_list(
-        "metric", "value", "csm__team_id", "csm__segment"
+        "metric", "value", "csm__team_id", "csm__segment", "sample_size"
     )
 
 
@@ -252,9 +293,11 @@ def scorecard(*, csm: User, period: Period, peers: list[tuple] | None = None) ->
         peers = list(_peer_values(period).filter(Q(csm__team_id=csm.team_id) | Q(csm__segment=csm.segment)))
     team_values: dict[str, list[Decimal]] = {}
     segment_values: dict[str, list[Decimal]] = {}
-    for metric, value, team_id, segment in peers:
+    for metric, value, team_id, segment, *sample in peers:
         if value is None:
             continue
+        if metric in REGISTRY and sample and REGISTRY[metric].is_few(value, sample[0]):
+            continue  # few data: kept out of medians and percentiles
         if csm.team_id and team_id == csm.team_id:
             team_values.setdefault(metric, []).append(value)
         if segment == csm.segment:
@@ -267,7 +310,10 @@ def scorecard(*, csm: User, period: Period, peers: list[tuple] | None = None) ->
         value = current.value if current else None
         previous = before.value if before else None
         change = None if value is None or previous is None else value - previous
+        few = m.is_few(value, current.sample_size if current else 0)
+        few_before = m.is_few(previous, before.sample_size if before else 0)
         tv, sv = team_values.get(m.key, []), segment_values.get(m.key, [])
+        rank = None if few else value
         rows[m.key] = MetricRow(
             metric=m,
             value=value,
@@ -277,16 +323,20 @@ def scorecard(*, csm: User, period: Period, peers: list[tuple] | None = None) ->
             breakdown=current.breakdown if current else {},
             previous=previous,
             change=change,
-            change_class=change_class(m, change),
-            team=Peer(median(tv), percentile_rank(value, tv, m.direction), len(tv)),
-            segment=Peer(median(sv), percentile_rank(value, sv, m.direction), len(sv)),
+            change_class="" if few or few_before else change_class(m, change),
+            team=Peer(median(tv), percentile_rank(rank, tv, m.direction), len(tv)),
+            segment=Peer(median(sv), percentile_rank(rank, sv, m.direction), len(sv)),
             trend=[
                 (str(t), own[(m.key, str(t))].value if (m.key, str(t)) in own else None)
                 for t in trend_periods
             ],
+            few=few,
         )
     health_months = []
+    today = timezone.localdate()
     for month in months:
+        if month.start > today:
+            continue  # no future months
 
         def share(key, month=month):
             v = own.get((key, str(month)))
@@ -314,6 +364,15 @@ DASHBOARD_METRICS = tuple(m.key for m in METRICS if m.group in (KPI, SERVICE))
 class Cell:
     value: Decimal | None
     far: bool = False  # far from the team median
+    good: bool = False  # far, on the good side of the median (the metric's direction)
+    few: bool = False  # fewer than the metric's minimum sample
+    sample: int = 0
+
+    @property
+    def far_class(self) -> str:
+        if not self.far:
+            return ""
+        return "far good" if self.good else "far bad"
 
 
 @dataclass
@@ -335,8 +394,16 @@ class TeamDashboard:
     segment: str = ""
     sort: str = ""
 
+    @property
+    def sort_key(self) -> str:
+        return self.sort.lstrip("-")
 
-def _far(value: Decimal | None, values: list[Decimal], med: Decimal | None) -> bool:
+    @property
+    def sort_descending(self) -> bool:
+        return self.sort.startswith("-")
+
+
+def is_far(value: Decimal | None, values: list[Decimal], med: Decimal | None) -> bool:
     """Further from the team median than twice the median absolute deviation."""
     if value is None or med is None or len(values) < 3:
         return False
@@ -344,39 +411,155 @@ def _far(value: Decimal | None, values: list[Decimal], med: Decimal | None) -> b
     return bool(mad) and abs(value - med) > 2 * mad
 
 
+_far = is_far
+
+# The roll-up of visible CSMs from their components (kpis/engine/formulas.py): sums, or a ratio of
+# the summed numerators and denominators (times the scale); never a mean of percentages.
+SUM_ROLLUPS = ("portfolio_growth", "referrals", "onboardings")
+RATIO_ROLLUPS = {
+    "nrr": 100,
+    "logo_retention": 100,
+    "adoption_change": 1,
+    "health_good_share": 100,
+    "first_contact_resolution": 100,
+    "escalation_rate": 100,
+    "nps": 100,
+    "csat": 100,
+}
+# Differences of a ratio with the previous period's ratio (same components, both periods).
+CHANGE_ROLLUPS = {"ticket_reduction": "tickets_per_account", "stickiness_change": "stickiness"}
+# Medians of pooled observations: the stored team value, or (under a filter) the visible CSMs'
+# observations pooled through the drill-down (kpis/engine/drilldown.py).
+MEDIAN_ROLLUPS = ("onboarding_days", "first_response_hours")
+
+
+@dataclass
+class _Parts:
+    value: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    sample: int
+
+
+def _round(x: Decimal | None) -> Decimal | None:
+    return None if x is None else x.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _sum_ratio(parts: list[_Parts], scale: int) -> Decimal | None:
+    nums = [p.numerator for p in parts if p.numerator is not None and p.denominator is not None]
+    dens = [p.denominator for p in parts if p.numerator is not None and p.denominator is not None]
+    den = sum(dens, Decimal(0))
+    return None if not den else sum(nums, Decimal(0)) / den * scale
+
+
+def rollup_values(
+    current: dict[str, list[_Parts]],
+    previous: dict[str, list[_Parts]],
+    pooled_medians: dict[str, Decimal | None],
+) -> dict[str, Decimal | None]:
+    """The roll-up of a set of CSMs from their values' components (see SUM_ROLLUPS and the rest)."""
+    out: dict[str, Decimal | None] = {}
+    for key in SUM_ROLLUPS:
+        values = [p.value for p in current.get(key, []) if p.value is not None]
+        out[key] = sum(values, Decimal(0)) if values else None
+    for key, scale in RATIO_ROLLUPS.items():
+        out[key] = _sum_ratio(current.get(key, []), scale)
+    now_tpa = _sum_ratio(current.get("tickets_per_account", []), 1)
+    before_tpa = _sum_ratio(previous.get("tickets_per_account", []), 1)
+    out["ticket_reduction"] = (
+        (before_tpa - now_tpa) / before_tpa * 100 if now_tpa is not None and before_tpa else None
+    )
+    now_stick = _sum_ratio(current.get("stickiness", []), 100)
+    before_stick = _sum_ratio(previous.get("stickiness", []), 100)
+    out["stickiness_change"] = (
+        now_stick - before_stick if now_stick is not None and before_stick is not None else None
+    )
+    out.update(pooled_medians)
+    return {k: _round(v) for k, v in out.items()}
+
+
+def _pooled_medians(member_ids: list[int], period: Period, as_of: datetime.date | None) -> dict:
+    """The median metrics of a set of CSMs: their observations pooled (one drill-down per CSM)."""
+    out = {}
+    for key in MEDIAN_ROLLUPS:
+        comps = [
+            drilldown.explain(csm_id=pk, metric=key, period=period, as_of=as_of).components
+            for pk in member_ids
+        ]
+        out[key] = formulas.derive(combine(comps))[key].value if comps else None
+    return out
+
+
 def team_dashboard(*, team: Team, period: Period, segment: str = "", sort: str = "") -> TeamDashboard:
-    """CSMs x metrics of one team with the team's roll-up row (3 queries, whatever the team size)."""
+    """CSMs x metrics of one team with the roll-up row of the CSMs shown (under a segment filter,
+    of those CSMs only): a fixed number of queries, plus a drill-down per visible CSM for the two
+    median metrics when a filter is on."""
     members = list(User.objects.filter(team=team, role=Role.CSM).order_by("name", "email"))
     if segment:
         members = [m for m in members if m.segment == segment]
-    values = (
-        KpiValue.objects.filter(period=str(period), metric__in=DASHBOARD_METRICS)
-        .filter(Q(csm__team=team, subject_type=SubjectType.CSM) | Q(team=team, subject_type=SubjectType.TEAM))
-        .values_list("subject_type", "csm_id", "metric", "value")
-    )
-    by_csm: dict[int, dict[str, Decimal | None]] = {}
-    team_row: dict[str, Decimal | None] = {}
-    for subject_type, csm_id, metric, value in values:
-        if subject_type == SubjectType.TEAM:
-            team_row[metric] = value
-        else:
-            by_csm.setdefault(csm_id, {})[metric] = value
     member_ids = {m.pk for m in members}
+    extra = tuple(CHANGE_ROLLUPS.values())
+    prev = str(period.previous())
+    values = (
+        KpiValue.objects.filter(period__in=(str(period), prev), metric__in=DASHBOARD_METRICS + extra)
+        .filter(Q(csm__team=team, subject_type=SubjectType.CSM) | Q(team=team, subject_type=SubjectType.TEAM))
+        .values_list(
+            "subject_type",
+            "csm_id",
+            "metric",
+            "period",
+            "value",
+            "numerator",
+            "denominator",
+            "sample_size",
+            "run__as_of",
+        )
+    )
+    by_csm: dict[int, dict[str, _Parts]] = {}
+    team_row: dict[str, Decimal | None] = {}
+    current: dict[str, list[_Parts]] = {}
+    previous: dict[str, list[_Parts]] = {}
+    as_of = None
+    for subject_type, csm_id, metric, p, value, num, den, sample, run_as_of in values:
+        part = _Parts(value, num, den, sample)
+        if subject_type == SubjectType.TEAM:
+            if p == str(period):
+                team_row[metric] = value
+                as_of = run_as_of
+            continue
+        if csm_id not in member_ids:
+            continue
+        if p == str(period):
+            as_of = as_of or run_as_of
+            current.setdefault(metric, []).append(part)
+            if metric in DASHBOARD_METRICS:
+                by_csm.setdefault(csm_id, {})[metric] = part
+        else:
+            previous.setdefault(metric, []).append(part)
     medians, columns = {}, {}
     for key in DASHBOARD_METRICS:
-        columns[key] = [v[key] for pk, v in by_csm.items() if pk in member_ids and v.get(key) is not None]
+        metric = REGISTRY[key]
+        columns[key] = [
+            p.value
+            for pk, v in by_csm.items()
+            if (p := v.get(key)) is not None and p.value is not None and not metric.is_few(p.value, p.sample)
+        ]
         medians[key] = median(columns[key])
+
+    def cell(pk: int, key: str) -> Cell:
+        part = by_csm.get(pk, {}).get(key)
+        if part is None or part.value is None:
+            return Cell(None)
+        metric = REGISTRY[key]
+        if metric.is_few(part.value, part.sample):
+            return Cell(part.value, few=True, sample=part.sample)
+        far = is_far(part.value, columns[key], medians[key])
+        good = far and is_good_side(metric, part.value, medians[key])
+        return Cell(part.value, far=far, good=good, sample=part.sample)
+
     rows = [
         DashboardRow(
-            csm=m,
-            label=m.name or m.email,
-            cells={
-                key: Cell(
-                    by_csm.get(m.pk, {}).get(key),
-                    _far(by_csm.get(m.pk, {}).get(key), columns[key], medians[key]),
-                )
-                for key in DASHBOARD_METRICS
-            },
+            csm=m, label=m.name or m.email, cells={key: cell(m.pk, key) for key in DASHBOARD_METRICS}
         )
         for m in members
     ]
@@ -386,9 +569,13 @@ def team_dashboard(*, team: Team, period: Period, segment: str = "", sort: str =
         missing = [r for r in rows if r.cells[key].value is None]
         present.sort(key=lambda r: r.cells[key].value, reverse=sort.startswith("-"))
         rows = present + missing
-    rollup = DashboardRow(
-        csm=None, label=team.name, cells={k: Cell(team_row.get(k)) for k in DASHBOARD_METRICS}
-    )
+    if segment:
+        pooled = _pooled_medians(sorted(member_ids), period, as_of) if members else {}
+    else:
+        pooled = {k: team_row.get(k) for k in MEDIAN_ROLLUPS}
+    rolled = rollup_values(current, previous, pooled)
+    label = team.name if not segment else f"{team.name} · {Segment(segment).label}"
+    rollup = DashboardRow(csm=None, label=label, cells={k: Cell(rolled.get(k)) for k in DASHBOARD_METRICS})
     return TeamDashboard(
         team=team,
         period=period,

@@ -1,21 +1,347 @@
-"""What the pages of the web shell show."""
+"""What the pages of the web shell show: the home page per role (a CSM's book, a manager's team)."""
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import CustomerAccount, Role, Team, User
 from accounts.selectors import book_of
+from activity.models import (
+    HealthBand,
+    HealthSnapshot,
+    RevenueEvent,
+    SurveyKind,
+    SurveyResponse,
+    Ticket,
+    Touchpoint,
+    UsageSnapshot,
+)
+from kpis import scorecards
+from kpis.models import KpiValue, SubjectType
+from kpis.periods import Period
+from kpis.registry import KPI, METRICS, REGISTRY, SERVICE, Metric
+
+# Risk rules of the home book (also written on the page, under the table).
+FALLING_ADOPTION_PP = Decimal(5)  # adoption down by at least this many points over USAGE_TREND_DAYS
+USAGE_TREND_DAYS = 30  # the trend compares the latest reading with the latest one this much older
+DETRACTOR_DAYS = 90  # an NPS response of 0-6 this recent is a "recent detractor"
+DETRACTOR_MAX_SCORE = 6
+
+BOOK_SORTS = ("name", "arr", "health", "usage", "touchpoint", "tickets", "risk")
+HEALTH_ORDER = {HealthBand.POOR: 0, HealthBand.AVERAGE: 1, HealthBand.GOOD: 2}
 
 
-def home_context(*, user: User) -> dict:
+def health_band(score: int, band: str) -> str:
+    """A snapshot's own band wins; otherwise the score's (settings HEALTH_*_MIN_SCORE, METRICS.md)."""
+    if band:
+        return band
+    if score >= settings.HEALTH_GOOD_MIN_SCORE:
+        return HealthBand.GOOD
+    if score >= settings.HEALTH_AVERAGE_MIN_SCORE:
+        return HealthBand.AVERAGE
+    return HealthBand.POOR
+
+
+@dataclass
+class BookRow:
+    account: CustomerAccount
+    mrr: Decimal = Decimal(0)
+    health: str = ""  # good, average, poor, "" (no reading)
+    health_score: int | None = None
+    health_on: datetime.date | None = None
+    adoption: Decimal | None = None  # latest features used / available, in %
+    adoption_change: Decimal | None = None  # in points, against the reading USAGE_TREND_DAYS older
+    last_touchpoint: datetime.datetime | None = None
+    open_tickets: int = 0
+    detractors: int = 0  # NPS 0-6 in the last DETRACTOR_DAYS
+    risks: list[str] = field(default_factory=list)
+
+    @property
+    def arr(self) -> Decimal:
+        return self.mrr * 12
+
+    @property
+    def paying(self) -> bool:
+        return self.mrr > 0
+
+    @property
+    def health_label(self) -> str:
+        return str(HealthBand(self.health).label) if self.health else ""
+
+
+@dataclass
+class BookCounts:
+    """The book's counts and how they meet the scorecard's (book size counts paying accounts only)."""
+
+    assigned: int
+    paying: int
+    period: Period
+    scorecard_book: int | None  # book_size of the scorecard's default period, when published
+    scorecard_as_of: datetime.date | None
+    cohort: int | None  # the NRR cohort: owned on the period's first day with MRR above 0
+
+    @property
+    def not_paying(self) -> int:
+        return self.assigned - self.paying
+
+
+@dataclass
+class Book:
+    rows: list[BookRow]
+    counts: BookCounts
+    sort: str
+    arr_total: Decimal
+    at_risk: int
+
+
+def _adoption(s: UsageSnapshot) -> Decimal | None:
+    if not s.features_available:
+        return None
+    return Decimal(s.features_used * 100) / Decimal(s.features_available)
+
+
+def _sort_key(sort: str):
+    key = sort.lstrip("-")
+    return {
+        "name": lambda r: (r.account.name.lower(),),
+        "arr": lambda r: (r.arr,),
+        "health": lambda r: (HEALTH_ORDER.get(r.health, 3),),
+        "usage": lambda r: (r.adoption_change is None, r.adoption_change or Decimal(0)),
+        "touchpoint": lambda r: (r.last_touchpoint is None, r.last_touchpoint or timezone.now()),
+        "tickets": lambda r: (r.open_tickets,),
+        "risk": lambda r: (-len(r.risks), r.account.name.lower()),
+    }[key]
+
+
+def csm_book(*, csm: User, today: datetime.date | None = None, sort: str = "risk") -> Book:
+    """The CSM's book today, one row per account (a fixed number of queries, whatever its size):
+    ARR (12 x MRR: the revenue events dated up to today), the latest health band, the adoption
+    trend, the last touchpoint, open tickets, recent detractors and the risks they add up to; and
+    the counts the scorecard shows for the period to date, with the difference named."""
+    today = today or timezone.localdate()
+    accounts = list(book_of(csm=csm, day=today).order_by("name"))
+    ids = [a.pk for a in accounts]
+    rows = {a.pk: BookRow(account=a) for a in accounts}
+    mrr = (
+        RevenueEvent.objects.filter(account_id__in=ids, date__lte=today)
+        .values("account_id")
+        .annotate(total=Sum("mrr_delta"))
+    )
+    for r in mrr:
+        rows[r["account_id"]].mrr = max(r["total"] or Decimal(0), Decimal(0))
+    latest_health = (
+        HealthSnapshot.objects.filter(account_id__in=ids, date__lte=today)
+        .order_by("account_id", "-date")
+        .distinct("account_id")
+    )
+    for h in latest_health:
+        row = rows[h.account_id]
+        row.health, row.health_score, row.health_on = health_band(h.score, h.band), h.score, h.date
+    usage: dict[int, list[UsageSnapshot]] = {}
+    window = today - datetime.timedelta(days=USAGE_TREND_DAYS + 60)
+    for s in UsageSnapshot.objects.filter(account_id__in=ids, date__lte=today, date__gte=window).order_by(
+        "account_id", "-date"
+    ):
+        usage.setdefault(s.account_id, []).append(s)
+    for account_id, snaps in usage.items():
+        row = rows[account_id]
+        latest = snaps[0]
+        row.adoption = _adoption(latest)
+        older = next(
+            (s for s in snaps if s.date <= latest.date - datetime.timedelta(days=USAGE_TREND_DAYS)), None
+        )
+        before = _adoption(older) if older else None
+        if row.adoption is not None and before is not None:
+            row.adoption_change = row.adoption - before
+    for t in (
+        Touchpoint.objects.filter(account_id__in=ids, csm=csm)
+        .values("account_id")
+        .annotate(last=Max("occurred_at"))
+    ):
+        rows[t["account_id"]].last_touchpoint = t["last"]
+    for t in (
+        Ticket.objects.filter(account_id__in=ids, resolved_at__isnull=True)
+        .values("account_id")
+        .annotate(n=Count("pk"))
+    ):
+        rows[t["account_id"]].open_tickets = t["n"]
+    since = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=DETRACTOR_DAYS), datetime.time.min)
+    )
+    for d in (
+        SurveyResponse.objects.filter(
+            account_id__in=ids, kind=SurveyKind.NPS, score__lte=DETRACTOR_MAX_SCORE, responded_at__gte=since
+        )
+        .values("account_id")
+        .annotate(n=Count("pk"))
+    ):
+        rows[d["account_id"]].detractors = d["n"]
+    for row in rows.values():
+        if row.health == HealthBand.POOR:
+            row.risks.append(_("poor health"))
+        if row.adoption_change is not None and row.adoption_change <= -FALLING_ADOPTION_PP:
+            row.risks.append(_("falling adoption"))
+        if row.detractors:
+            row.risks.append(_("recent detractor"))
+    if sort.lstrip("-") not in BOOK_SORTS:
+        sort = "risk"
+    ordered = sorted(rows.values(), key=_sort_key(sort), reverse=sort.startswith("-"))
+    return Book(
+        rows=ordered,
+        counts=book_counts(
+            csm=csm, today=today, assigned=len(rows), paying=sum(r.paying for r in rows.values())
+        ),
+        sort=sort,
+        arr_total=sum((r.arr for r in rows.values()), Decimal(0)),
+        at_risk=sum(1 for r in rows.values() if r.risks),
+    )
+
+
+def book_counts(*, csm: User, today: datetime.date, assigned: int, paying: int) -> BookCounts:
+    period = scorecards.default_period(today)
+    values = {
+        v.metric: v
+        for v in KpiValue.objects.filter(
+            csm=csm, subject_type=SubjectType.CSM, period=str(period), metric__in=("book_size", "nrr")
+        ).select_related("run")
+    }
+    book = values.get("book_size")
+    nrr = values.get("nrr")
+    return BookCounts(
+        assigned=assigned,
+        paying=paying,
+        period=period,
+        scorecard_book=int(book.value) if book and book.value is not None else None,
+        scorecard_as_of=book.run.as_of if book else None,
+        cohort=nrr.sample_size if nrr else None,
+    )
+
+
+# --- the manager's home: the team at a glance ----------------------------------------------------
+
+GLANCE_METRICS: tuple[Metric, ...] = tuple(m for m in METRICS if m.group in (KPI, SERVICE))
+
+
+@dataclass
+class GlanceRow:
+    metric: Metric
+    value: Decimal | None  # the team's value (its roll-up, as stored by the run)
+    previous: Decimal | None
+    change: Decimal | None
+    change_class: str
+    low: Decimal | None  # the spread over the CSMs with enough data
+    median: Decimal | None
+    high: Decimal | None
+    counted: int  # CSMs with enough data
+    few: int  # CSMs with a value below the metric's minimum sample
+
+
+@dataclass
+class Outlier:
+    csm: User
+    metric: Metric
+    value: Decimal
+    median: Decimal
+    good: bool  # on the good side of the median (the metric's direction)
+
+
+@dataclass
+class TeamGlance:
+    team: Team
+    period: Period
+    rows: list[GlanceRow]
+    outliers: list[Outlier]
+    members: int
+
+
+def team_glance(*, team: Team, period: Period) -> TeamGlance:
+    """The team's KPIs and service metrics for ``period``: the team's value, its change against the
+    previous period, the spread over the CSMs (lowest, median, highest of the values with enough
+    data) and the CSMs far from the median (``scorecards.is_far``), good or bad by the metric's
+    direction. Two queries, whatever the team size."""
+    keys = [m.key for m in GLANCE_METRICS]
+    prev = period.previous()
+    members = {m.pk: m for m in User.objects.filter(team=team, role=Role.CSM).order_by("name", "email")}
+    values = KpiValue.objects.filter(period__in=(str(period), str(prev)), metric__in=keys).filter(
+        Q(team=team, subject_type=SubjectType.TEAM)
+        | Q(csm_id__in=list(members), subject_type=SubjectType.CSM)
+    )
+    team_values: dict[tuple[str, str], Decimal | None] = {}
+    csm_values: dict[str, list[tuple[int, Decimal]]] = {}
+    few: dict[str, int] = {}
+    for v in values:
+        if v.subject_type == SubjectType.TEAM:
+            team_values[(v.metric, v.period)] = v.value
+        elif v.period == str(period) and v.value is not None:
+            if REGISTRY[v.metric].is_few(v.value, v.sample_size):
+                few[v.metric] = few.get(v.metric, 0) + 1
+            else:
+                csm_values.setdefault(v.metric, []).append((v.csm_id, v.value))
+    rows, outliers = [], []
+    for m in GLANCE_METRICS:
+        value = team_values.get((m.key, str(period)))
+        previous = team_values.get((m.key, str(prev)))
+        change = None if value is None or previous is None else value - previous
+        pairs = csm_values.get(m.key, [])
+        column = [v for _, v in pairs]
+        med = scorecards.median(column)
+        rows.append(
+            GlanceRow(
+                metric=m,
+                value=value,
+                previous=previous,
+                change=change,
+                change_class=scorecards.change_class(m, change),
+                low=min(column) if column else None,
+                median=med,
+                high=max(column) if column else None,
+                counted=len(column),
+                few=few.get(m.key, 0),
+            )
+        )
+        for csm_id, v in pairs:
+            if scorecards.is_far(v, column, med):
+                outliers.append(
+                    Outlier(
+                        csm=members[csm_id],
+                        metric=m,
+                        value=v,
+                        median=med,
+                        good=scorecards.is_good_side(m, v, med),
+                    )
+                )
+    outliers.sort(key=lambda o: (o.good, o.csm.name, o.metric.key))
+    return TeamGlance(team=team, period=period, rows=rows, outliers=outliers, members=len(members))
+
+
+def home_context(*, user: User, sort: str = "risk") -> dict:
     """What a person's home page shows, by role (the scoped rules of ``visible_to``)."""
     today = timezone.localdate()
     context: dict = {"today": today}
     if user.role == Role.CSM:
-        context["book"] = book_of(csm=user, day=today).order_by("name")
+        context["book"] = csm_book(csm=user, today=today, sort=sort)
+        context["book_columns"] = [
+            ("name", _("Account"), ""),
+            ("arr", _("ARR"), "num"),
+            ("health", _("Health"), ""),
+            ("usage", _("Usage trend"), "num"),
+            ("touchpoint", _("Last touchpoint"), ""),
+            ("tickets", _("Open tickets"), "num"),
+            ("risk", _("Risk"), ""),
+        ]
     elif user.role == Role.MANAGER:
-        context["teams"] = Team.objects.visible_to(user).prefetch_related("members").order_by("name")
+        period = scorecards.default_period(today)
+        teams = list(Team.objects.visible_to(user).prefetch_related("members").order_by("name"))
+        context["teams"] = teams
+        context["period"] = period
+        context["glances"] = [team_glance(team=t, period=period) for t in teams]
     else:
         context["teams"] = Team.objects.select_related("manager").order_by("name")
         context["people_count"] = User.objects.visible_to(user).count()

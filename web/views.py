@@ -20,7 +20,7 @@ HOME_TEMPLATES = {
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    context = selectors.home_context(user=request.user)
+    context = selectors.home_context(user=request.user, sort=request.GET.get("sort", "risk"))
     template = HOME_TEMPLATES.get(request.user.role, "web/home_overview.html")
     return render(request, template, context)
 

@@ -140,6 +140,10 @@ CURRENCY = env("CURRENCY", default="USD")
 # Health bands when a snapshot gives no band (docs/metrics.md, "Health band").
 HEALTH_GOOD_MIN_SCORE = env.int("HEALTH_GOOD_MIN_SCORE", default=70)
 HEALTH_AVERAGE_MIN_SCORE = env.int("HEALTH_AVERAGE_MIN_SCORE", default=40)
+# Smallest sample below which a metric's value is "few data" (shown greyed, never coloured as a
+# change, kept out of percentiles and highlights). Defaults per metric in kpis/registry.py
+# (Metric.min_sample); overrides as "nps=10,csat=8".
+KPI_MIN_SAMPLE = env.dict("KPI_MIN_SAMPLE", cast={"value": int}, default={})
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

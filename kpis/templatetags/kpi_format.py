@@ -1,12 +1,15 @@
-"""Formatting of metric values: units, "no data", signed changes."""
+"""Formatting of metric values: units, the organisation's currency, "no data", signed changes.
+
+Numbers are formatted for the active language (Django's locale formats, with grouping); amounts
+in ``settings.CURRENCY`` for the reader's language (babel)."""
 
 from decimal import Decimal
 
-from babel.core import UnknownLocaleError
+from babel.core import Locale, UnknownLocaleError
 from babel.numbers import format_currency
 from django import template
 from django.conf import settings
-from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.formats import number_format
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
@@ -31,12 +34,12 @@ def format_value(value: Decimal | None, metric, signed: bool = False) -> str:
     if value is None:
         return _("no data")
     m = _metric(metric)
-    if m.unit in ("count",) and value == value.to_integral():
-        text = intcomma(int(value))
-    elif m.unit == "money":
+    if m.unit == "money":
         return money(value, signed=signed)
+    if m.unit in ("count",) and value == value.to_integral():
+        text = number(int(value), 0)
     else:
-        text = f"{value:.2f}"
+        text = number(value, 2)
     if signed and value > 0:
         text = "+" + text
     unit = {"percent": "%", "pp": " pp", "days": " " + _("days"), "hours": " h"}.get(m.unit, "")
@@ -45,14 +48,30 @@ def format_value(value: Decimal | None, metric, signed: bool = False) -> str:
     return text + unit
 
 
-def money(value: Decimal, signed: bool = False) -> str:
+def number(value, decimals: int = 2) -> str:
+    """A number in the active language's format, with grouping (1,234.50 in English)."""
+    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def _currency(value: Decimal, locale: str, decimals: int) -> str:
+    if decimals == 2:
+        return format_currency(value, settings.CURRENCY, locale=locale)
+    # Whole amounts (charts, the book's ARR): the locale's pattern without its fraction.
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern.replace(".00", "")
+    return format_currency(value, settings.CURRENCY, format=pattern, locale=locale, currency_digits=False)
+
+
+def money(value, signed: bool = False, *, decimals: int = 2) -> str:
     """An amount in the organisation's currency (``CURRENCY``), formatted for the reader's language:
-    "$12,400.00", "12 400,00 $US"."""
+    "$12,400.00", "12 400,00 $US"; ``decimals=0`` for whole amounts ("$12,400")."""
+    value = _dec(value)
+    if value is None:
+        return _("no data")
     locale = to_locale(get_language() or settings.LANGUAGE_CODE)
     try:
-        text = format_currency(value, settings.CURRENCY, locale=locale)
+        text = _currency(value, locale, decimals)
     except (UnknownLocaleError, ValueError):
-        text = format_currency(value, settings.CURRENCY, locale="en")
+        text = _currency(value, "en", decimals)
     return "+" + text if signed and value > 0 else text
 
 
@@ -64,6 +83,11 @@ def fmt(value, metric):
 @register.filter
 def fmt_change(value, metric):
     return format_value(value, metric, signed=True) if value is not None else ""
+
+
+@register.filter(name="money")
+def money_filter(value, decimals=2):
+    return money(value, decimals=int(decimals))
 
 
 @register.filter
