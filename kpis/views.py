@@ -1,10 +1,12 @@
 """Scorecards, the team dashboard and the drill-down behind every number."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
@@ -28,11 +30,11 @@ def _period(request: HttpRequest) -> Period:
 
 
 def _period_choices(period: Period) -> list[str]:
+    """The current quarter and the 7 before it, the current month and the 11 before it: never a
+    period that has not started."""
     current = scorecards.default_period()
     quarters = [str(p) for p in reversed(current.last(8))]
-    months = [
-        str(p) for p in reversed(Period.containing(current.end.replace(day=1), "month").previous().last(12))
-    ]
+    months = [str(p) for p in reversed(Period.containing(timezone.localdate(), "month").last(12))]
     options = quarters + months
     if str(period) not in options:
         options.insert(0, str(period))
@@ -120,6 +122,37 @@ def team_list(request: HttpRequest) -> HttpResponse:
     return render(request, "kpis/team_list.html", {"teams": teams})
 
 
+def _team_csv(board: scorecards.TeamDashboard) -> HttpResponse:
+    """The dashboard as shown (rows in their order, the median and roll-up rows), as CSV: plain
+    numbers, a column per metric, and whether each value is few data; formulas neutralised."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"team-{board.team.pk}-{board.period}{'-' + board.segment if board.segment else ''}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = spreadsheets.writer(response)
+    writer.writerow(
+        [_("CSM"), _("email"), _("segment")]
+        + [
+            f"{m.name} ({settings.CURRENCY if m.unit == 'money' else (m.unit_label or m.unit)})"
+            for m in board.metrics
+        ]
+        + [_("few data")]
+    )
+    for row in board.rows:
+        few = [m.key for m in board.metrics if row.cells[m.key].few]
+        writer.writerow(
+            [row.label, row.csm.email, row.csm.get_segment_display()]
+            + [row.cells[m.key].value for m in board.metrics]
+            + [" ".join(few)]
+        )
+    writer.writerow([_("Median"), "", ""] + [board.medians.get(m.key) for m in board.metrics] + [""])
+    writer.writerow(
+        [_("%(team)s (roll-up)") % {"team": board.rollup.label}, "", board.segment]
+        + [board.rollup.cells[m.key].value for m in board.metrics]
+        + [""]
+    )
+    return response
+
+
 @login_required
 def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     if request.user.role == Role.CSM:
@@ -132,6 +165,8 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     sort = request.GET.get("sort", "")
     if sort.lstrip("-") not in scorecards.DASHBOARD_METRICS:
         sort = ""
+    if request.GET.get("format") == "csv":
+        return _team_csv(scorecards.team_dashboard(team=team, period=period, segment=segment, sort=sort))
     board = SimpleLazyObject(
         lambda: scorecards.team_dashboard(team=team, period=period, segment=segment, sort=sort)
     )
