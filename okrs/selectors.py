@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
+from kpis import charts
 from kpis.periods import Period
 from okrs.models import CheckIn, Commitment, KeyResult, KrKind, Objective, OkrQuarter
 
@@ -124,7 +126,9 @@ def objectives_for(*, viewer: User | None, period: str) -> QuerySet[Objective]:
         .prefetch_related(
             Prefetch(
                 "key_results",
-                queryset=KeyResult.objects.select_related("owner", "objective").prefetch_related("check_ins"),
+                queryset=KeyResult.objects.select_related("owner", "objective").prefetch_related(
+                    Prefetch("check_ins", queryset=CheckIn.objects.select_related("author"))
+                ),
             )
         )
     )
@@ -136,6 +140,17 @@ class KrView:
     progress: Decimal
     status: KrStatus
     latest: CheckIn | None
+    check_ins: list[CheckIn] = field(default_factory=list)  # oldest first: the history
+
+    def history_chart(self):
+        """The check-ins as a small chart: the value of a numeric key result, else the confidence."""
+        labels = [c.date.isoformat() for c in self.check_ins]
+        if self.kr.kind == KrKind.NUMERIC and any(c.value is not None for c in self.check_ins):
+            values, what = [c.value for c in self.check_ins], _("Value")
+        else:
+            values, what = [Decimal(c.confidence) for c in self.check_ins], _("Confidence (0-10)")
+        title = _("%(what)s at each check-in of “%(kr)s”") % {"what": what, "kr": self.kr.title}
+        return charts.trend(labels, values, title=title, width=360, height=160)
 
 
 @dataclass
@@ -153,7 +168,8 @@ def objective_view(objective: Objective, today: datetime.date | None = None) -> 
     for kr in krs:
         cis = list(kr.check_ins.all())
         latest = max(cis, key=lambda c: (c.date, c.pk)) if cis else None
-        views.append(KrView(kr, kr_progress(kr), kr_status(kr, cis, today), latest))
+        history = sorted(cis, key=lambda c: (c.date, c.pk))
+        views.append(KrView(kr, kr_progress(kr), kr_status(kr, cis, today), latest, history))
     score = objective_score(objective, krs)
     return ObjectiveView(objective, score, band(score), views, [])
 

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -121,6 +122,7 @@ def team_okrs(request: HttpRequest, team_id: int) -> HttpResponse:
             "closed": selectors.quarter_closed(str(period)),
             "can_edit": request.user.role == Role.ADMIN or team.manager_id == request.user.pk,
             "can_close": request.user.role in (Role.HR, Role.ADMIN),
+            "teams": list(Team.objects.visible_to(request.user).order_by("name")),
             **data,
         },
     )
@@ -195,12 +197,20 @@ def check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
     if wants_json:
         if errors:
             return JsonResponse({"ok": False, "errors": errors}, status=400)
-        kr.refresh_from_db()
-        view = selectors.objective_view(kr.objective)
+        objective = selectors.objectives_for(viewer=request.user, period=kr.objective.period).get(
+            pk=kr.objective_id
+        )
+        view = selectors.objective_view(objective)
         row = next(v for v in view.key_results if v.kr.pk == kr.pk)
+        kr = row.kr
         return JsonResponse(
             {
                 "ok": True,
+                # The whole row as the page draws it: value, progress, status, last check-in,
+                # history, and the form with the milestone's state.
+                "row_html": render_to_string(
+                    "okrs/_kr_row.html", {"k": row, "closed": False}, request=request
+                ),
                 "progress": str(row.progress),
                 "status": row.status.code,
                 "status_label": row.status.label,
