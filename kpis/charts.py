@@ -219,7 +219,8 @@ def waterfall(
     span = hi - lo or max(abs(hi) * 0.1, 1.0)
     step = _nice_step(span)
     floor = 0.0
-    if lo > 0 and lo > 2 * span:  # the movements are small against the totals: zoom in
+    moves = any(delta for _label, delta in steps)
+    if moves and lo > 0 and lo > 2 * span:  # the movements are small against the totals: zoom in
         floor = math.floor((lo - span * 0.6) / step) * step
     floor = max(floor, 0.0) if lo >= 0 else math.floor(lo / step) * step
     top = math.ceil((hi + span * 0.15) / step) * step
@@ -227,26 +228,26 @@ def waterfall(
     def fmt_money(shifted: float) -> str:
         return money(Decimal(str(round(shifted + floor, 2))), decimals=0)
 
-    labels = [start_label]
+    # Each bar is labelled under it with its amount (printed values would collide on small steps).
+    labels = [f"{start_label} {money(start, decimals=0)}"]
     base: list = [0.0]
     up: list = [None]
     down: list = [None]
-    total: list = [{"value": float(start) - floor, "formatter": lambda _v, a=start: money(a, decimals=0)}]
+    total: list = [float(start) - floor]
     level = start
     for label, delta in steps:
-        labels.append(label)
+        labels.append(f"{label} {money(delta, decimals=0, signed=True)}")
         low = min(level, level + delta)
         base.append(float(low) - floor)
-        bar = {"value": float(abs(delta)), "formatter": lambda _v, d=delta: money(d, decimals=0, signed=True)}
-        up.append(bar if delta > 0 else None)
-        down.append(bar if delta < 0 else None)
+        up.append(float(delta) if delta > 0 else None)
+        down.append(float(-delta) if delta < 0 else None)
         total.append(None)
         level += delta
-    labels.append(end_label)
+    labels.append(f"{end_label} {money(end, decimals=0)}")
     base.append(0.0)
     up.append(None)
     down.append(None)
-    total.append({"value": float(end) - floor, "formatter": lambda _v, a=end: money(a, decimals=0)})
+    total.append(float(end) - floor)
     chart = pygal.StackedBar(
         style=_style("rgba(0,0,0,0)", GOOD, POOR, BRAND),
         js=[],
@@ -254,17 +255,15 @@ def waterfall(
         height=height,
         show_legend=False,
         explicit_size=True,
-        print_values=True,
-        print_values_position="top",
+        print_values=False,
         value_formatter=fmt_money,
         truncate_label=-1,
-        x_label_rotation=20 if len(labels) > 5 else 0,
+        x_label_rotation=20 if len(labels) > 4 else 0,
         range=(0, top - floor),
-        margin_top=14,
     )
     chart.y_labels = [x * step for x in range(int((top - floor) / step) + 1)]
     chart.x_labels = labels
-    chart.add("", base, print_values=False)
+    chart.add("", base)
     chart.add("+", up)
     chart.add("-", down)
     chart.add("=", total)
