@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -97,6 +97,14 @@ class ObjectiveOutput(serializers.ModelSerializer):
         return None if score is None else str(score)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List objectives",
+        description="Objectives the caller may see (a CSM their own and their team's, a manager their teams' "
+        "and their CSMs', HR and admins all), each with its key results, score (0.0-1.0) and colour band.",
+    ),
+    retrieve=extend_schema(summary="One objective", description="An objective the caller may see, or 404."),
+)
 class ObjectiveViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -118,7 +126,12 @@ class ObjectiveViewSet(
         period = self.request.query_params.get("period")
         return qs.filter(period=period) if period else qs
 
-    @extend_schema(request=ObjectiveInput, responses={201: ObjectiveOutput})
+    @extend_schema(
+        summary="Create an objective",
+        description="A CSM's or a team's objective for an open quarter, optionally aligned to a team objective; 400 with the field and a sentence when refused.",
+        request=ObjectiveInput,
+        responses={201: ObjectiveOutput},
+    )
     def create(self, request, *args, **kwargs):
         data = self.ObjectiveInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -129,6 +142,14 @@ class ObjectiveViewSet(
         return _created(self, objective)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List key results",
+        description="Key results of the objectives the caller may see: linked to a KPI (value from the nightly "
+        "run), numeric (baseline, target, direction) or milestones, with progress and status.",
+    ),
+    retrieve=extend_schema(summary="One key result", description="A key result the caller may see, or 404."),
+)
 class KeyResultViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -152,7 +173,12 @@ class KeyResultViewSet(
             .prefetch_related("check_ins")
         )
 
-    @extend_schema(request=KeyResultInput, responses={201: KeyResultOutput})
+    @extend_schema(
+        summary="Add a key result",
+        description="A key result on an objective the caller may edit; the target must differ from the baseline.",
+        request=KeyResultInput,
+        responses={201: KeyResultOutput},
+    )
     def create(self, request, *args, **kwargs):
         data = self.KeyResultInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -173,6 +199,14 @@ class CheckInOutput(serializers.ModelSerializer):
         fields = ["id", "key_result", "date", "value", "done", "confidence", "note", "author", "created_at"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List check-ins",
+        description="Check-ins (date, value or milestone state, confidence 0-10, note, author) of the key "
+        "results the caller may see: the history of each key result.",
+    ),
+    retrieve=extend_schema(summary="One check-in", description="A check-in the caller may see, or 404."),
+)
 class CheckInViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -189,7 +223,12 @@ class CheckInViewSet(
     def get_queryset(self):
         return CheckIn.objects.visible_to(self.request.user)
 
-    @extend_schema(request=CheckInInput, responses={201: CheckInOutput})
+    @extend_schema(
+        summary="Check in",
+        description="A value (numeric key result) or done (milestone), with a confidence 0-10 and a note; updates the key result.",
+        request=CheckInInput,
+        responses={201: CheckInOutput},
+    )
     def create(self, request, *args, **kwargs):
         data = self.CheckInInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
