@@ -39,7 +39,7 @@ HEALTH_ORDER = {HealthBand.POOR: 0, HealthBand.AVERAGE: 1, HealthBand.GOOD: 2}
 
 
 def health_band(score: int, band: str) -> str:
-    """A snapshot's own band wins; otherwise the score's (settings HEALTH_*_MIN_SCORE, METRICS.md)."""
+    """A snapshot's own band wins; otherwise the score's (settings HEALTH_*_MIN_SCORE, docs/metrics.md)."""
     if band:
         return band
     if score >= settings.HEALTH_GOOD_MIN_SCORE:
