@@ -111,6 +111,7 @@ METRICS: tuple[Metric, ...] = (
             "change of features used / features available, in percentage points. A reading is the latest usage "
             "snapshot in the 30 days before the day."
         ),
+        min_sample=3,
     ),
     Metric(
         "ticket_reduction",
@@ -122,7 +123,7 @@ METRICS: tuple[Metric, ...] = (
             "How much tickets per account fell against the previous period, in percent of the previous value. "
             "No data when the previous period had no tickets per account."
         ),
-        min_sample=5,
+        min_sample=10,
     ),
     Metric(
         "onboarding_days",
@@ -156,6 +157,7 @@ METRICS: tuple[Metric, ...] = (
             "Of the accounts in the book at the end with a health reading in the last 31 days of the period, the "
             "share in band good. A snapshot's own band wins; otherwise 70+ is good, 40-69 average, below 40 poor."
         ),
+        min_sample=3,
     ),
     Metric(
         "stickiness_change",
@@ -179,7 +181,7 @@ METRICS: tuple[Metric, ...] = (
             "Median hours from a ticket's opening to its first response, over tickets opened in the period that "
             "have a first response."
         ),
-        min_sample=5,
+        min_sample=10,
     ),
     Metric(
         "first_contact_resolution",
@@ -191,7 +193,7 @@ METRICS: tuple[Metric, ...] = (
             "Of tickets opened in the period and resolved before its end, the share resolved with at most one "
             "customer contact."
         ),
-        min_sample=5,
+        min_sample=10,
     ),
     Metric(
         "escalation_rate",
@@ -200,7 +202,7 @@ METRICS: tuple[Metric, ...] = (
         LOWER,
         SERVICE,
         _("Share of the tickets opened in the period that were escalated."),
-        min_sample=5,
+        min_sample=10,
     ),
     Metric(
         "nps",
@@ -312,7 +314,7 @@ METRICS: tuple[Metric, ...] = (
         LOWER,
         CONTEXT,
         _("Mean customer contacts of the tickets counted by first contact resolution."),
-        min_sample=5,
+        min_sample=10,
     ),
     Metric(
         "nps_change",
@@ -349,7 +351,8 @@ def metric(key: str) -> Metric:
 
 def min_sample(key: str) -> int:
     """The smallest sample a value of ``key`` needs to count: settings.KPI_MIN_SAMPLE, else the
-    metric's default (NPS and CSAT responses 5, tickets 5, onboardings 3; 0 for the rest)."""
+    metric's default (docs/metrics.md, "Small samples": NPS and CSAT 5 responses, the ticket
+    metrics 10 tickets, onboarding time 3 onboardings, adoption and health 3 accounts; 0 for the rest)."""
     overrides = getattr(settings, "KPI_MIN_SAMPLE", None) or {}
     if key in overrides:
         return int(overrides[key])

@@ -30,7 +30,7 @@ def w(db, settings):
 
 
 def test_defaults_and_settings_override(settings):
-    assert (min_sample("nps"), min_sample("csat"), min_sample("first_response_hours")) == (5, 5, 5)
+    assert (min_sample("nps"), min_sample("csat"), min_sample("first_response_hours")) == (5, 5, 10)
     assert (min_sample("onboarding_days"), min_sample("nrr")) == (3, 0)
     settings.KPI_MIN_SAMPLE = {"nps": 10}
     assert min_sample("nps") == 10 and REGISTRY["nps"].minimum_sample == 10

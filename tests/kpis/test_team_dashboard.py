@@ -80,7 +80,7 @@ def test_the_page_shows_the_filtered_rollup_sort_arrow_and_colours(client, w):
     url = reverse("team-detail", args=[w["team_a"].pk]) + "?period=2026-Q3&segment=smb&sort=-nrr"
     html = client.get(url).content.decode()
     rollup = html.split('class="rollup"')[1].split("</tr>")[0]
-    assert "96.97%" in rollup and "−$100.00" in rollup
+    assert "96.97%" in rollup and "-$100.00" in rollup
     assert 'aria-sort="descending"' in html and "▼" in html
     assert 'class="tablebox"' in html
     html = client.get(url.replace("-nrr", "nrr")).content.decode()
