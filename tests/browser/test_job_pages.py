@@ -8,6 +8,7 @@ import datetime
 import os
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from activity import services
@@ -115,3 +116,5 @@ def test_ops_and_hr_see_what_happened_to_their_jobs(live_server, org, settings, 
             hr.screenshot(path=str(SHOTS / "jobs-4-export-failed-to-enqueue.png"), full_page=True)
         settings.CELERY_BROKER_URL = good_broker
         browser.close()
+        # The queries above ran in Playwright's context, on connections of their own: close them.
+        connections.close_all()
