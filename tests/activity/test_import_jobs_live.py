@@ -119,8 +119,12 @@ def test_a_worker_killed_mid_import(client, org, settings, tmp_path):
     # the run failed and does nothing.
     broker = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
     assert broker.hlen("unacked") == 1
+    # A worker looks for messages to give back when it starts, then only every ~100 s (kombu): start
+    # it once the message is past its visibility timeout (3 s after it was taken).
+    ((_, taken_at),) = broker.zrange("unacked_index", 0, -1, withscores=True)
+    time.sleep(max(0.0, taken_at + 5 - time.time()))
     with running_workers(1, extra_env=env, flush=False):
-        assert wait_for(lambda: broker.hlen("unacked") == 0 and broker.llen("celery") == 0, 90)
+        assert wait_for(lambda: broker.hlen("unacked") == 0 and broker.llen("celery") == 0, 150)
         time.sleep(1)
         run.refresh_from_db()
         assert run.status == "failed" and Ticket.objects.count() == 0
