@@ -325,6 +325,13 @@ class ImportRun(models.Model):
     message = models.TextField(blank=True)
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The job's life on the queue (accounts/jobs.py): the attempt its messages carry (a worker claims
+    # the run only for the current one), how many times this step was sent since someone asked for it,
+    # when it was last sent, and the last sign of life of the worker running it.
+    attempt = models.PositiveIntegerField(default=0)
+    sends = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     objects = ImportRunQuerySet.as_manager()
 
@@ -332,6 +339,14 @@ class ImportRun(models.Model):
         verbose_name = _("import")
         verbose_name_plural = _("imports")
         ordering = ["-started_at", "-pk"]
+        # The sweep looks for runs on their way (queued, checking, importing): few among many.
+        indexes = [
+            models.Index(
+                fields=["status"],
+                name="importrun_on_its_way",
+                condition=models.Q(status__in=["queued", "validating", "importing"]),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.get_status_display()} ({self.started_at:%Y-%m-%d %H:%M})"

@@ -10,25 +10,29 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts import spreadsheets
+from accounts import jobs, spreadsheets
 from accounts.models import User
 from activity.kinds import KINDS, Context, Counts, Kind, Row, kind_for
 from activity.models import ImportRun, ImportSource, ImportStatus
 from activity.signals import FollowUp, data_imported
 from activity.sources.readers import reader_for
 from activity.validation import Code, RowError
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 5000
 MAX_ERRORS_KEPT = 1000
@@ -502,7 +506,10 @@ def import_progress(*, run_id: int) -> dict[str, int]:
 def import_upload_create(
     *, user: User, kind: str, upload: IO[bytes], filename: str, source_format: str = "", mapping: str = ""
 ) -> ImportRun:
-    """Store an uploaded file and queue its check (a dry run); the page follows its progress."""
+    """Store an uploaded file and queue its check (a dry run); the page follows its progress.
+
+    When the queue cannot be reached the run is failed at once with the reason (the page offers Retry).
+    """
     if kind not in KINDS:
         raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
     folder = Path(settings.MEDIA_ROOT) / "imports"
@@ -521,60 +528,216 @@ def import_upload_create(
         stored_file=str(path),
         source_format=source_format,
         mapping=mapping,
+        attempt=1,
+        sends=1,
+        queued_at=timezone.now(),
     )
-    transaction.on_commit(lambda: _enqueue("activity.import_validate", run))
+    transaction.on_commit(lambda: _enqueue(_task_for(run), run))
     return run
 
 
 def import_upload_confirm(*, run: ImportRun) -> ImportRun:
     """Queue the write of a file whose check passed. Refused unless the check passed."""
     updated = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.VALID).update(
-        status=ImportStatus.QUEUED, dry_run=False
+        status=ImportStatus.QUEUED, dry_run=False, **_queued_now()
     )
     if not updated:
         raise ValueError("Only a checked file without errors can be imported.")
     run.refresh_from_db()
-    transaction.on_commit(lambda: _enqueue("activity.import_commit", run))
+    transaction.on_commit(lambda: _enqueue(_task_for(run), run))
     return run
 
 
+def import_run_can_retry(run: ImportRun) -> bool:
+    return (
+        run.status == ImportStatus.FAILED
+        and run.source == ImportSource.UPLOAD
+        and bool(run.stored_file)
+        and Path(run.stored_file).exists()
+    )
+
+
+def import_run_retry(*, run: ImportRun) -> ImportRun:
+    """Queue again the step of an upload that failed: its check, or its import (all or nothing, so an
+    import that stopped half way wrote nothing, and one that did write finds its rows unchanged)."""
+    if run.status == ImportStatus.FAILED and not import_run_can_retry(run):
+        raise ValueError("The uploaded file is gone: upload it again.")
+    updated = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.FAILED).update(
+        status=ImportStatus.QUEUED, **_queued_now()
+    )
+    if not updated:
+        raise ValueError("Only a failed import can be retried.")
+    run.refresh_from_db()
+    transaction.on_commit(lambda: _enqueue(_task_for(run), run))
+    return run
+
+
+def _queued_now() -> dict[str, Any]:
+    """The fields of a step someone just asked for: a new attempt, sent once, no outcome yet."""
+    return {
+        "attempt": F("attempt") + 1,
+        "sends": 1,
+        "queued_at": timezone.now(),
+        "heartbeat_at": None,
+        "finished_at": None,
+        "message": "",
+    }
+
+
+def _task_for(run: ImportRun) -> str:
+    return "activity.import_validate" if run.dry_run else "activity.import_commit"
+
+
 def _enqueue(task_name: str, run: ImportRun) -> None:
-    result = current_app.send_task(task_name, args=[run.pk])
-    ImportRun.objects.filter(pk=run.pk).update(task_id=result.id)
+    """Send the run's current attempt; when the queue cannot be reached, the run fails with the reason."""
+    try:
+        task_id = jobs.send(task_name, [run.pk, run.attempt])
+    except jobs.QueueUnreachable as exc:
+        ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED, attempt=run.attempt).update(
+            status=ImportStatus.FAILED, message=exc.reason, finished_at=timezone.now()
+        )
+        return
+    ImportRun.objects.filter(pk=run.pk).update(task_id=task_id)
 
 
-def import_run_execute(*, run_id: int, dry_run: bool) -> str:
-    """Run the check or the write of a stored upload, publishing progress, recording the outcome."""
+class _NoLongerOurs(Exception):
+    """The run was failed (or sent again) while this worker was still at it: its work is rolled back."""
+
+
+def _fail(run_id: int, status: str, message: str) -> bool:
+    """Mark a run failed if it is still in ``status``; a database that cannot be reached is logged."""
+    try:
+        return bool(
+            ImportRun.objects.filter(pk=run_id, status=status).update(
+                status=ImportStatus.FAILED, message=message[:4000], finished_at=timezone.now()
+            )
+        )
+    except DatabaseError:
+        log.exception("Import run %s could not be marked failed: %s", run_id, message)
+        return False
+
+
+def import_run_execute(*, run_id: int, dry_run: bool, attempt: int | None = None) -> str:
+    """Run the check or the write of a stored upload, publishing progress, recording the outcome.
+
+    The worker first claims the run: it must be queued for this step and, when the message says so, for
+    this attempt. Any other message (delivered twice, replaced by the sweep's new send, or redelivered
+    after its worker died while the run was marked failed meanwhile) does nothing and answers the
+    run's status (accounts/jobs.py). While it runs, the run shows signs of life (``heartbeat_at``); the
+    load and its outcome commit together, and only if the run is still this worker's then.
+    """
+    running = ImportStatus.VALIDATING if dry_run else ImportStatus.IMPORTING
+    claim = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED, dry_run=dry_run)
+    if attempt is not None:
+        claim = claim.filter(attempt=attempt)
+    if not claim.update(status=running, heartbeat_at=timezone.now()):
+        run = ImportRun.objects.filter(pk=run_id).only("status", "attempt").first()
+        log.info(
+            "Import run %s: a message for attempt %s found it %s (attempt %s): nothing done",
+            run_id,
+            attempt,
+            run.status if run else "deleted",
+            run.attempt if run else None,
+        )
+        return run.status if run else "gone"
     run = ImportRun.objects.get(pk=run_id)
-    if run.status in (ImportStatus.DONE, ImportStatus.INVALID, ImportStatus.CANCELLED):
-        return run.status  # a second delivery of a finished run changes nothing
     path = Path(run.stored_file)
     if not path.exists():
-        run.status, run.message, run.finished_at = (
-            ImportStatus.FAILED,
-            "The uploaded file is gone.",
-            timezone.now(),
-        )
-        run.save()
-        return run.status
-    run.status = ImportStatus.VALIDATING if dry_run else ImportStatus.IMPORTING
-    run.save(update_fields=["status"])
+        _fail(run.pk, running, "The uploaded file is gone. Upload it again.")
+        return ImportStatus.FAILED
+    step = "checking the file" if dry_run else "importing"
     total = path.stat().st_size
 
-    def progress(rows: int, read: int) -> None:
-        cache.set(_progress_key(run.pk), {"rows": rows, "bytes": read, "total": total}, 3600)
+    with jobs.Heartbeat(ImportRun, run.pk) as beat:
 
-    with path.open("rb") as binary:
-        result = import_csv(
-            kind=run.kind,
-            binary=binary,
-            dry_run=dry_run,
-            progress=progress,
-            source_format=run.source_format,
-            mapping=run.mapping,
-        )
+        def progress(rows: int, read: int) -> None:
+            cache.set(_progress_key(run.pk), {"rows": rows, "bytes": read, "total": total}, 3600)
+            beat()
+
+        try:
+            with transaction.atomic():
+                with path.open("rb") as binary:
+                    result = import_csv(
+                        kind=run.kind,
+                        binary=binary,
+                        dry_run=dry_run,
+                        progress=progress,
+                        source_format=run.source_format,
+                        mapping=run.mapping,
+                    )
+                current = ImportRun.objects.select_for_update().only("status", "attempt").get(pk=run.pk)
+                if (current.status, current.attempt) != (running, run.attempt):
+                    raise _NoLongerOurs(current.status)
+                import_run_record(result=result, source=run.source, run=run)
+        except _NoLongerOurs as gone:
+            log.warning(
+                "Import run %s was marked %s while this worker was %s: its work is rolled back",
+                run.pk,
+                gone,
+                step,
+            )
+            return str(gone)
+        except Exception as exc:
+            written = "Nothing was written: the import is all-or-nothing." if not dry_run else ""
+            _fail(run.pk, running, f"The worker failed while {step}: {exc}. {written}".strip())
+            raise
     cache.set(_progress_key(run.pk), {"rows": result.rows_read, "bytes": total, "total": total}, 3600)
-    import_run_record(result=result, source=run.source, run=run)
     if run.status in (ImportStatus.DONE, ImportStatus.INVALID):
         path.unlink(missing_ok=True)
     return run.status
+
+
+def import_runs_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Runs on their way that went quiet (Celery beat, every JOB_SWEEP_SECONDS; accounts/jobs.py).
+
+    Queued and not picked up: sent again with a new attempt every JOB_STALE_SECONDS, then failed after
+    JOB_MAX_SENDS sends. Checking or importing without a sign of life for JOB_STALE_SECONDS: failed (a
+    worker that died took its transaction with it: nothing was written).
+    """
+    now = now or timezone.now()
+    stale = datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
+    counts = {"sent_again": 0, "failed": 0}
+    waiting = ImportRun.objects.filter(status=ImportStatus.QUEUED).annotate(
+        since=Coalesce("queued_at", "started_at")
+    )
+    for run in waiting.filter(since__lt=now - stale):
+        sends = max(run.sends, 1)
+        if now - run.since < sends * stale:
+            continue  # the last send is not stale yet
+        if sends >= settings.JOB_MAX_SENDS:
+            message = (
+                f"No worker picked this up: it was sent {sends} times since {jobs.clock(run.since, now)}. "
+                "The workers may be down. Retry when they are back."
+            )
+            if ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED, attempt=run.attempt).update(
+                status=ImportStatus.FAILED, message=message, finished_at=now
+            ):
+                counts["failed"] += 1
+            continue
+        if ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED, attempt=run.attempt).update(
+            attempt=F("attempt") + 1, sends=sends + 1
+        ):
+            run.refresh_from_db()
+            log.info("Import run %s: no worker took it; sent again (attempt %s)", run.pk, run.attempt)
+            _enqueue(_task_for(run), run)
+            counts["sent_again"] += 1
+    silent = ImportRun.objects.filter(status__in=[ImportStatus.VALIDATING, ImportStatus.IMPORTING]).annotate(
+        last=Coalesce("heartbeat_at", "queued_at", "started_at")
+    )
+    for run in silent.filter(last__lt=now - stale):
+        if run.status == ImportStatus.IMPORTING:
+            message = (
+                f"The worker stopped while importing (no sign of life since {jobs.clock(run.last, now)}). "
+                "Nothing was written: the import is all-or-nothing. Retry."
+            )
+        else:
+            message = (
+                f"The worker stopped while checking the file (no sign of life since "
+                f"{jobs.clock(run.last, now)}). Nothing was written. Retry."
+            )
+        if ImportRun.objects.filter(
+            pk=run.pk, status=run.status, attempt=run.attempt, heartbeat_at=run.heartbeat_at
+        ).update(status=ImportStatus.FAILED, message=message, finished_at=now):
+            log.warning("Import run %s: %s", run.pk, message)
+            counts["failed"] += 1
+    return counts

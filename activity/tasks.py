@@ -1,4 +1,9 @@
-"""Celery tasks of data loading: thin, they load the run by id and call the service."""
+"""Celery tasks of data loading: thin, they load the run by id and call the service.
+
+A message carries the run and the attempt it was sent for; a message of another attempt, or for a run
+no longer queued, does nothing (accounts/jobs.py). ``attempt`` is optional for messages sent before it
+existed.
+"""
 
 from celery import shared_task
 
@@ -7,15 +12,21 @@ from activity.sources.sync import sync_all
 
 
 @shared_task(name="activity.import_validate", acks_late=True)
-def import_validate(run_id: int) -> str:
+def import_validate(run_id: int, attempt: int | None = None) -> str:
     """Check an uploaded file (a dry run) and record every error."""
-    return services.import_run_execute(run_id=run_id, dry_run=True)
+    return services.import_run_execute(run_id=run_id, dry_run=True, attempt=attempt)
 
 
 @shared_task(name="activity.import_commit", acks_late=True)
-def import_commit(run_id: int) -> str:
-    """Write a checked file. Delivered twice, the second run finds every row unchanged."""
-    return services.import_run_execute(run_id=run_id, dry_run=False)
+def import_commit(run_id: int, attempt: int | None = None) -> str:
+    """Write a checked file. Delivered twice, the second message finds the run claimed or done."""
+    return services.import_run_execute(run_id=run_id, dry_run=False, attempt=attempt)
+
+
+@shared_task(name="activity.sweep_imports")
+def sweep_imports() -> dict[str, int]:
+    """Celery beat: uploads no worker picked up are sent again, silent ones are marked failed."""
+    return services.import_runs_sweep()
 
 
 @shared_task(name="activity.sources_sync", acks_late=True)

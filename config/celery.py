@@ -45,6 +45,20 @@ app.conf.beat_schedule = {
         "task": "notifications.deliver_pending",
         "schedule": crontab(minute="*/10"),
     },
+    # Every JOB_SWEEP_SECONDS (5 minutes): imports and cycle exports that no worker picked up, or that
+    # stopped showing signs of life, past JOB_STALE_SECONDS are sent again or marked failed, so that a
+    # page never says "Queued" or "Importing" for good (accounts/jobs.py). A sweep that could not run
+    # in its period is dropped: the next one does the same work.
+    "jobs-sweep-imports": {
+        "task": "activity.sweep_imports",
+        "schedule": settings.JOB_SWEEP_SECONDS,
+        "options": {"expires": settings.JOB_SWEEP_SECONDS},
+    },
+    "jobs-sweep-exports": {
+        "task": "reviews.sweep_exports",
+        "schedule": settings.JOB_SWEEP_SECONDS,
+        "options": {"expires": settings.JOB_SWEEP_SECONDS},
+    },
 }
 
 

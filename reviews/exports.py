@@ -3,33 +3,80 @@ the calibration chart."""
 
 from __future__ import annotations
 
+import datetime
+import logging
 import shutil
 import zipfile
 from pathlib import Path
 
 import pygal
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts import jobs
 from accounts.models import Role, User
 from kpis import charts
 from reviews.models import CycleExport, Review, ReviewCycle
 from reviews.pdf import review_pdf
 
+log = logging.getLogger(__name__)
 CHUNK = 20
 
 
-def cycle_export_start(*, user: User, cycle: ReviewCycle) -> CycleExport:
-    """Queue the zip of a cycle: chunks of PDFs rendered by any number of workers, then one zip step."""
+def _require_hr(user: User) -> None:
     if user.role not in (Role.HR, Role.ADMIN):
         raise PermissionDenied("HR exports review PDFs.")
-    export = CycleExport.objects.create(cycle=cycle, created_by=user, total=cycle.reviews.count())
-    transaction.on_commit(lambda: current_app.send_task("reviews.export_cycle", args=[export.pk]))
+
+
+def cycle_export_start(*, user: User, cycle: ReviewCycle) -> CycleExport:
+    """Queue the zip of a cycle: chunks of PDFs rendered by any number of workers, then one zip step.
+
+    When the queue cannot be reached the export is failed at once with the reason (the page offers
+    Retry)."""
+    _require_hr(user)
+    export = CycleExport.objects.create(
+        cycle=cycle,
+        created_by=user,
+        total=cycle.reviews.count(),
+        attempt=1,
+        sends=1,
+        queued_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: _enqueue(export))
     return export
+
+
+def cycle_export_retry(*, user: User, export: CycleExport) -> CycleExport:
+    """Queue a failed export again. The PDFs it had rendered are kept and not rendered twice."""
+    _require_hr(user)
+    updated = CycleExport.objects.filter(pk=export.pk, status="failed").update(
+        status="queued",
+        attempt=F("attempt") + 1,
+        sends=1,
+        queued_at=timezone.now(),
+        heartbeat_at=None,
+        finished_at=None,
+        error="",
+    )
+    if not updated:
+        raise ValueError("Only a failed export can be retried.")
+    export.refresh_from_db()
+    transaction.on_commit(lambda: _enqueue(export))
+    return export
+
+
+def _enqueue(export: CycleExport) -> None:
+    """Send the export's current attempt; when the queue cannot be reached it fails with the reason."""
+    try:
+        jobs.send("reviews.export_cycle", [export.pk, export.attempt])
+    except jobs.QueueUnreachable as exc:
+        CycleExport.objects.filter(pk=export.pk, status="queued", attempt=export.attempt).update(
+            status="failed", error=exc.reason, finished_at=timezone.now()
+        )
 
 
 def _folder(export: CycleExport) -> Path:
@@ -38,45 +85,74 @@ def _folder(export: CycleExport) -> Path:
     return folder
 
 
-def export_review_ids(*, export_id: int) -> list[list[int]]:
-    """Mark the export running and split its reviews into chunks (the fan-out of the Celery task)."""
+def _running(export_id: int, attempt: int | None):
+    """The export, if a worker on this attempt may still work on it (running, and this attempt)."""
+    current = CycleExport.objects.filter(pk=export_id, status="running")
+    return current if attempt is None else current.filter(attempt=attempt)
+
+
+def export_review_ids(*, export_id: int, attempt: int | None = None) -> list[list[int]] | None:
+    """Claim the export (queued, for this attempt) and split its reviews into chunks (the fan-out of the
+    Celery task). None when the message is not for the export's current attempt, or finds it claimed,
+    finished or failed: nothing is done (accounts/jobs.py)."""
     export = CycleExport.objects.get(pk=export_id)
     ids = list(
         Review.objects.filter(cycle_id=export.cycle_id).order_by("csm__email").values_list("pk", flat=True)
     )
-    CycleExport.objects.filter(pk=export.pk).update(status="running", total=len(ids), done=0)
+    claim = CycleExport.objects.filter(pk=export.pk, status="queued")
+    if attempt is not None:
+        claim = claim.filter(attempt=attempt)
+    # PDFs an earlier attempt rendered stay and count (they are not rendered again).
+    done = len(list(_folder(export).glob("*.pdf")))
+    if not claim.update(status="running", total=len(ids), done=done, heartbeat_at=timezone.now()):
+        log.info(
+            "Export %s: a message for attempt %s found it %s: nothing done", export_id, attempt, export.status
+        )
+        return None
     return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
-def export_render_chunk(*, export_id: int, review_ids: list[int]) -> int:
-    """Render some reviews' PDFs into the export's folder; progress is counted after each one.
-    Idempotent: a PDF already there (a task delivered twice) is not counted again. Each PDF is what
-    the person who started the export may read of the review (``reviews.access``): drafts they may
-    not see are not in the zip."""
+def export_render_chunk(*, export_id: int, review_ids: list[int], attempt: int | None = None) -> int:
+    """Render some reviews' PDFs into the export's folder; progress is counted after each one, and is
+    the export's sign of life. Idempotent: a PDF already there (a task delivered twice) is not counted
+    again. Stops when the export is no longer running for this attempt (failed, or sent again). Each
+    PDF is what the person who started the export may read of the review (``reviews.access``): drafts
+    they may not see are not in the zip."""
     export = CycleExport.objects.select_related("created_by").get(pk=export_id)
     folder = _folder(export)
     reviews = Review.objects.filter(pk__in=review_ids).select_related(
         "cycle__template", "csm__team", "reviewer"
     )
+    rendered = 0
     for review in reviews:
+        if not _running(export_id, attempt).exists():
+            log.info("Export %s is no longer running for attempt %s: chunk stopped", export_id, attempt)
+            break
         target = folder / f"{review.cycle.period}-{review.csm.email}.pdf"
         if target.exists():
             continue
         partial = target.with_suffix(".part")
         partial.write_bytes(review_pdf(review, viewer=export.created_by))
         partial.rename(target)  # a half-written PDF never has the final name
-        CycleExport.objects.filter(pk=export.pk).update(done=F("done") + 1)
-    return len(review_ids)
+        CycleExport.objects.filter(pk=export.pk).update(done=F("done") + 1, heartbeat_at=timezone.now())
+        rendered += 1
+    return rendered
 
 
-def export_zip(*, export_id: int) -> CycleExport:
-    """Put the rendered PDFs into one zip and publish it; refuses when a PDF is missing."""
+def export_zip(*, export_id: int, attempt: int | None = None) -> CycleExport:
+    """Put the rendered PDFs into one zip and publish it; refuses when a PDF is missing. An export
+    failed (or sent again) meanwhile keeps its state: the zip is thrown away."""
     export = CycleExport.objects.select_related("cycle").get(pk=export_id)
+    if not _running(export_id, attempt).update(heartbeat_at=timezone.now()):
+        log.info("Export %s is no longer running for attempt %s: no zip", export_id, attempt)
+        return export
     folder = _folder(export)
     files = sorted(folder.glob("*.pdf"))
     if len(files) != export.total:
-        CycleExport.objects.filter(pk=export.pk).update(
-            status="failed", error=f"{len(files)} of {export.total} PDFs were rendered."
+        _running(export_id, attempt).update(
+            status="failed",
+            error=f"{len(files)} of {export.total} PDFs were rendered. Retry.",
+            finished_at=timezone.now(),
         )
         raise RuntimeError(f"export {export.pk}: {len(files)} of {export.total} PDFs")
     path = folder.parent / f"reviews-{export.cycle.period}-{export.pk}.zip"
@@ -84,27 +160,113 @@ def export_zip(*, export_id: int) -> CycleExport:
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
         for f in files:
             archive.write(f, arcname=f.name)
-    partial.rename(path)
+    with transaction.atomic():
+        if not _running(export_id, attempt).select_for_update().exists():
+            partial.unlink(missing_ok=True)
+            log.warning("Export %s was failed while its zip was made: the zip is thrown away", export_id)
+            export.refresh_from_db()
+            return export
+        partial.rename(path)
+        CycleExport.objects.filter(pk=export.pk).update(
+            status="done",
+            done=export.total,
+            path=str(path),
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+        )
     shutil.rmtree(folder)
-    CycleExport.objects.filter(pk=export.pk).update(
-        status="done", done=export.total, path=str(path), finished_at=timezone.now()
-    )
     export.refresh_from_db()
     return export
 
 
-def export_fail(*, export_id: int, error: str) -> None:
-    CycleExport.objects.filter(pk=export_id).update(status="failed", error=error[:2000])
+def export_fail(*, export_id: int, error: str, attempt: int | None = None) -> None:
+    """Mark the export failed, unless it is no longer running for this attempt."""
+    _running(export_id, attempt).update(status="failed", error=error[:2000], finished_at=timezone.now())
 
 
 def cycle_export_build(*, export_id: int) -> CycleExport:
     """The whole export in this process (tests, the command line): every chunk, then the zip."""
     export = CycleExport.objects.get(pk=export_id)
-    if export.status == "done":
-        return export  # delivered twice: the zip is there already
-    for chunk in export_review_ids(export_id=export_id):
-        export_render_chunk(export_id=export_id, review_ids=chunk)
-    return export_zip(export_id=export_id)
+    chunks = export_review_ids(export_id=export_id, attempt=export.attempt)
+    if chunks is None:
+        return export  # delivered twice, or not queued: nothing to do
+    for chunk in chunks:
+        export_render_chunk(export_id=export_id, review_ids=chunk, attempt=export.attempt)
+    return export_zip(export_id=export_id, attempt=export.attempt)
+
+
+def export_state(export: CycleExport) -> dict:
+    """What the cycle page says of an export, in words, and a hint when it looks stuck."""
+    now = timezone.now()
+    phrase, hint = export.status, ""
+    if export.status == "queued":
+        since = export.queued_at or export.created_at
+        phrase = f"Waiting for a worker since {jobs.clock(since, now)}."
+        hint = jobs.waiting_hint(since, now)
+    elif export.status == "running":
+        if export.total and export.done >= export.total:
+            phrase = f"Zipping the {export.total} PDFs."
+        else:
+            phrase = f"Making the PDFs: {export.done} of {export.total}."
+        hint = jobs.silence_hint(export.heartbeat_at, now)
+    elif export.status == "done":
+        phrase = f"Ready: {export.total} PDFs, made at {jobs.clock(export.finished_at, now)}."
+    elif export.status == "failed":
+        why = export.error or "The export failed."
+        phrase = f"Stopped: {why[:1].lower()}{why[1:]}"
+    return {
+        "status": export.status,
+        "phrase": phrase,
+        "hint": hint,
+        "done": export.done,
+        "total": export.total,
+        "error": export.error,
+        "percent": round(100 * export.done / export.total) if export.total else 0,
+        "on_its_way": export.status in ("queued", "running"),
+        "can_retry": export.status == "failed",
+    }
+
+
+def cycle_exports_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Exports that went quiet (Celery beat, every JOB_SWEEP_SECONDS; accounts/jobs.py): queued and
+    not picked up, sent again every JOB_STALE_SECONDS, failed after JOB_MAX_SENDS sends; running
+    without a sign of life (a PDF, the zip) for JOB_STALE_SECONDS, failed."""
+    now = now or timezone.now()
+    stale = datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
+    counts = {"sent_again": 0, "failed": 0}
+    waiting = CycleExport.objects.filter(status="queued").annotate(since=Coalesce("queued_at", "created_at"))
+    for export in waiting.filter(since__lt=now - stale):
+        sends = max(export.sends, 1)
+        if now - export.since < sends * stale:
+            continue  # the last send is not stale yet
+        mine = CycleExport.objects.filter(pk=export.pk, status="queued", attempt=export.attempt)
+        if sends >= settings.JOB_MAX_SENDS:
+            error = (
+                f"No worker picked this up: it was sent {sends} times since {jobs.clock(export.since, now)}. "
+                "The workers may be down. Retry when they are back."
+            )
+            if mine.update(status="failed", error=error, finished_at=now):
+                counts["failed"] += 1
+            continue
+        if mine.update(attempt=F("attempt") + 1, sends=sends + 1):
+            export.refresh_from_db()
+            log.info("Export %s: no worker took it; sent again (attempt %s)", export.pk, export.attempt)
+            _enqueue(export)
+            counts["sent_again"] += 1
+    silent = CycleExport.objects.filter(status="running").annotate(
+        last=Coalesce("heartbeat_at", "queued_at", "created_at")
+    )
+    for export in silent.filter(last__lt=now - stale):
+        error = (
+            f"The workers stopped making the PDFs (no sign of life since {jobs.clock(export.last, now)}): "
+            f"{export.done} of {export.total} were made. Retry: the ones made are kept."
+        )
+        if CycleExport.objects.filter(
+            pk=export.pk, status="running", attempt=export.attempt, heartbeat_at=export.heartbeat_at
+        ).update(status="failed", error=error, finished_at=now):
+            log.warning("Export %s: %s", export.pk, error)
+            counts["failed"] += 1
+    return counts
 
 
 def calibration_chart(data: dict):

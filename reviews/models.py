@@ -261,6 +261,13 @@ class CycleExport(models.Model):
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The job's life on the queue (accounts/jobs.py): the attempt its messages carry (a worker acts on
+    # the export only for the current one), how many times it was sent since someone asked for it, when
+    # it was asked for, and the last sign of life of a worker on it (each PDF, the zip).
+    attempt = models.PositiveIntegerField(default=0)
+    sends = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -31,4 +31,7 @@ urlpatterns = [
     ),
     path("cycles/<int:cycle_id>/<str:action>/", views.cycle_action, name="cycle-action"),
     path("cycles/<int:cycle_id>/exports/<int:export_id>/", views.export_status, name="cycle-export"),
+    path(
+        "cycles/<int:cycle_id>/exports/<int:export_id>/retry/", views.export_retry, name="cycle-export-retry"
+    ),
 ]

@@ -544,6 +544,8 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "finalized": counts[ReviewStatus.FINALIZED],
         "export": cycle.exports.order_by("-created_at").first(),
     }
+    if context["export"]:
+        context["export_state"] = exports.export_state(context["export"])
     if cycle.status in ("calibration", "closed"):
         context["calibration"] = selectors.calibration(cycle=cycle)
         context["calibration_chart"] = exports.calibration_chart(context["calibration"])
@@ -563,8 +565,12 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
             services.cycle_advance(user=request.user, cycle=cycle)
             messages.success(request, _("The cycle moved on."))
         elif action == "export":
-            exports.cycle_export_start(user=request.user, cycle=cycle)
-            messages.success(request, _("The export has started; this page shows its progress."))
+            export = exports.cycle_export_start(user=request.user, cycle=cycle)
+            export.refresh_from_db()  # failed at once when the job queue cannot be reached
+            if export.status == "failed":
+                messages.error(request, export.error)
+            else:
+                messages.success(request, _("The export has started; this page shows its progress."))
         else:
             raise Http404
     except ValidationError as exc:
@@ -612,12 +618,24 @@ def export_status(request: HttpRequest, cycle_id: int, export_id: int) -> HttpRe
             as_attachment=True,  # noqa: SIM115 - FileResponse closes it
             filename=f"reviews-{export.cycle.period}.zip",
         )
-    return JsonResponse(
-        {
-            "status": export.status,
-            "done": export.done,
-            "total": export.total,
-            "error": export.error,
-            "percent": round(100 * export.done / export.total) if export.total else 0,
-        }
-    )
+    state = exports.export_state(export)
+    del state["can_retry"]
+    return JsonResponse(state)
+
+
+@login_required
+@require_POST
+def export_retry(request: HttpRequest, cycle_id: int, export_id: int) -> HttpResponse:
+    """Queue a failed export again (HR, like starting one)."""
+    _require_hr(request)
+    export = get_object_or_404(CycleExport, pk=export_id, cycle_id=cycle_id)
+    try:
+        export = exports.cycle_export_retry(user=request.user, export=export)
+        export.refresh_from_db()  # failed at once when the job queue cannot be reached
+        if export.status == "failed":
+            messages.error(request, export.error)
+        else:
+            messages.success(request, _("The export was queued again; this page shows its progress."))
+    except (ValueError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    return redirect("cycle-detail", cycle_id=cycle_id)

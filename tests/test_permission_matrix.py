@@ -51,6 +51,7 @@ TABLE = {
     "import-detail": (lambda o: {"run_id": o["import"].pk}, "", OPS_PAGE),
     "import-status": (lambda o: {"run_id": o["import"].pk}, "", OPS_PAGE),
     "import-confirm": (lambda o: {"run_id": o["import"].pk}, "", POST_ONLY),
+    "import-retry": (lambda o: {"run_id": o["import"].pk}, "", POST_ONLY),
     "sources-list": ({}, "", OPS_PAGE),
     "api-ingest": ({"kind": "tickets"}, "", row(403, 403, 403, 403, 403, 405, 401)),
     "api-kpis": ({}, "?period=2026-Q3", API_LIST),
@@ -127,6 +128,11 @@ TABLE = {
         {"name": "20260101-000000-000000-00000000.eml"},
         "",
         row(404, 404, 404, 404, 404, 404, 404),
+    ),
+    "cycle-export-retry": (
+        lambda o: {"cycle_id": o["cycle"].pk, "export_id": o["export"].pk},
+        "",
+        POST_ONLY,
     ),
 }
 # Django's admin: every page of it is staff-only, tested through its index.

@@ -242,6 +242,20 @@ KPI_WARM_DELAY_SECONDS = env.int("KPI_WARM_DELAY_SECONDS", default=30)
 KPI_FAULT_DELAY_SECONDS = env.float("KPI_FAULT_DELAY_SECONDS", default=0.0)
 # A message taken by a worker that died is delivered again after this many seconds (acks_late).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# Long jobs (imports, cycle exports; accounts/jobs.py). Handing one to the queue waits at most this
+# long a try (two tries): with Redis down, the page says so within seconds instead of answering 500.
+JOB_QUEUE_TIMEOUT_SECONDS = env.float("JOB_QUEUE_TIMEOUT_SECONDS", default=2.0)
+# A job queued and picked up by no worker, or running without a sign of life, this long is stale: the
+# sweep (every JOB_SWEEP_SECONDS, Celery beat) sends a queued one again, at most JOB_MAX_SENDS times in
+# all, then marks it failed; it marks a silent running one failed. The page then offers Retry.
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=900)
+JOB_MAX_SENDS = env.int("JOB_MAX_SENDS", default=3)
+JOB_SWEEP_SECONDS = env.int("JOB_SWEEP_SECONDS", default=300)
+# A running job writes a sign of life at most this often (each batch of rows, each PDF).
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=10)
+# The page hints that the workers may be down after a job waited this long, or was silent this long.
+JOB_PICKUP_HINT_SECONDS = env.int("JOB_PICKUP_HINT_SECONDS", default=60)
+JOB_SILENCE_HINT_SECONDS = env.int("JOB_SILENCE_HINT_SECONDS", default=120)
 AXES_VERBOSE = False
 
 # --- Data from the systems CS teams already use (issue 20; README, "Loading data from other systems").

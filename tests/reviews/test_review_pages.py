@@ -13,6 +13,7 @@ from PIL import Image
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
+from accounts import jobs
 from kpis import services as kpi_services
 from kpis.periods import Period
 from kpis.registry import REGISTRY
@@ -202,15 +203,22 @@ def test_the_hash_changes_with_the_content_and_not_otherwise(w):
 
 def test_cycle_zip_export(client, w, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr(exports.current_app, "send_task", lambda name, args: sent.append((name, args)))
+    monkeypatch.setattr(jobs, "send", lambda name, args: sent.append((name, args)) or "task-id")
     client.force_login(w["hr"])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("cycle-action", args=[w["cycle"].pk, "export"]))
     export = CycleExport.objects.get()
-    assert sent == [("reviews.export_cycle", [export.pk])]
+    assert sent == [("reviews.export_cycle", [export.pk, 1])]  # the export and its attempt
     exports.cycle_export_build(export_id=export.pk)
     status = client.get(reverse("cycle-export", args=[w["cycle"].pk, export.pk])).json()
-    assert status == {"status": "done", "done": 4, "total": 4, "error": "", "percent": 100}
+    assert {k: status[k] for k in ("status", "done", "total", "error", "percent")} == {
+        "status": "done",
+        "done": 4,
+        "total": 4,
+        "error": "",
+        "percent": 100,
+    }
+    assert status["phrase"].startswith("Ready: 4 PDFs, made at ")
     response = client.get(reverse("cycle-export", args=[w["cycle"].pk, export.pk]) + "?download=1")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert sorted(archive.namelist()) == [

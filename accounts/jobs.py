@@ -1,0 +1,171 @@
+"""Long jobs run by Celery workers (an upload's check and import, a cycle's zip of PDFs): handing them
+to the queue without hanging, their signs of life, and the words a page uses for them.
+
+The states of a job (``ImportRun``, ``CycleExport``) and what moves it:
+
+    queued  --a worker claims it-->                     running (checking / importing / rendering)
+    queued  --the queue (Redis) cannot be reached-->    failed  "The job queue (Redis) could not be reached ..."
+    queued  --no worker for JOB_STALE_SECONDS (sweep)-> queued, sent again (at most JOB_MAX_SENDS sends)
+    queued  --still nobody after the last send-->       failed  "No worker picked this up ..."
+    running --its work is done-->                       finished (checked, refused, imported, zipped)
+    running --an error in the task-->                   failed  "The worker failed while ...: <error>"
+    running --no sign of life for JOB_STALE_SECONDS-->  failed  "The worker stopped while ... (no sign of life since HH:MM)"
+    failed  --Retry (a POST by whoever may start it)--> queued, sent again
+
+Every message carries the attempt it was sent for, and a worker only claims a job that is queued for
+that very attempt. So a message delivered twice, one the sweep replaced by a new send, or one that comes
+back after its worker died (``acks_late``) does nothing to a job that was claimed, finished, failed or
+sent again meanwhile. A job marked failed stays failed until someone presses Retry: a worker that was
+only slow, and reaches the end after the sweep gave up on it, rolls its work back (an import) or throws
+its zip away (an export), and the page keeps saying what it said.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
+from django.utils import timezone
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+# What a broker that cannot be reached raises while sending (kombu wraps most of them).
+QUEUE_ERRORS = (KombuError, RedisError, OSError)
+
+
+class QueueUnreachable(Exception):
+    """The job could not be handed to the queue: no message was sent. ``reason`` is for people."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def send(task_name: str, args: list[Any]) -> str:
+    """Send one task message and answer its id, or raise QueueUnreachable within a few seconds.
+
+    A connection of its own, with short timeouts, and one retry: a web request never waits for
+    Celery's defaults (about 19 s with the Redis result backend before an exception). Nobody waits for
+    the result (the job records its outcome in the database), so the result backend is not touched.
+    """
+    timeout = settings.JOB_QUEUE_TIMEOUT_SECONDS
+    try:
+        with current_app.connection_for_write(
+            url=settings.CELERY_BROKER_URL,
+            connect_timeout=timeout,
+            transport_options={"socket_connect_timeout": timeout, "socket_timeout": timeout},
+        ) as connection:
+            result = current_app.send_task(
+                task_name,
+                args=args,
+                connection=connection,
+                ignore_result=True,
+                retry=True,
+                retry_policy={
+                    "max_retries": 1,
+                    "interval_start": 0.2,
+                    "interval_step": 0,
+                    "interval_max": 0.2,
+                },
+            )
+    except QUEUE_ERRORS as exc:
+        log.warning("Could not send %s%s: %s", task_name, args, exc)
+        why = str(exc).strip().rstrip(".") or type(exc).__name__
+        raise QueueUnreachable(
+            f"The job queue (Redis) could not be reached: {why}. Nothing was started. Try again in a moment."
+        ) from exc
+    return result.id
+
+
+class Heartbeat:
+    """Signs of life of a running job, written into ``heartbeat_at`` of its row at most every
+    JOB_HEARTBEAT_SECONDS, on a database connection of its own: an import runs in one long transaction,
+    and what it writes on its own connection is seen by nobody until it ends. A sign of life that cannot
+    be written (a locked row, a lost connection) is skipped; the next one tries again.
+
+        with Heartbeat(ImportRun, run.pk) as beat:
+            for batch in ...:
+                beat()
+    """
+
+    def __init__(self, model: type[models.Model], pk: int) -> None:
+        self.table = model._meta.db_table
+        self.pk = pk
+        self.every = settings.JOB_HEARTBEAT_SECONDS
+        self.last = time.monotonic()  # the claim wrote the first one
+        self.connection = None
+
+    def __enter__(self) -> Heartbeat:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except DatabaseError:
+                pass
+            self.connection = None
+
+    def __call__(self, force: bool = False) -> None:
+        if not force and time.monotonic() - self.last < self.every:
+            return
+        self.last = time.monotonic()
+        try:
+            if self.connection is None:
+                self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+                with self.connection.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '1s'")  # never wait behind our own transaction
+            with self.connection.cursor() as cursor:
+                quote = self.connection.ops.quote_name
+                cursor.execute(
+                    f"UPDATE {quote(self.table)} SET {quote('heartbeat_at')} = %s WHERE {quote('id')} = %s",
+                    [timezone.now(), self.pk],
+                )
+        except DatabaseError as exc:
+            log.warning("Heartbeat of %s %s skipped: %s", self.table, self.pk, exc)
+            self._close()
+
+
+def stale_before(now: datetime.datetime | None = None) -> datetime.datetime:
+    """Jobs silent since before this are stale (JOB_STALE_SECONDS)."""
+    return (now or timezone.now()) - datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
+
+
+def clock(moment: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
+    """HH:MM in the organisation's time zone; the date too when it is not today."""
+    if moment is None:
+        return "—"
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localtime(now or timezone.now()).date():
+        return f"{local:%H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def waiting_hint(queued_at: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
+    """What to say of a job queued for a while without a worker picking it up ('' when not yet)."""
+    now = now or timezone.now()
+    if queued_at is None or (now - queued_at).total_seconds() < settings.JOB_PICKUP_HINT_SECONDS:
+        return ""
+    return "No worker has picked this up yet; if this lasts, the workers may be down."
+
+
+def silence_hint(heartbeat_at: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
+    """What to say of a running job that has not shown a sign of life for a while ('' when it has)."""
+    now = now or timezone.now()
+    if heartbeat_at is None or (now - heartbeat_at).total_seconds() < settings.JOB_SILENCE_HINT_SECONDS:
+        return ""
+    deadline = heartbeat_at + datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
+    return (
+        f"No sign of life from the worker since {clock(heartbeat_at, now)}. If it stopped, this job "
+        f"will be marked failed around {clock(deadline, now)} and can then be retried."
+    )
