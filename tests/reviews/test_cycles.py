@@ -59,6 +59,9 @@ def submit(w, cycle, csm, rating):
     r = review_of(cycle, w[csm])
     reviewer = r.reviewer
     r = services.review_send_to_csm(user=reviewer, review=r, version=r.version)
+    r = services.review_save_self(
+        user=w[csm], review=r, version=r.version, sections={"outcomes": "Kept the book."}
+    )
     r = services.review_submit_self(user=w[csm], review=r, version=r.version)
     r = services.review_save_manager(
         user=reviewer, review=r, version=r.version, final_rating=str(rating), final_rating_reason="Context."
