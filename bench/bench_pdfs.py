@@ -1,6 +1,8 @@
-"""Review PDF benchmark (issue: reviews). On the large organisation (PostgreSQL, KPIs computed by
-bench_pages / bench_kpis): opens a cycle for 2026-Q3 (500 reviews), times 50 single PDFs (p50, p95),
-then the whole cycle's zip through Celery with two worker processes, printing progress, with peak RSS.
+"""Review PDF and cycle benchmark (issues: reviews, 17). On the large organisation (PostgreSQL, KPIs
+computed by bench_pages / bench_kpis): opens a cycle for 2026-Q3 (500 reviews), times HR's cycle page,
+the calibration session and the summary PDF on it, 50 single PDFs (p50, p95), then the whole cycle's
+zip through Celery with two worker processes (chunks any worker takes), printing progress, with the
+workers' peak RSS. Budgets: one PDF p95 < 1 s; opening a 500-review cycle < 10 s; the zip < 2 min.
 
     bash bench/run.sh pdfs
 """
@@ -40,7 +42,7 @@ def main() -> None:
     from reviews.pdf import review_pdf
 
     hr = User.objects.filter(role="hr").first() or User.objects.create_user(
-        "hr@bench.example.com", None, role="hr"
+        "hr@bench.example.com", None, role="hr", name="Bench HR"
     )
     ReviewCycle.objects.filter(period="2026-Q3").delete()
     start = time.perf_counter()
@@ -50,8 +52,31 @@ def main() -> None:
         self_review_due=datetime.date(2026, 10, 10),
         manager_review_due=datetime.date(2026, 10, 20),
     )
-    n = services.cycle_open(user=hr, cycle=cycle)
+    n = services.cycle_open(user=hr, cycle=cycle, confirm=True)
     print(f"cycle opened: {n} reviews with frozen snapshots in {time.perf_counter() - start:.1f} s")
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the test client without a test database: the pages as HR sees them
+    client = Client()
+    client.force_login(hr)
+
+    def page(url: str, runs: int = 3) -> str:
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            response = client.get(url, HTTP_HOST="127.0.0.1")
+            assert response.status_code == 200, (url, response.status_code)
+            times.append(time.perf_counter() - t)
+        return f"{min(times) * 1000:.0f} ms (first {times[0] * 1000:.0f} ms)"
+
+    print(f"cycle page with {n} reviews: {page(f'/cycles/{cycle.pk}/')}")
+    print(
+        f"cycle page filtered to one manager's overdue reviews: {page(f'/cycles/{cycle.pk}/?overdue=1&status=draft')}"
+    )
+    services.cycle_advance(user=hr, cycle=cycle, override_reason="benchmark")
+    print(f"calibration session with {n} reviews: {page(f'/cycles/{cycle.pk}/calibration/')}")
+    print(f"cycle summary PDF: {page(f'/cycles/{cycle.pk}/summary.pdf', runs=1)}")
     reviews = list(
         Review.objects.filter(cycle=cycle).select_related("cycle__template", "csm__team", "reviewer")[:50]
     )

@@ -8,10 +8,11 @@ what=" ${*:-all} "
 wants() { [[ "$what" == *" $1 "* || "$what" == *" all "* ]]; }
 PG_DIR="$ROOT/var/pg-bench"
 PG_PORT=${PG_BENCH_PORT:-54330}
-trap 'pg_down "$PG_DIR"; redis_down 6391' EXIT
+REDIS_PORT=${REDIS_BENCH_PORT:-6391}
+trap 'pg_down "$PG_DIR"; redis_down "$REDIS_PORT"' EXIT
 pg_up "$PG_DIR" "$PG_PORT"
-redis_up 6391  # the cache of the pages (kpis.pagecache) and the Celery broker of `pdfs`
-export REDIS_URL=redis://127.0.0.1:6391/4
+redis_up "$REDIS_PORT"  # the cache of the pages (kpis.pagecache) and the Celery broker of `pdfs`
+export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/4
 runuser -u postgres -- "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres bench 2>/dev/null || \
   "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres bench
 PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/bench"
@@ -32,7 +33,7 @@ fi
 if wants pdfs; then
   [ -f "$ORG/touchpoints.csv" ] || "$PY" bench/gen_org.py --out "$ORG" --scale "${BENCH_SCALE:-1.0}"
   "$PY" bench/bench_pages.py --pg "$PG_URL" --data "$ORG" --requests 10 >/dev/null  # loads the organisation when empty
-  "$PY" bench/bench_pdfs.py --pg "$PG_URL" --redis redis://127.0.0.1:6391/3
+  "$PY" bench/bench_pdfs.py --pg "$PG_URL" --redis "redis://127.0.0.1:$REDIS_PORT/3"
 fi
 if wants load; then
   [ -f "$ORG/touchpoints.csv" ] || "$PY" bench/gen_org.py --out "$ORG" --scale "${BENCH_SCALE:-1.0}"

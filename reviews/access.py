@@ -36,6 +36,8 @@ MANAGER_FIELDS = frozenset(
         "suggested_detail",
         "final_rating",
         "final_rating_reason",
+        "calibrated_rating",
+        "calibration_reason",
     }
 )
 HIDDEN = "hidden until submitted"

@@ -39,6 +39,10 @@ WORKFLOW_FIELDS = [
     "section_ratings",
     "final_rating",
     "final_rating_reason",
+    "calibrated_rating",
+    "calibration_reason",
+    "calibrated_by",
+    "calibrated_at",
     "acknowledgement_comment",
     "open_flags_at_acknowledgement",
 ]
@@ -219,7 +223,8 @@ class ReviewAdmin(NoRevertHistoryAdmin):
 @admin.register(ReviewCycle)
 class ReviewCycleAdmin(NoRevertHistoryAdmin):
     list_display = ["period", "status", "self_review_due", "manager_review_due", "template"]
-    readonly_fields = ["status"]
+    # Decided on the cycle page (opening, calibration), with their confirmations and reasons.
+    readonly_fields = ["status", "opened_despite", "calibration_override_reason"]
 
 
 @admin.register(ReviewTemplate)

@@ -149,7 +149,13 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def open(self, request, pk=None):
         cycle = self.get_object()
         try:
-            services.cycle_open(user=request.user, cycle=cycle)
+            # A quarter not started or without a published KPI run: {"confirm": true} after reading the 400.
+            confirm = (
+                request.data.get("confirm") in (True, "true", "1", 1)
+                if hasattr(request.data, "get")
+                else False
+            )
+            services.cycle_open(user=request.user, cycle=cycle, confirm=confirm)
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         cycle.refresh_from_db()
@@ -160,7 +166,8 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def advance(self, request, pk=None):
         cycle = self.get_object()
         try:
-            services.cycle_advance(user=request.user, cycle=cycle)
+            reason = request.data.get("override_reason", "") if hasattr(request.data, "get") else ""
+            services.cycle_advance(user=request.user, cycle=cycle, override_reason=str(reason or ""))
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         return Response(CycleOutput(cycle).data)

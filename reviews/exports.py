@@ -1,5 +1,5 @@
-"""HR exports: a whole cycle's PDFs as a zip (built by a Celery task, progress on the page), and
-the calibration chart."""
+"""HR exports: a whole cycle's PDFs as a zip (built by Celery chunk tasks, progress on the page),
+with the cycle summary PDF."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import pygal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -19,9 +18,9 @@ from django.utils import timezone
 
 from accounts import jobs
 from accounts.models import Role, User
-from kpis import charts
 from reviews.models import CycleExport, Review, ReviewCycle
-from reviews.pdf import review_pdf
+from reviews.pdf import review_filename, review_pdf
+from reviews.summary import cycle_summary_pdf, summary_filename
 
 log = logging.getLogger(__name__)
 CHUNK = 20
@@ -112,6 +111,25 @@ def export_review_ids(*, export_id: int, attempt: int | None = None) -> list[lis
     return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
+def zip_names(cycle_id: int) -> dict[int, str]:
+    """Each review's file name in the zip (``2026-Q3 Camila Souza.pdf``), the same whichever worker
+    asks (one query): two CSMs with one name get " (2)", " (3)" in the order of their reviews."""
+    names: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for review in (
+        Review.objects.filter(cycle_id=cycle_id)
+        .select_related("cycle", "csm")
+        .only("pk", "cycle__period", "csm__name")
+        .order_by("pk")
+    ):
+        name = review_filename(review)
+        seen[name.lower()] = seen.get(name.lower(), 0) + 1
+        if seen[name.lower()] > 1:
+            name = f"{name[:-4]} ({seen[name.lower()]}).pdf"
+        names[review.pk] = name
+    return names
+
+
 def export_render_chunk(*, export_id: int, review_ids: list[int], attempt: int | None = None) -> int:
     """Render some reviews' PDFs into the export's folder; progress is counted after each one, and is
     the export's sign of life. Idempotent: a PDF already there (a task delivered twice) is not counted
@@ -123,12 +141,13 @@ def export_render_chunk(*, export_id: int, review_ids: list[int], attempt: int |
     reviews = Review.objects.filter(pk__in=review_ids).select_related(
         "cycle__template", "csm__team", "reviewer"
     )
+    names = zip_names(export.cycle_id)
     rendered = 0
     for review in reviews:
         if not _running(export_id, attempt).exists():
             log.info("Export %s is no longer running for attempt %s: chunk stopped", export_id, attempt)
             break
-        target = folder / f"{review.cycle.period}-{review.csm.email}.pdf"
+        target = folder / names[review.pk]
         if target.exists():
             continue
         partial = target.with_suffix(".part")
@@ -142,7 +161,7 @@ def export_render_chunk(*, export_id: int, review_ids: list[int], attempt: int |
 def export_zip(*, export_id: int, attempt: int | None = None) -> CycleExport:
     """Put the rendered PDFs into one zip and publish it; refuses when a PDF is missing. An export
     failed (or sent again) meanwhile keeps its state: the zip is thrown away."""
-    export = CycleExport.objects.select_related("cycle").get(pk=export_id)
+    export = CycleExport.objects.select_related("cycle__template", "created_by").get(pk=export_id)
     if not _running(export_id, attempt).update(heartbeat_at=timezone.now()):
         log.info("Export %s is no longer running for attempt %s: no zip", export_id, attempt)
         return export
@@ -160,6 +179,11 @@ def export_zip(*, export_id: int, attempt: int | None = None) -> CycleExport:
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
         for f in files:
             archive.write(f, arcname=f.name)
+        # HR's summary of the cycle (as the person who exports it), beside the reviews.
+        export.cycle.refresh_from_db()
+        archive.writestr(
+            summary_filename(export.cycle), cycle_summary_pdf(export.cycle, viewer=export.created_by)
+        )
     with transaction.atomic():
         if not _running(export_id, attempt).select_for_update().exists():
             partial.unlink(missing_ok=True)
@@ -267,28 +291,3 @@ def cycle_exports_sweep(*, now: datetime.datetime | None = None) -> dict[str, in
             log.warning("Export %s: %s", export.pk, error)
             counts["failed"] += 1
     return counts
-
-
-def calibration_chart(data: dict):
-    """Final rating against KPI percentile, one series per manager: lenient or harsh reviewers stand out."""
-    chart = pygal.XY(
-        style=charts._style(charts.BRAND, charts.GOOD, charts.POOR, charts.AVERAGE, charts.MUTED),
-        js=[],
-        width=640,
-        height=320,
-        explicit_size=True,
-        stroke=False,
-        range=(min(data["scale"]) - 0.5, max(data["scale"]) + 0.5),
-        xrange=(0, 100),
-        x_title="KPI percentile in segment (weighted metrics)",
-        y_title="Final rating",
-        legend_at_bottom=True,
-        dots_size=5,
-    )
-    by_manager: dict[str, list] = {}
-    for p in data["points"]:
-        if p["percentile"] is not None:
-            by_manager.setdefault(str(p["manager"]), []).append((float(p["percentile"]), p["rating"]))
-    for manager, points in sorted(by_manager.items()):
-        chart.add(manager, points)
-    return charts._svg(chart)

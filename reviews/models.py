@@ -107,6 +107,10 @@ class ReviewCycle(models.Model):
     )
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # What HR confirmed would be missing when the cycle opened (a quarter not started, no KPI run).
+    opened_despite = models.TextField(_("opened despite"), blank=True)
+    # Why calibration started before every review was submitted (empty: it started when all were).
+    calibration_override_reason = models.TextField(_("calibration started early because"), blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -173,6 +177,14 @@ class Review(models.Model):
     suggested_detail = models.JSONField(default=dict, blank=True)
     final_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     final_rating_reason = models.TextField(blank=True)
+    # Set in the calibration session (HR or a manager of the cycle), with its reason; ``final_rating``
+    # keeps the manager's original. The rating of the review is ``rating`` (the calibrated one if any).
+    calibrated_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    calibration_reason = models.TextField(blank=True)
+    calibrated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    calibrated_at = models.DateTimeField(null=True, blank=True)
     acknowledgement_comment = models.TextField(blank=True)
     # Flags not yet resolved when the CSM acknowledged (they confirmed it): the acknowledgement says so.
     open_flags_at_acknowledgement = models.PositiveSmallIntegerField(default=0)
@@ -197,6 +209,50 @@ class Review(models.Model):
 
     def reached(self, status: str) -> bool:
         return STATUS_ORDER.index(self.status) >= STATUS_ORDER.index(status)
+
+    @property
+    def rating(self) -> int | None:
+        """The review's rating: the calibration session's when it adjusted it, else the manager's."""
+        return self.calibrated_rating if self.calibrated_rating is not None else self.final_rating
+
+
+class CycleExclusion(models.Model):
+    """A CSM left out of a cycle (a leaver, a new hire, a long leave): no review, with the reason.
+    New hires below ``REVIEW_MIN_TENURE_DAYS`` are excluded when the cycle is created; HR includes them
+    back by deleting the row (the history keeps it)."""
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="exclusions")
+    csm = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField(_("reason"))
+    excluded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    excluded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("CSM left out of a cycle")
+        verbose_name_plural = _("CSMs left out of cycles")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "csm"], name="exclusion_one_per_csm_and_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.csm} not in {self.cycle.period}"
+
+
+class CalibrationNote(models.Model):
+    """A note on a CSM taken in the calibration session (HR and the cycle's managers, never the CSM)."""
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="calibration_notes")
+    csm = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note on {self.csm_id} in {self.cycle_id}"
 
 
 class FlagState(models.TextChoices):

@@ -6,13 +6,20 @@ access rule (``reviews.access``) hides from them is not in it."""
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from decimal import Decimal
+from urllib.parse import quote
 
 import weasyprint
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import get_valid_filename
 
 from accounts.models import User
 from kpis import charts
@@ -31,6 +38,112 @@ def _moment(text: str | None) -> str:
     if not text:
         return ""
     return date_format(timezone.localtime(datetime.datetime.fromisoformat(text)), "j M Y, H:i T")
+
+
+def safe_filename(*words: str, suffix: str = ".pdf", fallback: str = "review") -> str:
+    """A file name made of ``words`` with spaces between them, safe on any disk and in a zip: each
+    word goes through Django's ``get_valid_filename`` (no slash, quote, control or reserved character;
+    letters of any script kept, NFC), at most 120 characters. Send it with
+    ``content_disposition_header`` (RFC 6266: an ASCII fallback and ``filename*`` in UTF-8)."""
+    parts = []
+    for word in " ".join(words).split():
+        try:
+            part = get_valid_filename(unicodedata.normalize("NFC", word)).strip("._")
+        except SuspiciousFileOperation:
+            continue
+        if part:
+            parts.append(part)
+    name = " ".join(parts)[:120].strip() or fallback
+    return name + suffix
+
+
+def review_filename(review: Review) -> str:
+    """``2026-Q3 Camila Souza.pdf``."""
+    name = safe_filename(review.csm.name or "", suffix="", fallback="") or f"review {review.pk}"
+    return safe_filename(review.cycle.period, name)
+
+
+def _when(value):
+    """A snapshot's ISO timestamp as an aware datetime (templates print it readably)."""
+    if not value or not isinstance(value, str):
+        return value
+    parsed = parse_datetime(value)
+    return timezone.localtime(parsed) if parsed and timezone.is_aware(parsed) else parsed
+
+
+def trend_svg(labels: list[str], values: list[Decimal | None], *, unit: str = "") -> SafeString:
+    """A print trend drawn directly as a small SVG (a few dozen elements: WeasyPrint lays it out in
+    milliseconds, where a pygal chart costs ~100 ms): the line with its dots, a labelled y axis (lowest,
+    middle and highest value, with the unit) and every quarter on the x axis, at a readable size."""
+    w, h, left, right, top, bottom = 300, 120, 44, 16, 8, 22
+    points = [(i, float(v)) for i, v in enumerate(values) if v is not None]
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+        'font-family="DejaVu Sans" font-size="9" fill="#3e4c59">'
+    ]
+    x0, x1, y0, y1 = left, w - right, top, h - bottom
+    n = max(len(labels), 2)
+
+    def x(i: float) -> float:
+        return x0 + (x1 - x0) * i / (n - 1)
+
+    out.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="#9aa5b1" stroke-width="0.8"/>')
+    out.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#9aa5b1" stroke-width="0.8"/>')
+    for i, label in enumerate(labels):
+        out.append(
+            f'<text x="{x(i):.1f}" y="{h - 8}" text-anchor="middle" font-size="8">{escape(label)}</text>'
+        )
+    if not points:
+        out.append(
+            f'<text x="{(x0 + x1) / 2:.0f}" y="{(y0 + y1) / 2:.0f}" text-anchor="middle">no data</text>'
+        )
+        return mark_safe("".join(out) + "</svg>")  # noqa: S308 - numbers and escaped labels only
+    lo, hi = min(v for _, v in points), max(v for _, v in points)
+    if hi == lo:
+        lo, hi = lo - 1, hi + 1
+
+    def y(v: float) -> float:
+        return y1 - (y1 - y0) * (v - lo) / (hi - lo)
+
+    for v in (lo, (lo + hi) / 2, hi):
+        text = f"{v:,.0f}" if abs(hi - lo) >= 10 else f"{v:,.1f}"
+        out.append(
+            f'<line x1="{x0}" y1="{y(v):.1f}" x2="{x1}" y2="{y(v):.1f}" stroke="#e4e7eb" stroke-width="0.5"/>'
+        )
+        out.append(f'<text x="{x0 - 3}" y="{y(v) + 3:.1f}" text-anchor="end">{escape(text + unit)}</text>')
+    path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in points)
+    out.append(f'<polyline points="{path}" fill="none" stroke="#1f4e79" stroke-width="1.5"/>')
+    out.extend(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2" fill="#1f4e79"/>' for i, v in points)
+    return mark_safe("".join(out) + "</svg>")  # noqa: S308 - numbers and escaped labels only
+
+
+def css_string(text: str) -> str:
+    """``text`` for a CSS string (a page header): every character but ASCII letters, digits and
+    spaces as a CSS hex escape, so a quote, a backslash or a hyphen in a name prints as itself."""
+    return "".join(c if (c.isascii() and c.isalnum()) or c == " " else f"\\{ord(c):06x}" for c in text)
+
+
+def _metric_name(key: str) -> str:
+    if key == "okr_score":
+        return "OKR score"
+    metric = REGISTRY.get(key)
+    return str(metric.name) if metric else key.replace("_", " ")
+
+
+def svg_image(svg: str, width_mm: int = 84) -> SafeString:
+    """An SVG as an image of the PDF: WeasyPrint draws it without putting its elements through the
+    page's CSS cascade (a fifth less time per review than the same SVG inline)."""
+    return format_html(
+        '<img src="data:image/svg+xml;charset=utf-8,{}" style="width:{}mm">', quote(svg), width_mm
+    )
+
+
+UNIT_SUFFIX = {"percent": "%", "pp": " pp", "hours": " h", "days": " d"}
+
+
+def _source(text: str | None) -> str:
+    """A benchmark's source for a reader: its name, not the file it was taken from."""
+    return (text or "").strip()
 
 
 def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
@@ -66,7 +179,14 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
                     "team_percentile": _d(s["team_percentile"]),
                     "segment_percentile": _d(s["segment_percentile"]),
                     "benchmark": s.get("benchmark"),
-                    "chart": charts.print_trend([t["period"] for t in trend], [_d(t["value"]) for t in trend])
+                    "benchmark_source": _source((s.get("benchmark") or {}).get("source")),
+                    "chart": svg_image(
+                        trend_svg(
+                            [charts.short_period(t["period"]) for t in trend],
+                            [_d(t["value"]) for t in trend],
+                            unit=UNIT_SUFFIX.get(m.unit, ""),
+                        )
+                    )
                     if m.key in charted
                     else None,
                 }
@@ -74,7 +194,16 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
         rows.append((title, items))
     template = review.cycle.template
     run = review.snapshot.get("run")
+    disputes = list(review.disputes.select_related("raised_by", "answered_by"))
+    for d in disputes:
+        d.metric_name = _metric_name(d.metric)
+    shown_detail = review.suggested_detail if view.manager_visible else {}
+    calibrated = view.manager_visible and review.calibrated_rating is not None
     return {
+        "page_header": css_string(f"{review.csm.get_full_name()} · {review.cycle.period}"),
+        "rating": review.rating if view.manager_visible else None,
+        "calibrated": calibrated,
+        "missing": [_metric_name(k) for k in (shown_detail or {}).get("missing", [])],
         "review": review,
         "view": view,
         # The parts of the review the viewer may read; a hidden one is None (the PDF says so).
@@ -88,6 +217,7 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
                 "suggested_detail": review.suggested_detail,
                 "final_rating": review.final_rating,
                 "final_rating_reason": review.final_rating_reason,
+                "calibration_reason": review.calibration_reason,
             }
         ),
         "template": template,
@@ -101,10 +231,10 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
         if view.manager_visible
         else None,
         "reader_zone": timezone.get_current_timezone_name(),
-        "disputes": list(review.disputes.select_related("raised_by", "answered_by")),
+        "disputes": disputes,
         "comments": list(review.comments.select_related("author")),
         "methodology": [m for m in METRICS if m.group in (KPI, SERVICE)] + [REGISTRY["touchpoints"]],
-        "final_label": template.label_of(review.final_rating) if view.manager_visible else "",
+        "final_label": template.label_of(review.rating) if view.manager_visible else "",
         "hash": content_hash(review, view),
         "generated_at": timezone.now(),
         "time_zone": settings.TIME_ZONE,

@@ -48,6 +48,8 @@ def content_hash(review: Review, view: ReviewView = EVERYTHING) -> str:
                 "suggested_rating": review.suggested_rating,
                 "final_rating": review.final_rating,
                 "final_rating_reason": review.final_rating_reason,
+                "calibrated_rating": review.calibrated_rating,
+                "calibration_reason": review.calibration_reason,
             },
             placeholder=HIDDEN,
         ),
@@ -114,9 +116,9 @@ def calibration(*, cycle: ReviewCycle) -> dict:
     per_manager: dict[str, Counter] = defaultdict(Counter)
     points = []
     for r in reviews:
-        if r.final_rating is None:
+        if r.rating is None:
             continue
-        per_manager[str(r.reviewer)][r.final_rating] += 1
+        per_manager[str(r.reviewer)][r.rating] += 1
         # Percentiles in the segment, across teams: within one team they average 50 by construction.
         pcts = [
             Decimal(str(m["segment_percentile"]))
@@ -131,7 +133,7 @@ def calibration(*, cycle: ReviewCycle) -> dict:
                 "status": r.status,
                 "csm": r.csm,
                 "manager": r.reviewer,
-                "rating": r.final_rating,
+                "rating": r.rating,
                 "percentile": pct,
                 "suggested": r.suggested_rating,
             }

@@ -24,7 +24,7 @@ from kpis.periods import Period, PeriodError
 from kpis.registry import LOWER, REGISTRY
 from kpis.scorecards import period_peers, scorecard
 from okrs.selectors import okr_score_of
-from reviews import signals
+from reviews import participants, signals
 from reviews.access import review_view
 from reviews.models import (
     DEFAULT_KPI_WEIGHTS,
@@ -32,6 +32,7 @@ from reviews.models import (
     DEFAULT_SECTIONS,
     UNRESOLVED_FLAGS,
     Comment,
+    CycleExclusion,
     CycleStatus,
     Dispute,
     FlagState,
@@ -56,6 +57,13 @@ class ReviewConflict(Exception):
             "moved: your text is kept on the page, next to theirs where both changed."
         )
         self.current_version = review.version
+
+
+def change_reason(text: str) -> str:
+    """A history record's reason: django-simple-history keeps 100 characters; the full text stays in
+    the record's own fields."""
+    text = " ".join(text.split())
+    return text if len(text) <= 100 else text[:99] + "…"
 
 
 def _json(data) -> dict:
@@ -135,31 +143,52 @@ def cycle_create(
     template_validate(
         sections=template.sections, rating_scale=template.rating_scale, kpi_weights=template.kpi_weights
     )
-    return ReviewCycle.objects.create(
+    cycle = ReviewCycle.objects.create(
         period=str(p),
         template=template,
         self_review_due=self_review_due,
         manager_review_due=manager_review_due,
         created_by=user,
     )
+    # New hires are left out by default, each with the reason; HR may include them before opening.
+    for csm_id, reason in participants.new_hires(period=p).items():
+        exclusion = CycleExclusion(cycle=cycle, csm_id=csm_id, reason=reason, excluded_by=user)
+        exclusion._history_user = user
+        exclusion.save()
+    return cycle
 
 
-def cycle_open(*, user: User, cycle: ReviewCycle) -> int:
-    """Open the cycle: one review per CSM, reviewer = the CSM's manager, with the frozen snapshot.
-    Idempotent: a CSM who has a review already keeps it. Returns the number created."""
+def cycle_open(*, user: User, cycle: ReviewCycle, confirm: bool = False) -> int:
+    """Open the cycle: one review per CSM taking part (``reviews.participants``), reviewer = the CSM's
+    manager, with the frozen snapshot. A quarter that has not started or has no published KPI run opens
+    only with ``confirm`` (HR read what will be missing; the cycle keeps it). Idempotent: a CSM who has
+    a review already keeps it. Returns the number created."""
     _require_hr(user)
     if cycle.status not in (CycleStatus.DRAFT, CycleStatus.OPEN):
         raise ValidationError({"status": f"A cycle in {cycle.get_status_display()} cannot be opened."})
+    warnings = participants.opening_warnings(cycle) if cycle.status == CycleStatus.DRAFT else []
+    if warnings and not confirm:
+        raise ValidationError({"confirm": warnings})
     created = []
-    csms = User.objects.filter(role=Role.CSM, is_active=True).select_related("team__manager").order_by("pk")
+    csms = (
+        User.objects.filter(role=Role.CSM, is_active=True)
+        .exclude(pk__in=cycle.exclusions.values("csm_id"))
+        .select_related("team__manager")
+        .order_by("pk")
+    )
     peers = period_peers(Period.parse(cycle.period))  # once for every review, not once per CSM
+    has_review = set(cycle.reviews.values_list("csm_id", flat=True))
+    # The reviewer rule once per manager and team (a manager sees a CSM through their team), not per CSM.
+    allowed: dict[tuple[int, int | None], bool] = {}
     for csm in csms:
+        if csm.pk in has_review:
+            continue
         with transaction.atomic():
-            if Review.objects.filter(cycle=cycle, csm=csm).exists():
-                continue
             manager = csm.team.manager if csm.team else None
-            # The team's manager, when the reviewer rule allows them (else HR assigns one in the admin).
-            reviewer = manager if manager and reviewer_refusal(csm=csm, reviewer=manager) is None else None
+            # The team's manager, when the reviewer rule allows them (else HR assigns one on the cycle page).
+            if manager is not None and (manager.pk, csm.team_id) not in allowed:
+                allowed[manager.pk, csm.team_id] = reviewer_refusal(csm=csm, reviewer=manager) is None
+            reviewer = manager if manager is not None and allowed[manager.pk, csm.team_id] else None
             review = Review(cycle=cycle, csm=csm, reviewer=reviewer)
             _set_snapshot(review, peers=peers)
             review._history_user = user
@@ -168,6 +197,7 @@ def cycle_open(*, user: User, cycle: ReviewCycle) -> int:
     with transaction.atomic():
         if cycle.status == CycleStatus.DRAFT:
             cycle.status = CycleStatus.OPEN
+            cycle.opened_despite = " ".join(warnings)
             cycle._history_user = user
             cycle.save()
         if created:
@@ -212,7 +242,7 @@ def review_set_reviewer(*, user: User, review: Review, reviewer: User | None, ve
         return review
     before = review.reviewer
     review.reviewer = reviewer
-    review._change_reason = f"Reviewer changed by {user}: {before or '—'} → {reviewer}"
+    review._change_reason = change_reason(f"Reviewer changed by {user}: {before or '—'} → {reviewer}")
     return _save(review, user)
 
 
@@ -220,12 +250,30 @@ CYCLE_STEPS = {CycleStatus.OPEN: CycleStatus.CALIBRATION, CycleStatus.CALIBRATIO
 
 
 @transaction.atomic
-def cycle_advance(*, user: User, cycle: ReviewCycle) -> ReviewCycle:
-    """open -> calibration -> closed. Closing needs every review finalized."""
+def cycle_advance(*, user: User, cycle: ReviewCycle, override_reason: str = "") -> ReviewCycle:
+    """open -> calibration -> closed. Calibration starts when every review of the cycle is submitted,
+    or earlier with ``override_reason`` (kept on the cycle). Closing needs every review finalized."""
     _require_hr(user)
     nxt = CYCLE_STEPS.get(cycle.status)
     if nxt is None:
         raise ValidationError({"status": f"A {cycle.get_status_display()} cycle has no next step."})
+    if nxt == CycleStatus.CALIBRATION:
+        early = cycle.reviews.filter(
+            status__in=[ReviewStatus.DRAFT, ReviewStatus.SELF_REVIEW, ReviewStatus.MANAGER_REVIEW]
+        ).count()
+        reason = _text(override_reason, "override_reason").strip()
+        if early and not reason:
+            raise ValidationError(
+                {
+                    "override_reason": f"{early} of {cycle.reviews.count()} reviews are not submitted yet: "
+                    "calibration starts when every review is submitted, or now with a reason."
+                }
+            )
+        cycle.calibration_override_reason = reason if early else ""
+        if early:
+            cycle._change_reason = change_reason(
+                f"Calibration started with {early} reviews unsubmitted: {reason}"
+            )
     if nxt == CycleStatus.CLOSED:
         left = cycle.reviews.exclude(status=ReviewStatus.FINALIZED).count()
         if left:
@@ -683,7 +731,7 @@ def review_reopen(*, user: User, review: Review, version: int | None, reason: st
     review.revision += 1
     review.submitted_at = review.acknowledged_at = review.finalized_at = None
     review.finalized_by = None
-    review._change_reason = f"Reopened by {user}: {reason.strip()}"
+    review._change_reason = change_reason(f"Reopened by {user}: {reason.strip()}")
     return _moved(review, user, "reopen")
 
 
@@ -710,7 +758,7 @@ def review_calibrate(*, user: User, review: Review, version: int | None, final_r
     if rating == before:
         return review
     review.final_rating = rating
-    review._change_reason = f"Calibration by {user}: {before} → {rating}: {reason}"
+    review._change_reason = change_reason(f"Calibration by {user}: {before} → {rating}: {reason}")
     _save(review, user)
     signals.rating_calibrated.send(
         sender=Review, review=review, before=before, after=rating, reason=reason, by=user

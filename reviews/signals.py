@@ -24,3 +24,7 @@ flag_resolved = Signal()
 flag_withdrawn = Signal()
 # Calibration changed a review's final rating: ``review``, ``before``, ``after``, ``reason``, ``by``.
 rating_calibrated = Signal()
+# HR asked, from the cycle page, to remind whoever a review waits on (one review, or every overdue
+# review of a cycle): ``review``, ``recipient`` (the reviewer or the CSM), ``requested_by`` (HR), ``due``
+# (a date or None), ``overdue`` (bool). Sent right away; delivering it is the listener's business.
+reminder_requested = Signal()

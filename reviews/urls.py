@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews import views
+from reviews import cycle_views, views
 
 urlpatterns = [
     path("reviews/", views.review_list, name="review-list"),
@@ -22,16 +22,29 @@ urlpatterns = [
     path("reviews/<int:review_id>/comments/", views.comment_add, name="review-comment"),
     path("reviews/<int:review_id>/history/", views.review_history, name="review-history"),
     path("reviews/<int:review_id>/pdf/", views.review_pdf_view, name="review-pdf"),
-    path("cycles/", views.cycle_list, name="cycle-list"),
-    path("cycles/<int:cycle_id>/", views.cycle_detail, name="cycle-detail"),
+    path("cycles/", cycle_views.cycle_list, name="cycle-list"),
+    path("cycles/<int:cycle_id>/", cycle_views.cycle_detail, name="cycle-detail"),
+    path("cycles/<int:cycle_id>/calibration/", cycle_views.calibration, name="cycle-calibration"),
+    path(
+        "cycles/<int:cycle_id>/calibration/<int:review_id>/<str:action>/",
+        cycle_views.calibration_action,
+        name="cycle-calibration-action",
+    ),
+    path("cycles/<int:cycle_id>/summary.pdf", cycle_views.cycle_summary_pdf, name="cycle-summary-pdf"),
+    # HR's one-field change of a final rating (the review's own calibration form, issue 16).
     path(
         "cycles/<int:cycle_id>/reviews/<int:review_id>/calibrate/",
         views.cycle_calibrate,
         name="cycle-calibrate",
     ),
-    path("cycles/<int:cycle_id>/<str:action>/", views.cycle_action, name="cycle-action"),
+    path(
+        "cycles/<int:cycle_id>/reviews/<int:review_id>/<str:action>/",
+        cycle_views.cycle_review_action,
+        name="cycle-review-action",
+    ),
     path("cycles/<int:cycle_id>/exports/<int:export_id>/", views.export_status, name="cycle-export"),
     path(
         "cycles/<int:cycle_id>/exports/<int:export_id>/retry/", views.export_retry, name="cycle-export-retry"
     ),
+    path("cycles/<int:cycle_id>/<str:action>/", cycle_views.cycle_action, name="cycle-action"),
 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,11 +21,10 @@ from accounts.access import get_visible_or_404
 from accounts.models import Role
 from kpis import pagecache
 from kpis.registry import REGISTRY
-from kpis.scorecards import default_period
 from reviews import explain, exports, selectors, services, wording
 from reviews.access import review_view
 from reviews.models import CycleExport, Dispute, Review, ReviewCycle, ReviewStatus
-from reviews.pdf import review_pdf
+from reviews.pdf import review_filename, review_pdf
 
 
 def _errors(exc: ValidationError) -> str:
@@ -485,99 +483,16 @@ def review_pdf_view(request: HttpRequest, review_id: int) -> HttpResponse:
     if not review_view(request.user, review).pdf_visible:
         raise Http404
     response = HttpResponse(review_pdf(review, viewer=request.user), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="review-{review.cycle.period}-{review.csm.email}.pdf"'
-    )
+    response["Content-Disposition"] = content_disposition_header(False, review_filename(review))
     return response
 
 
-# --- cycles (HR) -----------------------------------------------------------------------------
+# --- cycles (HR): the cycle pages are reviews/cycle_views.py -----------------------------------
 
 
 def _require_hr(request: HttpRequest) -> None:
     if request.user.role not in (Role.HR, Role.ADMIN):
         raise Http404
-
-
-@login_required
-def cycle_list(request: HttpRequest) -> HttpResponse:
-    _require_hr(request)
-    period = default_period()
-    if request.method == "POST":
-        try:
-            cycle = services.cycle_create(
-                user=request.user,
-                period=request.POST.get("period", ""),
-                self_review_due=datetime.date.fromisoformat(request.POST.get("self_review_due", "")),
-                manager_review_due=datetime.date.fromisoformat(request.POST.get("manager_review_due", "")),
-            )
-            return redirect("cycle-detail", cycle_id=cycle.pk)
-        except ValueError:
-            messages.error(request, _("Due dates are dates such as 2026-10-15."))
-        except ValidationError as exc:
-            messages.error(request, _errors(exc))
-    cycles = ReviewCycle.objects.select_related("template").order_by("-period")
-    return render(
-        request,
-        "reviews/cycles.html",
-        {
-            "cycles": cycles,
-            "period": period,
-            "self_due": period.end,
-            "manager_due": period.end + datetime.timedelta(days=14),
-        },
-    )
-
-
-@login_required
-def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
-    _require_hr(request)
-    cycle = get_object_or_404(ReviewCycle.objects.select_related("template"), pk=cycle_id)
-    counts = {s.value: 0 for s in ReviewStatus}
-    for status in cycle.reviews.values_list("status", flat=True):
-        counts[status] += 1
-    total = sum(counts.values())
-    context = {
-        "cycle": cycle,
-        "counts": [(ReviewStatus(k).label, v) for k, v in counts.items()],
-        "total": total,
-        "finalized": counts[ReviewStatus.FINALIZED],
-        "export": cycle.exports.order_by("-created_at").first(),
-    }
-    if context["export"]:
-        context["export_state"] = exports.export_state(context["export"])
-    if cycle.status in ("calibration", "closed"):
-        context["calibration"] = selectors.calibration(cycle=cycle)
-        context["calibration_chart"] = exports.calibration_chart(context["calibration"])
-    return render(request, "reviews/cycle_detail.html", context)
-
-
-@login_required
-@require_POST
-def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpResponse:
-    _require_hr(request)
-    cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
-    try:
-        if action == "open":
-            n = services.cycle_open(user=request.user, cycle=cycle)
-            messages.success(request, _("Cycle open: %(n)d reviews created.") % {"n": n})
-        elif action == "advance":
-            services.cycle_advance(user=request.user, cycle=cycle)
-            messages.success(request, _("The cycle moved on."))
-        elif action == "export":
-            export = exports.cycle_export_start(user=request.user, cycle=cycle)
-            export.refresh_from_db()  # failed at once when the job queue cannot be reached
-            if export.status == "failed":
-                messages.error(request, export.error)
-            else:
-                messages.success(request, _("The export has started; this page shows its progress."))
-        else:
-            raise Http404
-    except ValidationError as exc:
-        messages.error(request, _errors(exc))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    return redirect("cycle-detail", cycle_id=cycle.pk)
 
 
 @login_required
@@ -616,7 +531,7 @@ def export_status(request: HttpRequest, cycle_id: int, export_id: int) -> HttpRe
         return FileResponse(
             open(export.path, "rb"),
             as_attachment=True,  # noqa: SIM115 - FileResponse closes it
-            filename=f"reviews-{export.cycle.period}.zip",
+            filename=f"{export.cycle.period} reviews.zip",
         )
     state = exports.export_state(export)
     del state["can_retry"]

@@ -134,6 +134,19 @@ TABLE = {
         "",
         POST_ONLY,
     ),
+    # The session opens once the cycle is in calibration (tests/reviews/test_cycles.py): this one is open.
+    "cycle-calibration": (lambda o: {"cycle_id": o["cycle"].pk}, "", row(404, 404, 404, 404, 404, 404, 302)),
+    "cycle-calibration-action": (
+        lambda o: {"cycle_id": o["cycle"].pk, "review_id": o["review"].pk, "action": "adjust"},
+        "",
+        POST_ONLY,
+    ),
+    "cycle-review-action": (
+        lambda o: {"cycle_id": o["cycle"].pk, "review_id": o["review"].pk, "action": "remind"},
+        "",
+        POST_ONLY,
+    ),
+    "cycle-summary-pdf": (lambda o: {"cycle_id": o["cycle"].pk}, "", HR_PAGE),
 }
 # Django's admin: every page of it is staff-only, tested through its index.
 SKIPPED_NAMESPACES = {"admin"}

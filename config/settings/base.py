@@ -238,6 +238,9 @@ KPI_PART_THREADS = env.int("KPI_PART_THREADS", default=2)
 # After a publication, a worker renders the KPI pages again (kpis.pagecache) this many seconds later.
 KPI_WARM_PAGES = env.bool("KPI_WARM_PAGES", default=True)
 KPI_WARM_DELAY_SECONDS = env.int("KPI_WARM_DELAY_SECONDS", default=30)
+# Review cycles: a CSM whose first account came fewer days than this before the quarter ends is
+# a new hire, left out of the cycle by default (HR may include them).
+REVIEW_MIN_TENURE_DAYS = env.int("REVIEW_MIN_TENURE_DAYS", default=60)
 # Fault injection for the job-fault tests only: each part of a run waits this long (0 in real life).
 KPI_FAULT_DELAY_SECONDS = env.float("KPI_FAULT_DELAY_SECONDS", default=0.0)
 # A message taken by a worker that died is delivered again after this many seconds (acks_late).

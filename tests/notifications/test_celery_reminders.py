@@ -41,7 +41,7 @@ def test_beat_reminders_and_event_emails_reach_smtp_through_a_worker(org, tmp_pa
         self_review_due=today + datetime.timedelta(days=20),
         manager_review_due=today + datetime.timedelta(days=30),
     )
-    services.cycle_open(user=org.hr, cycle=cycle)
+    services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     a = cycle.reviews.get(csm=org.csm_a)
     a = services.review_send_to_csm(user=org.manager_a, review=a, version=a.version)
     a = services.review_save_self(

@@ -62,7 +62,7 @@ def test_the_teams_review_events_are_posted_to_its_channel(
         cycle = review_services.cycle_create(
             user=org.hr, period="2026-Q3", self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
         )
-        review_services.cycle_open(user=org.hr, cycle=cycle)
+        review_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
         review = cycle.reviews.get(csm=org.csm_a)
         review = review_services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
         review = review_services.review_save_self(

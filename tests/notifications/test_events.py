@@ -29,7 +29,7 @@ def cycle(org, smtp, worker_sends, django_capture_on_commit_callbacks):
         cycle = services.cycle_create(
             user=org.hr, period="2026-Q3", self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
         )
-        services.cycle_open(user=org.hr, cycle=cycle)
+        services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     return cycle
 
 
@@ -151,7 +151,7 @@ def test_calibration_tells_the_reviewer_and_the_csm_once_the_review_is_shared(
     shared = _rated(org, cycle.reviews.get(csm=org.csm_a))
     shared = services.review_submit(user=org.manager_a, review=shared, version=shared.version)
     unshared = _rated(org, cycle.reviews.get(csm=org.csm_a2))
-    services.cycle_advance(user=org.hr, cycle=cycle)
+    services.cycle_advance(user=org.hr, cycle=cycle, override_reason="Two reviews are late")
     smtp.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.review_calibrate(
@@ -180,7 +180,7 @@ def test_nothing_is_mailed_before_the_commit_nor_for_a_change_rolled_back(org, s
         user=org.hr, period="2026-Q3", self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
     )
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.cycle_open(user=org.hr, cycle=cycle)
+        services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
         assert Notification.objects.count() == 5  # stored with the change ...
         raise RuntimeError("the change fails")
     assert Notification.objects.count() == 0  # ... and gone with it
@@ -211,7 +211,7 @@ def test_one_click_unsubscribe_stops_that_kind_only(
         q4 = services.cycle_create(
             user=org.hr, period="2026-Q4", self_review_due=D(2027, 1, 10), manager_review_due=D(2027, 1, 20)
         )
-        services.cycle_open(user=org.hr, cycle=q4)
+        services.cycle_open(user=org.hr, cycle=q4, confirm=True)
         review = q4.reviews.get(csm=org.csm_a)
         services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
     assert [m.subject for m in smtp.to(org.csm_a.email)] == [
@@ -238,7 +238,7 @@ def test_the_weekly_digest_choice_keeps_events_for_the_digest(
         cycle = services.cycle_create(
             user=org.hr, period="2026-Q3", self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
         )
-        services.cycle_open(user=org.hr, cycle=cycle)
+        services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     assert not smtp.to(org.csm_a.email)
     assert Notification.objects.get(recipient=org.csm_a).email == EmailState.DIGEST
 
@@ -285,7 +285,7 @@ def test_each_person_is_written_to_in_their_language(
         cycle = services.cycle_create(
             user=org.hr, period="2026-Q3", self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
         )
-        services.cycle_open(user=org.hr, cycle=cycle)
+        services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     [m] = smtp.to(org.csm_a.email)
     assert (
         m.subject

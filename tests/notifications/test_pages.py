@@ -106,7 +106,7 @@ def test_the_todo_api_answers_each_person_their_own(client, org):
     cycle = review_services.cycle_create(
         user=org.hr, period="2026-Q4", self_review_due=D(2026, 12, 10), manager_review_due=D(2026, 12, 20)
     )
-    review_services.cycle_open(user=org.hr, cycle=cycle)
+    review_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     review = cycle.reviews.get(csm=org.csm_a)
     review_services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
     client.force_login(org.csm_a)

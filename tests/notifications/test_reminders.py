@@ -29,7 +29,7 @@ def reviews(org):
     cycle = services.cycle_create(
         user=org.hr, period="2026-Q4", self_review_due=SELF_DUE, manager_review_due=MANAGER_DUE
     )
-    services.cycle_open(user=org.hr, cycle=cycle)
+    services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     a = cycle.reviews.get(csm=org.csm_a)
     a = services.review_send_to_csm(user=org.manager_a, review=a, version=a.version)
     a = services.review_save_self(

@@ -40,5 +40,6 @@ def test_zip_of_a_cycle_built_by_two_workers(settings, tmp_path, monkeypatch):
                 break
             time.sleep(0.5)
     assert (export.status, export.done, export.total) == ("done", 4, 4), export.error
-    assert len(zipfile.ZipFile(export.path).namelist()) == 4
+    names = zipfile.ZipFile(export.path).namelist()
+    assert len(names) == 5 and "2026-Q3 summary of the cycle.pdf" in names  # 4 reviews and HR's summary
     assert CycleExport.objects.count() == 1

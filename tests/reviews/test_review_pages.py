@@ -220,19 +220,21 @@ def test_cycle_zip_export(client, w, django_capture_on_commit_callbacks, monkeyp
     }
     assert status["phrase"].startswith("Ready: 4 PDFs, made at ")
     response = client.get(reverse("cycle-export", args=[w["cycle"].pk, export.pk]) + "?download=1")
+    assert response["Content-Disposition"] == 'attachment; filename="2026-Q3 reviews.zip"'
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    assert sorted(archive.namelist()) == [
-        f"2026-Q3-{n}@example.com.pdf" for n in ("ann", "bob", "cat", "dan")
-    ]
+    assert sorted(archive.namelist()) == sorted(
+        [f"2026-Q3 {w[n].name}.pdf" for n in ("ann", "bob", "cat", "dan")]
+        + ["2026-Q3 summary of the cycle.pdf"]
+    )
 
 
 def test_calibration_page(client, w):
-    services.cycle_advance(user=w["hr"], cycle=w["cycle"])
+    services.cycle_advance(user=w["hr"], cycle=w["cycle"], override_reason="Only Bob's review matters here")
     r = submitted(w)
     r = services.review_acknowledge(user=w["bob"], review=r, version=r.version)
     client.force_login(w["hr"])
-    html = client.get(reverse("cycle-detail", args=[w["cycle"].pk])).content.decode()
-    assert "Calibration" in html and "Mean rating" in html
+    html = client.get(reverse("cycle-calibration", args=[w["cycle"].pk])).content.decode()
+    assert "Distribution per manager against the organisation" in html and w["bob"].name in html
     data = selectors.calibration(cycle=w["cycle"])
     assert data["managers"][0]["counts"] == [0, 0, 1, 0, 0] and data["managers"][0]["manager"] == str(
         w["manager_a"]
@@ -290,5 +292,8 @@ def test_cycle_api_create_and_open(w):
     assert bad.status_code == 400 and "after the self-review" in bad.json()["manager_review_due"][0]
     created = api.post("/api/v1/cycles/", body, format="json")
     assert created.status_code == 201 and created.json()["status"] == "draft"
-    opened = api.post(f"/api/v1/cycles/{created.json()['id']}/open/", format="json")
+    # 2026-Q4 has no published KPI run: opening it needs the confirmation, after reading what is missing.
+    refused = api.post(f"/api/v1/cycles/{created.json()['id']}/open/", format="json")
+    assert refused.status_code == 400 and "No KPI run of 2026-Q4 is published" in refused.json()["confirm"][0]
+    opened = api.post(f"/api/v1/cycles/{created.json()['id']}/open/", {"confirm": True}, format="json")
     assert opened.status_code == 200 and opened.json()["status"] == "open"

@@ -303,8 +303,11 @@ def test_disputes(w):
 
 
 def test_cycle_status_steps_and_closing_needs_finalized_reviews(w):
-    services.cycle_advance(user=w["hr"], cycle=w["cycle"])
+    with pytest.raises(ValidationError, match="4 of 4 reviews are not submitted yet"):
+        services.cycle_advance(user=w["hr"], cycle=w["cycle"])
+    services.cycle_advance(user=w["hr"], cycle=w["cycle"], override_reason="Board meeting on Friday")
     assert w["cycle"].status == "calibration"
+    assert w["cycle"].calibration_override_reason == "Board meeting on Friday"
     with pytest.raises(ValidationError, match="4 reviews are not finalized"):
         services.cycle_advance(user=w["hr"], cycle=w["cycle"])
 

@@ -1,0 +1,263 @@
+"""Reads of HR's cycle page and the calibration session: every review with who it waits on and when it
+is due, progress per manager, and the session's grid, distribution and books."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import CustomerAccount, User
+from activity.models import RevenueEvent, RevenueKind
+from kpis.periods import Period
+from reviews.access import review_view
+from reviews.models import STATUS_ORDER, Review, ReviewCycle, ReviewStatus
+
+
+def waiting_on(review: Review) -> tuple[User | None, datetime.date | None, str]:
+    """Who the review waits on, by when, and for what (None: no one, the review is done or with HR)."""
+    cycle = review.cycle
+    if review.status == ReviewStatus.DRAFT:
+        return review.reviewer, cycle.self_review_due, "reviewer: send to the CSM"
+    if review.status == ReviewStatus.SELF_REVIEW:
+        return review.csm, cycle.self_review_due, "CSM: self-review"
+    if review.status == ReviewStatus.MANAGER_REVIEW:
+        return review.reviewer, cycle.manager_review_due, "reviewer: manager review"
+    if review.status == ReviewStatus.SUBMITTED:
+        return review.csm, None, "CSM: acknowledgement"
+    if review.status == ReviewStatus.ACKNOWLEDGED:
+        return None, None, "HR: finalize"
+    return None, None, ""
+
+
+@dataclass
+class Row:
+    review: Review
+    waiting: User | None
+    due: datetime.date | None
+    step: str
+    overdue: bool
+    manager: User | None  # the CSM's team manager
+
+
+def cycle_rows(
+    cycle: ReviewCycle,
+    *,
+    status: str = "",
+    manager: str = "",
+    overdue: bool = False,
+    q: str = "",
+    today: datetime.date | None = None,
+) -> list[Row]:
+    """Every review of the cycle, filtered by status, team manager (id), overdue, and name."""
+    today = today or timezone.localdate()
+    qs = cycle.reviews.select_related("csm__team__manager", "reviewer", "cycle").order_by("csm__name")
+    if status in STATUS_ORDER:
+        qs = qs.filter(status=status)
+    if manager.isdigit():
+        qs = qs.filter(csm__team__manager_id=int(manager))
+    if q:
+        qs = qs.filter(csm__name__icontains=q)
+    rows = []
+    for r in qs:
+        who, due, step = waiting_on(r)
+        late = bool(who is not None and due and due < today)
+        if overdue and not late:
+            continue
+        rows.append(Row(r, who, due, step, late, r.csm.team.manager if r.csm.team else None))
+    return rows
+
+
+@dataclass
+class Progress:
+    manager: str
+    manager_id: int | None
+    total: int = 0
+    submitted: int = 0
+    finalized: int = 0
+    overdue: int = 0
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.submitted / self.total) if self.total else 0
+
+
+def manager_progress(rows: list[Row]) -> list[Progress]:
+    """Per team manager: reviews, submitted (or further), finalized, overdue."""
+    out: dict[int | None, Progress] = {}
+    for row in rows:
+        m = row.manager
+        p = out.setdefault(m.pk if m else None, Progress(str(m) if m else "— (no team)", m.pk if m else None))
+        p.total += 1
+        p.submitted += row.review.reached(ReviewStatus.SUBMITTED)
+        p.finalized += row.review.status == ReviewStatus.FINALIZED
+        p.overdue += row.overdue
+    return sorted(out.values(), key=lambda p: p.manager.lower())
+
+
+# --- calibration session -------------------------------------------------------------------------
+
+
+def _metric(snapshot: dict, key: str):
+    return next((m.get("value") for m in snapshot.get("metrics", []) if m["metric"] == key), None)
+
+
+def kpi_percentile(review: Review) -> Decimal | None:
+    """Mean segment percentile of the template's weighted metrics (across teams: within one team
+    percentiles average 50 by construction)."""
+    weighted = set(review.cycle.template.kpi_weights)
+    pcts = [
+        Decimal(str(m["segment_percentile"]))
+        for m in review.snapshot.get("metrics", [])
+        if m["metric"] in weighted and m.get("segment_percentile") is not None
+    ]
+    return (sum(pcts) / len(pcts)).quantize(Decimal("0.1")) if pcts else None
+
+
+def renewals_in_quarter(*, csm_ids: list[int], period: Period) -> dict[int, int]:
+    """Renewals (revenue events of kind renewal) in the quarter on the accounts each CSM owned when it
+    started: two queries for the whole cycle."""
+    owners = dict(
+        CustomerAccount.objects.with_owner_on(period.start)
+        .filter(owner_id_on__in=csm_ids)
+        .values_list("pk", "owner_id_on")
+    )
+    counts: Counter = Counter()
+    events = (
+        RevenueEvent.objects.filter(
+            kind=RevenueKind.RENEWAL,
+            date__gte=period.start,
+            date__lt=period.end,  # the end is exclusive
+            account_id__in=list(owners),
+        )
+        .values("account_id")
+        .annotate(n=Count("pk"))
+    )
+    for e in events:
+        counts[owners[e["account_id"]]] += e["n"]
+    return {pk: counts.get(pk, 0) for pk in csm_ids}
+
+
+def book_of_review(review: Review, renewals: int | None) -> dict:
+    """The book the CSM was judged on, from the review's frozen snapshot (and the renewals count)."""
+    snap = review.snapshot
+    mix = (snap.get("health_mix") or [{}])[0]
+    return {
+        "segment": review.csm.get_segment_display(),
+        "starting_mrr": _metric(snap, "starting_mrr"),
+        "accounts": _metric(snap, "book_size"),
+        "health": {k: mix.get(k) for k in ("good", "average", "poor")},
+        "health_month": mix.get("period"),
+        "renewals": renewals,
+    }
+
+
+def _band(value, cuts) -> int:
+    return sum(1 for c in cuts if value >= c)
+
+
+def calibration_session(*, cycle: ReviewCycle, viewer: User) -> dict:
+    """The session as ``viewer`` sees it. Names, ratings, books and notes: only of the reviews the
+    access rule lets them read with the manager's part (HR: all). The distribution per manager counts
+    every rated review of the cycle (numbers only, no names)."""
+    reviews = list(
+        cycle.reviews.select_related("csm__team__manager", "reviewer", "cycle__template", "calibrated_by")
+    )
+    scale = cycle.template.scale_values
+    low, high = min(scale), max(scale)
+    mid = (low + high) / 2
+    per_manager: dict[str, Counter] = defaultdict(Counter)
+    org: Counter = Counter()
+    for r in reviews:
+        if r.rating is not None and r.reached(ReviewStatus.SUBMITTED):
+            per_manager[str(r.reviewer or "—")][r.rating] += 1
+            org[r.rating] += 1
+    n_org = sum(org.values())
+    org_mean = (
+        (Decimal(sum(k * v for k, v in org.items())) / n_org).quantize(Decimal("0.01")) if n_org else None
+    )
+    managers = []
+    for name, counts in sorted(per_manager.items()):
+        n = sum(counts.values())
+        mean = (Decimal(sum(k * v for k, v in counts.items())) / n).quantize(Decimal("0.01"))
+        flag = ""
+        if org_mean is not None and len(per_manager) > 1:
+            if mean - org_mean >= Decimal("0.5"):
+                flag = "lenient"
+            elif org_mean - mean >= Decimal("0.5"):
+                flag = "harsh"
+        managers.append(
+            {
+                "manager": name,
+                "n": n,
+                "mean": mean,
+                "flag": flag,
+                "cells": [
+                    {
+                        "count": counts.get(v, 0),
+                        "share": round(100 * counts.get(v, 0) / n),
+                        "org": round(100 * org.get(v, 0) / n_org),
+                    }
+                    for v in scale
+                ],
+            }
+        )
+    visible = []
+    for r in reviews:
+        view = review_view(viewer, r)
+        if view.can_read and view.manager_visible and not view.is_csm:
+            visible.append(r)
+    period = Period.parse(cycle.period)
+    renewals = renewals_in_quarter(csm_ids=[r.csm_id for r in visible], period=period)
+    notes: dict[int, list] = defaultdict(list)
+    for note in cycle.calibration_notes.filter(csm_id__in=[r.csm_id for r in visible]).select_related(
+        "author"
+    ):
+        notes[note.csm_id].append(note)
+    people = []
+    grid = [[[] for _ in range(3)] for _ in range(3)]  # [rating band high..low][percentile band low..high]
+    unplaced = []
+    for r in sorted(visible, key=lambda r: (r.csm.name or r.csm.email).lower()):
+        pct = kpi_percentile(r)
+        person = {
+            "review": r,
+            "csm": r.csm,
+            "reviewer": r.reviewer,
+            "manager_rating": r.final_rating,
+            "rating": r.rating,
+            "suggested": r.suggested_rating,
+            "percentile": pct,
+            "book": book_of_review(r, renewals.get(r.csm_id)),
+            "notes": notes.get(r.csm_id, []),
+            "submitted": r.reached(ReviewStatus.SUBMITTED),
+        }
+        people.append(person)
+        if r.rating is None or pct is None:
+            unplaced.append(person)
+            continue
+        rating_band = 2 if r.rating > mid else (1 if r.rating == mid else 0)
+        grid[2 - rating_band][_band(pct, (Decimal("33.4"), Decimal("66.7")))].append(person)
+    return {
+        "scale": scale,
+        "labels": {int(s["value"]): s["label"] for s in cycle.template.rating_scale},
+        "managers": managers,
+        "org": [
+            {"value": v, "count": org.get(v, 0), "share": round(100 * org.get(v, 0) / n_org) if n_org else 0}
+            for v in scale
+        ],
+        "org_n": n_org,
+        "org_mean": org_mean,
+        "people": people,
+        "grid": grid,
+        "grid_rows": ["Above the middle (4–5)", "Middle (3)", "Below the middle (1–2)"]
+        if scale == [1, 2, 3, 4, 5]
+        else ["Above the middle", "Middle", "Below the middle"],
+        "grid_cols": ["KPI percentile 0–33", "34–66", "67–100"],
+        "unplaced": unplaced,
+        "changes": [p for p in people if p["review"].calibrated_rating is not None],
+    }

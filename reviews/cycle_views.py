@@ -1,0 +1,304 @@
+"""HR's cycle pages: the list with the new-cycle form, the cycle page (participants, every review with
+its due date, reviewers, reminders, progress per manager, exports) and the calibration session."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import EVERYONE_ROLES, Role, User
+from reviews import cycle_reads, cycles, exports, participants, services, summary
+from reviews.models import CycleStatus, Review, ReviewCycle, ReviewStatus
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(f"{m}" for ms in exc.message_dict.values() for m in ms)
+
+
+def _require_hr(request: HttpRequest) -> None:
+    if request.user.role not in (Role.HR, Role.ADMIN):
+        raise Http404
+
+
+@login_required
+def cycle_list(request: HttpRequest) -> HttpResponse:
+    _require_hr(request)
+    period = participants.next_free_quarter()
+    if request.method == "POST":
+        try:
+            cycle = services.cycle_create(
+                user=request.user,
+                period=request.POST.get("period", ""),
+                self_review_due=datetime.date.fromisoformat(request.POST.get("self_review_due", "")),
+                manager_review_due=datetime.date.fromisoformat(request.POST.get("manager_review_due", "")),
+            )
+            messages.success(
+                request,
+                _("Cycle %(p)s created. Check who takes part, then open it.") % {"p": cycle.period},
+            )
+            return redirect("cycle-detail", cycle_id=cycle.pk)
+        except ValueError:
+            messages.error(request, _("Due dates are dates such as 2026-10-15."))
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+    cycles_ = ReviewCycle.objects.select_related("template").order_by("-period")
+    return render(
+        request,
+        "reviews/cycles.html",
+        {
+            "cycles": cycles_,
+            "period": period,
+            "self_due": period.end + datetime.timedelta(days=7),
+            "manager_due": period.end + datetime.timedelta(days=21),
+        },
+    )
+
+
+def _reviewer_choices(rows) -> dict[int, list[User]]:
+    """Per review: the people the reviewer rule allows (the CSM's team manager, HR, admins; never the
+    CSM). The service checks again on the change."""
+    everyone = list(User.objects.filter(is_active=True, role__in=EVERYONE_ROLES).order_by("name"))
+    out = {}
+    for row in rows:
+        r = row.review
+        mgr = r.csm.team.manager if r.csm.team and r.csm.team.manager else None
+        people = ([mgr] if mgr and mgr.is_active else []) + everyone
+        out[r.pk] = [u for u in people if u.pk != r.csm_id]
+    return out
+
+
+@login_required
+def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    _require_hr(request)
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("template"), pk=cycle_id)
+    f = {
+        "status": request.GET.get("status", ""),
+        "manager": request.GET.get("manager", ""),
+        "overdue": request.GET.get("overdue") == "1",
+        "q": request.GET.get("q", "").strip(),
+    }
+    all_rows = cycle_reads.cycle_rows(cycle)
+    filtered = any(f.values())
+    rows = cycle_reads.cycle_rows(cycle, **f) if filtered else all_rows
+    choices = _reviewer_choices(rows)
+    for row in rows:
+        row.choices = choices[row.review.pk]
+    counts = {s.value: 0 for s in ReviewStatus}
+    for row in all_rows:
+        counts[row.review.status] += 1
+    total = len(all_rows)
+    unsubmitted = sum(1 for row in all_rows if not row.review.reached(ReviewStatus.SUBMITTED))
+    managers = sorted(
+        {(row.manager.pk, str(row.manager)) for row in all_rows if row.manager}, key=lambda m: m[1].lower()
+    )
+    context = {
+        "cycle": cycle,
+        "counts": [(ReviewStatus(k).label, v) for k, v in counts.items()],
+        "total": total,
+        "submitted": total - unsubmitted,
+        "unsubmitted": unsubmitted,
+        "finalized": counts[ReviewStatus.FINALIZED],
+        "overdue": sum(row.overdue for row in all_rows),
+        "rows": rows,
+        "filters": f,
+        "filtered": filtered,
+        "statuses": [(s.value, s.label) for s in ReviewStatus],
+        "managers": managers,
+        "progress": cycle_reads.manager_progress(all_rows),
+        "export": cycle.exports.order_by("-created_at").first(),
+        "export_state": None,
+        "warnings": participants.opening_warnings(cycle) if cycle.status == CycleStatus.DRAFT else [],
+        "participants": participants.cycle_participants(cycle)
+        if cycle.status in (CycleStatus.DRAFT, CycleStatus.OPEN)
+        else None,
+        "excluded": cycle.exclusions.select_related("csm", "excluded_by").order_by("csm__name"),
+    }
+    if context["export"]:
+        context["export_state"] = exports.export_state(context["export"])
+    return render(request, "reviews/cycle_detail.html", context)
+
+
+@login_required
+@require_POST
+def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpResponse:
+    _require_hr(request)
+    cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
+    target = reverse("cycle-detail", args=[cycle.pk])
+    try:
+        if action == "open":
+            n = services.cycle_open(
+                user=request.user, cycle=cycle, confirm=request.POST.get("confirm") == "1"
+            )
+            messages.success(request, _("Cycle open: %(n)d reviews created.") % {"n": n})
+        elif action == "calibrate":
+            if cycle.status != CycleStatus.OPEN:
+                raise ValidationError({"status": _("Calibration starts from an open cycle.")})
+            services.cycle_advance(
+                user=request.user, cycle=cycle, override_reason=request.POST.get("override_reason", "")
+            )
+            messages.success(request, _("Calibration has started."))
+            target = reverse("cycle-calibration", args=[cycle.pk])
+        elif action == "close":
+            if cycle.status != CycleStatus.CALIBRATION:
+                raise ValidationError({"status": _("Only a cycle in calibration closes.")})
+            services.cycle_advance(user=request.user, cycle=cycle)
+            messages.success(request, _("The cycle is closed."))
+        elif action == "export":
+            export = exports.cycle_export_start(user=request.user, cycle=cycle)
+            export.refresh_from_db()  # failed at once when the job queue cannot be reached
+            if export.status == "failed":
+                messages.error(request, export.error)
+            else:
+                messages.success(request, _("The export has started; this page shows its progress."))
+        elif action == "remind-overdue":
+            n = cycles.cycle_remind_overdue(user=request.user, cycle=cycle)
+            messages.success(
+                request,
+                _("Reminders asked for %(n)d overdue reviews.") % {"n": n} if n else _("Nothing is overdue."),
+            )
+        elif action in ("exclude", "include"):
+            csm = get_object_or_404(User, pk=request.POST.get("csm") or 0, role=Role.CSM)
+            if action == "exclude":
+                cycles.participant_exclude(
+                    user=request.user, cycle=cycle, csm=csm, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, _("%(name)s is left out of the cycle.") % {"name": csm})
+            else:
+                cycles.participant_include(user=request.user, cycle=cycle, csm=csm)
+                messages.success(request, _("%(name)s takes part in the cycle.") % {"name": csm})
+            target += "#participants"
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect(target)
+
+
+def _cycle_review(cycle_id: int, review_id: int) -> Review:
+    return get_object_or_404(
+        Review.objects.select_related("cycle__template", "csm__team", "reviewer"),
+        pk=review_id,
+        cycle_id=cycle_id,
+    )
+
+
+@login_required
+@require_POST
+def cycle_review_action(request: HttpRequest, cycle_id: int, review_id: int, action: str) -> HttpResponse:
+    """Per review, from the cycle page: change the reviewer, or ask for a reminder."""
+    _require_hr(request)
+    review = _cycle_review(cycle_id, review_id)
+    try:
+        if action == "reviewer":
+            review = cycles.reviewer_reassign(
+                user=request.user,
+                review=review,
+                reviewer_id=request.POST.get("reviewer"),
+                version=request.POST.get("version"),
+            )
+            messages.success(
+                request,
+                _("%(csm)s is now reviewed by %(who)s.") % {"csm": review.csm, "who": review.reviewer},
+            )
+        elif action == "remind":
+            who = cycles.review_remind(user=request.user, review=review)
+            messages.success(
+                request,
+                _("Reminder sent to %(who)s about %(csm)s's review.") % {"who": who, "csm": review.csm},
+            )
+        else:
+            raise Http404
+    except services.ReviewConflict as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    back = request.POST.get("next", "")
+    if not back.startswith("?"):
+        back = ""
+    return redirect(reverse("cycle-detail", args=[cycle_id]) + back + f"#review-{review.pk}")
+
+
+# --- calibration ---------------------------------------------------------------------------------
+
+
+def _calibration_cycle(request: HttpRequest, cycle_id: int) -> ReviewCycle:
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("template"), pk=cycle_id)
+    if cycle.status not in (CycleStatus.CALIBRATION, CycleStatus.CLOSED) or not cycles.calibration_member(
+        request.user, cycle
+    ):
+        raise Http404
+    return cycle
+
+
+@login_required
+def calibration(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    cycle = _calibration_cycle(request, cycle_id)
+    session = cycle_reads.calibration_session(cycle=cycle, viewer=request.user)
+    return render(
+        request,
+        "reviews/calibration.html",
+        {
+            "cycle": cycle,
+            "s": session,
+            "open": cycle.status == CycleStatus.CALIBRATION,
+            "is_hr": request.user.role in EVERYONE_ROLES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def calibration_action(request: HttpRequest, cycle_id: int, review_id: int, action: str) -> HttpResponse:
+    cycle = _calibration_cycle(request, cycle_id)
+    review = _cycle_review(cycle.pk, review_id)
+    try:
+        if action == "adjust":
+            cycles.calibration_adjust(
+                user=request.user,
+                review=review,
+                rating=request.POST.get("rating"),
+                reason=request.POST.get("reason", ""),
+                version=request.POST.get("version"),
+            )
+            messages.success(request, _("%(csm)s's rating is adjusted.") % {"csm": review.csm})
+        elif action == "note":
+            cycles.calibration_note_add(
+                user=request.user, cycle=cycle, csm=review.csm, body=request.POST.get("body", "")
+            )
+            messages.success(request, _("Note kept."))
+        else:
+            raise Http404
+    except services.ReviewConflict as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("cycle-calibration", args=[cycle.pk]) + f"#csm-{review.csm_id}")
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+@login_required
+def cycle_summary_pdf(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    _require_hr(request)
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("template"), pk=cycle_id)
+    response = HttpResponse(
+        summary.cycle_summary_pdf(cycle, viewer=request.user), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = content_disposition_header(False, summary.summary_filename(cycle))
+    return response

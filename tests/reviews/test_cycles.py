@@ -1,0 +1,434 @@
+"""Review cycles run by HR: the new-cycle form's quarter, opening rules and their confirmation,
+participants (new hires left out by default, exclusions with reasons), reviewer changes from the cycle
+page under the reviewer rule, the review list with due dates and filters, reminders (a signal), the
+calibration start rule, and calibration adjustments worked by hand with their audit."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from pypdf import PdfReader
+
+from accounts.models import CustomerAccount
+from kpis import services as kpi_services
+from kpis.periods import Period
+from reviews import cycle_reads, cycles, exports, participants, selectors, services
+from reviews.models import CycleExclusion, Review, ReviewCycle
+from reviews.pdf import review_pdf
+from reviews.signals import reminder_requested
+from reviews.summary import cycle_summary_pdf
+from tests import factories
+from tests.kpis import world
+
+Q3 = "2026-Q3"
+D = datetime.date
+
+
+@pytest.fixture
+def w(db, settings, tmp_path):
+    settings.TIME_ZONE = "America/New_York"
+    settings.MEDIA_ROOT = str(tmp_path)
+    w = world.build()
+    w["manager_a"], w["manager_b"] = w["team_a"].manager, w["team_b"].manager
+    w["hr"] = factories.HrFactory(email="hr@example.com", name="Hana HR")
+    kpi_services.kpi_run_compute(period=Period.parse(Q3), as_of=D(2026, 11, 1))
+    return w
+
+
+def _pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def open_q3(w):
+    cycle = services.cycle_create(
+        user=w["hr"], period=Q3, self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
+    )
+    services.cycle_open(user=w["hr"], cycle=cycle)
+    return cycle
+
+
+def review_of(cycle, csm) -> Review:
+    return Review.objects.select_related("cycle__template", "csm__team", "reviewer").get(cycle=cycle, csm=csm)
+
+
+def submit(w, cycle, csm, rating):
+    """Walk a review to submitted with the manager's rating (a reason when it is not the suggested one)."""
+    r = review_of(cycle, w[csm])
+    reviewer = r.reviewer
+    r = services.review_send_to_csm(user=reviewer, review=r, version=r.version)
+    r = services.review_save_self(
+        user=w[csm], review=r, version=r.version, sections={"outcomes": "Kept the book."}
+    )
+    r = services.review_submit_self(user=w[csm], review=r, version=r.version)
+    r = services.review_save_manager(
+        user=reviewer, review=r, version=r.version, final_rating=str(rating), final_rating_reason="Context."
+    )
+    return services.review_submit(user=reviewer, review=r, version=r.version)
+
+
+# --- the new-cycle form and the opening rules ----------------------------------------------------
+
+
+def test_the_form_offers_the_next_quarter_without_a_cycle(client, w):
+    assert str(participants.next_free_quarter(today=D(2026, 8, 1))) == Q3
+    open_q3(w)
+    assert str(participants.next_free_quarter(today=D(2026, 8, 1))) == "2026-Q4"
+    services.cycle_create(
+        user=w["hr"], period="2026-Q4", self_review_due=D(2027, 1, 5), manager_review_due=D(2027, 1, 15)
+    )
+    assert str(participants.next_free_quarter(today=D(2026, 8, 1))) == "2027-Q1"
+    client.force_login(w["hr"])
+    html = client.get(reverse("cycle-list")).content.decode()
+    assert f'name="period" value="{participants.next_free_quarter()}"' in html
+
+
+def test_a_quarter_that_has_not_started_opens_only_with_a_confirmation(w):
+    cycle = services.cycle_create(
+        user=w["hr"], period="2031-Q2", self_review_due=D(2031, 7, 5), manager_review_due=D(2031, 7, 15)
+    )
+    warnings = participants.opening_warnings(cycle)
+    assert len(warnings) == 1 and "2031-Q2 has not started (it starts on 1 April 2031)" in warnings[0]
+    assert "no review will have a suggested rating" in warnings[0]
+    with pytest.raises(ValidationError) as exc:
+        services.cycle_open(user=w["hr"], cycle=cycle)
+    assert exc.value.message_dict["confirm"] == warnings
+    cycle.refresh_from_db()
+    assert cycle.status == "draft" and not cycle.reviews.exists()
+    assert services.cycle_open(user=w["hr"], cycle=cycle, confirm=True) == 4
+    cycle.refresh_from_db()
+    assert cycle.status == "open" and cycle.opened_despite == warnings[0]
+
+
+def test_a_quarter_without_a_published_run_opens_only_with_a_confirmation_on_the_page(client, w):
+    assert participants.opening_warnings(open_q3(w)) == []  # started, with its run: nothing missing
+    cycle = services.cycle_create(
+        user=w["hr"], period="2026-Q2", self_review_due=D(2026, 7, 5), manager_review_due=D(2026, 7, 15)
+    )
+    client.force_login(w["hr"])
+    page = client.get(reverse("cycle-detail", args=[cycle.pk])).content.decode()
+    assert "Opening now leaves these missing:" in page and "No KPI run of 2026-Q2 is published yet" in page
+    assert 'name="confirm"' in page
+    refused = client.post(reverse("cycle-action", args=[cycle.pk, "open"]), follow=True).content.decode()
+    assert "No KPI run of 2026-Q2 is published yet" in refused
+    assert not cycle.reviews.exists()
+    client.post(reverse("cycle-action", args=[cycle.pk, "open"]), {"confirm": "1"})
+    assert cycle.reviews.count() == 4
+    # The review page never starts its numbers' sentence with ", snapshot taken" (no run here).
+    review = cycle.reviews.first()
+    html = client.get(reverse("review-detail", args=[review.pk])).content.decode()
+    assert ">, snapshot taken" not in html and "No published KPI run" in html
+
+
+# --- participants --------------------------------------------------------------------------------
+
+
+def test_new_hires_are_left_out_by_default_and_hr_decides(client, w, settings):
+    settings.REVIEW_MIN_TENURE_DAYS = 60
+    nina = factories.CsmFactory(email="nina@example.com", name="Nina New", team=w["team_a"])
+    account = factories.CustomerAccountFactory(external_id="N1", name="N1", signed_on=D(2026, 9, 10))
+    factories.AssignmentFactory(account=account, csm=nina, start_date=D(2026, 9, 10))
+    cycle = open_q3(w)
+    exclusion = CycleExclusion.objects.get(cycle=cycle, csm=nina)
+    # 10 September to 30 September: 21 days of the quarter, under the 60 of the setting.
+    assert (
+        exclusion.reason
+        == "New hire: first account on 10 September 2026, 21 days before the quarter ends (under 60)."
+    )
+    assert cycle.reviews.count() == 4 and not cycle.reviews.filter(csm=nina).exists()
+    client.force_login(w["hr"])
+    page = client.get(reverse("cycle-detail", args=[cycle.pk])).content.decode()
+    assert "Nina New" in page and "New hire: first account on 10 September 2026" in page
+    # HR includes her: the cycle is open, so her review is created at once (reviewer: her manager).
+    client.post(reverse("cycle-action", args=[cycle.pk, "include"]), {"csm": nina.pk})
+    assert review_of(cycle, nina).reviewer == w["manager_a"]
+    assert not CycleExclusion.objects.filter(cycle=cycle, csm=nina).exists()
+    # Leaving someone out needs a reason; an untouched draft goes, a started review stays.
+    with pytest.raises(ValidationError, match="Say why"):
+        cycles.participant_exclude(user=w["hr"], cycle=cycle, csm=w["ann"], reason="  ")
+    client.post(
+        reverse("cycle-action", args=[cycle.pk, "exclude"]), {"csm": w["ann"].pk, "reason": "On leave"}
+    )
+    assert not cycle.reviews.filter(csm=w["ann"]).exists()
+    assert CycleExclusion.objects.get(cycle=cycle, csm=w["ann"]).reason == "On leave"
+    bob = review_of(cycle, w["bob"])
+    services.review_send_to_csm(user=w["manager_a"], review=bob, version=bob.version)
+    with pytest.raises(ValidationError, match="has started and stays"):
+        cycles.participant_exclude(user=w["hr"], cycle=cycle, csm=w["bob"], reason="Leaver")
+    with pytest.raises(PermissionDenied):
+        cycles.participant_exclude(user=w["manager_a"], cycle=cycle, csm=w["cat"], reason="x")
+    # A CSM with no account at all keeps taking part: their tenure is unknown (dan has no book).
+    assert cycle.reviews.filter(csm=w["dan"]).exists()
+
+
+def test_a_draft_cycle_opens_without_the_csms_left_out(w):
+    cycle = services.cycle_create(
+        user=w["hr"], period=Q3, self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
+    )
+    cycles.participant_exclude(user=w["hr"], cycle=cycle, csm=w["cat"], reason="Parental leave all quarter")
+    assert services.cycle_open(user=w["hr"], cycle=cycle) == 3
+    assert sorted(cycle.reviews.values_list("csm__email", flat=True)) == [
+        "ann@example.com",
+        "bob@example.com",
+        "dan@example.com",
+    ]
+
+
+# --- reviewers, the list, reminders --------------------------------------------------------------
+
+
+def test_reviewer_changes_from_the_cycle_page_follow_the_reviewer_rule(client, w):
+    cycle = open_q3(w)
+    bob = review_of(cycle, w["bob"])
+    client.force_login(w["hr"])
+    url = reverse("cycle-review-action", args=[cycle.pk, bob.pk, "reviewer"])
+    page = client.post(url, {"reviewer": w["bob"].pk, "version": bob.version}, follow=True).content.decode()
+    assert "cannot review themselves" in page
+    page = client.post(
+        url, {"reviewer": w["manager_b"].pk, "version": bob.version}, follow=True
+    ).content.decode()
+    assert "may not see" in page
+    assert review_of(cycle, w["bob"]).reviewer == w["manager_a"]
+    client.post(url, {"reviewer": w["hr"].pk, "version": bob.version})
+    bob = review_of(cycle, w["bob"])
+    assert bob.reviewer == w["hr"] and bob.version == 2
+    assert bob.history.first().history_change_reason.startswith("Reviewer changed by")
+    page = client.post(url, {"reviewer": w["manager_a"].pk, "version": 1}, follow=True).content.decode()
+    assert "after you opened it" in page and review_of(cycle, w["bob"]).reviewer == w["hr"]
+    # The page offers only people the rule allows: never the CSM, not another team's manager.
+    html = client.get(reverse("cycle-detail", args=[cycle.pk])).content.decode()
+    row = html.split(f'id="review-{bob.pk}"')[1].split("</tr>")[0]
+    assert f'value="{w["manager_a"].pk}"' in row and f'value="{w["manager_b"].pk}"' not in row
+    assert f'value="{w["bob"].pk}"' not in row
+
+
+def test_every_review_is_listed_with_due_date_overdue_and_filters(client, w):
+    cycle = open_q3(w)
+    bob = review_of(cycle, w["bob"])
+    bob = services.review_send_to_csm(user=w["manager_a"], review=bob, version=bob.version)
+    rows = {r.review.csm.email: r for r in cycle_reads.cycle_rows(cycle, today=D(2026, 10, 12))}
+    assert (rows["bob@example.com"].waiting, rows["bob@example.com"].due) == (w["bob"], D(2026, 10, 10))
+    assert rows["bob@example.com"].overdue and rows["ann@example.com"].overdue  # after 10 October
+    assert rows["ann@example.com"].waiting == w["manager_a"]
+    assert not any(r.overdue for r in cycle_reads.cycle_rows(cycle, today=D(2026, 10, 10)))
+    only_self = cycle_reads.cycle_rows(cycle, status="self_review", today=D(2026, 10, 12))
+    assert [r.review.csm for r in only_self] == [w["bob"]]
+    team_b = cycle_reads.cycle_rows(cycle, manager=str(w["manager_b"].pk))
+    assert {r.review.csm for r in team_b} == {w["cat"], w["dan"]}
+    progress = {p.manager_id: p for p in cycle_reads.manager_progress(cycle_reads.cycle_rows(cycle))}
+    assert (progress[w["manager_a"].pk].total, progress[w["manager_b"].pk].total) == (2, 2)
+    client.force_login(w["hr"])
+    html = client.get(reverse("cycle-detail", args=[cycle.pk])).content.decode()
+    for csm in ("ann", "bob", "cat", "dan"):
+        assert w[csm].name in html
+    assert "10 Oct 2026" in html and "overdue" in html and 'id="per-manager"' in html
+    filtered = client.get(reverse("cycle-detail", args=[cycle.pk]) + "?status=self_review").content.decode()
+    table = filtered.split('id="review-table"')[1].split("</table>")[0]
+    assert w["bob"].name in table and w["ann"].name not in table
+
+
+def test_remind_one_review_and_every_overdue_one_sends_the_signal(client, w):
+    cycle = open_q3(w)  # due dates in October 2026: every draft is overdue today
+    sent = []
+
+    def receiver(sender, review, recipient, requested_by, due, overdue, **kwargs):
+        sent.append((review.csm.email, recipient.email, requested_by.email, due, overdue))
+
+    reminder_requested.connect(receiver, weak=False)
+    try:
+        client.force_login(w["hr"])
+        bob = review_of(cycle, w["bob"])
+        page = client.post(
+            reverse("cycle-review-action", args=[cycle.pk, bob.pk, "remind"]), follow=True
+        ).content.decode()
+        assert sent == [("bob@example.com", "ma@example.com", "hr@example.com", D(2026, 10, 10), True)]
+        assert "Reminder sent to" in page
+        sent.clear()
+        page = client.post(
+            reverse("cycle-action", args=[cycle.pk, "remind-overdue"]), follow=True
+        ).content.decode()
+        assert sorted(s[0] for s in sent) == [f"{n}@example.com" for n in ("ann", "bob", "cat", "dan")]
+        assert "Reminders asked for 4 overdue reviews." in page
+    finally:
+        reminder_requested.disconnect(receiver)
+
+
+# --- calibration ---------------------------------------------------------------------------------
+
+
+def test_calibration_starts_when_every_review_is_submitted_or_with_a_reason(client, w):
+    cycle = open_q3(w)
+    for csm, rating in (("ann", 3), ("bob", 4), ("cat", 2)):
+        submit(w, cycle, csm, rating)
+    client.force_login(w["hr"])
+    page = client.post(reverse("cycle-action", args=[cycle.pk, "calibrate"]), follow=True).content.decode()
+    assert "1 of 4 reviews are not submitted yet" in page
+    assert ReviewCycle.objects.get(pk=cycle.pk).status == "open"
+    submit(w, cycle, "dan", 2)
+    client.post(reverse("cycle-action", args=[cycle.pk, "calibrate"]))
+    cycle.refresh_from_db()
+    assert cycle.status == "calibration" and cycle.calibration_override_reason == ""
+
+
+def test_calibration_adjustments_worked_by_hand_and_their_audit(client, w):
+    cycle = open_q3(w)
+    # Manager A rates ann 3 and bob 4; manager B rates cat 2 and dan 2.
+    for csm, rating in (("ann", 3), ("bob", 4), ("cat", 2), ("dan", 2)):
+        submit(w, cycle, csm, rating)
+    services.cycle_advance(user=w["hr"], cycle=cycle)
+
+    def flags():
+        s = cycle_reads.calibration_session(cycle=cycle, viewer=w["hr"])
+        return s["org_mean"], {m["manager"]: (m["mean"], m["flag"]) for m in s["managers"]}
+
+    a, b = str(w["manager_a"]), str(w["manager_b"])
+    # Organisation 11/4 = 2.75; A 7/2 = 3.50 (+0.75: lenient), B 4/2 = 2.00 (-0.75: harsh).
+    assert flags() == (Decimal("2.75"), {a: (Decimal("3.50"), "lenient"), b: (Decimal("2.00"), "harsh")})
+
+    bob = review_of(cycle, w["bob"])
+    client.force_login(w["hr"])
+    client.post(
+        reverse("cycle-calibration-action", args=[cycle.pk, bob.pk, "adjust"]),
+        {"rating": "3", "reason": "X3 arrived in July: an easier book", "version": bob.version},
+    )
+    bob = review_of(cycle, w["bob"])
+    assert (bob.final_rating, bob.calibrated_rating, bob.rating) == (4, 3, 3)  # the manager's 4 kept
+    assert bob.calibrated_by == w["hr"] and bob.calibration_reason == "X3 arrived in July: an easier book"
+    # Organisation 10/4 = 2.50; A 6/2 = 3.00 (+0.50: still lenient), B 2.00 (-0.50: still harsh).
+    assert flags() == (Decimal("2.50"), {a: (Decimal("3.00"), "lenient"), b: (Decimal("2.00"), "harsh")})
+
+    # Manager B adjusts cat (their team) 2 -> 3; they may not touch bob (team A).
+    cat = review_of(cycle, w["cat"])
+    with pytest.raises(PermissionDenied):
+        cycles.calibration_adjust(
+            user=w["manager_b"], review=bob, rating="4", reason="x", version=bob.version
+        )
+    with pytest.raises(ValidationError, match="Say why"):
+        cycles.calibration_adjust(
+            user=w["manager_b"], review=cat, rating="3", reason=" ", version=cat.version
+        )
+    with pytest.raises(ValidationError, match="already"):
+        cycles.calibration_adjust(
+            user=w["manager_b"], review=cat, rating="2", reason="x", version=cat.version
+        )
+    with pytest.raises(PermissionDenied):
+        cycles.calibration_adjust(user=w["cat"], review=cat, rating="5", reason="me", version=cat.version)
+    cats = cycles.calibration_adjust(
+        user=w["manager_b"],
+        review=cat,
+        rating="3",
+        reason="Escalations came from a product outage",
+        version=cat.version,
+    )
+    with pytest.raises(services.ReviewConflict):
+        cycles.calibration_adjust(user=w["hr"], review=cat, rating="4", reason="x", version=cat.version)
+    assert cats.version == cat.version + 1
+    # Organisation 11/4 = 2.75; A 3.00 (+0.25), B 5/2 = 2.50 (-0.25): no flag any more.
+    assert flags() == (Decimal("2.75"), {a: (Decimal("3.00"), ""), b: (Decimal("2.50"), "")})
+
+    # The audit: the history names who, what and why; the manager's rating stays in the record.
+    record = bob.history.first()
+    assert record.history_user == w["hr"]
+    assert record.history_change_reason == f"Calibration by {w['hr']}: rating 4 → 3 (manager's rating 4)"
+    assert record.calibration_reason == "X3 arrived in July: an easier book"
+    entry = selectors.history_of(bob, w["hr"])[0]
+    assert {"field": "calibrated_rating", "old": None, "new": 3} in entry["changes"]
+    assert {"field": "calibration_reason", "old": "", "new": "X3 arrived in July: an easier book"} in entry[
+        "changes"
+    ]
+    history = client.get(reverse("review-history", args=[bob.pk])).content.decode()
+    assert "X3 arrived in July: an easier book" in history
+    # The PDF shows the rating after calibration, the manager's and the reason; so does the CSM's.
+    for viewer in (w["hr"], w["bob"]):
+        text = _pdf_text(review_pdf(review_of(cycle, w["bob"]), viewer=viewer))
+        assert "final 3 Meets expectations" in text, viewer
+        assert "the manager's rating was 4" in text and "X3 arrived in July: an easier book" in text
+    # The managers find the session from their review list; the summary PDF lists the change and why.
+    client.force_login(w["manager_a"])
+    assert (
+        reverse("cycle-calibration", args=[cycle.pk]) in client.get(reverse("review-list")).content.decode()
+    )
+    summary = _pdf_text(cycle_summary_pdf(cycle, viewer=w["hr"]))
+    assert (
+        "X3 arrived in July: an easier book" in summary
+        and "Escalations came from a product outage" in summary
+    )
+    # A long reason is kept whole (the history record's own reason is cut at 100 characters).
+    ann = review_of(cycle, w["ann"])
+    long_reason = "Owned the migration of the three largest accounts alone for most of the quarter. " * 4
+    ann = cycles.calibration_adjust(
+        user=w["hr"], review=ann, rating="4", reason=long_reason, version=ann.version
+    )
+    assert (
+        ann.calibration_reason == long_reason.strip()
+        and len(ann.history.first().history_change_reason) <= 100
+    )
+    # Nothing changes once the cycle is closed or before calibration.
+    cycle.status = "open"
+    cycle.save()
+    ann = review_of(cycle, w["ann"])
+    with pytest.raises(ValidationError, match="while the cycle is in calibration"):
+        cycles.calibration_adjust(user=w["hr"], review=ann, rating="4", reason="x", version=ann.version)
+
+
+def test_the_session_shows_names_books_and_notes_only_to_whom_the_rule_lets_see(client, w):
+    factories.RevenueEventFactory(
+        account=_account("X3"), date=D(2026, 8, 10), kind="renewal", mrr_delta=Decimal("0")
+    )
+    factories.RevenueEventFactory(
+        account=_account("X4"), date=D(2026, 9, 5), kind="renewal", mrr_delta=Decimal("40")
+    )
+    factories.RevenueEventFactory(
+        account=_account("X1"), date=D(2026, 10, 1), kind="renewal", mrr_delta=Decimal("0")
+    )
+    cycle = open_q3(w)
+    for csm, rating in (("ann", 3), ("bob", 4), ("cat", 2), ("dan", 2)):
+        submit(w, cycle, csm, rating)
+    services.cycle_advance(user=w["hr"], cycle=cycle)
+    # Renewals of the quarter on the accounts each CSM owned on 1 July: bob owned X3 (from 1 July) and
+    # X4 (until 1 August); the renewal of X1 (ann) on 1 October is in the next quarter.
+    renewals = cycle_reads.renewals_in_quarter(csm_ids=[w["ann"].pk, w["bob"].pk], period=Period.parse(Q3))
+    assert renewals == {w["ann"].pk: 0, w["bob"].pk: 2}
+    session = cycle_reads.calibration_session(cycle=cycle, viewer=w["hr"])
+    people = {p["csm"].email: p for p in session["people"]}
+    snap = review_of(cycle, w["bob"]).snapshot
+    starting = next(m["value"] for m in snap["metrics"] if m["metric"] == "starting_mrr")
+    assert people["bob@example.com"]["book"]["starting_mrr"] == starting
+    assert (
+        people["bob@example.com"]["book"]["renewals"] == 2
+        and people["bob@example.com"]["book"]["segment"] == "SMB"
+    )
+    placed = [p for row in session["grid"] for cell in row for p in cell]
+    assert len(placed) + len(session["unplaced"]) == 4
+    bob = review_of(cycle, w["bob"])
+    cycles.calibration_note_add(
+        user=w["manager_a"], cycle=cycle, csm=w["bob"], body="Ask about the QBR backlog"
+    )
+    with pytest.raises(PermissionDenied):
+        cycles.calibration_note_add(user=w["manager_b"], cycle=cycle, csm=w["bob"], body="nosy")
+    client.force_login(w["hr"])
+    html = client.get(reverse("cycle-calibration", args=[cycle.pk])).content.decode()
+    assert "Ask about the QBR backlog" in html and reverse("review-detail", args=[bob.pk]) in html
+    client.force_login(w["manager_b"])
+    html = client.get(reverse("cycle-calibration", args=[cycle.pk])).content.decode()
+    assert w["cat"].name in html and w["bob"].name not in html and "QBR backlog" not in html
+    client.force_login(w["bob"])
+    assert client.get(reverse("cycle-calibration", args=[cycle.pk])).status_code == 404
+
+
+def _account(ext):
+    return CustomerAccount.objects.get(external_id=ext)
+
+
+def test_two_csms_with_one_name_get_two_files_in_the_zip(w):
+    w["cat"].name = w["dan"].name = "Camila Souza"
+    w["cat"].save()
+    w["dan"].save()
+    cycle = open_q3(w)
+    names = exports.zip_names(cycle.pk)
+    cat, dan = review_of(cycle, w["cat"]), review_of(cycle, w["dan"])
+    first, second = sorted([cat, dan], key=lambda r: r.pk)
+    assert (names[first.pk], names[second.pk]) == ("2026-Q3 Camila Souza.pdf", "2026-Q3 Camila Souza (2).pdf")
+    assert len(set(names.values())) == 4
