@@ -268,5 +268,5 @@ def test_redis_down_when_an_export_starts_then_back(client, opened, settings, tm
                 time.sleep(0.5)
                 export.refresh_from_db()
     assert (export.status, export.done, export.total) == ("done", 4, 4), export.error
-    assert len(zipfile.ZipFile(export.path).namelist()) == 4
+    assert len(zipfile.ZipFile(export.path).namelist()) == 5  # the four reviews and the cycle summary
     assert "Download the zip" in cycle_page(client, opened)
