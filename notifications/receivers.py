@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from django.db.models.signals import post_save
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from activity.models import ImportRun, ImportStatus
 from kpis.models import KpiRun
 from kpis.signals import run_failed
-from notifications import services
+from notifications import reminders, services
 from notifications.labels import data_kind_label, date_label, metric_label, period_label
 from notifications.models import Kind
 from reviews import signals as review_signals
@@ -298,6 +299,14 @@ def on_rating_calibrated(sender, review: Review, before, after, reason, by=None,
         )
 
 
+def on_reminder_requested(sender, review: Review, recipient, requested_by, **kwargs) -> bool:
+    """HR's "Remind" on the cycle page: the reminder goes now (mailed unless the person chose
+    otherwise), at most once a day per person and review. Returns whether it went."""
+    return reminders.requested(
+        review=review, recipient=recipient, requested_by=requested_by, today=timezone.localdate()
+    )
+
+
 # --- CS ops: KPI runs and imports ---------------------------------------------------------------
 
 
@@ -354,5 +363,8 @@ def connect() -> None:
         on_dispute_answered, dispatch_uid="notifications.dispute_answered"
     )
     review_signals.rating_calibrated.connect(on_rating_calibrated, dispatch_uid="notifications.calibrated")
+    review_signals.reminder_requested.connect(
+        on_reminder_requested, dispatch_uid="notifications.reminder_requested"
+    )
     run_failed.connect(on_run_failed, dispatch_uid="notifications.kpi_run_failed")
     post_save.connect(on_import_saved, sender=ImportRun, dispatch_uid="notifications.import_failed")

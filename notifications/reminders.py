@@ -89,6 +89,87 @@ def _in_days(due: datetime.date, today: datetime.date) -> str:
     }
 
 
+def _asked_timing(due: datetime.date | None, today: datetime.date) -> tuple[str, int | None]:
+    """HR asked for the reminder: it goes today, worded by whether the due date has passed."""
+    if due is not None and due < today:
+        return "overdue", None
+    return "soon", None
+
+
+def review_due(review: Review, today: datetime.date, *, asked: bool = False) -> Due | None:
+    """The reminder a review calls for today, to whoever it waits on (None: none today). ``asked``:
+    HR asked for it from the cycle page, so it is due whatever the calendar says."""
+    cycle = review.cycle
+    url = reverse("review-detail", args=[review.pk])
+    period = cycle.period
+    csm, reviewer = review.csm, review.reviewer
+
+    if review.status == ReviewStatus.SELF_REVIEW:
+        due = cycle.self_review_due
+        timing = _asked_timing(due, today) if asked else _due_timing(due, today)
+        if not timing:
+            return None
+        when, every = timing
+        return Due(
+            csm,
+            Kind.REMINDER_SELF_REVIEW,
+            review,
+            (
+                lambda: (
+                    _("Your %(period)s self-review was due on %(date)s: please submit it.")
+                    % {"period": period_label(period), "date": date_label(due)}
+                )
+            )
+            if when == "overdue"
+            else (
+                lambda: (
+                    _("Your %(period)s self-review is due %(when)s.")
+                    % {"period": period_label(period), "when": _in_days(due, today)}
+                )
+            ),
+            url,
+            every,
+            due + datetime.timedelta(days=1),
+        )
+    if review.status in (ReviewStatus.DRAFT, ReviewStatus.MANAGER_REVIEW) and reviewer is not None:
+        draft = review.status == ReviewStatus.DRAFT
+        due = cycle.self_review_due if draft else cycle.manager_review_due
+        if asked:
+            when, every = _asked_timing(due, today)
+        else:
+            when, every = _due_timing(due, today) or ("waiting", settings.REMINDER_WAITING_EVERY_DAYS)
+
+        def text() -> str:
+            args = {"csm": csm.get_full_name(), "period": period_label(period), "date": date_label(due)}
+            if draft:
+                what = _("Send the %(period)s review of %(csm)s to them for their self-review") % args
+            else:
+                what = _("Write the %(period)s review of %(csm)s: their self-review is in") % args
+            if when == "overdue":
+                return _("%(what)s. It was due on %(date)s.") % {"what": what, "date": args["date"]}
+            return _("%(what)s. It is due %(when)s.") % {"what": what, "when": _in_days(due, today)}
+
+        return Due(
+            reviewer, Kind.REMINDER_MANAGER_REVIEW, review, text, url, every, due + datetime.timedelta(days=1)
+        )
+    if review.status == ReviewStatus.SUBMITTED:
+        return Due(
+            csm,
+            Kind.REMINDER_ACKNOWLEDGEMENT,
+            review,
+            lambda: (
+                _(
+                    "Your %(period)s review is waiting for your acknowledgement. Read it, flag any number "
+                    "that looks wrong, then acknowledge it."
+                )
+                % {"period": period_label(period)}
+            ),
+            url,
+            None if asked else settings.REMINDER_WAITING_EVERY_DAYS,
+        )
+    return None
+
+
 def candidates(today: datetime.date) -> list[Due]:
     """Every reminder the state of things calls for today (before looking at what was sent)."""
     out: list[Due] = []
@@ -99,83 +180,9 @@ def candidates(today: datetime.date) -> list[Due]:
         .order_by("cycle__period", "csm__name", "pk")
     )
     for review in reviews:
-        cycle = review.cycle
-        url = reverse("review-detail", args=[review.pk])
-        period = cycle.period
-        csm, reviewer = review.csm, review.reviewer
-
-        if review.status == ReviewStatus.SELF_REVIEW:
-            timing = _due_timing(cycle.self_review_due, today)
-            if timing:
-                when, every = timing
-                due = cycle.self_review_due
-                out.append(
-                    Due(
-                        csm,
-                        Kind.REMINDER_SELF_REVIEW,
-                        review,
-                        (
-                            lambda due=due, period=period: (
-                                _("Your %(period)s self-review was due on %(date)s: please submit it.")
-                                % {"period": period_label(period), "date": date_label(due)}
-                            )
-                        )
-                        if when == "overdue"
-                        else (
-                            lambda due=due, period=period: (
-                                _("Your %(period)s self-review is due %(when)s.")
-                                % {"period": period_label(period), "when": _in_days(due, today)}
-                            )
-                        ),
-                        url,
-                        every,
-                        due + datetime.timedelta(days=1),
-                    )
-                )
-        elif review.status in (ReviewStatus.DRAFT, ReviewStatus.MANAGER_REVIEW) and reviewer is not None:
-            draft = review.status == ReviewStatus.DRAFT
-            due = cycle.self_review_due if draft else cycle.manager_review_due
-            timing = _due_timing(due, today) or ("waiting", settings.REMINDER_WAITING_EVERY_DAYS)
-            when, every = timing
-
-            def text(draft=draft, due=due, when=when, csm=csm, period=period) -> str:
-                args = {"csm": csm.get_full_name(), "period": period_label(period), "date": date_label(due)}
-                if draft:
-                    what = _("Send the %(period)s review of %(csm)s to them for their self-review") % args
-                else:
-                    what = _("Write the %(period)s review of %(csm)s: their self-review is in") % args
-                if when == "overdue":
-                    return _("%(what)s. It was due on %(date)s.") % {"what": what, "date": args["date"]}
-                return _("%(what)s. It is due %(when)s.") % {"what": what, "when": _in_days(due, today)}
-
-            out.append(
-                Due(
-                    reviewer,
-                    Kind.REMINDER_MANAGER_REVIEW,
-                    review,
-                    text,
-                    url,
-                    every,
-                    due + datetime.timedelta(days=1),
-                )
-            )
-        elif review.status == ReviewStatus.SUBMITTED:
-            out.append(
-                Due(
-                    csm,
-                    Kind.REMINDER_ACKNOWLEDGEMENT,
-                    review,
-                    lambda period=period: (
-                        _(
-                            "Your %(period)s review is waiting for your acknowledgement. Read it, flag any number "
-                            "that looks wrong, then acknowledge it."
-                        )
-                        % {"period": period_label(period)}
-                    ),
-                    url,
-                    settings.REMINDER_WAITING_EVERY_DAYS,
-                )
-            )
+        due = review_due(review, today)
+        if due is not None:
+            out.append(due)
     for stale in stale_key_results(today=today):
         if stale.person is None:
             continue
@@ -267,6 +274,36 @@ def run(*, today: datetime.date, dry_run: bool = False) -> Report:
             continue
         report.by_person[person.email] = report.by_person.get(person.email, 0) + 1
     return report
+
+
+def requested(*, review: Review, recipient: User, requested_by: User, today: datetime.date) -> bool:
+    """HR asked, from the cycle page, to remind whoever ``review`` waits on: the same reminder the
+    morning run would send, named as HR's, mailed at once. Claimed like the morning's (one per
+    person, review, kind and day), so asking twice in a day, or after the morning's reminder went,
+    sends nothing more. True when it was sent (or stored, for a person who chose no email)."""
+    due = review_due(review, today, asked=True)
+    if due is None or due.person.pk != recipient.pk:
+        return False
+    content_type = ContentType.objects.get_for_model(review)
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(
+                person=recipient, kind=due.kind, content_type=content_type, object_id=review.pk, day=today
+            )
+            notification = services.notify(
+                recipient,
+                due.kind,
+                obj=review,
+                url=due.url,
+                text=lambda: (
+                    _("%(person)s (HR) sent you a reminder. %(text)s")
+                    % {"person": requested_by.get_full_name(), "text": due.text()}
+                ),
+                dedupe_key=f"reminder:{due.kind}:{content_type.pk}:{review.pk}:{today.isoformat()}",
+            )
+    except IntegrityError:
+        return False  # reminded already today
+    return notification is not None
 
 
 def deliver_pending(*, now: datetime.datetime, older_than_minutes: int = 10, days: int = 2) -> int:

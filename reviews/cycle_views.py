@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import EVERYONE_ROLES, Role, User
@@ -160,11 +161,28 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
             else:
                 messages.success(request, _("The export has started; this page shows its progress."))
         elif action == "remind-overdue":
-            n = cycles.cycle_remind_overdue(user=request.user, cycle=cycle)
-            messages.success(
-                request,
-                _("Reminders asked for %(n)d overdue reviews.") % {"n": n} if n else _("Nothing is overdue."),
-            )
+            overdue, sent = cycles.cycle_remind_overdue(user=request.user, cycle=cycle)
+            if not overdue:
+                messages.info(request, _("Nothing is overdue."))
+            elif sent == overdue:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Reminder sent for the %(n)d overdue review.",
+                        "Reminders sent for the %(n)d overdue reviews.",
+                        sent,
+                    )
+                    % {"n": sent},
+                )
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Reminders sent for %(sent)d of the %(n)d overdue reviews; "
+                        "the others were reminded already today."
+                    )
+                    % {"sent": sent, "n": overdue},
+                )
         elif action in ("exclude", "include"):
             csm = get_object_or_404(User, pk=request.POST.get("csm") or 0, role=Role.CSM)
             if action == "exclude":
@@ -212,11 +230,18 @@ def cycle_review_action(request: HttpRequest, cycle_id: int, review_id: int, act
                 _("%(csm)s is now reviewed by %(who)s.") % {"csm": review.csm, "who": review.reviewer},
             )
         elif action == "remind":
-            who = cycles.review_remind(user=request.user, review=review)
-            messages.success(
-                request,
-                _("Reminder sent to %(who)s about %(csm)s's review.") % {"who": who, "csm": review.csm},
-            )
+            who, sent = cycles.review_remind(user=request.user, review=review)
+            if sent:
+                messages.success(
+                    request,
+                    _("Reminder sent to %(who)s about %(csm)s's review.") % {"who": who, "csm": review.csm},
+                )
+            else:
+                messages.info(
+                    request,
+                    _("%(who)s was reminded about %(csm)s's review already today; nothing more was sent.")
+                    % {"who": who, "csm": review.csm},
+                )
         else:
             raise Http404
     except services.ReviewConflict as exc:

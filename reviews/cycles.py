@@ -89,32 +89,37 @@ def reviewer_reassign(*, user: User, review: Review, reviewer_id, version) -> Re
 # --- reminders -----------------------------------------------------------------------------------
 
 
-def review_remind(*, user: User, review: Review) -> User:
-    """Ask for a reminder to whoever the review waits on (``reviews.signals.reminder_requested``)."""
+def _ask_reminder(*, review: Review, recipient: User, requested_by: User, due, overdue: bool) -> bool:
+    """Send ``reminder_requested``; True when a listener says it reminded the person (False: nobody
+    listens, or they were reminded already today)."""
+    answers = reminder_requested.send(
+        sender=Review, review=review, recipient=recipient, requested_by=requested_by, due=due, overdue=overdue
+    )
+    return any(answer is True for _receiver, answer in answers)
+
+
+def review_remind(*, user: User, review: Review) -> tuple[User, bool]:
+    """Remind whoever the review waits on (through ``reviews.signals.reminder_requested``): who it is,
+    and whether a reminder went (False: they were reminded already today)."""
     services._require_hr(user)
     who, due, _step = waiting_on(review)
     if who is None:
         raise ValidationError({"review": f"{review.csm}'s review waits on no one to remind."})
     overdue = bool(due and due < timezone.localdate())
-    reminder_requested.send(
-        sender=Review, review=review, recipient=who, requested_by=user, due=due, overdue=overdue
-    )
-    return who
+    return who, _ask_reminder(review=review, recipient=who, requested_by=user, due=due, overdue=overdue)
 
 
-def cycle_remind_overdue(*, user: User, cycle: ReviewCycle) -> int:
-    """A reminder for every overdue review of the cycle; returns how many were asked for."""
+def cycle_remind_overdue(*, user: User, cycle: ReviewCycle) -> tuple[int, int]:
+    """A reminder for every overdue review of the cycle: (overdue reviews, reminders that went)."""
     services._require_hr(user)
     today = timezone.localdate()
-    n = 0
+    overdue = sent = 0
     for review in cycle.reviews.select_related("csm", "reviewer", "cycle").order_by("csm__name"):
         who, due, _step = waiting_on(review)
         if who is not None and due and due < today:
-            reminder_requested.send(
-                sender=Review, review=review, recipient=who, requested_by=user, due=due, overdue=True
-            )
-            n += 1
-    return n
+            overdue += 1
+            sent += _ask_reminder(review=review, recipient=who, requested_by=user, due=due, overdue=True)
+    return overdue, sent
 
 
 # --- calibration ---------------------------------------------------------------------------------

@@ -26,5 +26,6 @@ flag_withdrawn = Signal()
 rating_calibrated = Signal()
 # HR asked, from the cycle page, to remind whoever a review waits on (one review, or every overdue
 # review of a cycle): ``review``, ``recipient`` (the reviewer or the CSM), ``requested_by`` (HR), ``due``
-# (a date or None), ``overdue`` (bool). Sent right away; delivering it is the listener's business.
+# (a date or None), ``overdue`` (bool). Sent right away; delivering it is the listener's business. A
+# listener returns True when it reminded the person, False when it did not (reminded already today).
 reminder_requested = Signal()

@@ -10,6 +10,7 @@ import io
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from notifications import digest, reminders
@@ -172,3 +173,59 @@ def test_the_reminder_email_is_in_the_recipients_language(org, reviews, smtp):
     assert "Hola CSM:" in m.text and "Dejar de recibir estos correos" in m.text
     [m] = smtp.to(org.manager_a.email)  # the others still in English
     assert m.subject == "Reminder: a review is waiting on you"
+
+
+# --- reminders HR asks for from the cycle page ----------------------------------------------------
+
+
+def test_hr_asks_for_a_reminder_it_goes_once_a_day_with_hrs_name(org, reviews):
+    b = reviews.reviews.get(csm=org.csm_b)  # writing the self-review, due 10 December
+    today = D(2026, 11, 30)
+    assert reminders.requested(review=b, recipient=org.csm_b, requested_by=org.hr, today=today) is True
+    [n] = Notification.objects.filter(recipient=org.csm_b, kind=Kind.REMINDER_SELF_REVIEW)
+    assert n.text == (
+        f"{org.hr.get_full_name()} (HR) sent you a reminder. "
+        "Your Q4 2026 self-review is due in 10 days (Dec. 10, 2026)."
+    )
+    assert n.url == f"/reviews/{b.pk}/"
+    # Asked again the same day: nothing more; the next day it goes again.
+    assert reminders.requested(review=b, recipient=org.csm_b, requested_by=org.hr, today=today) is False
+    assert (
+        reminders.requested(review=b, recipient=org.csm_b, requested_by=org.hr, today=D(2026, 12, 11)) is True
+    )
+    late = Notification.objects.filter(recipient=org.csm_b, kind=Kind.REMINDER_SELF_REVIEW).first()
+    assert late.text.endswith("Your Q4 2026 self-review was due on Dec. 10, 2026: please submit it.")
+    # Someone the review does not wait on is not reminded.
+    assert reminders.requested(review=b, recipient=org.manager_b, requested_by=org.hr, today=today) is False
+
+
+def test_a_reminder_the_morning_run_sent_counts_for_hrs_request(org, reviews):
+    reminders.run(today=D(2026, 11, 20))  # the acknowledgement reminder to csm A goes
+    a = reviews.reviews.get(csm=org.csm_a)
+    assert (
+        reminders.requested(review=a, recipient=org.csm_a, requested_by=org.hr, today=D(2026, 11, 20))
+        is False
+    )
+    assert Notification.objects.filter(recipient=org.csm_a, kind=Kind.REMINDER_ACKNOWLEDGEMENT).count() == 1
+
+
+def test_remind_on_the_cycle_page_mails_the_reviewer_once(
+    org, reviews, smtp, worker_sends, client, django_capture_on_commit_callbacks
+):
+    a2 = reviews.reviews.get(csm=org.csm_a2)  # self-review in: waits on manager A
+    client.force_login(org.hr)
+    url = reverse("cycle-review-action", args=[reviews.pk, a2.pk, "remind"])
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(url, follow=True).content.decode()
+    assert "Reminder sent to Manager A about CSM A2&#x27;s review." in page
+    [m] = smtp.to(org.manager_a.email)
+    assert m.subject == "Reminder: a review is waiting on you"
+    assert f"{org.hr.get_full_name()} (HR) sent you a reminder." in m.text
+    assert "Write the Q4 2026 review of CSM A2: their self-review is in." in m.text
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(url, follow=True).content.decode()
+    assert "Manager A was reminded about CSM A2&#x27;s review already today; nothing more was sent." in page
+    assert len(smtp.to(org.manager_a.email)) == 1
+    # Nothing in this cycle is late yet (due in December).
+    page = client.post(reverse("cycle-action", args=[reviews.pk, "remind-overdue"]), follow=True)
+    assert "Nothing is overdue." in page.content.decode()
