@@ -20,7 +20,7 @@ from notifications import reminders, services
 from notifications.labels import data_kind_label, date_label, metric_label, period_label
 from notifications.models import Kind
 from reviews import signals as review_signals
-from reviews.models import Review, ReviewStatus
+from reviews.models import Review
 
 
 def _review_url(review: Review) -> str:
@@ -267,8 +267,8 @@ def on_dispute_answered(sender, dispute, by=None, **kwargs) -> None:
 
 
 def on_rating_calibrated(sender, review: Review, before, after, reason, by=None, **kwargs) -> None:
-    """The reviewer, and the CSM once the review is shared with them (submitted): the rating itself
-    is on the review page, never in a message."""
+    """The reviewer and the CSM (only submitted reviews are calibrated: the CSM has read theirs).
+    The rating itself is on the review page, never in a message."""
     period = review.cycle.period
     url = _review_url(review)
     key = f"calibrated:{review.pk}:v{review.version}"
@@ -284,19 +284,18 @@ def on_rating_calibrated(sender, review: Review, before, after, reason, by=None,
             % {"csm": _name(review.csm), "period": period_label(period)}
         ),
     )
-    if review.reached(ReviewStatus.SUBMITTED):
-        services.notify(
-            review.csm,
-            Kind.RATING_CALIBRATED,
-            obj=review,
-            url=url,
-            dedupe_key=key,
-            by=by,
-            text=lambda: (
-                _("Calibration changed the rating of your %(period)s review. Open it to see the change.")
-                % {"period": period_label(period)}
-            ),
-        )
+    services.notify(
+        review.csm,
+        Kind.RATING_CALIBRATED,
+        obj=review,
+        url=url,
+        dedupe_key=key,
+        by=by,
+        text=lambda: (
+            _("Calibration changed the rating of your %(period)s review. Open it to see the change.")
+            % {"period": period_label(period)}
+        ),
+    )
 
 
 def on_reminder_requested(sender, review: Review, recipient, requested_by, **kwargs) -> bool:

@@ -735,37 +735,6 @@ def review_reopen(*, user: User, review: Review, version: int | None, reason: st
     return _moved(review, user, "reopen")
 
 
-CALIBRATED_STATUSES = (ReviewStatus.MANAGER_REVIEW, ReviewStatus.SUBMITTED, ReviewStatus.ACKNOWLEDGED)
-
-
-@transaction.atomic
-def review_calibrate(*, user: User, review: Review, version: int | None, final_rating, reason: str) -> Review:
-    """HR changes a final rating during calibration (the cycle in calibration, the review rated and
-    not finalized), saying why: a new version; the history keeps the old rating, the new one and why."""
-    review = _locked(review, version)
-    _require_hr(user)
-    if review.cycle.status != CycleStatus.CALIBRATION:
-        _refuse("Ratings change in calibration only: move the cycle to calibration first.")
-    if review.status not in CALIBRATED_STATUSES or review.final_rating is None:
-        _refuse(f"A review in {review.get_status_display()} has no rating to calibrate.")
-    rating = _check_rating(review, final_rating, "final_rating")
-    if rating is None:
-        raise ValidationError({"final_rating": "Choose the calibrated rating."})
-    reason = _text(reason, "reason").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why calibration changes the rating."})
-    before = review.final_rating
-    if rating == before:
-        return review
-    review.final_rating = rating
-    review._change_reason = change_reason(f"Calibration by {user}: {before} → {rating}: {reason}")
-    _save(review, user)
-    signals.rating_calibrated.send(
-        sender=Review, review=review, before=before, after=rating, reason=reason, by=user
-    )
-    return review
-
-
 TRANSITIONS = {
     "send_to_csm": review_send_to_csm,
     "submit_self": review_submit_self,

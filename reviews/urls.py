@@ -31,12 +31,7 @@ urlpatterns = [
         name="cycle-calibration-action",
     ),
     path("cycles/<int:cycle_id>/summary.pdf", cycle_views.cycle_summary_pdf, name="cycle-summary-pdf"),
-    # HR's one-field change of a final rating (the review's own calibration form, issue 16).
-    path(
-        "cycles/<int:cycle_id>/reviews/<int:review_id>/calibrate/",
-        views.cycle_calibrate,
-        name="cycle-calibrate",
-    ),
+    # Per review, from the cycle page: change its reviewer, remind whoever it waits on.
     path(
         "cycles/<int:cycle_id>/reviews/<int:review_id>/<str:action>/",
         cycle_views.cycle_review_action,

@@ -496,32 +496,6 @@ def _require_hr(request: HttpRequest) -> None:
 
 
 @login_required
-@require_POST
-def cycle_calibrate(request: HttpRequest, cycle_id: int, review_id: int) -> HttpResponse:
-    """Calibration: HR changes a review's final rating, saying why (the CSM and reviewer are told)."""
-    _require_hr(request)
-    review = get_object_or_404(
-        Review.objects.select_related("cycle__template"), pk=review_id, cycle_id=cycle_id
-    )
-    try:
-        services.review_calibrate(
-            user=request.user,
-            review=review,
-            version=request.POST.get("version"),
-            final_rating=request.POST.get("final_rating"),
-            reason=request.POST.get("reason", ""),
-        )
-        messages.success(request, _("The rating of %(csm)s changed.") % {"csm": review.csm})
-    except services.ReviewConflict as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, _errors(exc))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    return redirect(reverse("cycle-detail", args=[cycle_id]) + "#calibration")
-
-
-@login_required
 def export_status(request: HttpRequest, cycle_id: int, export_id: int) -> HttpResponse:
     _require_hr(request)
     export = get_object_or_404(CycleExport, pk=export_id, cycle_id=cycle_id)

@@ -109,7 +109,6 @@ TABLE = {
     "cycle-detail": (lambda o: {"cycle_id": o["cycle"].pk}, "", HR_PAGE),
     "cycle-action": (lambda o: {"cycle_id": o["cycle"].pk, "action": "open"}, "", POST_ONLY),
     "cycle-export": (lambda o: {"cycle_id": o["cycle"].pk, "export_id": o["export"].pk}, "", HR_PAGE),
-    "cycle-calibrate": (lambda o: {"cycle_id": o["cycle"].pk, "review_id": o["review"].pk}, "", POST_ONLY),
     "api-todos": ({}, "", API_LIST),
     "notification-list": ({}, "", LOGGED_IN),
     # The CSM's own notification: followed (302 to its object), nobody else's (404).

@@ -17,7 +17,7 @@ from kpis.models import KpiRun
 from kpis.periods import Period
 from notifications import mail
 from notifications.models import Channel, EmailState, Kind, Notification, PersonSettings, Preference
-from reviews import services
+from reviews import cycles, services
 from reviews.models import ReviewCycle
 
 D = datetime.date
@@ -145,23 +145,24 @@ def _rated(org, review, rating="3"):
     )
 
 
-def test_calibration_tells_the_reviewer_and_the_csm_once_the_review_is_shared(
+def test_calibration_tells_the_reviewer_and_the_csm_without_the_rating(
     org, cycle, smtp, django_capture_on_commit_callbacks
 ):
-    shared = _rated(org, cycle.reviews.get(csm=org.csm_a))
-    shared = services.review_submit(user=org.manager_a, review=shared, version=shared.version)
-    unshared = _rated(org, cycle.reviews.get(csm=org.csm_a2))
-    services.cycle_advance(user=org.hr, cycle=cycle, override_reason="Two reviews are late")
+    a = _rated(org, cycle.reviews.get(csm=org.csm_a))
+    a = services.review_submit(user=org.manager_a, review=a, version=a.version)
+    a2 = _rated(org, cycle.reviews.get(csm=org.csm_a2))
+    a2 = services.review_submit(user=org.manager_a, review=a2, version=a2.version)
+    services.cycle_advance(user=org.hr, cycle=cycle, override_reason="CSM B's review is late")
     smtp.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.review_calibrate(
-            user=org.hr, review=shared, version=shared.version, final_rating="4", reason="Peers"
-        )
-        services.review_calibrate(
-            user=org.hr, review=unshared, version=unshared.version, final_rating="2", reason="Peers"
-        )
+        cycles.calibration_adjust(user=org.hr, review=a, rating="4", reason="Peers", version=a.version)
+        cycles.calibration_adjust(user=org.hr, review=a2, rating="2", reason="Peers", version=a2.version)
     subjects = sorted((m.to, m.subject) for m in smtp.messages())
     assert subjects == [
+        (
+            "csm.a2@example.com",
+            "Calibration changed the rating of your Q3 2026 review. Open it to see the change.",
+        ),
         (
             "csm.a@example.com",
             "Calibration changed the rating of your Q3 2026 review. Open it to see the change.",
