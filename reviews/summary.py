@@ -3,15 +3,13 @@ ratings per manager against the organisation, and every calibration change with 
 
 from __future__ import annotations
 
-import weasyprint
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
 from reviews import cycle_reads
 from reviews.models import ReviewCycle, ReviewStatus
-from reviews.pdf import css_string, safe_filename
+from reviews.pdf import css_string, render_pdf, safe_filename
 
 
 def summary_filename(cycle: ReviewCycle) -> str:
@@ -42,4 +40,4 @@ def cycle_summary_context(cycle: ReviewCycle, *, viewer: User) -> dict:
 
 def cycle_summary_pdf(cycle: ReviewCycle, *, viewer: User) -> bytes:
     html = render_to_string("reviews/cycle_summary_pdf.html", cycle_summary_context(cycle, viewer=viewer))
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return render_pdf(html)
