@@ -274,15 +274,42 @@ def _peer_values(period: Period):
     )
 
 
-def period_peers(period: Period) -> list[tuple]:
-    """Every CSM's values of the period (metric, value, team, segment): the peers of any CSM, for
-    callers that build many scorecards of one period (opening a review cycle)."""
-    return list(_peer_values(period))
+@dataclass
+class Peers:
+    """What the scorecards of one period share: each team's and each segment's values per metric
+    (values below their metric's minimum sample left out of medians and percentiles), and the
+    freshness of the period's numbers."""
+
+    by_team: dict[int, dict[str, list[Decimal]]]
+    by_segment: dict[str, dict[str, list[Decimal]]]
+    freshness: Freshness | None = None
 
 
-def scorecard(*, csm: User, period: Period, peers: list[tuple] | None = None) -> Scorecard:
+def _grouped(rows) -> Peers:
+    by_team: dict[int, dict[str, list[Decimal]]] = {}
+    by_segment: dict[str, dict[str, list[Decimal]]] = {}
+    for metric, value, team_id, segment, sample in rows:
+        if value is None:
+            continue
+        if metric in REGISTRY and REGISTRY[metric].is_few(value, sample):
+            continue  # few data: kept out of medians and percentiles
+        if team_id:
+            by_team.setdefault(team_id, {}).setdefault(metric, []).append(value)
+        by_segment.setdefault(segment, {}).setdefault(metric, []).append(value)
+    return Peers(by_team=by_team, by_segment=by_segment)
+
+
+def period_peers(period: Period) -> Peers:
+    """Every CSM's values of the period, grouped by team and segment, and the period's freshness:
+    for callers that build many scorecards of one period (opening a review cycle), read once."""
+    peers = _grouped(_peer_values(period))
+    peers.freshness = freshness(period)
+    return peers
+
+
+def scorecard(*, csm: User, period: Period, peers: Peers | None = None) -> Scorecard:
     """Everything the scorecard shows for one CSM and period (5 queries, whatever the size).
-    ``peers``: period_peers(period), when the caller has them already."""
+    ``peers``: period_peers(period), when the caller has them already (then 1 query)."""
     trend_periods = period.last(TREND_LENGTH[period.kind])
     months = period.months() if period.is_quarter else []
     wanted = {str(p) for p in trend_periods} | {str(m) for m in months} | {str(period.previous())}
@@ -290,18 +317,11 @@ def scorecard(*, csm: User, period: Period, peers: list[tuple] | None = None) ->
         (v.metric, v.period): v for v in KpiValue.objects.filter(csm=csm, period__in=wanted)
     }
     if peers is None:  # only the CSM's team and segment
-        peers = list(_peer_values(period).filter(Q(csm__team_id=csm.team_id) | Q(csm__segment=csm.segment)))
-    team_values: dict[str, list[Decimal]] = {}
-    segment_values: dict[str, list[Decimal]] = {}
-    for metric, value, team_id, segment, *sample in peers:
-        if value is None:
-            continue
-        if metric in REGISTRY and sample and REGISTRY[metric].is_few(value, sample[0]):
-            continue  # few data: kept out of medians and percentiles
-        if csm.team_id and team_id == csm.team_id:
-            team_values.setdefault(metric, []).append(value)
-        if segment == csm.segment:
-            segment_values.setdefault(metric, []).append(value)
+        peers = _grouped(
+            _peer_values(period).filter(Q(csm__team_id=csm.team_id) | Q(csm__segment=csm.segment))
+        )
+    team_values = peers.by_team.get(csm.team_id, {}) if csm.team_id else {}
+    segment_values = peers.by_segment.get(csm.segment, {})
     rows: dict[str, MetricRow] = {}
     p, prev = str(period), str(period.previous())
     for m in METRICS:
@@ -351,7 +371,11 @@ def scorecard(*, csm: User, period: Period, peers: list[tuple] | None = None) ->
             )
         )
     return Scorecard(
-        csm=csm, period=period, rows=rows, freshness=freshness(period), health_months=health_months
+        csm=csm,
+        period=period,
+        rows=rows,
+        freshness=peers.freshness or freshness(period),
+        health_months=health_months,
     )
 
 

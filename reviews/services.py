@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from accounts.models import Role, User
 from kpis.periods import Period, PeriodError
 from kpis.registry import LOWER, REGISTRY
-from kpis.scorecards import period_peers, scorecard
+from kpis.scorecards import Peers, period_peers, scorecard
 from okrs.selectors import okr_score_of
 from reviews import participants, signals
 from reviews.access import review_view
@@ -289,7 +289,7 @@ def cycle_advance(*, user: User, cycle: ReviewCycle, override_reason: str = "") 
 # --- snapshot and suggested rating ---------------------------------------------------------------
 
 
-def snapshot_build(*, csm: User, period: str, peers: list[tuple] | None = None) -> dict:
+def snapshot_build(*, csm: User, period: str, peers: Peers | None = None) -> dict:
     """Every KPI and service metric of the quarter with its comparisons, the run it came from, and
     the quarter's OKRs with their scores: what the review is judged on, frozen."""
     card = scorecard(csm=csm, period=Period.parse(period), peers=peers).as_dict()
@@ -399,7 +399,7 @@ def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decim
     return mean.quantize(Decimal("0.01"), ROUND_HALF_UP), detail
 
 
-def _set_snapshot(review: Review, peers: list[tuple] | None = None) -> None:
+def _set_snapshot(review: Review, peers: Peers | None = None) -> None:
     review.snapshot = snapshot_build(csm=review.csm, period=review.cycle.period, peers=peers)
     review.snapshot_at = timezone.now()
     review.suggested_rating, review.suggested_detail = suggested_rating(

@@ -61,3 +61,18 @@ def test_few_data_is_not_coloured_ranked_or_highlighted(client, w, settings):
     settings.KPI_MIN_SAMPLE = {"nps": 1}  # the same numbers, now enough: ranked and coloured again
     row = scorecards.scorecard(csm=w["ann"], period=Q3).rows["nps"]
     assert not row.few and row.team.percentile is not None and row.change_class in ("better", "worse", "same")
+
+
+def test_scorecards_of_one_period_share_their_peers_and_agree_with_a_lone_scorecard(
+    w, django_assert_num_queries
+):
+    """Opening a review cycle builds every CSM's scorecard from the period's peers read once: one
+    query per scorecard then, and the same medians and percentiles as a scorecard alone."""
+    peers = scorecards.period_peers(Q3)
+    for csm in ("ann", "bob", "cat", "dan"):
+        alone = scorecards.scorecard(csm=w[csm], period=Q3)
+        with django_assert_num_queries(1):
+            shared = scorecards.scorecard(csm=w[csm], period=Q3, peers=peers)
+        assert shared.as_dict() == alone.as_dict()
+    # Few data stays out of the shared peers too: no NPS counts (all rest on fewer than 5 responses).
+    assert all("nps" not in metrics for metrics in peers.by_team.values())
