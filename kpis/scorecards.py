@@ -7,6 +7,7 @@ whatever the number of CSMs or periods.
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -27,6 +28,8 @@ from kpis.registry import LOWER as LOWER_BETTER
 
 STALE_AFTER = datetime.timedelta(hours=36)
 TREND_LENGTH = {QUARTER: 8, MONTH: 12}
+# The health mix of each month of a quarter: good, average, poor (the scorecard's stacked chart).
+HEALTH_SHARES = ("health_good_share", "health_average_share", "health_poor_share")
 BRIDGE_ORDER = ("expansion", "upgrade", "renewal", "reactivation", "downgrade", "contraction", "churn")
 BRIDGE_LABELS = {
     "expansion": _lazy("Expansion"),
@@ -204,24 +207,25 @@ def default_period(today: datetime.date | None = None) -> Period:
     return Period.containing(today or timezone.localdate(), QUARTER)
 
 
-def median(values: list[Decimal]) -> Decimal | None:
+def median(values: list[Decimal], *, presorted: bool = False) -> Decimal | None:
     if not values:
         return None
-    s = sorted(values)
+    s = values if presorted else sorted(values)
     mid = len(s) // 2
     return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
 
 
-def percentile_rank(value: Decimal | None, peers: list[Decimal], direction: str) -> Decimal | None:
+def percentile_rank(
+    value: Decimal | None, peers: list[Decimal], direction: str, *, presorted: bool = False
+) -> Decimal | None:
     """Percent of peers (self included) doing worse, counting ties as half: 100 is the best."""
     if value is None or not peers:
         return None
-    if direction == LOWER_BETTER:
-        worse = sum(1 for p in peers if p > value)
-    else:
-        worse = sum(1 for p in peers if p < value)
-    equal = sum(1 for p in peers if p == value)
-    return (Decimal(worse) + Decimal(equal) / 2) / Decimal(len(peers)) * 100
+    s = peers if presorted else sorted(peers)
+    below, above = bisect_left(s, value), len(s) - bisect_right(s, value)
+    equal = len(s) - below - above
+    worse = above if direction == LOWER_BETTER else below
+    return (Decimal(worse) + Decimal(equal) / 2) / Decimal(len(s)) * 100
 
 
 def is_good_side(metric: Metric, value: Decimal, reference: Decimal) -> bool:
@@ -276,9 +280,9 @@ def _peer_values(period: Period):
 
 @dataclass
 class Peers:
-    """What the scorecards of one period share: each team's and each segment's values per metric
-    (values below their metric's minimum sample left out of medians and percentiles), and the
-    freshness of the period's numbers."""
+    """What the scorecards of one period share: each team's and each segment's values per metric,
+    sorted (values below their metric's minimum sample left out of medians and percentiles), and
+    the freshness of the period's numbers."""
 
     by_team: dict[int, dict[str, list[Decimal]]]
     by_segment: dict[str, dict[str, list[Decimal]]]
@@ -296,6 +300,9 @@ def _grouped(rows) -> Peers:
         if team_id:
             by_team.setdefault(team_id, {}).setdefault(metric, []).append(value)
         by_segment.setdefault(segment, {}).setdefault(metric, []).append(value)
+    for groups in (*by_team.values(), *by_segment.values()):
+        for values in groups.values():
+            values.sort()
     return Peers(by_team=by_team, by_segment=by_segment)
 
 
@@ -312,9 +319,12 @@ def scorecard(*, csm: User, period: Period, peers: Peers | None = None) -> Score
     ``peers``: period_peers(period), when the caller has them already (then 1 query)."""
     trend_periods = period.last(TREND_LENGTH[period.kind])
     months = period.months() if period.is_quarter else []
-    wanted = {str(p) for p in trend_periods} | {str(m) for m in months} | {str(period.previous())}
+    wanted = {str(p) for p in trend_periods} | {str(period.previous())}
     own: dict[tuple[str, str], KpiValue] = {
-        (v.metric, v.period): v for v in KpiValue.objects.filter(csm=csm, period__in=wanted)
+        (v.metric, v.period): v
+        for v in KpiValue.objects.filter(csm=csm)
+        .filter(Q(period__in=wanted) | Q(period__in=[str(m) for m in months], metric__in=HEALTH_SHARES))
+        .only("metric", "period", "value", "numerator", "denominator", "sample_size", "breakdown")
     }
     if peers is None:  # only the CSM's team and segment
         peers = _grouped(
@@ -344,8 +354,12 @@ def scorecard(*, csm: User, period: Period, peers: Peers | None = None) -> Score
             previous=previous,
             change=change,
             change_class="" if few or few_before else change_class(m, change),
-            team=Peer(median(tv), percentile_rank(rank, tv, m.direction), len(tv)),
-            segment=Peer(median(sv), percentile_rank(rank, sv, m.direction), len(sv)),
+            team=Peer(
+                median(tv, presorted=True), percentile_rank(rank, tv, m.direction, presorted=True), len(tv)
+            ),
+            segment=Peer(
+                median(sv, presorted=True), percentile_rank(rank, sv, m.direction, presorted=True), len(sv)
+            ),
             trend=[
                 (str(t), own[(m.key, str(t))].value if (m.key, str(t)) in own else None)
                 for t in trend_periods
@@ -362,14 +376,7 @@ def scorecard(*, csm: User, period: Period, peers: Peers | None = None) -> Score
             v = own.get((key, str(month)))
             return v.value if v else None
 
-        health_months.append(
-            (
-                str(month),
-                share("health_good_share"),
-                share("health_average_share"),
-                share("health_poor_share"),
-            )
-        )
+        health_months.append((str(month), *(share(key) for key in HEALTH_SHARES)))
     return Scorecard(
         csm=csm,
         period=period,

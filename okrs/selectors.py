@@ -206,6 +206,18 @@ def team_okrs(*, viewer: User, team: Team, period: str) -> dict:
 
 def okr_score_of(*, csm: User, period: str) -> tuple[Decimal | None, list[ObjectiveView]]:
     """A CSM's OKR score for a quarter (mean of their objectives' scores), for the review snapshot."""
-    views = [objective_view(o) for o in objectives_for(viewer=None, period=period).filter(csm=csm)]
-    scores = [v.score for v in views if v.score is not None]
-    return ((sum(scores, Decimal(0)) / len(scores)).quantize(CENT) if scores else None), views
+    return okr_scores_of(csm_ids=[csm.pk], period=period)[csm.pk]
+
+
+def okr_scores_of(
+    *, csm_ids: list[int], period: str
+) -> dict[int, tuple[Decimal | None, list[ObjectiveView]]]:
+    """``okr_score_of`` for many CSMs at once (opening a review cycle): the same queries for all."""
+    views: dict[int, list[ObjectiveView]] = {pk: [] for pk in csm_ids}
+    for objective in objectives_for(viewer=None, period=period).filter(csm_id__in=csm_ids):
+        views[objective.csm_id].append(objective_view(objective))
+    out = {}
+    for pk, own in views.items():
+        scores = [v.score for v in own if v.score is not None]
+        out[pk] = ((sum(scores, Decimal(0)) / len(scores)).quantize(CENT) if scores else None), own
+    return out

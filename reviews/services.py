@@ -23,7 +23,7 @@ from accounts.models import Role, User
 from kpis.periods import Period, PeriodError
 from kpis.registry import LOWER, REGISTRY
 from kpis.scorecards import Peers, period_peers, scorecard
-from okrs.selectors import okr_score_of
+from okrs.selectors import okr_score_of, okr_scores_of
 from reviews import participants, signals
 from reviews.access import review_view
 from reviews.models import (
@@ -176,13 +176,14 @@ def cycle_open(*, user: User, cycle: ReviewCycle, confirm: bool = False) -> int:
         .select_related("team__manager")
         .order_by("pk")
     )
-    peers = period_peers(Period.parse(cycle.period))  # once for every review, not once per CSM
     has_review = set(cycle.reviews.values_list("csm_id", flat=True))
+    csms = [csm for csm in csms if csm.pk not in has_review]
+    # Read once for every review, not once per CSM: the period's peers and everyone's OKRs.
+    peers = period_peers(Period.parse(cycle.period))
+    okrs = okr_scores_of(csm_ids=[csm.pk for csm in csms], period=cycle.period)
     # The reviewer rule once per manager and team (a manager sees a CSM through their team), not per CSM.
     allowed: dict[tuple[int, int | None], bool] = {}
     for csm in csms:
-        if csm.pk in has_review:
-            continue
         with transaction.atomic():
             manager = csm.team.manager if csm.team else None
             # The team's manager, when the reviewer rule allows them (else HR assigns one on the cycle page).
@@ -190,7 +191,7 @@ def cycle_open(*, user: User, cycle: ReviewCycle, confirm: bool = False) -> int:
                 allowed[manager.pk, csm.team_id] = reviewer_refusal(csm=csm, reviewer=manager) is None
             reviewer = manager if manager is not None and allowed[manager.pk, csm.team_id] else None
             review = Review(cycle=cycle, csm=csm, reviewer=reviewer)
-            _set_snapshot(review, peers=peers)
+            _set_snapshot(review, peers=peers, okrs=okrs[csm.pk])
             review._history_user = user
             review.save()
             created.append(review)
@@ -289,11 +290,12 @@ def cycle_advance(*, user: User, cycle: ReviewCycle, override_reason: str = "") 
 # --- snapshot and suggested rating ---------------------------------------------------------------
 
 
-def snapshot_build(*, csm: User, period: str, peers: Peers | None = None) -> dict:
+def snapshot_build(*, csm: User, period: str, peers: Peers | None = None, okrs: tuple | None = None) -> dict:
     """Every KPI and service metric of the quarter with its comparisons, the run it came from, and
-    the quarter's OKRs with their scores: what the review is judged on, frozen."""
+    the quarter's OKRs with their scores: what the review is judged on, frozen. ``peers`` and
+    ``okrs`` (the CSM's item of ``okr_scores_of``): read once for a whole cycle by its caller."""
     card = scorecard(csm=csm, period=Period.parse(period), peers=peers).as_dict()
-    score, objectives = okr_score_of(csm=csm, period=period)
+    score, objectives = okrs if okrs is not None else okr_score_of(csm=csm, period=period)
     card["okrs"] = {
         "score": score,
         "objectives": [
@@ -399,8 +401,8 @@ def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decim
     return mean.quantize(Decimal("0.01"), ROUND_HALF_UP), detail
 
 
-def _set_snapshot(review: Review, peers: Peers | None = None) -> None:
-    review.snapshot = snapshot_build(csm=review.csm, period=review.cycle.period, peers=peers)
+def _set_snapshot(review: Review, peers: Peers | None = None, okrs: tuple | None = None) -> None:
+    review.snapshot = snapshot_build(csm=review.csm, period=review.cycle.period, peers=peers, okrs=okrs)
     review.snapshot_at = timezone.now()
     review.suggested_rating, review.suggested_detail = suggested_rating(
         template=review.cycle.template, snapshot=review.snapshot
