@@ -231,17 +231,22 @@ def cycle_review_action(request: HttpRequest, cycle_id: int, review_id: int, act
             )
         elif action == "remind":
             who, sent = cycles.review_remind(user=request.user, review=review)
-            if sent:
-                messages.success(
-                    request,
-                    _("Reminder sent to %(who)s about %(csm)s's review.") % {"who": who, "csm": review.csm},
+            names = {"who": who, "csm": review.csm}
+            if who.pk == review.csm_id:
+                text = (
+                    _("Reminder sent to %(who)s about their review.")
+                    if sent
+                    else _("%(who)s was reminded about their review already today; nothing more was sent.")
                 )
             else:
-                messages.info(
-                    request,
-                    _("%(who)s was reminded about %(csm)s's review already today; nothing more was sent.")
-                    % {"who": who, "csm": review.csm},
+                text = (
+                    _("Reminder sent to %(who)s about %(csm)s's review.")
+                    if sent
+                    else _(
+                        "%(who)s was reminded about %(csm)s's review already today; nothing more was sent."
+                    )
                 )
+            (messages.success if sent else messages.info)(request, text % names)
         else:
             raise Http404
     except services.ReviewConflict as exc:

@@ -226,6 +226,15 @@ def test_remind_on_the_cycle_page_mails_the_reviewer_once(
         page = client.post(url, follow=True).content.decode()
     assert "Manager A was reminded about CSM A2&#x27;s review already today; nothing more was sent." in page
     assert len(smtp.to(org.manager_a.email)) == 1
+    # A review waiting on its CSM: the CSM is reminded about their own review.
+    b = reviews.reviews.get(csm=org.csm_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            reverse("cycle-review-action", args=[reviews.pk, b.pk, "remind"]), follow=True
+        ).content.decode()
+    assert "Reminder sent to CSM B about their review." in page
+    [m] = smtp.to(org.csm_b.email)
+    assert m.subject.startswith("Reminder") and "self-review is due" in m.text
     # Nothing in this cycle is late yet (due in December).
     page = client.post(reverse("cycle-action", args=[reviews.pk, "remind-overdue"]), follow=True)
     assert "Nothing is overdue." in page.content.decode()
