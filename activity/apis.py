@@ -1,6 +1,12 @@
 """POST /api/v1/ingest/<kind>/: a JSON list of rows, the same validator as files."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -8,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
+from accounts.openapi import NOT_SIGNED_IN, ErrorDetail
 from activity import services
 from activity.kinds import KINDS
 from activity.models import ImportSource
@@ -28,39 +35,70 @@ class IsOps(permissions.BasePermission):
 ERROR = inline_serializer(
     "IngestError",
     {
-        "row": serializers.IntegerField(),
-        "column": serializers.CharField(),
-        "value": serializers.CharField(),
-        "code": serializers.CharField(),
-        "message": serializers.CharField(),
+        "row": serializers.IntegerField(
+            help_text="The row's position in the list sent, from 1 (with ?source=, the source's "
+            "record); 0 for a problem with the request as a whole (e.g. too many rows)."
+        ),
+        "column": serializers.CharField(
+            help_text="The column (field) at fault, as in the kind's CSV header; empty when the whole row is."
+        ),
+        "value": serializers.CharField(help_text="The value as it was sent; empty when missing."),
+        "code": serializers.CharField(
+            help_text="A stable code for the problem, e.g. required, invalid_date, unknown_reference "
+            "(every code: docs/data-contract.md)."
+        ),
+        "message": serializers.CharField(help_text="The problem in a sentence for a person."),
     },
     many=True,
+    help_text=f"The problems found, at most {services.MAX_ERRORS_KEPT} (error_count counts them all); "
+    "empty when the load is valid.",
 )
 SUMMARY = inline_serializer(
     "IngestSummary",
     {
-        "kind": serializers.CharField(),
-        "dry_run": serializers.BooleanField(),
-        "rows": serializers.IntegerField(),
-        "created": serializers.IntegerField(),
-        "updated": serializers.IntegerField(),
-        "unchanged": serializers.IntegerField(),
-        "error_count": serializers.IntegerField(),
+        "kind": serializers.CharField(help_text="The kind loaded (the path's KIND)."),
+        "dry_run": serializers.BooleanField(help_text="True when nothing was to be written (?dry_run=1)."),
+        "rows": serializers.IntegerField(help_text="How many rows were read."),
+        "created": serializers.IntegerField(
+            help_text="Rows that created a record (with dry_run: would create one); 0 when the load is invalid."
+        ),
+        "updated": serializers.IntegerField(
+            help_text="Rows that changed a stored record (with dry_run: would change one); 0 when the load "
+            "is invalid."
+        ),
+        "unchanged": serializers.IntegerField(
+            help_text="Rows identical to what is stored already; 0 when the load is invalid."
+        ),
+        "error_count": serializers.IntegerField(
+            help_text="How many problems were found in all: any makes the load write nothing."
+        ),
         "errors": ERROR,
-        "skipped": serializers.IntegerField(help_text="records of another system's format skipped"),
+        "skipped": serializers.IntegerField(
+            help_text="With ?source= or ?mapping=: the source's records that have no place in KIND, "
+            "skipped (0 otherwise)."
+        ),
         "notes": serializers.ListField(
-            child=serializers.CharField(), help_text="e.g. records of another system's format skipped"
+            child=serializers.CharField(),
+            help_text="With ?source= or ?mapping=: sentences about the load, e.g. which records were "
+            "skipped and why.",
         ),
         "follow_ups": inline_serializer(
             "IngestFollowUp",
             {
-                "notice": serializers.CharField(help_text="e.g. when the KPIs will be recomputed"),
-                "periods": serializers.ListField(
-                    child=serializers.CharField(), help_text="e.g. 2026-07, 2026-08, 2026-Q3"
+                "notice": serializers.CharField(
+                    help_text="What happens next, in a sentence, e.g. when the KPIs will be recomputed."
                 ),
-                "due_at": serializers.DateTimeField(allow_null=True),
+                "periods": serializers.ListField(
+                    child=serializers.CharField(),
+                    help_text="The periods recomputed, e.g. 2026-07, 2026-08, 2026-Q3.",
+                ),
+                "due_at": serializers.DateTimeField(
+                    allow_null=True, help_text="About when (ISO 8601); null when not scheduled."
+                ),
             },
             many=True,
+            help_text="What the load sets off once written (the recompute of the KPI periods its rows "
+            "touch); empty for a dry run or an invalid load.",
         ),
     },
 )
@@ -70,11 +108,19 @@ class IngestApi(APIView):
     permission_classes = [IsOps]
 
     @extend_schema(
+        tags=["Data in"],
         summary="Load rows of one kind (all or nothing)",
-        description="A JSON list (at most 10,000) of objects with the columns of KIND (the same as its CSV file). "
-        "Any invalid row: 400 with every error, nothing written. `?dry_run=1` validates only. "
-        "A load that writes schedules a recompute of the KPI periods its rows touch, about a minute "
-        "later (`follow_ups` says which and when).",
+        description="A JSON list (at most 10,000) of objects with the columns of KIND, the same as its CSV "
+        "file (docs/data-contract.md). Any invalid row: 400 with every error and nothing written. "
+        "`?dry_run=1` validates only. A load that writes schedules a recompute of the KPI periods its "
+        "rows touch, about a minute later (`follow_ups` says which and when). With `?source=` the body "
+        "is another system's own JSON, with `?mapping=` it is read through a mapping file; a source or "
+        "mapping that cannot give KIND answers 400 with one error (row 0, code `unsupported`).\n\n"
+        "**Who**: an integration token (role service, `manage.py create_api_token`) or a CS ops / "
+        "admin account; every other role gets 403. The only endpoint an integration token may call.\n\n"
+        "**Errors**: 400 with the summary and its `errors` (nothing written), or with `detail` for a "
+        "body that is not JSON; 401 without credentials; "
+        "403 for other roles; 404 for an unknown KIND.",
         request={
             "application/json": {
                 "oneOf": [
@@ -105,12 +151,33 @@ class IngestApi(APIView):
                 description="Read the body through this shipped mapping file (e.g. pendo-usage). A custom "
                 'mapping comes in the body instead: {"mapping": <the YAML as an object or text>, "rows": [...]}.',
             ),
-            OpenApiParameter("dry_run", bool, description="Validate only; write nothing."),
+            OpenApiParameter(
+                "dry_run",
+                bool,
+                description="`1`, `true` or `yes`: validate and count only; write nothing.",
+            ),
+            OpenApiParameter(
+                "kind",
+                str,
+                OpenApiParameter.PATH,
+                description=f"What the rows are, as the CSV files are named: {', '.join(KINDS)} "
+                "(docs/data-contract.md); another name answers 404.",
+            ),
         ],
         responses={
-            200: SUMMARY,
-            400: SUMMARY,
-            404: OpenApiResponse(description="Unknown kind"),
+            200: OpenApiResponse(SUMMARY, description="Loaded (or, with dry_run, valid): the counts."),
+            400: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="IngestRefusal",
+                    serializers=[SUMMARY, ErrorDetail],
+                    resource_type_field_name=None,
+                ),
+                description="Invalid: the summary with every error, nothing written; or, for a body that "
+                "is not JSON at all, the reason (`detail`).",
+            ),
+            401: NOT_SIGNED_IN,
+            403: OpenApiResponse(ErrorDetail, description="A role other than CS ops / admin or service."),
+            404: OpenApiResponse(ErrorDetail, description="Unknown KIND."),
         },
     )
     def post(self, request: Request, kind: str) -> Response:

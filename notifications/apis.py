@@ -5,20 +5,35 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
+from accounts.openapi import PEOPLE
 from notifications.selectors import todos_for
 
 
 class TodoSerializer(serializers.Serializer):
     kind = serializers.CharField(
-        help_text="What sort of to-do, e.g. acknowledge, review_to_write, import_failed."
+        help_text="What sort of to-do, a stable code: for a CSM self_review, acknowledge, "
+        "flag_answered, key_result_stale; for a reviewer (manager, HR or CS ops / admin) "
+        "review_to_start, review_to_write, flag_open, calibration; for a manager team_okrs_stale; for "
+        "HR cycle_to_open, overdue_reviews, reviews_to_finalize, cycle_to_calibrate, cycle_to_close; "
+        "for CS ops / admin import_failed, kpi_run_failed, kpi_run_late."
     )
     text = serializers.CharField(help_text="What to do, in words, in the language asked for.")
     url = serializers.CharField(help_text="The page where it is done (a path of this site).")
     due = serializers.DateField(allow_null=True, help_text="When it is due, if it has a due date.")
-    overdue = serializers.BooleanField()
+    overdue = serializers.BooleanField(help_text="True when the due date has passed.")
 
 
-@extend_schema(summary="My to-dos, most urgent first")
+@extend_schema(
+    tags=["To-dos"],
+    summary="My to-dos, most urgent first",
+    description="What is waiting for the person asking, as on their home page: overdue first, then by "
+    "due date, then those without one. Each names its kind, says what to do and links the page where "
+    "it is done. A CSM gets their own reviews, flags and stale key results; a manager the reviews they "
+    "write and their teams' OKRs; HR the cycles and late reviews, and their own reviews to write; CS "
+    "ops / admin failed imports and late KPI runs, and their own reviews to write.\n\n"
+    "**Who**: any person; an integration token gets 403.",
+    responses={200: TodoSerializer(many=True), **PEOPLE},
+)
 class TodoApi(generics.ListAPIView):
     """Paginated like every list (``?limit=``, ``?offset=``)."""
 

@@ -2,12 +2,19 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.models import Team, User
+from accounts.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from okrs import selectors, services
 from okrs.models import CheckIn, Commitment, Direction, KeyResult, KrKind, Objective
 
@@ -38,8 +45,14 @@ def _created(view, obj) -> Response:
 
 
 class KeyResultOutput(serializers.ModelSerializer):
-    progress = serializers.SerializerMethodField()
-    status = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField(
+        help_text="0.00-1.00 as a string: from baseline to target (either direction), clamped; a "
+        "milestone is 0 or 1; frozen when the quarter is closed."
+    )
+    status = serializers.SerializerMethodField(
+        help_text="on_track, at_risk, off_track, stale (no check-in or fresh value for 14 days), done, "
+        "or closed (the quarter is): progress against the time elapsed and the latest confidence."
+    )
 
     class Meta:
         model = KeyResult
@@ -62,6 +75,36 @@ class KeyResultOutput(serializers.ModelSerializer):
             "progress",
             "status",
         ]
+        extra_kwargs = {
+            "id": {"help_text": "The key result's id."},
+            "objective": {"help_text": "The id of its objective."},
+            "title": {"help_text": "What is measured, in words."},
+            "kind": {
+                "help_text": "metric (linked to a KPI: its value comes from the nightly run), numeric "
+                "(checked in by hand) or milestone (done or not)."
+            },
+            "metric": {
+                "help_text": "kind metric: the KPI's key (docs/metrics.md), e.g. nrr; empty otherwise."
+            },
+            "baseline": {"help_text": "The start value; null for a milestone."},
+            "target": {"help_text": "The value aimed at (never the baseline); null for a milestone."},
+            "unit": {"help_text": "The unit shown after the values, e.g. % or days; may be empty."},
+            "direction": {"help_text": "increase (the target is above the baseline) or decrease."},
+            "weight": {"help_text": "Its weight in the objective's score, relative to the others (above 0)."},
+            "owner": {
+                "help_text": "The id of the person who answers for it (the objective's CSM, or the team's "
+                "manager); may be null."
+            },
+            "current": {
+                "help_text": "The latest value: numeric, the baseline and then the last check-in's; metric, "
+                "the latest published run's (null without one); milestone, null."
+            },
+            "current_at": {
+                "help_text": "When current (or done) last changed by a check-in or a run; null before."
+            },
+            "current_run": {"help_text": "kind metric: the id of the KPI run current comes from; else null."},
+            "done": {"help_text": "A milestone: whether it is done (false for the other kinds)."},
+        }
 
     def get_progress(self, kr) -> str:
         return str(selectors.kr_progress(kr))
@@ -71,8 +114,11 @@ class KeyResultOutput(serializers.ModelSerializer):
 
 
 class ObjectiveOutput(serializers.ModelSerializer):
-    score = serializers.SerializerMethodField()
-    key_results = KeyResultOutput(many=True, read_only=True)
+    score = serializers.SerializerMethodField(
+        help_text="0.00-1.00 as a string: the weighted mean of its key results' progress; once the "
+        "quarter is closed the frozen score, or the final one when adjusted. Null without key results."
+    )
+    key_results = KeyResultOutput(many=True, read_only=True, help_text="Its key results, in their order.")
 
     class Meta:
         model = Objective
@@ -91,31 +137,101 @@ class ObjectiveOutput(serializers.ModelSerializer):
             "final_score_reason",
             "key_results",
         ]
+        extra_kwargs = {
+            "id": {"help_text": "The objective's id."},
+            "csm": {"help_text": "The id of the CSM whose objective it is; null for a team objective."},
+            "team": {"help_text": "The id of the team whose objective it is; null for a CSM's."},
+            "period": {"help_text": "The quarter, e.g. 2026-Q3."},
+            "title": {"help_text": "The objective, in words."},
+            "description": {"help_text": "More about it; may be empty."},
+            "parent": {
+                "help_text": "The id of the objective (of the same quarter) it is aligned to; null when none."
+            },
+            "commitment": {
+                "help_text": "committed (expected to reach 1.0) or aspirational (0.7 is a success)."
+            },
+            "frozen_score": {
+                "help_text": "The score frozen when the quarter was closed (decimal string); null before."
+            },
+            "final_score": {
+                "help_text": "A final score set after closing in place of the frozen one (decimal "
+                "string, 0-1); null when none."
+            },
+            "final_score_reason": {
+                "help_text": "Why the final score differs from the frozen one; may be empty."
+            },
+        }
 
     def get_score(self, objective) -> str | None:
         score = selectors.objective_score(objective)
         return None if score is None else str(score)
 
 
+WHO_READS = (
+    "A CSM sees their own objectives and their team's, a manager their teams' and their CSMs', HR and "
+    "CS ops / admin all; an integration token nothing (403)."
+)
+WHO_WRITES = (
+    "a CSM for themselves, a manager for the teams they manage and their CSMs, CS ops / admin for "
+    "anyone; HR reads only"
+)
+
+
+@extend_schema(tags=["OKRs"])
 @extend_schema_view(
     list=extend_schema(
         summary="List objectives",
-        description="Objectives the caller may see (a CSM their own and their team's, a manager their teams' "
-        "and their CSMs', HR and admins all), each with its key results, score (0.0-1.0) and colour band.",
+        description="The objectives the caller may see, each with its key results and its score (0.0-1.0), "
+        f"optionally of one quarter (`?period=`). {WHO_READS}",
+        parameters=[
+            OpenApiParameter(
+                "period", str, description="Only the objectives of this quarter, e.g. 2026-Q3 (as written)."
+            )
+        ],
+        responses={200: ObjectiveOutput(many=True), **PEOPLE},
     ),
-    retrieve=extend_schema(summary="One objective", description="An objective the caller may see, or 404."),
+    retrieve=extend_schema(
+        summary="One objective",
+        description=f"An objective the caller may see, with its key results. {WHO_READS}\n\n"
+        "**Errors**: 404 for an objective the caller may not see and for no such objective alike.",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The objective's id.")],
+        responses={200: ObjectiveOutput, 404: NOT_FOUND, **PEOPLE},
+    ),
 )
 class ObjectiveViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     class ObjectiveInput(serializers.Serializer):
-        period = serializers.CharField()
-        title = serializers.CharField(max_length=200)
-        description = serializers.CharField(required=False, allow_blank=True, default="")
-        commitment = serializers.ChoiceField(choices=Commitment.choices, default=Commitment.COMMITTED)
-        csm = VisibleTo(User, required=False, allow_null=True)
-        team = VisibleTo(Team, required=False, allow_null=True)
-        parent = VisibleTo(Objective, required=False, allow_null=True)
+        period = serializers.CharField(
+            help_text="The quarter, e.g. 2026-Q3: not a month, not a closed quarter."
+        )
+        title = serializers.CharField(max_length=200, help_text="The objective, in words.")
+        description = serializers.CharField(
+            required=False, allow_blank=True, default="", help_text="More about it (optional)."
+        )
+        commitment = serializers.ChoiceField(
+            choices=Commitment.choices,
+            default=Commitment.COMMITTED,
+            help_text="committed (expected to reach 1.0, the default) or aspirational (0.7 is a success).",
+        )
+        csm = VisibleTo(
+            User,
+            required=False,
+            allow_null=True,
+            help_text="Whose objective: the id of a CSM the caller may see. Give csm or team, not both.",
+        )
+        team = VisibleTo(
+            Team,
+            required=False,
+            allow_null=True,
+            help_text="Or a team objective: the id of a team the caller may see.",
+        )
+        parent = VisibleTo(
+            Objective,
+            required=False,
+            allow_null=True,
+            help_text="The id of an objective of the same quarter to align it to (optional).",
+        )
 
     serializer_class = ObjectiveOutput
 
@@ -128,9 +244,19 @@ class ObjectiveViewSet(
 
     @extend_schema(
         summary="Create an objective",
-        description="A CSM's or a team's objective for an open quarter, optionally aligned to a team objective; 400 with the field and a sentence when refused.",
+        description="A CSM's or a team's objective for a quarter that is not closed, optionally aligned to "
+        "another objective of the quarter. Answers the objective, without key results yet.\n\n"
+        f"**Who**: {WHO_WRITES}; an integration token neither.\n\n"
+        "**Errors**: 400 with the field and a sentence (a period that is not a quarter or is closed, "
+        "neither or both of csm and team (`owner`), a csm that is not a CSM, an id the caller may not "
+        "see, a parent of another quarter); 403 when the caller may not set OKRs for that owner.",
         request=ObjectiveInput,
-        responses={201: ObjectiveOutput},
+        responses={
+            201: ObjectiveOutput,
+            400: INVALID,
+            401: NOT_SIGNED_IN,
+            403: OpenApiResponse(ErrorDetail, description="The caller may not set OKRs for this owner."),
+        },
     )
     def create(self, request, *args, **kwargs):
         data = self.ObjectiveInput(data=request.data, context={"request": request})
@@ -142,27 +268,69 @@ class ObjectiveViewSet(
         return _created(self, objective)
 
 
+@extend_schema(tags=["OKRs"])
 @extend_schema_view(
     list=extend_schema(
         summary="List key results",
-        description="Key results of the objectives the caller may see: linked to a KPI (value from the nightly "
-        "run), numeric (baseline, target, direction) or milestones, with progress and status.",
+        description="The key results of the objectives the caller may see, with their progress and "
+        "status: linked to a KPI (value from the nightly run), numeric (baseline, target, direction; "
+        f"checked in) or milestones (done or not). {WHO_READS}",
+        responses={200: KeyResultOutput(many=True), **PEOPLE},
     ),
-    retrieve=extend_schema(summary="One key result", description="A key result the caller may see, or 404."),
+    retrieve=extend_schema(
+        summary="One key result",
+        description=f"A key result of an objective the caller may see. {WHO_READS}\n\n"
+        "**Errors**: 404 for a key result the caller may not see and for no such key result alike.",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The key result's id.")],
+        responses={200: KeyResultOutput, 404: NOT_FOUND, **PEOPLE},
+    ),
 )
 class KeyResultViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     class KeyResultInput(serializers.Serializer):
-        objective = VisibleTo(Objective)
-        title = serializers.CharField(max_length=200)
-        kind = serializers.ChoiceField(choices=KrKind.choices)
-        metric = serializers.CharField(required=False, allow_blank=True, default="")
-        baseline = serializers.CharField(required=False, allow_null=True, default=None)
-        target = serializers.CharField(required=False, allow_null=True, default=None)
-        unit = serializers.CharField(required=False, allow_blank=True, default="")
-        direction = serializers.ChoiceField(choices=Direction.choices, default=Direction.INCREASE)
-        weight = serializers.CharField(default="1")
+        objective = VisibleTo(Objective, help_text="The id of the objective, one the caller may edit.")
+        title = serializers.CharField(max_length=200, help_text="What is measured, in words.")
+        kind = serializers.ChoiceField(
+            choices=KrKind.choices,
+            help_text="metric (linked to a KPI), numeric (checked in by hand) or milestone (done or not).",
+        )
+        metric = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="kind metric, required: the key of a scored KPI with a better direction "
+            "(docs/metrics.md), e.g. nrr; its direction and unit then apply. Ignored otherwise.",
+        )
+        baseline = serializers.CharField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="kind metric or numeric, required: the start value (a number). Ignored for a milestone.",
+        )
+        target = serializers.CharField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="kind metric or numeric, required: the value aimed at (a number), above the baseline "
+            "for an increase, below it for a decrease.",
+        )
+        unit = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="The unit shown after the values (optional).",
+        )
+        direction = serializers.ChoiceField(
+            choices=Direction.choices,
+            default=Direction.INCREASE,
+            help_text="increase (the default) or decrease; for kind metric the metric's own direction wins.",
+        )
+        weight = serializers.CharField(
+            default="1",
+            help_text="Its weight in the objective's score relative to the others: a number above 0 and "
+            "at most 100 (default 1).",
+        )
 
     serializer_class = KeyResultOutput
 
@@ -175,9 +343,21 @@ class KeyResultViewSet(
 
     @extend_schema(
         summary="Add a key result",
-        description="A key result on an objective the caller may edit; the target must differ from the baseline.",
+        description="A key result on an objective the caller may edit, in a quarter that is not closed; "
+        "its owner is the objective's CSM (or the team's manager). A metric key result takes the KPI's "
+        "latest published value as its current value.\n\n"
+        f"**Who**: those who may edit the objective: {WHO_WRITES}; an integration token neither.\n\n"
+        "**Errors**: 400 with the field and a sentence (an objective the caller may not see, a closed "
+        "quarter (`period`), a missing title, an unknown or unscored metric, a missing baseline or "
+        "target, a target on the wrong side of the baseline, a weight not above 0 or above 100, a "
+        "number out of range); 403 when the caller may see the objective but not change it.",
         request=KeyResultInput,
-        responses={201: KeyResultOutput},
+        responses={
+            201: KeyResultOutput,
+            400: INVALID,
+            401: NOT_SIGNED_IN,
+            403: OpenApiResponse(ErrorDetail, description="The caller may not change this objective."),
+        },
     )
     def create(self, request, *args, **kwargs):
         data = self.KeyResultInput(data=request.data, context={"request": request})
@@ -197,26 +377,67 @@ class CheckInOutput(serializers.ModelSerializer):
     class Meta:
         model = CheckIn
         fields = ["id", "key_result", "date", "value", "done", "confidence", "note", "author", "created_at"]
+        extra_kwargs = {
+            "id": {"help_text": "The check-in's id."},
+            "key_result": {"help_text": "The id of the key result checked in on."},
+            "date": {"help_text": "The day it is about (within the quarter, not after the day it was made)."},
+            "value": {"help_text": "A numeric key result's value that day (decimal string); else null."},
+            "done": {"help_text": "A milestone: whether it was done; else null."},
+            "confidence": {
+                "help_text": "How sure its author is of reaching the target: 0 (no chance) to 10 (certain)."
+            },
+            "note": {"help_text": "What its author wrote; may be empty."},
+            "author": {"help_text": "The id of the person who checked in; null if the account is gone."},
+            "created_at": {"help_text": "When it was made (ISO 8601)."},
+        }
 
 
+@extend_schema(tags=["OKRs"])
 @extend_schema_view(
     list=extend_schema(
         summary="List check-ins",
-        description="Check-ins (date, value or milestone state, confidence 0-10, note, author) of the key "
-        "results the caller may see: the history of each key result.",
+        description="The check-ins (date, value or milestone state, confidence 0-10, note, author) of "
+        f"the key results the caller may see: the history of each key result. {WHO_READS}",
+        responses={200: CheckInOutput(many=True), **PEOPLE},
     ),
-    retrieve=extend_schema(summary="One check-in", description="A check-in the caller may see, or 404."),
+    retrieve=extend_schema(
+        summary="One check-in",
+        description=f"A check-in on a key result the caller may see. {WHO_READS}\n\n"
+        "**Errors**: 404 for a check-in the caller may not see and for no such check-in alike.",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The check-in's id.")],
+        responses={200: CheckInOutput, 404: NOT_FOUND, **PEOPLE},
+    ),
 )
 class CheckInViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     class CheckInInput(serializers.Serializer):
-        key_result = VisibleTo(KeyResult)
-        confidence = serializers.CharField()
-        value = serializers.CharField(required=False, allow_null=True, default=None)
-        done = serializers.BooleanField(required=False, allow_null=True, default=None)
-        note = serializers.CharField(required=False, allow_blank=True, default="")
-        date = serializers.DateField(required=False, allow_null=True, default=None)
+        key_result = VisibleTo(KeyResult, help_text="The id of the key result, one the caller may edit.")
+        confidence = serializers.CharField(
+            help_text="How sure of reaching the target: a whole number from 0 (no chance) to 10 (certain)."
+        )
+        value = serializers.CharField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="A numeric key result, required: its value now (a number). Refused for a metric "
+            "key result (its value comes from the nightly run); ignored for a milestone.",
+        )
+        done = serializers.BooleanField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="A milestone, required: whether it is done (the key result follows it).",
+        )
+        note = serializers.CharField(
+            required=False, allow_blank=True, default="", help_text="What to say about it (optional)."
+        )
+        date = serializers.DateField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="The day it is about (YYYY-MM-DD), within the quarter and not after today; default today.",
+        )
 
     serializer_class = CheckInOutput
 
@@ -225,9 +446,21 @@ class CheckInViewSet(
 
     @extend_schema(
         summary="Check in",
-        description="A value (numeric key result) or done (milestone), with a confidence 0-10 and a note; updates the key result.",
+        description="A value (numeric key result) or done (milestone), with a confidence 0-10 and a note; "
+        "the key result's current value (or done) follows it. A metric key result takes only a "
+        "confidence and a note.\n\n"
+        f"**Who**: those who may edit the objective: {WHO_WRITES}; an integration token neither.\n\n"
+        "**Errors**: 400 with the field and a sentence (a key result the caller may not see or of a "
+        "closed quarter (`key_result`), a confidence that is not a whole number 0-10, a missing value or "
+        "done, a value on a metric key result, a date outside the quarter or after today); 403 when the "
+        "caller may see the key result but not check in on it.",
         request=CheckInInput,
-        responses={201: CheckInOutput},
+        responses={
+            201: CheckInOutput,
+            400: INVALID,
+            401: NOT_SIGNED_IN,
+            403: OpenApiResponse(ErrorDetail, description="The caller may not check in on this key result."),
+        },
     )
     def create(self, request, *args, **kwargs):
         data = self.CheckInInput(data=request.data, context={"request": request})

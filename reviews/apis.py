@@ -4,7 +4,13 @@ workflow in the services)."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -12,12 +18,20 @@ from rest_framework.response import Response
 
 from accounts.access import get_visible_or_404
 from accounts.models import Role
+from accounts.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from reviews import services
 from reviews.access import review_view
 from reviews.models import Review, ReviewCycle
 
+HIDDEN = (
+    " Null while hidden from the caller: until the review is submitted only the reviewer, HR and CS "
+    "ops / admin see it."
+)
+
 
 class ReviewOutput(serializers.ModelSerializer):
+    """A review as the caller may see it: the parts hidden from them (reviews.access) are null."""
+
     class Meta:
         model = Review
         fields = [
@@ -44,6 +58,75 @@ class ReviewOutput(serializers.ModelSerializer):
             "acknowledged_at",
             "finalized_at",
         ]
+        extra_kwargs = {
+            "id": {"help_text": "The review's id."},
+            "cycle": {
+                "help_text": "The review cycle's id (GET /api/v1/cycles/{id}/, HR and CS ops / admin)."
+            },
+            "csm": {"help_text": "The id of the CSM reviewed."},
+            "reviewer": {
+                "help_text": "The id of the person who writes the manager's part (by default the CSM's "
+                "team manager); null until HR assigns one."
+            },
+            "status": {
+                "help_text": "Where the review is: draft → self_review → manager_review → submitted → "
+                "acknowledged → finalized (a reopen by HR goes back to manager_review)."
+            },
+            "version": {
+                "help_text": "Bumped by every save: send it back with a transition; a stale one answers 409."
+            },
+            "revision": {"help_text": "1, then bumped each time HR reopens the finalized review."},
+            "snapshot": {
+                "help_text": "The numbers the review is judged on, frozen when the cycle opened (the "
+                "reviewer or HR may take them again before submitting): the scorecard of the quarter (as "
+                "GET /api/v1/scorecards/{user_id}/) with the quarter's OKRs and their scores."
+            },
+            "snapshot_at": {"help_text": "When the snapshot was taken (ISO 8601)."},
+            "suggested_rating": {
+                "help_text": "The rating the numbers suggest (weighted mean of the metrics' and OKRs' "
+                "ratings, 2 decimals); null without data." + HIDDEN
+            },
+            "suggested_detail": {
+                "help_text": "How the suggested rating was made: each part's weight, floor / target / "
+                "stretch, value and rating, the parts left out and why." + HIDDEN
+            },
+            "self_assessment": {
+                "help_text": "The CSM's self-review: section key → text. Null while hidden (the reviewer "
+                "sees it once the CSM submits it)."
+            },
+            "self_ratings": {
+                "help_text": "The CSM's rating per section (section key → a value of the scale), when the "
+                "template asks for them. Null while hidden, like self_assessment."
+            },
+            "manager_assessment": {
+                "help_text": "The reviewer's text per section (section key → text)." + HIDDEN
+            },
+            "section_ratings": {
+                "help_text": "The reviewer's rating per section (section key → a value of the scale)."
+                + HIDDEN
+            },
+            "final_rating": {
+                "help_text": "The reviewer's overall rating (a value of the scale); a change made in the "
+                "calibration session is kept apart and not shown here." + HIDDEN
+            },
+            "final_rating_reason": {
+                # Output only: null is what a reader who may not see it yet gets (the schema says so).
+                "allow_null": True,
+                "help_text": "Why the overall rating differs from the suggested one (required then)."
+                + HIDDEN,
+            },
+            "acknowledgement_comment": {"help_text": "The CSM's comment when acknowledging; may be empty."},
+            "open_flags_at_acknowledgement": {
+                "help_text": "How many flagged numbers were still unresolved when the CSM acknowledged."
+            },
+            "submitted_at": {
+                "help_text": "When the reviewer submitted it; null before (and after a reopen)."
+            },
+            "acknowledged_at": {
+                "help_text": "When the CSM acknowledged it; null before (and after a reopen)."
+            },
+            "finalized_at": {"help_text": "When it was finalized; null before (and after a reopen)."},
+        }
 
     def to_representation(self, review):
         """Hidden parts (``reviews.access``) are null, for the detail and every row of the list."""
@@ -51,18 +134,77 @@ class ReviewOutput(serializers.ModelSerializer):
         return review_view(self.context["request"].user, review).mask(data)
 
 
+# The actions of POST /api/v1/reviews/{id}/transition/ (their enum's name: SPECTACULAR_SETTINGS).
+ACTIONS = list(services.TRANSITIONS)
+
 TransitionInput = inline_serializer(
     "ReviewTransition",
     {
-        "action": serializers.ChoiceField(choices=list(services.TRANSITIONS)),
-        "version": serializers.IntegerField(),
-        "comment": serializers.CharField(required=False, allow_blank=True),
-        "reason": serializers.CharField(required=False, allow_blank=True),
-        "confirm_open_flags": serializers.BooleanField(required=False, default=False),
+        "action": serializers.ChoiceField(
+            choices=ACTIONS,
+            help_text="send_to_csm (the reviewer or HR: draft → self_review), submit_self (the CSM: "
+            "self_review → manager_review), submit (the reviewer: manager_review → submitted), "
+            "acknowledge (the CSM: submitted → acknowledged), finalize (HR or CS ops / admin: "
+            "acknowledged → finalized), reopen (HR or CS ops / admin: finalized → manager_review, a new "
+            "revision).",
+        ),
+        "version": serializers.IntegerField(
+            help_text="The review's version as last read: a newer one on the server answers 409."
+        ),
+        "comment": serializers.CharField(
+            required=False,
+            allow_blank=True,
+            help_text="acknowledge only: the CSM's comment (acknowledging is not agreeing).",
+        ),
+        "reason": serializers.CharField(
+            required=False, allow_blank=True, help_text="reopen only, required: why HR reopens it."
+        ),
+        "confirm_open_flags": serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="acknowledge only: true to acknowledge with flagged numbers still unresolved "
+            "(without it such an acknowledgement answers 400).",
+        ),
     },
+)
+CONFLICT = inline_serializer(
+    "ReviewConflict",
+    {
+        "detail": serializers.CharField(help_text="Who saved the review and when, in a sentence."),
+        "version": serializers.IntegerField(help_text="The review's current version: read it again."),
+    },
+)
+WHO_READS = (
+    "A CSM reads their own reviews once shared (not in draft), a manager the reviews they write and "
+    "their teams', HR and CS ops / admin every review; an integration token none (403). Parts not "
+    "yet visible to the caller are null: the CSM's self-review until the CSM submits it (HR sees it "
+    "before, unless HR is the reviewer), the manager's part until the review is submitted (the "
+    "reviewer, HR and CS ops / admin see it before)."
 )
 
 
+@extend_schema(tags=["Reviews"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List reviews",
+        description="The reviews the caller may see, by cycle and the CSM's name, optionally of one "
+        f"cycle (`?cycle=`). {WHO_READS}\n\n**Errors**: 400 when `cycle` is not a whole number.",
+        parameters=[
+            OpenApiParameter(
+                "cycle", int, description="Only the reviews of this cycle (its id); default every cycle."
+            )
+        ],
+        responses={200: ReviewOutput(many=True), 400: INVALID, **PEOPLE},
+    ),
+    retrieve=extend_schema(
+        summary="One review",
+        description=f"A review the caller may see. {WHO_READS}\n\n**Errors**: 404 for a review the "
+        "caller may not see and for no such review alike (a refused read of an existing review is "
+        "recorded).",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The review's id.")],
+        responses={200: ReviewOutput, 404: NOT_FOUND, **PEOPLE},
+    ),
+)
 class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ReviewOutput
 
@@ -85,7 +227,34 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         except Http404 as exc:
             raise NotFound("No such review.") from exc
 
-    @extend_schema(request=TransitionInput, responses={200: ReviewOutput, 409: None})
+    @extend_schema(
+        summary="Move a review on in its workflow",
+        description="One step of the workflow, on the version the caller last read: draft → "
+        "self_review → manager_review → submitted → acknowledged → finalized, and reopen. Who may take "
+        "each step (CS ops / admin may act as the reviewer of any review): send_to_csm the reviewer or "
+        "HR; submit_self the CSM (with at least one section of the self-review written); submit the "
+        "reviewer, with an overall rating and, when it differs from the suggested one, its reason; "
+        "acknowledge the CSM (`comment` optional; `confirm_open_flags` when flagged numbers are "
+        "unresolved); finalize and reopen (with a `reason`, a new revision back in manager_review) HR "
+        "or CS ops / admin. Answers the review as the caller now sees it, its version bumped.\n\n"
+        "**Who**: whoever the step names, among those who may read the review.\n\n"
+        "**Errors**: 400 for an unknown action, a missing or non-numeric version, a step the review's "
+        "status does not allow (`status`) or a missing part (e.g. `final_rating`, `reason`, "
+        "`open_flags`); 403 when the caller may read the review but not take this step; 404 for a "
+        "review the caller may not see; 409 when the review was saved since `version` (nothing "
+        "changed: read it again).",
+        request=TransitionInput,
+        responses={
+            200: ReviewOutput,
+            400: INVALID,
+            401: NOT_SIGNED_IN,
+            403: OpenApiResponse(
+                ErrorDetail, description="The caller may not take this step (or an integration token)."
+            ),
+            404: NOT_FOUND,
+            409: OpenApiResponse(CONFLICT, description="Saved since `version`: nothing changed."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         review = self.get_object()
@@ -116,14 +285,70 @@ class CycleOutput(serializers.ModelSerializer):
     class Meta:
         model = ReviewCycle
         fields = ["id", "period", "template", "self_review_due", "manager_review_due", "status"]
+        extra_kwargs = {
+            "id": {"help_text": "The cycle's id."},
+            "period": {"help_text": "The quarter reviewed, e.g. 2026-Q3 (one cycle per quarter)."},
+            "template": {"help_text": "The id of the review template (sections, rating scale, weights)."},
+            "self_review_due": {"help_text": "When the CSMs' self-reviews are due."},
+            "manager_review_due": {
+                "help_text": "When the reviewers' reviews are due (not before the self-reviews)."
+            },
+            "status": {
+                "help_text": "draft (created, no reviews yet) → open (reviews under way) → calibration "
+                "→ closed."
+            },
+        }
 
 
 class CycleInput(serializers.Serializer):
-    period = serializers.CharField()
-    self_review_due = serializers.DateField()
-    manager_review_due = serializers.DateField()
+    period = serializers.CharField(help_text="The quarter to review, e.g. 2026-Q3 (a quarter, not a month).")
+    self_review_due = serializers.DateField(help_text="When the CSMs' self-reviews are due (YYYY-MM-DD).")
+    manager_review_due = serializers.DateField(
+        help_text="When the reviewers' reviews are due (YYYY-MM-DD), on or after self_review_due."
+    )
 
 
+CycleOpenInput = inline_serializer(
+    "CycleOpen",
+    {
+        "confirm": serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="true to open although the 400 said what will be missing (a quarter not started "
+            "yet, no published KPI run for it); the cycle keeps what was confirmed.",
+        )
+    },
+)
+CycleAdvanceInput = inline_serializer(
+    "CycleAdvance",
+    {
+        "override_reason": serializers.CharField(
+            required=False,
+            allow_blank=True,
+            help_text="To start calibration before every review is submitted: why (kept on the cycle).",
+        )
+    },
+)
+CYCLE_WHO = (
+    "**Who**: HR and CS ops / admin; another person gets 404 (403 on create), an integration token 403."
+)
+
+
+@extend_schema(tags=["Review cycles"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List review cycles",
+        description="Every review cycle, the newest quarter first, with its due dates and status. HR and CS "
+        "ops / admin see them all; any other person gets an empty list; an integration token 403.",
+        responses={200: CycleOutput(many=True), **PEOPLE},
+    ),
+    retrieve=extend_schema(
+        summary="One review cycle",
+        description=f"A review cycle.\n\n{CYCLE_WHO}",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The cycle's id.")],
+        responses={200: CycleOutput, 404: NOT_FOUND, **PEOPLE},
+    ),
+)
 class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CycleOutput
 
@@ -132,7 +357,22 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             return ReviewCycle.objects.none()
         return ReviewCycle.objects.all()
 
-    @extend_schema(request=CycleInput, responses={201: CycleOutput})
+    @extend_schema(
+        summary="Create a review cycle",
+        description="A cycle for a quarter, in draft, with the default review template. CSMs whose first "
+        "account came too close to the quarter's end (REVIEW_MIN_TENURE_DAYS) are left out as new "
+        "hires, each with the reason; HR may include them on the cycle page before opening it.\n\n"
+        "**Who**: HR and CS ops / admin; any other person and an integration token get 403.\n\n"
+        "**Errors**: 400 for a period that is not a quarter, a quarter that has a cycle already, or "
+        "a manager review due before the self-review.",
+        request=CycleInput,
+        responses={
+            201: CycleOutput,
+            400: INVALID,
+            401: NOT_SIGNED_IN,
+            403: OpenApiResponse(ErrorDetail, description="Not HR or CS ops / admin."),
+        },
+    )
     def create(self, request):
         data = CycleInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -144,7 +384,20 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise PermissionDenied(str(exc)) from exc
         return Response(CycleOutput(cycle).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: CycleOutput})
+    @extend_schema(
+        summary="Open a review cycle",
+        description="Creates a review in draft for every active CSM taking part (not left out of the "
+        "cycle), its reviewer the CSM's team manager when they may review them (else HR assigns one), "
+        "each with the frozen snapshot of the quarter's numbers and its suggested rating; a draft cycle "
+        "becomes open. Again on an open cycle it adds the reviews of CSMs who have none (and changes "
+        "nothing else). A quarter that has not started or has no published KPI run opens only with "
+        "`confirm`.\n\n"
+        f"{CYCLE_WHO}\n\n"
+        "**Errors**: 400 with `confirm` (what will be missing) until confirmed, or with `status` for a "
+        "cycle in calibration or closed; 404 for another person.",
+        request=CycleOpenInput,
+        responses={200: CycleOutput, 400: INVALID, 404: NOT_FOUND, **PEOPLE},
+    )
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
         cycle = self.get_object()
@@ -161,7 +414,16 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         cycle.refresh_from_db()
         return Response(CycleOutput(cycle).data)
 
-    @extend_schema(request=None, responses={200: CycleOutput})
+    @extend_schema(
+        summary="Move a review cycle on",
+        description="open → calibration → closed. Calibration starts once every review of the cycle is "
+        "submitted, or before with an `override_reason`; closing needs every review finalized.\n\n"
+        f"{CYCLE_WHO}\n\n"
+        "**Errors**: 400 with `override_reason` when reviews are not submitted yet, or with `status` "
+        "for a draft or closed cycle or reviews not finalized; 404 for another person.",
+        request=CycleAdvanceInput,
+        responses={200: CycleOutput, 400: INVALID, 404: NOT_FOUND, **PEOPLE},
+    )
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
         cycle = self.get_object()

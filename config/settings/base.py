@@ -218,9 +218,40 @@ INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
 SPECTACULAR_SETTINGS = {
     "TITLE": "CSM reviews & OKRs API",
-    "DESCRIPTION": "Data in (ingest), KPIs, scorecards, OKRs and reviews. Session or token authentication.",
+    "DESCRIPTION": "Data in (ingest), KPIs, scorecards, OKRs and reviews, under `/api/v1/`. People sign "
+    "in with their session (the pages' login; writes then need the CSRF token) or a token; an "
+    "integration's token (role service, `manage.py create_api_token`) may only load data. Send a "
+    "token as `Authorization: Token <key>`.\n\n"
+    "Each person sees through the API what their pages show: a CSM their own data, a manager their "
+    "teams', HR and CS ops / admin everything (reviews' hidden parts stay null until submitted). An "
+    "object the caller may not see answers 404, like one that does not exist. Lists are paginated "
+    "(`?limit=`, default 50 and at most 500, and `?offset=`). Refusals: 400 with the fields and a "
+    "sentence each, 401 without credentials, 403 for a role that may not, 404, and 409 for a review "
+    "saved over a newer version.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI groups the operations by these tags, in this order.
+    "TAGS": [
+        {"name": "Data in", "description": "Loading activity data: rows of one kind at a time."},
+        {"name": "KPIs and scorecards", "description": "Published KPI values and a CSM's scorecard."},
+        {"name": "OKRs", "description": "Quarterly objectives, their key results and check-ins."},
+        {"name": "Reviews", "description": "Quarterly reviews and their workflow."},
+        {"name": "Review cycles", "description": "HR's review cycles: create, open, advance."},
+        {"name": "To-dos", "description": "What is waiting for the person asking."},
+    ],
+    # Readable names for the enums that share a field name (status, kind, direction).
+    "ENUM_NAME_OVERRIDES": {
+        "ReviewStatusEnum": "reviews.models.ReviewStatus",
+        "CycleStatusEnum": "reviews.models.CycleStatus",
+        "ReviewActionEnum": "reviews.apis.ACTIONS",
+        "CommitmentEnum": "okrs.models.Commitment",
+        "KeyResultKindEnum": "okrs.models.KrKind",
+        "KeyResultDirectionEnum": "okrs.models.Direction",
+        "MetricUnitEnum": "kpis.apis.METRIC_UNITS",
+        "MetricDirectionEnum": "kpis.apis.METRIC_DIRECTIONS",
+        "MetricChangeEnum": "kpis.apis.CHANGES",
+        "MrrMovementEnum": "kpis.apis.BRIDGE_KINDS",
+    },
     # Swagger UI served from the sidecar package: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1,0 +1,42 @@
+"""What every API's OpenAPI description shares (drf-spectacular): the bodies of its refusals and the
+responses that carry them. Descriptions only: no view answers through these serializers."""
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorDetail(serializers.Serializer):
+    """A refusal of the request as a whole: not signed in (401), not allowed (403), or an object that
+    does not exist or that the caller may not see (404: both get the same answer)."""
+
+    detail = serializers.CharField(help_text="Why the request was refused, in a sentence.")
+
+
+class FieldErrors(serializers.Serializer):
+    """A request refused by validation (400), nothing written. Every other key is the name of a field
+    of the body (or of a query parameter) with the list of sentences about it, e.g.
+    `{"period": ["2026-Q5 is not a period ..."]}`."""
+
+    detail = serializers.CharField(
+        required=False, help_text="Only when the body could not be read at all (e.g. malformed JSON)."
+    )
+    non_field_errors = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Problems with the body as a whole (e.g. a list sent where an object is expected).",
+    )
+
+
+NOT_SIGNED_IN = OpenApiResponse(
+    ErrorDetail, description="No valid session or token (`Authorization: Token <key>`)."
+)
+SERVICE_REFUSED = OpenApiResponse(
+    ErrorDetail,
+    description="An integration token (role service) calling anything but the ingest endpoint.",
+)
+NOT_FOUND = OpenApiResponse(
+    ErrorDetail, description="No such object, or one the caller may not see (the same answer for both)."
+)
+INVALID = OpenApiResponse(FieldErrors, description="Field errors: nothing was written.")
+# Every API view but the ingest endpoint: a person's session or token (accounts.permissions.PeopleOnly).
+PEOPLE = {401: NOT_SIGNED_IN, 403: SERVICE_REFUSED}
