@@ -52,7 +52,11 @@ def _zones() -> list[tuple[str, str]]:
 
 class PreferencesForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of my emails"), required=False)
-    time_zone = forms.ChoiceField(label=_("Time zone of the dates I am sent"), required=False)
+    time_zone = forms.ChoiceField(
+        label=_("My time zone"),
+        required=False,
+        help_text=_("Dates and times on every page and in every email are shown in it."),
+    )
 
     def __init__(self, *args, kinds: list[str], **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,18 +4,15 @@ mail, and the optional chat webhook of a team."""
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Team, User
+from accounts.models import Team, User, validate_time_zone
 
 
 class Kind(models.TextChoices):
@@ -130,20 +127,17 @@ class Preference(models.Model):
         return f"{self.person} · {self.kind}: {self.channel}"
 
 
-def _valid_time_zone(value: str) -> None:
-    if value and value not in zoneinfo.available_timezones():
-        raise ValidationError(
-            _("“%(value)s” is not a time zone such as Europe/Madrid."), params={"value": value}
-        )
+# Named by migration 0001 (the emails' own time zone, since moved to ``User.time_zone``).
+_valid_time_zone = validate_time_zone
 
 
 class PersonSettings(models.Model):
-    """The language and time zone a person's emails and notification dates are written in (blank:
-    the organisation's), and when their last weekly digest went out."""
+    """The language a person's emails are written in (blank: the organisation's), and when their last
+    weekly digest went out. Their time zone is the person's own (``User.time_zone``), for pages and
+    emails alike."""
 
     person = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_settings")
     language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[_valid_time_zone])
     digest_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 
-from accounts.models import Role, Team, User
+from accounts.models import Role, Team, User, validate_time_zone
 from notifications.models import (
     Channel,
     EmailState,
@@ -60,7 +60,8 @@ def language_of(person: User) -> str:
 
 
 def zone_of(person: User) -> zoneinfo.ZoneInfo:
-    name = settings_of(person).time_zone or settings.TIME_ZONE
+    """The person's time zone (``User.time_zone``), else the organisation's."""
+    name = person.time_zone or settings.TIME_ZONE
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -94,11 +95,17 @@ def preference_set(*, person: User, kind: str, channel: str) -> None:
         Preference.objects.update_or_create(person=person, kind=kind, defaults={"channel": channel})
 
 
+@transaction.atomic
 def settings_save(*, person: User, language: str, time_zone: str) -> PersonSettings:
+    """The language of the person's emails, and their time zone (the one of every page and email)."""
     record, _created = PersonSettings.objects.get_or_create(person=person)
-    record.language, record.time_zone = language, time_zone
+    record.language = language
     record.full_clean()
     record.save()
+    if person.time_zone != time_zone:
+        validate_time_zone(time_zone)
+        person.time_zone = time_zone
+        person.save(update_fields=["time_zone"])
     return record
 
 

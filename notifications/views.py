@@ -71,7 +71,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     kinds = kinds_for(person.role)
     current = services.channels_of(person)
     record = services.settings_of(person)
-    initial = {"language": record.language, "time_zone": record.time_zone}
+    initial = {"language": record.language, "time_zone": person.time_zone}
     initial.update({f"kind_{k}": current[k] for k in kinds})
     form = PreferencesForm(request.POST or None, kinds=kinds, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -71,12 +71,20 @@ def test_preferences_per_kind_language_and_time_zone(client, org):
         Kind.REVIEW_SUBMITTED: Channel.DIGEST,
         Kind.KEY_RESULT_STALE: Channel.OFF,  # its default is the digest
     }
-    assert PersonSettings.objects.get(person=org.csm_a).time_zone == "America/Sao_Paulo"
+    org.csm_a.refresh_from_db()
+    assert PersonSettings.objects.get(person=org.csm_a).language == "es"
+    assert org.csm_a.time_zone == "America/Sao_Paulo"  # the person's one zone, for pages and emails
     form["time_zone"] = "Mars/Olympus"
     assert (
         client.post(reverse("notification-preferences"), form).status_code == 200
     )  # refused, said on the page
-    assert PersonSettings.objects.get(person=org.csm_a).time_zone == "America/Sao_Paulo"
+    org.csm_a.refresh_from_db()
+    assert org.csm_a.time_zone == "America/Sao_Paulo"
+    # The pages now speak in it too (the preferences page's own clock, from the person's zone).
+    assert (
+        'value="America/Sao_Paulo" selected'
+        in client.get(reverse("notification-preferences")).content.decode()
+    )
 
 
 def test_notification_times_are_in_the_persons_time_zone(client, org, settings):
@@ -85,7 +93,8 @@ def test_notification_times_are_in_the_persons_time_zone(client, org, settings):
     Notification.objects.filter(pk=n.pk).update(
         created_at=datetime.datetime(2026, 11, 20, 23, 30, tzinfo=datetime.UTC)
     )
-    PersonSettings.objects.create(person=org.csm_a, time_zone="Asia/Tokyo")
+    org.csm_a.time_zone = "Asia/Tokyo"
+    org.csm_a.save()
     client.force_login(org.csm_a)
     page = client.get(reverse("notification-list")).content.decode()
     assert "Nov. 21, 2026, 8:30 a.m." in page and "Times are in Asia/Tokyo." in page

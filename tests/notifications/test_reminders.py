@@ -165,7 +165,9 @@ def test_off_means_the_notifications_page_only(org, reviews, smtp):
 
 
 def test_the_reminder_email_is_in_the_recipients_language(org, reviews, smtp):
-    PersonSettings.objects.create(person=org.csm_a, language="es", time_zone="Europe/Madrid")
+    PersonSettings.objects.create(person=org.csm_a, language="es")
+    org.csm_a.time_zone = "Europe/Madrid"
+    org.csm_a.save()
     reminders.run(today=D(2026, 11, 20))
     [m] = smtp.to(org.csm_a.email)
     assert m.subject == "Recordatorio: tu evaluación espera tu confirmación de lectura"
