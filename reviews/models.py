@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import EVERYONE_ROLES, Role, User
+from kpis.registry import METRICS
 
 DEFAULT_SECTIONS = [
     {"key": "outcomes", "title": "Outcomes: retention and growth of the book"},
@@ -36,23 +37,14 @@ DEFAULT_KPI_WEIGHTS = {
     "first_response_hours": {"weight": 1, "floor": 12, "target": 4, "stretch": 1},
     "onboarding_days": {"weight": 1, "floor": 90, "target": 45, "stretch": 20},
 }
-# Per metric: the smallest sample (responses, tickets, onboardings, accounts) whose value is scored in
-# the suggested rating and coloured as a change (docs/metrics.md, "Small samples"). Below it the value is
-# shown, marked as few data, and left out of the rating (the rest re-weighted).
-DEFAULT_MIN_SAMPLES = {
-    "nps": 5,
-    "csat": 5,
-    "first_response_hours": 10,
-    "first_contact_resolution": 10,
-    "escalation_rate": 10,
-    "onboarding_days": 3,
-    "adoption_change": 3,
-    "health_good_share": 3,
-}
 
 
 def default_min_samples() -> dict:
-    return dict(DEFAULT_MIN_SAMPLES)
+    """A new template's minimum sample per metric: the metric's own (``kpis.registry``, with the
+    ``KPI_MIN_SAMPLE`` setting), the same that greys a value out on the pages (docs/metrics.md,
+    "Small samples"). Below it a value is shown as few data and left out of the suggested rating (the
+    rest re-weighted). A template keeps the minimums it was made with, as it keeps its weights."""
+    return {m.key: m.minimum_sample for m in METRICS if m.minimum_sample}
 
 
 class ReviewTemplate(models.Model):

@@ -14,6 +14,7 @@ from kpis import scorecards, services
 from kpis.models import KpiValue
 from kpis.periods import Period
 from kpis.registry import REGISTRY, min_sample
+from reviews.models import default_min_samples
 from tests.kpis import world
 
 Q3 = Period.parse("2026-Q3")
@@ -76,3 +77,11 @@ def test_scorecards_of_one_period_share_their_peers_and_agree_with_a_lone_scorec
         assert shared.as_dict() == alone.as_dict()
     # Few data stays out of the shared peers too: no NPS counts (all rest on fewer than 5 responses).
     assert all("nps" not in metrics for metrics in peers.by_team.values())
+
+
+def test_a_new_review_templates_minimums_are_the_metrics_own(settings):
+    """One source for "few data": the pages' minimum is the one a new review template scores with."""
+    assert default_min_samples()["nps"] == 5 and default_min_samples()["first_response_hours"] == 10
+    assert "nrr" not in default_min_samples()  # no minimum: every NRR counts
+    settings.KPI_MIN_SAMPLE = {"nps": 12}
+    assert default_min_samples()["nps"] == 12
