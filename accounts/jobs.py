@@ -25,12 +25,17 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
@@ -136,19 +141,88 @@ class Heartbeat:
             self._close()
 
 
+class Job(models.Model):
+    """A job's life on the queue, shared by every kind of long job (an import, a cycle's export): the
+    attempt its messages carry (a worker acts on the job only for the current one), how many times it
+    was sent since someone asked for it, when it was last sent, and the last sign of life of a worker
+    on it. The job's own model adds its ``status``, its start and its outcome."""
+
+    attempt = models.PositiveIntegerField(default=0)
+    sends = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def sweep(
+    jobs: QuerySet,
+    *,
+    queued: str,
+    running: list[str],
+    failed: str,
+    created_field: str,
+    message_field: str,
+    resend: Callable[[Job], None],
+    silence: Callable[[Job, str], str],
+    now: datetime.datetime | None = None,
+) -> dict[str, int]:
+    """The beat's look at jobs gone quiet (every JOB_SWEEP_SECONDS), for any kind of job.
+
+    Queued and not picked up: sent again with a new attempt every JOB_STALE_SECONDS (``resend``), then
+    failed after JOB_MAX_SENDS sends. Running without a sign of life for JOB_STALE_SECONDS: failed with
+    ``silence(job, since)``. Each change is conditional on the state the sweep read, so a worker that
+    claims or finishes the job meanwhile wins."""
+    now = now or timezone.now()
+    stale = datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
+    counts = {"sent_again": 0, "failed": 0}
+    model = jobs.model
+    waiting = jobs.filter(status=queued).annotate(since=Coalesce("queued_at", created_field))
+    for job in waiting.filter(since__lt=now - stale):
+        sends = max(job.sends, 1)
+        if now - job.since < sends * stale:
+            continue  # the last send is not stale yet
+        mine = model.objects.filter(pk=job.pk, status=queued, attempt=job.attempt)
+        if sends >= settings.JOB_MAX_SENDS:
+            text = (
+                f"No worker picked this up: it was sent {sends} times since {clock(job.since, now)}. "
+                "The workers may be down. Retry when they are back."
+            )
+            if mine.update(status=failed, finished_at=now, **{message_field: text}):
+                counts["failed"] += 1
+            continue
+        if mine.update(attempt=F("attempt") + 1, sends=sends + 1):
+            job.refresh_from_db()
+            log.info("%s %s: no worker took it; sent again (attempt %s)", model.__name__, job.pk, job.attempt)
+            resend(job)
+            counts["sent_again"] += 1
+    silent = jobs.filter(status__in=running).annotate(
+        last=Coalesce("heartbeat_at", "queued_at", created_field)
+    )
+    for job in silent.filter(last__lt=now - stale):
+        text = silence(job, clock(job.last, now))
+        if model.objects.filter(
+            pk=job.pk, status=job.status, attempt=job.attempt, heartbeat_at=job.heartbeat_at
+        ).update(status=failed, finished_at=now, **{message_field: text}):
+            log.warning("%s %s: %s", model.__name__, job.pk, text)
+            counts["failed"] += 1
+    return counts
+
+
 def stale_before(now: datetime.datetime | None = None) -> datetime.datetime:
     """Jobs silent since before this are stale (JOB_STALE_SECONDS)."""
     return (now or timezone.now()) - datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
 
 
 def clock(moment: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
-    """HH:MM in the organisation's time zone; the date too when it is not today."""
+    """HH:MM in the current time zone; the day too ("28 Nov 14:05") when it is not today."""
     if moment is None:
         return "—"
     local = timezone.localtime(moment)
     if local.date() == timezone.localtime(now or timezone.now()).date():
         return f"{local:%H:%M}"
-    return f"{local:%Y-%m-%d %H:%M}"
+    return date_format(local, "j M H:i")
 
 
 def waiting_hint(queued_at: datetime.datetime | None, now: datetime.datetime | None = None) -> str:

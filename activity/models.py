@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.jobs import Job
 from accounts.models import CustomerAccount, User
 
 
@@ -300,7 +301,7 @@ class ImportRunQuerySet(models.QuerySet):
         return self.none()
 
 
-class ImportRun(models.Model):
+class ImportRun(Job):
     """One load of one kind, by any of the three paths: who, when, what, counts and outcome."""
 
     kind = models.CharField(_("kind"), max_length=16)
@@ -325,13 +326,6 @@ class ImportRun(models.Model):
     message = models.TextField(blank=True)
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    # The job's life on the queue (accounts/jobs.py): the attempt its messages carry (a worker claims
-    # the run only for the current one), how many times this step was sent since someone asked for it,
-    # when it was last sent, and the last sign of life of the worker running it.
-    attempt = models.PositiveIntegerField(default=0)
-    sends = models.PositiveSmallIntegerField(default=0)
-    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     objects = ImportRunQuerySet.as_manager()
 

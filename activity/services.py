@@ -21,7 +21,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import jobs, spreadsheets
@@ -688,56 +687,26 @@ def import_run_execute(*, run_id: int, dry_run: bool, attempt: int | None = None
 
 
 def import_runs_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Runs on their way that went quiet (Celery beat, every JOB_SWEEP_SECONDS; accounts/jobs.py).
+    """Runs on their way that went quiet (Celery beat; ``accounts.jobs.sweep``): queued and not picked
+    up, sent again, then failed; checking or importing without a sign of life, failed (a worker that
+    died took its transaction with it: nothing was written)."""
 
-    Queued and not picked up: sent again with a new attempt every JOB_STALE_SECONDS, then failed after
-    JOB_MAX_SENDS sends. Checking or importing without a sign of life for JOB_STALE_SECONDS: failed (a
-    worker that died took its transaction with it: nothing was written).
-    """
-    now = now or timezone.now()
-    stale = datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
-    counts = {"sent_again": 0, "failed": 0}
-    waiting = ImportRun.objects.filter(status=ImportStatus.QUEUED).annotate(
-        since=Coalesce("queued_at", "started_at")
-    )
-    for run in waiting.filter(since__lt=now - stale):
-        sends = max(run.sends, 1)
-        if now - run.since < sends * stale:
-            continue  # the last send is not stale yet
-        if sends >= settings.JOB_MAX_SENDS:
-            message = (
-                f"No worker picked this up: it was sent {sends} times since {jobs.clock(run.since, now)}. "
-                "The workers may be down. Retry when they are back."
-            )
-            if ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED, attempt=run.attempt).update(
-                status=ImportStatus.FAILED, message=message, finished_at=now
-            ):
-                counts["failed"] += 1
-            continue
-        if ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED, attempt=run.attempt).update(
-            attempt=F("attempt") + 1, sends=sends + 1
-        ):
-            run.refresh_from_db()
-            log.info("Import run %s: no worker took it; sent again (attempt %s)", run.pk, run.attempt)
-            _enqueue(_task_for(run), run)
-            counts["sent_again"] += 1
-    silent = ImportRun.objects.filter(status__in=[ImportStatus.VALIDATING, ImportStatus.IMPORTING]).annotate(
-        last=Coalesce("heartbeat_at", "queued_at", "started_at")
-    )
-    for run in silent.filter(last__lt=now - stale):
+    def silence(run: ImportRun, since: str) -> str:
         if run.status == ImportStatus.IMPORTING:
-            message = (
-                f"The worker stopped while importing (no sign of life since {jobs.clock(run.last, now)}). "
+            return (
+                f"The worker stopped while importing (no sign of life since {since}). "
                 "Nothing was written: the import is all-or-nothing. Retry."
             )
-        else:
-            message = (
-                f"The worker stopped while checking the file (no sign of life since "
-                f"{jobs.clock(run.last, now)}). Nothing was written. Retry."
-            )
-        if ImportRun.objects.filter(
-            pk=run.pk, status=run.status, attempt=run.attempt, heartbeat_at=run.heartbeat_at
-        ).update(status=ImportStatus.FAILED, message=message, finished_at=now):
-            log.warning("Import run %s: %s", run.pk, message)
-            counts["failed"] += 1
-    return counts
+        return f"The worker stopped while checking the file (no sign of life since {since}). Nothing was written. Retry."
+
+    return jobs.sweep(
+        ImportRun.objects.all(),
+        queued=ImportStatus.QUEUED,
+        running=[ImportStatus.VALIDATING, ImportStatus.IMPORTING],
+        failed=ImportStatus.FAILED,
+        created_field="started_at",
+        message_field="message",
+        resend=lambda run: _enqueue(_task_for(run), run),
+        silence=silence,
+        now=now,
+    )

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import jobs
@@ -253,42 +252,19 @@ def export_state(export: CycleExport) -> dict:
 
 
 def cycle_exports_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Exports that went quiet (Celery beat, every JOB_SWEEP_SECONDS; accounts/jobs.py): queued and
-    not picked up, sent again every JOB_STALE_SECONDS, failed after JOB_MAX_SENDS sends; running
-    without a sign of life (a PDF, the zip) for JOB_STALE_SECONDS, failed."""
-    now = now or timezone.now()
-    stale = datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
-    counts = {"sent_again": 0, "failed": 0}
-    waiting = CycleExport.objects.filter(status="queued").annotate(since=Coalesce("queued_at", "created_at"))
-    for export in waiting.filter(since__lt=now - stale):
-        sends = max(export.sends, 1)
-        if now - export.since < sends * stale:
-            continue  # the last send is not stale yet
-        mine = CycleExport.objects.filter(pk=export.pk, status="queued", attempt=export.attempt)
-        if sends >= settings.JOB_MAX_SENDS:
-            error = (
-                f"No worker picked this up: it was sent {sends} times since {jobs.clock(export.since, now)}. "
-                "The workers may be down. Retry when they are back."
-            )
-            if mine.update(status="failed", error=error, finished_at=now):
-                counts["failed"] += 1
-            continue
-        if mine.update(attempt=F("attempt") + 1, sends=sends + 1):
-            export.refresh_from_db()
-            log.info("Export %s: no worker took it; sent again (attempt %s)", export.pk, export.attempt)
-            _enqueue(export)
-            counts["sent_again"] += 1
-    silent = CycleExport.objects.filter(status="running").annotate(
-        last=Coalesce("heartbeat_at", "queued_at", "created_at")
-    )
-    for export in silent.filter(last__lt=now - stale):
-        error = (
-            f"The workers stopped making the PDFs (no sign of life since {jobs.clock(export.last, now)}): "
+    """Exports that went quiet (Celery beat; ``accounts.jobs.sweep``): queued and not picked up, sent
+    again, then failed; running without a sign of life (a PDF, the zip), failed."""
+    return jobs.sweep(
+        CycleExport.objects.all(),
+        queued="queued",
+        running=["running"],
+        failed="failed",
+        created_field="created_at",
+        message_field="error",
+        resend=_enqueue,
+        silence=lambda export, since: (
+            f"The workers stopped making the PDFs (no sign of life since {since}): "
             f"{export.done} of {export.total} were made. Retry: the ones made are kept."
-        )
-        if CycleExport.objects.filter(
-            pk=export.pk, status="running", attempt=export.attempt, heartbeat_at=export.heartbeat_at
-        ).update(status="failed", error=error, finished_at=now):
-            log.warning("Export %s: %s", export.pk, error)
-            counts["failed"] += 1
-    return counts
+        ),
+        now=now,
+    )

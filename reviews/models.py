@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.jobs import Job
 from accounts.models import EVERYONE_ROLES, Role, User
 from kpis.registry import METRICS
 
@@ -297,7 +298,7 @@ class Comment(models.Model):
         return f"{self.review_id} {self.author_id}"
 
 
-class CycleExport(models.Model):
+class CycleExport(Job):
     """A zip of every review PDF of a cycle, built by a Celery task."""
 
     cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="exports")
@@ -309,13 +310,6 @@ class CycleExport(models.Model):
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # The job's life on the queue (accounts/jobs.py): the attempt its messages carry (a worker acts on
-    # the export only for the current one), how many times it was sent since someone asked for it, when
-    # it was asked for, and the last sign of life of a worker on it (each PDF, the zip).
-    attempt = models.PositiveIntegerField(default=0)
-    sends = models.PositiveSmallIntegerField(default=0)
-    queued_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -421,3 +421,12 @@ def test_the_beat_schedule_sweeps_imports_and_exports():
     ):
         assert app.conf.beat_schedule[entry]["task"] == task and task in app.tasks
         assert app.conf.beat_schedule[entry]["schedule"] == 300  # JOB_SWEEP_SECONDS
+
+
+def test_the_clock_of_a_job_speaks_in_words(settings):
+    settings.TIME_ZONE = "Europe/Madrid"
+    now = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.UTC)
+    with timezone.override("Europe/Madrid"):
+        assert jobs.clock(datetime.datetime(2026, 11, 30, 9, 5, tzinfo=datetime.UTC), now) == "10:05"
+        assert jobs.clock(datetime.datetime(2026, 11, 28, 13, 5, tzinfo=datetime.UTC), now) == "28 Nov 14:05"
+        assert jobs.clock(None, now) == "—"
