@@ -4,7 +4,7 @@ contribution; the OKR part; the metrics left out and why, with the re-weighting.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -34,9 +34,9 @@ def _row(item: dict) -> dict:
     return {
         "name": item.get("name") or metric_name(key),
         "weight": _number(item["weight"]),
-        "floor": _fmt(key, item.get("floor")) if "floor" in item else "",
-        "target": _fmt(key, item.get("target")) if "target" in item else "",
-        "stretch": _fmt(key, item.get("stretch")) if "stretch" in item else "",
+        "floor": _fmt(key, item.get("floor")),
+        "target": _fmt(key, item.get("target")),
+        "stretch": _fmt(key, item.get("stretch")),
         "value": _fmt(key, item.get("value")),
         "sample": sample_words(key, item["sample"]) if "sample" in item else "",
         "rating": item.get("rating"),
@@ -46,11 +46,34 @@ def _row(item: dict) -> dict:
     }
 
 
+def _with_shares(parts: list[dict]) -> list[dict]:
+    """Each part's share of the weight used and its contribution to the mean, worked out from its
+    weight and points when the detail was frozen before they were stored (the same rounding as
+    ``services.suggested_rating``)."""
+    if all("share" in p and "contribution" in p for p in parts):
+        return parts
+    rated = [p for p in parts if p.get("rating") not in (None, "") and p.get("weight") not in (None, "")]
+    total = sum((Decimal(str(p["weight"])) for p in rated), Decimal(0))
+    if not total:
+        return parts
+    out = []
+    for p in parts:
+        if p in rated and ("share" not in p or "contribution" not in p):
+            weight, points = Decimal(str(p["weight"])), Decimal(str(p["rating"]))
+            p = {
+                **p,
+                "share": str((weight / total * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)),
+                "contribution": str((weight * points / total).quantize(Decimal("0.01"), ROUND_HALF_UP)),
+            }
+        out.append(p)
+    return out
+
+
 def suggested_explained(rating: Decimal | None, detail: dict, template: ReviewTemplate) -> dict | None:
     """What the explanation table shows; None when there is no detail to explain."""
     if not detail:
         return None
-    parts = detail.get("parts", [])
+    parts = _with_shares(detail.get("parts", []))
     left_out = detail.get("left_out")
     if left_out is None:  # a detail written before the explanation existed: names only
         left_out = [{"metric": k, "weight": "", "reason": "no_data"} for k in detail.get("missing", [])]
@@ -65,6 +88,8 @@ def suggested_explained(rating: Decimal | None, detail: dict, template: ReviewTe
         "weight_total": _number(detail.get("weight_total")),
         "weight_used": _number(detail.get("weight_used")),
         "complete": "weight_total" in detail,
+        # Frozen before the floors, targets and stretch values were kept with the review.
+        "without_targets": any("floor" not in p for p in parts if p["metric"] != OKR_SCORE),
         "rating": rating,
         "rounded": rounded,
         "rounded_label": template.label_of(rounded) if rounded is not None else "",

@@ -124,8 +124,9 @@ def trend_svg(labels: list[str], values: list[Decimal | None], *, unit: str = ""
 
 def css_string(text: str) -> str:
     """``text`` for a CSS string (a page header): every character but ASCII letters, digits and
-    spaces as a CSS hex escape, so a quote, a backslash or a hyphen in a name prints as itself."""
-    return "".join(c if (c.isascii() and c.isalnum()) or c == " " else f"\\{ord(c):06x}" for c in text)
+    spaces as a CSS hex escape, so a quote, a backslash or a hyphen in a name prints as itself. Each
+    escape ends with the one space CSS consumes after it, so a space that follows stays."""
+    return "".join(c if (c.isascii() and c.isalnum()) or c == " " else f"\\{ord(c):06x} " for c in text)
 
 
 def _metric_name(key: str) -> str:

@@ -115,4 +115,5 @@ def test_file_names_are_safe_for_any_name(db):
     review = Review(pk=7, csm=csm, cycle=ReviewCycle(period="2026-Q3"))
     assert review_filename(review) == "2026-Q3 review 7.pdf"
     # The page header of the PDF is a CSS string: a quote or a hyphen prints as itself.
-    assert css_string('Anne-Marie "A"') == "Anne\\00002dMarie \\000022A\\000022"
+    assert css_string('Anne-Marie "A"') == "Anne\\00002d Marie \\000022 A\\000022 "
+    assert css_string("Zoë · Q3") == "Zo\\0000eb  \\0000b7  Q3"  # the space after an escape stays

@@ -267,6 +267,32 @@ def test_suggested_rating_explained_by_hand_with_a_metric_below_its_minimum_samp
     )
 
 
+def test_a_review_frozen_before_the_explanation_existed_is_explained_without_none(db):
+    """A detail of the first version (parts with weight and points only, as the demo's oldest reviews
+    and any review frozen then have it): shares and contributions worked out, "—" for the targets."""
+    template = ReviewTemplate(
+        name="t", rating_scale=[{"value": v, "label": f"level {v}"} for v in range(1, 6)]
+    )
+    detail = {
+        "parts": [
+            {"metric": "nrr", "weight": "3", "value": "95.71", "rating": "2.14"},
+            {"metric": "csat", "weight": "1", "value": "72.00", "rating": "2.20"},
+            {"metric": "okr_score", "weight": "2", "value": "0.36", "rating": "2.44"},
+        ],
+        "missing": [],
+        "rounded": 2,
+    }
+    # Weights 3 + 1 + 2 = 6. nrr: 3/6 = 50.0 %, 3 x 2.14 / 6 = 1.07; csat: 16.7 %, 2.20 / 6 = 0.37;
+    # OKR: 33.3 %, 2 x 2.44 / 6 = 0.81. Sum 2.25, the frozen rating.
+    shown = explain.suggested_explained(Decimal("2.25"), detail, template)
+    assert [(r["name"], r["share"], r["contribution"], r["floor"], r["target"]) for r in shown["rows"]] == [
+        ("MRR retention (NRR)", "50.0", "1.07", "—", "—"),
+        ("Customer satisfaction (CSAT)", "16.7", "0.37", "—", "—"),
+    ]
+    assert (shown["okr"]["share"], shown["okr"]["contribution"]) == ("33.3", "0.81")
+    assert shown["without_targets"] is True
+
+
 def test_the_page_and_the_pdf_show_the_explanation(client, w, monkeypatch):
     monkeypatch.setattr(charts, "print_trend", lambda *args, **kwargs: None)
     r = to_submitted(w)
