@@ -35,11 +35,30 @@ from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
+
+# Who or what started a run (``KpiRun.trigger``, ``SyncRun.trigger``), in words.
+TRIGGERS = {
+    "beat": gettext_lazy("Nightly schedule"),
+    "command": gettext_lazy("Command on the server"),
+    "task": gettext_lazy("Background task"),
+    "import": gettext_lazy("After an import"),
+    "recompute": gettext_lazy("Recompute from the KPI runs page"),
+    "seed_demo": gettext_lazy("Demo builder"),
+}
+
+
+def trigger_label(trigger: str) -> str:
+    """ "beat" -> "Nightly schedule"; an unknown trigger as words ("some_job" -> "Some job")."""
+    if not trigger:
+        return ""
+    return str(TRIGGERS.get(trigger, "")) or trigger.replace("_", " ").capitalize()
+
 
 # What a broker that cannot be reached raises while sending (kombu wraps most of them).
 QUEUE_ERRORS = (KombuError, RedisError, OSError)

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from activity.kinds import LOAD_ORDER
+from activity.kinds import LOAD_ORDER, kind_label
 from activity.sources.mapping import MAX_MAPPING_BYTES, check_mapping, shipped_mapping_text, shipped_mappings
 from activity.sources.readers import SOURCES, SourceNotUsable, check_source
 
@@ -13,7 +13,7 @@ SHIPPED_PREFIX = "mapping:"
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
-        choices=[(k, k) for k in LOAD_ORDER],
+        choices=[(k, kind_label(k)) for k in LOAD_ORDER],
         help_text=_("Load in this order: people, accounts, assignments, then the rest."),
     )
     file = forms.FileField(

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from accounts.models import PERSON_ROLES, Assignment, CustomerAccount, Role, Segment, Team, User
 from activity.models import (
@@ -937,3 +938,10 @@ LOAD_ORDER = tuple(KINDS)
 
 def kind_for(name: str) -> Kind:
     return KINDS[name]()
+
+
+def kind_label(name: str) -> str:
+    """A kind of data as the admin pages name its rows: "People", "Revenue events", "Account
+    crosswalk"; the name itself when it is no kind."""
+    model = {"people": User, "accounts": CustomerAccount}.get(name) or getattr(KINDS.get(name), "model", None)
+    return capfirst(model._meta.verbose_name_plural) if model else name

@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+# The admin (CS ops' KPI runs, imports, people) names the product, not the framework.
+admin.site.site_header = _("CSM reviews & OKRs: administration")
+admin.site.site_title = _("CSM reviews & OKRs")
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),

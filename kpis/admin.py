@@ -7,37 +7,74 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
+from accounts.jobs import trigger_label
 from kpis import refresh
 from kpis.forms import RecomputeForm, recent_periods
 from kpis.models import KpiRun, KpiValue
-from kpis.periods import Period
+from kpis.periods import Period, period_label
 
 log = logging.getLogger(__name__)
 
 
+class PeriodFilter(admin.SimpleListFilter):
+    """The runs of one period, each period named as people say it ("Q3 2026", "September 2026")."""
+
+    title = _l("period")
+    parameter_name = "period"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by("-period").values_list("period", flat=True)
+        return [(code, period_label(code)) for code in dict.fromkeys(codes)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(period=self.value()) if self.value() else queryset
+
+
+class TriggerFilter(admin.SimpleListFilter):
+    title = _l("started by")
+    parameter_name = "trigger"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by("trigger").values_list("trigger", flat=True)
+        return [(code, trigger_label(code)) for code in dict.fromkeys(codes)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(trigger=self.value()) if self.value() else queryset
+
+
 @admin.register(KpiRun)
 class KpiRunAdmin(admin.ModelAdmin):
-    """The page that lists the KPI runs, with a recompute of any period for whoever may see it."""
+    """The page that lists the KPI runs, with a recompute of any period for whoever may see it.
+    Periods and who started a run are in words; the codes stay in the filters' links."""
 
     list_display = [
         "pk",
-        "period",
+        "period_words",
         "as_of",
         "status",
-        "trigger",
+        "started_by",
         "started_at",
         "finished_at",
         "csm_count",
         "value_count",
         "query_count",
     ]
-    list_filter = ["status", "trigger", "period"]
+    list_filter = ["status", TriggerFilter, PeriodFilter]
     search_fields = ["period", "error"]
     readonly_fields = [f.name for f in KpiRun._meta.fields]
 
     def has_add_permission(self, request):
         return False  # runs start from the command, beat or a task: they take the lock
+
+    @admin.display(description=_l("period"), ordering="period")
+    def period_words(self, run: KpiRun) -> str:
+        return period_label(run.period)
+
+    @admin.display(description=_l("started by"), ordering="trigger")
+    def started_by(self, run: KpiRun) -> str:
+        return trigger_label(run.trigger)
 
     def get_urls(self):
         recompute = path("recompute/", self.recompute_view, name="kpis_kpirun_recompute")
@@ -52,6 +89,7 @@ class KpiRunAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         if "recompute_form" not in extra_context and self.may_recompute(request):
             extra_context = self._recompute_context(request, RecomputeForm())
+        extra_context = {"title": _("KPI runs"), **extra_context}
         return super().changelist_view(request, extra_context)
 
     def recompute_view(self, request: HttpRequest) -> HttpResponse:
@@ -97,7 +135,7 @@ class KpiRunAdmin(admin.ModelAdmin):
         return {
             "may_recompute": True,
             "recompute_form": form,
-            "recompute_periods": [str(p) for p in periods],
+            "recompute_periods": [(str(p), period_label(p)) for p in periods],
             "waiting": self._waiting(periods),
         }
 

@@ -1,11 +1,14 @@
 """Every chart of the product, as server-side SVG from pygal (no JavaScript, no CDN).
 
 The scorecard pages and the review PDFs both draw through this module, so a number looks the same
-on screen and on paper.
+on screen and on paper. A chart speaks in words too: a period given by its code (``2026-Q3``,
+``2026-09``) or a date is labelled as people say it ("Q3 2026", "Sep 2026", "26 Nov 2026") under the
+chart, in its title and in what a screen reader reads of it.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import math
 import re
@@ -14,11 +17,13 @@ from decimal import Decimal
 from functools import lru_cache
 
 import pygal
+from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
+from kpis.periods import period_label, period_short_label
 from kpis.templatetags.kpi_format import money, number
 
 BRAND = "#1f4e79"
@@ -46,10 +51,33 @@ def _style(*colors: str) -> Style:
     return Style(colors=colors or (BRAND,), **_BASE)
 
 
+_PERIOD_CODE = re.compile(r"\b\d{4}-(?:Q[1-4]|\d{2})\b(?!-\d)")
+
+
+def said(label) -> str:
+    """A label as a screen reader says it: "Q3 2026", "September 2026", "26 Nov 2026"."""
+    if isinstance(label, datetime.date):
+        return formats.date_format(label, "j M Y")
+    return period_label(label) if _PERIOD_CODE.fullmatch(str(label)) else str(label)
+
+
+def written(label) -> str:
+    """A label under a chart, short: "Q3 2026", "Sep 2026", "26 Nov 2026"."""
+    if isinstance(label, datetime.date):
+        return formats.date_format(label, "j M Y")
+    return period_short_label(label) if _PERIOD_CODE.fullmatch(str(label)) else str(label)
+
+
+def in_words(text: str) -> str:
+    """A chart's title with each period code in it said as a label ("NRR bridge of Ana, Q3 2026")."""
+    return _PERIOD_CODE.sub(lambda m: period_label(m.group(0)), str(text))
+
+
 def accessible(svg: str, title: str, desc: str) -> str:
     """The chart as an image for screen readers: role="img", a <title> and a <desc> that say what
     it shows (the numbers in words), referenced by aria-labelledby."""
     # An id derived from what the chart says: the same chart renders the same bytes (cached pages).
+    title, desc = in_words(title), in_words(desc)
     n = hashlib.sha1(f"{title}|{desc}|{len(svg)}".encode(), usedforsecurity=False).hexdigest()[:10]
     head = re.match(r"\s*<svg\b[^>]*>", svg)
     if not head:
@@ -73,10 +101,11 @@ def _svg(chart, *, title: str = "", desc: str = "") -> SafeString:
     return mark_safe(svg)  # noqa: S308
 
 
-def describe(labels: Sequence[str], values: Sequence, fmt: Callable = lambda v: number(v, 2)) -> str:
-    """The data in words: "2026-07: 12.00; 2026-08: no data; ..."."""
+def describe(labels: Sequence, values: Sequence, fmt: Callable = lambda v: number(v, 2)) -> str:
+    """The data in words: "July 2026: 12.00; August 2026: no data; ..."."""
     return "; ".join(
-        f"{label}: {_('no data') if v is None else fmt(v)}" for label, v in zip(labels, values, strict=False)
+        f"{said(label)}: {_('no data') if v is None else fmt(v)}"
+        for label, v in zip(labels, values, strict=False)
     )
 
 
@@ -107,7 +136,7 @@ def _sparkline(values: tuple[float | None, ...], width: int, height: int) -> str
 
 
 def trend(
-    labels: Sequence[str],
+    labels: Sequence[str | datetime.date],
     values: Sequence[Decimal | None],
     *,
     title: str = "",
@@ -117,8 +146,8 @@ def trend(
     """A labelled trend (the last 8 quarters or 12 months, or dated readings) with its values.
     Labels are never cut: long or many labels are turned, and only some are written when they
     would collide (every value stays in the description)."""
-    labels = list(labels)
-    many = len(labels) > 8 or max((len(x) for x in labels), default=0) > 8
+    shown = [written(x) for x in labels]
+    many = len(shown) > 8 or max((len(x) for x in shown), default=0) > 8
     chart = pygal.Line(
         style=_style(BRAND),
         js=[],
@@ -128,16 +157,17 @@ def trend(
         show_legend=False,
         x_label_rotation=30 if many else 0,
         truncate_label=-1,
-        x_labels_major_every=max(1, math.ceil(len(labels) / 9)) if len(labels) > 9 else None,
-        show_minor_x_labels=len(labels) <= 9,
+        x_labels_major_every=max(1, math.ceil(len(shown) / 9)) if len(shown) > 9 else None,
+        show_minor_x_labels=len(shown) <= 9,
+        max_scale=6,  # a few y labels, not one per unit on a small chart
         allow_interruptions=True,
         print_values=False,
         dots_size=3,
         explicit_size=True,
         margin_bottom=10 if many else 0,
     )
-    chart.x_labels = labels
-    chart.add(title or "value", [_num(v) for v in values])
+    chart.x_labels = shown
+    chart.add(title or _("value"), [_num(v) for v in values])
     return _svg(chart, title=title or _("Trend"), desc=describe(labels, values))
 
 
@@ -155,8 +185,12 @@ SPARK_CSS = f"inline:.background,.plot .background{{fill:none}}.series .line{{fi
 
 
 def short_period(label: str) -> str:
-    """2026-Q3 -> 26-Q3, 2026-09 -> 26-09: labels that fit under a small chart."""
-    return label[2:] if len(label) >= 7 else label
+    """2026-Q3 -> "Q3 ’26", 2026-09 -> "Sep ’26": labels that fit under a small printed chart."""
+    if not _PERIOD_CODE.fullmatch(str(label)):
+        return str(label)
+    words = period_short_label(label)
+    year = label[:4]
+    return words[: -len(year)] + "’" + year[2:] if words.endswith(year) else words
 
 
 def print_trend(
@@ -298,13 +332,13 @@ def health_mix(
         truncate_label=-1,
         truncate_legend=-1,
     )
-    chart.x_labels = list(labels)
+    chart.x_labels = [written(x) for x in labels]
     chart.add(names[0], [_num(v) for v in good])
     chart.add(names[1], [_num(v) for v in average])
     chart.add(names[2], [_num(v) for v in poor])
     pct = lambda v: "—" if v is None else f"{number(v, 0)}%"  # noqa: E731
     desc = "; ".join(
-        f"{m}: {names[0]} {pct(g)}, {names[1]} {pct(a)}, {names[2]} {pct(p)}"
+        f"{said(m)}: {names[0]} {pct(g)}, {names[1]} {pct(a)}, {names[2]} {pct(p)}"
         for m, g, a, p in zip(labels, good, average, poor, strict=False)
     )
     return _svg(chart, title=title or _("Health mix by month"), desc=desc)
@@ -330,7 +364,7 @@ def mrr_history(
         x_label_rotation=45 if len(labels) > 8 else 0,
         value_formatter=lambda v: money(Decimal(str(v)), decimals=0),
     )
-    chart.x_labels = list(labels)
+    chart.x_labels = [written(x) for x in labels]
     chart.add("MRR", [float(v) for v in values])
     return _svg(
         chart,

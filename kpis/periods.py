@@ -2,6 +2,9 @@
 
 Quarters follow the fiscal year (setting ``FISCAL_YEAR_START_MONTH``, default 1): with a start in
 April, ``2026-Q1`` is April to June 2026. A fiscal year is named by the calendar year it starts in.
+
+The name is the machine's (URLs, query parameters, form values, CSV, the API); a person reads the
+period's label (``period_label``: "Q3 2026", "September 2026"), in their language.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MONTH = "month"
 QUARTER = "quarter"
@@ -146,3 +151,60 @@ class Period:
 def day_start(day: datetime.date) -> datetime.datetime:
     """The aware instant a day starts in the organisation's time zone."""
     return timezone.make_aware(datetime.datetime(day.year, day.month, day.day))
+
+
+MONTHS = [
+    gettext_lazy("January"),
+    gettext_lazy("February"),
+    gettext_lazy("March"),
+    gettext_lazy("April"),
+    gettext_lazy("May"),
+    gettext_lazy("June"),
+    gettext_lazy("July"),
+    gettext_lazy("August"),
+    gettext_lazy("September"),
+    gettext_lazy("October"),
+    gettext_lazy("November"),
+    gettext_lazy("December"),
+]
+
+
+def _as_period(period: Period | str) -> Period | None:
+    if isinstance(period, Period):
+        return period
+    try:
+        return Period.parse(str(period))
+    except PeriodError:
+        return None
+
+
+def period_label(period: Period | str) -> str:
+    """A period as people say it, in the active language: ``2026-Q4`` -> "Q4 2026", ``2026-09`` ->
+    "September 2026"; with a fiscal year that starts in April, ``2026-Q1`` -> "Q1 FY2026 (April to
+    June 2026)". A text that is not a period comes back as it is."""
+    p = _as_period(period)
+    if p is None:
+        return str(period)
+    if p.kind == MONTH:
+        return _("%(month)s %(year)s") % {"month": MONTHS[p.number - 1], "year": p.year}
+    if _fiscal_start() == 1:
+        return _("Q%(quarter)s %(year)s") % {"quarter": p.number, "year": p.year}
+    first, last = p.months()[0].start, p.months()[-1].start
+    return _("Q%(number)s FY%(year)s (%(first)s to %(last)s)") % {
+        "number": p.number,
+        "year": p.year,
+        "first": formats.date_format(first, "F" if first.year == last.year else "YEAR_MONTH_FORMAT"),
+        "last": formats.date_format(last, "YEAR_MONTH_FORMAT"),
+    }
+
+
+def period_short_label(period: Period | str) -> str:
+    """The label under a small chart: "Q4 2026" ("Q1 FY2026" with a fiscal year), "Sep 2026"."""
+    p = _as_period(period)
+    if p is None:
+        return str(period)
+    if p.kind == MONTH:
+        return formats.date_format(p.start, "M Y")
+    if _fiscal_start() == 1:
+        return _("Q%(quarter)s %(year)s") % {"quarter": p.number, "year": p.year}
+    return _("Q%(number)s FY%(year)s") % {"number": p.number, "year": p.year}

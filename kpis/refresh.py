@@ -38,12 +38,12 @@ from collections.abc import Iterable
 import redis
 from celery import current_app
 from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from activity.signals import FollowUp
-from kpis.periods import MONTH, QUARTER, Period
+from kpis.periods import MONTH, QUARTER, Period, period_label
 
 log = logging.getLogger(__name__)
 
@@ -241,17 +241,7 @@ def waiting(
 
 def label(period: Period) -> str:
     """``July 2026``; ``Q3 2026``; with a fiscal year that starts in April, ``Q1 FY2026 (April to June 2026)``."""
-    if period.kind == MONTH:
-        return formats.date_format(period.start, "YEAR_MONTH_FORMAT")
-    if int(getattr(settings, "FISCAL_YEAR_START_MONTH", 1)) == 1:
-        return _("Q%(number)s %(year)s") % {"number": period.number, "year": period.year}
-    first, last = period.months()[0].start, period.months()[-1].start
-    return _("Q%(number)s FY%(year)s (%(first)s to %(last)s)") % {
-        "number": period.number,
-        "year": period.year,
-        "first": formats.date_format(first, "F" if first.year == last.year else "YEAR_MONTH_FORMAT"),
-        "last": formats.date_format(last, "YEAR_MONTH_FORMAT"),
-    }
+    return period_label(period)
 
 
 def join(names: Iterable[str]) -> str:

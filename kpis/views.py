@@ -1,5 +1,7 @@
 """Scorecards, the team dashboard and the drill-down behind every number."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,13 +9,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from accounts import spreadsheets
 from accounts.access import get_visible_or_404
 from accounts.models import Role, Segment, Team, User
+from activity.models import AdvocacyKind, HealthBand, TouchpointKind
 from kpis import pagecache, scorecards, selectors
+from kpis.engine import drilldown
 from kpis.periods import Period, PeriodError
 from kpis.registry import REGISTRY
 
@@ -106,10 +111,34 @@ def explain(request: HttpRequest, user_id: int, metric: str) -> HttpResponse:
             "period": period,
             "metric": REGISTRY[metric],
             "explanation": explanation,
+            "rows": _rows_in_words(explanation),
+            "has_times": any(isinstance(c, datetime.datetime) for r in explanation.rows for c in r),
             "account_ids": account_ids,
             "csv_url": reverse("explain", args=[csm.pk, metric]) + f"?period={period}&format=csv",
         },
     )
+
+
+def _rows_in_words(explanation: drilldown.Explanation) -> list[list]:
+    """The page's cells as people read them (its CSV keeps the values): a date "26 Nov 2026", a
+    moment in the reader's time zone, a kind or a band by its label ("Case study", not case_study)."""
+    metric = explanation.metric
+    labels = {}
+    if metric == "referrals":
+        labels = {2: dict(AdvocacyKind.choices)}
+    elif metric == "touchpoints":
+        labels = {2: dict(TouchpointKind.choices)}
+    elif metric in drilldown.HEALTH or metric == "health_mix_change":
+        labels = {3: dict(HealthBand.choices)}
+
+    def said(i: int, cell):
+        if isinstance(cell, datetime.datetime):
+            return date_format(timezone.localtime(cell), "j M Y, H:i")
+        if isinstance(cell, datetime.date):
+            return date_format(cell, "j M Y")
+        return labels[i].get(cell, cell) if i in labels and isinstance(cell, str) else cell
+
+    return [[said(i, cell) for i, cell in enumerate(row)] for row in explanation.rows]
 
 
 @login_required

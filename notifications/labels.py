@@ -9,6 +9,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kpis import periods
 from kpis.registry import REGISTRY
 
 DATA_KINDS = {
@@ -23,30 +24,8 @@ DATA_KINDS = {
     "advocacy": gettext_lazy("advocacy"),
     "touchpoints": gettext_lazy("touchpoints"),
 }
-MONTHS = [
-    gettext_lazy("January"),
-    gettext_lazy("February"),
-    gettext_lazy("March"),
-    gettext_lazy("April"),
-    gettext_lazy("May"),
-    gettext_lazy("June"),
-    gettext_lazy("July"),
-    gettext_lazy("August"),
-    gettext_lazy("September"),
-    gettext_lazy("October"),
-    gettext_lazy("November"),
-    gettext_lazy("December"),
-]
-
-
-def period_label(period: str) -> str:
-    """2026-Q4 -> "Q4 2026"; 2026-09 -> "September 2026"."""
-    year, _sep, rest = str(period).partition("-")
-    if rest.startswith("Q"):
-        return _("Q%(quarter)s %(year)s") % {"quarter": rest[1:], "year": year}
-    if rest.isdigit() and 1 <= int(rest) <= 12:
-        return _("%(month)s %(year)s") % {"month": MONTHS[int(rest) - 1], "year": year}
-    return str(period)
+# One label for a period everywhere (pages, emails, chat): the KPI layer's.
+period_label = periods.period_label
 
 
 def date_label(day: datetime.date | None) -> str:

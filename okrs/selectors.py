@@ -144,7 +144,7 @@ class KrView:
 
     def history_chart(self):
         """The check-ins as a small chart: the value of a numeric key result, else the confidence."""
-        labels = [c.date.isoformat() for c in self.check_ins]
+        labels = [c.date for c in self.check_ins]  # the chart writes them as dates people read
         if self.kr.kind == KrKind.NUMERIC and any(c.value is not None for c in self.check_ins):
             values, what = [c.value for c in self.check_ins], _("Value")
         else:

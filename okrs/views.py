@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, Segment, Team
-from kpis.periods import Period, PeriodError
+from kpis.periods import Period, PeriodError, period_label
 from kpis.scorecards import default_period
 from okrs import selectors, services
 from okrs.forms import CheckInForm, FinalScoreForm, KeyResultForm, ObjectiveForm
@@ -30,6 +30,16 @@ def _quarter(request: HttpRequest) -> Period:
             pass
         messages.warning(request, _("%(text)s is not a quarter such as 2026-Q3.") % {"text": text})
     return default_period()
+
+
+def _said(form_class, errors) -> list[str]:
+    """Errors as a person reads them: each under its field's label ("Confidence (0-10): ..."),
+    never the field's name; errors of the whole form as they are."""
+    fields = form_class.base_fields
+    return [
+        f"{fields[field].label}: {' '.join(msgs)}" if field in fields else " ".join(msgs)
+        for field, msgs in errors.items()
+    ]
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -157,13 +167,15 @@ def key_result_add(request: HttpRequest, objective_id: int) -> HttpResponse:
             )
             messages.success(request, _("Key result added."))
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                messages.error(request, f"{field}: {' '.join(errors)}")
+            for text in _said(KeyResultForm, exc.message_dict):
+                messages.error(request, text)
         except PermissionDenied as exc:
             messages.error(request, str(exc))
     else:
         messages.error(
-            request, _("The key result is incomplete: %(errors)s") % {"errors": form.errors.as_text()}
+            request,
+            _("The key result is incomplete: %(errors)s")
+            % {"errors": " ".join(_said(KeyResultForm, form.errors))},
         )
     return redirect(_back(request, objective))
 
@@ -219,8 +231,8 @@ def check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
                 "band": view.band,
             }
         )
-    for field, msgs in errors.items():
-        messages.error(request, f"{field}: {' '.join(msgs)}")
+    for text in _said(CheckInForm, errors):
+        messages.error(request, text)
     if not errors:
         messages.success(request, _("Checked in."))
     return redirect(_back(request, kr.objective) + f"#kr-{kr.pk}")
@@ -252,7 +264,9 @@ def close_quarter(request: HttpRequest) -> HttpResponse:
     period = request.POST.get("period", "")
     try:
         services.okr_quarter_close(user=request.user, period=period)
-        messages.success(request, _("%(period)s is closed: its scores are frozen.") % {"period": period})
+        messages.success(
+            request, _("%(period)s is closed: its scores are frozen.") % {"period": period_label(period)}
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
     except PermissionDenied as exc:

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import EVERYONE_ROLES, Role, User
+from kpis.periods import Period, period_label
 from reviews import cycle_reads, cycles, exports, participants, services, summary
 from reviews.models import CycleStatus, Review, ReviewCycle, ReviewStatus
 
@@ -44,11 +45,12 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
             )
             messages.success(
                 request,
-                _("Cycle %(p)s created. Check who takes part, then open it.") % {"p": cycle.period},
+                _("Cycle %(p)s created. Check who takes part, then open it.")
+                % {"p": period_label(cycle.period)},
             )
             return redirect("cycle-detail", cycle_id=cycle.pk)
         except ValueError:
-            messages.error(request, _("Due dates are dates such as 2026-10-15."))
+            messages.error(request, _("Both due dates are needed: pick each one in its calendar."))
         except ValidationError as exc:
             messages.error(request, _errors(exc))
     cycles_ = ReviewCycle.objects.select_related("template").order_by("-period")
@@ -58,10 +60,22 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
         {
             "cycles": cycles_,
             "period": period,
+            "period_choices": _free_quarters(period),
             "self_due": period.end + datetime.timedelta(days=7),
             "manager_due": period.end + datetime.timedelta(days=21),
         },
     )
+
+
+def _free_quarters(first: Period, n: int = 4) -> list[Period]:
+    """The new-cycle form's quarters: the first without a cycle and the next ones without one."""
+    taken = set(ReviewCycle.objects.values_list("period", flat=True))
+    out, p = [], first
+    while len(out) < n:
+        if str(p) not in taken:
+            out.append(p)
+        p = p.next()
+    return out
 
 
 def _reviewer_choices(rows) -> dict[int, list[User]]:

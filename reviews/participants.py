@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 
 from accounts.models import Assignment, Role, User
 from kpis.models import KpiRun, RunStatus
-from kpis.periods import Period
+from kpis.periods import Period, period_label
 from reviews.models import CycleExclusion, Review, ReviewCycle
 
 
@@ -92,12 +92,12 @@ def opening_warnings(cycle: ReviewCycle, today: datetime.date | None = None) -> 
     out = []
     if p.start > today:
         out.append(
-            f"{p} has not started (it starts on {date_format(p.start, 'j F Y')}): there is no activity yet, "
+            f"{period_label(p)} has not started (it starts on {date_format(p.start, 'j F Y')}): there is no activity yet, "
             "so every number of every review will read “no data” and no review will have a suggested rating."
         )
     elif not KpiRun.objects.filter(period=str(p), status=RunStatus.PUBLISHED).exists():
         out.append(
-            f"No KPI run of {p} is published yet: the reviews’ numbers will be empty and no review will have "
+            f"No KPI run of {period_label(p)} is published yet: the reviews’ numbers will be empty and no review will have "
             "a suggested rating until its reviewer refreshes the numbers after a run."
         )
     return out

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from kpis.periods import period_label
 from reviews import cycle_reads
 from reviews.models import ReviewCycle, ReviewStatus
-from reviews.pdf import css_string, render_pdf, safe_filename
+from reviews.pdf import render_pdf, safe_filename
+from reviews.wording import css_text
 
 
 def summary_filename(cycle: ReviewCycle) -> str:
@@ -25,7 +28,7 @@ def cycle_summary_context(cycle: ReviewCycle, *, viewer: User) -> dict:
     session = cycle_reads.calibration_session(cycle=cycle, viewer=viewer)
     return {
         "cycle": cycle,
-        "page_header": css_string(f"Review cycle {cycle.period}"),
+        "page_header": css_text(_("Review cycle %(p)s") % {"p": period_label(cycle.period)}),
         "total": len(rows),
         "counts": [(ReviewStatus(k).label, v) for k, v in counts.items()],
         "submitted": sum(1 for r in rows if r.review.reached(ReviewStatus.SUBMITTED)),

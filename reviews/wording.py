@@ -55,6 +55,13 @@ FIELD_LABELS = {
 }
 
 
+def css_text(text: str) -> str:
+    """``text`` for a CSS string (a PDF's running header): every character but ASCII letters, digits
+    and spaces as a CSS hex escape, so that a quote, a backslash or a hyphen prints as itself. Each
+    escape ends with the one space CSS takes as its end, so the space after a "·" is kept."""
+    return "".join(c if (c.isascii() and c.isalnum()) or c == " " else f"\\{ord(c):06x} " for c in str(text))
+
+
 def metric_name(key: str) -> str:
     if key == OKR_SCORE:
         return str(_("OKR score"))

@@ -33,17 +33,19 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         "account": account,
         **history,
         "mrr_chart": charts.mrr_history(
-            [m.strftime("%Y-%m") for m, _ in history["mrr"]], [v for _, v in history["mrr"]]
+            # Months by their code: the chart writes them in words ("Sep 2026").
+            [m.strftime("%Y-%m") for m, _ in history["mrr"]],
+            [v for _, v in history["mrr"]],
         ),
         "health_chart": charts.trend(
-            [h.date.isoformat() for h in history["health"]],
+            [h.date for h in history["health"]],
             [h.score for h in history["health"]],
             title=_("Health score"),
         )
         if history["health"]
         else None,
         "adoption_chart": charts.trend(
-            [u.date.isoformat() for u in history["usage"]],
+            [u.date for u in history["usage"]],
             [
                 (u.features_used * 100 / u.features_available) if u.features_available else None
                 for u in history["usage"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Assignment, CustomerAccount
@@ -154,7 +155,7 @@ class _Drill:
             [_("account"), _("name"), _("starting MRR"), _("ending MRR"), _("change"), _("still paying")],
             table,
             _("The cohort: the accounts owned on %(day)s with MRR above 0 that day.")
-            % {"day": self.inputs.start},
+            % {"day": date_format(self.inputs.start, "j M Y")},
         )
 
     def book(self) -> Explanation:

@@ -1,4 +1,5 @@
-"""Formatting of metric values: units, the organisation's currency, "no data", signed changes.
+"""Formatting of metric values: units, the organisation's currency, "no data", signed changes; and
+of periods ("Q3 2026", "September 2026": ``period_label``, for every page that names one).
 
 Numbers are formatted for the active language (Django's locale formats, with grouping); amounts
 in ``settings.CURRENCY`` for the reader's language (babel)."""
@@ -13,6 +14,7 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
+from kpis import periods
 from kpis.registry import REGISTRY, Metric
 
 register = template.Library()
@@ -99,3 +101,18 @@ def pct(value):
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter(name="period_label")
+def period_label_filter(period) -> str:
+    """``{{ cycle.period|period_label }}``: "Q3 2026"; the code stays in links and form values."""
+    return "" if period is None or period == "" else periods.period_label(period)
+
+
+@register.filter
+def metric_label(key) -> str:
+    """``{{ kr.metric|metric_label }}``: a metric's name ("MRR retention (NRR)"), never its key."""
+    if not key:
+        return ""
+    metric = REGISTRY.get(str(key))
+    return str(metric.name) if metric else str(key).replace("_", " ")

@@ -21,5 +21,11 @@ def when(value) -> str:
 
 
 @register.filter
+def css_string(text) -> str:
+    """Text for a CSS string (a PDF's running header), every quote and hyphen printed as itself."""
+    return wording.css_text(text)
+
+
+@register.filter
 def metric_name(key: str) -> str:
     return wording.metric_name(key)

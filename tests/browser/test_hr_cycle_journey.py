@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from kpis.periods import Period
+from kpis.periods import Period, period_label
 from reviews.models import Review, ReviewCycle
 from tests.browser.test_manager_journey import ARGS, CHROMIUM, SHOTS
 from tests.celery_worker import running_workers
@@ -51,10 +51,10 @@ def test_hr_runs_a_cycle_from_creation_to_the_zip(live_server, demo, tmp_path):
         expect(page.locator("#period")).to_have_value(str(nxt))
         page.screenshot(path=str(SHOTS / "hr-1-cycles.png"), full_page=True)
         page.click("#create-cycle")
-        expect(page.locator("h1")).to_contain_text(f"Cycle {nxt} · Draft")
+        expect(page.locator("h1")).to_contain_text(f"Cycle {period_label(nxt)} · Draft")
 
         # 2. It has not started: opening needs the confirmation, which states what will be missing.
-        expect(page.locator("#open-cycle .banner")).to_contain_text(f"{nxt} has not started")
+        expect(page.locator("#open-cycle .banner")).to_contain_text(f"{period_label(nxt)} has not started")
         left_out = page.locator("#participants tbody tr").first
         name = left_out.locator("td").first.inner_text()
         left_out.locator("input[name=reason]").fill("Parental leave the whole quarter")
@@ -85,7 +85,7 @@ def test_hr_runs_a_cycle_from_creation_to_the_zip(live_server, demo, tmp_path):
         page.goto(f"{live_server.url}/cycles/{current.pk}/")
         page.fill("#override", "Compensation committee meets before the last reviews are due")
         page.click("text=Start calibration anyway")
-        expect(page.locator("h1")).to_contain_text(f"Calibration · {demo}")
+        expect(page.locator("h1")).to_contain_text(f"Calibration · {period_label(demo)}")
         target = (
             current.reviews.filter(status__in=["submitted", "acknowledged"])
             .select_related("csm")

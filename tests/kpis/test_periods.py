@@ -54,3 +54,25 @@ def test_fiscal_year_offset(settings):
     assert (q4.start, q4.end) == (D(2027, 1, 1), D(2027, 4, 1))
     assert str(Period.containing(D(2027, 2, 10))) == "2026-Q4"
     assert str(Period.containing(D(2026, 4, 1))) == "2026-Q1"
+
+
+def test_a_period_is_labelled_as_people_say_it(settings):
+    from django.utils import translation  # noqa: PLC0415
+
+    from kpis import charts  # noqa: PLC0415
+    from kpis.periods import period_label, period_short_label  # noqa: PLC0415
+    from notifications import labels  # noqa: PLC0415
+
+    assert period_label("2026-Q4") == period_label(Period.parse("2026-Q4")) == "Q4 2026"
+    assert period_label("2026-09") == "September 2026" and period_short_label("2026-09") == "Sep 2026"
+    assert period_label("last year") == "last year"  # not a period: as it is
+    assert labels.period_label is period_label  # one label for pages, emails and chat
+    assert charts.short_period("2026-Q3") == "Q3 ’26" and charts.short_period("2026-09") == "Sep ’26"
+    assert charts.in_words("NRR bridge of Ana, 2026-Q3, as of 2026-09-30") == (
+        "NRR bridge of Ana, Q3 2026, as of 2026-09-30"
+    )
+    with translation.override("es"):
+        assert period_label("2026-Q4") == "T4 2026" and period_label("2026-09") == "septiembre de 2026"
+    settings.FISCAL_YEAR_START_MONTH = 4
+    assert period_label("2026-Q1") == "Q1 FY2026 (April to June 2026)"
+    assert period_short_label("2026-Q1") == "Q1 FY2026"

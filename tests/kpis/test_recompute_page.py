@@ -52,14 +52,18 @@ def test_ops_sees_the_form_and_a_recompute_is_queued(client, org, clean_redis, s
     client.force_login(org.admin)
     page = client.get(LIST).content.decode()
     assert f'<form method="post" action="{RECOMPUTE}"' in page
-    assert '<option value="2026-Q3">' in page and '<option value="2025-09">' in page
+    # Suggestions by their code (what the field takes), each with its label.
+    assert (
+        '<option value="2026-Q3">Q3 2026</option>' in page
+        and '<option value="2025-09">September 2025</option>' in page
+    )
     response = client.post(RECOMPUTE, {"period": " 2026-Q2 "}, follow=True)
     assert response.redirect_chain == [(LIST, 302)]
     assert sent == [("2026-Q2", None, "recompute")]
     page = response.content.decode()
     assert "A recompute of Q2 2026 is queued" in page
     # Until a worker starts it, the page shows it on its way.
-    assert "<strong>Q2 2026</strong> (2026-Q2): recompute asked by admin@example.com at" in page
+    assert "<strong>Q2 2026</strong> (<code>2026-Q2</code>): recompute asked by admin@example.com at" in page
     KpiRun.objects.create(period="2026-Q2", as_of=datetime.date(2026, 8, 20), trigger="recompute")
     assert "recompute asked by" not in client.get(LIST).content.decode()
 
@@ -71,7 +75,7 @@ def test_the_page_shows_the_refreshes_scheduled_after_an_import(client, org, cle
     client.force_login(org.admin)
     page = client.get(LIST).content.decode()
     assert (
-        "<strong>August 2026</strong> (2026-08): after an import, due since 07:07: waiting for a worker"
+        "<strong>August 2026</strong> (<code>2026-08</code>): after an import, due since 07:07: waiting for a worker"
         in page
     )
 

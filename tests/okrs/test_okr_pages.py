@@ -113,7 +113,7 @@ def test_team_page_rollout_and_close(client, w):
     assert "HR closes a quarter" in response.content.decode()
     client.force_login(w["hr"])
     response = client.post(reverse("okrs-close"), {"period": Q3}, follow=True)
-    assert "2026-Q3 is closed: its scores are frozen." in response.content.decode()
+    assert "Q3 2026 is closed: its scores are frozen." in response.content.decode()
     html = client.get(reverse("okrs-team", args=[w["team_a"].pk]) + f"?period={Q3}").content.decode()
     assert "This quarter is closed" in html and "Roll out" not in html
 

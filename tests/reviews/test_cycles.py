@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from accounts.models import CustomerAccount
 from kpis import services as kpi_services
-from kpis.periods import Period
+from kpis.periods import Period, period_label
 from reviews import cycle_reads, cycles, exports, participants, selectors, services
 from reviews.models import CycleExclusion, Review, ReviewCycle
 from reviews.pdf import review_pdf
@@ -82,7 +82,10 @@ def test_the_form_offers_the_next_quarter_without_a_cycle(client, w):
     assert str(participants.next_free_quarter(today=D(2026, 8, 1))) == "2027-Q1"
     client.force_login(w["hr"])
     html = client.get(reverse("cycle-list")).content.decode()
-    assert f'name="period" value="{participants.next_free_quarter()}"' in html
+    # A picker: the quarter's code is the value, its label the words (Q1 2027).
+    nxt = participants.next_free_quarter()
+    assert '<select id="period" name="period">' in html
+    assert f'<option value="{nxt}" selected>{period_label(nxt)}</option>' in html
 
 
 def test_a_quarter_that_has_not_started_opens_only_with_a_confirmation(w):
@@ -90,7 +93,7 @@ def test_a_quarter_that_has_not_started_opens_only_with_a_confirmation(w):
         user=w["hr"], period="2031-Q2", self_review_due=D(2031, 7, 5), manager_review_due=D(2031, 7, 15)
     )
     warnings = participants.opening_warnings(cycle)
-    assert len(warnings) == 1 and "2031-Q2 has not started (it starts on 1 April 2031)" in warnings[0]
+    assert len(warnings) == 1 and "Q2 2031 has not started (it starts on 1 April 2031)" in warnings[0]
     assert "no review will have a suggested rating" in warnings[0]
     with pytest.raises(ValidationError) as exc:
         services.cycle_open(user=w["hr"], cycle=cycle)
@@ -109,10 +112,10 @@ def test_a_quarter_without_a_published_run_opens_only_with_a_confirmation_on_the
     )
     client.force_login(w["hr"])
     page = client.get(reverse("cycle-detail", args=[cycle.pk])).content.decode()
-    assert "Opening now leaves these missing:" in page and "No KPI run of 2026-Q2 is published yet" in page
+    assert "Opening now leaves these missing:" in page and "No KPI run of Q2 2026 is published yet" in page
     assert 'name="confirm"' in page
     refused = client.post(reverse("cycle-action", args=[cycle.pk, "open"]), follow=True).content.decode()
-    assert "No KPI run of 2026-Q2 is published yet" in refused
+    assert "No KPI run of Q2 2026 is published yet" in refused
     assert not cycle.reviews.exists()
     client.post(reverse("cycle-action", args=[cycle.pk, "open"]), {"confirm": "1"})
     assert cycle.reviews.count() == 4

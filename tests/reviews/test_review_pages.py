@@ -294,6 +294,6 @@ def test_cycle_api_create_and_open(w):
     assert created.status_code == 201 and created.json()["status"] == "draft"
     # 2026-Q4 has no published KPI run: opening it needs the confirmation, after reading what is missing.
     refused = api.post(f"/api/v1/cycles/{created.json()['id']}/open/", format="json")
-    assert refused.status_code == 400 and "No KPI run of 2026-Q4 is published" in refused.json()["confirm"][0]
+    assert refused.status_code == 400 and "No KPI run of Q4 2026 is published" in refused.json()["confirm"][0]
     opened = api.post(f"/api/v1/cycles/{created.json()['id']}/open/", {"confirm": True}, format="json")
     assert opened.status_code == 200 and opened.json()["status"] == "open"

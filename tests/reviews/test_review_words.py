@@ -104,3 +104,11 @@ def test_no_key_field_name_file_name_or_machine_time_in_any_demo_review(client, 
                     wrong.append(f"{user.email} {name} of review {review.pk}: {sorted(set(found))[:8]}")
     assert seen >= len(reviews) + 3
     assert not wrong, "\n".join(wrong[:30])
+
+
+def test_the_pdf_header_keeps_the_space_after_an_escaped_character():
+    from reviews import wording  # noqa: PLC0415
+
+    # CSS takes the one space after a hex escape as its end: the escape brings its own.
+    assert wording.css_text("Ana · Q3 2026") == "Ana \\0000b7  Q3 2026"
+    assert wording.css_text('Anne-Marie "A"') == "Anne\\00002d Marie \\000022 A\\000022 "

@@ -142,8 +142,8 @@ def test_the_csm_home_page_names_the_difference(client, book, settings):
     html = " ".join(unescape(html).split())
     assert "4 accounts assigned, 2 paying today." in html
     assert "2 have no MRR (churned, or not billing yet) and are not in the scorecard's book size." in html
-    assert "Scorecard 2026-Q4 (as of 2026-11-30): book size 2" in html
-    assert "Its NRR cohort is 4 accounts: the ones you owned on 2026-10-01 with MRR above 0." in html
+    assert "Scorecard Q4 2026 (as of 30 Nov 2026): book size 2" in html
+    assert "Its NRR cohort is 4 accounts: the ones you owned on 1 Oct 2026 with MRR above 0." in html
     assert "€15,000" in html and "€21,000" in html
     assert 'aria-sort="descending"' in html and "▼" in html
     body = html.split("<tbody>")[1].split("</tbody>")[0]
@@ -155,7 +155,7 @@ def test_the_csm_home_page_names_the_difference(client, book, settings):
 def test_the_manager_home_is_the_team_at_a_glance(client, book):
     client.force_login(book["team"].manager)
     html = " ".join(unescape(client.get(reverse("home")).content.decode()).split())
-    assert "Team Cedar at a glance · 2026-Q4" in html
+    assert "Team Cedar at a glance · Q4 2026" in html
     assert 'data-metric="nrr"' in html and "Outliers" in html
     glance = selectors.team_glance(team=book["team"], period=Q4)
     rows = {r.metric.key: r for r in glance.rows}

@@ -52,7 +52,8 @@ def test_upload_a_zendesk_export_check_then_confirm(
     run.refresh_from_db()
     assert (run.status, run.created) == ("done", 2)
     assert sorted(Ticket.objects.values_list("external_id", flat=True)) == ["zendesk:1", "zendesk:2"]
-    assert "(zendesk)" in client.get(reverse("import-list")).content.decode()
+    # How the file was read, in the picker's words.
+    assert "Upload page · Zendesk export (JSON)" in client.get(reverse("import-list")).content.decode()
 
 
 def test_upload_errors_name_the_source_record(
