@@ -24,6 +24,9 @@ class Metric:
     # Below this sample size the value is "few data": greyed, never coloured as a change, kept out
     # of percentiles, medians and highlights (settings.KPI_MIN_SAMPLE overrides it per key).
     min_sample: int = 0
+    # A total that grows with the days counted (a count, a sum of movements): while its period is in
+    # progress it is not compared with the whole of the previous one.
+    accumulates: bool = False
 
     @property
     def unit_label(self) -> str:
@@ -65,6 +68,7 @@ METRICS: tuple[Metric, ...] = (
             "expansions, upgrades and renewal uplifts less downgrades, contractions and churn. New business is "
             "excluded because new accounts are not in the cohort."
         ),
+        accumulates=True,
     ),
     Metric(
         "nrr",
@@ -99,6 +103,7 @@ METRICS: tuple[Metric, ...] = (
             "Referrals, reviews, case studies and references dated in the period, counted for the account's "
             "owner on the event's date."
         ),
+        accumulates=True,
     ),
     Metric(
         "adoption_change",
@@ -124,6 +129,7 @@ METRICS: tuple[Metric, ...] = (
             "No data when the previous period had no tickets per account."
         ),
         min_sample=10,
+        accumulates=True,
     ),
     Metric(
         "onboarding_days",
@@ -146,6 +152,7 @@ METRICS: tuple[Metric, ...] = (
         _(
             "Accounts that completed onboarding in the period, counted for their owner on the completion date."
         ),
+        accumulates=True,
     ),
     Metric(
         "health_good_share",
@@ -231,6 +238,7 @@ METRICS: tuple[Metric, ...] = (
         HIGHER,
         CONTEXT,
         _("Portfolio MRR growth divided by the cohort's starting MRR, times 100."),
+        accumulates=True,
     ),
     Metric(
         "gross_retention",
@@ -336,6 +344,7 @@ METRICS: tuple[Metric, ...] = (
             "Calls, emails, meetings and QBRs logged by the CSM in the period. Tracked, never scored or rated."
         ),
         scored=False,
+        accumulates=True,
     ),
 )
 

@@ -64,6 +64,7 @@ class MetricRow:
     segment: Peer = field(default_factory=Peer)
     trend: list[tuple[str, Decimal | None]] = field(default_factory=list)
     few: bool = False  # fewer than the metric's minimum sample: greyed, no colour, no percentile
+    partial: bool = False  # a total of a period in progress: not compared with the previous one yet
 
     @property
     def key(self) -> str:
@@ -133,6 +134,10 @@ class Scorecard:
 
     def group(self, group: str) -> list[MetricRow]:
         return [self.rows[m.key] for m in METRICS if m.group == group]
+
+    @property
+    def in_progress(self) -> bool:
+        return in_progress(self.period)
 
     @property
     def kpis(self) -> list[MetricRow]:
@@ -244,6 +249,20 @@ def change_class(metric: Metric, change: Decimal | None) -> str:
     return "better" if better else "worse"
 
 
+def in_progress(period: Period, today: datetime.date | None = None) -> bool:
+    """The period has begun and not ended: its numbers are to date."""
+    today = today or timezone.localdate()
+    return period.start <= today <= period.end
+
+
+def comparable_change(metric: Metric, value, previous, partial: bool) -> Decimal | None:
+    """The change against the previous period, except for a total (``Metric.accumulates``) of a
+    period still in progress: a quarter's first weeks are not compared with a whole quarter."""
+    if value is None or previous is None or (partial and metric.accumulates):
+        return None
+    return value - previous
+
+
 def freshness(period: Period, now: datetime.datetime | None = None) -> Freshness:
     now = now or timezone.now()
     runs = list(
@@ -334,12 +353,13 @@ def scorecard(*, csm: User, period: Period, peers: Peers | None = None) -> Score
     segment_values = peers.by_segment.get(csm.segment, {})
     rows: dict[str, MetricRow] = {}
     p, prev = str(period), str(period.previous())
+    partial = in_progress(period)
     for m in METRICS:
         current = own.get((m.key, p))
         before = own.get((m.key, prev))
         value = current.value if current else None
         previous = before.value if before else None
-        change = None if value is None or previous is None else value - previous
+        change = comparable_change(m, value, previous, partial)
         few = m.is_few(value, current.sample_size if current else 0)
         few_before = m.is_few(previous, before.sample_size if before else 0)
         tv, sv = team_values.get(m.key, []), segment_values.get(m.key, [])
@@ -354,6 +374,7 @@ def scorecard(*, csm: User, period: Period, peers: Peers | None = None) -> Score
             previous=previous,
             change=change,
             change_class="" if few or few_before else change_class(m, change),
+            partial=partial and m.accumulates,
             team=Peer(
                 median(tv, presorted=True), percentile_rank(rank, tv, m.direction, presorted=True), len(tv)
             ),

@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 ensure_venv requirements-dev.txt
 REDIS_TEST_PORT=${REDIS_TEST_PORT:-6390}
 PG_TEST_PORT=${PG_TEST_PORT:-54329}
-PG_DIR="$ROOT/var/pg-test"
+PG_DIR="$ROOT/var/pg-test-$PG_TEST_PORT"  # one per port: two runs side by side keep their own
 cleanup() { redis_down "$REDIS_TEST_PORT"; pg_down "$PG_DIR"; }
 trap cleanup EXIT
 

@@ -241,6 +241,7 @@ class GlanceRow:
     high: Decimal | None
     counted: int  # CSMs with enough data
     few: int  # CSMs with a value below the metric's minimum sample
+    partial: bool = False  # a total of a period in progress: not compared with the previous one yet
 
 
 @dataclass
@@ -259,6 +260,10 @@ class TeamGlance:
     rows: list[GlanceRow]
     outliers: list[Outlier]
     members: int
+
+    @property
+    def in_progress(self) -> bool:
+        return scorecards.in_progress(self.period)
 
 
 def team_glance(*, team: Team, period: Period) -> TeamGlance:
@@ -285,10 +290,11 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
             else:
                 csm_values.setdefault(v.metric, []).append((v.csm_id, v.value))
     rows, outliers = [], []
+    partial = scorecards.in_progress(period)
     for m in GLANCE_METRICS:
         value = team_values.get((m.key, str(period)))
         previous = team_values.get((m.key, str(prev)))
-        change = None if value is None or previous is None else value - previous
+        change = scorecards.comparable_change(m, value, previous, partial)
         pairs = csm_values.get(m.key, [])
         column = [v for _, v in pairs]
         med = scorecards.median(column)
@@ -304,6 +310,7 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
                 high=max(column) if column else None,
                 counted=len(column),
                 few=few.get(m.key, 0),
+                partial=partial and m.accumulates,
             )
         )
         for csm_id, v in pairs:
