@@ -29,7 +29,8 @@ period_label = periods.period_label
 
 
 def date_label(day: datetime.date | None) -> str:
-    return formats.date_format(day, "DATE_FORMAT") if day else ""
+    """A date as the pages write it: "10 Dec 2026" (months in the reader's language)."""
+    return formats.date_format(day, "j M Y") if day else ""
 
 
 def metric_label(key: str) -> str:

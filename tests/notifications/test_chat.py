@@ -85,7 +85,7 @@ def test_the_teams_review_events_are_posted_to_its_channel(
         review_services.review_submit_self(user=org.csm_b, review=b, version=b.version)
     texts = [r["json"]["text"] for r in receiver]
     assert texts == [
-        "The Q3 2026 review cycle is open: self-reviews are due on Oct. 10, 2026. <http://testserver/reviews/>",
+        "The Q3 2026 review cycle is open: self-reviews are due on 10 Oct 2026. <http://testserver/reviews/>",
         f"CSM A submitted their Q3 2026 self-review. <http://testserver/reviews/{review.pk}/>",
         f"The Q3 2026 review of CSM A was submitted. <http://testserver/reviews/{review.pk}/>",
     ]

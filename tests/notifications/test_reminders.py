@@ -106,9 +106,9 @@ def test_due_dates_remind_7_and_1_days_before_then_every_3_days_when_late(org, r
         if len(smtp.to(org.csm_b.email)) > before:
             days[offset] = smtp.to(org.csm_b.email)[-1].text
     assert sorted(days) == [-7, -1, 1, 4, 7]
-    assert "Your Q4 2026 self-review is due in 7 days (Dec. 10, 2026)." in days[-7]
+    assert "Your Q4 2026 self-review is due in 7 days (10 Dec 2026)." in days[-7]
     assert "Your Q4 2026 self-review is due tomorrow." in days[-1]
-    assert "Your Q4 2026 self-review was due on Dec. 10, 2026: please submit it." in days[1]
+    assert "Your Q4 2026 self-review was due on 10 Dec 2026: please submit it." in days[1]
 
 
 def test_waiting_reviews_are_reminded_every_7_days(org, reviews, smtp):
@@ -187,7 +187,7 @@ def test_hr_asks_for_a_reminder_it_goes_once_a_day_with_hrs_name(org, reviews):
     [n] = Notification.objects.filter(recipient=org.csm_b, kind=Kind.REMINDER_SELF_REVIEW)
     assert n.text == (
         f"{org.hr.get_full_name()} (HR) sent you a reminder. "
-        "Your Q4 2026 self-review is due in 10 days (Dec. 10, 2026)."
+        "Your Q4 2026 self-review is due in 10 days (10 Dec 2026)."
     )
     assert n.url == f"/reviews/{b.pk}/"
     # Asked again the same day: nothing more; the next day it goes again.
@@ -196,7 +196,7 @@ def test_hr_asks_for_a_reminder_it_goes_once_a_day_with_hrs_name(org, reviews):
         reminders.requested(review=b, recipient=org.csm_b, requested_by=org.hr, today=D(2026, 12, 11)) is True
     )
     late = Notification.objects.filter(recipient=org.csm_b, kind=Kind.REMINDER_SELF_REVIEW).first()
-    assert late.text.endswith("Your Q4 2026 self-review was due on Dec. 10, 2026: please submit it.")
+    assert late.text.endswith("Your Q4 2026 self-review was due on 10 Dec 2026: please submit it.")
     # Someone the review does not wait on is not reminded.
     assert reminders.requested(review=b, recipient=org.manager_b, requested_by=org.hr, today=today) is False
 
