@@ -158,6 +158,24 @@ def export_render_chunk(*, export_id: int, review_ids: list[int], attempt: int |
     return rendered
 
 
+def _summary_path(export: CycleExport) -> Path:
+    """Where a worker leaves the cycle summary PDF while the chunks render (not a review's PDF)."""
+    return _folder(export) / "summary" / "summary.pdf"
+
+
+def export_render_summary(*, export_id: int, attempt: int | None = None) -> bool:
+    """Render the cycle summary PDF beside the chunks (any worker), for the zip step to put in."""
+    export = CycleExport.objects.select_related("cycle", "created_by").get(pk=export_id)
+    if not _running(export_id, attempt).exists():
+        return False
+    target = _summary_path(export)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    partial.write_bytes(cycle_summary_pdf(export.cycle, viewer=export.created_by))
+    partial.rename(target)
+    return True
+
+
 def export_zip(*, export_id: int, attempt: int | None = None) -> CycleExport:
     """Put the rendered PDFs into one zip and publish it; refuses when a PDF is missing. An export
     failed (or sent again) meanwhile keeps its state: the zip is thrown away."""
@@ -179,11 +197,16 @@ def export_zip(*, export_id: int, attempt: int | None = None) -> CycleExport:
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
         for f in files:
             archive.write(f, arcname=f.name)
-        # HR's summary of the cycle (as the person who exports it), beside the reviews.
+        # HR's summary of the cycle (as the person who exports it), beside the reviews: made by a
+        # worker beside the chunks (export_render_summary), or here when it is not there.
         export.cycle.refresh_from_db()
-        archive.writestr(
-            summary_filename(export.cycle), cycle_summary_pdf(export.cycle, viewer=export.created_by)
+        summary = _summary_path(export)
+        data = (
+            summary.read_bytes()
+            if summary.exists()
+            else cycle_summary_pdf(export.cycle, viewer=export.created_by)
         )
+        archive.writestr(summary_filename(export.cycle), data)
     with transaction.atomic():
         if not _running(export_id, attempt).select_for_update().exists():
             partial.unlink(missing_ok=True)

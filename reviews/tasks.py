@@ -18,9 +18,11 @@ def export_cycle(export_id: int, attempt: int | None = None) -> str:
         return "not for this attempt: nothing done"
     if not chunks:
         return exports.export_zip(export_id=export_id, attempt=attempt).status
-    chord(export_chunk.si(export_id, ids, attempt) for ids in chunks)(
-        export_zip.si(export_id, attempt).on_error(export_failed.si(export_id, attempt))
-    )
+    # The summary PDF first, so that a free worker makes it while the other starts on the PDFs.
+    header = [export_summary.si(export_id, attempt)] + [
+        export_chunk.si(export_id, ids, attempt) for ids in chunks
+    ]
+    chord(header)(export_zip.si(export_id, attempt).on_error(export_failed.si(export_id, attempt)))
     return f"{len(chunks)} chunks queued"
 
 
@@ -29,6 +31,11 @@ def export_cycle(export_id: int, attempt: int | None = None) -> str:
 )
 def export_chunk(export_id: int, review_ids: list[int], attempt: int | None = None) -> int:
     return exports.export_render_chunk(export_id=export_id, review_ids=review_ids, attempt=attempt)
+
+
+@shared_task(name="reviews.export_summary", acks_late=True)
+def export_summary(export_id: int, attempt: int | None = None) -> bool:
+    return exports.export_render_summary(export_id=export_id, attempt=attempt)
 
 
 @shared_task(name="reviews.export_zip", acks_late=True)

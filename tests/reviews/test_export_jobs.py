@@ -270,3 +270,23 @@ def test_redis_down_when_an_export_starts_then_back(client, opened, settings, tm
     assert (export.status, export.done, export.total) == ("done", 4, 4), export.error
     assert len(zipfile.ZipFile(export.path).namelist()) == 5  # the four reviews and the cycle summary
     assert "Download the zip" in cycle_page(client, opened)
+
+
+def test_the_summary_made_beside_the_chunks_is_the_one_zipped(opened, sent, monkeypatch):
+    """A worker makes the cycle summary while others make the reviews' PDFs; the zip step takes it
+    as it is instead of making it again."""
+    export = an_export(opened, status="running")
+    made = []
+    monkeypatch.setattr(
+        exports, "cycle_summary_pdf", lambda cycle, viewer: made.append(cycle.pk) or b"%PDF summary"
+    )
+    assert exports.export_render_summary(export_id=export.pk, attempt=1) is True
+    for chunk in [[r.pk] for r in opened.reviews.all()]:
+        exports.export_render_chunk(export_id=export.pk, review_ids=chunk, attempt=1)
+    done = exports.export_zip(export_id=export.pk, attempt=1)
+    assert done.status == "done" and made == [opened.pk]  # made once, by the summary task
+    with zipfile.ZipFile(done.path) as archive:
+        assert archive.read("2026-Q3 summary of the cycle.pdf") == b"%PDF summary"
+        assert len(archive.namelist()) == 5
+    # A message for another attempt makes nothing.
+    assert exports.export_render_summary(export_id=export.pk, attempt=2) is False
