@@ -242,6 +242,8 @@ class GlanceRow:
     counted: int  # CSMs with enough data
     few: int  # CSMs with a value below the metric's minimum sample
     partial: bool = False  # a total of a period in progress: not compared with the previous one yet
+    team_few: bool = False  # the team's own value rests on fewer than the metric's minimum sample
+    sample: int = 0  # the team value's sample
 
 
 @dataclass
@@ -279,11 +281,13 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
         | Q(csm_id__in=list(members), subject_type=SubjectType.CSM)
     )
     team_values: dict[tuple[str, str], Decimal | None] = {}
+    team_samples: dict[tuple[str, str], int] = {}
     csm_values: dict[str, list[tuple[int, Decimal]]] = {}
     few: dict[str, int] = {}
     for v in values:
         if v.subject_type == SubjectType.TEAM:
             team_values[(v.metric, v.period)] = v.value
+            team_samples[(v.metric, v.period)] = v.sample_size
         elif v.period == str(period) and v.value is not None:
             if REGISTRY[v.metric].is_few(v.value, v.sample_size):
                 few[v.metric] = few.get(v.metric, 0) + 1
@@ -295,6 +299,9 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
         value = team_values.get((m.key, str(period)))
         previous = team_values.get((m.key, str(prev)))
         change = scorecards.comparable_change(m, value, previous, partial)
+        # A team value resting on too few data (one NPS response) is shown greyed, its change uncoloured.
+        team_few = m.is_few(value, team_samples.get((m.key, str(period)), 0))
+        few_before = m.is_few(previous, team_samples.get((m.key, str(prev)), 0))
         pairs = csm_values.get(m.key, [])
         column = [v for _, v in pairs]
         med = scorecards.median(column)
@@ -304,7 +311,9 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
                 value=value,
                 previous=previous,
                 change=change,
-                change_class=scorecards.change_class(m, change),
+                change_class="" if team_few or few_before else scorecards.change_class(m, change),
+                team_few=team_few,
+                sample=team_samples.get((m.key, str(period)), 0),
                 low=min(column) if column else None,
                 median=med,
                 high=max(column) if column else None,

@@ -166,3 +166,8 @@ def test_the_manager_home_is_the_team_at_a_glance(client, book):
     assert (rows["nrr"].low, rows["nrr"].high, rows["nrr"].counted) == (min(cleo, mx), max(cleo, mx), 2)
     # NPS: Oak's one response is "few data" (below 5): kept out of the spread, counted apart.
     assert (rows["nps"].counted, rows["nps"].few, rows["nps"].low) == (0, 1, None)
+    # The team's own NPS rests on that one response too: shown greyed with its n, its change uncoloured.
+    assert (rows["nps"].value, rows["nps"].sample, rows["nps"].team_few) == (Decimal("-100.00"), 1, True)
+    assert rows["nps"].change_class == ""
+    nps_row = html.split('data-metric="nps"')[1].split("</tr>")[0]
+    assert "few data (n = 1)" in nps_row and "few-value" in nps_row
