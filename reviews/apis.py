@@ -8,6 +8,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
     inline_serializer,
 )
@@ -137,36 +138,46 @@ class ReviewOutput(serializers.ModelSerializer):
 # The actions of POST /api/v1/reviews/{id}/transition/ (their enum's name: SPECTACULAR_SETTINGS).
 ACTIONS = list(services.TRANSITIONS)
 
-TransitionInput = inline_serializer(
-    "ReviewTransition",
-    {
-        "action": serializers.ChoiceField(
-            choices=ACTIONS,
-            help_text="send_to_csm (the reviewer or HR: draft → self_review), submit_self (the CSM: "
-            "self_review → manager_review), submit (the reviewer: manager_review → submitted), "
-            "acknowledge (the CSM: submitted → acknowledged), finalize (HR or CS ops / admin: "
-            "acknowledged → finalized), reopen (HR or CS ops / admin: finalized → manager_review, a new "
-            "revision).",
-        ),
-        "version": serializers.IntegerField(
-            help_text="The review's version as last read: a newer one on the server answers 409."
-        ),
-        "comment": serializers.CharField(
-            required=False,
-            allow_blank=True,
-            help_text="acknowledge only: the CSM's comment (acknowledging is not agreeing).",
-        ),
-        "reason": serializers.CharField(
-            required=False, allow_blank=True, help_text="reopen only, required: why HR reopens it."
-        ),
-        "confirm_open_flags": serializers.BooleanField(
-            required=False,
-            default=False,
-            help_text="acknowledge only: true to acknowledge with flagged numbers still unresolved "
-            "(without it such an acknowledgement answers 400).",
-        ),
-    },
-)
+
+@extend_schema_serializer(component_name="ReviewTransition")
+class TransitionInput(serializers.Serializer):
+    """One step of a review's workflow, taken on the version the caller last read."""
+
+    # Validated before anything is read of the body: a list, a string or a wrong type answers 400.
+
+    action = serializers.ChoiceField(
+        choices=ACTIONS,
+        error_messages={"invalid_choice": f"{{input}} is not a step: one of {', '.join(ACTIONS)}."},
+        help_text="send_to_csm (the reviewer or HR: draft → self_review), submit_self (the CSM: "
+        "self_review → manager_review), submit (the reviewer: manager_review → submitted), "
+        "acknowledge (the CSM: submitted → acknowledged), finalize (HR or CS ops / admin: "
+        "acknowledged → finalized), reopen (HR or CS ops / admin: finalized → manager_review, a new "
+        "revision).",
+    )
+    version = serializers.IntegerField(
+        error_messages={
+            "required": "The version of the review you read is missing: read the review and send its version.",
+            "invalid": "The version of the review you read is a whole number.",
+        },
+        help_text="The review's version as last read: a newer one on the server answers 409.",
+    )
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="acknowledge only: the CSM's comment (acknowledging is not agreeing).",
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="reopen only, required: why HR reopens it."
+    )
+    confirm_open_flags = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="acknowledge only: true to acknowledge with flagged numbers still unresolved "
+        "(without it such an acknowledgement answers 400).",
+    )
+
+
 CONFLICT = inline_serializer(
     "ReviewConflict",
     {
@@ -238,7 +249,8 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "unresolved); finalize and reopen (with a `reason`, a new revision back in manager_review) HR "
         "or CS ops / admin. Answers the review as the caller now sees it, its version bumped.\n\n"
         "**Who**: whoever the step names, among those who may read the review.\n\n"
-        "**Errors**: 400 for an unknown action, a missing or non-numeric version, a step the review's "
+        "**Errors**: 400 for a body that is not an object, an unknown action, a missing or non-numeric "
+        "version, a field of the wrong type, a step the review's "
         "status does not allow (`status`) or a missing part (e.g. `final_rating`, `reason`, "
         "`open_flags`); 403 when the caller may read the review but not take this step; 404 for a "
         "review the caller may not see; 409 when the review was saved since `version` (nothing "
@@ -258,16 +270,17 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         review = self.get_object()
-        name = request.data.get("action")
-        step = services.TRANSITIONS.get(name)
-        if step is None:
-            raise ValidationError({"action": [f"one of {', '.join(services.TRANSITIONS)}"]})
-        kwargs = {"user": request.user, "review": review, "version": request.data.get("version")}
+        body = TransitionInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        name = data["action"]
+        step = services.TRANSITIONS[name]
+        kwargs = {"user": request.user, "review": review, "version": data["version"]}
         if name == "acknowledge":
-            kwargs["comment"] = request.data.get("comment", "")
-            kwargs["confirm_open_flags"] = request.data.get("confirm_open_flags") in (True, "true", "1", 1)
+            kwargs["comment"] = data["comment"]
+            kwargs["confirm_open_flags"] = data["confirm_open_flags"]
         if name == "reopen":
-            kwargs["reason"] = request.data.get("reason", "")
+            kwargs["reason"] = data["reason"]
         try:
             review = step(**kwargs)
         except services.ReviewConflict as exc:
@@ -308,27 +321,26 @@ class CycleInput(serializers.Serializer):
     )
 
 
-CycleOpenInput = inline_serializer(
-    "CycleOpen",
-    {
-        "confirm": serializers.BooleanField(
-            required=False,
-            default=False,
-            help_text="true to open although the 400 said what will be missing (a quarter not started "
-            "yet, no published KPI run for it); the cycle keeps what was confirmed.",
-        )
-    },
-)
-CycleAdvanceInput = inline_serializer(
-    "CycleAdvance",
-    {
-        "override_reason": serializers.CharField(
-            required=False,
-            allow_blank=True,
-            help_text="To start calibration before every review is submitted: why (kept on the cycle).",
-        )
-    },
-)
+@extend_schema_serializer(component_name="CycleOpen")
+class CycleOpenInput(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true to open although the 400 said what will be missing (a quarter not started "
+        "yet, no published KPI run for it); the cycle keeps what was confirmed.",
+    )
+
+
+@extend_schema_serializer(component_name="CycleAdvance")
+class CycleAdvanceInput(serializers.Serializer):
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="To start calibration before every review is submitted: why (kept on the cycle).",
+    )
+
+
 CYCLE_WHO = (
     "**Who**: HR and CS ops / admin; another person gets 404 (403 on create), an integration token 403."
 )
@@ -401,14 +413,11 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
         cycle = self.get_object()
+        body = CycleOpenInput(data=request.data)
+        body.is_valid(raise_exception=True)
         try:
             # A quarter not started or without a published KPI run: {"confirm": true} after reading the 400.
-            confirm = (
-                request.data.get("confirm") in (True, "true", "1", 1)
-                if hasattr(request.data, "get")
-                else False
-            )
-            services.cycle_open(user=request.user, cycle=cycle, confirm=confirm)
+            services.cycle_open(user=request.user, cycle=cycle, confirm=body.validated_data["confirm"])
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         cycle.refresh_from_db()
@@ -427,9 +436,12 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
         cycle = self.get_object()
+        body = CycleAdvanceInput(data=request.data)
+        body.is_valid(raise_exception=True)
         try:
-            reason = request.data.get("override_reason", "") if hasattr(request.data, "get") else ""
-            services.cycle_advance(user=request.user, cycle=cycle, override_reason=str(reason or ""))
+            services.cycle_advance(
+                user=request.user, cycle=cycle, override_reason=body.validated_data["override_reason"]
+            )
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         return Response(CycleOutput(cycle).data)

@@ -153,3 +153,49 @@ def test_a_nul_in_the_path_or_an_admin_filter_is_400(client, org):
 
 def test_the_400_page_needs_no_context():
     assert "cannot be read" in render_to_string("400.html")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        ["send_to_csm", 1],
+        "send_to_csm",
+        3,
+        {"action": ["send_to_csm"], "version": 1},
+        {"action": "send_to_csm", "version": [1]},
+        {"action": "send_to_csm", "version": {"v": 1}},
+        {"action": "acknowledge", "version": 1, "confirm_open_flags": "maybe"},
+        {"action": "acknowledge", "version": 1, "comment": ["a"]},
+        {"action": "reopen", "version": 1, "reason": {"why": "x"}},
+    ],
+)
+def test_a_transition_body_of_the_wrong_shape_is_400_and_changes_nothing(org, review, body):
+    """request.data.get on a list or a string answered 500: the body is validated first."""
+    api = APIClient()
+    api.force_authenticate(org.manager_a)
+    response = api.post(f"/api/v1/reviews/{review.pk}/transition/", body, format="json")
+    assert response.status_code == 400, response.content[:300]
+    after = Review.objects.get(pk=review.pk)
+    assert (after.status, after.version) == (review.status, review.version)
+
+
+@pytest.mark.parametrize("body", [[], "confirm", 1, {"confirm": "maybe"}, {"confirm": [True]}])
+def test_opening_a_cycle_with_a_body_of_the_wrong_shape_is_400(org, review, body):
+    api = APIClient()
+    api.force_authenticate(org.hr)
+    reviews = Review.objects.count()
+    review.delete()  # opening again would create it: a refused open creates nothing
+    response = api.post(f"/api/v1/cycles/{review.cycle_id}/open/", body, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert Review.objects.count() == reviews - 1
+
+
+@pytest.mark.parametrize("body", [[], "go", {"override_reason": ["because"]}, {"override_reason": {"a": 1}}])
+def test_advancing_a_cycle_with_a_body_of_the_wrong_shape_is_400(org, review, body):
+    api = APIClient()
+    api.force_authenticate(org.hr)
+    response = api.post(f"/api/v1/cycles/{review.cycle_id}/advance/", body, format="json")
+    assert response.status_code == 400, response.content[:300]
+    cycle = ReviewCycle.objects.get(pk=review.cycle_id)
+    assert (cycle.status, cycle.calibration_override_reason) == ("open", "")
