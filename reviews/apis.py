@@ -33,6 +33,13 @@ HIDDEN = (
 class ReviewOutput(serializers.ModelSerializer):
     """A review as the caller may see it: the parts hidden from them (reviews.access) are null."""
 
+    rating = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The review's rating, the one that counts: the calibration session's (calibrated_rating) "
+        "when it adjusted it, else the reviewer's (final_rating); null before either." + HIDDEN,
+    )
+
     class Meta:
         model = Review
         fields = [
@@ -53,6 +60,11 @@ class ReviewOutput(serializers.ModelSerializer):
             "section_ratings",
             "final_rating",
             "final_rating_reason",
+            "rating",
+            "calibrated_rating",
+            "calibration_reason",
+            "calibrated_by",
+            "calibrated_at",
             "acknowledgement_comment",
             "open_flags_at_acknowledgement",
             "submitted_at",
@@ -107,14 +119,32 @@ class ReviewOutput(serializers.ModelSerializer):
                 + HIDDEN
             },
             "final_rating": {
-                "help_text": "The reviewer's overall rating (a value of the scale); a change made in the "
-                "calibration session is kept apart and not shown here." + HIDDEN
+                "help_text": "The reviewer's overall rating (a value of the scale), as they submitted it; a "
+                "change made in the calibration session is kept apart (calibrated_rating), and rating "
+                "is the one that counts." + HIDDEN
             },
             "final_rating_reason": {
                 # Output only: null is what a reader who may not see it yet gets (the schema says so).
                 "allow_null": True,
                 "help_text": "Why the overall rating differs from the suggested one (required then)."
                 + HIDDEN,
+            },
+            "calibrated_rating": {
+                "help_text": "The rating the calibration session gave in place of final_rating (a value of "
+                "the scale); null when it did not adjust it." + HIDDEN
+            },
+            "calibration_reason": {
+                "allow_null": True,
+                "help_text": "Why the calibration session adjusted the rating; empty when it did not."
+                + HIDDEN,
+            },
+            "calibrated_by": {
+                "help_text": "The id of the person who adjusted the rating in the calibration session (HR "
+                "or a manager of the cycle); null when nobody did." + HIDDEN
+            },
+            "calibrated_at": {
+                "help_text": "When the calibration session adjusted the rating (ISO 8601); null when it did "
+                "not." + HIDDEN
             },
             "acknowledgement_comment": {"help_text": "The CSM's comment when acknowledging; may be empty."},
             "open_flags_at_acknowledgement": {
