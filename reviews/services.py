@@ -114,9 +114,9 @@ def template_validate(*, sections, rating_scale, kpi_weights) -> None:
         raise ValidationError(errors)
 
 
-def _require_hr(user: User) -> None:
+def _require_hr(user: User, message: str = "HR runs review cycles.") -> None:
     if user.role not in (Role.HR, Role.ADMIN):
-        raise PermissionDenied("HR runs review cycles.")
+        raise PermissionDenied(message)
 
 
 @transaction.atomic
@@ -733,7 +733,7 @@ def review_acknowledge(
 @transaction.atomic
 def review_finalize(*, user: User, review: Review, version: int | None) -> Review:
     review = _lock(review)
-    _require_hr(user)
+    _require_hr(user, "Only HR finalizes a review.")
     _same_version(review, version)
     if review.status != ReviewStatus.ACKNOWLEDGED:
         _refuse(f"Only an acknowledged review can be finalized (this one is {review.get_status_display()}).")
@@ -746,7 +746,7 @@ def review_finalize(*, user: User, review: Review, version: int | None) -> Revie
 def review_reopen(*, user: User, review: Review, version: int | None, reason: str) -> Review:
     """HR reopens a finalized review: a new revision, back to manager review; the history keeps why."""
     review = _lock(review)
-    _require_hr(user)
+    _require_hr(user, "Only HR reopens a finalized review.")
     _same_version(review, version)
     if review.status != ReviewStatus.FINALIZED:
         _refuse("Only a finalized review is reopened.")

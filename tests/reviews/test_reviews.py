@@ -202,6 +202,24 @@ def test_the_api_answers_403_not_409_to_a_csm_finalizing_with_a_stale_version(w)
     assert (fresh(r).status, fresh(r).version) == ("manager_review", r.version)
 
 
+@pytest.mark.parametrize(
+    ("actor", "step", "message"),
+    [
+        ("bob", "finalize", "Only HR finalizes a review."),
+        ("manager_a", "finalize", "Only HR finalizes a review."),
+        ("bob", "reopen", "Only HR reopens a finalized review."),
+    ],
+)
+def test_finalizing_or_reopening_without_being_hr_says_so(w, actor, step, message):
+    """The refusal said "HR runs review cycles.": not what is wrong with finalizing a review."""
+    r = to_manager_review(w)
+    api = APIClient()
+    api.force_authenticate(w[actor])
+    body = {"action": step, "version": r.version} | ({"reason": "x"} if step == "reopen" else {})
+    response = api.post(f"/api/v1/reviews/{r.pk}/transition/", body, format="json")
+    assert (response.status_code, response.json()) == (403, {"detail": message})
+
+
 def test_hidden_drafts(w):
     r = services.review_send_to_csm(user=w["manager_a"], review=w["review"], version=w["review"].version)
     r = services.review_save_self(
