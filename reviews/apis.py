@@ -12,14 +12,16 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.access import get_visible_or_404
-from accounts.models import Role
+from accounts.models import EVERYONE_ROLES
 from accounts.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
+from accounts.permissions import PeopleOnly
 from reviews import services
 from reviews.access import review_view
 from reviews.models import Review, ReviewCycle
@@ -371,49 +373,66 @@ class CycleAdvanceInput(serializers.Serializer):
     )
 
 
+CYCLES_ARE_HRS = "Review cycles are HR's: only HR and CS ops / admin see and run them."
 CYCLE_WHO = (
-    "**Who**: HR and CS ops / admin; another person gets 404 (403 on create), an integration token 403."
+    "**Who**: HR and CS ops / admin; any other person and an integration token get 403, on every "
+    "cycles endpoint alike."
 )
+CYCLE_REFUSED = {
+    403: OpenApiResponse(
+        ErrorDetail,
+        description=f'Not HR or CS ops / admin ("{CYCLES_ARE_HRS}"), or an integration token.',
+    )
+}
+NO_SUCH_CYCLE = OpenApiResponse(ErrorDetail, description='No cycle has this id ("No such review cycle.").')
+
+
+class HrOnly(permissions.BasePermission):
+    """The cycles endpoints are HR's as a whole: a role that may never run a cycle is told so (403)
+    on every one of them, rather than an empty list here and a 404 there."""
+
+    message = CYCLES_ARE_HRS
+
+    def has_permission(self, request, view) -> bool:
+        return getattr(request.user, "role", None) in EVERYONE_ROLES
 
 
 @extend_schema(tags=["Review cycles"])
 @extend_schema_view(
     list=extend_schema(
         summary="List review cycles",
-        description="Every review cycle, the newest quarter first, with its due dates and status. HR and CS "
-        "ops / admin see them all; any other person gets an empty list; an integration token 403.",
-        responses={200: CycleOutput(many=True), **PEOPLE},
+        description="Every review cycle, the newest quarter first, with its due dates and status.\n\n"
+        f"{CYCLE_WHO}",
+        responses={200: CycleOutput(many=True), **PEOPLE, **CYCLE_REFUSED},
     ),
     retrieve=extend_schema(
         summary="One review cycle",
-        description=f"A review cycle.\n\n{CYCLE_WHO}",
+        description=f"A review cycle.\n\n{CYCLE_WHO}\n\n**Errors**: 404 when no cycle has this id.",
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The cycle's id.")],
-        responses={200: CycleOutput, 404: NOT_FOUND, **PEOPLE},
+        responses={200: CycleOutput, 404: NO_SUCH_CYCLE, **PEOPLE, **CYCLE_REFUSED},
     ),
 )
 class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CycleOutput
+    permission_classes = [IsAuthenticated, PeopleOnly, HrOnly]
+    queryset = ReviewCycle.objects.all()
 
-    def get_queryset(self):
-        if getattr(self.request.user, "role", None) not in (Role.HR, Role.ADMIN):
-            return ReviewCycle.objects.none()
-        return ReviewCycle.objects.all()
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404 as exc:
+            raise NotFound("No such review cycle.") from exc
 
     @extend_schema(
         summary="Create a review cycle",
         description="A cycle for a quarter, in draft, with the default review template. CSMs whose first "
         "account came too close to the quarter's end (REVIEW_MIN_TENURE_DAYS) are left out as new "
         "hires, each with the reason; HR may include them on the cycle page before opening it.\n\n"
-        "**Who**: HR and CS ops / admin; any other person and an integration token get 403.\n\n"
+        f"{CYCLE_WHO}\n\n"
         "**Errors**: 400 for a period that is not a quarter, a quarter that has a cycle already, or "
         "a manager review due before the self-review.",
         request=CycleInput,
-        responses={
-            201: CycleOutput,
-            400: INVALID,
-            401: NOT_SIGNED_IN,
-            403: OpenApiResponse(ErrorDetail, description="Not HR or CS ops / admin."),
-        },
+        responses={201: CycleOutput, 400: INVALID, 401: NOT_SIGNED_IN, **CYCLE_REFUSED},
     )
     def create(self, request):
         data = CycleInput(data=request.data)
@@ -435,10 +454,11 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "nothing else). A quarter that has not started or has no published KPI run opens only with "
         "`confirm`.\n\n"
         f"{CYCLE_WHO}\n\n"
-        "**Errors**: 400 with `confirm` (what will be missing) until confirmed, or with `status` for a "
-        "cycle in calibration or closed; 404 for another person.",
+        "**Errors**: 400 for a body that is not an object or a `confirm` that is not a boolean, with "
+        "`confirm` (what will be missing) until confirmed, or with `status` for a cycle in calibration "
+        "or closed; 404 when no cycle has this id.",
         request=CycleOpenInput,
-        responses={200: CycleOutput, 400: INVALID, 404: NOT_FOUND, **PEOPLE},
+        responses={200: CycleOutput, 400: INVALID, 404: NO_SUCH_CYCLE, **PEOPLE, **CYCLE_REFUSED},
     )
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
@@ -458,10 +478,11 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         description="open → calibration → closed. Calibration starts once every review of the cycle is "
         "submitted, or before with an `override_reason`; closing needs every review finalized.\n\n"
         f"{CYCLE_WHO}\n\n"
-        "**Errors**: 400 with `override_reason` when reviews are not submitted yet, or with `status` "
-        "for a draft or closed cycle or reviews not finalized; 404 for another person.",
+        "**Errors**: 400 for a body that is not an object or an `override_reason` that is not text, "
+        "with `override_reason` when reviews are not submitted yet, or with `status` for a draft or "
+        "closed cycle or reviews not finalized; 404 when no cycle has this id.",
         request=CycleAdvanceInput,
-        responses={200: CycleOutput, 400: INVALID, 404: NOT_FOUND, **PEOPLE},
+        responses={200: CycleOutput, 400: INVALID, 404: NO_SUCH_CYCLE, **PEOPLE, **CYCLE_REFUSED},
     )
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
