@@ -29,6 +29,7 @@ class Code:
     NOT_A_LIST = "not_a_list"
     TOO_MANY_ROWS = "too_many_rows"
     NOT_AN_OBJECT = "not_an_object"
+    NOT_A_VALUE = "not_a_value"
     BAD_ENCODING = "bad_encoding"
     WRONG_FIELD_COUNT = "wrong_field_count"
     REQUIRED = "required"

@@ -278,3 +278,13 @@ def test_upload_and_command_with_a_nul_in_the_header_name_it(
     assert "row 1, column chan\\0nel 'chan\\\\0nel': is not a column of tickets" in err.getvalue()
     assert Ticket.objects.count() == 0
     assert ImportRun.objects.filter(source="command", status="invalid").count() == 1
+
+
+def test_api_a_list_or_an_object_in_place_of_a_value_is_400(token):
+    """Its text was Python's repr: external_id ["T1"] was stored as "['T1']"."""
+    rows = [dict(ROWS[0], external_id=["T1"]), dict(ROWS[1], customer_contacts={"n": 2})]
+    response = api(token.key).post("/api/v1/ingest/tickets/", rows, format="json")
+    assert response.status_code == 400
+    errors = [(e["row"], e["column"], e["code"]) for e in response.json()["errors"]]
+    assert errors == [(1, "external_id", "not_a_value"), (2, "customer_contacts", "not_a_value")]
+    assert Ticket.objects.count() == 0
