@@ -52,6 +52,7 @@ from activity.validation import (
     parse_money,
     source_name,
     text,
+    unstorable,
 )
 
 
@@ -148,17 +149,11 @@ class Kind:
                     errors.append(RowError(line, name, "", Code.REQUIRED, "is required"))
                 values[name] = None
                 continue
-            if "\x00" in cell:
-                errors.append(
-                    RowError(
-                        line,
-                        name,
-                        cell.replace("\x00", "\\0"),
-                        Code.BAD_ENCODING,
-                        "contains a NUL character",
-                    )
-                )
-                continue
+            if "\x00" in cell or not cell.isascii():  # the fast test first: a million rows
+                problem = unstorable(cell)
+                if problem:
+                    errors.append(RowError(line, name, cell, Code.BAD_ENCODING, problem))
+                    continue
             try:
                 values[name] = parse(cell)
             except CellError as exc:

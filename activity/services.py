@@ -239,6 +239,17 @@ def json_rows(kind: Kind, items: Any) -> Iterator[tuple[int, dict[str, str]] | R
             for k in missing:
                 yield RowError(index, k, "", Code.MISSING_COLUMN, "is missing")
             continue
+        nested = [k for k, v in item.items() if isinstance(v, (list, dict))]
+        if nested:  # its text would be Python's repr of it: "['T1']"
+            for k in nested:
+                yield RowError(
+                    index,
+                    k,
+                    "",
+                    Code.NOT_A_VALUE,
+                    "must be one value (text, a number, true, false or null), not a JSON list or object",
+                )
+            continue
         yield index, {k: _json_cell(v) for k, v in item.items()}
 
 

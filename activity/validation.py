@@ -29,6 +29,7 @@ class Code:
     NOT_A_LIST = "not_a_list"
     TOO_MANY_ROWS = "too_many_rows"
     NOT_AN_OBJECT = "not_an_object"
+    NOT_A_VALUE = "not_a_value"
     BAD_ENCODING = "bad_encoding"
     WRONG_FIELD_COUNT = "wrong_field_count"
     REQUIRED = "required"
@@ -54,6 +55,31 @@ class Code:
     DATABASE = "database_refused"
 
 
+# Text no database column holds: NUL, and the halves of a UTF-16 pair standing alone (a JSON body or
+# file may spell them as \u0000 and \ud800). One rule for every way in (file, command, page, API):
+# such a cell is a row error, and an error that quotes the input shows them escaped, so that the
+# import's history (``ImportRun.errors``) can always be stored.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unstorable(text: str) -> str | None:
+    """Why ``text`` cannot be stored (a NUL character, a lone surrogate), or None."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    if not text.isascii() and (found := _SURROGATE.search(text)):
+        return f"contains a lone surrogate (U+{ord(found.group()):04X}), which is not text"
+    return None
+
+
+def shown(text: str) -> str:
+    """``text`` as it can be stored and read back: NUL as \\0, a lone surrogate as \\udXXX."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\0")
+    if not text.isascii() and _SURROGATE.search(text):
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 class CellError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -70,6 +96,13 @@ class RowError:
     value: str
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        # The error quotes the input (a column name, a value): never with text no database holds.
+        for name in ("column", "value", "message"):
+            text = getattr(self, name)
+            if isinstance(text, str) and (safe := shown(text)) is not text:
+                object.__setattr__(self, name, safe)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -12,7 +12,8 @@ The rule (state is the review's status, or a historical record's status for the 
   the CSM and HR (when HR is not the reviewer) see it; the reviewer and admins see it once it is
   submitted, so that the reviewer forms their own view first.
 - The manager's part (``MANAGER_FIELDS``: texts, section ratings, the suggested and final rating and
-  its reason) is the reviewer's until submitted: the reviewer, admins and HR see the draft; the CSM
+  its reason, the calibration's rating, reason, who and when, and the rating that counts) is the
+  reviewer's until submitted: the reviewer, admins and HR see the draft; the CSM
   and any other reader see it from ``submitted`` on (and no longer after a reopen, until the new
   revision is submitted).
 - The CSM reads the history and the PDF once the review is submitted; other readers whenever they
@@ -38,6 +39,9 @@ MANAGER_FIELDS = frozenset(
         "final_rating_reason",
         "calibrated_rating",
         "calibration_reason",
+        "calibrated_by",
+        "calibrated_at",
+        "rating",  # the calibrated rating if any, else the final one
     }
 )
 HIDDEN = "hidden until submitted"

@@ -8,17 +8,20 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.access import get_visible_or_404
-from accounts.models import Role
+from accounts.models import EVERYONE_ROLES
 from accounts.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
+from accounts.permissions import PeopleOnly
 from reviews import services
 from reviews.access import review_view
 from reviews.models import Review, ReviewCycle
@@ -31,6 +34,13 @@ HIDDEN = (
 
 class ReviewOutput(serializers.ModelSerializer):
     """A review as the caller may see it: the parts hidden from them (reviews.access) are null."""
+
+    rating = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The review's rating, the one that counts: the calibration session's (calibrated_rating) "
+        "when it adjusted it, else the reviewer's (final_rating); null before either." + HIDDEN,
+    )
 
     class Meta:
         model = Review
@@ -52,6 +62,11 @@ class ReviewOutput(serializers.ModelSerializer):
             "section_ratings",
             "final_rating",
             "final_rating_reason",
+            "rating",
+            "calibrated_rating",
+            "calibration_reason",
+            "calibrated_by",
+            "calibrated_at",
             "acknowledgement_comment",
             "open_flags_at_acknowledgement",
             "submitted_at",
@@ -106,14 +121,32 @@ class ReviewOutput(serializers.ModelSerializer):
                 + HIDDEN
             },
             "final_rating": {
-                "help_text": "The reviewer's overall rating (a value of the scale); a change made in the "
-                "calibration session is kept apart and not shown here." + HIDDEN
+                "help_text": "The reviewer's overall rating (a value of the scale), as they submitted it; a "
+                "change made in the calibration session is kept apart (calibrated_rating), and rating "
+                "is the one that counts." + HIDDEN
             },
             "final_rating_reason": {
                 # Output only: null is what a reader who may not see it yet gets (the schema says so).
                 "allow_null": True,
                 "help_text": "Why the overall rating differs from the suggested one (required then)."
                 + HIDDEN,
+            },
+            "calibrated_rating": {
+                "help_text": "The rating the calibration session gave in place of final_rating (a value of "
+                "the scale); null when it did not adjust it." + HIDDEN
+            },
+            "calibration_reason": {
+                "allow_null": True,
+                "help_text": "Why the calibration session adjusted the rating; empty when it did not."
+                + HIDDEN,
+            },
+            "calibrated_by": {
+                "help_text": "The id of the person who adjusted the rating in the calibration session (HR "
+                "or a manager of the cycle); null when nobody did." + HIDDEN
+            },
+            "calibrated_at": {
+                "help_text": "When the calibration session adjusted the rating (ISO 8601); null when it did "
+                "not." + HIDDEN
             },
             "acknowledgement_comment": {"help_text": "The CSM's comment when acknowledging; may be empty."},
             "open_flags_at_acknowledgement": {
@@ -137,36 +170,46 @@ class ReviewOutput(serializers.ModelSerializer):
 # The actions of POST /api/v1/reviews/{id}/transition/ (their enum's name: SPECTACULAR_SETTINGS).
 ACTIONS = list(services.TRANSITIONS)
 
-TransitionInput = inline_serializer(
-    "ReviewTransition",
-    {
-        "action": serializers.ChoiceField(
-            choices=ACTIONS,
-            help_text="send_to_csm (the reviewer or HR: draft → self_review), submit_self (the CSM: "
-            "self_review → manager_review), submit (the reviewer: manager_review → submitted), "
-            "acknowledge (the CSM: submitted → acknowledged), finalize (HR or CS ops / admin: "
-            "acknowledged → finalized), reopen (HR or CS ops / admin: finalized → manager_review, a new "
-            "revision).",
-        ),
-        "version": serializers.IntegerField(
-            help_text="The review's version as last read: a newer one on the server answers 409."
-        ),
-        "comment": serializers.CharField(
-            required=False,
-            allow_blank=True,
-            help_text="acknowledge only: the CSM's comment (acknowledging is not agreeing).",
-        ),
-        "reason": serializers.CharField(
-            required=False, allow_blank=True, help_text="reopen only, required: why HR reopens it."
-        ),
-        "confirm_open_flags": serializers.BooleanField(
-            required=False,
-            default=False,
-            help_text="acknowledge only: true to acknowledge with flagged numbers still unresolved "
-            "(without it such an acknowledgement answers 400).",
-        ),
-    },
-)
+
+@extend_schema_serializer(component_name="ReviewTransition")
+class TransitionInput(serializers.Serializer):
+    """One step of a review's workflow, taken on the version the caller last read."""
+
+    # Validated before anything is read of the body: a list, a string or a wrong type answers 400.
+
+    action = serializers.ChoiceField(
+        choices=ACTIONS,
+        error_messages={"invalid_choice": f"{{input}} is not a step: one of {', '.join(ACTIONS)}."},
+        help_text="send_to_csm (the reviewer or HR: draft → self_review), submit_self (the CSM: "
+        "self_review → manager_review), submit (the reviewer: manager_review → submitted), "
+        "acknowledge (the CSM: submitted → acknowledged), finalize (HR or CS ops / admin: "
+        "acknowledged → finalized), reopen (HR or CS ops / admin: finalized → manager_review, a new "
+        "revision).",
+    )
+    version = serializers.IntegerField(
+        error_messages={
+            "required": "The version of the review you read is missing: read the review and send its version.",
+            "invalid": "The version of the review you read is a whole number.",
+        },
+        help_text="The review's version as last read: a newer one on the server answers 409.",
+    )
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="acknowledge only: the CSM's comment (acknowledging is not agreeing).",
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="reopen only, required: why HR reopens it."
+    )
+    confirm_open_flags = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="acknowledge only: true to acknowledge with flagged numbers still unresolved "
+        "(without it such an acknowledgement answers 400).",
+    )
+
+
 CONFLICT = inline_serializer(
     "ReviewConflict",
     {
@@ -238,7 +281,8 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "unresolved); finalize and reopen (with a `reason`, a new revision back in manager_review) HR "
         "or CS ops / admin. Answers the review as the caller now sees it, its version bumped.\n\n"
         "**Who**: whoever the step names, among those who may read the review.\n\n"
-        "**Errors**: 400 for an unknown action, a missing or non-numeric version, a step the review's "
+        "**Errors**: 400 for a body that is not an object, an unknown action, a missing or non-numeric "
+        "version, a field of the wrong type, a step the review's "
         "status does not allow (`status`) or a missing part (e.g. `final_rating`, `reason`, "
         "`open_flags`); 403 when the caller may read the review but not take this step; 404 for a "
         "review the caller may not see; 409 when the review was saved since `version` (nothing "
@@ -258,16 +302,17 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         review = self.get_object()
-        name = request.data.get("action")
-        step = services.TRANSITIONS.get(name)
-        if step is None:
-            raise ValidationError({"action": [f"one of {', '.join(services.TRANSITIONS)}"]})
-        kwargs = {"user": request.user, "review": review, "version": request.data.get("version")}
+        body = TransitionInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        name = data["action"]
+        step = services.TRANSITIONS[name]
+        kwargs = {"user": request.user, "review": review, "version": data["version"]}
         if name == "acknowledge":
-            kwargs["comment"] = request.data.get("comment", "")
-            kwargs["confirm_open_flags"] = request.data.get("confirm_open_flags") in (True, "true", "1", 1)
+            kwargs["comment"] = data["comment"]
+            kwargs["confirm_open_flags"] = data["confirm_open_flags"]
         if name == "reopen":
-            kwargs["reason"] = request.data.get("reason", "")
+            kwargs["reason"] = data["reason"]
         try:
             review = step(**kwargs)
         except services.ReviewConflict as exc:
@@ -308,70 +353,86 @@ class CycleInput(serializers.Serializer):
     )
 
 
-CycleOpenInput = inline_serializer(
-    "CycleOpen",
-    {
-        "confirm": serializers.BooleanField(
-            required=False,
-            default=False,
-            help_text="true to open although the 400 said what will be missing (a quarter not started "
-            "yet, no published KPI run for it); the cycle keeps what was confirmed.",
-        )
-    },
-)
-CycleAdvanceInput = inline_serializer(
-    "CycleAdvance",
-    {
-        "override_reason": serializers.CharField(
-            required=False,
-            allow_blank=True,
-            help_text="To start calibration before every review is submitted: why (kept on the cycle).",
-        )
-    },
-)
+@extend_schema_serializer(component_name="CycleOpen")
+class CycleOpenInput(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true to open although the 400 said what will be missing (a quarter not started "
+        "yet, no published KPI run for it); the cycle keeps what was confirmed.",
+    )
+
+
+@extend_schema_serializer(component_name="CycleAdvance")
+class CycleAdvanceInput(serializers.Serializer):
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="To start calibration before every review is submitted: why (kept on the cycle).",
+    )
+
+
+CYCLES_ARE_HRS = "Review cycles are HR's: only HR and CS ops / admin see and run them."
 CYCLE_WHO = (
-    "**Who**: HR and CS ops / admin; another person gets 404 (403 on create), an integration token 403."
+    "**Who**: HR and CS ops / admin; any other person and an integration token get 403, on every "
+    "cycles endpoint alike."
 )
+CYCLE_REFUSED = {
+    403: OpenApiResponse(
+        ErrorDetail,
+        description=f'Not HR or CS ops / admin ("{CYCLES_ARE_HRS}"), or an integration token.',
+    )
+}
+NO_SUCH_CYCLE = OpenApiResponse(ErrorDetail, description='No cycle has this id ("No such review cycle.").')
+
+
+class HrOnly(permissions.BasePermission):
+    """The cycles endpoints are HR's as a whole: a role that may never run a cycle is told so (403)
+    on every one of them, rather than an empty list here and a 404 there."""
+
+    message = CYCLES_ARE_HRS
+
+    def has_permission(self, request, view) -> bool:
+        return getattr(request.user, "role", None) in EVERYONE_ROLES
 
 
 @extend_schema(tags=["Review cycles"])
 @extend_schema_view(
     list=extend_schema(
         summary="List review cycles",
-        description="Every review cycle, the newest quarter first, with its due dates and status. HR and CS "
-        "ops / admin see them all; any other person gets an empty list; an integration token 403.",
-        responses={200: CycleOutput(many=True), **PEOPLE},
+        description="Every review cycle, the newest quarter first, with its due dates and status.\n\n"
+        f"{CYCLE_WHO}",
+        responses={200: CycleOutput(many=True), **PEOPLE, **CYCLE_REFUSED},
     ),
     retrieve=extend_schema(
         summary="One review cycle",
-        description=f"A review cycle.\n\n{CYCLE_WHO}",
+        description=f"A review cycle.\n\n{CYCLE_WHO}\n\n**Errors**: 404 when no cycle has this id.",
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The cycle's id.")],
-        responses={200: CycleOutput, 404: NOT_FOUND, **PEOPLE},
+        responses={200: CycleOutput, 404: NO_SUCH_CYCLE, **PEOPLE, **CYCLE_REFUSED},
     ),
 )
 class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CycleOutput
+    permission_classes = [IsAuthenticated, PeopleOnly, HrOnly]
+    queryset = ReviewCycle.objects.all()
 
-    def get_queryset(self):
-        if getattr(self.request.user, "role", None) not in (Role.HR, Role.ADMIN):
-            return ReviewCycle.objects.none()
-        return ReviewCycle.objects.all()
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404 as exc:
+            raise NotFound("No such review cycle.") from exc
 
     @extend_schema(
         summary="Create a review cycle",
         description="A cycle for a quarter, in draft, with the default review template. CSMs whose first "
         "account came too close to the quarter's end (REVIEW_MIN_TENURE_DAYS) are left out as new "
         "hires, each with the reason; HR may include them on the cycle page before opening it.\n\n"
-        "**Who**: HR and CS ops / admin; any other person and an integration token get 403.\n\n"
+        f"{CYCLE_WHO}\n\n"
         "**Errors**: 400 for a period that is not a quarter, a quarter that has a cycle already, or "
         "a manager review due before the self-review.",
         request=CycleInput,
-        responses={
-            201: CycleOutput,
-            400: INVALID,
-            401: NOT_SIGNED_IN,
-            403: OpenApiResponse(ErrorDetail, description="Not HR or CS ops / admin."),
-        },
+        responses={201: CycleOutput, 400: INVALID, 401: NOT_SIGNED_IN, **CYCLE_REFUSED},
     )
     def create(self, request):
         data = CycleInput(data=request.data)
@@ -393,22 +454,20 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "nothing else). A quarter that has not started or has no published KPI run opens only with "
         "`confirm`.\n\n"
         f"{CYCLE_WHO}\n\n"
-        "**Errors**: 400 with `confirm` (what will be missing) until confirmed, or with `status` for a "
-        "cycle in calibration or closed; 404 for another person.",
+        "**Errors**: 400 for a body that is not an object or a `confirm` that is not a boolean, with "
+        "`confirm` (what will be missing) until confirmed, or with `status` for a cycle in calibration "
+        "or closed; 404 when no cycle has this id.",
         request=CycleOpenInput,
-        responses={200: CycleOutput, 400: INVALID, 404: NOT_FOUND, **PEOPLE},
+        responses={200: CycleOutput, 400: INVALID, 404: NO_SUCH_CYCLE, **PEOPLE, **CYCLE_REFUSED},
     )
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
         cycle = self.get_object()
+        body = CycleOpenInput(data=request.data)
+        body.is_valid(raise_exception=True)
         try:
             # A quarter not started or without a published KPI run: {"confirm": true} after reading the 400.
-            confirm = (
-                request.data.get("confirm") in (True, "true", "1", 1)
-                if hasattr(request.data, "get")
-                else False
-            )
-            services.cycle_open(user=request.user, cycle=cycle, confirm=confirm)
+            services.cycle_open(user=request.user, cycle=cycle, confirm=body.validated_data["confirm"])
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         cycle.refresh_from_db()
@@ -419,17 +478,21 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         description="open → calibration → closed. Calibration starts once every review of the cycle is "
         "submitted, or before with an `override_reason`; closing needs every review finalized.\n\n"
         f"{CYCLE_WHO}\n\n"
-        "**Errors**: 400 with `override_reason` when reviews are not submitted yet, or with `status` "
-        "for a draft or closed cycle or reviews not finalized; 404 for another person.",
+        "**Errors**: 400 for a body that is not an object or an `override_reason` that is not text, "
+        "with `override_reason` when reviews are not submitted yet, or with `status` for a draft or "
+        "closed cycle or reviews not finalized; 404 when no cycle has this id.",
         request=CycleAdvanceInput,
-        responses={200: CycleOutput, 400: INVALID, 404: NOT_FOUND, **PEOPLE},
+        responses={200: CycleOutput, 400: INVALID, 404: NO_SUCH_CYCLE, **PEOPLE, **CYCLE_REFUSED},
     )
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
         cycle = self.get_object()
+        body = CycleAdvanceInput(data=request.data)
+        body.is_valid(raise_exception=True)
         try:
-            reason = request.data.get("override_reason", "") if hasattr(request.data, "get") else ""
-            services.cycle_advance(user=request.user, cycle=cycle, override_reason=str(reason or ""))
+            services.cycle_advance(
+                user=request.user, cycle=cycle, override_reason=body.validated_data["override_reason"]
+            )
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         return Response(CycleOutput(cycle).data)

@@ -114,9 +114,9 @@ def template_validate(*, sections, rating_scale, kpi_weights) -> None:
         raise ValidationError(errors)
 
 
-def _require_hr(user: User) -> None:
+def _require_hr(user: User, message: str = "HR runs review cycles.") -> None:
     if user.role not in (Role.HR, Role.ADMIN):
-        raise PermissionDenied("HR runs review cycles.")
+        raise PermissionDenied(message)
 
 
 @transaction.atomic
@@ -236,8 +236,9 @@ def reviewer_change_check(*, review: Review, reviewer: User | None) -> None:
 @transaction.atomic
 def review_set_reviewer(*, user: User, review: Review, reviewer: User | None, version: int | None) -> Review:
     """HR (or an admin) gives the review to another reviewer: a new version, kept in the history."""
-    review = _locked(review, version)
+    review = _lock(review)
     _require_hr(user)
+    _same_version(review, version)
     reviewer_change_check(review=review, reviewer=reviewer)
     if reviewer.pk == review.reviewer_id:
         return review
@@ -434,15 +435,28 @@ def snapshot_diff(old: dict, new: dict) -> list[dict]:
 # --- the workflow ------------------------------------------------------------------------------
 
 
-def _locked(review: Review, version: int | None) -> Review:
-    locked = (
+def _lock(review: Review) -> Review:
+    """The review read afresh, its row locked until the transaction ends. Who may act is checked on
+    it first, then the version (``_same_version``): a step the caller may not take is a 403 whatever
+    the version they send, never a 409 that would tell them the review moved."""
+    return (
         # Lock the review row only: the reviewer may be null (an outer join PostgreSQL cannot lock).
         Review.objects.select_for_update(of=("self",))
         .select_related("cycle__template", "csm", "reviewer")
         .get(pk=review.pk)
     )
+
+
+def _same_version(locked: Review, version: int | None) -> None:
+    """The stale-save guard, on the locked row: the change was made on the version it holds."""
     if int_version(version) != locked.version:
         raise ReviewConflict(locked)
+
+
+def _locked(review: Review, version: int | None) -> Review:
+    """Lock and compare the version at once (the calibration session's adjustment, reviews.cycles)."""
+    locked = _lock(review)
+    _same_version(locked, version)
     return locked
 
 
@@ -493,9 +507,10 @@ def _refuse(message: str):
 @transaction.atomic
 def review_refresh_snapshot(*, user: User, review: Review, version: int | None) -> list[dict]:
     """Before submission the reviewer (or HR) may take a new snapshot; returns what changed."""
-    review = _locked(review, version)
+    review = _lock(review)
     if not (_is_reviewer(user, review) or user.role == Role.HR):
         raise PermissionDenied("Only the reviewer or HR refreshes the numbers.")
+    _same_version(review, version)
     if review.reached(ReviewStatus.SUBMITTED):
         _refuse("A submitted review keeps the numbers it was submitted with.")
     old = review.snapshot
@@ -507,9 +522,10 @@ def review_refresh_snapshot(*, user: User, review: Review, version: int | None) 
 
 @transaction.atomic
 def review_send_to_csm(*, user: User, review: Review, version: int | None) -> Review:
-    review = _locked(review, version)
+    review = _lock(review)
     if not (_is_reviewer(user, review) or user.role == Role.HR):
         raise PermissionDenied("The reviewer or HR starts the self-review.")
+    _same_version(review, version)
     if review.status != ReviewStatus.DRAFT:
         _refuse(f"Only a draft goes to the CSM for self-review (this one is {review.get_status_display()}).")
     review.status = ReviewStatus.SELF_REVIEW
@@ -546,9 +562,10 @@ def review_save_self(
 ) -> Review:
     """The CSM's self-review (texts and, when the template asks for it, a rating per section).
     A save that changes nothing keeps the version."""
-    review = _locked(review, version)
+    review = _lock(review)
     if user.pk != review.csm_id:
         raise PermissionDenied("Only the CSM writes their self-review.")
+    _same_version(review, version)
     if review.status != ReviewStatus.SELF_REVIEW:
         _refuse("The self-review can be written while the review is in self-review.")
     texts = {**review.self_assessment, **_clean_sections(review, sections)}
@@ -581,9 +598,10 @@ def empty_parts(review: Review, *, self_part: bool) -> list[str]:
 
 @transaction.atomic
 def review_submit_self(*, user: User, review: Review, version: int | None) -> Review:
-    review = _locked(review, version)
+    review = _lock(review)
     if user.pk != review.csm_id:
         raise PermissionDenied("Only the CSM submits their self-review.")
+    _same_version(review, version)
     if review.status != ReviewStatus.SELF_REVIEW:
         _refuse(f"A review in {review.get_status_display()} has no self-review to submit.")
     if not any(str(v or "").strip() for v in review.self_assessment.values()):
@@ -620,9 +638,10 @@ def review_save_manager(
     final_rating_reason: str | None = None,
 ) -> Review:
     """The manager's draft: hidden from the CSM until submitted. Saved any time before submission."""
-    review = _locked(review, version)
+    review = _lock(review)
     if not _is_reviewer(user, review):
         raise PermissionDenied("Only the reviewer writes the manager's part.")
+    _same_version(review, version)
     if review.reached(ReviewStatus.SUBMITTED):
         _refuse("A submitted review can no longer be edited.")
     before = (
@@ -652,9 +671,10 @@ def review_save_manager(
 
 @transaction.atomic
 def review_submit(*, user: User, review: Review, version: int | None) -> Review:
-    review = _locked(review, version)
+    review = _lock(review)
     if not _is_reviewer(user, review):
         raise PermissionDenied("Only the reviewer submits the review.")
+    _same_version(review, version)
     if review.status != ReviewStatus.MANAGER_REVIEW:
         if review.status in (ReviewStatus.DRAFT, ReviewStatus.SELF_REVIEW):
             _refuse("The CSM submits their self-review first.")
@@ -689,9 +709,10 @@ def review_acknowledge(
 ) -> Review:
     """The CSM acknowledges (which is not agreeing), with an optional comment. With flags not yet
     resolved the CSM confirms it (``confirm_open_flags``), and the acknowledgement keeps how many."""
-    review = _locked(review, version)
+    review = _lock(review)
     if user.pk != review.csm_id:
         raise PermissionDenied("Only the CSM acknowledges their review.")
+    _same_version(review, version)
     if review.status != ReviewStatus.SUBMITTED:
         _refuse(f"Only a submitted review can be acknowledged (this one is {review.get_status_display()}).")
     open_flags = unresolved_flags(review)
@@ -711,8 +732,9 @@ def review_acknowledge(
 
 @transaction.atomic
 def review_finalize(*, user: User, review: Review, version: int | None) -> Review:
-    review = _locked(review, version)
-    _require_hr(user)
+    review = _lock(review)
+    _require_hr(user, "Only HR finalizes a review.")
+    _same_version(review, version)
     if review.status != ReviewStatus.ACKNOWLEDGED:
         _refuse(f"Only an acknowledged review can be finalized (this one is {review.get_status_display()}).")
     review.status = ReviewStatus.FINALIZED
@@ -723,8 +745,9 @@ def review_finalize(*, user: User, review: Review, version: int | None) -> Revie
 @transaction.atomic
 def review_reopen(*, user: User, review: Review, version: int | None, reason: str) -> Review:
     """HR reopens a finalized review: a new revision, back to manager review; the history keeps why."""
-    review = _locked(review, version)
-    _require_hr(user)
+    review = _lock(review)
+    _require_hr(user, "Only HR reopens a finalized review.")
+    _same_version(review, version)
     if review.status != ReviewStatus.FINALIZED:
         _refuse("Only a finalized review is reopened.")
     if not _text(reason, "reason").strip():

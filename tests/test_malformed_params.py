@@ -5,6 +5,7 @@ or not whole numbers."""
 import datetime
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -12,6 +13,7 @@ from kpis import services as kpi_services
 from kpis.periods import Period
 from reviews import services as review_services
 from reviews.models import Review, ReviewCycle
+from tests.test_permission_matrix import TABLE, objects  # noqa: F401 - the fixture is used below
 
 BAD_PERIODS = [
     "0000-Q1",
@@ -103,3 +105,97 @@ def test_a_missing_or_bad_version_changes_nothing(client, org, review, version):
         before.version,
         before.manager_assessment,
     )
+
+
+# Every query parameter a page or an endpoint reads (and one nobody reads), each with a NUL in it.
+NUL_PARAMETERS = [
+    "period", "cycle", "status", "manager", "overdue", "q", "segment", "sort", "format", "level",
+    "metric", "page", "unread", "part", "download", "limit", "offset", "dry_run", "source", "mapping",
+    "o", "p", "whatever",
+]  # fmt: skip
+
+
+def test_objectives_api_with_a_nul_in_the_period_is_400(org):
+    api = APIClient()
+    api.force_authenticate(org.csm_a)
+    response = api.get("/api/v1/objectives/?period=%00")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json() == {
+        "period": ["The parameter period holds a NUL character (%00), which no parameter may hold."]
+    }
+
+
+@pytest.mark.parametrize("role", ["csm_a", "manager_a", "hr", "admin"])
+def test_a_nul_in_any_query_parameter_of_any_page_or_endpoint_is_400(client, org, objects, role):  # noqa: F811
+    """PostgreSQL text cannot hold NUL: ?period=%00 reached the database (500). Every URL of the
+    permission matrix, every parameter, as each role: 400 with the parameter named."""
+    client.force_login(getattr(org, role))
+    wrong = []
+    for name, (kwargs, _query, _expected) in sorted(TABLE.items()):
+        url = reverse(name, kwargs=kwargs(objects) if callable(kwargs) else kwargs)
+        for parameter in NUL_PARAMETERS:
+            for query in (f"?{parameter}=%00", f"?{parameter}=2026-Q3%00", f"?{parameter}%00=1"):
+                response = client.get(url + query)
+                if response.status_code != 400:
+                    wrong.append(f"{url}{query}: {response.status_code}")
+                elif parameter not in response.content.decode():
+                    wrong.append(f"{url}{query}: the answer does not name {parameter}")
+    assert not wrong, "\n".join(wrong[:40])
+
+
+def test_a_nul_in_the_path_or_an_admin_filter_is_400(client, org):
+    client.force_login(org.admin)
+    assert client.get("/admin/reviews/review/?status__exact=%00").status_code == 400  # was a 500
+    assert client.get("/api/v1/ingest/tick%00ets/").status_code == 400
+    response = client.get("/reviews/%00/")
+    assert response.status_code == 400 and "NUL character" in response.content.decode()
+
+
+def test_the_400_page_needs_no_context():
+    assert "cannot be read" in render_to_string("400.html")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        ["send_to_csm", 1],
+        "send_to_csm",
+        3,
+        {"action": ["send_to_csm"], "version": 1},
+        {"action": "send_to_csm", "version": [1]},
+        {"action": "send_to_csm", "version": {"v": 1}},
+        {"action": "acknowledge", "version": 1, "confirm_open_flags": "maybe"},
+        {"action": "acknowledge", "version": 1, "comment": ["a"]},
+        {"action": "reopen", "version": 1, "reason": {"why": "x"}},
+    ],
+)
+def test_a_transition_body_of_the_wrong_shape_is_400_and_changes_nothing(org, review, body):
+    """request.data.get on a list or a string answered 500: the body is validated first."""
+    api = APIClient()
+    api.force_authenticate(org.manager_a)
+    response = api.post(f"/api/v1/reviews/{review.pk}/transition/", body, format="json")
+    assert response.status_code == 400, response.content[:300]
+    after = Review.objects.get(pk=review.pk)
+    assert (after.status, after.version) == (review.status, review.version)
+
+
+@pytest.mark.parametrize("body", [[], "confirm", 1, {"confirm": "maybe"}, {"confirm": [True]}])
+def test_opening_a_cycle_with_a_body_of_the_wrong_shape_is_400(org, review, body):
+    api = APIClient()
+    api.force_authenticate(org.hr)
+    reviews = Review.objects.count()
+    review.delete()  # opening again would create it: a refused open creates nothing
+    response = api.post(f"/api/v1/cycles/{review.cycle_id}/open/", body, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert Review.objects.count() == reviews - 1
+
+
+@pytest.mark.parametrize("body", [[], "go", {"override_reason": ["because"]}, {"override_reason": {"a": 1}}])
+def test_advancing_a_cycle_with_a_body_of_the_wrong_shape_is_400(org, review, body):
+    api = APIClient()
+    api.force_authenticate(org.hr)
+    response = api.post(f"/api/v1/cycles/{review.cycle_id}/advance/", body, format="json")
+    assert response.status_code == 400, response.content[:300]
+    cycle = ReviewCycle.objects.get(pk=review.cycle_id)
+    assert (cycle.status, cycle.calibration_override_reason) == ("open", "")

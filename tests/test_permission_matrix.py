@@ -35,7 +35,9 @@ OWN_API = row(200, 404, 200, 404, 200, 200, 401)
 POST_ONLY = row(405, 405, 405, 405, 405, 405, 302)
 API_POST_ONLY = row(405, 405, 405, 405, 405, 405, 401)
 HR_PAGE = row(404, 404, 404, 404, 200, 200, 302)
-HR_API = row(404, 404, 404, 404, 200, 200, 401)
+# Review cycles are HR's as a whole: every other role is refused (403) on every cycles endpoint.
+HR_ONLY_API = row(403, 403, 403, 403, 200, 200, 401)
+HR_ONLY_API_POST = row(403, 403, 403, 403, 405, 405, 401)
 OPS_PAGE = row(403, 403, 403, 403, 403, 200, 302)
 TEAM_PAGE = row(404, 404, 200, 404, 200, 200, 302)
 MANAGER_PAGE = row(404, 404, 200, 404, 200, 200, 302)
@@ -68,10 +70,10 @@ TABLE = {
     "api-review-list": ({}, "", API_LIST),
     "api-review-detail": (lambda o: {"pk": o["review"].pk}, "", OWN_API),
     "api-review-transition": (lambda o: {"pk": o["review"].pk}, "", API_POST_ONLY),
-    "api-cycle-list": ({}, "", API_LIST),
-    "api-cycle-detail": (lambda o: {"pk": o["cycle"].pk}, "", HR_API),
-    "api-cycle-open": (lambda o: {"pk": o["cycle"].pk}, "", API_POST_ONLY),
-    "api-cycle-advance": (lambda o: {"pk": o["cycle"].pk}, "", API_POST_ONLY),
+    "api-cycle-list": ({}, "", HR_ONLY_API),
+    "api-cycle-detail": (lambda o: {"pk": o["cycle"].pk}, "", HR_ONLY_API),
+    "api-cycle-open": (lambda o: {"pk": o["cycle"].pk}, "", HR_ONLY_API_POST),
+    "api-cycle-advance": (lambda o: {"pk": o["cycle"].pk}, "", HR_ONLY_API_POST),
     "my-scorecard": ({}, "", row(200, 200, 302, 302, 302, 302, 302)),
     "scorecard": (lambda o: {"user_id": o["csm"].pk}, "", OWN_PAGE),
     "explain": (lambda o: {"user_id": o["csm"].pk, "metric": "nrr"}, "", OWN_PAGE),

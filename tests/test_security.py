@@ -92,3 +92,16 @@ def test_check_deploy_passes_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("url", ["/login/", "/admin/login/"])
+def test_a_username_too_long_for_the_attempt_record_is_a_wrong_login_and_still_locks_out(org, url):
+    """django-axes keeps 255 characters of the username: a longer one made saving the attempt fail (500)."""
+    client = Client()
+    username = "a" * 300 + "@example.com"
+    responses = [client.post(url, {"username": username, "password": "wrong"}) for _ in range(5)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 429]
+    assert "correct email and password" in responses[0].content.decode()
+    # Another address from the same client is not locked out.
+    response = client.post(reverse("login"), {"username": "csm.b@example.com", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL character (%00) in the address answers 400 before any view reads it.
+    "config.middleware.RefuseNulInAddress",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -226,8 +228,9 @@ SPECTACULAR_SETTINGS = {
     "teams', HR and CS ops / admin everything (reviews' hidden parts stay null until submitted). An "
     "object the caller may not see answers 404, like one that does not exist. Lists are paginated "
     "(`?limit=`, default 50 and at most 500, and `?offset=`). Refusals: 400 with the fields and a "
-    "sentence each, 401 without credentials, 403 for a role that may not, 404, and 409 for a review "
-    "saved over a newer version.",
+    "sentence each (a NUL character, `%00`, in any query parameter answers 400 naming it), 401 "
+    "without credentials, 403 for a role that may not, 404, and 409 for a review saved over a newer "
+    "version.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI groups the operations by these tags, in this order.

@@ -1,9 +1,10 @@
 """The two other paths into the same validator: the upload page and POST /api/v1/ingest/<kind>/."""
 
 import io
+import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -225,3 +226,65 @@ def test_openapi_schema_builds(client, org):
     assert response.status_code == 200
     assert b"/api/v1/ingest/{kind}/" in response.content
     assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.parametrize("dry_run", ["", "?dry_run=1"])
+def test_api_nul_or_a_lone_surrogate_in_a_row_is_400_naming_row_and_column(token, dry_run):
+    """PostgreSQL text holds neither: the row is refused (row, column), nothing is written, and the
+    import's history, which quotes the input, is stored with them escaped (it answered 500)."""
+    rows = [
+        dict(ROWS[0], external_id="T\x001"),
+        dict(ROWS[1], **{"chan\x00nel": "x"}),
+        dict(ROWS[1], external_id="T\ud8002"),
+        dict(ROWS[1], external_id="T9", **{"x\ud800": "y"}),
+    ]
+    body = json.dumps(rows)  # ASCII: the NUL and the surrogate travel as \u0000 and \ud800
+    response = api(token.key).post(f"/api/v1/ingest/tickets/{dry_run}", body, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    errors = [(e["row"], e["column"], e["value"], e["code"]) for e in response.json()["errors"]]
+    assert errors == [
+        (1, "external_id", "T\\01", "bad_encoding"),
+        (2, "chan\\0nel", "", "unknown_column"),
+        (3, "external_id", "T\\ud8002", "bad_encoding"),
+        (4, "x\\ud800", "", "unknown_column"),
+    ]
+    assert Ticket.objects.count() == 0
+    run = ImportRun.objects.get()
+    assert (run.status, run.error_count, run.errors[1]["column"]) == ("invalid", 4, "chan\\0nel")
+
+
+def test_upload_and_command_with_a_nul_in_the_header_name_it(
+    client, org, run_tasks_inline, django_capture_on_commit_callbacks, tmp_path, settings
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    text = TICKETS.replace("channel", "chan\x00nel").replace("T2,A-1", "T\x002,A-1")
+    client.force_login(org.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, text)
+    run = ImportRun.objects.get()
+    assert run.status == "invalid"
+    assert [(e["row"], e["column"], e["code"]) for e in run.errors] == [
+        (1, "chan\\0nel", "unknown_column"),
+        (1, "channel", "missing_column"),
+    ]
+    page = client.get(reverse("import-detail", args=[run.pk])).content.decode()
+    assert "chan\\0nel" in page
+
+    path = tmp_path / "tickets.csv"
+    path.write_text(text)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="2 invalid rows: nothing was written"):
+        call_command("import_data", "tickets", str(path), verbosity=0, stderr=err)
+    assert "row 1, column chan\\0nel 'chan\\\\0nel': is not a column of tickets" in err.getvalue()
+    assert Ticket.objects.count() == 0
+    assert ImportRun.objects.filter(source="command", status="invalid").count() == 1
+
+
+def test_api_a_list_or_an_object_in_place_of_a_value_is_400(token):
+    """Its text was Python's repr: external_id ["T1"] was stored as "['T1']"."""
+    rows = [dict(ROWS[0], external_id=["T1"]), dict(ROWS[1], customer_contacts={"n": 2})]
+    response = api(token.key).post("/api/v1/ingest/tickets/", rows, format="json")
+    assert response.status_code == 400
+    errors = [(e["row"], e["column"], e["code"]) for e in response.json()["errors"]]
+    assert errors == [(1, "external_id", "not_a_value"), (2, "customer_contacts", "not_a_value")]
+    assert Ticket.objects.count() == 0

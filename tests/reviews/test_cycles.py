@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
+from rest_framework.test import APIClient
 
 from accounts.models import CustomerAccount
 from kpis import services as kpi_services
@@ -377,6 +378,52 @@ def test_calibration_adjustments_worked_by_hand_and_their_audit(client, w):
     ann = review_of(cycle, w["ann"])
     with pytest.raises(ValidationError, match="while the cycle is in calibration"):
         cycles.calibration_adjust(user=w["hr"], review=ann, rating="4", reason="x", version=ann.version)
+
+
+def test_the_api_shows_the_calibrated_rating_and_the_managers_under_the_rule_of_the_managers_part(w):
+    """The API showed final_rating only: after calibration an integrator read the pre-calibration
+    rating. It shows the rating that counts and the calibration, hidden (null) like final_rating."""
+    cycle = open_q3(w)
+    for csm, rating in (("ann", 3), ("bob", 4), ("cat", 2)):
+        submit(w, cycle, csm, rating)
+    dan = review_of(cycle, w["dan"])  # in manager review: the manager's draft rating is theirs
+    dan = services.review_send_to_csm(user=dan.reviewer, review=dan, version=dan.version)
+    dan = services.review_save_self(
+        user=w["dan"], review=dan, version=dan.version, sections={"outcomes": "x"}
+    )
+    dan = services.review_submit_self(user=w["dan"], review=dan, version=dan.version)
+    services.review_save_manager(user=dan.reviewer, review=dan, version=dan.version, final_rating="5")
+    services.cycle_advance(user=w["hr"], cycle=cycle, override_reason="Dan's review is late.")
+    bob = review_of(cycle, w["bob"])
+    bob = cycles.calibration_adjust(
+        user=w["hr"], review=bob, rating="3", reason="An easier book", version=bob.version
+    )
+
+    def seen(user, review):
+        api = APIClient()
+        api.force_authenticate(user)
+        data = api.get(f"/api/v1/reviews/{review.pk}/").json()
+        listed = {r["id"]: r for r in api.get("/api/v1/reviews/").json()["results"]}
+        assert listed[review.pk] == data  # the list masks as the detail does
+        fields = ("rating", "final_rating", "calibrated_rating", "calibration_reason", "calibrated_by")
+        return tuple(data[f] for f in fields), data["calibrated_at"]
+
+    for viewer in (w["hr"], w["manager_a"], w["bob"]):
+        values, when = seen(viewer, bob)
+        assert values == (3, 4, 3, "An easier book", w["hr"].pk), viewer
+        assert when is not None and when.startswith(str(bob.calibrated_at.date())), viewer
+    ann = review_of(cycle, w["ann"])  # not adjusted: the manager's rating is the rating
+    assert seen(w["ann"], ann) == ((3, 3, None, "", None), None)
+    # Before submission the CSM sees none of it (the reviewer and HR see the draft rating).
+    assert seen(w["dan"], dan) == ((None, None, None, None, None), None)
+    assert seen(w["manager_b"], dan) == ((5, 5, None, "", None), None)
+    assert seen(w["hr"], dan) == ((5, 5, None, "", None), None)
+    # Reopened, bob's calibration is hidden from him again until the new revision is submitted.
+    bob = services.review_acknowledge(user=w["bob"], review=bob, version=bob.version)
+    bob = services.review_finalize(user=w["hr"], review=bob, version=bob.version)
+    bob = services.review_reopen(user=w["hr"], review=bob, version=bob.version, reason="A late correction")
+    assert seen(w["bob"], bob) == ((None, None, None, None, None), None)
+    assert seen(w["hr"], bob)[0] == (3, 4, 3, "An easier book", w["hr"].pk)
 
 
 def test_the_session_shows_names_books_and_notes_only_to_whom_the_rule_lets_see(client, w):

@@ -18,7 +18,7 @@ from kpis import services as kpi_services
 from kpis.periods import Period
 from kpis.registry import REGISTRY
 from reviews import exports, selectors, services
-from reviews.models import CycleExport, Review
+from reviews.models import CycleExport, Review, ReviewCycle
 from reviews.pdf import review_pdf
 from tests import factories
 from tests.kpis import world
@@ -267,7 +267,7 @@ def test_api_hides_drafts_and_refuses_stale_versions(w):
     api.force_authenticate(w["ann"])
     assert api.get(f"/api/v1/reviews/{r.pk}/").status_code == 404
     api.force_authenticate(w["manager_a"])
-    assert api.get("/api/v1/cycles/").json()["results"] == []
+    assert api.get("/api/v1/cycles/").status_code == 403  # review cycles are HR's
     api.force_authenticate(w["hr"])
     assert [c["period"] for c in api.get("/api/v1/cycles/").json()["results"]] == [Q3]
 
@@ -280,6 +280,35 @@ def test_refused_reads_of_someone_elses_review_are_recorded(client, w):
     assert (
         AccessDenial.objects.filter(user=w["ann"], what="review", object_id=str(w["review"].pk)).count() == 1
     )
+
+
+@pytest.mark.parametrize("who", ["bob", "manager_a"])
+def test_every_cycles_endpoint_tells_a_csm_or_a_manager_that_review_cycles_are_hrs(w, who):
+    """The list answered an empty 200, the detail, open and advance 404, create 403: one answer now."""
+    cycle = w["review"].cycle
+    api = APIClient()
+    api.force_authenticate(w[who])
+    body = {"period": "2026-Q4", "self_review_due": "2027-01-05", "manager_review_due": "2027-01-15"}
+    answers = [
+        api.get("/api/v1/cycles/"),
+        api.get(f"/api/v1/cycles/{cycle.pk}/"),
+        api.get("/api/v1/cycles/999999/"),
+        api.post("/api/v1/cycles/", body, format="json"),
+        api.post(f"/api/v1/cycles/{cycle.pk}/open/", {"confirm": True}, format="json"),
+        api.post(f"/api/v1/cycles/{cycle.pk}/advance/", {"override_reason": "x"}, format="json"),
+    ]
+    refusal = {"detail": "Review cycles are HR's: only HR and CS ops / admin see and run them."}
+    assert [(a.status_code, a.json()) for a in answers] == [(403, refusal)] * len(answers)
+    assert ReviewCycle.objects.get(pk=cycle.pk).status == "open" and ReviewCycle.objects.count() == 1
+    # HR meets the product's words for a cycle that does not exist, not DRF's.
+    api.force_authenticate(w["hr"])
+    for missing in (
+        api.get("/api/v1/cycles/999999/"),
+        api.get("/api/v1/cycles/abc/"),
+        api.post("/api/v1/cycles/999999/open/", {}, format="json"),
+        api.post("/api/v1/cycles/999999/advance/", {}, format="json"),
+    ):
+        assert (missing.status_code, missing.json()) == (404, {"detail": "No such review cycle."})
 
 
 def test_cycle_api_create_and_open(w):

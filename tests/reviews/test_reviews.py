@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from rest_framework.test import APIClient
 
 from kpis import services as kpi_services
 from kpis.periods import Period
@@ -151,6 +152,72 @@ def test_illegal_steps_are_refused_and_change_nothing(w, state, actor, step, err
     with pytest.raises(error):
         services.TRANSITIONS[step](user=w[actor], review=fresh(r), version=fresh(r).version)
     assert (fresh(r).status, fresh(r).version) == before
+
+
+# (status reached first, actor, step): steps the actor may never take on this review.
+NOT_THEIRS = [
+    ("draft", "bob", "send_to_csm"),
+    ("self_review", "ann", "submit_self"),
+    ("self_review", "manager_a", "submit_self"),
+    ("manager_review", "manager_b", "submit"),
+    ("manager_review", "bob", "submit"),
+    ("manager_review", "bob", "finalize"),
+    ("manager_review", "manager_a", "acknowledge"),
+    ("manager_review", "manager_a", "reopen"),
+]
+
+
+@pytest.mark.parametrize(("state", "actor", "step"), NOT_THEIRS)
+@pytest.mark.parametrize("off", [-1, 1])
+def test_a_step_the_caller_may_not_take_is_refused_as_such_whatever_the_version(w, state, actor, step, off):
+    """The version was compared first: a stale one answered 409 (the review moved) to a caller the
+    step is not for. Who may act is checked first, on the locked row."""
+    r = w["review"]
+    if state in ("self_review", "manager_review"):
+        r = services.review_send_to_csm(user=w["manager_a"], review=r, version=r.version)
+    if state == "manager_review":
+        r = services.review_save_self(user=w["bob"], review=r, version=r.version, sections={"outcomes": "x"})
+        r = services.review_submit_self(user=w["bob"], review=r, version=r.version)
+    before = (fresh(r).status, fresh(r).version)
+    kwargs = {"reason": "x"} if step == "reopen" else {}
+    with pytest.raises(PermissionDenied):
+        services.TRANSITIONS[step](user=w[actor], review=fresh(r), version=before[1] + off, **kwargs)
+    with pytest.raises(PermissionDenied):  # the saves too
+        services.review_save_self(user=w["manager_a"], review=fresh(r), version=before[1] + off, sections={})
+    assert (fresh(r).status, fresh(r).version) == before
+    # Whoever may take it still meets the stale-version guard.
+    with pytest.raises(services.ReviewConflict):
+        services.review_send_to_csm(user=w["hr"], review=fresh(r), version=before[1] + off)
+
+
+def test_the_api_answers_403_not_409_to_a_csm_finalizing_with_a_stale_version(w):
+    r = to_manager_review(w)
+    api = APIClient()
+    api.force_authenticate(w["bob"])
+    for version in (r.version - 1, r.version, r.version + 1):
+        response = api.post(
+            f"/api/v1/reviews/{r.pk}/transition/", {"action": "finalize", "version": version}, format="json"
+        )
+        assert response.status_code == 403, (version, response.content[:300])
+    assert (fresh(r).status, fresh(r).version) == ("manager_review", r.version)
+
+
+@pytest.mark.parametrize(
+    ("actor", "step", "message"),
+    [
+        ("bob", "finalize", "Only HR finalizes a review."),
+        ("manager_a", "finalize", "Only HR finalizes a review."),
+        ("bob", "reopen", "Only HR reopens a finalized review."),
+    ],
+)
+def test_finalizing_or_reopening_without_being_hr_says_so(w, actor, step, message):
+    """The refusal said "HR runs review cycles.": not what is wrong with finalizing a review."""
+    r = to_manager_review(w)
+    api = APIClient()
+    api.force_authenticate(w[actor])
+    body = {"action": step, "version": r.version} | ({"reason": "x"} if step == "reopen" else {})
+    response = api.post(f"/api/v1/reviews/{r.pk}/transition/", body, format="json")
+    assert (response.status_code, response.json()) == (403, {"detail": message})
 
 
 def test_hidden_drafts(w):

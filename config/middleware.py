@@ -1,0 +1,42 @@
+"""The address of a request never carries a NUL character: one rule for every page and endpoint.
+
+PostgreSQL text cannot hold NUL (0x00), and a query parameter often goes straight into a query (a
+period, a cycle, a status, a search): ``?period=%00`` answered 500. Django's forms refuse NUL in a
+CharField (``ProhibitNullCharactersValidator``), DRF's serializers too; this is the same rule for the
+query string (names and values) and the path, before any view runs: 400 with the parameter named
+(the API's field-error body, a page for people), nothing read nor written.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+NUL = "\x00"
+
+
+def nul_in_address(request: HttpRequest) -> str | None:
+    """The query parameter (or ``path``) that holds a NUL character, or None."""
+    if NUL in request.path:
+        return "path"
+    for name, values in request.GET.lists():
+        if NUL in name or any(NUL in value for value in values):
+            return name.replace(NUL, "\\0")
+    return None
+
+
+class RefuseNulInAddress:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        where = nul_in_address(request)
+        if where is None:
+            return self.get_response(request)
+        if where == "path":
+            message = "The address holds a NUL character (%00), which no address may hold."
+        else:
+            message = f"The parameter {where} holds a NUL character (%00), which no parameter may hold."
+        if request.path.startswith("/api/"):
+            return JsonResponse({where: [message]}, status=400)
+        return HttpResponse(render_to_string("400.html", {"message": message}), status=400)
