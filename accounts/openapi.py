@@ -18,7 +18,9 @@ class FieldErrors(serializers.Serializer):
     `{"period": ["2026-Q5 is not a period ..."]}`."""
 
     detail = serializers.CharField(
-        required=False, help_text="Only when the body could not be read at all (e.g. malformed JSON)."
+        required=False,
+        help_text="Only when the request could not be read at all (e.g. malformed JSON, or a NUL "
+        "character in a query parameter).",
     )
     non_field_errors = serializers.ListField(
         child=serializers.CharField(),

@@ -4,7 +4,8 @@ PostgreSQL text cannot hold NUL (0x00), and a query parameter often goes straigh
 period, a cycle, a status, a search): ``?period=%00`` answered 500. Django's forms refuse NUL in a
 CharField (``ProhibitNullCharactersValidator``), DRF's serializers too; this is the same rule for the
 query string (names and values) and the path, before any view runs: 400 with the parameter named
-(the API's field-error body, a page for people), nothing read nor written.
+in a sentence (the API's ``{"detail": ...}``, which every endpoint's documented 400 allows; a page
+for people), nothing read nor written.
 """
 
 from __future__ import annotations
@@ -38,5 +39,5 @@ class RefuseNulInAddress:
         else:
             message = f"The parameter {where} holds a NUL character (%00), which no parameter may hold."
         if request.path.startswith("/api/"):
-            return JsonResponse({where: [message]}, status=400)
+            return JsonResponse({"detail": message}, status=400)
         return HttpResponse(render_to_string("400.html", {"message": message}), status=400)

@@ -121,8 +121,20 @@ def test_objectives_api_with_a_nul_in_the_period_is_400(org):
     response = api.get("/api/v1/objectives/?period=%00")
     assert response.status_code == 400, response.content[:300]
     assert response.json() == {
-        "period": ["The parameter period holds a NUL character (%00), which no parameter may hold."]
+        "detail": "The parameter period holds a NUL character (%00), which no parameter may hold."
     }
+
+
+def test_the_api_answers_a_nul_parameter_with_a_detail_as_every_documented_400_allows(org):
+    """The long fuzz run found {"M\\0…": [...]} outside the ingest endpoint's 400 (IngestRefusal: its
+    summary or a detail): the answer is {"detail": ...}, which every endpoint's 400 allows."""
+    api = APIClient()
+    api.force_authenticate(org.admin)
+    response = api.post("/api/v1/ingest/tickets/?M%00=1", [], format="json")
+    assert (response.status_code, response.json()) == (
+        400,
+        {"detail": "The parameter M\\0 holds a NUL character (%00), which no parameter may hold."},
+    )
 
 
 @pytest.mark.parametrize("role", ["csm_a", "manager_a", "hr", "admin"])
