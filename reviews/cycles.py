@@ -142,13 +142,16 @@ def calibration_adjust(*, user: User, review: Review, rating, reason: str, versi
     """The session changes a review's rating: HR, or a manager of the cycle who may read the review,
     with a reason. The manager's own rating (``final_rating``) is kept; the change, who made it and why
     go into the review's history (and its PDF)."""
-    review = services._locked(review, version)
+    review = services._lock(review)
     cycle = review.cycle
-    if cycle.status != CycleStatus.CALIBRATION:
-        raise ValidationError({"status": "Ratings are adjusted while the cycle is in calibration."})
     view = review_view(user, review)
+    # Who may act first, then the version: someone outside the session gets a 403 whatever version
+    # they send, never a 409 telling them the review moved.
     if not (calibration_member(user, cycle) and view.can_read and view.manager_visible) or view.is_csm:
         raise PermissionDenied("HR and the cycle's managers who may read the review adjust its rating.")
+    services._same_version(review, version)
+    if cycle.status != CycleStatus.CALIBRATION:
+        raise ValidationError({"status": "Ratings are adjusted while the cycle is in calibration."})
     if not review.reached(ReviewStatus.SUBMITTED):
         services._refuse("Only a submitted review is calibrated.")
     if review.status == ReviewStatus.FINALIZED:

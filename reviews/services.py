@@ -453,13 +453,6 @@ def _same_version(locked: Review, version: int | None) -> None:
         raise ReviewConflict(locked)
 
 
-def _locked(review: Review, version: int | None) -> Review:
-    """Lock and compare the version at once (the calibration session's adjustment, reviews.cycles)."""
-    locked = _lock(review)
-    _same_version(locked, version)
-    return locked
-
-
 def int_version(version) -> int:
     """The version a change was made on: required (the stale-save guard), a whole number."""
     if isinstance(version, bool):

@@ -312,6 +312,10 @@ def test_calibration_adjustments_worked_by_hand_and_their_audit(client, w):
         cycles.calibration_adjust(
             user=w["manager_b"], review=bob, rating="4", reason="x", version=bob.version
         )
+    with pytest.raises(PermissionDenied):  # not theirs, whatever version: a 403, never a 409
+        cycles.calibration_adjust(
+            user=w["manager_b"], review=bob, rating="4", reason="x", version=bob.version - 1
+        )
     with pytest.raises(ValidationError, match="Say why"):
         cycles.calibration_adjust(
             user=w["manager_b"], review=cat, rating="3", reason=" ", version=cat.version
