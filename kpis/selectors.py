@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import CustomerAccount, User
 from kpis.engine import drilldown
@@ -81,10 +82,24 @@ def latest_published_run(*, period: Period) -> KpiRun | None:
 # --- explain -----------------------------------------------------------------------------------
 
 
+def explain_as_of(period: Period) -> datetime.date | None:
+    """The day a drill-down of ``period`` counts data up to: that of the run whose values are
+    published, so that the rows reproduce the stored number (a period in progress is stored to
+    date). None for a period counted to its end; today for a period in progress with no run yet."""
+    run = latest_published_run(period=period)
+    if run is not None:
+        return run.as_of if run.as_of < period.end else None
+    today = timezone.localdate()
+    return today if today < period.end else None
+
+
 def kpi_explain(*, csm: User, metric: str, period: Period, as_of: datetime.date | None = None) -> Explanation:
-    """The rows behind one number of one CSM: the engine's own rows for that CSM (kpis.engine)."""
+    """The rows behind one number of one CSM: the engine's own rows for that CSM (kpis.engine),
+    counted to the same day as the published value (``explain_as_of``) unless ``as_of`` is given."""
     if metric not in REGISTRY:
         raise KeyError(metric)
+    if as_of is None:
+        as_of = explain_as_of(period)
     return drilldown.explain(csm_id=csm.pk, metric=metric, period=period, as_of=as_of)
 
 

@@ -8,7 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from activity.models import AdvocacyKind, RevenueKind, TouchpointKind
+from activity.models import (
+    AdvocacyKind,
+    HealthSnapshot,
+    RevenueEvent,
+    RevenueKind,
+    SurveyResponse,
+    TouchpointKind,
+    UsageSnapshot,
+)
 from kpis import services
 from kpis.engine import components, formulas
 from kpis.engine.components import C, Components, decode, encode
@@ -48,6 +56,57 @@ def test_every_metric_of_every_csm_is_what_its_rows_add_up_to(w, period):
                 assert explanation.rows, (name, metric)
     # The check covers real numbers, not only "no data": most metrics of ann and bob have rows.
     assert with_data >= {"2026-Q3": 40, "2026-08": 20, "2026-09": 20}[period]
+
+
+# A period in progress, published to date, with facts dated after its as-of day in the fixture:
+# X2's reactivation (09-01), X4's contraction (09-30), NPS, CSAT, usage and health readings of
+# September, tickets opened and resolved later, the Q4 referral and touchpoint.
+IN_PROGRESS = [("2026-Q3", datetime.date(2026, 8, 20)), ("2026-09", datetime.date(2026, 9, 15))]
+
+
+@pytest.mark.parametrize(("period", "as_of"), IN_PROGRESS)
+def test_a_period_in_progress_is_explained_as_of_its_stored_day(w, period, as_of):
+    p = Period.parse(period)
+    assert as_of < p.end - datetime.timedelta(days=1)
+    later = {
+        "revenue": RevenueEvent.objects.filter(date__gt=as_of, date__lt=p.end).count(),
+        "usage": UsageSnapshot.objects.filter(date__gt=as_of, date__lt=p.end).count(),
+        "health": HealthSnapshot.objects.filter(date__gt=as_of, date__lt=p.end).count(),
+        "surveys": SurveyResponse.objects.filter(responded_at__date__gt=as_of).count(),
+    }
+    assert all(later.values()), later  # the fixture holds facts the stored values must not count
+    run = services.kpi_run_compute(period=p, as_of=as_of)
+    assert run.is_to_date
+    with_data = 0
+    for name in ("ann", "bob", "cat", "dan"):
+        csm = w[name]
+        stored = {v.metric: v for v in KpiValue.objects.filter(subject_key=f"csm:{csm.pk}", period=period)}
+        for metric in ALL_KEYS:
+            explanation = kpi_explain(csm=csm, metric=metric, period=p)  # the day is the stored one
+            again = derive(explanation.components)[metric]
+            assert (again.value, again.sample_size) == (stored[metric].value, stored[metric].sample_size), (
+                name,
+                metric,
+                explanation.rows,
+            )
+            with_data += bool(stored[metric].sample_size)
+    assert with_data >= {"2026-Q3": 30, "2026-09": 15}[period]
+
+
+def test_the_cohort_of_a_period_in_progress_ends_on_its_as_of_day(w):
+    q3 = Period.parse("2026-Q3")
+    services.kpi_run_compute(period=q3, as_of=datetime.date(2026, 8, 20))
+    # ann's cohort as of 20 Aug: X1 1000 -> 1200 (expansion 08-15), X2 500 -> 0 (churned 07-10; its
+    # reactivation of 09-01 is later). NRR 1200 / 1500 = 80 % (the whole quarter: 1500 / 1500).
+    nrr = kpi_explain(csm=w["ann"], metric="nrr", period=q3)
+    assert [(r[0], r[3]) for r in nrr.rows] == [("X1", Decimal(1200)), ("X2", Decimal(0))]
+    stored = KpiValue.objects.get(subject_key=f"csm:{w['ann'].pk}", period="2026-Q3", metric="nrr")
+    assert stored.value == Decimal("80.00")
+    # ann's adoption as of 20 Aug: readings in the 30 days before 21 Aug. X1 has none (07-06 and
+    # 09-07 are outside), X4 (hers since 08-01) went from 2/5 (06-15) to 1/5 (08-10): -20 pp, alone.
+    # The whole quarter would count X1 alone instead (4/10 -> 7/10 on 09-07: +30 pp).
+    adoption = kpi_explain(csm=w["ann"], metric="adoption_change", period=q3)
+    assert derive(adoption.components)["adoption_change"].value == Decimal("-20.00")
 
 
 def test_the_rows_shown_are_the_ones_counted(w):
