@@ -84,7 +84,7 @@ def demo_okrs_build(*, today: datetime.date, seed: int = 2026) -> dict[str, int]
                         value=value,
                         confidence=rng.randint(4, 9),
                         note=rng.choice(["", "Two plans waiting for the customer's sign-off.", "On track."]),
-                        date=max(period.start, day),
+                        date=min(today, max(period.start, day)),
                     )
                     counts["check_ins"] += 1
                 if closing or rng.random() < 0.4:

@@ -198,12 +198,18 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
         return f"{prefix.upper()}-{index + 1:05d}-{counter[prefix]:04d}"
 
     now = aware(today, 0)  # the data ends at the start of ``today``: same day, same data
+
+    def escalation(opened: datetime.datetime) -> datetime.datetime | None:
+        """Some tickets are escalated within two days of opening (later than ``now``: not yet)."""
+        return opened + datetime.timedelta(hours=rng.randint(2, 48)) if rng.random() < 0.08 else None
+
     for month in months:
         month_end = min(month + relativedelta(months=1), today)
         days_in = (month_end - month).days
         if month_end <= signed_on or days_in <= 0:
             continue
         first_day = max(month, signed_on)
+        days_live = (month_end - first_day).days  # the month's days from signing to before today
         live = churned_on is None
         # Revenue movements of the month.
         if live and month > signed_on:
@@ -224,8 +230,10 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
                     mrr -= delta
             if month.month == signed_on.month and month.year > signed_on.year and churned_on is None:
                 uplift = (mrr * Decimal(rng.choice([0, 0, 0.03, 0.05, 0.08]))).quantize(Decimal("1"))
-                revenue(month.replace(day=min(signed_on.day, 28)), "renewal", uplift)
-                mrr += uplift
+                renewed_on = month.replace(day=min(signed_on.day, 28))
+                if renewed_on < month_end:  # a renewal still to come this month is not a fact yet
+                    revenue(renewed_on, "renewal", uplift)
+                    mrr += uplift
         elif churned_on and rng.random() < 0.02:
             mrr = Decimal(rng.randint(low, high))
             revenue(first_day, "reactivation", mrr)
@@ -255,9 +263,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
                     first_response_at=response if response < now else None,
                     resolved_at=resolved if done else None,
                     customer_contacts=rng.choice([1, 1, 1, 1, 2, 2, 3]) if done else None,
-                    escalated_at=(opened + datetime.timedelta(hours=rng.randint(2, 48)))
-                    if rng.random() < 0.08
-                    else None,
+                    escalated_at=escalated if (escalated := escalation(opened)) and escalated < now else None,
                     priority=rng.choice(["low", "normal", "normal", "normal", "high", "urgent"]),
                     channel=rng.choice(["email", "chat", "phone"]),
                 )
@@ -280,9 +286,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
                 SurveyResponse(
                     external_id=ext("srv"),
                     account=account,
-                    responded_at=aware(
-                        first_day + datetime.timedelta(days=rng.randrange(max(1, days_in - 1))), 15
-                    ),
+                    responded_at=aware(first_day + datetime.timedelta(days=rng.randrange(days_live)), 15),
                     kind="nps",
                     score=score,
                     comment="" if score > 6 else "Response times have been slow.",
@@ -319,7 +323,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
                 AdvocacyEvent(
                     external_id=ext("adv"),
                     account=account,
-                    date=first_day + datetime.timedelta(days=rng.randrange(max(1, days_in))),
+                    date=first_day + datetime.timedelta(days=rng.randrange(days_live)),
                     kind=rng.choice(["referral", "review", "case_study", "reference"]),
                 )
             )

@@ -2,6 +2,8 @@ import datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import DateTimeField
+from django.utils import timezone
 
 from accounts.models import Assignment, CustomerAccount, Role, Team, User
 from activity.models import (
@@ -99,3 +101,38 @@ def test_if_empty_skips_a_populated_database():
     User.objects.create_user("someone@example.com", "x", role="hr")
     call_command("seed_demo", today=TODAY, accounts=5, if_empty=True, verbosity=0)
     assert CustomerAccount.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_demo_holds_no_fact_dated_after_its_today():
+    """The KPIs of the period in progress are stored as of ``--today``: a fact dated later (a renewal
+    due later this month, an NPS answer or a referral of a late signer, an escalation 48 h after a
+    ticket of yesterday) would make the drill-down and the stored number disagree."""
+    today = datetime.date(2026, 12, 6)  # mid-month: the month's later days are the future
+    call_command("seed_demo", today=today, accounts=240, verbosity=0)
+    end = timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time()))
+    dated = {
+        RevenueEvent: ["date"],
+        Ticket: ["opened_at", "first_response_at", "resolved_at", "escalated_at"],
+        SurveyResponse: ["responded_at"],
+        UsageSnapshot: ["date"],
+        HealthSnapshot: ["date"],
+        AdvocacyEvent: ["date"],
+        Touchpoint: ["occurred_at"],
+        CustomerAccount: ["signed_on", "onboarding_completed_on"],
+        Assignment: ["start_date"],
+        CheckIn: ["date"],
+    }
+    assert set(FACTS) <= set(dated)
+    later = {}
+    for model, fields in dated.items():
+        assert model.objects.exists(), model.__name__
+        for name in fields:
+            bound = end if isinstance(model._meta.get_field(name), DateTimeField) else today
+            n = model.objects.filter(**{f"{name}__gt" if bound is today else f"{name}__gte": bound}).count()
+            if n:
+                later[f"{model.__name__}.{name}"] = n
+    assert later == {}
+    # The month in progress still has its facts up to yesterday (the demo is not emptied).
+    assert RevenueEvent.objects.filter(date__gte=today.replace(day=1)).exists()
+    assert Ticket.objects.filter(opened_at__date__gte=today.replace(day=1)).exists()
