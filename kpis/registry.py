@@ -27,6 +27,11 @@ class Metric:
     # A total that grows with the days counted (a count, a sum of movements): while its period is in
     # progress it is not compared with the whole of the previous one.
     accumulates: bool = False
+    # The key of a metric this one is the same quantity as, on another scale (an affine function of
+    # it over the same rows): weighing both in a review template counts that quantity twice.
+    same_quantity_as: str = ""
+    # How the two relate, in the readers' words ("NRR − 100").
+    same_quantity_how: str = ""
 
     @property
     def unit_label(self) -> str:
@@ -239,6 +244,8 @@ METRICS: tuple[Metric, ...] = (
         CONTEXT,
         _("Portfolio MRR growth divided by the cohort's starting MRR, times 100."),
         accumulates=True,
+        same_quantity_as="nrr",
+        same_quantity_how=_("the portfolio growth rate is NRR minus 100"),
     ),
     Metric(
         "gross_retention",
@@ -352,6 +359,14 @@ REGISTRY: dict[str, Metric] = {m.key: m for m in METRICS}
 KPI_KEYS = tuple(m.key for m in METRICS if m.group == KPI)
 SERVICE_KEYS = tuple(m.key for m in METRICS if m.group == SERVICE)
 ALL_KEYS = tuple(REGISTRY)
+
+
+def same_quantity_pairs(keys) -> list[tuple[Metric, Metric]]:
+    """The pairs among ``keys`` that are the same quantity (``Metric.same_quantity_as``), each once."""
+    chosen = set(keys)
+    return [
+        (REGISTRY[m.same_quantity_as], m) for m in METRICS if m.key in chosen and m.same_quantity_as in chosen
+    ]
 
 
 def metric(key: str) -> Metric:

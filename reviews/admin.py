@@ -227,15 +227,47 @@ class ReviewCycleAdmin(NoRevertHistoryAdmin):
     readonly_fields = ["status", "opened_despite", "calibration_override_reason"]
 
 
+class ReviewTemplateForm(forms.ModelForm):
+    """A template's sections, scale and weights are checked like everywhere else
+    (``services.template_validate``): a mistake is shown on the form, never a server error."""
+
+    class Meta:
+        model = ReviewTemplate
+        fields = [
+            "name",
+            "sections",
+            "rating_scale",
+            "kpi_weights",
+            "okr_weight",
+            "min_samples",
+            "self_rating",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                services.template_validate(
+                    sections=cleaned.get("sections"),
+                    rating_scale=cleaned.get("rating_scale"),
+                    kpi_weights=cleaned.get("kpi_weights"),
+                )
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    self.add_error(name if name in self.fields else None, errors)
+        return cleaned
+
+
 @admin.register(ReviewTemplate)
 class ReviewTemplateAdmin(admin.ModelAdmin):
+    form = ReviewTemplateForm
     list_display = ["name", "okr_weight"]
 
     def save_model(self, request, obj, form, change):
-        services.template_validate(
-            sections=obj.sections, rating_scale=obj.rating_scale, kpi_weights=obj.kpi_weights
-        )
         super().save_model(request, obj, form, change)
+        # Saved, and told what it still counts twice (two weighted metrics of the same quantity).
+        for warning in services.template_warnings(kpi_weights=obj.kpi_weights):
+            self.message_user(request, warning, messages.WARNING)
 
 
 class OfVisibleReviewsMixin:

@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 
 from accounts.models import Role, User
 from kpis.periods import Period, PeriodError
-from kpis.registry import LOWER, REGISTRY
+from kpis.registry import LOWER, REGISTRY, same_quantity_pairs
 from kpis.scorecards import Peers, period_peers, scorecard
 from okrs.selectors import okr_score_of, okr_scores_of
 from reviews import participants, signals
@@ -112,6 +112,19 @@ def template_validate(*, sections, rating_scale, kpi_weights) -> None:
             break
     if errors:
         raise ValidationError(errors)
+
+
+def template_warnings(*, kpi_weights) -> list[str]:
+    """What a valid template may still get wrong, said when it is saved: two weighted metrics that
+    are the same quantity (``Metric.same_quantity_as``) count it twice in the suggested rating."""
+    weighted = [key for key in (kpi_weights or {}) if key in REGISTRY]
+    return [
+        (
+            f"{first.name} and {second.name} are the same quantity ({second.same_quantity_how}): weighing "
+            f"both counts it twice in the suggested rating. Keep one of them."
+        )
+        for first, second in same_quantity_pairs(weighted)
+    ]
 
 
 def _require_hr(user: User, message: str = "HR runs review cycles.") -> None:
