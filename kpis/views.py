@@ -1,6 +1,7 @@
 """Scorecards, the team dashboard and the drill-down behind every number."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,10 +18,11 @@ from accounts import spreadsheets
 from accounts.access import get_visible_or_404
 from accounts.models import Role, Segment, Team, User
 from activity.models import AdvocacyKind, HealthBand, TouchpointKind
-from kpis import pagecache, scorecards, selectors
+from kpis import explaining, pagecache, scorecards, selectors
 from kpis.engine import drilldown
 from kpis.periods import Period, PeriodError
 from kpis.registry import REGISTRY
+from kpis.templatetags.kpi_format import number
 
 
 def _period(request: HttpRequest) -> Period:
@@ -92,6 +94,7 @@ def explain(request: HttpRequest, user_id: int, metric: str) -> HttpResponse:
     if metric not in REGISTRY:
         raise Http404(_("Unknown metric"))
     period = _period(request)
+    # Counted to the day of the published value (a period in progress is stored to date).
     explanation = selectors.kpi_explain(csm=csm, metric=metric, period=period)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -100,8 +103,9 @@ def explain(request: HttpRequest, user_id: int, metric: str) -> HttpResponse:
         writer.writerow(explanation.columns)
         writer.writerows(explanation.rows)
         return response
+    col = explanation.account_column
     account_ids = selectors.account_ids_by_external_id(
-        [r[0] for r in explanation.rows] + [r[1] for r in explanation.rows if len(r) > 1]
+        [] if col is None else [r[col] for r in explanation.rows]
     )
     return render(
         request,
@@ -111,34 +115,70 @@ def explain(request: HttpRequest, user_id: int, metric: str) -> HttpResponse:
             "period": period,
             "metric": REGISTRY[metric],
             "explanation": explanation,
-            "rows": _rows_in_words(explanation),
+            "columns": _columns(explanation),
+            "rows": [_cells(explanation, row, account_ids) for row in _rows_in_words(explanation)],
+            "totals": [
+                _cells(explanation, row, {}, total=True) for row in _in_words(explanation, explanation.totals)
+            ],
+            "adds_up": explaining.adds_up(explanation),
             "has_times": any(isinstance(c, datetime.datetime) for r in explanation.rows for c in r),
-            "account_ids": account_ids,
             "csv_url": reverse("explain", args=[csm.pk, metric]) + f"?period={period}&format=csv",
         },
     )
 
 
+def _columns(explanation: drilldown.Explanation) -> list[str]:
+    """The page's columns: the account's id and name make one (the CSV keeps both)."""
+    col = explanation.account_column
+    columns = list(explanation.columns)
+    return columns if col is None else columns[: col + 1] + columns[col + 2 :]
+
+
+def _cells(
+    explanation: drilldown.Explanation, row: list, account_ids: dict[str, int], total=False
+) -> list[dict]:
+    """A row as the page shows it: the account by its name (a link to it), its id beside it. In a
+    total row the two cells say what is counted ("Total: 24 accounts")."""
+    col = explanation.account_column
+    if col is None:
+        return [{"text": cell} for cell in row]
+    ext, name = row[col], row[col + 1]
+    account = {"text": name or ext, "id": ext if name else "", "href": ""}
+    if total:
+        account = {"text": ": ".join(str(c) for c in (ext, name) if c), "id": "", "href": ""}
+    elif ext in account_ids:
+        account["href"] = reverse("account-detail", args=[account_ids[ext]])
+    return [{"text": cell} for cell in row[:col]] + [account] + [{"text": cell} for cell in row[col + 2 :]]
+
+
 def _rows_in_words(explanation: drilldown.Explanation) -> list[list]:
+    return _in_words(explanation, explanation.rows)
+
+
+def _in_words(explanation: drilldown.Explanation, rows: list[list]) -> list[list]:
     """The page's cells as people read them (its CSV keeps the values): a date "26 Nov 2026", a
     moment in the reader's time zone, a kind or a band by its label ("Case study", not case_study)."""
     metric = explanation.metric
     labels = {}
     if metric == "referrals":
-        labels = {2: dict(AdvocacyKind.choices)}
+        labels = {3: dict(AdvocacyKind.choices)}
     elif metric == "touchpoints":
-        labels = {2: dict(TouchpointKind.choices)}
+        labels = {3: dict(TouchpointKind.choices)}
     elif metric in drilldown.HEALTH or metric == "health_mix_change":
-        labels = {3: dict(HealthBand.choices)}
+        labels = {4: dict(HealthBand.choices)}
 
     def said(i: int, cell):
         if isinstance(cell, datetime.datetime):
             return date_format(timezone.localtime(cell), "j M Y, H:i")
         if isinstance(cell, datetime.date):
             return date_format(cell, "j M Y")
+        if isinstance(cell, Decimal):
+            return number(cell, 2)
+        if isinstance(cell, int) and not isinstance(cell, bool):
+            return number(cell, 0)
         return labels[i].get(cell, cell) if i in labels and isinstance(cell, str) else cell
 
-    return [[said(i, cell) for i, cell in enumerate(row)] for row in explanation.rows]
+    return [[said(i, cell) for i, cell in enumerate(row)] for row in rows]
 
 
 @login_required

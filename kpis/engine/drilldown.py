@@ -12,11 +12,12 @@ from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Assignment, CustomerAccount
-from kpis.engine import blocks, parts
+from kpis.engine import blocks, formulas, parts
 from kpis.engine.blocks import fetch_dicts
-from kpis.engine.components import Components, PerCsm
+from kpis.engine.components import C, Components, PerCsm
 from kpis.engine.formulas import MICROS_PER_HOUR
 from kpis.periods import Period
 
@@ -54,11 +55,24 @@ class Explanation:
     note: str = ""
     # What the rows add up to, by the engine's definitions (one CSM's components).
     components: Components = field(default_factory=Components)
+    # The column of the account's id (its name is in the next one); None when no row names one.
+    account_column: int | None = None
+    # The total rows, aligned with the columns (one per period for a comparison with the previous
+    # period): the sums and counts that make the value, each in its column, the first cell the label.
+    totals: list[list[Any]] = field(default_factory=list)
+    # The day the rows are counted to, for a period in progress (None: the whole period).
+    as_of: datetime.date | None = None
 
 
 def explain(*, csm_id: int, metric: str, period: Period, as_of: datetime.date | None = None) -> Explanation:
     """The rows behind ``metric`` of one CSM in ``period`` (to date ``as_of``, if before its end)."""
     inputs = parts.Inputs(period=period, as_of=as_of if as_of and as_of < period.end else None)
+    explanation = _explain(inputs, csm_id, metric)
+    explanation.as_of = inputs.as_of
+    return explanation
+
+
+def _explain(inputs: parts.Inputs, csm_id: int, metric: str) -> Explanation:
     # Owner(a, d) is this CSM only for accounts this CSM was ever assigned: read those alone.
     mine = sorted(set(Assignment.objects.filter(csm_id=csm_id).values_list("account_id", flat=True)))
     d = _Drill(inputs, csm_id, mine, metric)
@@ -89,6 +103,17 @@ def _money(x: Decimal | None) -> Decimal | None:
     return None if x is None else Decimal(x).quantize(CENT)
 
 
+def _accounts(n: int) -> str:
+    return ngettext("%(n)s account", "%(n)s accounts", n) % {"n": n}
+
+
+def _of(k: int, n: int) -> str:
+    return _("%(k)s of %(n)s") % {"k": k, "n": n}
+
+
+TOTAL = _("Total")
+
+
 class _Drill:
     def __init__(self, inputs: parts.Inputs, csm_id: int, accounts: list[int], metric: str) -> None:
         self.inputs, self.csm, self.accounts, self.metric = inputs, csm_id, accounts, metric
@@ -106,8 +131,21 @@ class _Drill:
             )
         }
 
-    def result(self, columns: list[str], rows: list[list[Any]], note: str = "") -> Explanation:
-        return Explanation(self.metric, columns, rows, note, self.out.get(self.csm, Components()))
+    def result(
+        self,
+        columns: list[str],
+        rows: list[list[Any]],
+        note: str = "",
+        *,
+        account: int | None = None,
+        totals: list[list[Any]] | None = None,
+    ) -> Explanation:
+        comps = self.out.get(self.csm, Components())
+        return Explanation(self.metric, columns, rows, note, comps, account, totals or [])
+
+    def account(self, names: dict[int, tuple[str, str]], account_id: int) -> list[str]:
+        """The account's id and name: two cells."""
+        return list(names[account_id])
 
     def attributed(
         self, events, *, day: str = "day", where: str = "", params: tuple = (), order: str = ""
@@ -140,30 +178,51 @@ class _Drill:
         (rows,) = self.balances(parts.COHORT_ROWS)
         parts.accumulate_totals(self.out, parts.COHORT_TOTALS, rows)
         names = self.names(r["account_id"] for r in rows)
+        kept = self.metric == "gross_retention"
         table = sorted(
             [
-                names[r["account_id"]][0],
-                names[r["account_id"]][1],
+                *self.account(names, r["account_id"]),
                 _money(r["s"]),
                 _money(r["e"]),
                 _money(r["e"] - r["s"]),
+                *([_money(r["kept"])] if kept else []),
                 _("yes") if r["paying"] else _("no"),
             ]
             for r in rows
         )
+        c = self.out.get(self.csm, Components())
+        total = [
+            TOTAL,
+            _accounts(len(rows)),
+            _money(c[C.MRR_START]),
+            _money(c[C.MRR_END]),
+            _money(c[C.MRR_END] - c[C.MRR_START]),
+            *([_money(c[C.MRR_KEPT])] if kept else []),
+            _of(int(c[C.COHORT_PAYING]), len(rows)),
+        ]
+        columns = [_("account"), _("account name"), _("starting MRR"), _("ending MRR"), _("change")]
+        columns += [_("retained MRR (the smaller)")] if kept else []
         return self.result(
-            [_("account"), _("name"), _("starting MRR"), _("ending MRR"), _("change"), _("still paying")],
+            [*columns, _("still paying")],
             table,
             _("The cohort: the accounts owned on %(day)s with MRR above 0 that day.")
             % {"day": date_format(self.inputs.start, "j M Y")},
+            account=0,
+            totals=[total] if rows else [],
         )
 
     def book(self) -> Explanation:
         (rows,) = self.balances(parts.BOOK_ROWS)
         parts.accumulate_totals(self.out, parts.BOOK_TOTALS, rows)
         names = self.names(r["account_id"] for r in rows)
-        table = sorted([*names[r["account_id"]], _money(r["e"])] for r in rows)
-        return self.result([_("account"), _("name"), _("ending MRR")], table)
+        table = sorted([*self.account(names, r["account_id"]), _money(r["e"])] for r in rows)
+        total = [TOTAL, _accounts(len(rows)), _money(sum((r["e"] for r in rows), Decimal(0)))]
+        return self.result(
+            [_("account"), _("account name"), _("ending MRR")],
+            table,
+            account=0,
+            totals=[total] if rows else [],
+        )
 
     def tickets(self) -> Explanation:
         extra = ("external_id", "opened_at", "resolved_at", "customer_contacts", "escalated_at")
@@ -183,14 +242,10 @@ class _Drill:
         names = self.names(r["account_id"] for r in rows)
         table = []
         for r in rows:
-            wait = (
-                None
-                if r["wait"] is None
-                else (Decimal(parts.micros(r["wait"])) / MICROS_PER_HOUR).quantize(CENT)
-            )
+            wait = None if r["wait"] is None else _hours(parts.micros(r["wait"]))
             line = [
                 r["external_id"],
-                names[r["account_id"]][0],
+                *self.account(names, r["account_id"]),
                 r["opened_at"],
                 wait,
                 r["resolved_at"],
@@ -203,13 +258,38 @@ class _Drill:
         columns = [
             _("ticket"),
             _("account"),
+            _("account name"),
             _("opened at"),
             _("first response (h)"),
             _("resolved at"),
             _("contacts"),
             _("escalated"),
         ]
-        return self.result(columns + ([_("period")] if previous else []), table, note)
+        totals = []
+        for label, current in (
+            (_("Total this period") if previous else TOTAL, True),
+            (_("Total previous period"), False),
+        ):
+            mine = [r for r in rows if bool(r["cur"]) == current]
+            if not mine:
+                continue
+            waits = [parts.micros(r["wait"]) for r in mine if r["wait"] is not None]
+            middle = formulas.median(waits)
+            line = [label, "", ngettext("%(n)s ticket", "%(n)s tickets", len(mine)) % {"n": len(mine)}, ""]
+            if current:  # the previous period's tickets count towards tickets per account only
+                line += [
+                    "" if middle is None else _("median %(h)s") % {"h": _hours(middle)},
+                    _("%(k)s resolved before the end") % {"k": sum(r["res"] for r in mine)},
+                    _("%(c)s in all; %(k)s resolved with at most one")
+                    % {"c": sum(r["res_contacts"] for r in mine), "k": sum(r["fcr"] for r in mine)},
+                    _of(sum(r["esc"] for r in mine), len(mine)),
+                ]
+            else:
+                line += ["", "", "", ""]
+            totals.append(line + ([""] if previous else []))
+        return self.result(
+            columns + ([_("period")] if previous else []), table, note, account=1, totals=totals
+        )
 
     def surveys(self, kind: str) -> Explanation:
         events = parts.survey_rows(
@@ -226,12 +306,56 @@ class _Drill:
         names = self.names(r["account_id"] for r in rows)
         table = []
         for r in rows:
-            line = [r["external_id"], names[r["account_id"]][0], r["responded_at"], r["score"], r["comment"]]
+            line = [
+                r["external_id"],
+                *self.account(names, r["account_id"]),
+                r["responded_at"],
+                r["score"],
+                r["comment"],
+            ]
             if previous:
                 line.append(_("previous period") if r["prev_nps_n"] else _("this period"))
             table.append(line)
-        columns = [_("response"), _("account"), _("responded at"), _("score"), _("comment")]
-        return self.result(columns + ([_("period")] if previous else []), table)
+        c = self.out.get(self.csm, Components())
+        counts = [
+            (TOTAL if not previous else _("Total this period"), C.NPS_N, C.NPS_PROMOTERS, C.NPS_DETRACTORS)
+        ]
+        if previous:
+            counts.append(
+                (_("Total previous period"), C.PREV_NPS_N, C.PREV_NPS_PROMOTERS, C.PREV_NPS_DETRACTORS)
+            )
+        totals = []
+        for label, n, promoters, detractors in counts:
+            if kind == "csat":
+                n_, score = int(c[C.CSAT_N]), _("%(k)s scored 4 or 5") % {"k": int(c[C.CSAT_SATISFIED])}
+            else:
+                n_ = int(c[n])
+                p, d = int(c[promoters]), int(c[detractors])
+                score = ", ".join(
+                    (
+                        ngettext("%(n)s promoter", "%(n)s promoters", p) % {"n": p},
+                        ngettext("%(n)s detractor", "%(n)s detractors", d) % {"n": d},
+                    )
+                )
+            if n_:
+                line = [
+                    label,
+                    "",
+                    ngettext("%(n)s response", "%(n)s responses", n_) % {"n": n_},
+                    "",
+                    score,
+                    "",
+                ]
+                totals.append(line + ([""] if previous else []))
+        columns = [
+            _("response"),
+            _("account"),
+            _("account name"),
+            _("responded at"),
+            _("score"),
+            _("comment"),
+        ]
+        return self.result(columns + ([_("period")] if previous else []), table, account=1, totals=totals)
 
     def adoption(self) -> Explanation:
         params = parts.book_params(self.inputs) | {"accounts": self.accounts, "csm": self.csm}
@@ -249,16 +373,53 @@ class _Drill:
         def reading(used, available):
             return None if available is None else f"{used}/{available}"
 
+        def change(r) -> Decimal | None:
+            if not r["start_available"] or not r["end_available"]:
+                return None
+            now = Decimal(r["end_used"]) / Decimal(r["end_available"])
+            before = Decimal(r["start_used"]) / Decimal(r["start_available"])
+            return ((now - before) * formulas.HUNDRED).quantize(CENT)
+
         table = sorted(
             [
-                names[r["account_id"]][0],
+                *self.account(names, r["account_id"]),
                 reading(r["start_used"], r["start_available"]),
                 reading(r["end_used"], r["end_available"]),
-                _("yes") if r["start_available"] and r["end_available"] else _("no"),
+                change(r),
+                _("yes") if change(r) is not None else _("no"),
             ]
             for r in rows
         )
-        return self.result([_("account"), _("reading at start"), _("reading at end"), _("counted")], table)
+        c = self.out.get(self.csm, Components())
+        total = [
+            TOTAL,
+            _accounts(len(rows)),
+            "",
+            "",
+            c[C.ADOPTION_SUM].quantize(CENT),
+            _of(int(c[C.ADOPTION_N]), len(rows)),
+        ]
+        return self.result(
+            [
+                _("account"),
+                _("account name"),
+                _("reading at start"),
+                _("reading at end"),
+                _("change (pp)"),
+                _("counted"),
+            ],
+            table,
+            _(
+                "A reading is the latest usage snapshot of the 30 days up to and including %(start)s (the "
+                "start) and %(end)s (the end)."
+            )
+            % {
+                "start": date_format(self.inputs.start - blocks.ONE_DAY, "j M Y"),
+                "end": date_format(self.inputs.end - blocks.ONE_DAY, "j M Y"),
+            },
+            account=0,
+            totals=[total] if rows else [],
+        )
 
     def health(self) -> Explanation:
         params = parts.book_params(self.inputs) | {"accounts": self.accounts, "csm": self.csm}
@@ -275,7 +436,7 @@ class _Drill:
         table = []
         for r in sorted(rows, key=lambda r: (r["which"] != "end", names[r["account_id"]][0])):
             line = [
-                names[r["account_id"]][0],
+                *self.account(names, r["account_id"]),
                 r["date"],
                 r["score"],
                 r["health"] or _("no reading"),
@@ -283,8 +444,24 @@ class _Drill:
             if previous:
                 line.append(_("this period") if r["which"] == "end" else _("previous period"))
             table.append(line)
-        columns = [_("account"), _("reading date"), _("score"), _("band")]
-        return self.result(columns + ([_("period")] if previous else []), table)
+        totals = []
+        for which, label in (
+            ("end", _("Total this period") if previous else TOTAL),
+            ("previous", _("Total previous period")),
+        ):
+            mine = [r for r in rows if r["which"] == which]
+            if not mine:
+                continue
+            bands = [r["health"] for r in mine if r["health"]]
+            mix = _("%(n)s with a reading: %(good)s good, %(average)s average, %(poor)s poor") % {
+                "n": len(bands),
+                "good": bands.count("good"),
+                "average": bands.count("average"),
+                "poor": bands.count("poor"),
+            }
+            totals.append([label, _accounts(len(mine)), "", "", mix, *([""] if previous else [])])
+        columns = [_("account"), _("account name"), _("reading date"), _("score"), _("band")]
+        return self.result(columns + ([_("period")] if previous else []), table, account=0, totals=totals)
 
     def usage(self) -> Explanation:
         previous = self.metric in WITH_PREVIOUS
@@ -296,15 +473,32 @@ class _Drill:
         names = self.names(r["account_id"] for r in rows)
         table = []
         for r in sorted(rows, key=lambda r: (r["date"], names[r["account_id"]][0])):
-            line = [names[r["account_id"]][0], r["date"], r["dau"], r["mau"]]
+            line = [*self.account(names, r["account_id"]), r["date"], r["dau"], r["mau"]]
             if previous:
                 line.append(_("this period") if r["cur"] else _("previous period"))
             table.append(line)
-        columns = [_("account"), _("date"), _("daily active users"), _("monthly active users")]
+        totals = []
+        for label, mine in (
+            (_("Total this period") if previous else TOTAL, [r for r in rows if r["cur"]]),
+            *([(_("Total previous period"), [r for r in rows if not r["cur"]])] if previous else []),
+        ):
+            if mine:
+                n = ngettext("%(n)s snapshot", "%(n)s snapshots", len(mine)) % {"n": len(mine)}
+                line = [label, "", n, sum(r["dau"] for r in mine), sum(r["mau"] for r in mine)]
+                totals.append(line + ([""] if previous else []))
+        columns = [
+            _("account"),
+            _("account name"),
+            _("date"),
+            _("daily active users"),
+            _("monthly active users"),
+        ]
         return self.result(
             columns + ([_("period")] if previous else []),
             table,
             _("Snapshots with no monthly active users are skipped."),
+            account=0,
+            totals=totals,
         )
 
     def advocacy(self) -> Explanation:
@@ -313,18 +507,37 @@ class _Drill:
         )
         parts.accumulate_advocacy(self.out, ((r["csm_id"], r["kind"], 1) for r in rows))
         names = self.names(r["account_id"] for r in rows)
-        table = [[names[r["account_id"]][0], r["date"], r["kind"]] for r in rows]
-        return self.result([_("account"), _("date"), _("kind")], table)
+        table = [[*self.account(names, r["account_id"]), r["date"], r["kind"]] for r in rows]
+        total = [TOTAL, "", "", ngettext("%(n)s event", "%(n)s events", len(rows)) % {"n": len(rows)}]
+        return self.result(
+            [_("account"), _("account name"), _("date"), _("kind")],
+            table,
+            account=0,
+            totals=[total] if rows else [],
+        )
 
     def onboardings(self) -> Explanation:
         rows = self.attributed(parts.onboarding_rows(self.inputs, self.accounts), order=" ORDER BY r.day")
         parts.accumulate_onboardings(self.out, ((r["csm_id"], r["signed_on"], r["day"]) for r in rows))
         names = self.names(r["account_id"] for r in rows)
         table = [
-            [names[r["account_id"]][0], r["signed_on"], r["day"], (r["day"] - r["signed_on"]).days]
+            [
+                *self.account(names, r["account_id"]),
+                r["signed_on"],
+                r["day"],
+                (r["day"] - r["signed_on"]).days,
+            ]
             for r in rows
         ]
-        return self.result([_("account"), _("signed on"), _("onboarded on"), _("days")], table)
+        middle = formulas.median([(r["day"] - r["signed_on"]).days for r in rows])
+        n = ngettext("%(n)s onboarding", "%(n)s onboardings", len(rows)) % {"n": len(rows)}
+        total = [TOTAL, n, "", "", _("median %(d)s") % {"d": middle}]
+        return self.result(
+            [_("account"), _("account name"), _("signed on"), _("onboarded on"), _("days")],
+            table,
+            account=0,
+            totals=[total] if rows else [],
+        )
 
     def touchpoints(self) -> Explanation:
         rows = list(
@@ -334,5 +547,15 @@ class _Drill:
         )
         parts.accumulate_touchpoints(self.out, ((csm, kind, 1) for csm, _a, _o, kind in rows))
         names = self.names(a for _c, a, _o, _k in rows)
-        table = [[names[a][0], at, kind] for _c, a, at, kind in rows]
-        return self.result([_("account"), _("occurred at"), _("kind")], table)
+        table = [[*self.account(names, a), at, kind] for _c, a, at, kind in rows]
+        n = ngettext("%(n)s touchpoint", "%(n)s touchpoints", len(rows)) % {"n": len(rows)}
+        return self.result(
+            [_("account"), _("account name"), _("occurred at"), _("kind")],
+            table,
+            account=0,
+            totals=[[TOTAL, "", "", n]] if rows else [],
+        )
+
+
+def _hours(micros: int | Decimal) -> Decimal:
+    return (Decimal(micros) / MICROS_PER_HOUR).quantize(CENT)

@@ -73,5 +73,5 @@ def test_manager_opens_a_scorecard_drills_into_nrr_and_downloads_csv(live_server
         content = Path(info.value.path()).read_text(encoding="utf-8")
         browser.close()
     rows = list(csv.reader(io.StringIO(content)))
-    assert rows[0] == ["account", "name", "starting MRR", "ending MRR", "change", "still paying"]
+    assert rows[0] == ["account", "account name", "starting MRR", "ending MRR", "change", "still paying"]
     assert len(rows) - 1 == rows_on_page >= 1

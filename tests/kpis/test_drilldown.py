@@ -121,7 +121,7 @@ def test_the_rows_shown_are_the_ones_counted(w):
     assert "4 accounts" in tpa.note and "3 accounts" in tpa.note
     # The service metrics show this period's tickets only.
     frh = kpi_explain(csm=w["ann"], metric="first_response_hours", period=q3)
-    assert len(frh.rows) == 3 and len(frh.columns) == 7
+    assert len(frh.rows) == 3 and len(frh.columns) == 8
 
 
 def test_a_component_name_that_does_not_exist_fails_loudly():

@@ -112,7 +112,7 @@ def test_drill_down_and_csv(client, w):
     response = client.get(url + "&format=csv")
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().splitlines()
-    assert lines[0] == "account,name,starting MRR,ending MRR,change,still paying"
+    assert lines[0] == "account,account name,starting MRR,ending MRR,change,still paying"
     assert len(lines) == 4 and lines[2].startswith("X4,X4,600")
 
 

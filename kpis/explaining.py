@@ -1,0 +1,96 @@
+"""How a drill-down's total makes its number, in words: "Ending MRR $104,640.00 ÷ starting MRR
+$120,000.00 × 100 = 87.20%". The parts are the value's own numerator and denominator, derived from
+the components the drill-down's rows add up to (``kpis.engine.drilldown``): the sentence is the
+stored number's arithmetic, not a second computation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from kpis.engine.drilldown import Explanation
+from kpis.engine.formulas import derive
+from kpis.templatetags.kpi_format import format_value, money, number
+
+# Per metric: the sentence, with {num}, {den} (the value's numerator and denominator), {n} (its
+# sample) and {value}; and how the numerator and denominator are written ("money", "number",
+# "percent": a share already times 100, "score").
+SENTENCES: dict[str, tuple[str, str]] = {
+    "nrr": (_l("Ending MRR {num} ÷ starting MRR {den} × 100 = {value}"), "money"),
+    "portfolio_growth": (_l("Ending MRR {num} − starting MRR {den} = {value}"), "money"),
+    "portfolio_growth_rate": (
+        _l("Ending less starting MRR {num} ÷ starting MRR {den} × 100 = {value}"),
+        "money",
+    ),
+    "gross_retention": (_l("Retained MRR {num} ÷ starting MRR {den} × 100 = {value}"), "money"),
+    "logo_retention": (
+        _l("Accounts still paying {num} ÷ accounts of the cohort {den} × 100 = {value}"),
+        "number",
+    ),
+    "starting_mrr": (_l("Starting MRR of the {n} accounts of the cohort = {value}"), "money"),
+    "book_size": (_l("Accounts in the book = {value}"), "number"),
+    "arr_managed": (_l("12 × the ending MRR of the {n} accounts of the book = {value}"), "money"),
+    "referrals": (_l("Events counted = {value}"), "number"),
+    "adoption_change": (_l("Sum of the changes {num} pp ÷ accounts counted {den} = {value}"), "number"),
+    "tickets_per_account": (_l("Tickets {num} ÷ accounts in the book {den} = {value}"), "number"),
+    "ticket_reduction": (
+        _l("Tickets per account, previous less this period, {num} ÷ previous {den} × 100 = {value}"),
+        "number",
+    ),
+    "onboarding_days": (_l("The median of {n} onboardings = {value}"), "number"),
+    "onboardings": (_l("Onboardings counted = {value}"), "number"),
+    "health_good_share": (
+        _l("Accounts in band good {num} ÷ accounts with a reading {den} × 100 = {value}"),
+        "number",
+    ),
+    "health_average_share": (
+        _l("Accounts in band average {num} ÷ accounts with a reading {den} × 100 = {value}"),
+        "number",
+    ),
+    "health_poor_share": (
+        _l("Accounts in band poor {num} ÷ accounts with a reading {den} × 100 = {value}"),
+        "number",
+    ),
+    "health_mix_change": (_l("Good share {num} − the previous period's {den} = {value}"), "percent"),
+    "stickiness": (_l("Daily active users {num} ÷ monthly active users {den} × 100 = {value}"), "number"),
+    "stickiness_change": (_l("Stickiness {num} − the previous period's {den} = {value}"), "percent"),
+    "first_response_hours": (_l("The median of {n} first responses = {value}"), "number"),
+    "first_contact_resolution": (
+        _l("Resolved with at most one contact {num} ÷ resolved {den} × 100 = {value}"),
+        "number",
+    ),
+    "contacts_to_resolve": (_l("Customer contacts {num} ÷ resolved tickets {den} = {value}"), "number"),
+    "escalation_rate": (_l("Escalated {num} ÷ tickets {den} × 100 = {value}"), "number"),
+    "nps": (_l("Promoters less detractors {num} ÷ responses {den} × 100 = {value}"), "number"),
+    "nps_change": (_l("NPS {num} − the previous period's {den} = {value}"), "score"),
+    "csat": (_l("Scoring 4 or 5 {num} ÷ responses {den} × 100 = {value}"), "number"),
+    "touchpoints": (_l("Touchpoints counted = {value}"), "number"),
+}
+
+
+def _part(x: Decimal | None, how: str) -> str:
+    if x is None:
+        return _("no data")
+    if how == "money":
+        return money(x)
+    if how == "percent":
+        return number(x, 2) + "%"
+    x = x.normalize()
+    decimals = max(0, -x.as_tuple().exponent)
+    return number(x, min(decimals, 2))
+
+
+def adds_up(explanation: Explanation) -> str:
+    """The arithmetic of the value from its total, or "" when there is no value."""
+    value = derive(explanation.components)[explanation.metric]
+    if value.value is None or explanation.metric not in SENTENCES:
+        return ""
+    sentence, how = SENTENCES[explanation.metric]
+    return str(sentence).format(
+        num=_part(value.numerator, how),
+        den=_part(value.denominator, how),
+        n=number(value.sample_size, 0),
+        value=format_value(value.value, explanation.metric),
+    )
