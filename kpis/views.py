@@ -104,6 +104,7 @@ def explain(request: HttpRequest, user_id: int, metric: str) -> HttpResponse:
         writer.writerows(explanation.rows)
         return response
     col = explanation.account_column
+    numeric = _numeric_columns(explanation)
     account_ids = selectors.account_ids_by_external_id(
         [] if col is None else [r[col] for r in explanation.rows]
     )
@@ -115,10 +116,11 @@ def explain(request: HttpRequest, user_id: int, metric: str) -> HttpResponse:
             "period": period,
             "metric": REGISTRY[metric],
             "explanation": explanation,
-            "columns": _columns(explanation),
-            "rows": [_cells(explanation, row, account_ids) for row in _rows_in_words(explanation)],
+            "columns": _columns(explanation, numeric),
+            "rows": [_cells(explanation, row, numeric, account_ids) for row in _rows_in_words(explanation)],
             "totals": [
-                _cells(explanation, row, {}, total=True) for row in _in_words(explanation, explanation.totals)
+                _cells(explanation, row, numeric, {}, total=True)
+                for row in _in_words(explanation, explanation.totals)
             ],
             "adds_up": explaining.adds_up(explanation),
             "has_times": any(isinstance(c, datetime.datetime) for r in explanation.rows for c in r),
@@ -127,28 +129,39 @@ def explain(request: HttpRequest, user_id: int, metric: str) -> HttpResponse:
     )
 
 
-def _columns(explanation: drilldown.Explanation) -> list[str]:
+def _columns(explanation: drilldown.Explanation, numeric: set[int]) -> list[dict]:
     """The page's columns: the account's id and name make one (the CSV keeps both)."""
     col = explanation.account_column
-    columns = list(explanation.columns)
+    columns = [{"text": c, "num": i in numeric} for i, c in enumerate(explanation.columns)]
     return columns if col is None else columns[: col + 1] + columns[col + 2 :]
 
 
+def _numeric_columns(explanation: drilldown.Explanation) -> set[int]:
+    """The columns holding numbers (aligned right): those where some row has one."""
+    return {
+        i
+        for row in explanation.rows
+        for i, cell in enumerate(row)
+        if isinstance(cell, Decimal | int) and not isinstance(cell, bool)
+    }
+
+
 def _cells(
-    explanation: drilldown.Explanation, row: list, account_ids: dict[str, int], total=False
+    explanation: drilldown.Explanation, row: list, numeric: set[int], account_ids: dict[str, int], total=False
 ) -> list[dict]:
     """A row as the page shows it: the account by its name (a link to it), its id beside it. In a
-    total row the two cells say what is counted ("Total: 24 accounts")."""
+    total row the two cells say what is counted ("Total: 24 accounts"). Numbers align right."""
+    cells = [{"text": cell, "num": i in numeric} for i, cell in enumerate(row)]
     col = explanation.account_column
     if col is None:
-        return [{"text": cell} for cell in row]
+        return cells
     ext, name = row[col], row[col + 1]
     account = {"text": name or ext, "id": ext if name else "", "href": ""}
     if total:
         account = {"text": ": ".join(str(c) for c in (ext, name) if c), "id": "", "href": ""}
     elif ext in account_ids:
         account["href"] = reverse("account-detail", args=[account_ids[ext]])
-    return [{"text": cell} for cell in row[:col]] + [account] + [{"text": cell} for cell in row[col + 2 :]]
+    return cells[:col] + [account] + cells[col + 2 :]
 
 
 def _rows_in_words(explanation: drilldown.Explanation) -> list[list]:

@@ -113,6 +113,12 @@ def test_every_day_pages_are_accessible_and_fit(live_server, demo):
             ("csm-scorecard", "/scorecard/"),
             ("csm-okrs", "/okrs/"),
             ("csm-review", f"/reviews/{review.pk}/"),
+            # Drill-downs of the quarter in progress and of the last closed one, with their totals.
+            ("csm-nrr-now", f"/scorecard/{camila.pk}/explain/nrr/?period={demo}"),
+            (
+                "csm-adoption-before",
+                f"/scorecard/{camila.pk}/explain/adoption_change/?period={demo.previous()}",
+            ),
         ],
         "manager@example.com": [
             ("manager-home", "/"),
