@@ -111,7 +111,9 @@ def _of(k: int, n: int) -> str:
     return _("%(k)s of %(n)s") % {"k": k, "n": n}
 
 
-TOTAL = _("Total")
+def _total() -> str:
+    """The label of a total row (translated when the page is drawn, not when the module loads)."""
+    return _("Total")
 
 
 class _Drill:
@@ -192,7 +194,7 @@ class _Drill:
         )
         c = self.out.get(self.csm, Components())
         total = [
-            TOTAL,
+            _total(),
             _accounts(len(rows)),
             _money(c[C.MRR_START]),
             _money(c[C.MRR_END]),
@@ -216,7 +218,7 @@ class _Drill:
         parts.accumulate_totals(self.out, parts.BOOK_TOTALS, rows)
         names = self.names(r["account_id"] for r in rows)
         table = sorted([*self.account(names, r["account_id"]), _money(r["e"])] for r in rows)
-        total = [TOTAL, _accounts(len(rows)), _money(sum((r["e"] for r in rows), Decimal(0)))]
+        total = [_total(), _accounts(len(rows)), _money(sum((r["e"] for r in rows), Decimal(0)))]
         return self.result(
             [_("account"), _("account name"), _("ending MRR")],
             table,
@@ -267,7 +269,7 @@ class _Drill:
         ]
         totals = []
         for label, current in (
-            (_("Total this period") if previous else TOTAL, True),
+            (_("Total this period") if previous else _total(), True),
             (_("Total previous period"), False),
         ):
             mine = [r for r in rows if bool(r["cur"]) == current]
@@ -318,7 +320,7 @@ class _Drill:
             table.append(line)
         c = self.out.get(self.csm, Components())
         counts = [
-            (TOTAL if not previous else _("Total this period"), C.NPS_N, C.NPS_PROMOTERS, C.NPS_DETRACTORS)
+            (_total() if not previous else _("Total this period"), C.NPS_N, C.NPS_PROMOTERS, C.NPS_DETRACTORS)
         ]
         if previous:
             counts.append(
@@ -392,7 +394,7 @@ class _Drill:
         )
         c = self.out.get(self.csm, Components())
         total = [
-            TOTAL,
+            _total(),
             _accounts(len(rows)),
             "",
             "",
@@ -446,7 +448,7 @@ class _Drill:
             table.append(line)
         totals = []
         for which, label in (
-            ("end", _("Total this period") if previous else TOTAL),
+            ("end", _("Total this period") if previous else _total()),
             ("previous", _("Total previous period")),
         ):
             mine = [r for r in rows if r["which"] == which]
@@ -479,7 +481,7 @@ class _Drill:
             table.append(line)
         totals = []
         for label, mine in (
-            (_("Total this period") if previous else TOTAL, [r for r in rows if r["cur"]]),
+            (_("Total this period") if previous else _total(), [r for r in rows if r["cur"]]),
             *([(_("Total previous period"), [r for r in rows if not r["cur"]])] if previous else []),
         ):
             if mine:
@@ -508,7 +510,7 @@ class _Drill:
         parts.accumulate_advocacy(self.out, ((r["csm_id"], r["kind"], 1) for r in rows))
         names = self.names(r["account_id"] for r in rows)
         table = [[*self.account(names, r["account_id"]), r["date"], r["kind"]] for r in rows]
-        total = [TOTAL, "", "", ngettext("%(n)s event", "%(n)s events", len(rows)) % {"n": len(rows)}]
+        total = [_total(), "", "", ngettext("%(n)s event", "%(n)s events", len(rows)) % {"n": len(rows)}]
         return self.result(
             [_("account"), _("account name"), _("date"), _("kind")],
             table,
@@ -531,7 +533,7 @@ class _Drill:
         ]
         middle = formulas.median([(r["day"] - r["signed_on"]).days for r in rows])
         n = ngettext("%(n)s onboarding", "%(n)s onboardings", len(rows)) % {"n": len(rows)}
-        total = [TOTAL, n, "", "", _("median %(d)s") % {"d": middle}]
+        total = [_total(), n, "", "", _("median %(d)s") % {"d": middle}]
         return self.result(
             [_("account"), _("account name"), _("signed on"), _("onboarded on"), _("days")],
             table,
@@ -553,7 +555,7 @@ class _Drill:
             [_("account"), _("account name"), _("occurred at"), _("kind")],
             table,
             account=0,
-            totals=[[TOTAL, "", "", n]] if rows else [],
+            totals=[[_total(), "", "", n]] if rows else [],
         )
 
 
