@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"
 KPI, SERVICE, CONTEXT, TRACKED = "kpi", "service", "context", "tracked"
@@ -32,10 +33,27 @@ class Metric:
     same_quantity_as: str = ""
     # How the two relate, in the readers' words ("NRR − 100").
     same_quantity_how: str = ""
+    # What the value's ``sample_size`` counts: a key of ``SAMPLE_UNITS`` ("accounts", "tickets" ...),
+    # declared once here for every page, PDF and message that shows the sample.
+    sample: str = field(kw_only=True)
+
+    def __post_init__(self):
+        if self.sample not in SAMPLE_UNITS:
+            raise ValueError(f"{self.key}: unknown sample unit {self.sample!r}")
 
     @property
     def unit_label(self) -> str:
         return UNIT_LABELS[self.unit]
+
+    @property
+    def sample_noun(self) -> str:
+        """What the sample counts, in the plural: "tickets"."""
+        return str(SAMPLE_UNITS[self.sample][1])
+
+    def sample_words(self, n: int) -> str:
+        """The sample with its own unit, singular or plural as the language wants: "1 ticket",
+        "121 touchpoints"."""
+        return SAMPLE_UNITS[self.sample][0] % {"n": n}
 
     @property
     def minimum_sample(self) -> int:
@@ -57,6 +75,23 @@ UNIT_LABELS = {
     "ratio": "",
 }
 
+# What a sample counts: the count in words (plural forms by ngettext) and the plural noun alone.
+SAMPLE_UNITS = {
+    "accounts": (ngettext_lazy("%(n)d account", "%(n)d accounts", "n"), _("accounts")),
+    "tickets": (ngettext_lazy("%(n)d ticket", "%(n)d tickets", "n"), _("tickets")),
+    "responses": (ngettext_lazy("%(n)d response", "%(n)d responses", "n"), _("responses")),
+    "onboardings": (ngettext_lazy("%(n)d onboarding", "%(n)d onboardings", "n"), _("onboardings")),
+    "usage_readings": (
+        ngettext_lazy("%(n)d usage reading", "%(n)d usage readings", "n"),
+        _("usage readings"),
+    ),
+    "advocacy_events": (
+        ngettext_lazy("%(n)d advocacy event", "%(n)d advocacy events", "n"),
+        _("advocacy events"),
+    ),
+    "touchpoints": (ngettext_lazy("%(n)d touchpoint", "%(n)d touchpoints", "n"), _("touchpoints")),
+}
+
 # Benchmarks are labelled as a reader would cite them: the source, never where we keep a copy.
 SAAS_MEDIAN_2024 = "SaaS median (Gainsight benchmarking data, SaaStr workshop, 2024)"
 
@@ -74,6 +109,7 @@ METRICS: tuple[Metric, ...] = (
             "excluded because new accounts are not in the cohort."
         ),
         accumulates=True,
+        sample="accounts",
     ),
     Metric(
         "nrr",
@@ -86,6 +122,7 @@ METRICS: tuple[Metric, ...] = (
             "grew without new logos."
         ),
         benchmark=("106", SAAS_MEDIAN_2024),
+        sample="accounts",
     ),
     Metric(
         "logo_retention",
@@ -97,6 +134,7 @@ METRICS: tuple[Metric, ...] = (
             "Share of the starting cohort still paying (MRR above 0) at the end of the period. Logo churn is "
             "100 minus this."
         ),
+        sample="accounts",
     ),
     Metric(
         "referrals",
@@ -109,6 +147,7 @@ METRICS: tuple[Metric, ...] = (
             "owner on the event's date."
         ),
         accumulates=True,
+        sample="advocacy_events",
     ),
     Metric(
         "adoption_change",
@@ -122,6 +161,7 @@ METRICS: tuple[Metric, ...] = (
             "snapshot in the 30 days before the day."
         ),
         min_sample=3,
+        sample="accounts",
     ),
     Metric(
         "ticket_reduction",
@@ -135,6 +175,7 @@ METRICS: tuple[Metric, ...] = (
         ),
         min_sample=10,
         accumulates=True,
+        sample="tickets",
     ),
     Metric(
         "onboarding_days",
@@ -147,6 +188,7 @@ METRICS: tuple[Metric, ...] = (
             "period, counted for their owner on the completion date."
         ),
         min_sample=3,
+        sample="onboardings",
     ),
     Metric(
         "onboardings",
@@ -158,6 +200,7 @@ METRICS: tuple[Metric, ...] = (
             "Accounts that completed onboarding in the period, counted for their owner on the completion date."
         ),
         accumulates=True,
+        sample="onboardings",
     ),
     Metric(
         "health_good_share",
@@ -170,6 +213,7 @@ METRICS: tuple[Metric, ...] = (
             "share in band good. A snapshot's own band wins; otherwise 70+ is good, 40-69 average, below 40 poor."
         ),
         min_sample=3,
+        sample="accounts",
     ),
     Metric(
         "stickiness_change",
@@ -181,6 +225,7 @@ METRICS: tuple[Metric, ...] = (
             "Stickiness (sum of DAU / sum of MAU over the period's usage snapshots) minus the previous period's, in "
             "percentage points. Snapshots with MAU 0 are skipped."
         ),
+        sample="usage_readings",
     ),
     # Service metrics.
     Metric(
@@ -194,6 +239,7 @@ METRICS: tuple[Metric, ...] = (
             "have a first response."
         ),
         min_sample=10,
+        sample="tickets",
     ),
     Metric(
         "first_contact_resolution",
@@ -206,6 +252,7 @@ METRICS: tuple[Metric, ...] = (
             "customer contact."
         ),
         min_sample=10,
+        sample="tickets",
     ),
     Metric(
         "escalation_rate",
@@ -215,6 +262,7 @@ METRICS: tuple[Metric, ...] = (
         SERVICE,
         _("Share of the tickets opened in the period that were escalated."),
         min_sample=10,
+        sample="tickets",
     ),
     Metric(
         "nps",
@@ -225,6 +273,7 @@ METRICS: tuple[Metric, ...] = (
         _("Promoters (9-10) minus detractors (0-6), over all NPS responses dated in the period, times 100."),
         benchmark=("35", SAAS_MEDIAN_2024),
         min_sample=5,
+        sample="responses",
     ),
     Metric(
         "csat",
@@ -234,6 +283,7 @@ METRICS: tuple[Metric, ...] = (
         SERVICE,
         _("Share of CSAT responses (1-5) dated in the period that scored 4 or 5."),
         min_sample=5,
+        sample="responses",
     ),
     # Stored extras, shown for context.
     Metric(
@@ -246,6 +296,7 @@ METRICS: tuple[Metric, ...] = (
         accumulates=True,
         same_quantity_as="nrr",
         same_quantity_how=_("the portfolio growth rate is NRR minus 100"),
+        sample="accounts",
     ),
     Metric(
         "gross_retention",
@@ -257,6 +308,7 @@ METRICS: tuple[Metric, ...] = (
             "Sum over the starting cohort of the smaller of ending and starting MRR, divided by starting MRR: "
             "retention without expansion."
         ),
+        sample="accounts",
     ),
     Metric(
         "starting_mrr",
@@ -265,6 +317,7 @@ METRICS: tuple[Metric, ...] = (
         HIGHER,
         CONTEXT,
         _("MRR of the starting cohort on the first day of the period."),
+        sample="accounts",
     ),
     Metric(
         "book_size",
@@ -273,6 +326,7 @@ METRICS: tuple[Metric, ...] = (
         NEUTRAL,
         CONTEXT,
         _("Accounts owned on the last day of the period with MRR above 0."),
+        sample="accounts",
     ),
     Metric(
         "arr_managed",
@@ -281,6 +335,7 @@ METRICS: tuple[Metric, ...] = (
         HIGHER,
         CONTEXT,
         _("12 times the ending MRR of the book at the end of the period."),
+        sample="accounts",
     ),
     Metric(
         "tickets_per_account",
@@ -289,6 +344,7 @@ METRICS: tuple[Metric, ...] = (
         LOWER,
         CONTEXT,
         _("Tickets opened in the period for the CSM's accounts, divided by the book size at the end."),
+        sample="tickets",
     ),
     Metric(
         "health_average_share",
@@ -297,6 +353,7 @@ METRICS: tuple[Metric, ...] = (
         NEUTRAL,
         CONTEXT,
         _("Share of the book with a health reading that is in band average."),
+        sample="accounts",
     ),
     Metric(
         "health_poor_share",
@@ -305,6 +362,7 @@ METRICS: tuple[Metric, ...] = (
         LOWER,
         CONTEXT,
         _("Share of the book with a health reading that is in band poor."),
+        sample="accounts",
     ),
     Metric(
         "health_mix_change",
@@ -313,6 +371,7 @@ METRICS: tuple[Metric, ...] = (
         HIGHER,
         CONTEXT,
         _("Share of good health this period minus the previous period's, in percentage points."),
+        sample="accounts",
     ),
     Metric(
         "stickiness",
@@ -321,6 +380,7 @@ METRICS: tuple[Metric, ...] = (
         HIGHER,
         CONTEXT,
         _("Sum of DAU divided by sum of MAU over the period's usage snapshots, times 100."),
+        sample="usage_readings",
     ),
     Metric(
         "contacts_to_resolve",
@@ -330,6 +390,7 @@ METRICS: tuple[Metric, ...] = (
         CONTEXT,
         _("Mean customer contacts of the tickets counted by first contact resolution."),
         min_sample=10,
+        sample="tickets",
     ),
     Metric(
         "nps_change",
@@ -339,6 +400,7 @@ METRICS: tuple[Metric, ...] = (
         CONTEXT,
         _("NPS this period minus the previous period's."),
         min_sample=5,
+        sample="responses",
     ),
     # Tracked, never scored: effort is tracked, not rewarded.
     Metric(
@@ -352,6 +414,7 @@ METRICS: tuple[Metric, ...] = (
         ),
         scored=False,
         accumulates=True,
+        sample="touchpoints",
     ),
 )
 

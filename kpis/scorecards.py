@@ -75,6 +75,11 @@ class MetricRow:
         return self.metric.minimum_sample
 
     @property
+    def sample_words(self) -> str:
+        """The sample in its own unit: "121 touchpoints", "1 response"."""
+        return self.metric.sample_words(self.sample_size)
+
+    @property
     def benchmark(self) -> tuple[str, str] | None:
         return self.metric.benchmark
 

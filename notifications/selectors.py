@@ -24,7 +24,7 @@ from notifications.labels import data_kind_label, date_label, metric_label, peri
 from notifications.models import Notification
 from okrs.models import KeyResult, Objective, OkrQuarter
 from okrs.selectors import STALE_AFTER_DAYS, kr_status
-from reviews.models import CycleStatus, Dispute, Review, ReviewCycle, ReviewStatus
+from reviews.models import CycleStatus, Dispute, FlagState, Review, ReviewCycle, ReviewStatus
 
 LIVE_CYCLES = (CycleStatus.OPEN, CycleStatus.CALIBRATION)
 FAILED_IMPORT_DAYS = 14
@@ -129,10 +129,11 @@ def _csm_todos(user: User, today: datetime.date) -> list[Todo]:
                     today,
                 )
             )
+    # An answered flag waits for the CSM (to resolve or withdraw it) until they do, also once they
+    # acknowledged the review with it open; a finalized review is read-only, nothing waits there.
     answered = (
-        Dispute.objects.filter(
-            review__csm=user, answered_at__isnull=False, review__status=ReviewStatus.SUBMITTED
-        )
+        Dispute.objects.filter(review__csm=user, state=FlagState.ANSWERED)
+        .exclude(review__status=ReviewStatus.FINALIZED)
         .select_related("review__cycle", "answered_by")
         .order_by("answered_at")
     )
@@ -199,7 +200,7 @@ def _reviewer_todos(user: User, today: datetime.date) -> list[Todo]:
                 )
             )
     flags = (
-        Dispute.objects.filter(review__reviewer=user, answered_at__isnull=True)
+        Dispute.objects.filter(review__reviewer=user, state=FlagState.OPEN)
         .exclude(review__status=ReviewStatus.FINALIZED)
         .select_related("review__csm", "review__cycle")
         .order_by("raised_at")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.models import EVERYONE_ROLES, User
 from notifications import catcher, mail, services
 from notifications.forms import PreferencesForm, kinds_for
 from notifications.models import Notification
@@ -112,11 +112,13 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _catcher_or_404(request: HttpRequest) -> None:
-    """The caught mail exists only in the local setup (config/settings/local.py), for staff."""
+    """The caught mail exists only in the local setup (config/settings/local.py), for HR (who send
+    the reminders and open cycles) and admins: the people who read every review, since the mail
+    is everyone's."""
     if not (settings.MAIL_CATCHER_PAGE and settings.MAIL_CATCHER_DIR):
         raise Http404
     user = request.user
-    if not (user.is_authenticated and user.is_active and (user.is_staff or user.role == "admin")):
+    if not (user.is_authenticated and user.is_active and user.role in EVERYONE_ROLES):
         raise Http404
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CustomerAccount, User
 from activity.models import RevenueEvent, RevenueKind
@@ -157,6 +158,12 @@ def book_of_review(review: Review, renewals: int | None) -> dict:
     }
 
 
+# Why a review is not placed in the grid (the session lists it under these words).
+UNPLACED_NOT_SUBMITTED = _("not submitted yet")
+UNPLACED_NO_RATING = _("no rating")
+UNPLACED_NO_PERCENTILE = _("no KPI percentile")
+
+
 def _band(value, cuts) -> int:
     return sum(1 for c in cuts if value >= c)
 
@@ -220,7 +227,9 @@ def calibration_session(*, cycle: ReviewCycle, viewer: User) -> dict:
     ):
         notes[note.csm_id].append(note)
     people = []
-    grid = [[[] for _ in range(3)] for _ in range(3)]  # [rating band high..low][percentile band low..high]
+    grid = [
+        [[] for _col in range(3)] for _row in range(3)
+    ]  # [rating band high..low][percentile band low..high]
     unplaced = []
     for r in sorted(visible, key=lambda r: (r.csm.name or r.csm.email).lower()):
         pct = kpi_percentile(r)
@@ -237,7 +246,18 @@ def calibration_session(*, cycle: ReviewCycle, viewer: User) -> dict:
             "submitted": r.reached(ReviewStatus.SUBMITTED),
         }
         people.append(person)
-        if r.rating is None or pct is None:
+        # Only a submitted review is placed: before that its rating is the manager's draft.
+        because = (
+            UNPLACED_NOT_SUBMITTED
+            if not person["submitted"]
+            else UNPLACED_NO_RATING
+            if r.rating is None
+            else UNPLACED_NO_PERCENTILE
+            if pct is None
+            else ""
+        )
+        if because:
+            person["unplaced_because"] = because
             unplaced.append(person)
             continue
         rating_band = 2 if r.rating > mid else (1 if r.rating == mid else 0)
@@ -259,5 +279,11 @@ def calibration_session(*, cycle: ReviewCycle, viewer: User) -> dict:
         else ["Above the middle", "Middle", "Below the middle"],
         "grid_cols": ["KPI percentile 0–33", "34–66", "67–100"],
         "unplaced": unplaced,
+        # The names left out of the grid, by why: [(why, [person, ...]), ...] in the order above.
+        "unplaced_by_reason": [
+            (str(why), [p for p in unplaced if p["unplaced_because"] == why])
+            for why in (UNPLACED_NOT_SUBMITTED, UNPLACED_NO_RATING, UNPLACED_NO_PERCENTILE)
+            if any(p["unplaced_because"] == why for p in unplaced)
+        ],
         "changes": [p for p in people if p["review"].calibrated_rating is not None],
     }

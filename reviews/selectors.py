@@ -116,8 +116,8 @@ def calibration(*, cycle: ReviewCycle) -> dict:
     per_manager: dict[str, Counter] = defaultdict(Counter)
     points = []
     for r in reviews:
-        if r.rating is None:
-            continue
+        if r.rating is None or not r.reached(ReviewStatus.SUBMITTED):
+            continue  # before submission the rating is the manager's draft
         per_manager[str(r.reviewer)][r.rating] += 1
         # Percentiles in the segment, across teams: within one team they average 50 by construction.
         pcts = [

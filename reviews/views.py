@@ -33,7 +33,7 @@ def _errors(exc: ValidationError) -> str:
 
 def _review(request: HttpRequest, review_id: int) -> Review:
     visible = Review.objects.visible_to(request.user).select_related(
-        "cycle__template", "csm__team", "reviewer"
+        "cycle__template", "csm__team", "reviewer", "calibrated_by"
     )
     return get_visible_or_404(request=request, visible=visible, pk=review_id, what="review")
 
@@ -169,6 +169,10 @@ def _detail_context(request: HttpRequest, review: Review, **extra) -> dict:
         "actions": _actions(review, request.user),
         "scale": template.rating_scale,
         "final_label": template.label_of(review.final_rating),
+        # The rating that counts (the calibration session's when it adjusted it) and the label of it;
+        # the manager's stays beside it. Both are the manager's part: hidden as it is.
+        "rating_label": template.label_of(review.rating),
+        "calibrated": acc.manager_visible and review.calibrated_rating is not None,
         "explained": explain.suggested_explained(review.suggested_rating, review.suggested_detail, template)
         if acc.manager_visible
         else None,

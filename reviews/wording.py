@@ -4,31 +4,11 @@ out of the suggested rating. Keys and field names never reach a page, a PDF or a
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from kpis.registry import REGISTRY
 from reviews.models import Review
 
 OKR_SCORE = "okr_score"
-
-# What a metric's sample counts (the ``sample_size`` of its value; docs/metrics.md).
-_RESPONSES = ("response", "responses")
-_TICKETS = ("ticket", "tickets")
-_ACCOUNTS = ("account", "accounts")
-SAMPLE_NOUNS = {
-    "nps": _RESPONSES,
-    "csat": _RESPONSES,
-    "first_response_hours": _TICKETS,
-    "first_contact_resolution": _TICKETS,
-    "escalation_rate": _TICKETS,
-    "tickets_per_account": _TICKETS,
-    "ticket_reduction": _TICKETS,
-    "onboarding_days": ("onboarding", "onboardings"),
-    "onboardings": ("onboarding", "onboardings"),
-    "stickiness": ("usage reading", "usage readings"),
-    "stickiness_change": ("usage reading", "usage readings"),
-    "referrals": ("referral", "referrals"),
-}
 
 FIELD_LABELS = {
     "status": _("Status"),
@@ -70,17 +50,17 @@ def metric_name(key: str) -> str:
 
 
 def sample_words(key: str, n: int) -> str:
-    """ "1 response", "12 tickets", "3 accounts"."""
-    one, many = SAMPLE_NOUNS.get(key, _ACCOUNTS)
-    return ngettext("%(n)d " + one, "%(n)d " + many, n) % {"n": n}
+    """ "1 response", "12 tickets", "121 touchpoints": the unit the registry declares for the metric."""
+    metric = REGISTRY.get(key)
+    return metric.sample_words(n) if metric else str(n)
 
 
 def left_out_reason(item: dict) -> str:
     """Why a weighted metric is not in the suggested rating, in a reader's words."""
     if item.get("reason") == "few_data":
-        one, many = SAMPLE_NOUNS.get(item["metric"], _ACCOUNTS)
+        metric = REGISTRY.get(item["metric"])
         return str(_("too few %(noun)s: %(n)s of at least %(min)s")) % {
-            "noun": many,
+            "noun": metric.sample_noun if metric else _("data"),
             "n": item.get("sample", 0),
             "min": item.get("min_sample"),
         }

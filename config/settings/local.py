@@ -13,7 +13,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Email goes to the catcher that `make run` starts on loopback (Procfile: mail); every message is
-# kept under var/mail and shown to staff at /notifications/caught-mail/.
+# kept under var/mail and shown to HR and admins at /notifications/caught-mail/.
 EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env.int("EMAIL_PORT", default=1025)
 MAIL_CATCHER_DIR = env("MAIL_CATCHER_DIR", default=str(VAR_DIR / "mail"))  # noqa: F405

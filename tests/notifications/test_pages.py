@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from notifications import catcher, services
 from notifications.models import Channel, Kind, Notification, PersonSettings, Preference
+from notifications.selectors import todos_for
 from reviews import services as review_services
 
 D = datetime.date
@@ -168,3 +169,93 @@ def test_caught_mail_page_exists_only_in_the_local_setup(client, org, settings, 
     assert client.get(reverse("caught-mail-detail", args=["secret.eml"])).status_code == 404
     client.force_login(org.csm_a)  # staff only
     assert client.get(reverse("caught-mail")).status_code == 404
+
+
+# Who opens the caught mail in the local setup: HR (who send the reminders) and admins, the people who
+# read every review anyway; a CSM or a manager, staff flag or not, never (the mail is everyone's).
+CAUGHT_MAIL_ANSWERS = [
+    ("csm_a", False, 404),
+    ("csm_a", True, 404),
+    ("manager_a", False, 404),
+    ("manager_a", True, 404),
+    ("hr", False, 200),
+    ("admin", False, 200),
+    (None, False, 404),
+]
+
+
+@pytest.mark.parametrize(("who", "staff", "status"), CAUGHT_MAIL_ANSWERS)
+def test_caught_mail_page_opens_for_hr_and_admins_only(client, org, settings, tmp_path, who, staff, status):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    name = "20260101-080000-000000-0000abcd.eml"
+    (folder / name).write_text(
+        "From: a@example.com\nTo: csm.a@example.com\nSubject: Your review is overdue\n\nWrite it today.\n"
+    )
+    settings.MAIL_CATCHER_DIR = str(folder)
+    settings.MAIL_CATCHER_PAGE = True
+    if who is not None:
+        person = getattr(org, who)
+        person.is_staff = staff
+        person.save()
+        client.force_login(person)
+    page = client.get(reverse("caught-mail"))
+    detail = client.get(reverse("caught-mail-detail", args=[name]))
+    assert (page.status_code, detail.status_code) == (status, status)
+    if status == 200:
+        assert "Your review is overdue" in page.content.decode()
+        assert "Write it today." in detail.content.decode()
+
+
+def _submitted_review_of_csm_a(org):
+    cycle = review_services.cycle_create(
+        user=org.hr, period="2026-Q4", self_review_due=D(2026, 12, 10), manager_review_due=D(2026, 12, 20)
+    )
+    review_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
+    r = cycle.reviews.get(csm=org.csm_a)
+    r = review_services.review_send_to_csm(user=org.manager_a, review=r, version=r.version)
+    r = review_services.review_save_self(
+        user=org.csm_a, review=r, version=r.version, sections={"outcomes": "x"}
+    )
+    r = review_services.review_submit_self(user=org.csm_a, review=r, version=r.version)
+    r = review_services.review_save_manager(
+        user=org.manager_a, review=r, version=r.version, final_rating="3", final_rating_reason="Steady."
+    )
+    return review_services.review_submit(user=org.manager_a, review=r, version=r.version)
+
+
+def test_an_answered_flag_stays_a_todo_until_the_csm_settles_it(org):
+    """The CSM acknowledged with an answered flag still open: the to-do vanished although the flag
+    still waited for them on the review."""
+
+    def kinds(person):
+        return sorted(t.kind for t in todos_for(person, today=D(2026, 12, 1)))
+
+    review = _submitted_review_of_csm_a(org)
+    nrr = review_services.dispute_raise(user=org.csm_a, review=review, metric="nrr", comment="Too low")
+    csat = review_services.dispute_raise(user=org.csm_a, review=review, metric="csat", comment="Old survey")
+    # (Manager A also has CSM A2's review to send.)
+    assert kinds(org.manager_a) == ["flag_open", "flag_open", "review_to_start"]
+    review_services.dispute_answer(user=org.manager_a, dispute=nrr, answer="A churn in July.")
+    review_services.dispute_answer(user=org.manager_a, dispute=csat, answer="The survey of October.")
+    assert kinds(org.manager_a) == ["review_to_start"]
+    assert kinds(org.csm_a) == ["acknowledge", "flag_answered", "flag_answered"]
+    # One settled, then the review acknowledged with the other still answered and not resolved.
+    review_services.dispute_resolve(user=org.csm_a, dispute=nrr)
+    review.refresh_from_db()
+    review_services.review_acknowledge(
+        user=org.csm_a, review=review, version=review.version, confirm_open_flags=True
+    )
+    [left] = todos_for(org.csm_a, today=D(2026, 12, 1))
+    assert left.kind == "flag_answered" and "Customer satisfaction (CSAT)" in left.text
+    assert left.url == f"/reviews/{review.pk}/#disputes"
+    # Settled: nothing waits for the CSM any more.
+    review_services.dispute_withdraw(user=org.csm_a, dispute=csat)
+    assert kinds(org.csm_a) == []
+
+
+def test_a_withdrawn_flag_is_no_todo_of_the_reviewer(org):
+    review = _submitted_review_of_csm_a(org)
+    flag = review_services.dispute_raise(user=org.csm_a, review=review, metric="nrr", comment="Too low")
+    review_services.dispute_withdraw(user=org.csm_a, dispute=flag)
+    assert [t.kind for t in todos_for(org.manager_a, today=D(2026, 12, 1))] == ["review_to_start"]

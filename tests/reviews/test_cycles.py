@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
@@ -415,7 +416,9 @@ def test_the_api_shows_the_calibrated_rating_and_the_managers_under_the_rule_of_
     for viewer in (w["hr"], w["manager_a"], w["bob"]):
         values, when = seen(viewer, bob)
         assert values == (3, 4, 3, "An easier book", w["hr"].pk), viewer
-        assert when is not None and when.startswith(str(bob.calibrated_at.date())), viewer
+        # In the organisation's zone (New York): the UTC date differs in the evening there.
+        local_day = str(timezone.localtime(bob.calibrated_at).date())
+        assert when is not None and when.startswith(local_day), viewer
     ann = review_of(cycle, w["ann"])  # not adjusted: the manager's rating is the rating
     assert seen(w["ann"], ann) == ((3, 3, None, "", None), None)
     # Before submission the CSM sees none of it (the reviewer and HR see the draft rating).
@@ -489,3 +492,124 @@ def test_two_csms_with_one_name_get_two_files_in_the_zip(w):
     first, second = sorted([cat, dan], key=lambda r: r.pk)
     assert (names[first.pk], names[second.pk]) == ("2026-Q3 Camila Souza.pdf", "2026-Q3 Camila Souza (2).pdf")
     assert len(set(names.values())) == 4
+
+
+# --- the calibration on the review page, the 9-box and the self-ratings (issue 24) ---------------
+
+
+def test_the_review_page_shows_the_rating_that_counts_the_managers_and_who_when_why(client, w):
+    """The calibration showed on the session and in the PDFs, but the review page kept the manager's
+    rating: HR and the CSM read 4 after the session had made it 3."""
+    cycle = open_q3(w)
+    for csm, rating in (("ann", 3), ("bob", 4)):
+        submit(w, cycle, csm, rating)
+    services.cycle_advance(user=w["hr"], cycle=cycle, override_reason="Cat and Dan are late.")
+    bob = review_of(cycle, w["bob"])
+    cycles.calibration_adjust(
+        user=w["hr"], review=bob, rating="3", reason="X3 arrived in July: an easier book", version=bob.version
+    )
+    # 20 Nov 2026, 15:30 UTC is 10:30 in New York (EST), the organisation's zone here.
+    Review.objects.filter(pk=bob.pk).update(
+        calibrated_at=datetime.datetime(2026, 11, 20, 15, 30, tzinfo=datetime.UTC)
+    )
+    for viewer in (w["hr"], w["bob"], w["manager_a"]):
+        client.force_login(viewer)
+        html = client.get(reverse("review-detail", args=[bob.pk])).content.decode()
+        overall = html[html.index('id="overall"') :]
+        overall = overall[: overall.index("</div>")]
+        assert "<strong>3 · Meets expectations</strong>" in overall, viewer
+        assert "after calibration" in overall
+        assert "The manager's rating: 4 · Exceeds expectations" in overall
+        assert (
+            "Adjusted from 4 to 3 in the calibration session by Hana HR on 20 Nov 2026, 10:30 EST." in overall
+        )
+        assert "Why: X3 arrived in July: an easier book" in overall
+    # Not adjusted: the manager's rating is the rating, with no calibration words.
+    ann = review_of(cycle, w["ann"])
+    client.force_login(w["ann"])
+    html = client.get(reverse("review-detail", args=[ann.pk])).content.decode()
+    assert "<strong>3 · Meets expectations</strong>" in html
+    assert "after calibration" not in html and "calibration session by" not in html
+
+
+def test_a_reopened_review_hides_the_calibration_from_the_csm_like_the_managers_part(client, w):
+    """The calibration is the manager's part (reviews.access): after a reopen the CSM no longer sees
+    it, until the new revision is submitted; HR still does."""
+    cycle = open_q3(w)
+    submit(w, cycle, "bob", 4)
+    services.cycle_advance(user=w["hr"], cycle=cycle, override_reason="Only Bob here.")
+    bob = review_of(cycle, w["bob"])
+    bob = cycles.calibration_adjust(
+        user=w["hr"], review=bob, rating="2", reason="qxcalibratedqx", version=bob.version
+    )
+    bob = services.review_acknowledge(user=w["bob"], review=bob, version=bob.version)
+    bob = services.review_finalize(user=w["hr"], review=bob, version=bob.version)
+    bob = services.review_reopen(user=w["hr"], review=bob, version=bob.version, reason="A number was wrong.")
+    client.force_login(w["bob"])
+    html = client.get(reverse("review-detail", args=[bob.pk])).content.decode()
+    assert "qxcalibratedqx" not in html and "calibration session" not in html
+    client.force_login(w["hr"])
+    html = client.get(reverse("review-detail", args=[bob.pk])).content.decode()
+    assert "Why: qxcalibratedqx" in html and "Adjusted from 4 to 2" in html
+
+
+def test_the_nine_box_places_submitted_reviews_only_and_lists_the_others(client, w):
+    """A review still in manager review was placed with the manager's draft rating."""
+    cycle = open_q3(w)
+    for csm, rating in (("ann", 3), ("cat", 2), ("dan", 2)):
+        submit(w, cycle, csm, rating)
+    bob = review_of(cycle, w["bob"])  # in manager review, a draft rating of 5: not submitted
+    bob = services.review_send_to_csm(user=bob.reviewer, review=bob, version=bob.version)
+    bob = services.review_save_self(
+        user=w["bob"], review=bob, version=bob.version, sections={"outcomes": "x"}
+    )
+    bob = services.review_submit_self(user=w["bob"], review=bob, version=bob.version)
+    services.review_save_manager(user=bob.reviewer, review=bob, version=bob.version, final_rating="5")
+    services.cycle_advance(user=w["hr"], cycle=cycle, override_reason="Bob's review is late.")
+    bob = review_of(cycle, w["bob"])
+    # Ann and Bob share the SMB segment: both have a KPI percentile, so Bob could be placed.
+    assert bob.rating == 5 and cycle_reads.kpi_percentile(bob) is not None
+
+    s = cycle_reads.calibration_session(cycle=cycle, viewer=w["hr"])
+    placed = {p["csm"].email for row in s["grid"] for cell in row for p in cell}
+    assert "ann@example.com" in placed and "bob@example.com" not in placed
+    (why, people), *others = s["unplaced_by_reason"]
+    assert (why, [p["csm"].email for p in people]) == ("not submitted yet", ["bob@example.com"])
+    assert all(why != "not submitted yet" and w["bob"] not in [p["csm"] for p in ps] for why, ps in others)
+    client.force_login(w["hr"])
+    html = client.get(reverse("cycle-calibration", args=[cycle.pk])).content.decode()
+    box = html[html.index('id="ninebox"') : html.index('id="people"')]
+    grid = box[: box.index("Not placed")]
+    assert w["bob"].get_full_name() not in grid and w["ann"].get_full_name() in grid
+    name = w["bob"].get_full_name()
+    assert f'Not placed: not submitted yet: <a href="/reviews/{bob.pk}/">{name}</a>' in box
+    # The people table says the rating is a draft.
+    row = html[html.index(f'id="csm-{w["bob"].pk}"') :]
+    assert "draft: not submitted yet" in row[: row.index("</tr>")]
+
+
+def test_a_csm_reads_their_own_self_ratings_once_submitted(client, w):
+    """After submitting, a CSM saw their texts but not the ratings they gave themselves."""
+    cycle = open_q3(w)
+    r = review_of(cycle, w["bob"])
+    r = services.review_send_to_csm(user=r.reviewer, review=r, version=r.version)
+    r = services.review_save_self(
+        user=w["bob"],
+        review=r,
+        version=r.version,
+        sections={"outcomes": "Kept the book.", "okrs": "Two of three."},
+        ratings={"outcomes": "4", "okrs": "2"},
+    )
+    r = services.review_submit_self(user=w["bob"], review=r, version=r.version)
+    client.force_login(w["bob"])
+    html = client.get(reverse("review-detail", args=[r.pk])).content.decode()
+
+    def section(key):
+        part = html[html.index(f'id="section-{key}"') :]
+        return part[: part.index('<div class="card')]
+
+    assert "Your self-rating: 4 · Exceeds expectations" in section("outcomes")
+    assert "Your self-rating: 2 · Partly meets expectations" in section("okrs")
+    assert "Your self-rating: —" in section("collaboration")
+    # The manager's part is still hidden from them, ratings included.
+    assert "Hidden until the manager submits the review." in section("outcomes")
