@@ -105,7 +105,14 @@ def main() -> None:
     parser.add_argument(
         "--no-reload", action="store_true", help="skip the second load of each file (idempotent reload)"
     )
+    parser.add_argument(
+        "--rss-only",
+        action="store_true",
+        help="only the importer's time and peak RSS: no reload, no COPY floor or bound (large files)",
+    )
     args = parser.parse_args()
+    if args.rss_only:
+        args.no_reload = True
     data = Path(args.data)
     results = []
     bounds: dict[str, tuple[float, float]] = {}
@@ -115,7 +122,7 @@ def main() -> None:
         run([PY, "manage.py", "import_data", "accounts", str(data / "accounts.csv"), "-v0"], env)
         for kind in ("tickets", "usage"):
             rows = count_rows(data / f"{kind}.csv")
-            if label == "postgresql":
+            if label == "postgresql" and not args.rss_only:
                 bounds[kind] = insert_bound(args.pg, kind, data / f"{kind}.csv")
             seconds, rss, out = run(
                 [PY, "manage.py", "import_data", kind, str(data / f"{kind}.csv"), "-v0"], env
@@ -130,7 +137,7 @@ def main() -> None:
             )
     floors = {}
     with psycopg.connect(args.pg, autocommit=True) as conn:
-        for kind, columns in FLOOR_TABLES.items():
+        for kind, columns in FLOOR_TABLES.items() if not args.rss_only else ():
             conn.execute(f"DROP TABLE IF EXISTS floor_{kind}")
             conn.execute(f"CREATE TABLE floor_{kind} ({columns})")
             start = time.perf_counter()
@@ -143,7 +150,7 @@ def main() -> None:
         f"{'database':11} {'kind':8} {'rows':>9} {'seconds':>8} {'rows/s':>8} {'peak RSS MB':>11} {'vs COPY':>8} {'reload s':>8}"
     )
     for label, kind, rows, seconds, rate, rss, again, _ in results:
-        ratio = f"{seconds / floors[kind]:.1f}x" if label == "postgresql" else "-"
+        ratio = f"{seconds / floors[kind]:.1f}x" if kind in floors else "-"
         print(
             f"{label:11} {kind:8} {rows:>9} {seconds:>8.1f} {rate:>8.0f} {rss:>11.0f} {ratio:>8} {again:>8.1f}"
         )
