@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from accounts.text import validate_name
+
 
 class Role(models.TextChoices):
     CSM = "csm", _("Customer Success Manager")
@@ -93,7 +95,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in with an email address. ``role`` decides what they see."""
 
     email = models.EmailField(_("email"), unique=True)
-    name = models.CharField(_("name"), max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True, validators=[validate_name])
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CSM)
     segment = models.CharField(
         _("segment"),
@@ -213,7 +215,7 @@ class TeamQuerySet(models.QuerySet):
 
 
 class Team(models.Model):
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=120, unique=True, validators=[validate_name])
     manager = models.ForeignKey(
         User,
         verbose_name=_("manager"),
@@ -259,8 +261,8 @@ class CustomerAccountQuerySet(models.QuerySet):
 
 
 class CustomerAccount(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    external_id = models.CharField(_("external id"), max_length=100, unique=True, validators=[validate_name])
+    name = models.CharField(_("name"), max_length=200, validators=[validate_name])
     segment = models.CharField(_("segment"), max_length=16, choices=Segment.choices)
     signed_on = models.DateField(_("signed on"))
     onboarding_completed_on = models.DateField(_("onboarding completed on"), null=True, blank=True)

@@ -7,10 +7,8 @@ upsert a validated batch. The engine that drives it lives in ``activity.services
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property
 from operator import itemgetter
 from typing import Any
@@ -63,6 +61,9 @@ class Row:
     line: int
     values: dict[str, Any]
     ids: dict[str, int] = field(default_factory=dict)
+    # A cell failed or a rule is broken: the row is still checked for references and its key, never
+    # written. The columns whose cells failed are absent from ``values``.
+    broken: bool = False
 
 
 @dataclass
@@ -137,7 +138,7 @@ class Kind:
     def required_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if not c.optional_column)
 
-    def parse(self, line: int, raw: dict[str, str]) -> tuple[Row | None, list[RowError]]:
+    def parse(self, line: int, raw: dict[str, str]) -> tuple[Row, list[RowError]]:
         values: dict[str, Any] = {}
         errors: list[RowError] = []
         get = raw.get
@@ -158,17 +159,31 @@ class Kind:
                 values[name] = parse(cell)
             except CellError as exc:
                 errors.append(RowError(line, name, cell, exc.code, exc.message))
-        if errors:
-            return None, errors
         row = Row(line, values)
-        for column, code, message in self.check(values):
+        if errors:
+            # The cells that parsed are still checked against the rest (references, the key, the
+            # rules between columns that all parsed): every error of a file comes in one pass.
+            row.broken = True
+            for error in errors:
+                values.pop(error.column, None)
+            try:
+                problems = self.check(values)
+            except (KeyError, TypeError):  # a rule reads a cell that failed: nothing more to say
+                problems = []
+        else:
+            problems = self.check(values)
+        for column, code, message in problems:
             value = values.get(column)
             errors.append(RowError(line, column, "" if value is None else str(value), code, message))
-        return (None, errors) if errors else (row, [])
+        if problems:
+            row.broken = True
+        return row, errors
 
-    def key(self, row: Row) -> Hashable:
+    def key(self, row: Row) -> Hashable | None:
+        """The row's key, or None when a cell of it failed or is empty (no key to compare)."""
         values = row.values
-        return tuple([values[c] for c in self.key_columns])
+        key = tuple([values.get(c) for c in self.key_columns])
+        return None if None in key else key
 
     def check(self, values: dict[str, Any]) -> list[tuple[str, str, str]]:
         """Cross-field rules of one row: (column, code, message) for each broken one."""
@@ -189,10 +204,12 @@ class Kind:
 
 
 def _account_refs(rows: list[Row], ctx: Context, column: str = "account_external_id") -> list[RowError]:
-    ctx.load_accounts({r.values[column] for r in rows})
+    ctx.load_accounts({v for r in rows if (v := r.values.get(column)) is not None})
     errors = []
     for row in rows:
-        ext = row.values[column]
+        ext = row.values.get(column)
+        if ext is None:  # its cell failed: already an error
+            continue
         if ext in ctx.accounts:
             row.ids["account_id"] = ctx.accounts[ext]
         else:
@@ -203,10 +220,10 @@ def _account_refs(rows: list[Row], ctx: Context, column: str = "account_external
 
 
 def _user_refs(rows: list[Row], ctx: Context, column: str, id_name: str, role: str | None) -> list[RowError]:
-    ctx.load_users({r.values[column] for r in rows if r.values[column]})
+    ctx.load_users({v for r in rows if (v := r.values.get(column))})
     errors = []
     for row in rows:
-        email = row.values[column]
+        email = row.values.get(column)
         if email is None:
             continue
         found = ctx.users.get(email)
@@ -401,8 +418,10 @@ class RevenueKind_(FactKind):
     dated_columns = ("date",)
     lasting = True  # MRR(a, t) sums every earlier event
 
+    SEEN = "import_revenue_rows"
+
     def __init__(self) -> None:
-        self.seen: list[tuple[int, int, str, datetime.date, Decimal]] = []
+        self.ready = False
 
     def check(self, values):
         kind, delta = values["kind"], values["mrr_delta"]
@@ -415,62 +434,83 @@ class RevenueKind_(FactKind):
         return []
 
     def apply(self, rows, ctx, write):
-        for r in rows:
-            self.seen.append(
-                (
-                    r.line,
-                    r.ids["account_id"],
-                    r.values["external_id"],
-                    r.values["date"],
-                    r.values["mrr_delta"],
+        """Each row's account, date and amount go to a temporary table of the load (not to memory):
+        ``finish`` checks the balances across the file and the database there."""
+        with connection.wrap_database_errors, connection.cursor() as cursor:
+            if not self.ready:
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.SEEN} (line integer, account_id bigint, "
+                    "external_id text, day date, delta numeric(14, 2)) ON COMMIT DROP"
                 )
-            )
+                cursor.execute(f"TRUNCATE {self.SEEN}")
+                self.ready = True
+            with cursor.cursor.copy(
+                f"COPY {self.SEEN} (line, account_id, external_id, day, delta) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(["integer", "bigint", "text", "date", "numeric"])
+                for r in rows:
+                    v = r.values
+                    copy.write_row((r.line, r.ids["account_id"], v["external_id"], v["date"], v["mrr_delta"]))
         return super().apply(rows, ctx, write)
 
     def finish(self, ctx, write):
-        """MRR never below 0, across the file and the database together (docs/data-contract.md, revenue)."""
-        by_account: dict[int, list[tuple[int, str, datetime.date, Decimal]]] = defaultdict(list)
-        for line, account_id, ext, day, delta in self.seen:
-            by_account[account_id].append((line, ext, day, delta))
-        errors: list[RowError] = []
-        account_ids = list(by_account)
-        names = {v: k for k, v in ctx.accounts.items()}
-        for start in range(0, len(account_ids), 500):
-            chunk = account_ids[start : start + 500]
-            stored: dict[int, list[tuple[str, datetime.date, Decimal]]] = defaultdict(list)
-            for account_id, ext, day, delta in RevenueEvent.objects.filter(account_id__in=chunk).values_list(
-                "account_id", "external_id", "date", "mrr_delta"
-            ):
-                stored[account_id].append((ext, day, delta))
-            for account_id in chunk:
-                file_rows = by_account[account_id]
-                file_ext = {ext for _, ext, _, _ in file_rows}
-                per_day: dict[datetime.date, Decimal] = defaultdict(Decimal)
-                for ext, day, delta in stored[account_id]:
-                    if ext not in file_ext:
-                        per_day[day] += delta
-                for _, _, day, delta in file_rows:
-                    per_day[day] += delta
-                balance = Decimal(0)
-                for day in sorted(per_day):
-                    balance += per_day[day]
-                    if balance < 0:
-                        culprit = max(
-                            (r for r in file_rows if r[2] <= day),
-                            key=lambda r: (r[2], r[0]),
-                            default=file_rows[0],
-                        )
-                        errors.append(
-                            RowError(
-                                culprit[0],
-                                "mrr_delta",
-                                str(culprit[3]),
-                                Code.MRR_BELOW_ZERO,
-                                f"takes the MRR of account {names.get(account_id, account_id)} below 0 "
-                                f"({balance} after {day.isoformat()})",
-                            )
-                        )
-                        break
+        """MRR never below 0, across the file and the database together (docs/data-contract.md, revenue):
+        per account of the file, its events (the file's, and the stored ones the file does not
+        replace) summed day by day; the first day its balance falls below 0 is blamed on the file's
+        latest row up to that day (by date, then row)."""
+        if not self.ready:
+            return Counts(), []
+        seen, events = self.SEEN, RevenueEvent._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {seen}_ext ON {seen} (external_id)")
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {seen}_day ON {seen} (account_id, day, line)")
+            cursor.execute(f"ANALYZE {seen}")
+            cursor.execute(
+                f"""
+                WITH accounts AS (SELECT DISTINCT account_id FROM {seen}),
+                movements AS (
+                    SELECT account_id, day, delta FROM {seen}
+                    UNION ALL
+                    SELECT e.account_id, e.date, e.mrr_delta FROM {events} e
+                    JOIN accounts a ON a.account_id = e.account_id
+                    WHERE NOT EXISTS (SELECT 1 FROM {seen} s WHERE s.external_id = e.external_id)
+                ),
+                per_day AS (SELECT account_id, day, sum(delta) AS delta FROM movements GROUP BY 1, 2),
+                running AS (
+                    SELECT account_id, day,
+                           sum(delta) OVER (PARTITION BY account_id ORDER BY day) AS balance
+                    FROM per_day
+                ),
+                first_below AS (
+                    SELECT DISTINCT ON (account_id) account_id, day, balance
+                    FROM running WHERE balance < 0 ORDER BY account_id, day
+                )
+                SELECT f.account_id, f.day, f.balance,
+                       COALESCE(c.line, d.line), COALESCE(c.delta, d.delta)
+                FROM first_below f
+                LEFT JOIN LATERAL (
+                    SELECT line, delta FROM {seen} r WHERE r.account_id = f.account_id AND r.day <= f.day
+                    ORDER BY r.day DESC, r.line DESC LIMIT 1
+                ) c ON true
+                LEFT JOIN LATERAL (
+                    SELECT line, delta FROM {seen} r WHERE r.account_id = f.account_id ORDER BY r.line LIMIT 1
+                ) d ON true
+                ORDER BY 4
+                """
+            )
+            found = cursor.fetchall()
+        names = {v: k for k, v in ctx.accounts.items()} if found else {}
+        errors = [
+            RowError(
+                line,
+                "mrr_delta",
+                str(delta),
+                Code.MRR_BELOW_ZERO,
+                f"takes the MRR of account {names.get(account_id, account_id)} below 0 "
+                f"({balance} after {day.isoformat()})",
+            )
+            for account_id, day, balance, line, delta in found
+        ]
         return Counts(), errors
 
 
@@ -530,7 +570,7 @@ class SurveysKind(FactKind):
         Column("responded_at", parse_datetime),
         Column("kind", choice(SurveyKind.values)),
         Column("score", integer(-32768, 32767)),  # the column's range; then per kind, in check()
-        Column("comment", text(5000), required=False, optional_column=True),
+        Column("comment", text(5000, free=True), required=False, optional_column=True),
     )
     key_columns = ("external_id",)
     fields = {c: c for c in ("external_id", "responded_at", "kind", "score", "comment")} | {

@@ -2,7 +2,8 @@
 
 All or nothing: the whole load runs in one transaction that is rolled back when any row is
 invalid (or on a dry run). Streaming: rows are read, checked and upserted in batches, so memory
-does not grow with the file (only the set of keys seen, for duplicates, does).
+does not grow with the file: the keys seen, for duplicates, are kept in a temporary table of the
+load's connection, and at most MAX_ERRORS_KEPT errors are kept (all are counted).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -29,7 +30,7 @@ from activity.kinds import KINDS, Context, Counts, Kind, Row, kind_for
 from activity.models import ImportRun, ImportSource, ImportStatus
 from activity.signals import FollowUp, data_imported
 from activity.sources.readers import reader_for
-from activity.validation import Code, RowError
+from activity.validation import Code, RowError, csv_error
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +68,23 @@ class ImportResult:
     def ok(self) -> bool:
         return self.error_count == 0
 
+    @staticmethod
+    def sort_key(error: RowError) -> int:
+        """By row; a row's errors stay in the order they were found (its cells, the rules between
+        them, its references, its key). The sort is stable."""
+        return error.row
+
     def add_errors(self, errors: Iterable[RowError]) -> None:
+        """Count every error; keep the first MAX_ERRORS_KEPT by row (a bounded list, whatever the file)."""
         for error in errors:
             self.error_count += 1
-            if len(self.errors) < MAX_ERRORS_KEPT:
-                self.errors.append(error)
+            self.errors.append(error)
+        if len(self.errors) >= 2 * MAX_ERRORS_KEPT:
+            self.sort_errors()
+
+    def sort_errors(self) -> None:
+        self.errors.sort(key=self.sort_key)
+        del self.errors[MAX_ERRORS_KEPT:]
 
     def add_counts(self, counts: Counts) -> None:
         self.created += counts.created
@@ -164,7 +177,7 @@ class CsvRows:
         return self.counter.bytes_read
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]] | RowError]:
-        reader = csv.reader(self.text)
+        reader = csv.reader(self.text, strict=True)
         try:
             header = next(reader)
         except StopIteration:
@@ -172,9 +185,7 @@ class CsvRows:
                 [RowError(1, "", "", Code.EMPTY_FILE, "the file is empty: a header row is required")]
             ) from None
         except csv.Error as exc:
-            raise HeaderProblem(
-                [RowError(1, "", "", Code.WRONG_FIELD_COUNT, f"unreadable CSV: {exc}")]
-            ) from None
+            raise HeaderProblem([csv_error(exc, 1, reader.line_num)]) from None
         header = [h.strip() for h in header]
         if any("\ufffd" in h for h in header):
             raise HeaderProblem([RowError(1, "", "", Code.BAD_ENCODING, "the header is not valid UTF-8")])
@@ -188,9 +199,10 @@ class CsvRows:
                 record = next(reader)
             except StopIteration:
                 return
-            except csv.Error as exc:
-                yield RowError(last_line + 1, "", "", Code.WRONG_FIELD_COUNT, f"unreadable CSV: {exc}")
-                return
+            except csv.Error as exc:  # the reader goes on with the next line
+                yield csv_error(exc, last_line + 1, reader.line_num)
+                last_line = reader.line_num
+                continue
             line = last_line + 1
             last_line = reader.line_num
             if not record or (len(record) == 1 and record[0] == ""):
@@ -299,6 +311,44 @@ def _json_cell(value: Any) -> str:
     return str(value)
 
 
+class _SeenKeys:
+    """The keys of the rows read so far, for duplicates: in a temporary table of the load's
+    connection (its primary key finds a key seen before), not in memory, so that a load of any
+    size keeps a flat memory. One statement a batch; the table goes with the load's transaction."""
+
+    TABLE = "import_seen_keys"
+
+    def __init__(self) -> None:
+        self.ready = False
+
+    def _create(self, cursor) -> None:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.TABLE} (k text PRIMARY KEY, line integer NOT NULL) "
+            "ON COMMIT DROP"
+        )
+        cursor.execute(f"TRUNCATE {self.TABLE}")
+        self.ready = True
+
+    def earlier(self, keys: list[str], lines: list[int]) -> dict[int, int]:
+        """Record the batch's keys (each once); answer {line: earlier line} for those seen before."""
+        with connection.cursor() as cursor:
+            if not self.ready:
+                self._create(cursor)
+            # The SELECT reads the table as it was before this statement's INSERT: earlier batches.
+            cursor.execute(
+                f"WITH batch AS (SELECT * FROM unnest(%s::text[], %s::integer[]) AS b(k, line)), "
+                f"added AS (INSERT INTO {self.TABLE} (k, line) SELECT k, line FROM batch "
+                "ON CONFLICT (k) DO NOTHING) "
+                f"SELECT b.line, s.line FROM batch b JOIN {self.TABLE} s ON s.k = b.k",
+                [keys, lines],
+            )
+            return dict(cursor.fetchall())
+
+
+def _key_text(key: tuple) -> str:
+    return "\x1f".join(map(str, key))
+
+
 def data_import(
     *,
     kind: str,
@@ -309,7 +359,8 @@ def data_import(
     """Validate every row of one kind and, when all are valid and this is no dry run, upsert them.
 
     Nothing is written when any row is invalid: the transaction is rolled back and every error is
-    answered at once (row, column, value, reason).
+    answered at once (row, column, value, reason), sorted by row: a row whose cells fail is still
+    checked for its references and its key, so that one pass finds every error of the file.
     """
     if kind not in KINDS:
         raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
@@ -317,18 +368,49 @@ def data_import(
     result = ImportResult(kind=kind, dry_run=dry_run)
     ctx = Context()
     span = _Span(spec)
-    seen: set[str] = set()
+    seen = _SeenKeys()
     batch: list[Row] = []
+    found: list[RowError] = []  # the errors of the batch: added, sorted, when it is flushed
+    key_label = "+".join(spec.key_columns)
+
+    def duplicates() -> None:
+        """The rows of the batch whose key appears earlier, in this batch or an earlier one."""
+        first: dict[str, int] = {}
+        repeats: list[tuple[Row, str, int]] = []
+        for row in batch:
+            key = spec.key(row)
+            if key is None:
+                continue
+            text = _key_text(key)
+            if text in first:
+                repeats.append((row, text, first[text]))
+            else:
+                first[text] = row.line
+        if first:
+            earlier = seen.earlier(list(first), list(first.values()))
+            if earlier:
+                at = {r.line: r for r in batch}
+                repeats.extend((at[line], "", before) for line, before in earlier.items())
+        for row, _text, before in repeats:
+            row.broken = True
+            found.append(
+                RowError(
+                    row.line,
+                    key_label,
+                    " / ".join(map(str, spec.key(row))),
+                    Code.DUPLICATE_KEY,
+                    f"appears earlier in this load with the same key (row {before})",
+                )
+            )
 
     def flush() -> None:
-        if not batch:
-            return
-        ref_errors = spec.resolve(batch, ctx)
-        if ref_errors:
-            result.add_errors(ref_errors)
-            bad = {e.row for e in ref_errors}
-            batch[:] = [r for r in batch if r.line not in bad]
-        if result.ok and batch:
+        if batch:
+            found.extend(spec.resolve(batch, ctx))
+            duplicates()
+        if found:
+            result.add_errors(sorted(found, key=result.sort_key))
+            found.clear()
+        if batch and result.ok:
             span.add(batch)
             try:
                 with transaction.atomic():
@@ -353,35 +435,14 @@ def data_import(
         with transaction.atomic():
             try:
                 for item in rows:
-                    if isinstance(item, RowError):
-                        result.rows_read += 1
-                        result.add_errors([item])
-                        continue
-                    line, raw = item
                     result.rows_read += 1
-                    row, errors = spec.parse(line, raw)
-                    if errors:
-                        result.add_errors(errors)
-                        continue
-                    key = spec.key(row)
-                    # One compact string per key: a million keys stay well under 100 MB.
-                    compact = "\x1f".join(map(str, key))
-                    if compact in seen:
-                        result.add_errors(
-                            [
-                                RowError(
-                                    line,
-                                    "+".join(spec.key_columns),
-                                    " / ".join(map(str, key)),
-                                    Code.DUPLICATE_KEY,
-                                    "appears earlier in this load with the same key",
-                                )
-                            ]
-                        )
-                        continue
-                    seen.add(compact)
-                    batch.append(row)
-                    if len(batch) >= BATCH_SIZE:
+                    if isinstance(item, RowError):  # a record that did not become a row
+                        found.append(item)
+                    else:
+                        row, errors = spec.parse(*item)
+                        found.extend(errors)
+                        batch.append(row)
+                    if len(batch) >= BATCH_SIZE or len(found) >= BATCH_SIZE:
                         flush()
                 flush()
             except HeaderProblem as problem:
@@ -394,6 +455,7 @@ def data_import(
                 raise _Rollback
     except _Rollback:
         pass
+    result.sort_errors()
     if not result.ok:
         result.created = result.updated = result.unchanged = 0
     elif not dry_run:

@@ -6,6 +6,7 @@ and returns a typed value or raises :class:`CellError` with a code and a sentenc
 
 from __future__ import annotations
 
+import csv
 import datetime
 import re
 from collections.abc import Callable, Iterable
@@ -17,6 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+
+from accounts.text import free_text_problem, name_problem
 
 
 class Code:
@@ -32,6 +35,8 @@ class Code:
     NOT_A_VALUE = "not_a_value"
     BAD_ENCODING = "bad_encoding"
     WRONG_FIELD_COUNT = "wrong_field_count"
+    UNBALANCED_QUOTE = "unbalanced_quote"
+    CONTROL_CHARACTER = "control_character"
     REQUIRED = "required"
     MUST_BE_EMPTY = "must_be_empty"
     INVALID_DATE = "invalid_date"
@@ -206,10 +211,16 @@ def choice(values: Iterable[str]) -> Parser:
     return parse
 
 
-def text(max_length: int) -> Parser:
+def text(max_length: int, *, free: bool = False) -> Parser:
+    """One line of text (a name, an id: accounts.text.name_problem), or ``free`` text, which may keep
+    line breaks and tabs (a survey comment): the rule of every other way in."""
+    problem_of = free_text_problem if free else name_problem
+
     def parse(raw: str) -> str:
         if len(raw) > max_length:
             raise CellError(Code.TOO_LONG, f"is longer than {max_length} characters")
+        if not raw.isprintable() and (problem := problem_of(raw)):  # the fast test first
+            raise CellError(Code.CONTROL_CHARACTER, problem)
         return raw
 
     return parse
@@ -245,3 +256,23 @@ class Column:
     parse: Parser
     required: bool = True
     optional_column: bool = False
+
+
+def csv_error(exc: csv.Error, line: int, last_line: int) -> RowError:
+    """The error of a record the CSV reader (``strict=True``) refused: ``line`` is where the record
+    starts, ``last_line`` where the reader stopped. An unbalanced quote is named by the line it opens on:
+    read leniently, it would swallow the rest of the file into one cell and the check would pass."""
+    text = str(exc)
+    if "unexpected end of data" in text or "field larger than field limit" in text:
+        message = (
+            'has a quote (") that opens a cell and is never closed: the rest of the file, '
+            f"up to line {last_line}, would be read as that one cell"
+        )
+    elif "expected after" in text:
+        message = (
+            "has a quoted cell with text after its closing quote: a quote inside a quoted cell is "
+            'written twice ("")'
+        )
+    else:
+        return RowError(line, "", "", Code.WRONG_FIELD_COUNT, f"is not readable CSV ({text})")
+    return RowError(line, "", "", Code.UNBALANCED_QUOTE, message)

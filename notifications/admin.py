@@ -13,7 +13,7 @@ class NotificationAdmin(admin.ModelAdmin):
     """Read-only: what was told to whom and whether the email went (texts may be about reviews,
     so only superusers see them)."""
 
-    list_display = ["created_at", "recipient", "kind", "email", "read_at"]
+    list_display = ["created_at", "recipient", "kind", "email", "email_error", "read_at"]
     list_filter = ["kind", "email"]
     search_fields = ["recipient__email"]
     list_select_related = ["recipient"]

@@ -6,11 +6,12 @@ framework (SMTP, configured from the environment: README, "Email")."""
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Sequence
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -132,14 +133,47 @@ def build(
     return message
 
 
+class Undeliverable(Exception):
+    """A message that can never be sent (trying again changes nothing): its notifications are marked
+    failed with the reason at once, for the admins to see (Django admin, Notifications)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _undeliverable_reason(exc: Exception) -> str | None:
+    """Why an error of building or sending a message is for good, or None when a later try may pass
+    (the server down or busy: the caller retries)."""
+    if isinstance(exc, BadHeaderError | UnicodeError):
+        return f"the mail library refuses the message: {exc}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and all(
+        code >= 500 for code, _msg in exc.recipients.values()
+    ):
+        return f"the mail server refuses the address: {exc.recipients}"
+    return None
+
+
 def send(person: User, kind: str, notifications: Sequence[Notification], *, digest: bool = False) -> bool:
-    """Send one message now and mark its notifications sent; raises when the server refuses."""
+    """Send one message now and mark its notifications sent. A message that can never go (a header
+    the mail library refuses, an address the server refuses for good) marks them failed with the
+    reason and raises :class:`Undeliverable`; any other error is raised for the caller to retry (the
+    task) or to leave them pending for the sweep."""
     ids = [n.pk for n in notifications]
     try:
-        build(person, kind, notifications, digest=digest).send(fail_silently=False)
+        message = build(person, kind, notifications, digest=digest)
+        message.message()  # the headers are checked here: a refused one fails for good, before SMTP
+        message.send(fail_silently=False)
     except Exception as exc:
-        log.warning("could not email %s about %s: %s", person.email, kind, exc)
-        raise  # the caller retries (the task) or leaves them pending for the sweep
+        reason = _undeliverable_reason(exc)
+        if reason is None:
+            log.warning("could not email %s about %s: %s", person.email, kind, exc)
+            raise
+        log.error("email to %s about %s can never be sent: %s", person.email, kind, reason)
+        Notification.objects.filter(pk__in=ids).exclude(email=EmailState.SENT).update(
+            email=EmailState.FAILED, email_error=reason[:500]
+        )
+        raise Undeliverable(reason) from exc
     state = EmailState.DIGESTED if digest else EmailState.SENT
     Notification.objects.filter(pk__in=ids).exclude(email=EmailState.SENT).update(
         email=state, emailed_at=timezone.now()
@@ -163,5 +197,8 @@ def send_pending_notification(notification_id: int) -> str:
         if not person.is_active or services.channel_of(person, notification.kind) != Channel.EMAIL:
             Notification.objects.filter(pk=notification.pk).update(email=EmailState.NONE)
             return "skipped"
-        send(person, notification.kind, [notification])
+        try:
+            send(person, notification.kind, [notification])
+        except Undeliverable:
+            return "failed"  # marked failed with the reason (committed here): never tried again
     return "sent"

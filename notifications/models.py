@@ -79,6 +79,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     email = models.CharField(_("email"), max_length=10, choices=EmailState.choices, default=EmailState.NONE)
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+    # Why the email could not be sent, when it never can be (a header the mail library refuses):
+    # marked failed at once, not retried (notifications.mail.send).
+    email_error = models.CharField(_("why the email could not be sent"), max_length=500, blank=True)
     # One notification per recipient and event: a signal sent twice (a task delivered twice, a
     # cycle opened again) tells nobody twice.
     dedupe_key = models.CharField(max_length=200, blank=True)

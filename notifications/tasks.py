@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 def send_notification_email(self, notification_id: int) -> str:
     try:
         return mail.send_pending_notification(notification_id)
+    except mail.Undeliverable:
+        return "failed"  # marked failed with the reason: trying again would change nothing
     except Exception as exc:
         if self.request.retries >= self.max_retries:
             Notification.objects.filter(pk=notification_id, email=EmailState.PENDING).update(

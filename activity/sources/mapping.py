@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -59,7 +60,15 @@ from activity.sources.base import (
     source_datetime,
     unix_datetime,
 )
-from activity.validation import CellError, Code, RowError, parse_date, parse_datetime, source_name
+from activity.validation import (
+    CellError,
+    Code,
+    RowError,
+    csv_error,
+    parse_date,
+    parse_datetime,
+    source_name,
+)
 
 SHIPPED = Path(__file__).resolve().parent.parent / "mappings"
 MAX_MAPPING_BYTES = 64 * 1024
@@ -260,6 +269,8 @@ def _field(where: str, target: str, raw: Any, problems: list[str]) -> FieldSpec 
     if transform in ("date_format", "datetime_format"):
         if not isinstance(fmt, str) or "%" not in fmt:
             problems.append(f"{where}.format: {transform} needs a format such as '%m/%d/%Y'")
+        elif (why := format_problem(fmt)) is not None:
+            problems.append(f"{where}.format: {fmt!r} {why}")
     elif fmt is not None:
         problems.append(f"{where}.format: only for transform date_format or datetime_format")
     multiply = None
@@ -291,6 +302,32 @@ def _field(where: str, target: str, raw: Any, problems: list[str]) -> FieldSpec 
         plus_minutes=plus,
         crosswalk=crosswalk,
     )
+
+
+# A moment every directive can write and read back (a day above 12, an hour past noon, UTC).
+_SAMPLE_MOMENT = datetime.datetime(2026, 7, 23, 14, 5, 6, tzinfo=datetime.UTC)
+
+
+def format_problem(fmt: str) -> str | None:
+    """Why ``fmt`` cannot read dates (``strptime``), in words; None when it can.
+
+    The format writes a sample moment and must read it back: a directive Python does not know, a
+    lone %, or a part given twice (``%Y%Y``, which the regular expression behind ``strptime``
+    refuses) are found when the mapping is read, before any row."""
+    try:
+        written = _SAMPLE_MOMENT.strftime(fmt)
+    except ValueError:
+        return "is not a date format (a % must be followed by a directive such as %Y, %m or %d)"
+    try:
+        datetime.datetime.strptime(written, fmt)
+    except re.error:
+        return "gives the same part of the date twice: each directive (%Y, %m, %d, ...) may appear once"
+    except ValueError as exc:
+        text = str(exc)
+        if "bad directive" in text or "stray %" in text:
+            return "has a directive Python does not know: use those of strptime, such as %Y, %m, %d, %H, %M"
+        return "cannot read back a date it writes: check its directives"
+    return None
 
 
 def check_mapping(*, kind: str, text: str) -> Mapping:
@@ -362,14 +399,14 @@ class MappingReader:
 
     def _csv(self) -> Iterator[tuple[int, dict[str, Any]] | RowError]:
         text = io.TextIOWrapper(self.binary, encoding="utf-8-sig", errors="replace", newline="")
-        reader = csv.reader(text)
+        reader = csv.reader(text, strict=True)
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             yield RowError(1, "", "", Code.EMPTY_FILE, "the file is empty: a header row is required")
             return
         except csv.Error as exc:
-            yield RowError(1, "", "", Code.WRONG_FIELD_COUNT, f"unreadable CSV: {exc}")
+            yield csv_error(exc, 1, reader.line_num)
             return
         missing = [c for c in self.mapping.columns if c not in header]
         if missing:
@@ -384,9 +421,10 @@ class MappingReader:
                 record = next(reader)
             except StopIteration:
                 return
-            except csv.Error as exc:
-                yield RowError(last + 1, "", "", Code.WRONG_FIELD_COUNT, f"unreadable CSV: {exc}")
-                return
+            except csv.Error as exc:  # the reader goes on with the next line
+                yield csv_error(exc, last + 1, reader.line_num)
+                last = reader.line_num
+                continue
             line, last = last + 1, reader.line_num
             if not record or (len(record) == 1 and record[0] == ""):
                 continue
@@ -497,7 +535,7 @@ class MappingReader:
         if transform in ("date_format", "datetime_format"):
             try:
                 parsed = datetime.datetime.strptime(str(value).strip(), spec.format)
-            except ValueError:
+            except (ValueError, re.error):  # the format was checked when the mapping was read
                 raise Bad(field, value, f"does not match the format {spec.format}") from None
             in_years(parsed, field, value)
             if transform == "date_format":

@@ -151,8 +151,12 @@ def test_every_error_is_answered_at_once_and_nothing_written(org):
         + "T3,A-1,2026-07-03T10:00:00Z,,,,,normal,\n"
         + "T4,ZZZ,2026-07-03T10:00:00Z,,,,,nope,\n",
     )
-    # Row 5's unknown account is not looked up: its cells already failed.
-    assert [(e.row, e.column) for e in result.errors] == [(3, "opened_at"), (5, "priority")]
+    # Row 5's unknown account is looked up although its priority failed: one pass, every error.
+    assert [(e.row, e.column) for e in result.errors] == [
+        (3, "opened_at"),
+        (5, "priority"),
+        (5, "account_external_id"),
+    ]
     assert Ticket.objects.count() == 0
 
 
@@ -192,7 +196,9 @@ def test_duplicate_key_inside_one_file(org):
         "tickets",
         TICKETS_HEADER + "T1,A-1,2026-07-03T10:00:00Z,,,,,normal,\nT1,A-1,2026-07-04T10:00:00Z,,,,,low,\n",
     )
-    assert errors_of(result) == [(3, "external_id", "T1", "appears earlier in this load with the same key")]
+    assert errors_of(result) == [
+        (3, "external_id", "T1", "appears earlier in this load with the same key (row 2)")
+    ]
     assert Ticket.objects.count() == 0
 
 
@@ -317,7 +323,12 @@ def test_usage_rules_and_composite_key(org):
     assert UsageSnapshot.objects.get().licensed_seats == 12
     dup = load("usage", header + "A-1,2026-07-06,10,4,4,2,2\nA-1,2026-07-06,10,4,4,2,2\n")
     assert errors_of(dup) == [
-        (3, "account_external_id+date", "A-1 / 2026-07-06", "appears earlier in this load with the same key")
+        (
+            3,
+            "account_external_id+date",
+            "A-1 / 2026-07-06",
+            "appears earlier in this load with the same key (row 2)",
+        )
     ]
 
 
@@ -421,8 +432,9 @@ def test_accounts_rules(org):
     )
     assert errors_of(result) == [
         (2, "onboarding_completed_on", "2026-02-28", "must not be before signed_on"),
-        (4, "segment", "galaxy", "must be one of smb, mid_market, enterprise"),
         (3, "csm_email", "manager.a@example.com", "this person is a manager, not a csm"),
+        (4, "segment", "galaxy", "must be one of smb, mid_market, enterprise"),
+        (4, "csm_email", "nobody@example.com", "no person has this email"),
     ]
     assert CustomerAccount.objects.count() == 3
 

@@ -198,7 +198,15 @@ def test_zendesk_errors_name_the_ticket_and_its_field_and_write_nothing(zendesk)
     zendesk["metric_sets"][2]["reopens"] = "many"
     zendesk["tickets"][3]["created_at"] = "yesterday"
     result = load("tickets", "zendesk", zendesk)
+    # Every error in one pass, by record.
     assert errors_of(result) == [
+        (
+            1,
+            "organization_id",
+            "777",
+            "Zendesk ticket 101 (record 1): no account matches organization_id '777': add it to the account "
+            "crosswalk (kind source_accounts) or give the account this external_id",
+        ),
         (2, "priority", "p1", "Zendesk ticket 102 (record 2): must be one of low, normal, high, urgent"),
         (
             3,
@@ -211,13 +219,6 @@ def test_zendesk_errors_name_the_ticket_and_its_field_and_write_nothing(zendesk)
             "created_at",
             "yesterday",
             "Zendesk ticket 104 (record 4): created_at is not an ISO 8601 timestamp",
-        ),
-        (
-            1,
-            "organization_id",
-            "777",
-            "Zendesk ticket 101 (record 1): no account matches organization_id '777': add it to the account "
-            "crosswalk (kind source_accounts) or give the account this external_id",
         ),
     ]
     assert Ticket.objects.count() == 0
@@ -620,6 +621,8 @@ def test_delighted_other_scales_and_missing_account_property(org):
     assert [(e.row, e.column, e.code) for e in result.errors] == [
         (1, "survey_type", "bad_source_value"),
         (2, "score", "out_of_range"),
+        # Record 2's account is looked up although its score failed: acct-9 matches no account here.
+        (2, "person_properties.account_id", "no_crosswalk_match"),
         (3, "person_properties.account_id", "bad_source_value"),
     ]
 
