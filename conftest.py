@@ -45,6 +45,15 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _mail_queue_tried_afresh(monkeypatch):
+    """Each test starts trying the mail queue afresh: a test with Redis down does not make the next
+    ones skip it (notifications.services.QUEUE_DOWN_SECONDS)."""
+    from notifications import services  # noqa: PLC0415
+
+    monkeypatch.setattr(services, "_queue_down_until", 0.0)
+
+
 @pytest.fixture
 def org(db) -> Org:
     manager_a = factories.ManagerFactory(email="manager.a@example.com", name="Manager A")

@@ -10,12 +10,19 @@ The states of a job (``ImportRun``, ``CycleExport``) and what moves it:
     running --its work is done-->                       finished (checked, refused, imported, zipped)
     running --an error in the task-->                   failed  "The worker failed while ...: <error>"
     running --no sign of life for JOB_STALE_SECONDS-->  failed  "The worker stopped while ... (no sign of life since HH:MM)"
+    running --its message came back, no sign of life
+              for JOB_TAKEOVER_SECONDS-->               running, taken over by the worker the message came back to
     failed  --Retry (a POST by whoever may start it)--> queued, sent again
 
 Every message carries the attempt it was sent for, and a worker only claims a job that is queued for
 that very attempt. So a message delivered twice, one the sweep replaced by a new send, or one that comes
 back after its worker died (``acks_late``) does nothing to a job that was claimed, finished, failed or
-sent again meanwhile. A job marked failed stays failed until someone presses Retry: a worker that was
+sent again meanwhile. The one exception is a message that comes back to find its job claimed for its own
+attempt: the worker that claimed it died (``acks_late`` with ``reject_on_worker_lost``: a pool process
+killed, by the kernel's OOM killer for one, gives its message back at once). Once the job has shown no
+sign of life for JOB_TAKEOVER_SECONDS, the message's worker takes it over under a new attempt; until
+then the message is put back to be looked at again (``take_over``). A job marked failed stays failed
+until someone presses Retry: a worker that was
 only slow, and reaches the end after the sweep gave up on it, rolls its work back (an import) or throws
 its zip away (an export), and the page keeps saying what it said.
 """
@@ -227,6 +234,48 @@ def sweep(
             log.warning("%s %s: %s", model.__name__, job.pk, text)
             counts["failed"] += 1
     return counts
+
+
+class StillAlive(Exception):
+    """The job is claimed for this very attempt and its worker showed a sign of life lately: the message
+    is to be looked at again in ``retry_in`` seconds (a second delivery while the first worker lives, or
+    a worker that died a moment ago)."""
+
+    def __init__(self, retry_in: float) -> None:
+        super().__init__(f"the job shows signs of life: again in {retry_in:g} s")
+        self.retry_in = retry_in
+
+
+def take_over(
+    jobs: QuerySet, *, pk: int, attempt: int | None, running: list[str], now: datetime.datetime | None = None
+) -> int | None:
+    """A message of ``attempt`` found its job no longer queued. When the job is running for that same
+    attempt, the message is a second delivery of the one a worker claimed, and that worker is likely
+    dead (its message came back): silent for JOB_TAKEOVER_SECONDS, the job is claimed anew under a new
+    attempt (so the first worker, were it only slow, finds the job no longer its own at its end and
+    rolls back) and that attempt is answered; with a recent sign of life, ``StillAlive`` (the task puts
+    its message back for later). Any other state: None, nothing to do."""
+    if attempt is None:
+        return None
+    now = now or timezone.now()
+    job = jobs.filter(pk=pk, attempt=attempt, status__in=running).values("status", "heartbeat_at").first()
+    if job is None:
+        return None
+    quiet = datetime.timedelta(seconds=settings.JOB_TAKEOVER_SECONDS)
+    if job["heartbeat_at"] is not None and job["heartbeat_at"] > now - quiet:
+        left = (job["heartbeat_at"] + quiet - now).total_seconds()
+        raise StillAlive(max(1.0, min(left + 1, settings.JOB_TAKEOVER_SECONDS / 2)))
+    mine = jobs.filter(pk=pk, attempt=attempt, status=job["status"], heartbeat_at=job["heartbeat_at"])
+    if not mine.update(attempt=F("attempt") + 1, heartbeat_at=now):
+        return None  # someone else moved it meanwhile
+    log.warning(
+        "%s %s: its worker showed no sign of life since %s; taken over (attempt %s)",
+        jobs.model.__name__,
+        pk,
+        job["heartbeat_at"],
+        attempt + 1,
+    )
+    return attempt + 1
 
 
 def stale_before(now: datetime.datetime | None = None) -> datetime.datetime:

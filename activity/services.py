@@ -695,14 +695,25 @@ def import_run_execute(*, run_id: int, dry_run: bool, attempt: int | None = None
     The worker first claims the run: it must be queued for this step and, when the message says so, for
     this attempt. Any other message (delivered twice, replaced by the sweep's new send, or redelivered
     after its worker died while the run was marked failed meanwhile) does nothing and answers the
-    run's status (accounts/jobs.py). While it runs, the run shows signs of life (``heartbeat_at``); the
+    run's status (accounts/jobs.py), unless it finds the run claimed for its own attempt by a worker that
+    died: it takes the run over (``jobs.take_over``). While it runs, the run shows signs of life (``heartbeat_at``); the
     load and its outcome commit together, and only if the run is still this worker's then.
     """
     running = ImportStatus.VALIDATING if dry_run else ImportStatus.IMPORTING
     claim = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED, dry_run=dry_run)
     if attempt is not None:
         claim = claim.filter(attempt=attempt)
-    if not claim.update(status=running, heartbeat_at=timezone.now()):
+    claimed = bool(claim.update(status=running, heartbeat_at=timezone.now()))
+    if not claimed:
+        # Its message came back to a run claimed for this attempt: its worker died (taken over once
+        # silent for JOB_TAKEOVER_SECONDS; jobs.StillAlive before that, for the task to ask again).
+        claimed = (
+            jobs.take_over(
+                ImportRun.objects.filter(dry_run=dry_run), pk=run_id, attempt=attempt, running=[running]
+            )
+            is not None
+        )
+    if not claimed:
         run = ImportRun.objects.filter(pk=run_id).only("status", "attempt").first()
         log.info(
             "Import run %s: a message for attempt %s found it %s (attempt %s): nothing done",

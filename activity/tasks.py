@@ -7,20 +7,35 @@ existed.
 
 from celery import shared_task
 
+from accounts import jobs
 from activity import services
 from activity.sources.sync import sync_all
 
+TAKEOVER_LOOKS = 30
 
-@shared_task(name="activity.import_validate", acks_late=True)
-def import_validate(run_id: int, attempt: int | None = None) -> str:
+
+def _execute(task, run_id: int, dry_run: bool, attempt: int | None) -> str:
+    try:
+        return services.import_run_execute(run_id=run_id, dry_run=dry_run, attempt=attempt)
+    except jobs.StillAlive as alive:
+        # Claimed for this attempt by a worker that showed a sign of life lately: look again later
+        # (taken over once it is silent for JOB_TAKEOVER_SECONDS). A run whose worker keeps showing signs
+        # of life is its worker's: after that many looks (about the JOB_STALE_SECONDS of the sweep) the
+        # message gives up.
+        raise task.retry(countdown=alive.retry_in, max_retries=TAKEOVER_LOOKS) from None
+
+
+@shared_task(name="activity.import_validate", acks_late=True, bind=True)
+def import_validate(self, run_id: int, attempt: int | None = None) -> str:
     """Check an uploaded file (a dry run) and record every error."""
-    return services.import_run_execute(run_id=run_id, dry_run=True, attempt=attempt)
+    return _execute(self, run_id, True, attempt)
 
 
-@shared_task(name="activity.import_commit", acks_late=True)
-def import_commit(run_id: int, attempt: int | None = None) -> str:
-    """Write a checked file. Delivered twice, the second message finds the run claimed or done."""
-    return services.import_run_execute(run_id=run_id, dry_run=False, attempt=attempt)
+@shared_task(name="activity.import_commit", acks_late=True, bind=True)
+def import_commit(self, run_id: int, attempt: int | None = None) -> str:
+    """Write a checked file. Delivered twice, the second message finds the run claimed or done (or
+    takes over a run whose worker died)."""
+    return _execute(self, run_id, False, attempt)
 
 
 @shared_task(name="activity.sweep_imports")

@@ -1,14 +1,60 @@
 """The Celery application and the one beat schedule of the product."""
 
 import gc
+import logging
 import os
 
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import worker_process_init
+from celery.worker.consumer import Consumer as CeleryConsumer
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+log = logging.getLogger(__name__)
+
+
+class Consumer(CeleryConsumer):
+    """The worker's consumer (CELERY_WORKER_CONSUMER), living through a broker that goes away while a
+    task is running.
+
+    Celery 5.7 with kombu 5.7, on losing Redis, first "collects" the connection, which takes its
+    connection details (host, port) away from the transport, then closes it. The channel of that
+    connection still needs them: its close gives the unacknowledged messages back (``acks_late``: any
+    busy worker has one) and, once Redis is back, the task still running in the pool acknowledges its
+    message through it. Both raised ``AttributeError: 'NoneType' object has no attribute 'hostname'``,
+    which nothing catches: the worker stopped for good. The transport keeps its details here, so that
+    both reach Redis (or fail with a connection error, which Celery handles) and the consumer goes on
+    reconnecting until Redis is back."""
+
+    def on_connection_error_after_connected(self, exc):
+        connection = self.connection
+        transport = getattr(connection, "_transport", None)
+        details = getattr(transport, "client", None)
+        if details is None:
+            return super().on_connection_error_after_connected(exc)
+        collect, close = connection.collect, connection.close
+
+        def collect_keeping_details(*args, **kwargs):
+            try:
+                return collect(*args, **kwargs)
+            finally:
+                transport.client = details
+
+        def close_quietly() -> None:
+            try:
+                close()
+            except AttributeError as error:  # what is left of the old channel: nothing to give back
+                log.warning("The lost broker connection could not give its messages back: %r", error)
+            finally:
+                transport.client = details
+
+        connection.collect, connection.close = collect_keeping_details, close_quietly
+        try:
+            return super().on_connection_error_after_connected(exc)
+        finally:
+            transport.client = details
+
 
 app = Celery("csm")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -34,6 +34,7 @@ from notifications.labels import date_label, period_label
 from notifications.models import Channel, EmailState, Kind, Notification, Reminder
 from notifications.selectors import LIVE_CYCLES, stale_key_results
 from reviews.models import Review, ReviewStatus
+from reviews.signals import REMINDER_KEPT
 
 log = logging.getLogger(__name__)
 
@@ -276,11 +277,13 @@ def run(*, today: datetime.date, dry_run: bool = False) -> Report:
     return report
 
 
-def requested(*, review: Review, recipient: User, requested_by: User, today: datetime.date) -> bool:
+def requested(*, review: Review, recipient: User, requested_by: User, today: datetime.date) -> bool | str:
     """HR asked, from the cycle page, to remind whoever ``review`` waits on: the same reminder the
     morning run would send, named as HR's, mailed at once. Claimed like the morning's (one per
     person, review, kind and day), so asking twice in a day, or after the morning's reminder went,
-    sends nothing more. True when it was sent (or stored, for a person who chose no email)."""
+    sends nothing more. True when it was sent (or stored, for a person who chose no email);
+    ``REMINDER_KEPT`` when it is stored but the mail queue could not be reached (its email stays
+    pending: the sweep sends it when the queue is back); False when nothing was done."""
     due = review_due(review, today, asked=True)
     if due is None or due.person.pk != recipient.pk:
         return False
@@ -303,7 +306,9 @@ def requested(*, review: Review, recipient: User, requested_by: User, today: dat
             )
     except IntegrityError:
         return False  # reminded already today
-    return notification is not None
+    if notification is None:
+        return False
+    return REMINDER_KEPT if notification.mail_queued is False else True
 
 
 def deliver_pending(*, now: datetime.datetime, older_than_minutes: int = 10, days: int = 2) -> int:

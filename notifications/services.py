@@ -7,15 +7,16 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import time
 import zoneinfo
 from collections.abc import Callable, Iterator
 
-from celery import current_app
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 
+from accounts import jobs
 from accounts.models import Role, Team, User, validate_time_zone
 from notifications.models import (
     Channel,
@@ -167,22 +168,48 @@ def notify(
             )
     except IntegrityError:
         return None  # told already (the same event announced twice)
+    notification.mail_queued = None  # after the commit: True when handed to the mail queue, False when not
     if state == EmailState.PENDING and mail_now:
-        transaction.on_commit(lambda: _enqueue_email(notification.pk))
+
+        def enqueue() -> None:
+            notification.mail_queued = _enqueue_email(notification.pk)
+
+        transaction.on_commit(enqueue)
     return notification
 
 
-def _enqueue_email(notification_id: int) -> None:
+# After a message could not be handed to the queue (Redis down), this process does not try again for
+# QUEUE_DOWN_SECONDS: an action that notifies ten people waits for the queue once, not ten times. What
+# was not sent stays pending; the sweep (``notifications.deliver_pending``) mails it.
+QUEUE_DOWN_SECONDS = 30.0
+_queue_down_until = 0.0
+
+
+def _send(task_name: str, args: list) -> bool:
+    """Hand one message to the queue within a few seconds (``accounts.jobs.send``: short timeouts, one
+    retry, not the ~19 s of Celery's defaults); False when the queue cannot be reached."""
+    global _queue_down_until
+    if time.monotonic() < _queue_down_until:
+        log.warning("the queue was unreachable a moment ago: %s%s not sent", task_name, args)
+        return False
     try:
-        # By name: the tasks module imports this one.
-        current_app.send_task("notifications.send_notification_email", args=[notification_id])
-    except Exception as exc:  # noqa: BLE001 - the broker down must not fail the change; the sweep sends it later
-        log.warning("could not queue the email of notification %s: %s", notification_id, exc)
+        jobs.send(task_name, args)
+    except jobs.QueueUnreachable:
+        _queue_down_until = time.monotonic() + QUEUE_DOWN_SECONDS
+        return False
+    return True
+
+
+def _enqueue_email(notification_id: int) -> bool:
+    """Have a worker mail the notification; False when the queue cannot be reached: the change stands,
+    the email stays pending and the sweep sends it once the queue is back."""
+    # By name: the tasks module imports this one.
+    return _send("notifications.send_notification_email", [notification_id])
 
 
 def announce(team: Team | None, *, text: Callable[[], str], url: str = "") -> None:
     """Post to the team's chat channel, if it has one, after the transaction commits, in the
-    organisation's language."""
+    organisation's language. With the queue unreachable the post is dropped (logged)."""
     if team is None or _paused.get():
         return
     chat = TeamChat.objects.filter(team=team, active=True).first()
@@ -193,11 +220,8 @@ def announce(team: Team | None, *, text: Callable[[], str], url: str = "") -> No
     transaction.on_commit(lambda: _enqueue_chat(chat.pk, body, url))
 
 
-def _enqueue_chat(chat_id: int, text: str, url: str) -> None:
-    try:
-        current_app.send_task("notifications.post_to_chat", args=[chat_id, text, url])
-    except Exception as exc:  # noqa: BLE001 - the broker down must not fail the change
-        log.warning("could not queue the chat post of team chat %s: %s", chat_id, exc)
+def _enqueue_chat(chat_id: int, text: str, url: str) -> bool:
+    return _send("notifications.post_to_chat", [chat_id, text, url])
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -175,28 +175,24 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
             else:
                 messages.success(request, _("The export has started; this page shows its progress."))
         elif action == "remind-overdue":
-            overdue, sent = cycles.cycle_remind_overdue(user=request.user, cycle=cycle)
+            overdue, sent, kept = cycles.cycle_remind_overdue(user=request.user, cycle=cycle)
             if not overdue:
                 messages.info(request, _("Nothing is overdue."))
-            elif sent == overdue:
-                messages.success(
-                    request,
-                    ngettext(
+            else:
+                if sent == overdue:
+                    text = ngettext(
                         "Reminder sent for the %(n)d overdue review.",
                         "Reminders sent for the %(n)d overdue reviews.",
                         sent,
-                    )
-                    % {"n": sent},
-                )
-            else:
-                messages.success(
-                    request,
-                    _(
+                    ) % {"n": sent}
+                else:
+                    text = _(
                         "Reminders sent for %(sent)d of the %(n)d overdue reviews; "
                         "the others were reminded already today."
-                    )
-                    % {"sent": sent, "n": overdue},
-                )
+                    ) % {"sent": sent, "n": overdue}
+                if kept:
+                    text = " ".join((text, _queue_down_text(kept)))
+                (messages.warning if kept else messages.success)(request, text)
         elif action in ("exclude", "include"):
             csm = get_object_or_404(User, pk=request.POST.get("csm") or 0, role=Role.CSM)
             if action == "exclude":
@@ -215,6 +211,14 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     return redirect(target)
+
+
+def _queue_down_text(kept: int) -> str:
+    return ngettext(
+        "The mail queue cannot be reached right now: the email will go out when it is back.",
+        "The mail queue cannot be reached right now: the %(n)d emails will go out when it is back.",
+        kept,
+    ) % {"n": kept}
 
 
 def _cycle_review(cycle_id: int, review_id: int) -> Review:
@@ -244,23 +248,27 @@ def cycle_review_action(request: HttpRequest, cycle_id: int, review_id: int, act
                 _("%(csm)s is now reviewed by %(who)s.") % {"csm": review.csm, "who": review.reviewer},
             )
         elif action == "remind":
-            who, sent = cycles.review_remind(user=request.user, review=review)
+            who, outcome = cycles.review_remind(user=request.user, review=review)
             names = {"who": who, "csm": review.csm}
             if who.pk == review.csm_id:
-                text = (
-                    _("Reminder sent to %(who)s about their review.")
-                    if sent
-                    else _("%(who)s was reminded about their review already today; nothing more was sent.")
-                )
+                text = {
+                    "sent": _("Reminder sent to %(who)s about their review."),
+                    "kept": _("Reminder saved for %(who)s about their review."),
+                    "": _("%(who)s was reminded about their review already today; nothing more was sent."),
+                }[outcome]
             else:
-                text = (
-                    _("Reminder sent to %(who)s about %(csm)s's review.")
-                    if sent
-                    else _(
+                text = {
+                    "sent": _("Reminder sent to %(who)s about %(csm)s's review."),
+                    "kept": _("Reminder saved for %(who)s about %(csm)s's review."),
+                    "": _(
                         "%(who)s was reminded about %(csm)s's review already today; nothing more was sent."
-                    )
-                )
-            (messages.success if sent else messages.info)(request, text % names)
+                    ),
+                }[outcome]
+            text %= names
+            if outcome == "kept":
+                messages.warning(request, " ".join((text, _queue_down_text(1))))
+            else:
+                (messages.success if outcome else messages.info)(request, text)
         else:
             raise Http404
     except services.ReviewConflict as exc:

@@ -23,7 +23,7 @@ from reviews.models import (
     ReviewCycle,
     ReviewStatus,
 )
-from reviews.signals import reminder_requested
+from reviews.signals import REMINDER_KEPT, reminder_requested
 
 # --- participants --------------------------------------------------------------------------------
 
@@ -89,18 +89,30 @@ def reviewer_reassign(*, user: User, review: Review, reviewer_id, version) -> Re
 # --- reminders -----------------------------------------------------------------------------------
 
 
-def _ask_reminder(*, review: Review, recipient: User, requested_by: User, due, overdue: bool) -> bool:
-    """Send ``reminder_requested``; True when a listener says it reminded the person (False: nobody
+def _ask_reminder(*, review: Review, recipient: User, requested_by: User, due, overdue: bool) -> str:
+    """Send ``reminder_requested``: "sent" when a listener says it reminded the person, "kept" when it
+    saved the reminder but the email waits for the mail queue, "" when nobody reminded them (nobody
     listens, or they were reminded already today)."""
-    answers = reminder_requested.send(
-        sender=Review, review=review, recipient=recipient, requested_by=requested_by, due=due, overdue=overdue
-    )
-    return any(answer is True for _receiver, answer in answers)
+    answers = [
+        answer
+        for _receiver, answer in reminder_requested.send(
+            sender=Review,
+            review=review,
+            recipient=recipient,
+            requested_by=requested_by,
+            due=due,
+            overdue=overdue,
+        )
+    ]
+    if REMINDER_KEPT in answers:
+        return "kept"
+    return "sent" if any(answer is True for answer in answers) else ""
 
 
-def review_remind(*, user: User, review: Review) -> tuple[User, bool]:
+def review_remind(*, user: User, review: Review) -> tuple[User, str]:
     """Remind whoever the review waits on (through ``reviews.signals.reminder_requested``): who it is,
-    and whether a reminder went (False: they were reminded already today)."""
+    and what happened: "sent", "kept" (saved; the email goes out when the mail queue is back) or ""
+    (they were reminded already today)."""
     services._require_hr(user)
     who, due, _step = waiting_on(review)
     if who is None:
@@ -109,17 +121,20 @@ def review_remind(*, user: User, review: Review) -> tuple[User, bool]:
     return who, _ask_reminder(review=review, recipient=who, requested_by=user, due=due, overdue=overdue)
 
 
-def cycle_remind_overdue(*, user: User, cycle: ReviewCycle) -> tuple[int, int]:
-    """A reminder for every overdue review of the cycle: (overdue reviews, reminders that went)."""
+def cycle_remind_overdue(*, user: User, cycle: ReviewCycle) -> tuple[int, int, int]:
+    """A reminder for every overdue review of the cycle: (overdue reviews, reminders that went or were
+    saved, those of them whose email waits for the mail queue)."""
     services._require_hr(user)
     today = timezone.localdate()
-    overdue = sent = 0
+    overdue = sent = kept = 0
     for review in cycle.reviews.select_related("csm", "reviewer", "cycle").order_by("csm__name"):
         who, due, _step = waiting_on(review)
         if who is not None and due and due < today:
             overdue += 1
-            sent += _ask_reminder(review=review, recipient=who, requested_by=user, due=due, overdue=True)
-    return overdue, sent
+            outcome = _ask_reminder(review=review, recipient=who, requested_by=user, due=due, overdue=True)
+            sent += bool(outcome)
+            kept += outcome == "kept"
+    return overdue, sent, kept
 
 
 # --- calibration ---------------------------------------------------------------------------------

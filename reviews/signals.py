@@ -27,5 +27,8 @@ rating_calibrated = Signal()
 # HR asked, from the cycle page, to remind whoever a review waits on (one review, or every overdue
 # review of a cycle): ``review``, ``recipient`` (the reviewer or the CSM), ``requested_by`` (HR), ``due``
 # (a date or None), ``overdue`` (bool). Sent right away; delivering it is the listener's business. A
-# listener returns True when it reminded the person, False when it did not (reminded already today).
+# listener returns True when it reminded the person, REMINDER_KEPT when it saved the reminder but its
+# email waits for the mail queue (Redis down: it goes out when the queue is back), False when it did
+# not remind them (reminded already today).
 reminder_requested = Signal()
+REMINDER_KEPT = "kept"

@@ -40,6 +40,10 @@ ensure_venv() {
   local stamp="$ROOT/.venv/.installed-$(basename "$req")"
   local digest
   digest=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
+  # The test requirements include the runtime ones: installed, they do for `make run` too.
+  if [ "$req" = requirements.txt ] && [ "$(cat "$ROOT/.venv/.installed-requirements-dev.txt" 2>/dev/null)" = "$digest" ]; then
+    return 0
+  fi
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
     log "installing $req into .venv"
     "$PY" -m pip install -q --upgrade pip
@@ -48,11 +52,15 @@ ensure_venv() {
   fi
 }
 
+REDIS_STARTED=""  # the port of the Redis that redis_up started ("" when one answered already)
+
 redis_up() {
-  # redis_up PORT: start a Redis on 127.0.0.1:PORT unless one answers there already.
+  # redis_up PORT: start a Redis on 127.0.0.1:PORT unless one answers there already; REDIS_STARTED
+  # says which (the port when this call started it).
   local port=$1
   apt_install redis-server redis-server
   if redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1; then return 0; fi
+  REDIS_STARTED=$port
   mkdir -p "$ROOT/var/redis-$port"
   redis-server --bind 127.0.0.1 --port "$port" --daemonize yes --save "" --appendonly no \
     --dir "$ROOT/var/redis-$port" --pidfile "$ROOT/var/redis-$port/redis.pid" \

@@ -39,10 +39,16 @@ def database_url_for_processes() -> str:
 
 @contextlib.contextmanager
 def running_workers(
-    count: int = 1, extra_env: dict[str, str] | None = None, flush: bool = True, ping: bool = True
+    count: int = 1,
+    extra_env: dict[str, str] | None = None,
+    flush: bool = True,
+    ping: bool = True,
+    pool: list[str] | None = None,
 ) -> Iterator[list[subprocess.Popen]]:
     """Workers on settings.CELERY_BROKER_URL. ``ping``: wait until they answer (through the broker of
-    the Celery app: pass False for workers on another broker, and wait for what they do instead)."""
+    the Celery app: pass False for workers on another broker, and wait for what they do instead).
+    ``pool``: the pool options (by default one process, ``--pool=solo``; the Procfile's worker is
+    ``["--concurrency=2"]``, a prefork pool)."""
     redis_available()
     if flush:
         redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
@@ -61,7 +67,7 @@ def running_workers(
                 "-A",
                 "config",
                 "worker",
-                "--pool=solo",
+                *(pool or ["--pool=solo"]),
                 "--loglevel=WARNING",
                 "--without-heartbeat",
                 "--without-gossip",

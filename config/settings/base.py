@@ -164,6 +164,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses Redis while busy reconnects instead of stopping (config/celery.py, Consumer).
+CELERY_WORKER_CONSUMER = "config.celery:Consumer"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -290,6 +292,9 @@ JOB_MAX_SENDS = env.int("JOB_MAX_SENDS", default=3)
 JOB_SWEEP_SECONDS = env.int("JOB_SWEEP_SECONDS", default=300)
 # A running job writes a sign of life at most this often (each batch of rows, each PDF).
 JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=10)
+# A job's message that comes back to find it claimed for its own attempt (its worker died) takes it over
+# once the job has shown no sign of life for this long; until then it is looked at again (accounts/jobs.py).
+JOB_TAKEOVER_SECONDS = env.int("JOB_TAKEOVER_SECONDS", default=60)
 # The page hints that the workers may be down after a job waited this long, or was silent this long.
 JOB_PICKUP_HINT_SECONDS = env.int("JOB_PICKUP_HINT_SECONDS", default=60)
 JOB_SILENCE_HINT_SECONDS = env.int("JOB_SILENCE_HINT_SECONDS", default=120)

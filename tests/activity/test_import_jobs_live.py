@@ -134,3 +134,28 @@ def test_a_worker_killed_mid_import(client, org, settings, tmp_path):
     run.refresh_from_db()
     assert (run.created, run.attempt) == (ROWS, 3)
     assert Ticket.objects.count() == ROWS
+
+
+def test_a_pool_process_killed_mid_import_is_taken_over(org, settings, tmp_path):
+    """The worker's pool process dies in the middle of an import (SIGKILL, as the kernel's OOM killer
+    does): its message comes back at once (``reject_on_worker_lost``) to the new pool process, which
+    finds the run claimed for that attempt. Silent for JOB_TAKEOVER_SECONDS (3 s here, 60 by default),
+    the run is taken over under attempt 3 and imported once, instead of saying "Importing" until the
+    sweep fails it (JOB_STALE_SECONDS, 15 minutes)."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    path = big_file(tmp_path)
+    run = stored_run(tmp_path, org, stored_file=str(path), rows_read=ROWS)
+    env = {"MEDIA_ROOT": str(tmp_path), "JOB_HEARTBEAT_SECONDS": "0", "JOB_TAKEOVER_SECONDS": "3"}
+    with running_workers(1, extra_env=env, pool=["--concurrency=1"]) as (worker,):
+        services.import_upload_confirm(run=run)
+        claimed = timezone.now()
+        assert wait_for(
+            lambda: ImportRun.objects.filter(pk=run.pk, status="importing", heartbeat_at__gt=claimed).exists()
+        )
+        [pool_process] = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+        os.kill(int(pool_process), signal.SIGKILL)
+        assert wait_for(lambda: status_of(run) != "importing", 120), ImportRun.objects.values().get(pk=run.pk)
+        assert worker.poll() is None
+    run.refresh_from_db()
+    assert (run.status, run.attempt, run.created) == ("done", 3, ROWS), run.message
+    assert Ticket.objects.count() == ROWS

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from celery.exceptions import Retry
 from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
@@ -430,3 +431,40 @@ def test_the_clock_of_a_job_speaks_in_words(settings):
         assert jobs.clock(datetime.datetime(2026, 11, 30, 9, 5, tzinfo=datetime.UTC), now) == "10:05"
         assert jobs.clock(datetime.datetime(2026, 11, 28, 13, 5, tzinfo=datetime.UTC), now) == "28 Nov 14:05"
         assert jobs.clock(None, now) == "—"
+
+
+# --- A message that comes back to a run its dead worker claimed ------------------------------
+
+
+def test_a_message_back_to_a_run_claimed_by_a_silent_worker_takes_it_over(org, media, sent, settings):
+    """A pool process died mid-import (the kernel's OOM killer): its message comes back at once, for
+    the same attempt, and finds the run "importing". Silent for JOB_TAKEOVER_SECONDS (60): the run is
+    taken over under attempt 2 and imported."""
+    settings.JOB_TAKEOVER_SECONDS = 60
+    run = stored_run(media, org, status="importing", dry_run=False, attempt=1, heartbeat_at=ago(seconds=61))
+    assert tasks.import_commit(run.pk, 1) == "done"
+    run.refresh_from_db()
+    assert (run.status, run.attempt, run.created) == ("done", 2, 2)
+    assert Ticket.objects.count() == 2
+    # The dead worker's message, delivered yet again: nothing more.
+    assert tasks.import_commit(run.pk, 1) == "done" and Ticket.objects.count() == 2
+
+
+def test_a_message_back_to_a_run_with_a_recent_sign_of_life_looks_again_later(org, media, sent, settings):
+    """Claimed for this attempt and alive 20 s ago: the message is put back to look again when the run
+    would have been silent for JOB_TAKEOVER_SECONDS (41 s later), at most half of it (30 s) away."""
+    settings.JOB_TAKEOVER_SECONDS = 60
+    run = stored_run(media, org, status="importing", dry_run=False, attempt=1, heartbeat_at=ago(seconds=20))
+    with pytest.raises(jobs.StillAlive) as alive:
+        services.import_run_execute(run_id=run.pk, dry_run=False, attempt=1)
+    assert alive.value.retry_in == 30
+    with pytest.raises(Retry):  # the task: its message goes back to the queue
+        tasks.import_commit(run.pk, 1)
+    run.refresh_from_db()
+    assert (run.status, run.attempt) == ("importing", 1) and Ticket.objects.count() == 0
+    # A message of another attempt, or for a check, never takes an import over.
+    assert tasks.import_commit(run.pk, 2) == "importing"
+    assert tasks.import_validate(run.pk, 1) == "importing"
+    # 45 s later (the run silent for 65 s): taken over.
+    ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=ago(seconds=65))
+    assert tasks.import_commit(run.pk, 1) == "done" and Ticket.objects.count() == 2

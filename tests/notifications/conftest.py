@@ -50,6 +50,7 @@ def worker_sends(monkeypatch):
     def enqueue(notification_id):
         sent.append(notification_id)
         tasks.send_notification_email.apply(args=[notification_id]).get()
+        return True
 
     monkeypatch.setattr(services, "_enqueue_email", enqueue)
     return sent
