@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +43,22 @@ class Row:
     step: str
     overdue: bool
     manager: User | None  # the CSM's team manager
+    name_matches: bool = True  # the CSM's name contains the page's name filter (all_cycle_rows)
+
+
+# What the cycle page, its filters and the summary read of a review: never the frozen numbers, the
+# texts or the rating's detail (kilobytes of JSON per review, 500 reviews a cycle).
+_ROW_HEAVY_FIELDS = (
+    "snapshot",
+    "self_assessment",
+    "manager_assessment",
+    "section_ratings",
+    "self_ratings",
+    "suggested_detail",
+    "final_rating_reason",
+    "calibration_reason",
+    "acknowledgement_comment",
+)
 
 
 def cycle_rows(
@@ -55,21 +71,46 @@ def cycle_rows(
     today: datetime.date | None = None,
 ) -> list[Row]:
     """Every review of the cycle, filtered by status, team manager (id), overdue, and name."""
+    return filter_rows(
+        all_cycle_rows(cycle, q=q, today=today), status=status, manager=manager, overdue=overdue, q=q
+    )
+
+
+def all_cycle_rows(cycle: ReviewCycle, *, q: str = "", today: datetime.date | None = None) -> list[Row]:
+    """Every review of the cycle, by CSM name, in one query; with ``q``, each row knows whether the
+    CSM's name contains it (the database's case-insensitive match) for ``filter_rows``."""
     today = today or timezone.localdate()
-    qs = cycle.reviews.select_related("csm__team__manager", "reviewer", "cycle").order_by("csm__name")
-    if status in STATUS_ORDER:
-        qs = qs.filter(status=status)
-    if manager.isdigit():
-        qs = qs.filter(csm__team__manager_id=int(manager))
+    qs = (
+        cycle.reviews.select_related("csm__team__manager", "reviewer", "cycle")
+        .defer(*_ROW_HEAVY_FIELDS)
+        .order_by("csm__name")
+    )
     if q:
-        qs = qs.filter(csm__name__icontains=q)
+        qs = qs.annotate(
+            name_matches=ExpressionWrapper(Q(csm__name__icontains=q), output_field=BooleanField())
+        )
     rows = []
     for r in qs:
         who, due, step = waiting_on(r)
         late = bool(who is not None and due and due < today)
-        if overdue and not late:
-            continue
-        rows.append(Row(r, who, due, step, late, r.csm.team.manager if r.csm.team else None))
+        manager = r.csm.team.manager if r.csm.team else None
+        rows.append(Row(r, who, due, step, late, manager, getattr(r, "name_matches", True)))
+    return rows
+
+
+def filter_rows(
+    rows: list[Row], *, status: str = "", manager: str = "", overdue: bool = False, q: str = ""
+) -> list[Row]:
+    """The rows of ``all_cycle_rows`` that pass the cycle page's filters, without asking the database
+    again: filtering never costs more than the whole list."""
+    if status in STATUS_ORDER:
+        rows = [row for row in rows if row.review.status == status]
+    if manager.isdigit():
+        rows = [row for row in rows if row.review.csm.team and row.review.csm.team.manager_id == int(manager)]
+    if q:
+        rows = [row for row in rows if row.name_matches]
+    if overdue:
+        rows = [row for row in rows if row.overdue]
     return rows
 
 

@@ -101,9 +101,10 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "overdue": request.GET.get("overdue") == "1",
         "q": request.GET.get("q", "").strip(),
     }
-    all_rows = cycle_reads.cycle_rows(cycle)
+    # One read of the cycle's reviews; the filters pick among them (a filtered page costs no more).
+    all_rows = cycle_reads.all_cycle_rows(cycle, q=f["q"])
     filtered = any(f.values())
-    rows = cycle_reads.cycle_rows(cycle, **f) if filtered else all_rows
+    rows = cycle_reads.filter_rows(all_rows, **f) if filtered else all_rows
     choices = _reviewer_choices(rows)
     for row in rows:
         row.choices = choices[row.review.pk]

@@ -78,6 +78,17 @@ def _metric_rows(review: Review) -> list[dict]:
     return rows
 
 
+def _flag_metrics(review: Review) -> list[dict]:
+    """The metrics of ``_metric_rows`` (same order, same ones left out), key and name only."""
+    out = []
+    for m in review.snapshot.get("metrics", []):
+        metric = REGISTRY.get(m["metric"])
+        if metric is None or metric.group == "context":
+            continue
+        out.append({"metric": m["metric"], "name": m.get("name", "")})
+    return out
+
+
 def _content(request: HttpRequest, review: Review) -> services.ReviewContent:
     """What the page posted of the part its reader writes (only the fields on the page)."""
     keys = [s["key"] for s in review.cycle.template.sections]
@@ -173,9 +184,17 @@ def _detail_context(request: HttpRequest, review: Review, **extra) -> dict:
         # the manager's stays beside it. Both are the manager's part: hidden as it is.
         "rating_label": template.label_of(review.rating),
         "calibrated": acc.manager_visible and review.calibrated_rating is not None,
-        "explained": explain.suggested_explained(review.suggested_rating, review.suggested_detail, template)
-        if acc.manager_visible
-        else None,
+        # Worked out only when its cached fragment is missing (it changes with the version too).
+        "explained": SimpleLazyObject(
+            lambda: (
+                explain.suggested_explained(review.suggested_rating, review.suggested_detail, template)
+                if acc.manager_visible
+                else None
+            )
+        ),
+        "scale_key": ",".join(f"{s['value']}={s['label']}" for s in template.rating_scale),
+        # The numbers a CSM may flag, by name: the metrics of the table (without building its rows).
+        "flag_metrics": SimpleLazyObject(lambda: _flag_metrics(review)),
         "turn_who": turn_who,
         "turn_what": turn_what,
         "posted": {},

@@ -40,3 +40,18 @@ def test_production_starts_with_everything_set():
     result = load_production(FULL)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_production_keeps_persistent_connections_without_jit():
+    """The database connection production opens: kept 60 s, JIT off (as base.py says for every
+    environment; production's own DATABASES dropped it)."""
+    env = {k: v for k, v in os.environ.items() if k not in FULL and k != "CONN_MAX_AGE"}
+    env.update(FULL, DJANGO_SETTINGS_MODULE="config.settings.production")
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "db = settings.DATABASES['default']; print(db['CONN_MAX_AGE'], db['OPTIONS'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "60 {'options': '-c jit=off'}"

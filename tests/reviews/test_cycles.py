@@ -5,10 +5,13 @@ calibration start rule, and calibration adjustments worked by hand with their au
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -232,6 +235,45 @@ def test_every_review_is_listed_with_due_date_overdue_and_filters(client, w):
     filtered = client.get(reverse("cycle-detail", args=[cycle.pk]) + "?status=self_review").content.decode()
     table = filtered.split('id="review-table"')[1].split("</table>")[0]
     assert w["bob"].name in table and w["ann"].name not in table
+
+
+def _queries_and_rows(client, url) -> tuple[int, set[str]]:
+    """The number of queries of a cycle page and the CSMs (emails) of its review table."""
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(url).content.decode()
+    table = html.split('id="review-table"')[1].split("</table>")[0]
+    ids = {int(pk) for pk in re.findall(r'id="review-(\d+)"', table)}
+    return len(ctx.captured_queries), set(
+        Review.objects.filter(pk__in=ids).values_list("csm__email", flat=True)
+    )
+
+
+def test_a_filtered_cycle_page_asks_the_database_no_more_than_the_whole_list(client, w):
+    """One manager's overdue reviews (issue: the filtered page read every review a second time)."""
+    cycle = open_q3(w)  # due dates in October 2026: every review still waiting on someone is overdue
+    submit(w, cycle, "ann", 3)  # waits on Ann's acknowledgement, which has no due date: not overdue
+    w["cat"].name = "Catalina Ortiz"
+    w["cat"].save(update_fields=["name"])
+    client.force_login(w["hr"])
+    page = reverse("cycle-detail", args=[cycle.pk])
+    mine_late = f"{page}?manager={w['manager_a'].pk}&overdue=1"
+    whole, rows = _queries_and_rows(client, page)
+    assert rows == {f"{n}@example.com" for n in ("ann", "bob", "cat", "dan")}
+    late, rows = _queries_and_rows(client, mine_late)
+    assert rows == {"bob@example.com"}
+    by_status, rows = _queries_and_rows(client, f"{page}?status=submitted")
+    assert rows == {"ann@example.com"}
+    by_name, rows = _queries_and_rows(client, f"{page}?q=TALINA")
+    assert rows == {"cat@example.com"}
+    assert late <= whole and by_status <= whole and by_name <= whole
+    # Three more reviews in the cycle: the same number of queries, filtered or not.
+    for i in range(3):
+        csm = factories.CsmFactory(email=f"extra{i}@example.com", team=w["team_a"])
+        Review.objects.create(cycle=cycle, csm=csm, reviewer=w["manager_a"])
+    assert _queries_and_rows(client, page)[0] == whole
+    late_again, rows = _queries_and_rows(client, mine_late)
+    assert late_again == late
+    assert rows == {"bob@example.com", "extra0@example.com", "extra1@example.com", "extra2@example.com"}
 
 
 def test_remind_one_review_and_every_overdue_one_sends_the_signal(client, w):

@@ -8,6 +8,9 @@ import subprocess
 import zipfile
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
@@ -326,3 +329,73 @@ def test_cycle_api_create_and_open(w):
     assert refused.status_code == 400 and "No KPI run of Q4 2026 is published" in refused.json()["confirm"][0]
     opened = api.post(f"/api/v1/cycles/{created.json()['id']}/open/", {"confirm": True}, format="json")
     assert opened.status_code == 200 and opened.json()["status"] == "open"
+
+
+# --- the review page's queries (issue 24: the page people type into) ------------------------------
+
+# Session, user, the review (with its cycle, template, CSM, team and reviewer), its flags, its
+# comments, and the bell's unread count: whatever the review holds.
+REVIEW_PAGE_QUERIES = 6
+
+
+def _page_queries(client, review) -> tuple[int, str]:
+    cache.clear()  # the frozen tables are rendered, not read from the cache
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("review-detail", args=[review.pk]))
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.content.decode()
+
+
+def _more_sections(review, n: int) -> Review:
+    """``n`` more sections in the review's template."""
+    template = review.cycle.template
+    template.sections = template.sections + [
+        {"key": f"extra{i}", "title": f"Extra part {i}"} for i in range(n)
+    ]
+    template.save()
+    return Review.objects.get(pk=review.pk)
+
+
+def test_the_review_page_asks_the_same_few_queries_of_the_manager_writing_it(client, w):
+    r = w["review"]
+    r = services.review_save_self(user=w["bob"], review=r, version=r.version, sections={"outcomes": "Mine."})
+    r = services.review_submit_self(user=w["bob"], review=r, version=r.version)
+    full = r.snapshot
+    Review.objects.filter(pk=r.pk).update(snapshot={**full, "metrics": full["metrics"][:2]})
+    client.force_login(w["manager_a"])
+    few, html = _page_queries(client, r)
+    assert few == REVIEW_PAGE_QUERIES and 'name="section_outcomes"' in html
+    # The whole snapshot, four more sections, five saves in the history and two comments.
+    Review.objects.filter(pk=r.pk).update(snapshot=full)
+    r = _more_sections(r, 4)
+    for i in range(5):
+        r = services.review_save_manager(
+            user=w["manager_a"], review=r, version=r.version, sections={"outcomes": f"Draft {i}."}
+        )
+    services.comment_add(user=w["manager_a"], review=r, body="First.")
+    services.comment_add(user=w["bob"], review=r, body="Second.")
+    many, html = _page_queries(client, r)
+    assert many == REVIEW_PAGE_QUERIES
+    assert html.count('id="section-') == len(r.cycle.template.sections) and "Second." in html
+    assert html.count('<tr id="snap-') > 2
+
+
+def test_the_review_page_asks_the_same_few_queries_of_the_csm_whatever_its_flags(client, w):
+    r = submitted(w)
+    client.force_login(w["bob"])
+    before, html = _page_queries(client, r)
+    assert before == REVIEW_PAGE_QUERIES and 'id="flag-form"' in html
+    shown = [
+        m["metric"]
+        for m in r.snapshot["metrics"]
+        if m["metric"] in REGISTRY and REGISTRY[m["metric"]].group != "context"
+    ]
+    assert html.split('id="flag-metric">')[1].count("<option") == len(shown) + 1  # and the OKR score
+    for key in shown[:3]:
+        services.dispute_raise(user=w["bob"], review=r, metric=key, comment="Looks off.")
+    services.dispute_answer(user=w["manager_a"], dispute=r.disputes.first(), answer="Checked.")
+    services.comment_add(user=w["bob"], review=r, body="Thanks.")
+    r = _more_sections(r, 3)
+    after, html = _page_queries(client, r)
+    assert after == REVIEW_PAGE_QUERIES
+    assert html.count('class="box flag') == 3 and "Checked." in html and "Thanks." in html
