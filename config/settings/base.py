@@ -337,6 +337,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CSM reviews <noreply@loc
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address of the site, for the links in emails and chat posts.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# An unsubscribe link in an email works this many days after the email was written; an older one
+# asks the person to log in and choose on their preferences page.
+UNSUBSCRIBE_LINK_DAYS = env.int("UNSUBSCRIBE_LINK_DAYS", default=90)
 # Where the local catcher keeps the messages, and its page (/notifications/caught-mail/): only in the
 # local setup (config/settings/local.py); everywhere else the page answers 404.
 MAIL_CATCHER_DIR = ""
