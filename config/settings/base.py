@@ -389,6 +389,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # An unsubscribe link in an email works this many days after the email was written; an older one
 # asks the person to log in and choose on their preferences page.
 UNSUBSCRIBE_LINK_DAYS = env.int("UNSUBSCRIBE_LINK_DAYS", default=90)
+# A team's chat webhook must be an https address that resolves to public addresses only (never this
+# server nor its private network); development and tests, whose channels listen on loopback, allow it.
+CHAT_WEBHOOK_ALLOW_INTERNAL = False
 # Where the local catcher keeps the messages, and its page (/notifications/caught-mail/): only in the
 # local setup (config/settings/local.py); everywhere else the page answers 404.
 MAIL_CATCHER_DIR = ""
