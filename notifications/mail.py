@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Sequence
+from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -40,8 +41,9 @@ def unsubscribe_token(person: User, kind: str) -> str:
 
 
 def unsubscribe_read(token: str) -> tuple[int, str]:
-    """The person and kind of a token; ``signing.BadSignature`` when it was not made here."""
-    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    """The person and kind of a token; ``signing.BadSignature`` when it was not made here,
+    ``signing.SignatureExpired`` (a subclass) when it is older than UNSUBSCRIBE_LINK_DAYS."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=timedelta(days=settings.UNSUBSCRIBE_LINK_DAYS))
     if not isinstance(data, dict) or not isinstance(data.get("p"), int):
         raise signing.BadSignature("malformed")
     kind = data.get("k")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User, validate_time_zone
+from notifications.chat import check_target
 
 
 class Kind(models.TextChoices):
@@ -184,6 +185,8 @@ class TeamChat(models.Model):
     webhook_url = models.URLField(
         _("incoming-webhook URL"),
         max_length=500,
+        # https only, never an internal address (checked again before each post: notifications/chat.py).
+        validators=[check_target],
         help_text=_('Slack, Mattermost, Rocket.Chat or any service that takes {"text": ...} as JSON.'),
     )
     active = models.BooleanField(_("active"), default=True)

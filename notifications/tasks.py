@@ -36,6 +36,9 @@ def post_to_chat(self, chat_id: int, text: str, url: str = "") -> str:
         return "skipped"
     try:
         chat.post(team_chat.webhook_url, text, mail.absolute(url) if url else "")
+    except chat.ChatRefused as exc:  # not https, or an internal address: trying again changes nothing
+        log.warning("chat post of team chat %s refused: %s", chat_id, exc)
+        return "refused"
     except chat.ChatError as exc:
         raise self.retry(exc=exc, countdown=60) from exc
     return "posted"

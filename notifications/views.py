@@ -90,6 +90,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One click from an email: GET asks to confirm (link checkers open links), POST stops that kind."""
     try:
         person_id, kind = mail.unsubscribe_read(token)
+    except signing.SignatureExpired:
+        return render(request, "notifications/unsubscribe.html", {"expired": True}, status=400)
     except signing.BadSignature:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
     person = User.objects.filter(pk=person_id, is_active=True).first()
@@ -104,7 +106,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "notifications/unsubscribe.html",
-        {"label": label, "done": done, "email": person.email, "token": token},
+        # No name nor address: whoever holds the link (a forwarded email) learns nothing about whose it is.
+        {"label": label, "done": done, "token": token},
     )
 
 

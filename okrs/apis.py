@@ -13,6 +13,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from accounts import text
 from accounts.models import Team, User
 from accounts.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from okrs import selectors, services
@@ -205,9 +206,16 @@ class ObjectiveViewSet(
         period = serializers.CharField(
             help_text="The quarter, e.g. 2026-Q3: not a month, not a closed quarter."
         )
-        title = serializers.CharField(max_length=200, help_text="The objective, in words.")
+        title = serializers.CharField(
+            validators=[text.MaxChars(text.TITLE)],
+            help_text="The objective, in words (at most 200 characters).",
+        )
         description = serializers.CharField(
-            required=False, allow_blank=True, default="", help_text="More about it (optional)."
+            required=False,
+            allow_blank=True,
+            default="",
+            validators=[text.MaxChars(text.NOTE)],
+            help_text="More about it (optional, at most 2,000 characters).",
         )
         commitment = serializers.ChoiceField(
             choices=Commitment.choices,
@@ -290,7 +298,10 @@ class KeyResultViewSet(
 ):
     class KeyResultInput(serializers.Serializer):
         objective = VisibleTo(Objective, help_text="The id of the objective, one the caller may edit.")
-        title = serializers.CharField(max_length=200, help_text="What is measured, in words.")
+        title = serializers.CharField(
+            validators=[text.MaxChars(text.TITLE)],
+            help_text="What is measured, in words (at most 200 characters).",
+        )
         kind = serializers.ChoiceField(
             choices=KrKind.choices,
             help_text="metric (linked to a KPI), numeric (checked in by hand) or milestone (done or not).",
@@ -430,7 +441,11 @@ class CheckInViewSet(
             help_text="A milestone, required: whether it is done (the key result follows it).",
         )
         note = serializers.CharField(
-            required=False, allow_blank=True, default="", help_text="What to say about it (optional)."
+            required=False,
+            allow_blank=True,
+            default="",
+            validators=[text.MaxChars(text.NOTE)],
+            help_text="What to say about it (optional, at most 2,000 characters).",
         )
         date = serializers.DateField(
             required=False,

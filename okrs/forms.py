@@ -1,15 +1,20 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts import text
 from kpis.registry import METRICS
 from okrs.models import Commitment, Direction, KrKind
 
 
+def _text_field(label, limit: int, *, textarea: bool = False, rows: int = 1, **kwargs) -> forms.CharField:
+    attrs = {"maxlength": str(limit)}
+    widget = forms.Textarea(attrs={"rows": rows, **attrs}) if textarea else forms.TextInput(attrs=attrs)
+    return forms.CharField(label=label, validators=[text.MaxChars(limit)], widget=widget, **kwargs)
+
+
 class ObjectiveForm(forms.Form):
-    title = forms.CharField(label=_("Objective"), max_length=200)
-    description = forms.CharField(
-        label=_("Why it matters"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+    title = _text_field(_("Objective"), text.TITLE)
+    description = _text_field(_("Why it matters"), text.NOTE, textarea=True, rows=2, required=False)
     commitment = forms.ChoiceField(label=_("Commitment"), choices=Commitment.choices)
     parent = forms.TypedChoiceField(label=_("Aligned to"), coerce=int, required=False, empty_value=None)
 
@@ -21,7 +26,7 @@ class ObjectiveForm(forms.Form):
 
 
 class KeyResultForm(forms.Form):
-    title = forms.CharField(label=_("Key result"), max_length=200)
+    title = _text_field(_("Key result"), text.TITLE)
     kind = forms.ChoiceField(label=_("Kind"), choices=KrKind.choices)
     metric = forms.ChoiceField(
         label=_("KPI"),
@@ -41,11 +46,9 @@ class CheckInForm(forms.Form):
         label=_("Done"), choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))], required=False
     )
     confidence = forms.CharField(label=_("Confidence (0-10)"))
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 1}))
+    note = _text_field(_("Note"), text.NOTE, textarea=True, required=False)
 
 
 class FinalScoreForm(forms.Form):
     final_score = forms.CharField(label=_("Final score (0.0-1.0)"))
-    final_score_reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 1})
-    )
+    final_score_reason = _text_field(_("Reason"), text.NOTE, textarea=True, required=False)

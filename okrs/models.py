@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts import text
 from accounts.models import EVERYONE_ROLES, Role, Team, User
 from kpis.models import KpiRun
 
@@ -63,8 +64,10 @@ class Objective(models.Model):
     csm = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="objectives")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="objectives")
     period = models.CharField(_("quarter"), max_length=8)
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    title = models.CharField(_("title"), max_length=text.TITLE, validators=[text.MaxChars(text.TITLE)])
+    description = models.TextField(
+        _("description"), blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)]
+    )
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -86,7 +89,9 @@ class Objective(models.Model):
     )
     frozen_score = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     final_score = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
-    final_score_reason = models.TextField(blank=True)
+    final_score_reason = models.TextField(
+        blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)]
+    )
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -133,7 +138,7 @@ class KeyResultQuerySet(models.QuerySet):
 
 class KeyResult(models.Model):
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=text.TITLE, validators=[text.MaxChars(text.TITLE)])
     kind = models.CharField(_("kind"), max_length=10, choices=KrKind.choices)
     metric = models.CharField(
         _("metric"), max_length=40, blank=True, help_text=_("The key of a scored metric, e.g. nrr.")
@@ -206,7 +211,9 @@ class CheckIn(models.Model):
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=2, null=True, blank=True)
     done = models.BooleanField(_("done"), null=True, blank=True)
     confidence = models.PositiveSmallIntegerField(_("confidence (0-10)"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(
+        _("note"), blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)]
+    )
     author = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="check_ins")
     created_at = models.DateTimeField(auto_now_add=True)
 

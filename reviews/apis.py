@@ -18,13 +18,14 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts import text
 from accounts.access import get_visible_or_404
 from accounts.models import EVERYONE_ROLES
 from accounts.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from accounts.permissions import PeopleOnly
 from reviews import services
 from reviews.access import review_view
-from reviews.models import Review, ReviewCycle
+from reviews.models import Review, ReviewCycle, validate_due_date
 
 HIDDEN = (
     " Null while hidden from the caller: until the review is submitted only the reviewer, HR and CS "
@@ -197,10 +198,16 @@ class TransitionInput(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="acknowledge only: the CSM's comment (acknowledging is not agreeing).",
+        validators=[text.MaxChars(text.COMMENT)],
+        help_text="acknowledge only: the CSM's comment (acknowledging is not agreeing; at most 5,000 "
+        "characters).",
     )
     reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="reopen only, required: why HR reopens it."
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[text.MaxChars(text.NOTE)],
+        help_text="reopen only, required: why HR reopens it (at most 2,000 characters).",
     )
     confirm_open_flags = serializers.BooleanField(
         required=False,
@@ -347,9 +354,16 @@ class CycleOutput(serializers.ModelSerializer):
 
 class CycleInput(serializers.Serializer):
     period = serializers.CharField(help_text="The quarter to review, e.g. 2026-Q3 (a quarter, not a month).")
-    self_review_due = serializers.DateField(help_text="When the CSMs' self-reviews are due (YYYY-MM-DD).")
+    # The model's validator (reviews.models.validate_due_date), then the service's check_due_dates.
+    self_review_due = serializers.DateField(
+        validators=[validate_due_date],
+        help_text="When the CSMs' self-reviews are due (YYYY-MM-DD): within the quarter reviewed or the "
+        "year after it ends.",
+    )
     manager_review_due = serializers.DateField(
-        help_text="When the reviewers' reviews are due (YYYY-MM-DD), on or after self_review_due."
+        validators=[validate_due_date],
+        help_text="When the reviewers' reviews are due (YYYY-MM-DD), on or after self_review_due and "
+        "within the same bounds.",
     )
 
 
@@ -369,7 +383,9 @@ class CycleAdvanceInput(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="To start calibration before every review is submitted: why (kept on the cycle).",
+        validators=[text.MaxChars(text.NOTE)],
+        help_text="To start calibration before every review is submitted: why (kept on the cycle; at "
+        "most 2,000 characters).",
     )
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts import text
 from accounts.jobs import Job
 from accounts.models import EVERYONE_ROLES, Role, User
+from kpis.periods import Period, PeriodError, year_range
 from kpis.registry import METRICS
 
 DEFAULT_SECTIONS = [
@@ -91,11 +97,74 @@ class CycleStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def _day(d: datetime.date) -> str:
+    return formats.date_format(d, "j M Y")
+
+
+def validate_due_date(value: datetime.date) -> None:
+    """A review cycle's due date, for the page's form, the API's serializer and the model alike:
+    within the years the product holds (FIRST_YEAR to LAST_YEAR)."""
+    first, last = year_range()
+    if not first <= value.year <= last:
+        raise ValidationError(
+            _("Pick a date between %(first)s and %(last)s.")
+            % {"first": _day(datetime.date(first, 1, 1)), "last": _day(datetime.date(last, 12, 31))},
+            code="out_of_range",
+        )
+
+
+# A due date falls within the quarter reviewed or in the year after its last day.
+DUE_AT_MOST_YEARS_AFTER = 1
+
+
+def check_due_dates(period: str, self_review_due: datetime.date, manager_review_due: datetime.date) -> None:
+    """The one rule for a cycle's due dates (service, admin, API, page): each a date the product
+    holds, within the quarter reviewed or the year after it, the manager's not before the CSM's.
+    Raises ``ValidationError`` keyed by field."""
+    errors: dict[str, list[str]] = {}
+    try:
+        p = Period.parse(period)
+    except PeriodError:
+        p = None
+    for field, day in (("self_review_due", self_review_due), ("manager_review_due", manager_review_due)):
+        if not isinstance(day, datetime.date):
+            continue
+        try:
+            validate_due_date(day)
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
+            continue
+        if p is not None and day < p.start:
+            errors.setdefault(field, []).append(
+                _("A due date falls within the quarter reviewed or after it (it starts on %(start)s).")
+                % {"start": _day(p.start)}
+            )
+        elif p is not None and day > (
+            latest := p.end - ONE_DAY + relativedelta(years=DUE_AT_MOST_YEARS_AFTER)
+        ):
+            errors.setdefault(field, []).append(
+                _("A due date is at most a year after the quarter ends (by %(last)s).")
+                % {"last": _day(latest)}
+            )
+    if (
+        not errors
+        and isinstance(self_review_due, datetime.date)
+        and isinstance(manager_review_due, datetime.date)
+        and manager_review_due < self_review_due
+    ):
+        errors["manager_review_due"] = [_("The manager review is due after the self-review.")]
+    if errors:
+        raise ValidationError(errors)
+
+
 class ReviewCycle(models.Model):
     period = models.CharField(_("quarter"), max_length=8)
     template = models.ForeignKey(ReviewTemplate, on_delete=models.PROTECT, related_name="cycles")
-    self_review_due = models.DateField(_("self-review due"))
-    manager_review_due = models.DateField(_("manager review due"))
+    self_review_due = models.DateField(_("self-review due"), validators=[validate_due_date])
+    manager_review_due = models.DateField(_("manager review due"), validators=[validate_due_date])
     status = models.CharField(
         _("status"), max_length=12, choices=CycleStatus.choices, default=CycleStatus.DRAFT
     )
@@ -104,7 +173,12 @@ class ReviewCycle(models.Model):
     # What HR confirmed would be missing when the cycle opened (a quarter not started, no KPI run).
     opened_despite = models.TextField(_("opened despite"), blank=True)
     # Why calibration started before every review was submitted (empty: it started when all were).
-    calibration_override_reason = models.TextField(_("calibration started early because"), blank=True)
+    calibration_override_reason = models.TextField(
+        _("calibration started early because"),
+        blank=True,
+        max_length=text.NOTE,
+        validators=[text.MaxChars(text.NOTE)],
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -121,6 +195,9 @@ class ReviewCycle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} ({self.get_status_display()})"
+
+    def clean(self) -> None:
+        check_due_dates(self.period, self.self_review_due, self.manager_review_due)
 
 
 class ReviewStatus(models.TextChoices):
@@ -170,16 +247,22 @@ class Review(models.Model):
     suggested_rating = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     suggested_detail = models.JSONField(default=dict, blank=True)
     final_rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    final_rating_reason = models.TextField(blank=True)
+    final_rating_reason = models.TextField(
+        blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)]
+    )
     # Set in the calibration session (HR or a manager of the cycle), with its reason; ``final_rating``
     # keeps the manager's original. The rating of the review is ``rating`` (the calibrated one if any).
     calibrated_rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    calibration_reason = models.TextField(blank=True)
+    calibration_reason = models.TextField(
+        blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)]
+    )
     calibrated_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     calibrated_at = models.DateTimeField(null=True, blank=True)
-    acknowledgement_comment = models.TextField(blank=True)
+    acknowledgement_comment = models.TextField(
+        blank=True, max_length=text.COMMENT, validators=[text.MaxChars(text.COMMENT)]
+    )
     # Flags not yet resolved when the CSM acknowledged (they confirmed it): the acknowledgement says so.
     open_flags_at_acknowledgement = models.PositiveSmallIntegerField(default=0)
     self_submitted_at = models.DateTimeField(null=True, blank=True)
@@ -217,7 +300,7 @@ class CycleExclusion(models.Model):
 
     cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="exclusions")
     csm = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)])
     excluded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     excluded_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -239,7 +322,7 @@ class CalibrationNote(models.Model):
     cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="calibration_notes")
     csm = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    body = models.TextField(max_length=text.COMMENT, validators=[text.MaxChars(text.COMMENT)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -265,10 +348,10 @@ class Dispute(models.Model):
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="disputes")
     metric = models.CharField(max_length=40)
-    comment = models.TextField()
+    comment = models.TextField(max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)])
     raised_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     raised_at = models.DateTimeField(auto_now_add=True)
-    answer = models.TextField(blank=True)
+    answer = models.TextField(blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)])
     answered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=FlagState.choices, default=FlagState.OPEN)
@@ -289,7 +372,7 @@ class Dispute(models.Model):
 class Comment(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    body = models.TextField(max_length=text.COMMENT, validators=[text.MaxChars(text.COMMENT)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts import text as limits
 from accounts.models import Role, User
 from kpis.periods import Period, PeriodError
 from kpis.registry import LOWER, REGISTRY, same_quantity_pairs
@@ -40,6 +41,7 @@ from reviews.models import (
     ReviewCycle,
     ReviewStatus,
     ReviewTemplate,
+    check_due_dates,
     default_min_samples,
 )
 from reviews.wording import OKR_SCORE, metric_name
@@ -150,8 +152,7 @@ def cycle_create(
         raise ValidationError({"period": "Reviews are quarterly: choose a quarter such as 2026-Q3."})
     if ReviewCycle.objects.filter(period=str(p)).exists():
         raise ValidationError({"period": f"There is already a cycle for {p}."})
-    if manager_review_due < self_review_due:
-        raise ValidationError({"manager_review_due": "The manager review is due after the self-review."})
+    check_due_dates(str(p), self_review_due, manager_review_due)
     template = template or template_default()
     template_validate(
         sections=template.sections, rating_scale=template.rating_scale, kpi_weights=template.kpi_weights
@@ -551,7 +552,10 @@ def _clean_sections(review: Review, sections: dict) -> dict:
     unknown = set(sections) - keys
     if unknown:
         raise ValidationError({"sections": f"Unknown section(s): {', '.join(sorted(unknown))}."})
-    return {k: _text(v, f"section_{k}") for k, v in sections.items()}
+    # Each section's text within its limit (accounts/text.py; JSON keeps no field validator).
+    return {
+        k: limits.check(_text(v, f"section_{k}"), limits.SECTION, f"section_{k}") for k, v in sections.items()
+    }
 
 
 def _ratings(review: Review, ratings: dict | None, prefix: str) -> dict:

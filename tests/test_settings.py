@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL = {
-    "DJANGO_SECRET_KEY": "x" * 60,
+    "DJANGO_SECRET_KEY": "k7Qp-2vX9_mRt4LzW8cYh3NbJ6sFd1GaE5uKo0iPq-VyTr7xZw2Bn4Mc",
     "DJANGO_ALLOWED_HOSTS": "csm.example.com",
     "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/csm",
 }
@@ -55,3 +55,18 @@ def test_production_keeps_persistent_connections_without_jit():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "60 {'options': '-c jit=off'}"
+@pytest.mark.parametrize(
+    "key, says",
+    [
+        ("insecure-local-only-key-change-me", "published development key"),  # the local default
+        ("django-insecure-" + "a1b2c3d4e5" * 5, "published development key"),  # startproject's
+        ("Zq8-rT3wLm9vB2xK", "too short or too plain (16 characters)"),
+        ("ab" * 30, "too short or too plain (60 characters)"),  # long but two characters
+    ],
+)
+def test_production_refuses_a_known_or_weak_secret_key(key, says):
+    result = load_production({**FULL, "DJANGO_SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert says in result.stderr
+    assert key not in result.stderr  # the message never repeats the key

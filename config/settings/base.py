@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "simple_history",
     "axes",
+    "csp",
     "accounts",
     "activity",
     "kpis",
@@ -43,6 +44,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (settings below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL character (%00) in the address answers 400 before any view reads it.
     "config.middleware.RefuseNulInAddress",
@@ -59,6 +63,51 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site only; no
+# inline script, no inline style, no event-handler attribute, no plugin, nobody frames the pages. The
+# charts are SVG drawn on the server and shown as images (data: URLs, kpis/charts.py). Only the API
+# docs page relaxes it (config/urls.py: Swagger UI sets styles from its script).
+SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": [SELF],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Permissions-Policy (django-permissions-policy): no page uses a device or a powerful feature.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
@@ -74,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "web.context_processors.navigation",
+                "accounts.text.limits_context",
             ],
         },
     },
@@ -342,6 +392,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CSM reviews <noreply@loc
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address of the site, for the links in emails and chat posts.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# An unsubscribe link in an email works this many days after the email was written; an older one
+# asks the person to log in and choose on their preferences page.
+UNSUBSCRIBE_LINK_DAYS = env.int("UNSUBSCRIBE_LINK_DAYS", default=90)
+# A team's chat webhook must be an https address that resolves to public addresses only (never this
+# server nor its private network); development and tests, whose channels listen on loopback, allow it.
+CHAT_WEBHOOK_ALLOW_INTERNAL = False
 # Where the local catcher keeps the messages, and its page (/notifications/caught-mail/): only in the
 # local setup (config/settings/local.py); everywhere else the page answers 404.
 MAIL_CATCHER_DIR = ""

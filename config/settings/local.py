@@ -18,3 +18,5 @@ EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env.int("EMAIL_PORT", default=1025)
 MAIL_CATCHER_DIR = env("MAIL_CATCHER_DIR", default=str(VAR_DIR / "mail"))  # noqa: F405
 MAIL_CATCHER_PAGE = True
+# A chat channel on this machine (a local catcher) may be used: production refuses internal targets.
+CHAT_WEBHOOK_ALLOW_INTERNAL = env.bool("CHAT_WEBHOOK_ALLOW_INTERNAL", default=True)

@@ -16,6 +16,22 @@ from .base import env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+# The key signs sessions, CSRF tokens and the unsubscribe links of the emails: a key anyone can read
+# (the local default, Django's "django-insecure-" keys) or a short one would let anyone forge them.
+KNOWN_INSECURE_KEYS = {"insecure-local-only-key-change-me", "test-only-secret-key"}
+SECRET_KEY_MIN_LENGTH = 50
+if SECRET_KEY in KNOWN_INSECURE_KEYS or SECRET_KEY.startswith("django-insecure"):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is a published development key: set a random key of at least "
+        f"{SECRET_KEY_MIN_LENGTH} characters, e.g. the output of "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`."
+    )
+if len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is too short or too plain ({len(SECRET_KEY)} characters): set a random key "
+        f"of at least {SECRET_KEY_MIN_LENGTH} characters, e.g. the output of "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

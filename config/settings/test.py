@@ -36,3 +36,6 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.E
 EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env.int("EMAIL_PORT", default=2546)
 SITE_URL = "http://testserver"
+# The chat tests' channel listens on loopback; tests/notifications/test_chat.py turns this off to
+# check the refusals.
+CHAT_WEBHOOK_ALLOW_INTERNAL = True

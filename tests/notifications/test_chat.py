@@ -9,6 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from notifications import chat, services, tasks
 from notifications.models import TeamChat
@@ -99,3 +100,109 @@ def test_a_channel_that_refuses_raises_for_the_task_to_retry():
         chat.post(f"http://127.0.0.1:{PORT}/nobody-listens", "hello")
     with pytest.raises(chat.ChatError):
         chat.post("file:///etc/passwd", "hello")
+
+
+# --- where a webhook may point (production rules: CHAT_WEBHOOK_ALLOW_INTERNAL off) ----------------
+
+INTERNAL = [
+    ("https://127.0.0.1/hook", "127.0.0.1 points to an address inside a private network or this server"),
+    ("https://localhost:8443/hook", "localhost points to an address inside a private network"),
+    ("https://10.1.2.3/hook", "10.1.2.3 points to"),
+    ("https://192.168.0.10/hook", "192.168.0.10 points to"),
+    ("https://172.16.5.4/hook", "172.16.5.4 points to"),
+    ("https://169.254.169.254/latest/meta-data/", "169.254.169.254 points to"),  # cloud metadata
+    ("https://100.64.0.1/hook", "100.64.0.1 points to"),  # shared address space (CGNAT)
+    ("https://0.0.0.0/hook", "0.0.0.0 points to"),
+    ("https://[::1]/hook", "::1 points to"),
+    ("https://[::ffff:127.0.0.1]/hook", "::ffff:127.0.0.1 points to"),
+    ("https://[fe80::1]/hook", "fe80::1 points to"),
+    ("https://240.0.0.1/hook", "240.0.0.1 points to"),  # reserved
+    ("http://hooks.example.com/services/T0/B0/x", "must use https://"),
+    ("ftp://hooks.example.com/x", "starts with https://"),
+]
+
+
+@pytest.fixture
+def production_rules(settings, monkeypatch):
+    settings.CHAT_WEBHOOK_ALLOW_INTERNAL = False
+    # Names resolve without a network: a public chat service, and one whose name points inside.
+    real = chat.socket.getaddrinfo
+    names = {"hooks.example.com": "8.8.8.8", "sneaky.example.com": "10.0.0.7"}
+
+    def resolve(host, port, *args, **kwargs):
+        if host in names:
+            return [(chat.socket.AF_INET, chat.socket.SOCK_STREAM, 6, "", (names[host], port))]
+        if host.endswith(".invalid"):
+            raise chat.socket.gaierror("Name or service not known")
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(chat.socket, "getaddrinfo", resolve)
+
+
+@pytest.mark.parametrize("url, says", INTERNAL)
+def test_saving_a_channel_refuses_internal_or_plain_http_targets(org, production_rules, url, says):
+    with pytest.raises(ValidationError) as refused:
+        TeamChat(team=org.team_a, webhook_url=url).full_clean()
+    assert says in " ".join(refused.value.message_dict["webhook_url"])
+    assert not TeamChat.objects.exists()
+
+
+def test_a_name_that_resolves_inside_or_nowhere_is_refused_and_a_public_one_taken(org, production_rules):
+    with pytest.raises(ValidationError, match="sneaky.example.com points to an address inside"):
+        TeamChat(team=org.team_a, webhook_url="https://sneaky.example.com/hook").full_clean()
+    with pytest.raises(ValidationError, match="The host nowhere.invalid could not be found"):
+        TeamChat(team=org.team_a, webhook_url="https://nowhere.invalid/hook").full_clean()
+    TeamChat(team=org.team_a, webhook_url="https://hooks.example.com/services/T0/B0/x").full_clean()
+
+
+def test_the_admin_says_why_a_webhook_is_refused_and_saves_nothing(org, production_rules, client):
+    from django.urls import reverse  # noqa: PLC0415
+
+    client.force_login(org.admin)
+    org.admin.is_staff = org.admin.is_superuser = True
+    org.admin.save()
+    response = client.post(
+        reverse("admin:notifications_teamchat_add"),
+        {"team": org.team_a.pk, "webhook_url": "https://169.254.169.254/latest/", "active": "on"},
+    )
+    assert response.status_code == 200
+    assert "169.254.169.254 points to an address inside a private network or this server" in (
+        response.content.decode()
+    )
+    assert not TeamChat.objects.exists()
+
+
+def test_a_stored_internal_target_is_refused_again_at_send_time(org, production_rules, receiver):
+    # Stored before the rule (or by a name that pointed outside then): nothing reaches the listener,
+    # and the task does not retry a refusal.
+    team_chat = TeamChat.objects.create(team=org.team_a, webhook_url=f"http://127.0.0.1:{PORT}/hooks/a")
+    with pytest.raises(chat.ChatRefused, match="must use https"):
+        chat.post(team_chat.webhook_url, "hello")
+    assert tasks.post_to_chat.apply(args=[team_chat.pk, "hello", ""]).get() == "refused"
+    TeamChat.objects.filter(pk=team_chat.pk).update(webhook_url="https://sneaky.example.com/hook")
+    with pytest.raises(chat.ChatRefused, match="points to an address inside"):
+        chat.post("https://sneaky.example.com/hook", "hello")
+    assert receiver == []
+
+
+def test_a_redirect_is_not_followed(settings, receiver):
+    # A public channel answering 302 to an internal address would bypass the check: never followed.
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{PORT}/internal")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", PORT + 1), Redirect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(chat.ChatRefused, match="redirect"):
+            chat.post(f"http://127.0.0.1:{PORT + 1}/hook", "hello")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert receiver == []

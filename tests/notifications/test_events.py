@@ -5,6 +5,7 @@ unsubscribe for that kind; KPI runs and imports that fail tell CS ops and the up
 from __future__ import annotations
 
 import datetime
+import time
 
 import pytest
 from django.core import signing
@@ -199,8 +200,12 @@ def test_one_click_unsubscribe_stops_that_kind_only(
     done = client.post(path)  # one click, no login, no CSRF token (RFC 8058)
     assert (
         done.status_code == 200
-        and "will no longer receive these emails (A review cycle opens)" in done.content.decode()
+        and "These emails (A review cycle opens) will no longer be sent to you" in done.content.decode()
     )
+    # Whoever holds the link learns nothing of whose it is: no address, no name.
+    for response in (page, done):
+        assert org.csm_a.email not in response.content.decode()
+        assert org.csm_a.name not in response.content.decode()
     assert Preference.objects.get(person=org.csm_a).channel == Channel.OFF
     # Another cycle: csm A is told on the page only; the other kinds still come by email.
     smtp.clear()
@@ -225,6 +230,25 @@ def test_a_tampered_unsubscribe_link_changes_nothing(org, client):
         assert response.status_code == 400
         assert "This link does not work" in response.content.decode()
     assert not Preference.objects.exists()
+
+
+def test_an_unsubscribe_link_expires_after_the_configured_days(org, client, monkeypatch, settings):
+    settings.UNSUBSCRIBE_LINK_DAYS = 90
+    now = time.time()
+    with monkeypatch.context() as m:  # tokens written 89 and 91 days ago
+        m.setattr(signing.time, "time", lambda: now - 89 * 86400)
+        recent = mail.unsubscribe_token(org.csm_a, Kind.CYCLE_OPENED)
+        m.setattr(signing.time, "time", lambda: now - 91 * 86400)
+        old = mail.unsubscribe_token(org.csm_a, Kind.CYCLE_OPENED)
+    for method in (client.get, client.post):
+        response = method(reverse("notification-unsubscribe", args=[old]))
+        assert response.status_code == 400
+        text = response.content.decode()
+        assert "This link has expired" in text and org.csm_a.email not in text
+    assert not Preference.objects.exists()
+    response = client.post(reverse("notification-unsubscribe", args=[recent]))
+    assert response.status_code == 200
+    assert Preference.objects.get(person=org.csm_a).channel == Channel.OFF
 
 
 def test_the_weekly_digest_choice_keeps_events_for_the_digest(
