@@ -18,6 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import ngettext
 
 from accounts.models import Role, User
 from kpis.periods import Period, PeriodError
@@ -537,7 +538,8 @@ def _clean_sections(review: Review, sections: dict) -> dict:
     keys = {s["key"] for s in review.cycle.template.sections}
     unknown = set(sections) - keys
     if unknown:
-        raise ValidationError({"sections": f"Unknown section(s): {', '.join(sorted(unknown))}."})
+        word = ngettext("Unknown section: %(keys)s.", "Unknown sections: %(keys)s.", len(unknown))
+        raise ValidationError({"sections": word % {"keys": ", ".join(sorted(unknown))}})
     return {k: _text(v, f"section_{k}") for k, v in sections.items()}
 
 
@@ -712,8 +714,14 @@ def review_acknowledge(
     if open_flags and not confirm_open_flags:
         raise ValidationError(
             {
-                "open_flags": f"{open_flags} flagged number(s) not resolved yet: confirm that you acknowledge "
-                "with them open (the acknowledgement says so), or resolve them first."
+                "open_flags": ngettext(
+                    "%(n)d flagged number not resolved yet: confirm that you acknowledge with it open "
+                    "(the acknowledgement says so), or resolve it first.",
+                    "%(n)d flagged numbers not resolved yet: confirm that you acknowledge with them open "
+                    "(the acknowledgement says so), or resolve them first.",
+                    open_flags,
+                )
+                % {"n": open_flags}
             }
         )
     review.status = ReviewStatus.ACKNOWLEDGED
