@@ -10,11 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from accounts import spreadsheets
+from accounts import dates, spreadsheets
 from accounts.access import get_visible_or_404
 from accounts.models import Role, Segment, Team, User
 from activity.models import AdvocacyKind, HealthBand, TouchpointKind
@@ -134,9 +133,9 @@ def _rows_in_words(explanation: drilldown.Explanation) -> list[list]:
 
     def said(i: int, cell):
         if isinstance(cell, datetime.datetime):
-            return date_format(timezone.localtime(cell), "j M Y, H:i")
+            return dates.moment(cell)
         if isinstance(cell, datetime.date):
-            return date_format(cell, "j M Y")
+            return dates.day(cell)
         return labels[i].get(cell, cell) if i in labels and isinstance(cell, str) else cell
 
     return [[said(i, cell) for i, cell in enumerate(row)] for row in explanation.rows]

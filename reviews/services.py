@@ -17,9 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import ngettext
 
+from accounts import dates
 from accounts.models import Role, User
 from kpis.periods import Period, PeriodError
 from kpis.registry import LOWER, REGISTRY
@@ -52,7 +52,7 @@ class ReviewConflict(Exception):
     def __init__(self, review: Review) -> None:
         last = review.history.select_related("history_user").first()
         who = last.history_user.get_full_name() if last and last.history_user else "someone else"
-        when = date_format(timezone.localtime(review.updated_at), "j M Y, H:i T")
+        when = dates.moment(review.updated_at)
         super().__init__(
             f"{who} saved this review at {when}, after you opened it. Nothing was overwritten and nothing "
             "moved: your text is kept on the page, next to theirs where both changed."

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts import dates
 from accounts.models import Assignment, CustomerAccount
 from kpis.engine import blocks, parts
 from kpis.engine.blocks import fetch_dicts
@@ -155,7 +155,7 @@ class _Drill:
             [_("account"), _("name"), _("starting MRR"), _("ending MRR"), _("change"), _("still paying")],
             table,
             _("The cohort: the accounts owned on %(day)s with MRR above 0 that day.")
-            % {"day": date_format(self.inputs.start, "j M Y")},
+            % {"day": dates.day(self.inputs.start)},
         )
 
     def book(self) -> Explanation:
