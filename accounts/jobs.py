@@ -41,11 +41,12 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
+
+from accounts import dates
 
 log = logging.getLogger(__name__)
 
@@ -284,13 +285,14 @@ def stale_before(now: datetime.datetime | None = None) -> datetime.datetime:
 
 
 def clock(moment: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
-    """HH:MM in the current time zone; the day too ("28 Nov 14:05") when it is not today."""
+    """HH:MM in the current time zone; the day and the zone too ("28 Nov 2026, 14:05 CET") when it is
+    not today, as every page writes a moment (accounts.dates)."""
     if moment is None:
         return "—"
     local = timezone.localtime(moment)
     if local.date() == timezone.localtime(now or timezone.now()).date():
         return f"{local:%H:%M}"
-    return date_format(local, "j M H:i")
+    return dates.moment(local)
 
 
 def waiting_hint(queued_at: datetime.datetime | None, now: datetime.datetime | None = None) -> str:

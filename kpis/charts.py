@@ -18,12 +18,12 @@ from decimal import Decimal
 from functools import lru_cache
 
 import pygal
-from django.utils import formats
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
+from accounts import dates
 from kpis.periods import period_label, period_short_label
 from kpis.templatetags.kpi_format import money, number
 
@@ -58,14 +58,14 @@ _PERIOD_CODE = re.compile(r"\b\d{4}-(?:Q[1-4]|\d{2})\b(?!-\d)")
 def said(label) -> str:
     """A label as a screen reader says it: "Q3 2026", "September 2026", "26 Nov 2026"."""
     if isinstance(label, datetime.date):
-        return formats.date_format(label, "j M Y")
+        return dates.day(label)
     return period_label(label) if _PERIOD_CODE.fullmatch(str(label)) else str(label)
 
 
 def written(label) -> str:
     """A label under a chart, short: "Q3 2026", "Sep 2026", "26 Nov 2026"."""
     if isinstance(label, datetime.date):
-        return formats.date_format(label, "j M Y")
+        return dates.day(label)
     return period_short_label(label) if _PERIOD_CODE.fullmatch(str(label)) else str(label)
 
 

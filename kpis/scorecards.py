@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from accounts import dates
 from accounts.models import Role, Segment, Team, User
 from kpis import charts
 from kpis.engine import drilldown, formulas
 from kpis.engine.components import combine
 from kpis.models import KpiRun, KpiValue, RunStatus, SubjectType
-from kpis.periods import MONTH, QUARTER, Period
+from kpis.periods import MONTH, QUARTER, Period, period_label
 from kpis.registry import CONTEXT, KPI, METRICS, REGISTRY, SERVICE, TRACKED, Metric
 from kpis.registry import LOWER as LOWER_BETTER
 
@@ -285,8 +286,8 @@ def freshness(period: Period, now: datetime.datetime | None = None) -> Freshness
         warning = _(
             "The last KPI run (%(period)s, started %(when)s) failed: %(error)s. The numbers shown are from the previous run."
         ) % {
-            "period": last.period,
-            "when": timezone.localtime(last.started_at).strftime("%Y-%m-%d %H:%M"),
+            "period": period_label(last.period),
+            "when": dates.moment(last.started_at),
             "error": last.error[:200],
         }
     else:

@@ -1,7 +1,7 @@
 """Scorecards, the team dashboard and the drill-down behind every number."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,11 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from accounts import spreadsheets
+from accounts import dates, spreadsheets
 from accounts.access import get_visible_or_404
 from accounts.models import Role, Segment, Team, User
 from activity.models import AdvocacyKind, HealthBand, TouchpointKind
@@ -182,9 +181,9 @@ def _in_words(explanation: drilldown.Explanation, rows: list[list]) -> list[list
 
     def said(i: int, cell):
         if isinstance(cell, datetime.datetime):
-            return date_format(timezone.localtime(cell), "j M Y, H:i")
+            return dates.moment(cell)
         if isinstance(cell, datetime.date):
-            return date_format(cell, "j M Y")
+            return dates.day(cell)
         if isinstance(cell, Decimal):
             return number(cell, 2)
         if isinstance(cell, int) and not isinstance(cell, bool):
@@ -204,12 +203,26 @@ def team_list(request: HttpRequest) -> HttpResponse:
     return render(request, "kpis/team_list.html", {"teams": teams})
 
 
+def _csv_number(value, metric) -> str:
+    """A dashboard value as a spreadsheet reads it: no grouping, no unit (the header names it), a
+    count without decimals, everything else with two ("96.97", "-100.00"); a median between two
+    counts keeps its half ("3.50"), as on the page."""
+    if value is None:
+        return ""
+    value = value if isinstance(value, Decimal) else Decimal(str(value))
+    if metric.unit == "count" and value == value.to_integral():
+        return str(int(value))
+    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 def _team_csv(board: scorecards.TeamDashboard) -> HttpResponse:
     """The dashboard as shown (rows in their order, the median and roll-up rows), as CSV: plain
-    numbers, a column per metric, and whether each value is few data; formulas neutralised."""
+    numbers, a column per metric, the segment and the metrics with few data in words; formulas
+    neutralised. It starts with a UTF-8 byte order mark so that spreadsheets read accented names."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"team-{board.team.pk}-{board.period}{'-' + board.segment if board.segment else ''}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")
     writer = spreadsheets.writer(response)
     writer.writerow(
         [_("CSM"), _("email"), _("segment")]
@@ -220,16 +233,19 @@ def _team_csv(board: scorecards.TeamDashboard) -> HttpResponse:
         + [_("few data")]
     )
     for row in board.rows:
-        few = [m.key for m in board.metrics if row.cells[m.key].few]
+        few = [str(m.name) for m in board.metrics if row.cells[m.key].few]
         writer.writerow(
             [row.label, row.csm.email, row.csm.get_segment_display()]
-            + [row.cells[m.key].value for m in board.metrics]
-            + [" ".join(few)]
+            + [_csv_number(row.cells[m.key].value, m) for m in board.metrics]
+            + ["; ".join(few)]
         )
-    writer.writerow([_("Median"), "", ""] + [board.medians.get(m.key) for m in board.metrics] + [""])
     writer.writerow(
-        [_("%(team)s (roll-up)") % {"team": board.rollup.label}, "", board.segment]
-        + [board.rollup.cells[m.key].value for m in board.metrics]
+        [_("Median"), "", ""] + [_csv_number(board.medians.get(m.key), m) for m in board.metrics] + [""]
+    )
+    segment = dict(Segment.choices).get(board.segment, _("All segments"))
+    writer.writerow(
+        [_("%(team)s (roll-up)") % {"team": board.rollup.label}, "", segment]
+        + [_csv_number(board.rollup.cells[m.key].value, m) for m in board.metrics]
         + [""]
     )
     return response

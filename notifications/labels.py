@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import dates
 from kpis import periods
 from kpis.registry import REGISTRY
 
@@ -30,7 +30,7 @@ period_label = periods.period_label
 
 def date_label(day: datetime.date | None) -> str:
     """A date as the pages write it: "10 Dec 2026" (months in the reader's language)."""
-    return formats.date_format(day, "j M Y") if day else ""
+    return dates.day(day)
 
 
 def metric_label(key: str) -> str:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from accounts import dates
 from accounts.models import Assignment, Role, User
 from kpis.models import KpiRun, RunStatus
 from kpis.periods import Period, period_label
@@ -36,7 +36,7 @@ def new_hire_reason(*, first: datetime.date | None, period: Period) -> str:
     days = (period.end - first).days  # the days of the quarter it had the book for (end is exclusive)
     if days < settings.REVIEW_MIN_TENURE_DAYS:
         return (
-            f"New hire: first account on {date_format(first, 'j F Y')}, {max(days, 0)} days before the "
+            f"New hire: first account on {dates.day(first)}, {max(days, 0)} days before the "
             f"quarter ends (under {settings.REVIEW_MIN_TENURE_DAYS})."
         )
     return ""
@@ -92,7 +92,7 @@ def opening_warnings(cycle: ReviewCycle, today: datetime.date | None = None) -> 
     out = []
     if p.start > today:
         out.append(
-            f"{period_label(p)} has not started (it starts on {date_format(p.start, 'j F Y')}): there is no activity yet, "
+            f"{period_label(p)} has not started (it starts on {dates.day(p.start)}): there is no activity yet, "
             "so every number of every review will read “no data” and no review will have a suggested rating."
         )
     elif not KpiRun.objects.filter(period=str(p), status=RunStatus.PUBLISHED).exists():

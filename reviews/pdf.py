@@ -20,12 +20,12 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import get_valid_filename
 from weasyprint.text.fonts import FontConfiguration
 
+from accounts import dates
 from accounts.models import User
 from kpis import charts
 from kpis.registry import KPI, METRICS, REGISTRY, SERVICE
@@ -42,7 +42,7 @@ def _d(x) -> Decimal | None:
 def _moment(text: str | None) -> str:
     if not text:
         return ""
-    return date_format(timezone.localtime(datetime.datetime.fromisoformat(text)), "j M Y, H:i T")
+    return dates.moment(datetime.datetime.fromisoformat(text))
 
 
 def safe_filename(*words: str, suffix: str = ".pdf", fallback: str = "review") -> str:
@@ -231,7 +231,7 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
         "groups": rows,
         "okrs": review.snapshot.get("okrs") or {},
         "run": run,
-        "run_as_of": date_format(datetime.date.fromisoformat(run["as_of"]), "j M Y") if run else "",
+        "run_as_of": dates.day(datetime.date.fromisoformat(run["as_of"])) if run else "",
         "run_finished": _moment(run.get("finished_at")) if run else "",
         "explained": explain.suggested_explained(review.suggested_rating, review.suggested_detail, template)
         if view.manager_visible

@@ -17,8 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.translation import ngettext
 
+from accounts import dates
 from accounts import text as limits
 from accounts.models import Role, User
 from kpis.periods import Period, PeriodError
@@ -53,7 +54,7 @@ class ReviewConflict(Exception):
     def __init__(self, review: Review) -> None:
         last = review.history.select_related("history_user").first()
         who = last.history_user.get_full_name() if last and last.history_user else "someone else"
-        when = date_format(timezone.localtime(review.updated_at), "j M Y, H:i T")
+        when = dates.moment(review.updated_at)
         super().__init__(
             f"{who} saved this review at {when}, after you opened it. Nothing was overwritten and nothing "
             "moved: your text is kept on the page, next to theirs where both changed."
@@ -551,7 +552,8 @@ def _clean_sections(review: Review, sections: dict) -> dict:
     keys = {s["key"] for s in review.cycle.template.sections}
     unknown = set(sections) - keys
     if unknown:
-        raise ValidationError({"sections": f"Unknown section(s): {', '.join(sorted(unknown))}."})
+        word = ngettext("Unknown section: %(keys)s.", "Unknown sections: %(keys)s.", len(unknown))
+        raise ValidationError({"sections": word % {"keys": ", ".join(sorted(unknown))}})
     # Each section's text within its limit (accounts/text.py; JSON keeps no field validator).
     return {
         k: limits.check(_text(v, f"section_{k}"), limits.SECTION, f"section_{k}") for k, v in sections.items()
@@ -729,8 +731,14 @@ def review_acknowledge(
     if open_flags and not confirm_open_flags:
         raise ValidationError(
             {
-                "open_flags": f"{open_flags} flagged number(s) not resolved yet: confirm that you acknowledge "
-                "with them open (the acknowledgement says so), or resolve them first."
+                "open_flags": ngettext(
+                    "%(n)d flagged number not resolved yet: confirm that you acknowledge with it open "
+                    "(the acknowledgement says so), or resolve it first.",
+                    "%(n)d flagged numbers not resolved yet: confirm that you acknowledge with them open "
+                    "(the acknowledgement says so), or resolve them first.",
+                    open_flags,
+                )
+                % {"n": open_flags}
             }
         )
     review.status = ReviewStatus.ACKNOWLEDGED

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_visible_or_404
@@ -124,6 +124,11 @@ def _conflict(request: HttpRequest, review: Review, exc: services.ReviewConflict
     }
 
 
+def _counted(singular: str, plural: str) -> dict:
+    """A counted message for the page's script: the language's form for one and for several."""
+    return {"one": ngettext_lazy(singular, plural, 1), "other": ngettext_lazy(singular, plural, 2)}
+
+
 # The words of the page's script (autosave state, the confirmation before a step).
 STEP_WORDS = {
     "saving": gettext_lazy("Saving…"),
@@ -133,7 +138,11 @@ STEP_WORDS = {
     "offline": gettext_lazy(
         "Offline: your text stays on this page and is saved when the connection is back."
     ),
-    "conflict": gettext_lazy("Not saved: someone saved meanwhile. %d field(s) to settle below."),
+    # Counted words come in their forms for one and for more (review.js picks by the count).
+    "conflict": _counted(
+        "Not saved: someone saved meanwhile. %d field to settle below.",
+        "Not saved: someone saved meanwhile. %d fields to settle below.",
+    ),
     "resolved": gettext_lazy("Settled: saving your choice…"),
     "keptMine": gettext_lazy("Kept yours."),
     "tookTheirs": gettext_lazy("Took the newer text."),
@@ -149,7 +158,10 @@ STEP_WORDS = {
         "acknowledge": gettext_lazy("Acknowledging says you have read the review; it cannot be undone."),
         "finalize": gettext_lazy("A finalized review is read-only (only HR may reopen it)."),
     },
-    "openFlags": gettext_lazy("%d flagged number(s) are not resolved yet: the acknowledgement will say so."),
+    "openFlags": _counted(
+        "%d flagged number is not resolved yet: the acknowledgement will say so.",
+        "%d flagged numbers are not resolved yet: the acknowledgement will say so.",
+    ),
 }
 
 

@@ -22,6 +22,10 @@ if [ -z "${DATABASE_URL:-}" ]; then
   STARTED_PG=1
   pg_local "$ROOT/var/postgres" "$PG_PORT" csm
 fi
+# The web server's port: the Procfile serves on it and the settings derive SITE_URL (the links in
+# emails) from it when SITE_URL is not set.
+WEB_PORT=${WEB_PORT:-8000}
+export WEB_PORT
 redis_up "$REDIS_PORT"
 [ -n "$REDIS_STARTED" ] || log "using the Redis already running on port $REDIS_PORT (left running at the end)"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${REDIS_PORT}/0}"
@@ -29,6 +33,6 @@ log "migrating the database"
 "$PY" manage.py migrate --noinput -v0
 log "seeding the demo organisation (skipped when the database holds data)"
 "$PY" manage.py seed_demo --if-empty
-log "starting web (http://127.0.0.1:${WEB_PORT:-8000}), worker and beat; Ctrl-C stops them all"
+log "starting web (http://127.0.0.1:${WEB_PORT}), worker and beat; Ctrl-C stops them all"
 # PROCFILE: the processes to run (Procfile; the tests run a smaller one).
 "$ROOT/.venv/bin/honcho" start -f "${PROCFILE:-Procfile}"

@@ -55,6 +55,8 @@ def test_production_keeps_persistent_connections_without_jit():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "60 {'options': '-c jit=off'}"
+
+
 @pytest.mark.parametrize(
     "key, says",
     [
@@ -70,3 +72,38 @@ def test_production_refuses_a_known_or_weak_secret_key(key, says):
     assert "ImproperlyConfigured" in result.stderr
     assert says in result.stderr
     assert key not in result.stderr  # the message never repeats the key
+
+
+def site_url_under(settings_module, env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "WEB_PORT")}
+    env.update(env_overrides)
+    env["DJANGO_SETTINGS_MODULE"] = settings_module
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.SITE_URL)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_site_url_follows_the_web_port_when_not_set():
+    # `make run` on WEB_PORT=8123: the links in emails point at 8123, not at the default 8000.
+    assert site_url_under("config.settings.local", {"WEB_PORT": "8123"}) == "http://127.0.0.1:8123"
+    assert site_url_under("config.settings.local", {}) == "http://127.0.0.1:8000"
+
+
+def test_a_set_site_url_wins_over_the_web_port():
+    env = {"WEB_PORT": "8123", "SITE_URL": "https://csm.example.com"}
+    assert site_url_under("config.settings.local", env) == "https://csm.example.com"
+    assert site_url_under("config.settings.production", {**FULL, **env}) == "https://csm.example.com"
+
+
+def test_make_run_serves_on_the_port_the_settings_read():
+    run_sh = (ROOT / "scripts" / "run.sh").read_text()
+    procfile = (ROOT / "Procfile").read_text()
+    assert "export WEB_PORT" in run_sh
+    web = next(line for line in procfile.splitlines() if line.startswith("web:"))
+    assert "127.0.0.1:${WEB_PORT" in web

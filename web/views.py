@@ -1,7 +1,8 @@
 """The web shell: a home page per role (later features add their sections to it) and the account page."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,16 @@ HOME_TEMPLATES = {
     Role.HR: "web/home_overview.html",
     Role.ADMIN: "web/home_overview.html",
 }
+
+
+def favicon(request: HttpRequest) -> FileResponse:
+    """/favicon.ico, which browsers and bookmarks ask for whatever the page links: the site's icon,
+    the same file as static/favicon.ico, kept a day."""
+    response = FileResponse(
+        (settings.BASE_DIR / "static" / "favicon.ico").open("rb"), content_type="image/x-icon"
+    )
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @login_required

@@ -120,7 +120,7 @@ class FieldSpec:
 
     @property
     def origin(self) -> str:
-        """The source column(s) this field comes from, for errors."""
+        """Where this field comes from (a column, a column plus minutes, a constant), for errors."""
         if self.column is None:
             return "constant" if not self.today else "today"
         return self.column + (f" + {self.plus_minutes}" if self.plus_minutes else "")

@@ -390,8 +390,10 @@ EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CSM reviews <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The address of the site, for the links in emails and chat posts.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The address of the site, for the links in emails and chat posts. Unset, it is the local web server's
+# address: `make run` serves on WEB_PORT (8000 by default), so links follow the port it really uses.
+WEB_PORT = env.int("WEB_PORT", default=8000)
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{WEB_PORT}")
 # An unsubscribe link in an email works this many days after the email was written; an older one
 # asks the person to log in and choose on their preferences page.
 UNSUBSCRIBE_LINK_DAYS = env.int("UNSUBSCRIBE_LINK_DAYS", default=90)

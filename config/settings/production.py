@@ -8,7 +8,13 @@ _REQUIRED = ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL")
 _missing = [name for name in _REQUIRED if not os.environ.get(name)]
 if _missing:
     raise ImproperlyConfigured(
-        "Missing required environment variable(s) for production: " + ", ".join(_missing)
+        (
+            "Missing required environment variable"
+            if len(_missing) == 1
+            else "Missing required environment variables"
+        )
+        + " for production: "
+        + ", ".join(_missing)
     )
 
 from .base import *  # noqa: E402,F403

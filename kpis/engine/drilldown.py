@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts import dates
 from accounts.models import Assignment, CustomerAccount
 from kpis.engine import blocks, formulas, parts
 from kpis.engine.blocks import fetch_dicts
@@ -208,7 +208,7 @@ class _Drill:
             [*columns, _("still paying")],
             table,
             _("The cohort: the accounts owned on %(day)s with MRR above 0 that day.")
-            % {"day": date_format(self.inputs.start, "j M Y")},
+            % {"day": dates.day(self.inputs.start)},
             account=0,
             totals=[total] if rows else [],
         )
@@ -416,8 +416,8 @@ class _Drill:
                 "start) and %(end)s (the end)."
             )
             % {
-                "start": date_format(self.inputs.start - blocks.ONE_DAY, "j M Y"),
-                "end": date_format(self.inputs.end - blocks.ONE_DAY, "j M Y"),
+                "start": dates.day(self.inputs.start - blocks.ONE_DAY),
+                "end": dates.day(self.inputs.end - blocks.ONE_DAY),
             },
             account=0,
             totals=[total] if rows else [],

@@ -1,9 +1,8 @@
 """Words for people in review templates: dates in the reader's time zone, metric names."""
 
 from django import template
-from django.utils import timezone
-from django.utils.formats import date_format
 
+from accounts import dates
 from reviews import wording
 
 register = template.Library()
@@ -12,12 +11,7 @@ register = template.Library()
 @register.filter
 def when(value) -> str:
     """A moment in the reader's time zone, to the minute: "30 Nov 2026, 14:05 EST"."""
-    if not value:
-        return ""
-    if hasattr(value, "tzinfo") and timezone.is_aware(value):
-        value = timezone.localtime(value)
-        return date_format(value, "j M Y, H:i T")
-    return date_format(value, "j M Y")
+    return dates.moment(value)
 
 
 @register.filter

@@ -14,6 +14,8 @@
     stateBox.dataset.state = state;
     stateBox.textContent = text;
   }
+  // A counted message ({one, other}, from the page's language) with its number.
+  function counted(forms, n) { return (n === 1 ? forms.one : forms.other).replace("%d", n); }
   function setVersion(v) {
     document.querySelectorAll("input.version").forEach(function (i) { i.value = v; });
     var label = document.getElementById("version-label");
@@ -93,7 +95,7 @@
     if (conflictVersion === null) return;
     var left = unresolved();
     if (left) {
-      setState("conflict", words.conflict.replace("%d", left));
+      setState("conflict", counted(words.conflict, left));
       return;
     }
     setVersion(conflictVersion);
@@ -178,7 +180,7 @@
       body.appendChild(ul);
     }
     var flags = parseInt(button.dataset.openFlags || "0", 10);
-    if (flags) { var f = document.createElement("p"); f.textContent = words.openFlags.replace("%d", flags); body.appendChild(f); }
+    if (flags) { var f = document.createElement("p"); f.textContent = counted(words.openFlags, flags); body.appendChild(f); }
     goButton.textContent = button.textContent.trim();
     goButton.onclick = function () { dialog.close(); go(); };
     document.getElementById("confirm-cancel").onclick = function () { dialog.close(); };
@@ -191,7 +193,7 @@
       var target = button.form || form;
       if (button.getAttribute("form") === "review-form" && conflictVersion !== null) {
         e.preventDefault();
-        setState("conflict", words.conflict.replace("%d", unresolved()));
+        setState("conflict", counted(words.conflict, unresolved()));
         return;
       }
       if (!target.checkValidity()) return;  // the browser says what is missing

@@ -429,7 +429,10 @@ def test_the_clock_of_a_job_speaks_in_words(settings):
     now = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.UTC)
     with timezone.override("Europe/Madrid"):
         assert jobs.clock(datetime.datetime(2026, 11, 30, 9, 5, tzinfo=datetime.UTC), now) == "10:05"
-        assert jobs.clock(datetime.datetime(2026, 11, 28, 13, 5, tzinfo=datetime.UTC), now) == "28 Nov 14:05"
+        assert (
+            jobs.clock(datetime.datetime(2026, 11, 28, 13, 5, tzinfo=datetime.UTC), now)
+            == "28 Nov 2026, 14:05 CET"
+        )
         assert jobs.clock(None, now) == "—"
 
 
