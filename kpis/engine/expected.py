@@ -487,13 +487,20 @@ def between_variance(raw: list[float], variances: list[float]) -> float:
 
 
 def shrink(raw: list[float], ses: list[float]) -> tuple[float, list[Shrunk]]:
-    """Each raw lift shrunk toward 0 by tau^2 / (tau^2 + se^2), with its 90 % posterior interval."""
+    """Each raw lift shrunk toward 0 by ``w = tau^2 / (tau^2 + se^2)``, with its 90 % posterior
+    interval. The posterior variance is ``w x se^2``, plus, with more than 2 subjects, Morris's (1983)
+    allowance for tau^2 being estimated: ``2 / (J - 2) x (1 - w)^2 x raw^2`` (it widens the interval
+    of a lift that was pulled in a lot)."""
     variances = [se * se for se in ses]
     tau2 = between_variance(raw, variances)
+    subjects = len(raw)
     out = []
     for lift, var in zip(raw, variances, strict=True):
         weight = tau2 / (tau2 + var) if tau2 + var > 0 else 0.0
-        mean, sd = weight * lift, math.sqrt(weight * var)
+        posterior = weight * var
+        if subjects > 2:
+            posterior += 2.0 / (subjects - 2) * (1.0 - weight) ** 2 * lift * lift
+        mean, sd = weight * lift, math.sqrt(posterior)
         out.append(Shrunk(mean, mean - Z90 * sd, mean + Z90 * sd, weight))
     return tau2, out
 

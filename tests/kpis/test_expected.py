@@ -31,6 +31,7 @@ over 40 accounts phi = 7 / 40 = 0.175; variances good 0.175 x 0.95 = 0.16625, po
 """
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -43,6 +44,7 @@ from tests import factories
 from tests.kpis.expected_world import Life, build
 
 Q3 = Period.parse("2026-Q3")
+SUFFIXES = ("expected", "lift", "lift_low", "lift_high")
 HISTORY = [Period.parse(q) for q in ("2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2")]
 
 
@@ -231,3 +233,28 @@ def test_shrinkage_by_hand():
     # No spread beyond chance: every lift is 0, and so is its interval.
     tau2, shrunk = expected.shrink([1.0, -1.0], [3.0, 3.0])
     assert tau2 == 0 and all(s.lift == 0 and s.low == 0 == s.high for s in shrunk)
+
+
+def test_the_export_and_the_api_carry_the_keys_for_every_csm(hand, capsys):
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    call_command("compute_kpis", period="2026-Q3")
+    capsys.readouterr()
+    call_command("export_kpis", period="2026-Q3", format="json")
+    rows = json.loads(capsys.readouterr().out)
+    keys = [f"{o}_{s}" for o in ("logo_retention", "gross_retention", "nrr") for s in SUFFIXES]
+    by_csm = {(r["subject"], r["metric"]): r["value"] for r in rows}
+    for email in ("ann@example.com", "bob@example.com"):
+        for key in keys:
+            assert (email, key) in by_csm, (email, key)
+    assert by_csm[("ann@example.com", "logo_retention_expected")] == "88.75"
+    assert by_csm[("ann@example.com", "logo_retention_lift")] == "3.32"
+    assert by_csm[("bob@example.com", "nrr_lift_high")] == "4.12"
+    client = APIClient()
+    client.force_authenticate(hand["ann"])
+    response = client.get(
+        "/api/v1/kpis/", {"period": "2026-Q3", "metric": "logo_retention_lift_low", "limit": 50}
+    )
+    assert response.status_code == 200
+    assert [(r["subject"], r["value"]) for r in response.json()["results"]] == [("ann@example.com", "-2.61")]
