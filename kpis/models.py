@@ -126,3 +126,42 @@ class KpiValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_key} {self.metric} {self.period} = {self.value}"
+
+
+class FitStatus(models.TextChoices):
+    OK = "ok", _("Used")
+    WITHHELD = "withheld", _("Withheld: badly calibrated")
+    NO_HISTORY = "no_history", _("Not enough history")
+
+
+class ExpectedFit(models.Model):
+    """One fit of the expected-results model of a run (docs/metrics.md, "Expected results and lift"):
+    one outcome (logo retention, gross or net revenue retention) for the run's quarter, fitted on the
+    quarters before it. Read with the run: a fit counts once its run is published."""
+
+    run = models.ForeignKey(KpiRun, on_delete=models.CASCADE, related_name="expected_fits")
+    period = models.CharField(_("period"), max_length=8)
+    outcome = models.CharField(_("outcome"), max_length=20)  # logo_retention, gross_retention, nrr
+    version = models.CharField(_("method version"), max_length=20)
+    status = models.CharField(_("status"), max_length=12, choices=FitStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    training_quarters = models.JSONField(_("quarters fitted on"), default=list)
+    held_out_quarter = models.CharField(_("held-out quarter"), max_length=8, blank=True)
+    inputs = models.JSONField(_("inputs"), default=list)  # the columns of the design, in order
+    encoding = models.JSONField(_("encoding"), default=dict)  # levels and cut points of the inputs
+    coefficients = models.JSONField(_("coefficients"), default=dict)  # input -> coefficient
+    intercept = models.FloatField(_("intercept"), null=True, blank=True)
+    dispersion = models.FloatField(_("dispersion"), null=True, blank=True)
+    penalty = models.FloatField(_("L2 penalty"), null=True, blank=True)
+    training_accounts = models.PositiveIntegerField(_("accounts fitted on"), default=0)
+    calibration = models.JSONField(_("calibration on the held-out quarter"), default=dict)
+    fitted_at = models.DateTimeField(_("fitted"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("expected-results fit")
+        verbose_name_plural = _("expected-results fits")
+        constraints = [models.UniqueConstraint(fields=["run", "outcome"], name="expectedfit_run_outcome")]
+        indexes = [models.Index(fields=["period", "outcome"], name="expectedfit_period_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.period} ({self.status})"

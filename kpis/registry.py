@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"
 KPI, SERVICE, CONTEXT, TRACKED = "kpi", "service", "context", "tracked"
+# Expected results and lift (docs/metrics.md): read beside the observed retention, not in the
+# default review template.
+EXPECTED = "expected"
 
 
 @dataclass(frozen=True)
@@ -18,7 +22,7 @@ class Metric:
     name: str
     unit: str  # money, percent, pp, count, days, hours, score
     direction: str
-    group: str  # kpi, service, context (stored extras), tracked (never scored)
+    group: str  # kpi, service, context (stored extras), expected (expected results), tracked (never scored)
     help: str
     scored: bool = True
     benchmark: tuple[str, str] | None = None  # (value, source)
@@ -402,6 +406,56 @@ METRICS: tuple[Metric, ...] = (
         min_sample=5,
         sample="responses",
     ),
+    # Expected results and lift: what the book could be expected to do (docs/metrics.md).
+    *(
+        metric
+        for key, name in (
+            ("logo_retention", _("account retention")),
+            ("gross_retention", _("gross revenue retention")),
+            ("nrr", _("MRR retention (NRR)")),
+        )
+        for metric in (
+            Metric(
+                f"{key}_expected",
+                format_lazy(_("Expected {name}"), name=name),
+                "percent",
+                NEUTRAL,
+                EXPECTED,
+                _(
+                    "What the book could be expected to do: the mean of its starting accounts' expected results "
+                    "(weighted by starting MRR for revenue), from the organisation's earlier quarters and what was "
+                    "known of each account at the quarter's start (segment, health, tenure, size), never its CSM."
+                ),
+            ),
+            Metric(
+                f"{key}_lift",
+                format_lazy(_("Lift in {name}"), name=name),
+                "pp",
+                HIGHER,
+                EXPECTED,
+                _(
+                    "Observed minus expected, in points, pulled toward 0 by how little the book's size lets us tell "
+                    "skill from luck. No number below the minimum book or without enough history."
+                ),
+            ),
+            Metric(
+                f"{key}_lift_low",
+                format_lazy(_("Lift in {name}, 90 % interval low"), name=name),
+                "pp",
+                NEUTRAL,
+                EXPECTED,
+                _("The lower end of the lift's 90 % interval."),
+            ),
+            Metric(
+                f"{key}_lift_high",
+                format_lazy(_("Lift in {name}, 90 % interval high"), name=name),
+                "pp",
+                NEUTRAL,
+                EXPECTED,
+                _("The upper end of the lift's 90 % interval."),
+            ),
+        )
+    ),
     # Tracked, never scored: effort is tracked, not rewarded.
     Metric(
         "touchpoints",
@@ -421,6 +475,7 @@ METRICS: tuple[Metric, ...] = (
 REGISTRY: dict[str, Metric] = {m.key: m for m in METRICS}
 KPI_KEYS = tuple(m.key for m in METRICS if m.group == KPI)
 SERVICE_KEYS = tuple(m.key for m in METRICS if m.group == SERVICE)
+EXPECTED_KEYS = tuple(m.key for m in METRICS if m.group == EXPECTED)
 ALL_KEYS = tuple(REGISTRY)
 
 

@@ -20,10 +20,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from kpis.engine import lifts
 from kpis.engine.components import Components, PerCsm, combine, decode, encode, merge
 from kpis.engine.formulas import derive
 from kpis.engine.parts import LONGEST_FIRST, PARTS, Inputs
-from kpis.models import KpiRun, KpiValue, RunPart, RunStatus, SubjectType
+from kpis.models import ExpectedFit, KpiRun, KpiValue, RunPart, RunStatus, SubjectType
 from kpis.periods import Period
 from kpis.registry import ALL_KEYS
 from kpis.signals import run_failed, run_published
@@ -89,7 +90,7 @@ def kpi_run_fail(*, run: KpiRun, error: str) -> None:
 def _inputs(run: KpiRun) -> Inputs:
     period = Period.parse(run.period)
     as_of = run.as_of if run.as_of < period.end else None
-    return Inputs(period=period, as_of=as_of)
+    return Inputs(period=period, as_of=as_of, run_id=run.pk)
 
 
 def kpi_part_compute(*, run: KpiRun, name: str, inputs: Inputs | None = None) -> dict:
@@ -126,14 +127,23 @@ VALUE_COLUMNS = (
 
 def _subject_rows(run: KpiRun, components: PerCsm, computed_at) -> Iterator[tuple]:
     """The rows of every subject (each CSM, team and segment), in the order of VALUE_COLUMNS: an
-    iterator, so that the database stores the first rows while the next are derived. The CSMs are
-    read here, before the first row is asked for (no query can run during the COPY)."""
+    iterator, so that the database stores the first rows while the next are derived. The CSMs and
+    the run's expected-results fits are read here, before the first row is asked for (no query can
+    run during the COPY)."""
     csms = list(User.objects.filter(role=Role.CSM).order_by("pk").values_list("pk", "team_id", "segment"))
-    return _derived_rows(run, components, csms, connection.ops.adapt_datetimefield_value(computed_at))
+    fits = {f.outcome: (f.status, f.reason) for f in ExpectedFit.objects.filter(run=run)}
+    return _derived_rows(run, components, csms, connection.ops.adapt_datetimefield_value(computed_at), fits)
 
 
-def _derived_rows(run: KpiRun, components: PerCsm, csms: list[tuple], at: Any) -> Iterator[tuple]:
-    """Each CSM's values, then each team's and segment's from their members' pooled components."""
+def _derived_rows(
+    run: KpiRun,
+    components: PerCsm,
+    csms: list[tuple],
+    at: Any,
+    fits: dict[str, tuple[str, str]] | None = None,
+) -> Iterator[tuple]:
+    """Each CSM's values, then each team's and segment's from their members' pooled components.
+    The lifts of each kind of subject are shrunk together (``lifts.shrink_subjects``)."""
 
     def rows(subject_type, key, values, csm=None, team=None, segment=""):
         for metric in ALL_KEYS:
@@ -157,22 +167,25 @@ def _derived_rows(run: KpiRun, components: PerCsm, csms: list[tuple], at: Any) -
 
     teams: dict[int, list] = {}
     segments: dict[str, list] = {}
+    people = []
     for csm, team, segment in csms:
         comps = components.get(csm) or Components()
-        yield from rows(SubjectType.CSM, f"csm:{csm}", derive(comps), csm=csm)
+        people.append((csm, derive(comps)))
         if team:
             teams.setdefault(team, []).append(comps)
         if segment:
             segments.setdefault(segment, []).append(comps)
-    for team, members in sorted(teams.items()):
-        yield from rows(SubjectType.TEAM, f"team:{team}", derive(combine(members)), team=team)
-    for segment, members in sorted(segments.items()):
-        yield from rows(
-            SubjectType.SEGMENT,
-            f"segment:{segment}",
-            derive(combine(members)),
-            segment=segment,
-        )
+    by_team = [(team, derive(combine(members))) for team, members in sorted(teams.items())]
+    by_segment = [(segment, derive(combine(members))) for segment, members in sorted(segments.items())]
+    reasons = lifts.withheld_reasons(Period.parse(run.period), run.is_to_date, fits or {})
+    for level in (people, by_team, by_segment):
+        lifts.shrink_subjects([values for _, values in level], reasons)
+    for csm, values in people:
+        yield from rows(SubjectType.CSM, f"csm:{csm}", values, csm=csm)
+    for team, values in by_team:
+        yield from rows(SubjectType.TEAM, f"team:{team}", values, team=team)
+    for segment, values in by_segment:
+        yield from rows(SubjectType.SEGMENT, f"segment:{segment}", values, segment=segment)
 
 
 def _insert_values(rows: Iterable[tuple]) -> Counter:

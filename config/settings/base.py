@@ -324,6 +324,16 @@ KPI_PART_THREADS = env.int("KPI_PART_THREADS", default=2)
 # After a publication, a worker renders the KPI pages again (kpis.pagecache) this many seconds later.
 KPI_WARM_PAGES = env.bool("KPI_WARM_PAGES", default=True)
 KPI_WARM_DELAY_SECONDS = env.int("KPI_WARM_DELAY_SECONDS", default=30)
+# Expected results (docs/metrics.md, "Expected results and lift"): the quarters of history a fit
+# uses, the smallest book whose lift is shown, the least history a fit needs, the L2 penalty of the
+# fits, and the calibration on the held-out quarter below which the lift is withheld.
+KPI_EXPECTED_HISTORY_QUARTERS = env.int("KPI_EXPECTED_HISTORY_QUARTERS", default=8)
+KPI_EXPECTED_MIN_BOOK = env.int("KPI_EXPECTED_MIN_BOOK", default=10)
+KPI_EXPECTED_MIN_HISTORY_QUARTERS = env.int("KPI_EXPECTED_MIN_HISTORY_QUARTERS", default=2)
+KPI_EXPECTED_MIN_HISTORY_ACCOUNTS = env.int("KPI_EXPECTED_MIN_HISTORY_ACCOUNTS", default=200)
+KPI_EXPECTED_L2 = env.float("KPI_EXPECTED_L2", default=1.0)
+KPI_EXPECTED_MAX_CALIBRATION_GAP = env.float("KPI_EXPECTED_MAX_CALIBRATION_GAP", default=5.0)
+KPI_EXPECTED_SLOPE_RANGE = tuple(env.list("KPI_EXPECTED_SLOPE_RANGE", cast=float, default=[0.5, 2.0]))
 # Review cycles: a CSM whose first account came fewer days than this before the quarter ends is
 # a new hire, left out of the cycle by default (HR may include them).
 REVIEW_MIN_TENURE_DAYS = env.int("REVIEW_MIN_TENURE_DAYS", default=60)

@@ -82,6 +82,15 @@ class C(StrEnum):
     # Onboardings completed in P.
     ONBOARDINGS = "onboardings"
     ONBOARDING_DAYS = "onboarding_days"  # observations: days from signing to completion
+    # Expected results of the starting cohort (kpis.engine.expected): accounts scored, and per
+    # outcome the sum of the accounts' expectations and of their variances.
+    EXP_N = "exp_n"
+    EXP_PAYING = "exp_paying"  # sum of P(still paying at the end)
+    EXP_PAYING_VAR = "exp_paying_var"  # sum of p (1 - p)
+    EXP_KEPT = "exp_kept"  # sum of MRR(a, P.start) x expected gross retention ratio
+    EXP_KEPT_VAR = "exp_kept_var"  # sum of MRR(a, P.start)^2 x its variance
+    EXP_END = "exp_end"  # sum of MRR(a, P.start) x expected net retention ratio
+    EXP_END_VAR = "exp_end_var"
     # Touchpoints logged by the CSM in P, by kind (tracked, never scored).
     TOUCHPOINTS = "touchpoints"
     TOUCHPOINTS_CALL = "touchpoints_call"

@@ -15,11 +15,12 @@ from django.utils.translation import ngettext
 
 from accounts import dates
 from accounts.models import Assignment, CustomerAccount
-from kpis.engine import blocks, formulas, parts
+from kpis.engine import blocks, expected, formulas, parts
 from kpis.engine.blocks import fetch_dicts
 from kpis.engine.components import C, Components, PerCsm
 from kpis.engine.formulas import MICROS_PER_HOUR
 from kpis.periods import Period
+from kpis.registry import EXPECTED_KEYS
 
 CENT = Decimal("0.01")
 
@@ -96,6 +97,8 @@ def _explain(inputs: parts.Inputs, csm_id: int, metric: str) -> Explanation:
         return d.onboardings()
     if metric == "touchpoints":
         return d.touchpoints()
+    if metric in EXPECTED_KEYS:
+        return d.expected()
     raise KeyError(metric)
 
 
@@ -211,6 +214,45 @@ class _Drill:
             % {"day": dates.day(self.inputs.start)},
             account=0,
             totals=[total] if rows else [],
+        )
+
+    def expected(self) -> Explanation:
+        """The starting cohort with each account's start-of-quarter features, its expectations by
+        the published run's fits and its outcome (kpis.engine.expected.account_expectations). The
+        lift is not a sum: it is the observed minus the expected, shrunk with every other book's."""
+        explanation = self.cohort()
+        rows = expected.account_expectations(csm_id=self.csm, period=self.inputs.period)
+        expected.accumulate(self.out, rows)
+        table = [
+            [
+                r.row.name,
+                r.row.segment,
+                r.row.health,
+                r.row.tenure_days,
+                _money(r.row.mrr_start),
+                _money(r.row.mrr_end),
+                round(100 * r.expected["logo_retention"], 1),
+                round(100 * r.expected["nrr"], 1),
+                _("yes") if r.row.paying else _("no"),
+            ]
+            for r in rows
+        ]
+        if not rows:
+            return self.result(explanation.columns, explanation.rows, explanation.note)
+        return self.result(
+            [
+                _("name"),
+                _("segment"),
+                _("health at the start"),
+                _("days since signing"),
+                _("starting MRR"),
+                _("ending MRR"),
+                _("expected to still pay (%)"),
+                _("expected MRR kept with growth (%)"),
+                _("still paying"),
+            ],
+            table,
+            explanation.note,
         )
 
     def book(self) -> Explanation:

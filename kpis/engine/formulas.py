@@ -147,6 +147,7 @@ def derive(c: Components) -> dict[str, Value]:
         n(C.TOUCHPOINTS),
         _kinds(c, TOUCHPOINT_KINDS, "touchpoints_"),
     )
+    _expected(c, v)
     for value in v.values():
         value.value = round2(value.value)
         value.numerator = None if value.numerator is None else value.numerator.quantize(MICRO, ROUND_HALF_UP)
@@ -154,3 +155,32 @@ def derive(c: Components) -> dict[str, Value]:
             None if value.denominator is None else value.denominator.quantize(MICRO, ROUND_HALF_UP)
         )
     return v
+
+
+# The expected results of each outcome: (observed component, expected, variance of the expected, base).
+EXPECTED_OF = {
+    "logo_retention": (C.COHORT_PAYING, C.EXP_PAYING, C.EXP_PAYING_VAR, C.COHORT),
+    "gross_retention": (C.MRR_KEPT, C.EXP_KEPT, C.EXP_KEPT_VAR, C.MRR_START),
+    "nrr": (C.MRR_END, C.EXP_END, C.EXP_END_VAR, C.MRR_START),
+}
+
+
+def _expected(c: Components, v: dict[str, Value]) -> None:
+    """Expected values and raw lifts (docs/metrics.md, "Expected results and lift"). The raw lift and
+    its standard error travel in the lift's breakdown until the run shrinks every subject's lift
+    together (kpis.services); the interval is filled there too."""
+    cohort = int(c[C.COHORT])
+    for key, (observed, expected, variance, base) in EXPECTED_OF.items():
+        scored = c.has(C.EXP_N) and c[base] and int(c[C.EXP_N]) == cohort
+        exp = ratio(c[expected], c[base]) if scored else None
+        v[f"{key}_expected"] = Value(
+            exp, c[expected] if scored else None, c[base] if scored else None, cohort
+        )
+        lift = Value(None, None, None, cohort)
+        if exp is not None:
+            obs = ratio(c[observed], c[base])
+            lift.numerator, lift.denominator = obs, exp
+            lift.breakdown = {"raw": obs - exp, "se": (c[variance].sqrt() / c[base]) * HUNDRED}
+        v[f"{key}_lift"] = lift
+        v[f"{key}_lift_low"] = Value(None, None, None, cohort)
+        v[f"{key}_lift_high"] = Value(None, None, None, cohort)

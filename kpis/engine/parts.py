@@ -30,7 +30,7 @@ from activity.models import (
     Touchpoint,
     UsageSnapshot,
 )
-from kpis.engine import blocks
+from kpis.engine import blocks, expected
 from kpis.engine.blocks import BOOK, COHORT, PREV_BOOK, attributed, between, fetch, flag, local_day
 from kpis.engine.components import C, PerCsm, add, merge
 from kpis.engine.formulas import HUNDRED
@@ -46,6 +46,7 @@ class Inputs:
 
     period: Period
     as_of: datetime.date | None = None
+    run_id: int | None = None  # the run the part computes for (the expected-results fits are kept with it)
 
     @property
     def prev(self) -> Period:
@@ -423,6 +424,7 @@ def part_other(inputs: Inputs) -> PerCsm:
 
 PARTS: dict[str, Callable[[Inputs], PerCsm]] = {
     "books": part_books,
+    "expected": expected.part_expected,
     "tickets": part_tickets,
     "surveys": part_surveys,
     "usage": part_usage,
@@ -430,7 +432,7 @@ PARTS: dict[str, Callable[[Inputs], PerCsm]] = {
 }
 
 # The order a run with several threads starts its parts in (the longest first).
-LONGEST_FIRST = ("tickets", "usage", "books", "surveys", "other")
+LONGEST_FIRST = ("tickets", "usage", "books", "expected", "surveys", "other")
 
 
 def compute_all(inputs: Inputs) -> PerCsm:

@@ -215,8 +215,9 @@ def test_query_count_does_not_grow_with_csms_accounts_or_events(org_world, djang
     grow(20, 5)
     assert queries_of_compute() == small
     # The whole run stays within a budget; only the batched upsert of the values grows (by one query
-    # per batch of rows), never a query per CSM or account.
-    with django_assert_max_num_queries(60):
+    # per batch of rows), never a query per CSM or account. The expected results take 10 of them (a
+    # temporary table, one statement for the rows of every quarter, the fits kept and read again).
+    with django_assert_max_num_queries(70):
         services.kpi_run_compute(period=Q3)
 
 
