@@ -426,6 +426,7 @@ METRICS: tuple[Metric, ...] = (
                     "(weighted by starting MRR for revenue), from the organisation's earlier quarters and what was "
                     "known of each account at the quarter's start (segment, health, tenure, size), never its CSM."
                 ),
+                sample="accounts",
             ),
             Metric(
                 f"{key}_lift",
@@ -437,6 +438,7 @@ METRICS: tuple[Metric, ...] = (
                     "Observed minus expected, in points, pulled toward 0 by how little the book's size lets us tell "
                     "skill from luck. No number below the minimum book or without enough history."
                 ),
+                sample="accounts",
             ),
             Metric(
                 f"{key}_lift_low",
@@ -445,6 +447,7 @@ METRICS: tuple[Metric, ...] = (
                 NEUTRAL,
                 EXPECTED,
                 _("The lower end of the lift's 90 % interval."),
+                sample="accounts",
             ),
             Metric(
                 f"{key}_lift_high",
@@ -453,6 +456,7 @@ METRICS: tuple[Metric, ...] = (
                 NEUTRAL,
                 EXPECTED,
                 _("The upper end of the lift's 90 % interval."),
+                sample="accounts",
             ),
         )
     ),
