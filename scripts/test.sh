@@ -12,6 +12,8 @@ trap cleanup EXIT
 log "ruff"
 "$ROOT/.venv/bin/ruff" check .
 "$ROOT/.venv/bin/ruff" format --check .
+log "import contracts (layers, no tests in production code)"
+"$ROOT/.venv/bin/lint-imports" --no-cache
 log "check --deploy with the production settings"
 DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="ci-$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" \
   DJANGO_ALLOWED_HOSTS=csm.example.com DATABASE_URL=postgres://u:p@127.0.0.1:5432/csm \
