@@ -29,5 +29,12 @@ export REDIS_URL="redis://127.0.0.1:$REDIS_TEST_PORT/15"
 
 pg_up "$PG_DIR" "$PG_TEST_PORT"
 log "pytest"
-DATABASE_URL="postgres://postgres@127.0.0.1:$PG_TEST_PORT/csm" "$PY" -m pytest "$@"
+# Coverage is measured on every run; the floor applies to the whole suite (no arguments) only.
+COVERAGE_FLOOR=${COVERAGE_FLOOR:-85}
+export COVERAGE_FILE="$ROOT/var/.coverage-$PG_TEST_PORT"
+DATABASE_URL="postgres://postgres@127.0.0.1:$PG_TEST_PORT/csm" "$PY" -m pytest --cov --cov-report= "$@"
+if [ $# -eq 0 ]; then
+  log "coverage (floor ${COVERAGE_FLOOR} %)"
+  "$PY" -m coverage report --skip-covered --sort=cover --fail-under="$COVERAGE_FLOOR" | tail -n 12
+fi
 log "all green"
