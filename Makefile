@@ -1,4 +1,4 @@
-.PHONY: help run test venv bench lint format
+.PHONY: help run test venv bench lint format docs
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -17,6 +17,11 @@ lint:  ## ruff (lint and format check) and the import contracts, without running
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports --no-cache
+
+docs:  ## build the documentation site (MkDocs) into var/site, every internal link checked
+	bash -c 'source scripts/lib.sh && ensure_venv requirements-dev.txt'
+	NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet
+	@echo "Open var/site/index.html"
 
 format:  ## format the code and apply ruff's safe fixes
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .

@@ -14,6 +14,9 @@ log "ruff"
 "$ROOT/.venv/bin/ruff" format --check .
 log "import contracts (layers, no tests in production code)"
 "$ROOT/.venv/bin/lint-imports" --no-cache
+log "documentation site (mkdocs --strict: every internal link and anchor resolves)"
+NO_MKDOCS_2_WARNING=1 "$ROOT/.venv/bin/mkdocs" build --strict --quiet --site-dir "$ROOT/var/site-test-$PG_TEST_PORT"
+rm -rf "$ROOT/var/site-test-$PG_TEST_PORT"
 log "check --deploy with the production settings"
 DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="ci-$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" \
   DJANGO_ALLOWED_HOSTS=csm.example.com DATABASE_URL=postgres://u:p@127.0.0.1:5432/csm \
