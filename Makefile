@@ -1,16 +1,30 @@
-.PHONY: run test venv bench lint format
+.PHONY: help run test venv bench lint format docs
 
-run:  ## set up everything and run web, worker, beat and Redis with the demo organisation
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+run:  ## set up everything and run PostgreSQL, Redis, web, worker, beat, the mail catcher and the demo
 	bash scripts/run.sh
 
-test:  ## lint, migrations check, the whole suite on SQLite and on PostgreSQL
+test:  ## lint, import contracts, migrations check, then the whole suite on PostgreSQL, Redis and Celery
 	bash scripts/test.sh
 
-venv:
+venv:  ## create .venv with the pinned development requirements
 	bash -c 'source scripts/lib.sh && ensure_venv requirements-dev.txt'
 
-format:
+lint:  ## ruff (lint and format check) and the import contracts, without running the tests
+	bash -c 'source scripts/lib.sh && ensure_venv requirements-dev.txt'
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports --no-cache
+
+docs:  ## build the documentation site (MkDocs) into var/site, every internal link checked
+	bash -c 'source scripts/lib.sh && ensure_venv requirements-dev.txt'
+	NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet
+	@echo "Open var/site/index.html"
+
+format:  ## format the code and apply ruff's safe fixes
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
 
-bench:  ## benchmarks (never run by the test suite); see bench/README.md
+bench:  ## benchmarks (never run by the test suite); see bench/run.sh for the choices
 	bash bench/run.sh

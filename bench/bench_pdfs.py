@@ -98,7 +98,7 @@ def main() -> None:
     print(
         f"cycle page filtered to one manager's overdue reviews: {page(f'/cycles/{cycle.pk}/?overdue=1&status=draft')}"
     )
-    services.cycle_advance(user=hr, cycle=cycle, override_reason="benchmark")
+    services.cycle_start_calibration(user=hr, cycle=cycle, override_reason="benchmark")
     print(f"calibration session with {n} reviews: {page(f'/cycles/{cycle.pk}/calibration/')}")
     print(f"cycle summary PDF: {page(f'/cycles/{cycle.pk}/summary.pdf', runs=1)}")
     reviews = list(

@@ -75,7 +75,7 @@ _sync_hour, _, _sync_minute = os.environ.get("SOURCES_SYNC_AT", "01:30").partiti
 app.conf.beat_schedule = {
     # Every night at SOURCES_SYNC_AT (01:30) organisation time, before the KPIs: the pull connectors
     # (Zendesk, Salesforce, HubSpot, ChartMogul) load what changed since their cursors, so that the
-    # 02:00 run counts it. Sources without credentials are skipped (README, "Pull connectors").
+    # 02:00 run counts it. Sources without credentials are skipped (docs/loading-data.md, "Pull connectors").
     "sources-sync": {
         "task": "activity.sources_sync",
         "schedule": crontab(hour=int(_sync_hour), minute=int(_sync_minute or 0)),

@@ -95,8 +95,8 @@ def demo_reviews_build(*, today: datetime.date, seed: int = 2026) -> dict[str, i
     services.cycle_open(user=hr, cycle=closed)
     for review in closed.reviews.select_related("csm", "reviewer", "cycle__template").order_by("csm__pk"):
         _walk(review, hr, "finalized", rng)
-    services.cycle_advance(user=hr, cycle=closed)
-    services.cycle_advance(user=hr, cycle=closed)
+    services.cycle_start_calibration(user=hr, cycle=closed)
+    services.cycle_close(user=hr, cycle=closed)
     cycle = services.cycle_create(
         user=hr,
         period=str(current),

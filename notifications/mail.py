@@ -1,7 +1,7 @@
 """Email: one message (plain text and HTML) to one person about notifications of one kind, or their
 weekly digest, in their language and time zone, with a link to each object and a one-click
 unsubscribe from that kind (a signed token: ``django.core.signing``). Sent through Django's mail
-framework (SMTP, configured from the environment: README, "Email")."""
+framework (SMTP, configured from the environment: docs/configuration.md, "Email")."""
 
 from __future__ import annotations
 

@@ -7,6 +7,8 @@ quarter, the person and the thing in words, and links to the page where the pers
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +22,9 @@ from notifications import reminders, services
 from notifications.labels import data_kind_label, date_label, metric_label, period_label
 from notifications.models import Kind
 from reviews import signals as review_signals
+from reviews import workflow
 from reviews.models import Review
+from reviews.workflow import Actor
 
 
 def _review_url(review: Review) -> str:
@@ -92,129 +96,78 @@ def on_cycle_opened(sender, cycle, reviews, by=None, **kwargs) -> None:
         )
 
 
+# Who hears of each step of the review workflow (``reviews.workflow.STEPS``: the row says who is told,
+# ``tells``, and whether the team's chat hears of it, ``tells_team``), and in which words. Every text
+# is called in the recipient's language with the step's words: ``period``, ``csm`` (the CSM's name),
+# ``self_due`` and ``manager_due`` (the cycle's due dates). A test checks that every person a step
+# tells has a sentence here, and that every sentence belongs to a step that tells that person.
+STEP_KINDS: dict[str, Kind] = {
+    "send_to_csm": Kind.SELF_REVIEW_REQUESTED,
+    "submit_self": Kind.SELF_REVIEW_SUBMITTED,
+    "submit": Kind.REVIEW_SUBMITTED,
+    "acknowledge": Kind.REVIEW_ACKNOWLEDGED,
+    "reopen": Kind.REVIEW_REOPENED,
+}
+STEP_TEXTS: dict[tuple[str, Actor], Callable[[dict], str]] = {
+    ("send_to_csm", Actor.CSM): lambda w: (
+        _("Your %(period)s self-review is ready to write. It is due on %(self_due)s.") % w
+    ),
+    ("submit_self", Actor.REVIEWER): lambda w: (
+        _("%(csm)s submitted their %(period)s self-review. Your review is next, due on %(manager_due)s.") % w
+    ),
+    ("submit", Actor.CSM): lambda w: (
+        _("Your %(period)s review is ready. Read it, flag any number that looks wrong, then acknowledge it.")
+        % w
+    ),
+    ("acknowledge", Actor.REVIEWER): lambda w: _("%(csm)s acknowledged their %(period)s review.") % w,
+    ("reopen", Actor.CSM): lambda w: (
+        _("Your %(period)s review was reopened. Your manager will submit it again for you to acknowledge.")
+        % w
+    ),
+    ("reopen", Actor.REVIEWER): lambda w: (
+        _("The %(period)s review of %(csm)s was reopened. It is back with you to submit again.") % w
+    ),
+}
+STEP_ANNOUNCEMENTS: dict[str, Callable[[dict], str]] = {
+    "submit_self": lambda w: _("%(csm)s submitted their %(period)s self-review.") % w,
+    "submit": lambda w: _("The %(period)s review of %(csm)s was submitted.") % w,
+    "acknowledge": lambda w: _("%(csm)s acknowledged their %(period)s review.") % w,
+    "reopen": lambda w: _("The %(period)s review of %(csm)s was reopened.") % w,
+}
+
+
 def on_review_transitioned(sender, review: Review, action: str, by=None, **kwargs) -> None:
+    step = workflow.STEP[action]
     cycle = review.cycle
-    period = cycle.period
-    csm, reviewer = review.csm, review.reviewer
     url = _review_url(review)
     key = f"{action}:{review.pk}:r{review.revision}:v{review.version}"
-    team = csm.team if csm.team_id else None
-    if action == "send_to_csm":
+
+    def words() -> dict:  # put into words in the reader's language, when the text is made
+        return {
+            "period": period_label(cycle.period),
+            "csm": _name(review.csm),
+            "self_due": date_label(cycle.self_review_due),
+            "manager_due": date_label(cycle.manager_review_due),
+        }
+
+    people = {Actor.CSM: review.csm, Actor.REVIEWER: review.reviewer}
+    for actor in step.tells:
+        text = STEP_TEXTS[(action, actor)]
         services.notify(
-            csm,
-            Kind.SELF_REVIEW_REQUESTED,
+            people[actor],
+            STEP_KINDS[action],
             obj=review,
             url=url,
             dedupe_key=key,
             by=by,
-            text=lambda: (
-                _("Your %(period)s self-review is ready to write. It is due on %(date)s.")
-                % {"period": period_label(period), "date": date_label(cycle.self_review_due)}
-            ),
+            text=lambda text=text: text(words()),
         )
-    elif action == "submit_self":
-        services.notify(
-            reviewer,
-            Kind.SELF_REVIEW_SUBMITTED,
-            obj=review,
-            url=url,
-            dedupe_key=key,
-            by=by,
-            text=lambda: (
-                _("%(csm)s submitted their %(period)s self-review. Your review is next, due on %(date)s.")
-                % {
-                    "csm": _name(csm),
-                    "period": period_label(period),
-                    "date": date_label(cycle.manager_review_due),
-                }
-            ),
-        )
+    if step.tells_team:
+        announcement = STEP_ANNOUNCEMENTS[action]
         services.announce(
-            team,
+            review.csm.team if review.csm.team_id else None,
             url=url,
-            text=lambda: (
-                _("%(csm)s submitted their %(period)s self-review.")
-                % {"csm": _name(csm), "period": period_label(period)}
-            ),
-        )
-    elif action == "submit":
-        services.notify(
-            csm,
-            Kind.REVIEW_SUBMITTED,
-            obj=review,
-            url=url,
-            dedupe_key=key,
-            by=by,
-            text=lambda: (
-                _(
-                    "Your %(period)s review is ready. Read it, flag any number that looks wrong, then acknowledge it."
-                )
-                % {"period": period_label(period)}
-            ),
-        )
-        services.announce(
-            team,
-            url=url,
-            text=lambda: (
-                _("The %(period)s review of %(csm)s was submitted.")
-                % {"csm": _name(csm), "period": period_label(period)}
-            ),
-        )
-    elif action == "acknowledge":
-        services.notify(
-            reviewer,
-            Kind.REVIEW_ACKNOWLEDGED,
-            obj=review,
-            url=url,
-            dedupe_key=key,
-            by=by,
-            text=lambda: (
-                _("%(csm)s acknowledged their %(period)s review.")
-                % {"csm": _name(csm), "period": period_label(period)}
-            ),
-        )
-        services.announce(
-            team,
-            url=url,
-            text=lambda: (
-                _("%(csm)s acknowledged their %(period)s review.")
-                % {"csm": _name(csm), "period": period_label(period)}
-            ),
-        )
-    elif action == "reopen":
-        services.notify(
-            csm,
-            Kind.REVIEW_REOPENED,
-            obj=review,
-            url=url,
-            dedupe_key=key,
-            by=by,
-            text=lambda: (
-                _(
-                    "Your %(period)s review was reopened. Your manager will submit it again for you to acknowledge."
-                )
-                % {"period": period_label(period)}
-            ),
-        )
-        services.notify(
-            reviewer,
-            Kind.REVIEW_REOPENED,
-            obj=review,
-            url=url,
-            dedupe_key=key,
-            by=by,
-            text=lambda: (
-                _("The %(period)s review of %(csm)s was reopened. It is back with you to submit again.")
-                % {"csm": _name(csm), "period": period_label(period)}
-            ),
-        )
-        services.announce(
-            team,
-            url=url,
-            text=lambda: (
-                _("The %(period)s review of %(csm)s was reopened.")
-                % {"csm": _name(csm), "period": period_label(period)}
-            ),
+            text=lambda: announcement(words()),
         )
 
 

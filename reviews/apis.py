@@ -23,7 +23,7 @@ from accounts.access import get_visible_or_404
 from accounts.models import EVERYONE_ROLES
 from accounts.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from accounts.permissions import PeopleOnly
-from reviews import services
+from reviews import services, workflow
 from reviews.access import review_view
 from reviews.models import Review, ReviewCycle, validate_due_date
 
@@ -169,7 +169,7 @@ class ReviewOutput(serializers.ModelSerializer):
 
 
 # The actions of POST /api/v1/reviews/{id}/transition/ (their enum's name: SPECTACULAR_SETTINGS).
-ACTIONS = list(services.TRANSITIONS)
+ACTIONS = list(workflow.ACTIONS)
 
 
 @extend_schema_serializer(component_name="ReviewTransition")

@@ -156,17 +156,13 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
             )
             messages.success(request, _("Cycle open: %(n)d reviews created.") % {"n": n})
         elif action == "calibrate":
-            if cycle.status != CycleStatus.OPEN:
-                raise ValidationError({"status": _("Calibration starts from an open cycle.")})
-            services.cycle_advance(
+            services.cycle_start_calibration(
                 user=request.user, cycle=cycle, override_reason=request.POST.get("override_reason", "")
             )
             messages.success(request, _("Calibration has started."))
             target = reverse("cycle-calibration", args=[cycle.pk])
         elif action == "close":
-            if cycle.status != CycleStatus.CALIBRATION:
-                raise ValidationError({"status": _("Only a cycle in calibration closes.")})
-            services.cycle_advance(user=request.user, cycle=cycle)
+            services.cycle_close(user=request.user, cycle=cycle)
             messages.success(request, _("The cycle is closed."))
         elif action == "export":
             export = exports.cycle_export_start(user=request.user, cycle=cycle)

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from accounts import dates
 from accounts import text as limits
@@ -26,7 +26,7 @@ from kpis.periods import Period, PeriodError
 from kpis.registry import LOWER, REGISTRY, same_quantity_pairs
 from kpis.scorecards import Peers, period_peers, scorecard
 from okrs.selectors import okr_score_of, okr_scores_of
-from reviews import participants, signals
+from reviews import participants, signals, workflow
 from reviews.access import review_view
 from reviews.models import (
     DEFAULT_KPI_WEIGHTS,
@@ -263,44 +263,72 @@ def review_set_reviewer(*, user: User, review: Review, reviewer: User | None, ve
     return _save(review, user)
 
 
-CYCLE_STEPS = {CycleStatus.OPEN: CycleStatus.CALIBRATION, CycleStatus.CALIBRATION: CycleStatus.CLOSED}
-
-
-@transaction.atomic
-def cycle_advance(*, user: User, cycle: ReviewCycle, override_reason: str = "") -> ReviewCycle:
-    """open -> calibration -> closed. Calibration starts when every review of the cycle is submitted,
-    or earlier with ``override_reason`` (kept on the cycle). Closing needs every review finalized."""
-    _require_hr(user)
-    nxt = CYCLE_STEPS.get(cycle.status)
-    if nxt is None:
-        raise ValidationError({"status": f"A {cycle.get_status_display()} cycle has no next step."})
-    if nxt == CycleStatus.CALIBRATION:
-        early = cycle.reviews.filter(
-            status__in=[ReviewStatus.DRAFT, ReviewStatus.SELF_REVIEW, ReviewStatus.MANAGER_REVIEW]
-        ).count()
-        reason = _text(override_reason, "override_reason").strip()
-        if early and not reason:
-            raise ValidationError(
-                {
-                    "override_reason": f"{early} of {cycle.reviews.count()} reviews are not submitted yet: "
-                    "calibration starts when every review is submitted, or now with a reason."
-                }
-            )
-        cycle.calibration_override_reason = reason if early else ""
-        if early:
-            cycle._change_reason = change_reason(
-                f"Calibration started with {early} reviews unsubmitted: {reason}"
-            )
-    if nxt == CycleStatus.CLOSED:
-        left = cycle.reviews.exclude(status=ReviewStatus.FINALIZED).count()
-        if left:
-            raise ValidationError(
-                {"status": f"{left} reviews are not finalized yet: the cycle cannot close."}
-            )
-    cycle.status = nxt
+def _cycle_moved(cycle: ReviewCycle, user: User, status: CycleStatus) -> ReviewCycle:
+    cycle.status = status
     cycle._history_user = user
     cycle.save()
     return cycle
+
+
+@transaction.atomic
+def cycle_start_calibration(*, user: User, cycle: ReviewCycle, override_reason: str = "") -> ReviewCycle:
+    """open -> calibration: when every review of the cycle is submitted, or earlier with
+    ``override_reason`` (kept on the cycle and in its history)."""
+    _require_hr(user)
+    if cycle.status != CycleStatus.OPEN:
+        raise ValidationError({"status": gettext("Calibration starts from an open cycle.")})
+    early = cycle.reviews.filter(
+        status__in=[ReviewStatus.DRAFT, ReviewStatus.SELF_REVIEW, ReviewStatus.MANAGER_REVIEW]
+    ).count()
+    reason = _text(override_reason, "override_reason").strip()
+    if early and not reason:
+        raise ValidationError(
+            {
+                "override_reason": gettext(
+                    "%(early)d of %(all)d reviews are not submitted yet: calibration starts when every "
+                    "review is submitted, or now with a reason."
+                )
+                % {"early": early, "all": cycle.reviews.count()}
+            }
+        )
+    cycle.calibration_override_reason = reason if early else ""
+    if early:
+        cycle._change_reason = change_reason(
+            f"Calibration started with {early} reviews unsubmitted: {reason}"
+        )
+    return _cycle_moved(cycle, user, CycleStatus.CALIBRATION)
+
+
+@transaction.atomic
+def cycle_close(*, user: User, cycle: ReviewCycle) -> ReviewCycle:
+    """calibration -> closed, once every review is finalized."""
+    _require_hr(user)
+    if cycle.status != CycleStatus.CALIBRATION:
+        raise ValidationError({"status": gettext("Only a cycle in calibration closes.")})
+    left = cycle.reviews.exclude(status=ReviewStatus.FINALIZED).count()
+    if left:
+        raise ValidationError(
+            {
+                "status": ngettext(
+                    "%(left)d review is not finalized yet: the cycle cannot close.",
+                    "%(left)d reviews are not finalized yet: the cycle cannot close.",
+                    left,
+                )
+                % {"left": left}
+            }
+        )
+    return _cycle_moved(cycle, user, CycleStatus.CLOSED)
+
+
+def cycle_advance(*, user: User, cycle: ReviewCycle, override_reason: str = "") -> ReviewCycle:
+    """The next step of an open or calibrating cycle (the API's ``advance``): start calibration or
+    close. Pages and code name the step they mean instead."""
+    _require_hr(user)
+    if cycle.status == CycleStatus.OPEN:
+        return cycle_start_calibration(user=user, cycle=cycle, override_reason=override_reason)
+    if cycle.status == CycleStatus.CALIBRATION:
+        return cycle_close(user=user, cycle=cycle)
+    raise ValidationError({"status": f"A {cycle.get_status_display()} cycle has no next step."})
 
 
 # --- snapshot and suggested rating ---------------------------------------------------------------
@@ -504,6 +532,22 @@ def _moved(review: Review, user: User, action: str) -> Review:
     return review
 
 
+def _begin(action: str, user: User, review: Review, version: int | None) -> tuple[Review, workflow.Step]:
+    """The guards every step shares (``reviews.workflow``), in their order: lock the row, who may take
+    the step (403), the version (409), the state (400)."""
+    step = workflow.STEP[action]
+    review = _lock(review)
+    workflow.check(step, user, review)
+    _same_version(review, version)
+    workflow.check_state(step, review)
+    return review, step
+
+
+def _end(review: Review, user: User, step: workflow.Step) -> Review:
+    review.status = step.target
+    return _moved(review, user, step.action)
+
+
 def _is_reviewer(user: User, review: Review) -> bool:
     return review_view(user, review).is_reviewer
 
@@ -530,14 +574,8 @@ def review_refresh_snapshot(*, user: User, review: Review, version: int | None) 
 
 @transaction.atomic
 def review_send_to_csm(*, user: User, review: Review, version: int | None) -> Review:
-    review = _lock(review)
-    if not (_is_reviewer(user, review) or user.role == Role.HR):
-        raise PermissionDenied("The reviewer or HR starts the self-review.")
-    _same_version(review, version)
-    if review.status != ReviewStatus.DRAFT:
-        _refuse(f"Only a draft goes to the CSM for self-review (this one is {review.get_status_display()}).")
-    review.status = ReviewStatus.SELF_REVIEW
-    return _moved(review, user, "send_to_csm")
+    review, step = _begin("send_to_csm", user, review, version)
+    return _end(review, user, step)
 
 
 def _text(value, field: str) -> str:
@@ -610,19 +648,13 @@ def empty_parts(review: Review, *, self_part: bool) -> list[str]:
 
 @transaction.atomic
 def review_submit_self(*, user: User, review: Review, version: int | None) -> Review:
-    review = _lock(review)
-    if user.pk != review.csm_id:
-        raise PermissionDenied("Only the CSM submits their self-review.")
-    _same_version(review, version)
-    if review.status != ReviewStatus.SELF_REVIEW:
-        _refuse(f"A review in {review.get_status_display()} has no self-review to submit.")
+    review, step = _begin("submit_self", user, review, version)
     if not any(str(v or "").strip() for v in review.self_assessment.values()):
         raise ValidationError(
             {"self_assessment": "The self-review is empty: write at least one section before submitting it."}
         )
-    review.status = ReviewStatus.MANAGER_REVIEW
     review.self_submitted_at = timezone.now()
-    return _moved(review, user, "submit_self")
+    return _end(review, user, step)
 
 
 def _check_rating(review: Review, value, field: str) -> int | None:
@@ -683,14 +715,7 @@ def review_save_manager(
 
 @transaction.atomic
 def review_submit(*, user: User, review: Review, version: int | None) -> Review:
-    review = _lock(review)
-    if not _is_reviewer(user, review):
-        raise PermissionDenied("Only the reviewer submits the review.")
-    _same_version(review, version)
-    if review.status != ReviewStatus.MANAGER_REVIEW:
-        if review.status in (ReviewStatus.DRAFT, ReviewStatus.SELF_REVIEW):
-            _refuse("The CSM submits their self-review first.")
-        _refuse(f"A review in {review.get_status_display()} cannot be submitted again.")
+    review, step = _begin("submit", user, review, version)
     errors = {}
     if review.final_rating is None:
         errors["final_rating"] = "Give the overall rating before submitting."
@@ -706,9 +731,8 @@ def review_submit(*, user: User, review: Review, version: int | None) -> Review:
         )
     if errors:
         raise ValidationError(errors)
-    review.status = ReviewStatus.SUBMITTED
     review.submitted_at = timezone.now()
-    return _moved(review, user, "submit")
+    return _end(review, user, step)
 
 
 def unresolved_flags(review: Review) -> int:
@@ -721,12 +745,7 @@ def review_acknowledge(
 ) -> Review:
     """The CSM acknowledges (which is not agreeing), with an optional comment. With flags not yet
     resolved the CSM confirms it (``confirm_open_flags``), and the acknowledgement keeps how many."""
-    review = _lock(review)
-    if user.pk != review.csm_id:
-        raise PermissionDenied("Only the CSM acknowledges their review.")
-    _same_version(review, version)
-    if review.status != ReviewStatus.SUBMITTED:
-        _refuse(f"Only a submitted review can be acknowledged (this one is {review.get_status_display()}).")
+    review, step = _begin("acknowledge", user, review, version)
     open_flags = unresolved_flags(review)
     if open_flags and not confirm_open_flags:
         raise ValidationError(
@@ -741,43 +760,33 @@ def review_acknowledge(
                 % {"n": open_flags}
             }
         )
-    review.status = ReviewStatus.ACKNOWLEDGED
     review.acknowledged_at = timezone.now()
     review.acknowledgement_comment = _text(comment, "comment").strip()
     review.open_flags_at_acknowledgement = open_flags
-    return _moved(review, user, "acknowledge")
+    return _end(review, user, step)
 
 
 @transaction.atomic
 def review_finalize(*, user: User, review: Review, version: int | None) -> Review:
-    review = _lock(review)
-    _require_hr(user, "Only HR finalizes a review.")
-    _same_version(review, version)
-    if review.status != ReviewStatus.ACKNOWLEDGED:
-        _refuse(f"Only an acknowledged review can be finalized (this one is {review.get_status_display()}).")
-    review.status = ReviewStatus.FINALIZED
+    review, step = _begin("finalize", user, review, version)
     review.finalized_at, review.finalized_by = timezone.now(), user
-    return _moved(review, user, "finalize")
+    return _end(review, user, step)
 
 
 @transaction.atomic
 def review_reopen(*, user: User, review: Review, version: int | None, reason: str) -> Review:
     """HR reopens a finalized review: a new revision, back to manager review; the history keeps why."""
-    review = _lock(review)
-    _require_hr(user, "Only HR reopens a finalized review.")
-    _same_version(review, version)
-    if review.status != ReviewStatus.FINALIZED:
-        _refuse("Only a finalized review is reopened.")
+    review, step = _begin("reopen", user, review, version)
     if not _text(reason, "reason").strip():
         raise ValidationError({"reason": "Say why the review is reopened."})
-    review.status = ReviewStatus.MANAGER_REVIEW
     review.revision += 1
     review.submitted_at = review.acknowledged_at = review.finalized_at = None
     review.finalized_by = None
     review._change_reason = change_reason(f"Reopened by {user}: {reason.strip()}")
-    return _moved(review, user, "reopen")
+    return _end(review, user, step)
 
 
+# The service of each step of ``reviews.workflow.STEPS`` (a test checks they are the same steps).
 TRANSITIONS = {
     "send_to_csm": review_send_to_csm,
     "submit_self": review_submit_self,
@@ -788,7 +797,7 @@ TRANSITIONS = {
 }
 
 
-IRREVERSIBLE = {"submit_self", "submit", "acknowledge", "finalize"}
+IRREVERSIBLE = workflow.IRREVERSIBLE
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ depending on them. Receivers get ``by`` (the person who acted; the review signal
 from django.dispatch import Signal
 
 # A review moved one step, sent inside the transaction of the change: ``review``, ``action`` (a key of
-# services.TRANSITIONS: send_to_csm, submit_self, submit, acknowledge, finalize, reopen), ``status``
+# reviews.workflow.STEPS: send_to_csm, submit_self, submit, acknowledge, finalize, reopen), ``status``
 # (the new status), ``by`` and ``user``.
 review_transitioned = Signal()
 # A cycle opened (or opened again for CSMs who had no review yet): ``cycle``, ``reviews`` (the reviews

@@ -21,9 +21,9 @@ from accounts.access import get_visible_or_404
 from accounts.models import Role
 from kpis import pagecache
 from kpis.registry import REGISTRY
-from reviews import explain, exports, selectors, services, wording
+from reviews import explain, exports, selectors, services, wording, workflow
 from reviews.access import review_view
-from reviews.models import CycleExport, Dispute, Review, ReviewCycle, ReviewStatus
+from reviews.models import CycleExport, Dispute, Review, ReviewCycle
 from reviews.pdf import review_filename, review_pdf
 
 
@@ -264,32 +264,19 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
 
 
 def _actions(review: Review, user) -> list[dict]:
-    """The next steps the viewer may take, for the bar at the top of the page. ``content``: the
-    button submits the viewer's part as it is on the screen with the step."""
+    """The next steps the viewer may take, for the bar at the top of the page (``reviews.workflow``).
+    ``content``: the button submits the viewer's part as it is on the screen with the step."""
     acc = review_view(user, review)
-    out = []
-
-    def add(action, label, content=False):
-        out.append(
-            {
-                "action": action,
-                "label": label,
-                "content": content,
-                "irreversible": action in services.IRREVERSIBLE,
-            }
-        )
-
-    if review.status == ReviewStatus.DRAFT and (acc.is_reviewer or acc.is_hr):
-        add("send_to_csm", _("Send to the CSM for self-review"), acc.can_write_manager)
-    if review.status == ReviewStatus.SELF_REVIEW and acc.is_csm:
-        add("submit_self", _("Submit my self-review"), True)
-    if review.status == ReviewStatus.MANAGER_REVIEW and acc.is_reviewer:
-        add("submit", _("Submit the review"), True)
-    if review.status == ReviewStatus.SUBMITTED and acc.is_csm:
-        add("acknowledge", _("Acknowledge the review"))
-    if review.status == ReviewStatus.ACKNOWLEDGED and user.role in (Role.HR, Role.ADMIN):
-        add("finalize", _("Finalize"))
-    return out
+    writes = {workflow.Actor.CSM: acc.can_write_self, workflow.Actor.REVIEWER: acc.can_write_manager}
+    return [
+        {
+            "action": step.action,
+            "label": step.label,
+            "content": bool(step.submits and writes.get(step.submits)),
+            "irreversible": step.irreversible,
+        }
+        for step in workflow.available(user, review, acc)
+    ]
 
 
 def _step_message(action: str, review: Review) -> str:
@@ -370,7 +357,7 @@ def _in_place(request: HttpRequest, review: Review, conflict: dict) -> HttpRespo
 @require_POST
 def review_transition(request: HttpRequest, review_id: int, action: str) -> HttpResponse:
     review = _review(request, review_id)
-    if action not in services.TRANSITIONS:
+    if action not in workflow.STEP:
         raise Http404
     kwargs = {}
     if action == "acknowledge":

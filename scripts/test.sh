@@ -12,6 +12,11 @@ trap cleanup EXIT
 log "ruff"
 "$ROOT/.venv/bin/ruff" check .
 "$ROOT/.venv/bin/ruff" format --check .
+log "import contracts (layers, no tests in production code)"
+"$ROOT/.venv/bin/lint-imports" --no-cache
+log "documentation site (mkdocs --strict: every internal link and anchor resolves)"
+NO_MKDOCS_2_WARNING=1 "$ROOT/.venv/bin/mkdocs" build --strict --quiet --site-dir "$ROOT/var/site-test-$PG_TEST_PORT"
+rm -rf "$ROOT/var/site-test-$PG_TEST_PORT"
 log "check --deploy with the production settings"
 DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="ci-$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" \
   DJANGO_ALLOWED_HOSTS=csm.example.com DATABASE_URL=postgres://u:p@127.0.0.1:5432/csm \
@@ -27,5 +32,12 @@ export REDIS_URL="redis://127.0.0.1:$REDIS_TEST_PORT/15"
 
 pg_up "$PG_DIR" "$PG_TEST_PORT"
 log "pytest"
-DATABASE_URL="postgres://postgres@127.0.0.1:$PG_TEST_PORT/csm" "$PY" -m pytest "$@"
+# Coverage is measured on every run; the floor applies to the whole suite (no arguments) only.
+COVERAGE_FLOOR=${COVERAGE_FLOOR:-85}
+export COVERAGE_FILE="$ROOT/var/.coverage-$PG_TEST_PORT"
+DATABASE_URL="postgres://postgres@127.0.0.1:$PG_TEST_PORT/csm" "$PY" -m pytest --cov --cov-report= "$@"
+if [ $# -eq 0 ]; then
+  log "coverage (floor ${COVERAGE_FLOOR} %)"
+  "$PY" -m coverage report --skip-covered --sort=cover --fail-under="$COVERAGE_FLOOR" | tail -n 12
+fi
 log "all green"

@@ -74,7 +74,7 @@ def test_the_data_contract_lists_every_kind_its_columns_and_every_error_code():
 
 
 def test_links_between_the_docs_resolve():
-    for page in DOCS.glob("*.md"):
+    for page in DOCS.rglob("*.md"):
         for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
             assert (page.parent / target).resolve().exists(), f"{page.name} links to {target}"
 
@@ -85,3 +85,21 @@ def test_benchmarks_name_their_source_as_a_reader_would_cite_it():
             value, source = m.benchmark
             assert not FOREIGN.search(source) and "seed" not in source.lower(), (m.key, source)
             assert re.search(r"\b(19|20)\d{2}\b", source), f"{m.key}: the source names its year"
+
+
+def _settings_variables() -> set[str]:
+    """Every environment variable the settings, the Celery app and gunicorn read."""
+    names: set[str] = set()
+    pattern = re.compile(r"""(?:env(?:\.\w+)?|os\.environ\.get|os\.getenv)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+    for path in [*(ROOT / "config").rglob("*.py")]:
+        names.update(pattern.findall(path.read_text(encoding="utf-8")))
+    names.discard("DJANGO_SETTINGS_MODULE")
+    return names
+
+
+def test_every_environment_variable_is_on_the_configuration_page():
+    variables = _settings_variables()
+    assert {"DATABASE_URL", "REDIS_URL", "SITE_URL", "GUNICORN_WORKERS"} <= variables  # the scan works
+    text = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    missing = sorted(v for v in variables if f"`{v}`" not in text)
+    assert not missing, f"docs/configuration.md does not document: {', '.join(missing)}"

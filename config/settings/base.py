@@ -247,7 +247,7 @@ LOGGING = {
 
 INSTALLED_APPS += ["rest_framework.authtoken"]
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
-    # Integrations: a token per service account, created by an admin (README, "API").
+    # Integrations: a token per service account, created by an admin (docs/api.md).
     # First, so that an unauthenticated request answers 401 with WWW-Authenticate: Token.
     "rest_framework.authentication.TokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
@@ -360,7 +360,7 @@ JOB_PICKUP_HINT_SECONDS = env.int("JOB_PICKUP_HINT_SECONDS", default=60)
 JOB_SILENCE_HINT_SECONDS = env.int("JOB_SILENCE_HINT_SECONDS", default=120)
 AXES_VERBOSE = False
 
-# --- Data from the systems CS teams already use (issue 20; README, "Loading data from other systems").
+# --- Data from the systems CS teams already use (docs/loading-data.md).
 # The pull connectors run every night at this time of TIME_ZONE (config/celery.py), before the KPIs.
 SOURCES_SYNC_AT = env("SOURCES_SYNC_AT", default="01:30")
 # HTTP of the connectors: timeout per request, tries on 429 and 5xx, first wait (doubled each try;

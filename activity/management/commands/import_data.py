@@ -27,7 +27,7 @@ class Command(BaseCommand):
             "--source",
             choices=list(SOURCES),
             default="",
-            help="FILE is that system's own export or API JSON (README, 'Loading data from other systems').",
+            help="FILE is that system's own export or API JSON (docs/loading-data.md, 'Data from other systems').",
         )
         parser.add_argument(
             "--mapping",

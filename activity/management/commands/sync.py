@@ -32,7 +32,9 @@ class Command(BaseCommand):
                 raise CommandError("--since and --dry-run apply to one source.")
             runs = sync_all(trigger="command")
             if not runs:
-                raise CommandError("No source is configured (README, 'Pull connectors').")
+                raise CommandError(
+                    "No source is configured: set its credentials (docs/loading-data.md, 'Pull connectors')."
+                )
         else:
             try:
                 runs = [sync_run(source=source, since=since, dry_run=dry_run, trigger="command")]

@@ -1,53 +1,17 @@
-"""The smaller holes of the hardening round, each as a regression test."""
+"""Logins, sessions and tokens: emails in any letter case, unique whatever their case, a reactivated
+person does not get their old session back, an integration token loads data and reads nothing."""
 
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
-from activity.models import ImportRun, Ticket
-from okrs import services as okr_services
-from okrs.models import Objective
+from activity.models import Ticket
 from tests import factories
-
-
-def test_closing_a_quarter_never_redirects_off_site(client, org):
-    client.force_login(org.hr)
-    for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
-        response = client.post(reverse("okrs-close"), {"period": "2026-Q3", "next": target})
-        assert response.status_code == 302 and response["Location"] == reverse("okrs-mine"), target
-    response = client.post(reverse("okrs-close"), {"period": "2026-Q3", "next": "/okrs/?period=2026-Q3"})
-    assert response["Location"] == "/okrs/?period=2026-Q3"
-
-
-def test_a_csm_cannot_align_under_another_teams_objective_and_hidden_looks_like_missing(org):
-    other = okr_services.objective_create(user=org.manager_b, period="2026-Q4", title="B's", team=org.team_b)
-    api = APIClient()
-    api.force_authenticate(org.csm_a)
-    answers = []
-    for parent in (other.pk, 999999):
-        response = api.post(
-            "/api/v1/objectives/",
-            {"period": "2026-Q4", "title": "Mine", "csm": org.csm_a.pk, "parent": parent},
-            format="json",
-        )
-        assert response.status_code == 400
-        answers.append(response.json())
-    assert answers[0] == answers[1] == {"parent": ["No such objective."]}
-    assert Objective.objects.filter(title="Mine").count() == 0
-    # Aligning under one's own team's objective works.
-    mine = okr_services.objective_create(user=org.manager_a, period="2026-Q4", title="A's", team=org.team_a)
-    response = api.post(
-        "/api/v1/objectives/",
-        {"period": "2026-Q4", "title": "Mine", "csm": org.csm_a.pk, "parent": mine.pk},
-        format="json",
-    )
-    assert response.status_code == 201, response.content
 
 
 def test_login_with_the_email_in_capitals(client, org):
@@ -112,15 +76,3 @@ def test_an_integration_token_loads_data_and_reads_nothing_about_people(org):
     # A person's address is refused for a token.
     with pytest.raises(Exception, match="integration tokens belong to service accounts"):
         call_command("create_api_token", email="hr@example.com", stdout=io.StringIO())
-
-
-def test_an_upload_above_the_limit_is_refused_with_a_clear_message(client, org, settings):
-    settings.IMPORT_MAX_UPLOAD_BYTES = 100
-    client.force_login(org.admin)
-    body = b"external_id,account_external_id,opened_at\n" + b"T,A-1,2026-07-03T10:00:00Z\n" * 10
-    response = client.post(
-        reverse("import-list"), {"kind": "tickets", "file": SimpleUploadedFile("t.csv", body, "text/csv")}
-    )
-    assert response.status_code == 200
-    assert "the largest file the page takes is 100\xa0bytes" in response.content.decode()
-    assert ImportRun.objects.count() == 0

@@ -1,4 +1,4 @@
-"""OKR pages (issue 19): the row redrawn whole after a check-in, milestones that keep their state,
+"""OKR pages: the row redrawn whole after a check-in, milestones that keep their state,
 the check-in history with its chart, the team page as a collapsible tree, HR reaching every team."""
 
 import pytest
