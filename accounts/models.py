@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from accounts.text import validate_name
+from core.text import validate_name
 
 
 class Role(models.TextChoices):

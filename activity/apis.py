@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from accounts.openapi import NOT_SIGNED_IN, ErrorDetail
 from activity import services
 from activity.kinds import KINDS
 from activity.models import ImportSource
@@ -22,6 +21,7 @@ from activity.sources.base import SourceCode
 from activity.sources.mapping import check_mapping, shipped_mapping_text
 from activity.sources.readers import SOURCES, SourceNotUsable, check_source
 from activity.validation import RowError
+from core.openapi import NOT_SIGNED_IN, ErrorDetail
 
 
 class IsOps(permissions.BasePermission):

@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.jobs import Job
 from accounts.models import CustomerAccount, User
+from core.jobs import Job
 
 
 class FactQuerySet(models.QuerySet):

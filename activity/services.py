@@ -24,13 +24,13 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts import jobs, spreadsheets
 from accounts.models import User
 from activity.kinds import KINDS, Context, Counts, Kind, Row, kind_for
 from activity.models import ImportRun, ImportSource, ImportStatus
 from activity.signals import FollowUp, data_imported
 from activity.sources.readers import reader_for
 from activity.validation import Code, RowError, csv_error
+from core import jobs, spreadsheets
 
 log = logging.getLogger(__name__)
 
@@ -695,7 +695,7 @@ def import_run_execute(*, run_id: int, dry_run: bool, attempt: int | None = None
     The worker first claims the run: it must be queued for this step and, when the message says so, for
     this attempt. Any other message (delivered twice, replaced by the sweep's new send, or redelivered
     after its worker died while the run was marked failed meanwhile) does nothing and answers the
-    run's status (accounts/jobs.py), unless it finds the run claimed for its own attempt by a worker that
+    run's status (core/jobs.py), unless it finds the run claimed for its own attempt by a worker that
     died: it takes the run over (``jobs.take_over``). While it runs, the run shows signs of life (``heartbeat_at``); the
     load and its outcome commit together, and only if the run is still this worker's then.
     """
@@ -771,7 +771,7 @@ def import_run_execute(*, run_id: int, dry_run: bool, attempt: int | None = None
 
 
 def import_runs_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Runs on their way that went quiet (Celery beat; ``accounts.jobs.sweep``): queued and not picked
+    """Runs on their way that went quiet (Celery beat; ``core.jobs.sweep``): queued and not picked
     up, sent again, then failed; checking or importing without a sign of life, failed (a worker that
     died took its transaction with it: nothing was written)."""
 

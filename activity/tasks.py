@@ -1,15 +1,15 @@
 """Celery tasks of data loading: thin, they load the run by id and call the service.
 
 A message carries the run and the attempt it was sent for; a message of another attempt, or for a run
-no longer queued, does nothing (accounts/jobs.py). ``attempt`` is optional for messages sent before it
+no longer queued, does nothing (core/jobs.py). ``attempt`` is optional for messages sent before it
 existed.
 """
 
 from celery import shared_task
 
-from accounts import jobs
 from activity import services
 from activity.sources.sync import sync_all
+from core import jobs
 
 TAKEOVER_LOOKS = 30
 

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from accounts.text import free_text_problem, name_problem
+from core.text import free_text_problem, name_problem
 
 
 class Code:
@@ -212,7 +212,7 @@ def choice(values: Iterable[str]) -> Parser:
 
 
 def text(max_length: int, *, free: bool = False) -> Parser:
-    """One line of text (a name, an id: accounts.text.name_problem), or ``free`` text, which may keep
+    """One line of text (a name, an id: core.text.name_problem), or ``free`` text, which may keep
     line breaks and tabs (a survey comment): the rule of every other way in."""
     problem_of = free_text_problem if free else name_problem
 

@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import jobs
 from accounts.models import Role
 from activity import services
 from activity.forms import UploadForm
 from activity.kinds import KINDS
 from activity.models import ImportRun, ImportStatus
+from core import jobs
 
 ON_ITS_WAY = (ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
 

@@ -104,7 +104,7 @@ app.conf.beat_schedule = {
     },
     # Every JOB_SWEEP_SECONDS (5 minutes): imports and cycle exports that no worker picked up, or that
     # stopped showing signs of life, past JOB_STALE_SECONDS are sent again or marked failed, so that a
-    # page never says "Queued" or "Importing" for good (accounts/jobs.py). A sweep that could not run
+    # page never says "Queued" or "Importing" for good (core/jobs.py). A sweep that could not run
     # in its period is dropped: the next one does the same work.
     "jobs-sweep-imports": {
         "task": "activity.sweep_imports",

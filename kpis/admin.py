@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from accounts.jobs import trigger_label
+from core.jobs import trigger_label
 from kpis import refresh
 from kpis.forms import RecomputeForm, recent_periods
 from kpis.models import KpiRun, KpiValue

@@ -19,8 +19,8 @@ from rest_framework.views import APIView
 
 from accounts.access import get_visible_or_404
 from accounts.models import Role, User
-from accounts.openapi import INVALID, NOT_FOUND, PEOPLE, ErrorDetail
-from accounts.pagination import Pages
+from core.openapi import INVALID, NOT_FOUND, PEOPLE, ErrorDetail
+from core.pagination import Pages
 from kpis import scorecards, selectors
 from kpis.models import SubjectType
 from kpis.periods import Period, PeriodError

@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
-from accounts import dates
+from core import dates
 from kpis.periods import period_label, period_short_label
 from kpis.templatetags.kpi_format import money, number
 

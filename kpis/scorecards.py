@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from accounts import dates
 from accounts.models import Role, Segment, Team, User
+from core import dates
 from kpis import charts
 from kpis.engine import drilldown, formulas
 from kpis.engine.components import combine

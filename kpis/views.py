@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from accounts import dates, spreadsheets
 from accounts.access import get_visible_or_404
 from accounts.models import Role, Segment, Team, User
 from activity.models import AdvocacyKind, HealthBand, TouchpointKind
+from core import dates, spreadsheets
 from kpis import explaining, pagecache, scorecards, selectors
 from kpis.engine import drilldown
 from kpis.periods import Period, PeriodError

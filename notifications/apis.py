@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
-from accounts.openapi import PEOPLE
+from core.openapi import PEOPLE
 from notifications.selectors import todos_for
 
 

@@ -8,7 +8,7 @@ import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import dates
+from core import dates
 from kpis import periods
 from kpis.registry import REGISTRY
 

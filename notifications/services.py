@@ -16,8 +16,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 
-from accounts import jobs
 from accounts.models import Role, Team, User, validate_time_zone
+from core import jobs
 from notifications.models import (
     Channel,
     EmailState,
@@ -186,7 +186,7 @@ _queue_down_until = 0.0
 
 
 def _send(task_name: str, args: list) -> bool:
-    """Hand one message to the queue within a few seconds (``accounts.jobs.send``: short timeouts, one
+    """Hand one message to the queue within a few seconds (``core.jobs.send``: short timeouts, one
     retry, not the ~19 s of Celery's defaults); False when the queue cannot be reached."""
     global _queue_down_until
     if time.monotonic() < _queue_down_until:

@@ -13,9 +13,9 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from accounts import text
 from accounts.models import Team, User
-from accounts.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
+from core import text
+from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from okrs import selectors, services
 from okrs.models import CheckIn, Commitment, Direction, KeyResult, KrKind, Objective
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts import text
+from core import text
 from kpis.registry import METRICS
 from okrs.models import Commitment, Direction, KrKind
 

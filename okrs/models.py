@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts import text
 from accounts.models import EVERYONE_ROLES, Role, Team, User
+from core import text
 from kpis.models import KpiRun
 
 

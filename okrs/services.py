@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, Segment, Team, User
-from accounts.numbers import parse_decimal
+from core.numbers import parse_decimal
 from kpis.models import KpiRun, KpiValue, RunStatus
 from kpis.periods import Period, PeriodError
 from kpis.registry import HIGHER, LOWER, REGISTRY
@@ -62,7 +62,7 @@ def _check_quarter(period: str) -> Period:
 
 
 def _decimal(value, field: str, column: str | None = None, model=None) -> Decimal | None:
-    """A number typed into ``field``, checked against the column that stores it (accounts.numbers)."""
+    """A number typed into ``field``, checked against the column that stores it (core.numbers)."""
     target = (model or KeyResult)._meta.get_field(column or field)
     return parse_decimal(value, name=field, field=target)
 

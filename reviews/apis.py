@@ -18,11 +18,11 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from accounts import text
 from accounts.access import get_visible_or_404
 from accounts.models import EVERYONE_ROLES
-from accounts.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from accounts.permissions import PeopleOnly
+from core import text
+from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from reviews import services, workflow
 from reviews.access import review_view
 from reviews.models import Review, ReviewCycle, validate_due_date

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts import jobs
 from accounts.models import Role, User
+from core import jobs
 from reviews.models import CycleExport, Review, ReviewCycle
 from reviews.pdf import review_filename, review_pdf
 from reviews.summary import cycle_summary_pdf, summary_filename
@@ -93,7 +93,7 @@ def _running(export_id: int, attempt: int | None):
 def export_review_ids(*, export_id: int, attempt: int | None = None) -> list[list[int]] | None:
     """Claim the export (queued, for this attempt) and split its reviews into chunks (the fan-out of the
     Celery task). None when the message is not for the export's current attempt, or finds it claimed,
-    finished or failed: nothing is done (accounts/jobs.py)."""
+    finished or failed: nothing is done (core/jobs.py)."""
     export = CycleExport.objects.get(pk=export_id)
     ids = list(
         Review.objects.filter(cycle_id=export.cycle_id).order_by("csm__email").values_list("pk", flat=True)
@@ -275,7 +275,7 @@ def export_state(export: CycleExport) -> dict:
 
 
 def cycle_exports_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Exports that went quiet (Celery beat; ``accounts.jobs.sweep``): queued and not picked up, sent
+    """Exports that went quiet (Celery beat; ``core.jobs.sweep``): queued and not picked up, sent
     again, then failed; running without a sign of life (a PDF, the zip), failed."""
     return jobs.sweep(
         CycleExport.objects.all(),

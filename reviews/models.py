@@ -13,9 +13,9 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts import text
-from accounts.jobs import Job
 from accounts.models import EVERYONE_ROLES, Role, User
+from core import text
+from core.jobs import Job
 from kpis.periods import Period, PeriodError, year_range
 from kpis.registry import METRICS
 

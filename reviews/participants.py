@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 
-from accounts import dates
 from accounts.models import Assignment, Role, User
+from core import dates
 from kpis.models import KpiRun, RunStatus
 from kpis.periods import Period, period_label
 from reviews.models import CycleExclusion, Review, ReviewCycle

@@ -25,8 +25,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import get_valid_filename
 from weasyprint.text.fonts import FontConfiguration
 
-from accounts import dates
 from accounts.models import User
+from core import dates
 from kpis import charts
 from kpis.registry import KPI, METRICS, REGISTRY, SERVICE
 from reviews import explain, wording

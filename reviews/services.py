@@ -19,9 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from accounts import dates
-from accounts import text as limits
 from accounts.models import Role, User
+from core import dates
+from core import text as limits
 from kpis.periods import Period, PeriodError
 from kpis.registry import LOWER, REGISTRY, same_quantity_pairs
 from kpis.scorecards import Peers, period_peers, scorecard
@@ -592,7 +592,7 @@ def _clean_sections(review: Review, sections: dict) -> dict:
     if unknown:
         word = ngettext("Unknown section: %(keys)s.", "Unknown sections: %(keys)s.", len(unknown))
         raise ValidationError({"sections": word % {"keys": ", ".join(sorted(unknown))}})
-    # Each section's text within its limit (accounts/text.py; JSON keeps no field validator).
+    # Each section's text within its limit (core/text.py; JSON keeps no field validator).
     return {
         k: limits.check(_text(v, f"section_{k}"), limits.SECTION, f"section_{k}") for k, v in sections.items()
     }

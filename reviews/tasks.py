@@ -1,7 +1,7 @@
 """Celery tasks of the review exports: thin, idempotent, acks_late.
 
 Each message carries the export and the attempt it was sent for; a message of another attempt, or
-for an export no longer queued or running, does nothing (accounts/jobs.py). ``attempt`` is optional
+for an export no longer queued or running, does nothing (core/jobs.py). ``attempt`` is optional
 for messages sent before it existed.
 """
 

@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Lowest first. An app may import itself and the apps of a lower rank; apps of the same rank (web,
 # demo) do not import each other.
 LAYERS = {
+    # The shared kernel: knows no app of the product.
+    "core": -1,
     "accounts": 0,
     "activity": 1,
     "kpis": 2,

@@ -1,5 +1,5 @@
 """One date format across pages, emails and PDFs (issue 24): "10 Dec 2026", and a moment with its
-time and time zone, "10 Dec 2026, 14:05 EST" (accounts.dates, ``{% load dates %}``)."""
+time and time zone, "10 Dec 2026, 14:05 EST" (core.dates, ``{% load dates %}``)."""
 
 import datetime
 import re
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.template import Context, Template
 
-from accounts import dates
+from core import dates
 from kpis import scorecards
 from kpis.models import KpiRun, RunStatus
 from kpis.periods import Period
@@ -63,7 +63,7 @@ def test_reasons_name_days_like_the_pages(new_york):
 
 def test_no_other_date_format_where_people_read():
     """Templates write dates through |day or |moment (a form's value keeps Y-m-d); the code through
-    accounts.dates. Two templates still spell the same formats out, which the check allows."""
+    core.dates. Two templates still spell the same formats out, which the check allows."""
     found = []
     for path in (ROOT / "templates").rglob("*.*"):
         for fmt in re.findall(r"\|date:[\"']([^\"']*)[\"']", path.read_text(encoding="utf-8")):

@@ -2,11 +2,11 @@
 
 from django import template
 
-from accounts.jobs import trigger_label
 from activity.forms import UploadForm
 from activity.kinds import kind_label
 from activity.sources.connectors import CONNECTORS
 from activity.sources.readers import SOURCES
+from core.jobs import trigger_label
 
 register = template.Library()
 

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # The shared kernel on the ground floor, then people, facts, KPIs, OKRs and reviews.
+    "core",
     "accounts",
     "activity",
     "kpis",
@@ -123,7 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "web.context_processors.navigation",
-                "accounts.text.limits_context",
+                "core.text.limits_context",
             ],
         },
     },
@@ -230,7 +232,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "accounts.pagination.Pages",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pages",
 }
 
 LOGGING = {
@@ -341,7 +343,7 @@ REVIEW_MIN_TENURE_DAYS = env.int("REVIEW_MIN_TENURE_DAYS", default=60)
 KPI_FAULT_DELAY_SECONDS = env.float("KPI_FAULT_DELAY_SECONDS", default=0.0)
 # A message taken by a worker that died is delivered again after this many seconds (acks_late).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
-# Long jobs (imports, cycle exports; accounts/jobs.py). Handing one to the queue waits at most this
+# Long jobs (imports, cycle exports; core/jobs.py). Handing one to the queue waits at most this
 # long a try (two tries): with Redis down, the page says so within seconds instead of answering 500.
 JOB_QUEUE_TIMEOUT_SECONDS = env.float("JOB_QUEUE_TIMEOUT_SECONDS", default=2.0)
 # A job queued and picked up by no worker, or running without a sign of life, this long is stale: the
@@ -353,7 +355,7 @@ JOB_SWEEP_SECONDS = env.int("JOB_SWEEP_SECONDS", default=300)
 # A running job writes a sign of life at most this often (each batch of rows, each PDF).
 JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=10)
 # A job's message that comes back to find it claimed for its own attempt (its worker died) takes it over
-# once the job has shown no sign of life for this long; until then it is looked at again (accounts/jobs.py).
+# once the job has shown no sign of life for this long; until then it is looked at again (core/jobs.py).
 JOB_TAKEOVER_SECONDS = env.int("JOB_TAKEOVER_SECONDS", default=60)
 # The page hints that the workers may be down after a job waited this long, or was silent this long.
 JOB_PICKUP_HINT_SECONDS = env.int("JOB_PICKUP_HINT_SECONDS", default=60)

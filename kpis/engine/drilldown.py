@@ -13,8 +13,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts import dates
 from accounts.models import Assignment, CustomerAccount
+from core import dates
 from kpis.engine import blocks, expected, formulas, parts
 from kpis.engine.blocks import fetch_dicts
 from kpis.engine.components import C, Components, PerCsm

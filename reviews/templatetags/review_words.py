@@ -2,7 +2,7 @@
 
 from django import template
 
-from accounts import dates
+from core import dates
 from reviews import wording
 
 register = template.Library()

@@ -1,4 +1,4 @@
-"""An upload as a job (accounts/jobs.py): the queue unreachable, Retry, the sweep of runs that went
+"""An upload as a job (core/jobs.py): the queue unreachable, Retry, the sweep of runs that went
 quiet, messages that come late or twice, signs of life, and what the page says in each state."""
 
 import datetime
@@ -13,9 +13,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import jobs
 from activity import services, tasks
 from activity.models import ImportRun, Ticket
+from core import jobs
 from tests.activity.test_upload_and_api import TICKETS, upload
 from tests.celery_worker import redis_available, unreachable_broker
 

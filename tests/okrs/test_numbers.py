@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.numbers import parse_decimal
+from core.numbers import parse_decimal
 from okrs import services
 from okrs.models import CheckIn, KeyResult
 from tests import factories

@@ -1,5 +1,5 @@
 # ruff: noqa: F811 -- the world fixture is imported from its module and named as a parameter
-"""OKR texts have limits (accounts/text.py): a title 200 characters, a description, a check-in note
+"""OKR texts have limits (core/text.py): a title 200 characters, a description, a check-in note
 and a final score's reason 2,000; the same sentence on the page, in the API and from the model, and
 nothing written past the limit."""
 

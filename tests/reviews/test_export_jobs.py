@@ -1,4 +1,4 @@
-"""A cycle's zip export as a job (accounts/jobs.py): the queue unreachable, Retry, the sweep, messages
+"""A cycle's zip export as a job (core/jobs.py): the queue unreachable, Retry, the sweep, messages
 that come late, and what the cycle page says in each state."""
 
 import datetime
@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import jobs
+from core import jobs
 from kpis import services as kpi_services
 from kpis.periods import Period
 from reviews import exports, services, tasks

@@ -16,7 +16,7 @@ from PIL import Image
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
-from accounts import jobs
+from core import jobs
 from kpis import services as kpi_services
 from kpis.periods import Period
 from kpis.registry import REGISTRY

@@ -4,8 +4,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import spreadsheets
 from accounts.models import User
+from core import spreadsheets
 from kpis import selectors
 from kpis.models import SubjectType
 from kpis.periods import Period, PeriodError

@@ -46,7 +46,7 @@ from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
-from accounts import dates
+from core import dates
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +286,7 @@ def stale_before(now: datetime.datetime | None = None) -> datetime.datetime:
 
 def clock(moment: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
     """HH:MM in the current time zone; the day and the zone too ("28 Nov 2026, 14:05 CET") when it is
-    not today, as every page writes a moment (accounts.dates)."""
+    not today, as every page writes a moment (core.dates)."""
     if moment is None:
         return "—"
     local = timezone.localtime(moment)

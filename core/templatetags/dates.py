@@ -1,9 +1,9 @@
 """``{% load dates %}``: ``{{ d|day }}`` "10 Dec 2026", ``{{ t|moment }}`` "10 Dec 2026, 14:05 EST"
-(accounts.dates: the one date format of pages, emails and PDFs)."""
+(core.dates: the one date format of pages, emails and PDFs)."""
 
 from django import template
 
-from accounts import dates
+from core import dates
 
 register = template.Library()
 register.filter("day", dates.day)
