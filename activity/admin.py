@@ -117,7 +117,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         return False
 
 
-# --- Data from other systems (issue 20) ------------------------------------------------------
+# --- Data from other systems ------------------------------------------------------
 
 
 @admin.register(SourceAccount)

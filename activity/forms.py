@@ -19,7 +19,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"), help_text=_("UTF-8, a header row, the columns of the kind (listed below).")
     )
-    # Issue 20: another system's own export instead of our format.
+    # another system's own export instead of our format.
     source_format = forms.ChoiceField(
         label=_("Format"),
         required=False,

@@ -255,7 +255,7 @@ def _iso(value: Any) -> str:
 _PG_TYPES: dict[str, list[str]] = {}
 
 
-def _staging_postgresql(cursor, table: str, columns: list[str]) -> str:
+def _staging_table(cursor, table: str, columns: list[str]) -> str:
     """A temporary table shaped like ``columns`` of ``table``, emptied, for this transaction."""
     qn = connection.ops.quote_name
     staging = qn(f"staging_{table}")
@@ -276,7 +276,7 @@ def _staging_postgresql(cursor, table: str, columns: list[str]) -> str:
     return staging
 
 
-def _copy_postgresql(cursor, staging: str, table: str, columns: list[str], params: list[tuple]) -> None:
+def _copy_rows(cursor, staging: str, table: str, columns: list[str], params: list[tuple]) -> None:
     """Binary COPY of the batch into the staging table (typed once per table, no text round trip)."""
     qn = connection.ops.quote_name
     cols = ", ".join(qn(c) for c in columns)
@@ -286,7 +286,7 @@ def _copy_postgresql(cursor, staging: str, table: str, columns: list[str], param
             copy.write_row(row)
 
 
-def merge_postgresql(
+def merge_rows(
     model: type[models.Model], key_fields: tuple[str, ...], fields: list[str], rows: list[dict], write: bool
 ) -> tuple[int, int]:
     """PostgreSQL, one statement per batch: insert new rows, update changed ones, leave the rest.
@@ -314,8 +314,8 @@ def merge_postgresql(
     params = [pick(row) for row in rows]
     # The COPY goes through psycopg directly: wrap its errors as Django's (DatabaseError & co.).
     with connection.wrap_database_errors, connection.cursor() as cursor:
-        staging = _staging_postgresql(cursor, table, columns)
-        _copy_postgresql(cursor, staging, table, columns, params)
+        staging = _staging_table(cursor, table, columns)
+        _copy_rows(cursor, staging, table, columns, params)
         sid = None if write else transaction.savepoint()
         cursor.execute(sql.format(staging=staging))
         flags = [r[0] for r in cursor.fetchall()]
@@ -326,7 +326,7 @@ def merge_postgresql(
 
 
 class FactKind(Kind):
-    """A kind stored in one table and merged on its key (``merge_postgresql``)."""
+    """A kind stored in one table and merged on its key (``merge_rows``)."""
 
     model: type[models.Model]
     # Model field of each column (account_external_id -> account_id is resolved, not copied).
@@ -350,7 +350,7 @@ class FactKind(Kind):
     def apply(self, rows: list[Row], ctx: Context, write: bool) -> Counts:
         counts = Counts()
         wanted = [self.model_values(r) for r in rows]
-        counts.created, counts.updated = merge_postgresql(
+        counts.created, counts.updated = merge_rows(
             self.model, self.key_fields, list(self.fields.values()), wanted, write
         )
         counts.unchanged = len(wanted) - counts.created - counts.updated
@@ -396,7 +396,7 @@ class AssignmentsKind(FactKind):
         )
 
 
-class RevenueKind_(FactKind):
+class RevenueEventsKind(FactKind):
     name = "revenue"
     model = RevenueEvent
     columns = (
@@ -635,7 +635,7 @@ class HealthKind(FactKind):
     blank_text_fields = ("band",)
 
 
-class AdvocacyKind_(FactKind):
+class AdvocacyEventsKind(FactKind):
     name = "advocacy"
     model = AdvocacyEvent
     columns = (
@@ -911,7 +911,7 @@ class AccountsKind(Kind):
 
 
 class SourceAccountsKind(FactKind):
-    """The account crosswalk (issue 20): a source system's account id is this account of ours."""
+    """The account crosswalk: a source system's account id is this account of ours."""
 
     name = "source_accounts"
     model = SourceAccount
@@ -929,7 +929,7 @@ class SourceAccountsKind(FactKind):
 
 
 class SourceOwnersKind(FactKind):
-    """The owner crosswalk (issue 20): a source system's owner id is this person (by email)."""
+    """The owner crosswalk: a source system's owner id is this person (by email)."""
 
     name = "source_owners"
     model = SourceOwner
@@ -956,12 +956,12 @@ KINDS: dict[str, type[Kind]] = {
         PeopleKind,
         AccountsKind,
         AssignmentsKind,
-        RevenueKind_,
+        RevenueEventsKind,
         TicketsKind,
         SurveysKind,
         UsageKind,
         HealthKind,
-        AdvocacyKind_,
+        AdvocacyEventsKind,
         TouchpointsKind,
         SourceAccountsKind,
         SourceOwnersKind,

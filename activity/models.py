@@ -313,7 +313,7 @@ class ImportRun(Job):
     )
     filename = models.CharField(_("file"), max_length=255, blank=True)
     stored_file = models.CharField(max_length=500, blank=True)
-    # Issue 20: the stored file is a source system's export (zendesk, ...) or mapped by a YAML file.
+    # the stored file is a source system's export (zendesk, ...) or mapped by a YAML file.
     source_format = models.CharField(_("source format"), max_length=32, blank=True)
     mapping = models.TextField(_("mapping file"), blank=True)
     task_id = models.CharField(max_length=64, blank=True)
@@ -346,7 +346,7 @@ class ImportRun(Job):
         return f"{self.kind} {self.get_status_display()} ({self.started_at:%Y-%m-%d %H:%M})"
 
 
-# --- Data from other systems (issue 20): crosswalks, and the state of the pull connectors -------
+# --- Data from other systems: crosswalks, and the state of the pull connectors -------
 
 SOURCE_NAME_MAX = 32
 

@@ -1,4 +1,4 @@
-"""The layers point one way (issue 14): accounts → activity → kpis → okrs → reviews → notifications,
+"""The layers point one way: accounts → activity → kpis → okrs → reviews → notifications,
 with the web shell (``web``) and the demo organisation (``demo``) on top, and ``config`` (settings,
 URLs, Celery) above everything.
 

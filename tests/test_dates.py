@@ -1,4 +1,4 @@
-"""One date format across pages, emails and PDFs (issue 24): "10 Dec 2026", and a moment with its
+"""One date format across pages, emails and PDFs: "10 Dec 2026", and a moment with its
 time and time zone, "10 Dec 2026, 14:05 EST" (core.dates, ``{% load dates %}``)."""
 
 import datetime

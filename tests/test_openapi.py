@@ -1,4 +1,4 @@
-"""The OpenAPI schema (/api/schema/, Swagger UI at /api/docs/) documents the whole API (issue 19):
+"""The OpenAPI schema (/api/schema/, Swagger UI at /api/docs/) documents the whole API:
 every operation has a summary, a description and a declared tag; every parameter and every field of
 every component (request and response, nested objects, list items and allOf/oneOf parts included)
 has a description; and generating it emits no warning nor error."""

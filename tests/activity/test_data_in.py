@@ -1,4 +1,4 @@
-"""Issue 24, "Data in": every error of a file in one pass, mapping formats checked when a mapping is
+"""Data in: every error of a file in one pass, mapping formats checked when a mapping is
 read, an unbalanced quote named, and a load's memory that does not grow with its file."""
 
 import io

@@ -475,7 +475,7 @@ def test_command_summary_and_exit_status(org, tmp_path, capsys):
 
 def test_export_then_import_changes_nothing(tmp_path, db):
     call_command("seed_demo", today=datetime.date(2026, 10, 10), accounts=12, verbosity=0)
-    # The crosswalks (issue 20) are empty in the demo: one entry each.
+    # The crosswalks are empty in the demo: one entry each.
     SourceAccount.objects.create(source="zendesk", source_id="9001", account=CustomerAccount.objects.first())
     SourceOwner.objects.create(
         source="hubspot", source_id="101", person=User.objects.filter(role="csm").first()

@@ -1,4 +1,4 @@
-"""The outside walk of issue 24, in a real browser (Debian's Chromium, Playwright) on the demo
+"""An outside walk, in a real browser (Debian's Chromium, Playwright) on the demo
 organisation:
 
 - a CSM submits their self-review and then reads the self-ratings they gave;
@@ -9,7 +9,7 @@ organisation:
   it, when and why: as HR, as the manager and as the CSM;
 - the manager's view of the session, and the CSM's scorecard with each sample in its own unit.
 
-Each page is looked at 1,366 and 390 px wide; screenshots land in var/screenshots/issue24/."""
+Each page is looked at 1,366 and 390 px wide; screenshots land in var/screenshots/calibration-journey/."""
 
 import os
 from zoneinfo import ZoneInfo
@@ -23,7 +23,7 @@ from reviews.models import Review, ReviewCycle, ReviewStatus
 from tests.browser.test_manager_journey import ARGS, CHROMIUM, SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-OUT = SHOTS / "issue24"
+OUT = SHOTS / "calibration-journey"
 WIDTHS = (1366, 390)
 REASON = "Carried the Northwind escalation for the whole team"
 

@@ -1,7 +1,7 @@
 """The pages people open every day, in Debian's Chromium (Playwright), as each role, at 1,366 and
 1,920 px wide: axe-core finds no serious or critical violation, every control is reached with the
 Tab key, nothing overflows the window sideways (the team dashboard scrolls inside its box), and a
-full-page screenshot of each lands in var/screenshots/issue19/ for a person to look at."""
+full-page screenshot of each lands in var/screenshots/a11y/ for a person to look at."""
 
 import os
 from pathlib import Path
@@ -14,7 +14,7 @@ from kpis.periods import Period
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots" / "issue19"
+SHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots" / "a11y"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.11.0.min.js"
 WIDTHS = (1366, 1920)
 ARGS = [

@@ -1,4 +1,4 @@
-"""In a real browser (Debian's Chromium, Playwright) on the demo organisation (issue 16):
+"""In a real browser (Debian's Chromium, Playwright) on the demo organisation:
 
 - a CSM types in every section and submits at once: the submitted review holds the text;
 - a manager edits one review in two tabs: the second save shows the comparison in place and, with a

@@ -1,5 +1,5 @@
 """In a real browser, at a desktop and a phone width: the check of an upload lists every error of the
-file in one pass, by row (issue 24), and a file with thousands of errors shows the first 1,000 with
+file in one pass, by row, and a file with thousands of errors shows the first 1,000 with
 the total. Screenshots land in var/screenshots/ for a person to look at."""
 
 import os

@@ -1,4 +1,4 @@
-"""Each metric's sample names its own unit (issue 24: the sample column said "121 accounts" for
+"""Each metric's sample names its own unit (the sample column said "121 accounts" for
 touchpoints): declared once per metric in the registry, with plural forms, on the review page, its
 PDF, the explanation of the suggested rating and the scorecard."""
 

@@ -70,7 +70,7 @@ def test_direction_colouring():
 
 
 def test_change_is_coloured_on_the_page(client, w, settings):
-    settings.KPI_MIN_SAMPLE = {"nps": 1}  # ann's 4 NPS responses count here (issue 19: few data)
+    settings.KPI_MIN_SAMPLE = {"nps": 1}  # ann's 4 NPS responses count here (few data)
     html = page(client, w["ann"], reverse("my-scorecard") + "?period=2026-Q3").content.decode()
     # ann's NPS went from 0 (Q2) to 25: higher is better.
     row = html.split('id="metric-nps"')[1].split("</tr>")[0]

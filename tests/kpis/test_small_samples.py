@@ -1,4 +1,4 @@
-"""Small samples (issue 19): below a metric's minimum sample a value is "few data": shown greyed
+"""Small samples: below a metric's minimum sample a value is "few data": shown greyed
 with its n, never coloured as a change, kept out of medians, percentiles and highlights.
 
 The world of tests/kpis/world.py, Q3 2026: the NPS values rest on a handful of responses each,

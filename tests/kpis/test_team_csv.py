@@ -1,4 +1,4 @@
-"""The team dashboard's CSV (issue 24): a UTF-8 byte order mark so that spreadsheets read accented
+"""The team dashboard's CSV: a UTF-8 byte order mark so that spreadsheets read accented
 names, counts without decimals and two decimals everywhere else, the segment and the metrics with
 few data in words. The dashboard is made by hand, so every cell below is known in advance."""
 

@@ -1,4 +1,4 @@
-"""The team dashboard (issue 19): the roll-up row adds up the CSMs shown under any filter, outliers
+"""The team dashboard: the roll-up row adds up the CSMs shown under any filter, outliers
 coloured by direction, the sort indicator, small samples greyed, the CSV export, and a period
 picker without future periods.
 

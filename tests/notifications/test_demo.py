@@ -1,5 +1,5 @@
 """On the demo organisation (seed_demo, 15 November 2026, 60 accounts): every role's to-dos worked
-out by hand from demo/reviews.py and demo/okrs.py, and the acceptance of issue 18: right after the
+out by hand from demo/reviews.py and demo/okrs.py, and what a newcomer sees: right after the
 seed, send_reminders sends csm@example.com one message (the review waiting for acknowledgement) and
 manager@example.com one (the reviews waiting on them); again the same day it sends nothing."""
 

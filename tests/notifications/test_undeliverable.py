@@ -1,4 +1,4 @@
-"""An email that can never be sent (issue 24): marked failed with the reason at once, never retried,
+"""An email that can never be sent: marked failed with the reason at once, never retried,
 and shown to the admins; an email the server only delays is still retried."""
 
 import smtplib

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from okrs import services
 from okrs.models import CheckIn, Objective
-from tests.okrs.test_okr_pages_issue19 import Q3
-from tests.okrs.test_okr_pages_issue19 import w as okr_world  # noqa: F401 -- the fixture "w"
+from tests.okrs.test_okr_rows_history_and_tree import Q3
+from tests.okrs.test_okr_rows_history_and_tree import w as okr_world  # noqa: F401 -- the fixture "w"
 
 
 def test_a_check_in_note_of_2001_characters_is_refused_everywhere(client, okr_world):

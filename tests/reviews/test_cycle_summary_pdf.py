@@ -1,4 +1,4 @@
-"""The cycle summary PDF (issue 24) names the time zone of the times it prints and carries the
+"""The cycle summary PDF names the time zone of the times it prints and carries the
 SHA-256 of what it says, like a review's PDF: the same content prints the same hash whenever it is
 printed, a change of the cycle's content changes it. Its dates read like the pages' ("10 Oct 2026").
 

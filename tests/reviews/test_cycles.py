@@ -534,7 +534,7 @@ def test_two_csms_with_one_name_get_two_files_in_the_zip(w):
     assert len(set(names.values())) == 4
 
 
-# --- the calibration on the review page, the 9-box and the self-ratings (issue 24) ---------------
+# --- the calibration on the review page, the 9-box and the self-ratings ---------------
 
 
 def test_the_review_page_shows_the_rating_that_counts_the_managers_and_who_when_why(client, w):

@@ -1,4 +1,4 @@
-"""Counted words read right (issue 24): "1 flagged number", "2 flagged numbers", never "number(s)";
+"""Counted words read right: "1 flagged number", "2 flagged numbers", never "number(s)";
 and no "(s)" plural anywhere people read (templates, emails, scripts, messages in the code)."""
 
 import json

@@ -331,7 +331,7 @@ def test_cycle_api_create_and_open(w):
     assert opened.status_code == 200 and opened.json()["status"] == "open"
 
 
-# --- the review page's queries (issue 24: the page people type into) ------------------------------
+# --- the review page's queries (the page people type into) ------------------------------
 
 # Session, user, the review (with its cycle, template, CSM, team and reviewer), its flags, its
 # comments, and the bell's unread count: whatever the review holds.

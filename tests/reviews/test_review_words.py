@@ -1,4 +1,4 @@
-"""Words for people (issue 16): the review page, its history and its PDF, for every review of the
+"""Words for people: the review page, its history and its PDF, for every review of the
 demo organisation, say no metric key, no field name, no source file name and no timestamp with
 microseconds or in the machine's format."""
 

@@ -1,4 +1,4 @@
-"""Writing a review (issue 16): a step saves what is on the screen with it, conflicts are compared
+"""Writing a review: a step saves what is on the screen with it, conflicts are compared
 field by field, the suggested rating is explained (by hand), flags have a state, self-ratings."""
 
 import datetime

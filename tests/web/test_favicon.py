@@ -1,4 +1,4 @@
-"""The site has an icon (issue 24): every page links it, and /favicon.ico answers with it, not 404."""
+"""The site has an icon: every page links it, and /favicon.ico answers with it, not 404."""
 
 from pathlib import Path
 

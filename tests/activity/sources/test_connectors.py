@@ -1,4 +1,4 @@
-"""Pull connectors (issue 20), offline: recorded HTTP exchanges (``responses``) written from the
+"""Pull connectors, offline: recorded HTTP exchanges (``responses``) written from the
 vendors' documented response shapes, never real credentials. Two pages of pagination, a 429 then
 success, resuming from a stored cursor, a failed load that leaves the cursor where it was."""
 

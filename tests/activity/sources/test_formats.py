@@ -1,4 +1,4 @@
-"""Source formats (issue 20): each system's own API JSON mapped onto a kind, through the same
+"""Source formats: each system's own API JSON mapped onto a kind, through the same
 validator and all-or-nothing load; the edge cases of each mapping, worked out by hand; errors in the
 source's terms; and the same data in our own format giving identical rows.
 

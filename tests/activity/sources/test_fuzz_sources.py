@@ -1,4 +1,4 @@
-"""Property-based tests of the source formats and mapping files (issue 20): arbitrary JSON, mutated
+"""Property-based tests of the source formats and mapping files: arbitrary JSON, mutated
 vendor payloads and arbitrary mapping texts always end in row errors or a clean load, never an
 exception or a partial write."""
 

@@ -1,4 +1,4 @@
-"""Mapping files (issue 20): validation with clear errors, every transform, the shipped examples,
+"""Mapping files: validation with clear errors, every transform, the shipped examples,
 and the command, the upload page and the API reading a file through a mapping."""
 
 import datetime

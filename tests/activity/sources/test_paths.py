@@ -1,4 +1,4 @@
-"""The source formats through the upload page and the ingest API (issue 20)."""
+"""The source formats through the upload page and the ingest API."""
 
 import io
 import json
