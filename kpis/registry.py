@@ -495,6 +495,20 @@ def metric(key: str) -> Metric:
     return REGISTRY[key]
 
 
+# A review's own number beside the metrics: the quarter's OKR score.
+OKR_SCORE = "okr_score"
+
+
+def label(key: str) -> str:
+    """The one way a metric key becomes words for people (pages, PDFs, emails, exports' headings):
+    its name; the OKR score by its name; a key no longer registered (a metric retired since a review
+    froze it) in words, never as a key."""
+    if key == OKR_SCORE:
+        return str(_("OKR score"))
+    found = REGISTRY.get(key)
+    return str(found.name) if found else str(key).replace("_", " ")
+
+
 def min_sample(key: str) -> int:
     """The smallest sample a value of ``key`` needs to count: settings.KPI_MIN_SAMPLE, else the
     metric's default (docs/metrics.md, "Small samples": NPS and CSAT 5 responses, the ticket

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import dates
 from kpis import periods
-from kpis.registry import REGISTRY
+from kpis.registry import label
 
 DATA_KINDS = {
     "people": gettext_lazy("people"),
@@ -34,10 +33,7 @@ def date_label(day: datetime.date | None) -> str:
 
 
 def metric_label(key: str) -> str:
-    if key == "okr_score":
-        return _("OKR score")
-    metric = REGISTRY.get(key)
-    return str(metric.name) if metric else _("a number")
+    return label(key)
 
 
 def data_kind_label(kind: str) -> str:

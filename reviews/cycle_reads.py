@@ -8,12 +8,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CustomerAccount, User
-from activity.models import RevenueEvent, RevenueKind
+from accounts.models import User
+from kpis import book
 from kpis.periods import Period
 from reviews.access import review_view
 from reviews.models import STATUS_ORDER, Review, ReviewCycle, ReviewStatus
@@ -161,30 +161,6 @@ def kpi_percentile(review: Review) -> Decimal | None:
     return (sum(pcts) / len(pcts)).quantize(Decimal("0.1")) if pcts else None
 
 
-def renewals_in_quarter(*, csm_ids: list[int], period: Period) -> dict[int, int]:
-    """Renewals (revenue events of kind renewal) in the quarter on the accounts each CSM owned when it
-    started: two queries for the whole cycle."""
-    owners = dict(
-        CustomerAccount.objects.with_owner_on(period.start)
-        .filter(owner_id_on__in=csm_ids)
-        .values_list("pk", "owner_id_on")
-    )
-    counts: Counter = Counter()
-    events = (
-        RevenueEvent.objects.filter(
-            kind=RevenueKind.RENEWAL,
-            date__gte=period.start,
-            date__lt=period.end,  # the end is exclusive
-            account_id__in=list(owners),
-        )
-        .values("account_id")
-        .annotate(n=Count("pk"))
-    )
-    for e in events:
-        counts[owners[e["account_id"]]] += e["n"]
-    return {pk: counts.get(pk, 0) for pk in csm_ids}
-
-
 def book_of_review(review: Review, renewals: int | None) -> dict:
     """The book the CSM was judged on, from the review's frozen snapshot (and the renewals count)."""
     snap = review.snapshot
@@ -261,7 +237,7 @@ def calibration_session(*, cycle: ReviewCycle, viewer: User) -> dict:
         if view.can_read and view.manager_visible and not view.is_csm:
             visible.append(r)
     period = Period.parse(cycle.period)
-    renewals = renewals_in_quarter(csm_ids=[r.csm_id for r in visible], period=period)
+    renewals = book.renewals_in_quarter(csm_ids=[r.csm_id for r in visible], period=period)
     notes: dict[int, list] = defaultdict(list)
     for note in cycle.calibration_notes.filter(csm_id__in=[r.csm_id for r in visible]).select_related(
         "author"

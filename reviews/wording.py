@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from kpis.registry import REGISTRY
+from kpis.registry import OKR_SCORE, REGISTRY, label
 from reviews.models import Review
-
-OKR_SCORE = "okr_score"
 
 FIELD_LABELS = {
     "status": _("Status"),
@@ -43,10 +41,7 @@ def css_text(text: str) -> str:
 
 
 def metric_name(key: str) -> str:
-    if key == OKR_SCORE:
-        return str(_("OKR score"))
-    metric = REGISTRY.get(key)
-    return str(metric.name) if metric else key.replace("_", " ")
+    return label(key)
 
 
 def sample_words(key: str, n: int) -> str:

@@ -6,13 +6,13 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import CustomerAccount, Role, Team, User
-from accounts.selectors import book_of
+from accounts.selectors import book_of, owner_history
 from activity.models import (
     HealthBand,
     HealthSnapshot,
@@ -23,7 +23,7 @@ from activity.models import (
     Touchpoint,
     UsageSnapshot,
 )
-from kpis import scorecards
+from kpis import book, scorecards
 from kpis.models import KpiValue, SubjectType
 from kpis.periods import Period
 from kpis.registry import KPI, METRICS, REGISTRY, SERVICE, Metric
@@ -36,17 +36,6 @@ DETRACTOR_MAX_SCORE = 6
 
 BOOK_SORTS = ("name", "arr", "health", "usage", "touchpoint", "tickets", "risk")
 HEALTH_ORDER = {HealthBand.POOR: 0, HealthBand.AVERAGE: 1, HealthBand.GOOD: 2}
-
-
-def health_band(score: int, band: str) -> str:
-    """A snapshot's own band wins; otherwise the score's (settings HEALTH_*_MIN_SCORE, docs/metrics.md)."""
-    if band:
-        return band
-    if score >= settings.HEALTH_GOOD_MIN_SCORE:
-        return HealthBand.GOOD
-    if score >= settings.HEALTH_AVERAGE_MIN_SCORE:
-        return HealthBand.AVERAGE
-    return HealthBand.POOR
 
 
 @dataclass
@@ -101,12 +90,6 @@ class Book:
     at_risk: int
 
 
-def _adoption(s: UsageSnapshot) -> Decimal | None:
-    if not s.features_available:
-        return None
-    return Decimal(s.features_used * 100) / Decimal(s.features_available)
-
-
 def _sort_key(sort: str):
     key = sort.lstrip("-")
     return {
@@ -129,13 +112,8 @@ def csm_book(*, csm: User, today: datetime.date | None = None, sort: str = "risk
     accounts = list(book_of(csm=csm, day=today).order_by("name"))
     ids = [a.pk for a in accounts]
     rows = {a.pk: BookRow(account=a) for a in accounts}
-    mrr = (
-        RevenueEvent.objects.filter(account_id__in=ids, date__lte=today)
-        .values("account_id")
-        .annotate(total=Sum("mrr_delta"))
-    )
-    for r in mrr:
-        rows[r["account_id"]].mrr = max(r["total"] or Decimal(0), Decimal(0))
+    for account_id, mrr in book.mrr_on(ids, today).items():
+        rows[account_id].mrr = mrr
     latest_health = (
         HealthSnapshot.objects.filter(account_id__in=ids, date__lte=today)
         .order_by("account_id", "-date")
@@ -143,7 +121,7 @@ def csm_book(*, csm: User, today: datetime.date | None = None, sort: str = "risk
     )
     for h in latest_health:
         row = rows[h.account_id]
-        row.health, row.health_score, row.health_on = health_band(h.score, h.band), h.score, h.date
+        row.health, row.health_score, row.health_on = book.health_band(h.score, h.band), h.score, h.date
     usage: dict[int, list[UsageSnapshot]] = {}
     window = today - datetime.timedelta(days=USAGE_TREND_DAYS + 60)
     for s in UsageSnapshot.objects.filter(account_id__in=ids, date__lte=today, date__gte=window).order_by(
@@ -153,11 +131,11 @@ def csm_book(*, csm: User, today: datetime.date | None = None, sort: str = "risk
     for account_id, snaps in usage.items():
         row = rows[account_id]
         latest = snaps[0]
-        row.adoption = _adoption(latest)
+        row.adoption = book.adoption(latest.features_used, latest.features_available)
         older = next(
             (s for s in snaps if s.date <= latest.date - datetime.timedelta(days=USAGE_TREND_DAYS)), None
         )
-        before = _adoption(older) if older else None
+        before = book.adoption(older.features_used, older.features_available) if older else None
         if row.adoption is not None and before is not None:
             row.adoption_change = row.adoption - before
     for t in (
@@ -363,3 +341,27 @@ def home_context(*, user: User, sort: str = "risk") -> dict:
         context["people_count"] = User.objects.visible_to(user).count()
         context["account_count"] = CustomerAccount.objects.visible_to(user).count()
     return context
+
+
+# --- the account page ---------------------------------------------------------------------------
+
+
+def account_history(*, account: CustomerAccount, months: int = 18) -> dict:
+    """Owners, MRR by month, recent tickets and surveys, usage, health of ``account``."""
+    events = list(RevenueEvent.objects.filter(account=account).order_by("date", "external_id"))
+    today = timezone.localdate()
+    first = today.replace(day=1) - relativedelta(months=months - 1)
+    month_starts = [first + relativedelta(months=i) for i in range(months)] + [
+        today.replace(day=1) + relativedelta(months=1)
+    ]
+    ends = month_starts[1:]
+    mrr = list(zip([s - relativedelta(months=1) for s in ends], book.mrr_by_month(events, ends), strict=True))
+    return {
+        "owners": list(owner_history(account=account)),
+        "mrr": mrr,
+        "revenue": events[-30:][::-1],
+        "tickets": list(Ticket.objects.filter(account=account).order_by("-opened_at")[:30]),
+        "surveys": list(SurveyResponse.objects.filter(account=account).order_by("-responded_at")[:30]),
+        "usage": list(UsageSnapshot.objects.filter(account=account).order_by("-date")[:26])[::-1],
+        "health": list(HealthSnapshot.objects.filter(account=account).order_by("-date")[:18])[::-1],
+    }

@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from accounts.models import CustomerAccount, Role
-from activity.selectors import account_history
-from kpis import charts
+from kpis import book, charts
 from web import selectors
+from web.selectors import account_history
 
 HOME_TEMPLATES = {
     Role.CSM: "web/home_csm.html",
@@ -57,10 +57,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         else None,
         "adoption_chart": charts.trend(
             [u.date for u in history["usage"]],
-            [
-                (u.features_used * 100 / u.features_available) if u.features_available else None
-                for u in history["usage"]
-            ],
+            [book.adoption(u.features_used, u.features_available) for u in history["usage"]],
             title=_("Adoption (% of features used)"),
         )
         if history["usage"]

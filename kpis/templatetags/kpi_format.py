@@ -15,7 +15,7 @@ from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
 from kpis import periods
-from kpis.registry import REGISTRY, Metric
+from kpis.registry import REGISTRY, Metric, label
 
 register = template.Library()
 
@@ -112,7 +112,4 @@ def period_label_filter(period) -> str:
 @register.filter
 def metric_label(key) -> str:
     """``{{ kr.metric|metric_label }}``: a metric's name ("MRR retention (NRR)"), never its key."""
-    if not key:
-        return ""
-    metric = REGISTRY.get(str(key))
-    return str(metric.name) if metric else str(key).replace("_", " ")
+    return label(str(key)) if key else ""
