@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -30,3 +31,7 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+# Development tools (the caught-mail page): only where the local or test settings install them.
+if apps.is_installed("devtools"):
+    urlpatterns.append(path("", include("devtools.urls")))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import json
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -96,8 +95,6 @@ def _inputs(run: KpiRun) -> Inputs:
 def kpi_part_compute(*, run: KpiRun, name: str, inputs: Inputs | None = None) -> dict:
     """Compute one part of a run: the components of every CSM at once (docs/metrics.md)."""
     kpi_run_heartbeat(run=run)
-    if settings.KPI_FAULT_DELAY_SECONDS:
-        time.sleep(settings.KPI_FAULT_DELAY_SECONDS)  # fault injection (tests only)
     return PARTS[name](inputs or _inputs(run))
 
 

@@ -3,20 +3,19 @@ of the emails, and the local mail catcher's messages (only in the local setup)."
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.models import EVERYONE_ROLES, User
-from notifications import catcher, mail, services
+from accounts.models import User
+from notifications import mail, services
 from notifications.forms import PreferencesForm, kinds_for
 from notifications.models import Notification
 
@@ -109,45 +108,3 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         # No name nor address: whoever holds the link (a forwarded email) learns nothing about whose it is.
         {"label": label, "done": done, "token": token},
     )
-
-
-# --- the local mail catcher ---------------------------------------------------------------------
-
-
-def _catcher_or_404(request: HttpRequest) -> None:
-    """The caught mail exists only in the local setup (config/settings/local.py), for HR (who send
-    the reminders and open cycles) and admins: the people who read every review, since the mail
-    is everyone's."""
-    if not (settings.MAIL_CATCHER_PAGE and settings.MAIL_CATCHER_DIR):
-        raise Http404
-    user = request.user
-    if not (user.is_authenticated and user.is_active and user.role in EVERYONE_ROLES):
-        raise Http404
-
-
-def caught_list(request: HttpRequest) -> HttpResponse:
-    _catcher_or_404(request)
-    return render(
-        request,
-        "notifications/caught_list.html",
-        {
-            "messages_caught": catcher.list_messages(settings.MAIL_CATCHER_DIR),
-            "folder": settings.MAIL_CATCHER_DIR,
-        },
-    )
-
-
-def caught_detail(request: HttpRequest, name: str) -> HttpResponse:
-    _catcher_or_404(request)
-    message = catcher.read_message(settings.MAIL_CATCHER_DIR, name)
-    if message is None:
-        raise Http404
-    if request.GET.get("part") == "html" and message.html:
-        response = HttpResponse(message.html, content_type="text/html; charset=utf-8")
-        # The message's HTML, shown in a frame of the page: no scripts, no forms, nothing else loaded.
-        response["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
-        )
-        response["X-Frame-Options"] = "SAMEORIGIN"
-        return response
-    return render(request, "notifications/caught_detail.html", {"message": message})

@@ -2,7 +2,7 @@
 # make run: set everything up and run PostgreSQL, Redis, web, Celery worker and beat with a demo
 # organisation. DATABASE_URL pointing elsewhere skips the local cluster.
 source "$(dirname "$0")/lib.sh"
-ensure_venv requirements.txt
+ensure_venv requirements-dev.txt  # make run is development: honcho and the mail catcher are dev tools
 apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core  # WeasyPrint (review PDFs)
 PG_PORT=${PG_PORT:-54320}
 REDIS_PORT=${REDIS_PORT:-6379}

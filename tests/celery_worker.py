@@ -58,6 +58,8 @@ def running_workers(
     env["DATABASE_URL"] = database_url_for_processes()
     env["TIME_ZONE"] = settings.TIME_ZONE
     env.update(extra_env or {})
+    # The job-fault tests slow each part of a KPI run down in the workers they start.
+    include = ["--include", "tests.fault_injection"] if env.get("KPI_FAULT_DELAY_SECONDS") else []
     procs = [
         subprocess.Popen(
             [
@@ -68,6 +70,7 @@ def running_workers(
                 "config",
                 "worker",
                 *(pool or ["--pool=solo"]),
+                *include,
                 "--loglevel=WARNING",
                 "--without-heartbeat",
                 "--without-gossip",

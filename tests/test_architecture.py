@@ -40,6 +40,8 @@ LAYERS = {
     "notifications": 5,
     "web": 6,
     "demo": 6,
+    # Development tools (the local mail catcher): installed by the local and test settings only.
+    "devtools": 6,
 }
 # The project shell: settings, root URLs, Celery app, manage.py. May import anything; nothing in an
 # app imports it.

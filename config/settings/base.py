@@ -339,8 +339,6 @@ KPI_EXPECTED_SLOPE_RANGE = tuple(env.list("KPI_EXPECTED_SLOPE_RANGE", cast=float
 # Review cycles: a CSM whose first account came fewer days than this before the quarter ends is
 # a new hire, left out of the cycle by default (HR may include them).
 REVIEW_MIN_TENURE_DAYS = env.int("REVIEW_MIN_TENURE_DAYS", default=60)
-# Fault injection for the job-fault tests only: each part of a run waits this long (0 in real life).
-KPI_FAULT_DELAY_SECONDS = env.float("KPI_FAULT_DELAY_SECONDS", default=0.0)
 # A message taken by a worker that died is delivered again after this many seconds (acks_late).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 # Long jobs (imports, cycle exports; core/jobs.py). Handing one to the queue waits at most this

@@ -1,7 +1,10 @@
 """Local development: one machine, nothing to configure."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import INSTALLED_APPS, env
+
+# The development tools: the local mail catcher and its caught-mail page (never in production).
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 
 # Off unless asked for (DJANGO_DEBUG=1): people see the product's own error pages, never a traceback.
 DEBUG = env.bool("DJANGO_DEBUG", default=False)

@@ -1,7 +1,10 @@
 """Test settings: fast hashing, eager nothing (Celery tests use a real worker)."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import INSTALLED_APPS, env
+
+# The tests read mail through the local catcher (a real SMTP server on loopback), and check its page.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from notifications import catcher, services, tasks
+from devtools import catcher
+from notifications import services, tasks
 
 SMTP_PORT = 2546
 

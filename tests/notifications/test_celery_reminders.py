@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from config.celery import app
-from notifications import catcher
+from devtools import catcher
 from notifications.models import Reminder
 from reviews import services
 from tests.celery_worker import running_worker

@@ -9,7 +9,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from notifications import catcher, services
+from devtools import catcher
+from notifications import services
 from notifications.models import Channel, Kind, Notification, PersonSettings, Preference
 from notifications.selectors import todos_for
 from reviews import services as review_services

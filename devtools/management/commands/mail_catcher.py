@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from notifications import catcher
+from devtools import catcher
 
 
 class Command(BaseCommand):
