@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_import import ROOT, run  # noqa: E402
+from bench_import import ROOT, run
 
 PY = sys.executable
 KINDS = (

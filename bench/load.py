@@ -177,7 +177,7 @@ def main() -> None:
         for n, entry in enumerate(log):
             if n < skip:
                 continue
-            path, status, micros = entry.split()
+            path, _status, micros = entry.split()
             served.setdefault(kind_of(path), []).append(int(micros) / 1000)
     requests_done = int(result["requests"])
     errors = sum(int(result[k]) for k in ("not200", "connect", "read", "write", "timeout"))

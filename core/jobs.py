@@ -29,6 +29,7 @@ its zip away (an export), and the page keeps saying what it said.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import time
@@ -142,10 +143,8 @@ class Heartbeat:
 
     def _close(self) -> None:
         if self.connection is not None:
-            try:
+            with contextlib.suppress(DatabaseError):
                 self.connection.close()
-            except DatabaseError:
-                pass
             self.connection = None
 
     def __call__(self, force: bool = False) -> None:

@@ -27,7 +27,7 @@ def on_run_published(sender, run, **kwargs) -> None:
         return
     try:
         tasks.warm_pages.apply_async(args=[pagecache.version()], countdown=settings.KPI_WARM_DELAY_SECONDS)
-    except Exception as exc:  # noqa: BLE001 - the broker being down must not fail a publication
+    except Exception as exc:
         log.warning("could not schedule the warm-up of the KPI pages: %s", exc)
 
 

@@ -197,10 +197,9 @@ def _insert_values(rows: Iterable[tuple]) -> Counter:
             written[row[0]] += 1
             yield row
 
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in counted():
-                copy.write_row(row)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in counted():
+            copy.write_row(row)
     return written
 
 

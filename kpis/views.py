@@ -160,7 +160,7 @@ def _cells(
         account = {"text": ": ".join(str(c) for c in (ext, name) if c), "id": "", "href": ""}
     elif ext in account_ids:
         account["href"] = reverse("account-detail", args=[account_ids[ext]])
-    return cells[:col] + [account] + cells[col + 2 :]
+    return [*cells[:col], account, *cells[col + 2 :]]
 
 
 def _rows_in_words(explanation: drilldown.Explanation) -> list[list]:

@@ -270,7 +270,7 @@ def run(*, today: datetime.date, dry_run: bool = False) -> Report:
         person = people[person_id]
         try:
             mail.send(person, kind, notifications)
-        except Exception:  # noqa: BLE001 - logged by mail.send; left pending for the sweep
+        except Exception:
             report.failed[person.email] = report.failed.get(person.email, 0) + 1
             continue
         report.by_person[person.email] = report.by_person.get(person.email, 0) + 1
@@ -339,6 +339,6 @@ def deliver_pending(*, now: datetime.datetime, older_than_minutes: int = 10, day
             try:
                 mail.send(person, kind, notifications)
                 sent += 1
-            except Exception:  # noqa: BLE001 - logged by mail.send; tried again by the next sweep
+            except Exception:
                 continue
     return sent

@@ -188,7 +188,7 @@ _queue_down_until = 0.0
 def _send(task_name: str, args: list) -> bool:
     """Hand one message to the queue within a few seconds (``core.jobs.send``: short timeouts, one
     retry, not the ~19 s of Celery's defaults); False when the queue cannot be reached."""
-    global _queue_down_until
+    global _queue_down_until  # noqa: PLW0603 -- one per process: skip the queue a while after it failed
     if time.monotonic() < _queue_down_until:
         log.warning("the queue was unreachable a moment ago: %s%s not sent", task_name, args)
         return False

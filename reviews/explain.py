@@ -60,12 +60,15 @@ def _with_shares(parts: list[dict]) -> list[dict]:
     for p in parts:
         if p in rated and ("share" not in p or "contribution" not in p):
             weight, points = Decimal(str(p["weight"])), Decimal(str(p["rating"]))
-            p = {
-                **p,
-                "share": str((weight / total * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)),
-                "contribution": str((weight * points / total).quantize(Decimal("0.01"), ROUND_HALF_UP)),
-            }
-        out.append(p)
+            out.append(
+                {
+                    **p,
+                    "share": str((weight / total * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)),
+                    "contribution": str((weight * points / total).quantize(Decimal("0.01"), ROUND_HALF_UP)),
+                }
+            )
+        else:
+            out.append(p)
     return out
 
 

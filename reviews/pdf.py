@@ -102,7 +102,7 @@ def trend_svg(labels: list[str], values: list[Decimal | None], *, unit: str = ""
         out.append(
             f'<text x="{(x0 + x1) / 2:.0f}" y="{(y0 + y1) / 2:.0f}" text-anchor="middle">no data</text>'
         )
-        return mark_safe("".join(out) + "</svg>")  # noqa: S308 - numbers and escaped labels only
+        return mark_safe("".join(out) + "</svg>")
     lo, hi = min(v for _, v in points), max(v for _, v in points)
     if hi == lo:
         lo, hi = lo - 1, hi + 1
@@ -119,7 +119,7 @@ def trend_svg(labels: list[str], values: list[Decimal | None], *, unit: str = ""
     path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in points)
     out.append(f'<polyline points="{path}" fill="none" stroke="#1f4e79" stroke-width="1.5"/>')
     out.extend(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2" fill="#1f4e79"/>' for i, v in points)
-    return mark_safe("".join(out) + "</svg>")  # noqa: S308 - numbers and escaped labels only
+    return mark_safe("".join(out) + "</svg>")
 
 
 def css_string(text: str) -> str:
@@ -259,7 +259,7 @@ RENDER_GC_THRESHOLD = 50_000
 
 @contextlib.contextmanager
 def fewer_collections() -> Iterator[None]:
-    global _gc_renders, _gc_saved
+    global _gc_renders, _gc_saved  # noqa: PLW0603 -- one collector per process, counted under a lock
     with _gc_lock:
         if _gc_renders == 0:
             _gc_saved = gc.get_threshold()

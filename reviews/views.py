@@ -526,7 +526,7 @@ def export_status(request: HttpRequest, cycle_id: int, export_id: int) -> HttpRe
             raise Http404
         return FileResponse(
             open(export.path, "rb"),
-            as_attachment=True,  # noqa: SIM115 - FileResponse closes it
+            as_attachment=True,
             filename=f"{export.cycle.period} reviews.zip",
         )
     state = exports.export_state(export)

@@ -19,6 +19,7 @@ def test_make_run_serves_with_debug_off_unless_asked():
         result = subprocess.run(
             [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
             cwd=ROOT,
+            check=False,
             env=env,
             capture_output=True,
             text=True,

@@ -22,6 +22,7 @@ def load_production(env_overrides):
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('ok')"],
         cwd=ROOT,
+        check=False,
         env=env,
         capture_output=True,
         text=True,
@@ -81,6 +82,7 @@ def site_url_under(settings_module, env_overrides):
     result = subprocess.run(
         [sys.executable, "-c", "from django.conf import settings; print(settings.SITE_URL)"],
         cwd=ROOT,
+        check=False,
         env=env,
         capture_output=True,
         text=True,

@@ -380,10 +380,7 @@ class MappingReader:
             return
         mapping = self.mapping
         crosswalks = Crosswalks(mapping.source) if mapping.source else None
-        if self.binary is not None and mapping.format == "csv":
-            records = self._csv()
-        else:
-            records = self._json()
+        records = self._csv() if self.binary is not None and mapping.format == "csv" else self._json()
         for item in records:
             if isinstance(item, RowError):
                 yield item

@@ -113,9 +113,10 @@ class Salesforce:
                     if isinstance(children, list):
                         for child in children:
                             line += 1
-                            if isinstance(child, dict):
-                                child = {"AccountId": record.get("Id"), **child}
-                            history.append((line, child))
+                            row = (
+                                {"AccountId": record.get("Id"), **child} if isinstance(child, dict) else child
+                            )
+                            history.append((line, row))
 
         changes: dict[str, list[Change]] = defaultdict(list)
         text_rows: dict[tuple[str, str], str] = {}  # (account, CreatedDate) -> the new owner's name

@@ -153,6 +153,8 @@ class Components:
     def items(self) -> Iterator[tuple[C, Any]]:
         return iter(self._values.items())
 
+    __hash__ = None  # type: ignore[assignment]  # mutable: compared by value, never a key
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Components):
             return NotImplemented

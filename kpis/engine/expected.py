@@ -448,7 +448,7 @@ def accumulate(out: PerCsm, expectations: Iterable[Expectation]) -> None:
 
 def compute(period: Period, end: datetime.date | None = None) -> tuple[dict[str, Fit], list[Expectation]]:
     """Fit every outcome on the history of ``period`` and score its starting cohort (P.end': ``end``)."""
-    quarters = history_quarters(period) + [period]
+    quarters = [*history_quarters(period), period]
     rows = cohort_rows(quarters, end or period.end)
     fits = fit_quarter(period, rows)
     models = {o: f.model for o, f in fits.items() if f.model is not None}

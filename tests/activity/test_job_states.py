@@ -165,7 +165,7 @@ def test_retry_is_for_ops_only(client, org, media, sent, who):
 
 
 def test_retry_answers_post_only_and_checks_csrf(org, media, sent):
-    from django.test import Client  # noqa: PLC0415
+    from django.test import Client
 
     run = stored_run(media, org, status="failed")
     client = Client(enforce_csrf_checks=True)
@@ -182,7 +182,7 @@ def test_sweep_sends_again_a_queued_run_whose_message_was_lost(org, media, setti
     """Real Redis: the message is lost (deleted from the queue); the sweep sends a new one, with a new
     attempt; the lost one, should it come back, does nothing."""
     redis_available()
-    import redis  # noqa: PLC0415
+    import redis
 
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     broker.flushdb()
@@ -413,8 +413,8 @@ def test_the_page_says_what_is_happening_in_words(client, org, media, settings):
 
 
 def test_the_beat_schedule_sweeps_imports_and_exports():
-    import reviews.tasks  # noqa: F401, PLC0415 - registers the export sweep
-    from config.celery import app  # noqa: PLC0415
+    import reviews.tasks  # noqa: F401 - registers the export sweep
+    from config.celery import app
 
     for entry, task in (
         ("jobs-sweep-imports", "activity.sweep_imports"),

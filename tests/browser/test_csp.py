@@ -25,9 +25,9 @@ UNSIZED_BARS = """() => [...document.querySelectorAll('[data-width]')]
 
 
 def pages_of_every_role():
-    from accounts.models import CustomerAccount, Team, User  # noqa: PLC0415
-    from activity.models import ImportRun  # noqa: PLC0415
-    from reviews.models import Review, ReviewCycle  # noqa: PLC0415
+    from accounts.models import CustomerAccount, Team, User
+    from activity.models import ImportRun
+    from reviews.models import Review, ReviewCycle
 
     camila = User.objects.get(email="csm@example.com")
     atlas = Team.objects.get(name="Atlas")

@@ -96,14 +96,14 @@ def _keyboard_reaches_everything(page) -> list[str]:
 def test_every_day_pages_are_accessible_and_fit(live_server, demo):
     from playwright.sync_api import sync_playwright
 
-    from reviews.models import Review  # noqa: PLC0415 -- the demo's review of the CSM, made by seed_demo
+    from reviews.models import Review
 
     assert os.path.exists(CHROMIUM), "Debian's chromium is needed: `make test` installs it with apt-get."
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
     review = Review.objects.filter(csm__email="csm@example.com").order_by("-pk").first()
-    from accounts.models import Team, User  # noqa: PLC0415
+    from accounts.models import Team, User
 
     camila = User.objects.get(email="csm@example.com")
     atlas = Team.objects.get(name="Atlas")

@@ -244,9 +244,8 @@ def test_books_part_leaves_no_balances_table_behind_even_when_it_fails(org_world
     monkeypatch.undo()
     # The table was dropped on the way out: creating it again on the same connection works.
     assert parts.part_books(inputs) == expected
-    with connection.cursor() as cursor:
-        with pytest.raises(Exception, match=blocks.BALANCES):
-            cursor.execute(f"SELECT 1 FROM {blocks.BALANCES}")
+    with connection.cursor() as cursor, pytest.raises(Exception, match=blocks.BALANCES):
+        cursor.execute(f"SELECT 1 FROM {blocks.BALANCES}")
 
 
 def test_events_find_their_owner_in_one_join(org_world):

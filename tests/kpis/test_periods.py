@@ -57,11 +57,11 @@ def test_fiscal_year_offset(settings):
 
 
 def test_a_period_is_labelled_as_people_say_it(settings):
-    from django.utils import translation  # noqa: PLC0415
+    from django.utils import translation
 
-    from kpis import charts  # noqa: PLC0415
-    from kpis.periods import period_label, period_short_label  # noqa: PLC0415
-    from notifications import labels  # noqa: PLC0415
+    from kpis import charts
+    from kpis.periods import period_label, period_short_label
+    from notifications import labels
 
     assert period_label("2026-Q4") == period_label(Period.parse("2026-Q4")) == "Q4 2026"
     assert period_label("2026-09") == "September 2026" and period_short_label("2026-09") == "Sep 2026"

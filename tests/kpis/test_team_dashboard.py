@@ -88,7 +88,7 @@ def test_the_page_shows_the_filtered_rollup_sort_arrow_and_colours(client, w):
 
 
 def test_outliers_are_coloured_by_direction():
-    from kpis.registry import REGISTRY  # noqa: PLC0415
+    from kpis.registry import REGISTRY
 
     values = [Decimal(v) for v in ("10", "11", "12", "11", "30")]
     med = scorecards.median(values)
@@ -113,7 +113,7 @@ def test_csv_export_is_the_dashboard_as_shown(client, w):
 
 
 def test_the_period_picker_offers_no_future_period(client, w):
-    from django.utils import timezone  # noqa: PLC0415
+    from django.utils import timezone
 
     client.force_login(w["team_a"].manager)
     html = client.get(reverse("team-detail", args=[w["team_a"].pk])).content.decode()

@@ -143,7 +143,7 @@ def test_caught_mail_page_exists_only_in_the_local_setup(client, org, settings, 
     try:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_PORT = 2548
-        from django.core.mail import send_mail  # noqa: PLC0415
+        from django.core.mail import send_mail
 
         send_mail(
             "Hello from the catcher",

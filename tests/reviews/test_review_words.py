@@ -107,7 +107,7 @@ def test_no_key_field_name_file_name_or_machine_time_in_any_demo_review(client, 
 
 
 def test_the_pdf_header_keeps_the_space_after_an_escaped_character():
-    from reviews import wording  # noqa: PLC0415
+    from reviews import wording
 
     # CSS takes the one space after a hex escape as its end: the escape brings its own.
     assert wording.css_text("Ana · Q3 2026") == "Ana \\0000b7  Q3 2026"

@@ -109,7 +109,7 @@ def test_a_metric_that_is_not_scored_is_refused_on_the_form(org, client, key):
 
 
 def test_the_documented_default_weights_are_the_template_s():
-    from pathlib import Path  # noqa: PLC0415
+    from pathlib import Path
 
     text = Path(__file__).resolve().parents[2].joinpath("docs", "metrics.md").read_text()
     section = text.split("## The default review template")[1].split("\n## ")[0]

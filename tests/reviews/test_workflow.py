@@ -23,7 +23,7 @@ D = datetime.date
 
 def test_the_services_and_the_table_name_the_same_steps():
     assert set(services.TRANSITIONS) == set(workflow.ACTIONS)
-    assert workflow.IRREVERSIBLE == {"submit_self", "submit", "acknowledge", "finalize"}
+    assert {"submit_self", "submit", "acknowledge", "finalize"} == workflow.IRREVERSIBLE
 
 
 def test_every_person_a_step_tells_has_a_sentence_and_every_sentence_a_step():

@@ -35,7 +35,7 @@ FILE_NAME = re.compile(r"\b[\w.-]+\.(?:py|csv)\b")
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 # Metric keys that are also English words (a sentence may say "touchpoints").
 ENGLISH_KEYS = {"referrals", "onboardings", "stickiness", "touchpoints"}
-METRIC_KEYS = sorted({m.key for m in METRICS} - ENGLISH_KEYS) + ["okr_score"]
+METRIC_KEYS = [*sorted({m.key for m in METRICS} - ENGLISH_KEYS), "okr_score"]
 METRIC_KEY = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, METRIC_KEYS)) + r")(?![\w-])")
 # Pages whose column and setting names are the file contract a person types in (shown as such).
 DATA_PAGES = {"imports", "import", "sources"}

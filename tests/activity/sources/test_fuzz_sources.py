@@ -19,7 +19,7 @@ from activity.sources.readers import SOURCES
 from tests.activity.sources import test_formats as f
 
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 40)),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
