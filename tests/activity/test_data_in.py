@@ -394,3 +394,13 @@ def test_the_admin_and_every_model_form_refuse_a_name_with_a_control_character(c
     assert "Contains a line break: a name is one line." in response.content.decode()
     org.team_a.refresh_from_db()
     assert org.team_a.name == "Team A"
+
+
+def test_the_token_command_refuses_a_name_with_a_line_break(db):
+    from django.core.management import CommandError, call_command
+
+    from accounts.models import User
+
+    with pytest.raises(CommandError, match="--name contains a line break: a name is one line."):
+        call_command("create_api_token", email="sync@example.com", name="CRM\nsync", stdout=io.StringIO())
+    assert not User.objects.filter(email="sync@example.com").exists()

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Role, User
+from accounts.text import name_problem
 
 
 class Command(BaseCommand):
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="", help="What the integration is, e.g. 'CRM nightly sync'")
 
     def handle(self, *args, email, name, **options):
+        if name and (problem := name_problem(name)):
+            raise CommandError(f"--name {problem}.")
         user, created = User.objects.get_or_create(
             email=email.lower(), defaults={"name": name or email, "role": Role.SERVICE}
         )
