@@ -18,3 +18,7 @@ EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env.int("EMAIL_PORT", default=1025)
 MAIL_CATCHER_DIR = env("MAIL_CATCHER_DIR", default=str(VAR_DIR / "mail"))  # noqa: F405
 MAIL_CATCHER_PAGE = True
+# Persistent database connections, as in production (CONN_MAX_AGE=60 there): asked for by
+# gunicorn here (bench/load.py). runserver opens a thread per request, where they would not help.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
