@@ -80,6 +80,12 @@ def main() -> None:
         "--think", type=int, nargs=2, default=(500, 1500), help="pause between a user's requests, ms"
     )
     parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=60,
+        help="CONN_MAX_AGE of the server (0: a connection per request)",
+    )
+    parser.add_argument(
         "--cold",
         dest="warm",
         action="store_false",
@@ -93,6 +99,9 @@ def main() -> None:
         DJANGO_SETTINGS_MODULE="config.settings.local",
         DJANGO_DEBUG="False",
         AXES_FAILURE_LIMIT="1000",
+        # Persistent database connections, as production runs (config/settings/production.py):
+        # without them every request opens a PostgreSQL connection (a new server process).
+        CONN_MAX_AGE=str(args.conn_max_age),
     )
     work = ROOT / "var" / "load"
     work.mkdir(parents=True, exist_ok=True)
@@ -183,7 +192,8 @@ def main() -> None:
     errors = sum(int(result[k]) for k in ("not200", "connect", "read", "write", "timeout"))
     print(
         f"{args.users} users (wrk, one connection each), {args.seconds} s, gunicorn {args.workers} gthread workers "
-        f"on 127.0.0.1, think {args.think[0]}-{args.think[1]} ms; {os.cpu_count()} cores; "
+        f"on 127.0.0.1, think {args.think[0]}-{args.think[1]} ms; CONN_MAX_AGE {args.conn_max_age}; "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; "
         f"{'KPI pages warmed as after the nightly run' if args.warm else 'cold cache'}"
     )
     print(

@@ -23,3 +23,7 @@ MAIL_CATCHER_DIR = env("MAIL_CATCHER_DIR", default=str(VAR_DIR / "mail"))  # noq
 MAIL_CATCHER_PAGE = True
 # A chat channel on this machine (a local catcher) may be used: production refuses internal targets.
 CHAT_WEBHOOK_ALLOW_INTERNAL = env.bool("CHAT_WEBHOOK_ALLOW_INTERNAL", default=True)
+# Persistent database connections, as in production (CONN_MAX_AGE=60 there): asked for by
+# gunicorn here (bench/load.py). runserver opens a thread per request, where they would not help.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
