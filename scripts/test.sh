@@ -13,7 +13,7 @@ log "ruff"
 "$ROOT/.venv/bin/ruff" check .
 "$ROOT/.venv/bin/ruff" format --check .
 log "check --deploy with the production settings"
-DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="ci-$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" \
+DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="ci-$(head -c 64 /dev/urandom | base64 -w0 | tr -d '/+=')" \
   DJANGO_ALLOWED_HOSTS=csm.example.com DATABASE_URL=postgres://u:p@127.0.0.1:5432/csm \
   "$PY" manage.py check --deploy --fail-level WARNING
 log "makemigrations --check"
