@@ -18,7 +18,7 @@ log "documentation site (mkdocs --strict: every internal link and anchor resolve
 NO_MKDOCS_2_WARNING=1 "$ROOT/.venv/bin/mkdocs" build --strict --quiet --site-dir "$ROOT/var/site-test-$PG_TEST_PORT"
 rm -rf "$ROOT/var/site-test-$PG_TEST_PORT"
 log "check --deploy with the production settings"
-DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="ci-$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" \
+DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="ci-$(head -c 64 /dev/urandom | base64 -w0 | tr -d '/+=')" \
   DJANGO_ALLOWED_HOSTS=csm.example.com DATABASE_URL=postgres://u:p@127.0.0.1:5432/csm \
   "$PY" manage.py check --deploy --fail-level WARNING
 log "makemigrations --check"
