@@ -1,0 +1,143 @@
+"""Every role's main pages on a phone (issue 24): at 390 px wide nothing makes the page scroll
+sideways (document.documentElement.scrollWidth <= 390; wide tables scroll inside themselves), and
+the team dashboard shows that it scrolls: a shadow on the edge with more columns (the wrapper's
+more-right / more-left) and a "scroll for more columns" note, gone at the end of the table. A
+screenshot of each page at 390 and 1,366 px lands in var/screenshots/issue24/."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from kpis.periods import Period
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots" / "issue24"
+PHONE, DESKTOP = 390, 1366
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture
+def demo(db):
+    today = timezone.localdate()
+    call_command("seed_demo", today=today, accounts=60, verbosity=0)
+    current = Period.containing(today)
+    call_command("compute_kpis", period=str(current), verbosity=0)
+    return current
+
+
+def _login(page, base, email):
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", "demo1234")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _pages():
+    from accounts.models import CustomerAccount, Team, User  # noqa: PLC0415
+    from reviews.models import Review, ReviewCycle  # noqa: PLC0415
+
+    camila = User.objects.get(email="csm@example.com")
+    atlas = Team.objects.get(name="Atlas")
+    own = Review.objects.filter(csm=camila).order_by("-pk").first()
+    reviewed = Review.objects.filter(reviewer__email="manager@example.com").order_by("-pk").first()
+    cycle = ReviewCycle.objects.order_by("-pk").first()
+    account = CustomerAccount.objects.visible_to(camila).order_by("pk").first()
+    return {
+        "csm@example.com": [
+            ("csm-home", "/"),
+            ("csm-scorecard", "/scorecard/"),
+            ("csm-explain", f"/scorecard/{camila.pk}/explain/nrr/"),
+            ("csm-okrs", "/okrs/"),
+            ("csm-review", f"/reviews/{own.pk}/"),
+            ("csm-account", f"/accounts/{account.pk}/"),
+            ("csm-notifications", "/notifications/"),
+        ],
+        "manager@example.com": [
+            ("manager-home", "/"),
+            ("team-dashboard", f"/team/{atlas.pk}/"),
+            ("manager-scorecard", f"/scorecard/{camila.pk}/"),
+            ("manager-reviews", "/reviews/"),
+            ("manager-review", f"/reviews/{reviewed.pk}/"),
+            ("team-okrs", f"/okrs/team/{atlas.pk}/"),
+        ],
+        "hr@example.com": [
+            ("hr-home", "/"),
+            ("hr-cycles", "/cycles/"),
+            ("hr-cycle", f"/cycles/{cycle.pk}/"),
+            ("hr-teams", "/team/"),
+            ("hr-review", f"/reviews/{own.pk}/"),
+        ],
+        "admin@example.com": [
+            ("admin-home", "/"),
+            ("admin-imports", "/imports/"),
+            ("admin-sources", "/imports/sources/"),
+            ("admin-preferences", "/notifications/preferences/"),
+        ],
+    }
+
+
+def test_every_roles_pages_fit_a_phone_and_the_dashboard_shows_it_scrolls(live_server, demo):
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    assert os.path.exists(CHROMIUM), "Debian's chromium is needed: `make test` installs it with apt-get."
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    base = live_server.url
+    pages = _pages()
+    problems, cue = [], {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for email, urls in pages.items():
+            context = browser.new_context(viewport={"width": PHONE, "height": 844})
+            page = context.new_page()
+            _login(page, base, email)
+            for name, url in urls:
+                for width in (PHONE, DESKTOP):
+                    page.set_viewport_size({"width": width, "height": 844 if width == PHONE else 900})
+                    response = page.goto(base + url)
+                    assert response.status == 200, (name, url, response.status)
+                    page.wait_for_load_state("load")
+                    wide = page.evaluate("() => document.documentElement.scrollWidth")
+                    if wide > width:
+                        problems.append(f"{name} at {width}px: the page is {wide}px wide")
+                    page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+                    if name == "team-dashboard" and width == PHONE:
+                        cue["start"] = page.evaluate(
+                            """() => {
+                              const wrap = document.querySelector('.tablebox-wrap');
+                              const box = wrap.querySelector('.tablebox');
+                              const note = document.querySelector('.scroll-note');
+                              return {wrap: wrap.className, scrolls: box.scrollWidth > box.clientWidth,
+                                      overflow: getComputedStyle(box).overflowX,
+                                      shade: getComputedStyle(wrap, '::after').opacity,
+                                      note: note.offsetHeight > 0 ? note.textContent : ''};
+                            }"""
+                        )
+                        page.evaluate(
+                            "() => { const b = document.querySelector('.tablebox'); b.scrollLeft = b.scrollWidth; }"
+                        )
+                        page.wait_for_function(
+                            "() => !document.querySelector('.tablebox-wrap').classList.contains('more-right')"
+                        )
+                        cue["end"] = page.evaluate("() => document.querySelector('.tablebox-wrap').className")
+            context.close()
+        browser.close()
+    assert not problems, "\n".join(problems)
+    assert cue["start"]["scrolls"] and cue["start"]["overflow"] == "auto"
+    assert "more-right" in cue["start"]["wrap"] and "more-left" not in cue["start"]["wrap"]
+    assert cue["start"]["shade"] == "1"  # the shadow on the right edge shows
+    assert "scroll it sideways for more columns" in cue["start"]["note"]
+    assert "more-left" in cue["end"] and "more-right" not in cue["end"]
+    assert len(list(SHOTS.glob("*.png"))) >= 2 * sum(len(u) for u in pages.values())
