@@ -36,6 +36,7 @@ from decimal import Decimal
 
 import pytest
 
+from activity.models import HealthSnapshot
 from kpis import services
 from kpis.engine import expected
 from kpis.models import ExpectedFit, KpiValue
@@ -151,11 +152,10 @@ def test_end_of_quarter_health_changes_no_expectation(hand):
     services.kpi_run_compute(period=Q3)
     before = {v.subject_key + v.metric: v.value for v in KpiValue.objects.filter(period=str(Q3))}
     # Every account's health turns poor during the quarter: known only after its start.
-    from activity.models import HealthSnapshot
-
     HealthSnapshot.objects.bulk_create(
-        HealthSnapshot(account=a, date=datetime.date(2026, 7, 2), score=5, band="poor")
+        HealthSnapshot(account=a, date=day, score=5, band="poor")
         for a in hand["accounts"]
+        for day in (datetime.date(2026, 7, 2), datetime.date(2026, 9, 25))
     )
     services.kpi_run_compute(period=Q3)
     after = {v.subject_key + v.metric: v.value for v in KpiValue.objects.filter(period=str(Q3))}
