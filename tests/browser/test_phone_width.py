@@ -45,8 +45,8 @@ def _login(page, base, email):
 
 
 def _pages():
-    from accounts.models import CustomerAccount, Team, User  # noqa: PLC0415
-    from reviews.models import Review, ReviewCycle  # noqa: PLC0415
+    from accounts.models import CustomerAccount, Team, User
+    from reviews.models import Review, ReviewCycle
 
     camila = User.objects.get(email="csm@example.com")
     atlas = Team.objects.get(name="Atlas")
@@ -89,7 +89,7 @@ def _pages():
 
 
 def test_every_roles_pages_fit_a_phone_and_the_dashboard_shows_it_scrolls(live_server, demo):
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    from playwright.sync_api import sync_playwright
 
     assert os.path.exists(CHROMIUM), "Debian's chromium is needed: `make test` installs it with apt-get."
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
