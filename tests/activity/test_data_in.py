@@ -401,6 +401,6 @@ def test_the_token_command_refuses_a_name_with_a_line_break(db):
 
     from accounts.models import User
 
-    with pytest.raises(CommandError, match="--name contains a line break: a name is one line."):
+    with pytest.raises(CommandError, match=r"--name contains a line break: a name is one line\."):
         call_command("create_api_token", email="sync@example.com", name="CRM\nsync", stdout=io.StringIO())
     assert not User.objects.filter(email="sync@example.com").exists()
