@@ -107,9 +107,11 @@ class MaxChars(BaseValidator):
 
 
 def check(value: str, limit: int, field: str) -> str:
-    """``value`` when it fits in ``limit`` characters; else ``ValidationError({field: sentence})``."""
+    """``value`` when it is free text (no control character but line breaks and tabs, no bidi
+    override) that fits in ``limit`` characters; else ``ValidationError({field: sentence})``."""
     try:
         MaxChars(limit)(value)
+        validate_free_text(value)
     except ValidationError as exc:
         raise ValidationError({field: exc.messages}) from exc
     return value
@@ -128,8 +130,9 @@ def _limited_fields(model) -> list:
 
 
 def check_on_save(sender, instance, raw=False, **kwargs) -> None:
-    """Every save of a model with limited fields: each one within its limit, or ValidationError with
-    the field's name and the sentence (nothing is written)."""
+    """Every save of a model with limited fields (its free text): each one within its limit and free of
+    control characters and bidi overrides, or ValidationError with the field's name and the sentence
+    (nothing is written)."""
     if raw:  # fixtures load as they are
         return
     errors = {}
@@ -137,7 +140,7 @@ def check_on_save(sender, instance, raw=False, **kwargs) -> None:
         value = getattr(instance, attname)
         if not isinstance(value, str):
             continue
-        for validator in validators:
+        for validator in [*validators, validate_free_text]:
             try:
                 validator(value)
             except ValidationError as exc:

@@ -52,3 +52,30 @@ def test_objective_title_and_description_limits_in_the_api_and_the_page(client, 
     page = client.get(reverse("okrs-mine") + f"?period={Q3}").content.decode()
     assert 'maxlength="2000"' in page  # the textareas say the limit (description, notes)
     assert 'maxlength="200"' in page  # the titles
+
+
+def test_free_text_refuses_control_characters_on_every_way_in_and_keeps_line_breaks(client, okr_world):
+    """Free text (a check-in note here; every field with a limit, and a review's sections) may hold
+    line breaks and tabs, never another control character (ESC) nor a bidi override (U+202E)."""
+    w = okr_world
+    client.force_login(w["ann"])
+    page = client.post(
+        reverse("okrs-check-in", args=[w["kr"].pk]),
+        {"value": "2", "confidence": "5", "note": "done\x1b[31m"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert page.status_code == 400
+    assert page.json()["errors"]["note"] == ["Contains a control character (U+001B)."]
+    api = APIClient()
+    api.force_authenticate(w["ann"])
+    body = {"key_result": w["kr"].pk, "value": "2", "confidence": 5, "note": "evil\u202etxt.exe"}
+    refused = api.post("/api/v1/check-ins/", body, format="json")
+    assert refused.status_code == 400
+    assert "bidirectional override (U+202E)" in refused.json()["note"][0]
+    with pytest.raises(ValidationError):
+        services.check_in_create(user=w["ann"], key_result=w["kr"], confidence=5, value="2", note="a\x07b")
+    assert not CheckIn.objects.exists()
+    services.check_in_create(
+        user=w["ann"], key_result=w["kr"], confidence=5, value="2", note="line 1\n\tline 2"
+    )
+    assert CheckIn.objects.get().note == "line 1\n\tline 2"
