@@ -102,11 +102,17 @@ def _svg(chart, *, title: str = "", desc: str = "") -> SafeString:
     return mark_safe(svg)
 
 
+_RANDOM_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def as_image(svg: str, *, alt: str) -> SafeString:
     """A chart for a page: its SVG as an image (a data: URL) with what it shows as the alternative
     text. pygal styles an SVG with a <style> element of its own, which the pages' Content-Security-
     Policy (style-src 'self', no inline style) would refuse in the page; inside an image it is the
-    image's own and draws as before. Same SVG, same bytes: cached pages stay identical."""
+    image's own and draws as before. pygal names its chart with a random id; an image is a document
+    of its own, where no other id can collide, so one fixed name does: the same chart gives the same
+    bytes, and a page warmed into the cache equals a first view."""
+    svg = _RANDOM_ID.sub("c", svg)
     encoded = base64.b64encode(svg.encode()).decode()
     return format_html('<img class="chart-img" src="data:image/svg+xml;base64,{}" alt="{}">', encoded, alt)
 

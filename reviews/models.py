@@ -9,12 +9,11 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import EVERYONE_ROLES, Role, User
-from core import text
+from core import dates, text
 from core.jobs import Job
 from kpis.periods import Period, PeriodError, year_range
 from kpis.registry import METRICS
@@ -101,7 +100,7 @@ ONE_DAY = datetime.timedelta(days=1)
 
 
 def _day(d: datetime.date) -> str:
-    return formats.date_format(d, "j M Y")
+    return dates.day(d)
 
 
 def validate_due_date(value: datetime.date) -> None:

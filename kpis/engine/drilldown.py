@@ -223,9 +223,12 @@ class _Drill:
         explanation = self.cohort()
         rows = expected.account_expectations(csm_id=self.csm, period=self.inputs.period)
         expected.accumulate(self.out, rows)
+        if not rows:
+            return explanation  # no fit for the quarter: the cohort it would be read on, with its totals
+        names = self.names(r.row.account_id for r in rows)
         table = [
             [
-                r.row.name,
+                *self.account(names, r.row.account_id),
                 r.row.segment,
                 r.row.health,
                 r.row.tenure_days,
@@ -237,11 +240,25 @@ class _Drill:
             ]
             for r in rows
         ]
-        if not rows:
-            return self.result(explanation.columns, explanation.rows, explanation.note)
+        n = len(rows)
+        start = sum((r.row.mrr_start for r in rows), Decimal(0))
+        kept = sum((Decimal(str(r.expected["nrr"])) * r.row.mrr_start for r in rows), Decimal(0))
+        total = [
+            _total(),
+            _accounts(n),
+            "",
+            "",
+            "",
+            _money(start),
+            _money(sum((r.row.mrr_end for r in rows), Decimal(0))),
+            round(100 * sum(r.expected["logo_retention"] for r in rows) / n, 1),
+            round(100 * kept / start, 1) if start else "",
+            _("%(paying)d of %(n)d") % {"paying": sum(r.row.paying for r in rows), "n": n},
+        ]
         return self.result(
             [
-                _("name"),
+                _("account"),
+                _("account name"),
                 _("segment"),
                 _("health at the start"),
                 _("days since signing"),
@@ -253,6 +270,8 @@ class _Drill:
             ],
             table,
             explanation.note,
+            account=0,
+            totals=[total],
         )
 
     def book(self) -> Explanation:

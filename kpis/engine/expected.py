@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils.translation import ngettext
 from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
@@ -393,10 +394,11 @@ def fit_quarter(period: Period, rows: dict[str, list[AccountRow]]) -> dict[str, 
     min_accounts = settings.KPI_EXPECTED_MIN_HISTORY_ACCOUNTS
     reason = ""
     if len(history) < min_quarters:
-        reason = (
-            f"Not enough history: {len(history)} earlier quarter(s) with paying accounts, "
-            f"at least {min_quarters} needed."
-        )
+        reason = ngettext(
+            "Not enough history: %(n)d earlier quarter with paying accounts, at least %(min)d needed.",
+            "Not enough history: %(n)d earlier quarters with paying accounts, at least %(min)d needed.",
+            len(history),
+        ) % {"n": len(history), "min": min_quarters}
     elif accounts < min_accounts:
         reason = f"Not enough history: {accounts} account-quarters before {period}, at least {min_accounts} needed."
     if reason:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import ngettext
 
 from kpis.engine.expected import OUTCOMES, shrink
 from kpis.engine.formulas import Value, round2
@@ -57,7 +58,11 @@ def shrink_subjects(subjects: list[dict[str, Value]], reasons: dict[str, str]) -
                 reason = reason or NO_COHORT
                 expected.breakdown = {"reason": reason}
             elif not reason and expected.sample_size < min_book:
-                reason = f"Not enough data: {expected.sample_size} starting account(s), at least {min_book} needed."
+                reason = ngettext(
+                    "Not enough data: %(n)d starting account, at least %(min)d needed.",
+                    "Not enough data: %(n)d starting accounts, at least %(min)d needed.",
+                    expected.sample_size,
+                ) % {"n": expected.sample_size, "min": min_book}
             if reason or raw is None:
                 for suffix in ("lift", "lift_low", "lift_high"):
                     _empty(values[f"{outcome}_{suffix}"], reason or NO_COHORT)

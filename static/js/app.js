@@ -33,14 +33,14 @@
   function follow(box, ids, ended) {
     if (!box || !box.dataset.running) return;
     function poll() {
-      fetch(box.dataset.url, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (s) {
-        document.getElementById(ids.text).textContent = s.phrase;
+      fetch(box.dataset.url, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (job) {
+        document.getElementById(ids.text).textContent = job.phrase;
         var hint = document.getElementById(ids.hint);
-        hint.textContent = s.hint;
-        hint.hidden = !s.hint;
+        hint.textContent = job.hint;
+        hint.hidden = !job.hint;
         var bar = document.getElementById(ids.bar);
-        if (bar && s.percent !== null && s.percent !== undefined) bar.value = s.percent;
-        if (ended(s)) { window.location.reload(); } else { setTimeout(poll, 1000); }
+        if (bar && job.percent !== null && job.percent !== undefined) bar.value = job.percent;
+        if (ended(job)) { window.location.reload(); } else { setTimeout(poll, 1000); }
       }).catch(function () { setTimeout(poll, 3000); });
     }
     poll();

@@ -14,7 +14,19 @@ from reviews import services
 from tests.reviews.test_review_writing import fresh, to_manager_review, to_submitted, w  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-APPS = ("accounts", "activity", "kpis", "okrs", "reviews", "notifications", "web", "demo", "config")
+APPS = (
+    "core",
+    "devtools",
+    "accounts",
+    "activity",
+    "kpis",
+    "okrs",
+    "reviews",
+    "notifications",
+    "web",
+    "demo",
+    "config",
+)
 PAREN_PLURAL = re.compile(r"[A-Za-z]\((s|es)\)")
 
 

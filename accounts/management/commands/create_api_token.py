@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Role, User
-from accounts.text import name_problem
+from core.text import name_problem
 
 
 class Command(BaseCommand):
