@@ -189,7 +189,7 @@ def test_a_book_below_the_minimum_has_no_lift_and_no_interval(hand, settings):
     for suffix in ("lift", "lift_low", "lift_high"):
         v = ann[f"logo_retention_{suffix}"]
         assert v.value is None
-        assert v.breakdown["reason"] == "Not enough data: 20 starting account(s), at least 21 needed."
+        assert v.breakdown["reason"] == "Not enough data: 20 starting accounts, at least 21 needed."
     # The team's 40 accounts are enough: shrunk on its own level, with its interval.
     team = values(f"team:{hand['team'].pk}")
     assert team["logo_retention_lift"].value is not None
