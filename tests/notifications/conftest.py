@@ -3,12 +3,15 @@ and the event emails sent the way a worker sends them (the Celery task, run in t
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from devtools import catcher
 from notifications import services, tasks
 
-SMTP_PORT = 2546
+# Two suites side by side (EMAIL_PORT set per run) must not share the catcher's port.
+SMTP_PORT = int(os.environ.get("EMAIL_PORT", "2546"))
 
 
 class Inbox:
