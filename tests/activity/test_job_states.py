@@ -471,3 +471,12 @@ def test_a_message_back_to_a_run_with_a_recent_sign_of_life_looks_again_later(or
     # 45 s later (the run silent for 65 s): taken over.
     ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=ago(seconds=65))
     assert tasks.import_commit(run.pk, 1) == "done" and Ticket.objects.count() == 2
+
+
+def test_a_checked_file_s_counts_are_grouped_by_thousands(client, org, media):
+    run = stored_run(
+        media, org, rows_read=400_000, created=399_000, updated=1_000, finished_at=timezone.now()
+    )
+    client.force_login(org.admin)
+    html = page(client, run)
+    assert '<td class="num">400,000</td><td class="num">399,000</td><td class="num">1,000</td>' in html
