@@ -9,7 +9,7 @@ from typing import Any
 from django.dispatch import Signal
 
 # Sent once a load has been written and committed, with ``kind`` and ``result``
-# (activity.services.ImportResult). ``result.first_day`` and ``result.last_day`` are the days its rows
+# (datain.services.ImportResult). ``result.first_day`` and ``result.last_day`` are the days its rows
 # touch, in the organisation's time zone (both None when the load changed nothing). A receiver may
 # answer a ``FollowUp``: what happens next because of the load, told to whoever loaded it (the
 # command prints it, the upload page shows it, the API answers it).

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from activity.apis import IngestApi
+from datain.apis import IngestApi
 from kpis.apis import KpiExportApi, ScorecardApi
 from notifications.apis import TodoApi
 from okrs.apis import CheckInViewSet, KeyResultViewSet, ObjectiveViewSet

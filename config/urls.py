@@ -16,7 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("web.urls")),
-    path("", include("activity.urls")),
+    path("", include("datain.urls")),
     path("", include("kpis.urls")),
     path("", include("okrs.urls")),
     path("", include("reviews.urls")),

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from activity.models import ImportRun, ImportStatus
+from datain.models import ImportRun, ImportStatus
 from kpis.models import KpiRun
 from kpis.signals import run_failed
 from notifications import reminders, services

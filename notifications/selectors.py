@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role, Team, User
-from activity.models import ImportRun, ImportStatus
+from datain.models import ImportRun, ImportStatus
 from kpis.models import KpiRun, RunStatus
 from kpis.periods import Period
 from kpis.scorecards import STALE_AFTER

@@ -1,4 +1,4 @@
-"""The layers point one way: accounts → activity → kpis → okrs → reviews → notifications,
+"""The layers point one way: accounts → activity → kpis | datain → okrs → reviews → notifications,
 with the web shell (``web``) and the demo organisation (``demo``) on top, and ``config`` (settings,
 URLs, Celery) above everything.
 
@@ -32,7 +32,9 @@ LAYERS = {
     "core": -1,
     "accounts": 0,
     "activity": 1,
+    # The KPIs and data-in both stand on the facts and know nothing of each other.
     "kpis": 2,
+    "datain": 2,
     "okrs": 3,
     "reviews": 4,
     # To-dos, notifications, email, reminders, chat: they hear the domain apps' signals, which never

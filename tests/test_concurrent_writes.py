@@ -16,8 +16,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import AccessDenial
-from activity import services as activity_services
 from activity.models import Ticket
+from datain import services as activity_services
 from kpis import services as kpi_services
 from kpis.periods import Period
 from okrs import services as okr_services

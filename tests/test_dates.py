@@ -15,7 +15,19 @@ from kpis.periods import Period
 from reviews import participants
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "devtools", "accounts", "activity", "kpis", "okrs", "reviews", "notifications", "web", "demo")
+APPS = (
+    "core",
+    "devtools",
+    "accounts",
+    "activity",
+    "datain",
+    "kpis",
+    "okrs",
+    "reviews",
+    "notifications",
+    "web",
+    "demo",
+)
 UTC = datetime.UTC
 
 

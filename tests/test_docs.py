@@ -7,8 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from activity.kinds import KINDS
-from activity.validation import Code
+from datain.kinds import KINDS
+from datain.validation import Code
 from kpis.registry import METRICS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from activity.models import ImportRun
+from datain.models import ImportRun
 from kpis import services as kpi_services
 from kpis.periods import Period
 from notifications import mail as notification_mail

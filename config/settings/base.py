@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "activity",
+    "datain",
     "kpis",
     "okrs",
     "reviews",

@@ -26,7 +26,7 @@ UNSIZED_BARS = """() => [...document.querySelectorAll('[data-width]')]
 
 def pages_of_every_role():
     from accounts.models import CustomerAccount, Team, User
-    from activity.models import ImportRun
+    from datain.models import ImportRun
     from reviews.models import Review, ReviewCycle
 
     camila = User.objects.get(email="csm@example.com")

@@ -9,7 +9,7 @@ import os
 import pytest
 from django.utils import timezone
 
-from activity import services
+from datain import services
 from kpis import refresh, tasks
 from kpis.periods import Period
 from tests.browser.test_manager_journey import ARGS, CHROMIUM, SHOTS

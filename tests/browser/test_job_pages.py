@@ -11,12 +11,12 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from activity import services
-from activity.models import ImportRun
+from datain import services
+from datain.models import ImportRun
 from reviews import services as review_services
-from tests.activity.test_job_states import stored_run
 from tests.browser.test_manager_journey import ARGS, CHROMIUM, SHOTS
 from tests.celery_worker import redis_available, unreachable_broker
+from tests.datain.test_job_states import stored_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from activity import services
-from tests.activity.test_data_in import EXPECTED_ONE_PASS, ONE_PASS, TICKETS_HEADER
+from datain import services
 from tests.browser.test_job_pages import log_in
 from tests.browser.test_manager_journey import ARGS, CHROMIUM, SHOTS
+from tests.datain.test_data_in import EXPECTED_ONE_PASS, ONE_PASS, TICKETS_HEADER
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from activity import services
-from activity.models import ImportRun, RevenueEvent, Ticket
+from activity.models import RevenueEvent, Ticket
+from datain import services
+from datain.models import ImportRun
 from kpis import refresh, tasks
 from kpis.models import KpiRun
 from kpis.periods import Period
@@ -151,7 +152,7 @@ def test_touched_periods_follow_the_fiscal_year(settings):
 @pytest.mark.django_db
 def test_the_days_an_import_touches_are_read_in_the_organisation_time_zone(org, settings, monkeypatch):
     settings.TIME_ZONE = "America/New_York"  # 2026-09-01T02:00Z is 31 August, 22:00 there
-    monkeypatch.setattr("activity.kinds.timezone.localdate", lambda: D(2026, 9, 20))
+    monkeypatch.setattr("datain.kinds.timezone.localdate", lambda: D(2026, 9, 20))
     result = ticket_load(TICKETS_HEADER + "T1,A-1,2026-09-01T02:00:00Z,,,,,normal,email\n")
     assert (result.first_day, result.last_day) == (D(2026, 8, 31), D(2026, 8, 31))
     # Revenue holds from its date on: up to the load date.

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from activity import services as activity_services
 from config import cache as cache_backend
+from datain import services as activity_services
 from kpis import pagecache, scorecards, services, tasks
 from kpis.models import KpiRun, KpiValue
 from kpis.periods import Period

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
-from activity.models import ImportRun, ImportStatus
+from datain.models import ImportRun, ImportStatus
 from kpis import services as kpi_services
 from kpis.periods import Period
 from notifications.models import EmailState, Notification

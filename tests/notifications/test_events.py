@@ -12,7 +12,7 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 
-from activity.models import ImportRun, ImportStatus
+from datain.models import ImportRun, ImportStatus
 from kpis import services as kpi_services
 from kpis.models import KpiRun
 from kpis.periods import Period

@@ -19,6 +19,7 @@ APPS = (
     "devtools",
     "accounts",
     "activity",
+    "datain",
     "kpis",
     "okrs",
     "reviews",

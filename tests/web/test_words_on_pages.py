@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from activity.models import ImportRun, ImportSource, ImportStatus, SyncRun, SyncStatus
+from datain.models import ImportRun, ImportSource, ImportStatus, SyncRun, SyncStatus
 from kpis.registry import METRICS
 from okrs.models import Objective
 from reviews.models import Review, ReviewCycle

@@ -1,0 +1,148 @@
+"""HubSpot company owners and their history → ``assignments``.
+
+Reads the CRM API's answers: companies as ``GET /crm/v3/objects/companies?propertiesWithHistory=
+hubspot_owner_id`` returns them (``{"results": [{"id", "properties", "propertiesWithHistory":
+{"hubspot_owner_id": [{"value", "timestamp", ...}]}}], "paging": ...}``), and the owners as
+``GET /crm/v3/owners`` returns them (``{"results": [{"id", "email", ...}]}``). A file holds
+``{"companies": <answer or list of answers>, "owners": <answer or list of answers>}``, or only the
+companies (then every owner must be in the owner crosswalk).
+
+Each history entry becomes an assignment from the organisation's day of its ``timestamp``; of two on
+one day the later holds. An entry whose value is empty (the company left unassigned) cannot be
+said in assignments, which always name a CSM: it is skipped, and the previous owner holds. A company
+without history gives its current ``hubspot_owner_id`` from its ``createdate``. Owner ids become
+emails through the owner crosswalk, then the owners API; an owner who is not a CSM is an error.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+from datain.sources.base import (
+    Bad,
+    Crosswalks,
+    Item,
+    Mapped,
+    Problem,
+    Shape,
+    Skipped,
+    SourceCode,
+    local_date,
+    records_of,
+    source_datetime,
+)
+
+FIELDS = {
+    "assignments": {
+        "account_external_id": "id",
+        "csm_email": "propertiesWithHistory.hubspot_owner_id.value",
+        "start_date": "propertiesWithHistory.hubspot_owner_id.timestamp",
+    }
+}
+
+
+def companies_and_owners(payload: Any) -> tuple[list[Any], dict[str, str]]:
+    if isinstance(payload, dict) and "companies" in payload:
+        companies = records_of(payload["companies"], ("results",))
+        owner_pages = payload.get("owners")
+    else:
+        companies = records_of(payload, ("results",))
+        owner_pages = None
+    emails: dict[str, str] = {}
+    if owner_pages is not None:
+        for owner in records_of(owner_pages, ("results",)):
+            if not isinstance(owner, dict):
+                raise Shape("each owner must be an object")
+            if owner.get("id") is not None and owner.get("email"):
+                emails[str(owner["id"])] = str(owner["email"])
+    return companies, emails
+
+
+class HubSpot:
+    name = "hubspot"
+    title = "HubSpot"
+    fields = FIELDS
+
+    def normalise(self, source_id: str) -> str:
+        return source_id
+
+    def items(self, kind: str, payload: Any, crosswalks: Crosswalks) -> Iterator[Item]:
+        companies, emails = companies_and_owners(payload)
+        line = 0
+        for position, company in enumerate(companies, start=1):
+            if not isinstance(company, dict) or company.get("id") in (None, ""):
+                line += 1
+                yield Problem(
+                    line, f"record {position}", "id", "", SourceCode.UNEXPECTED_SHAPE, "is not a company"
+                )
+                continue
+            label = f"company {company['id']} (record {position})"
+            try:
+                entries = self._entries(company)
+            except Bad as bad:
+                line += 1
+                yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                continue
+            by_day: dict[datetime.date, tuple[datetime.datetime, str, int]] = {}
+            for at, value, number in entries:
+                if not value:
+                    yield Skipped(f"{label}, history entry {number}", "unassigned spells (no owner)")
+                    continue
+                day = local_date(at)
+                if day not in by_day or at >= by_day[day][0]:
+                    by_day[day] = (at, value, number)
+            for day in sorted(by_day):
+                _, owner, number = by_day[day]
+                line += 1
+                where = f"{label}, owner {owner} from history entry {number}"
+                email = crosswalks.owner(owner) or emails.get(owner)
+                if email is None:
+                    yield Problem(
+                        line,
+                        where,
+                        FIELDS["assignments"]["csm_email"],
+                        owner,
+                        SourceCode.UNKNOWN_OWNER,
+                        "no email for this owner: add it to the owner crosswalk (kind source_owners) "
+                        "or include the owners API's answer",
+                    )
+                    continue
+                yield Mapped(
+                    line,
+                    where,
+                    {
+                        "account_external_id": crosswalks.account(company["id"]),
+                        "csm_email": email,
+                        "start_date": day.isoformat(),
+                    },
+                )
+
+    def _entries(self, company: dict[str, Any]) -> list[tuple[datetime.datetime, str, int]]:
+        """(moment, owner id, position in HubSpot's list from 1), oldest first."""
+        with_history = company.get("propertiesWithHistory")
+        history = with_history.get("hubspot_owner_id") if isinstance(with_history, dict) else None
+        entries: list[tuple[datetime.datetime, str, int]] = []
+        if history:
+            if not isinstance(history, list):
+                raise Bad("propertiesWithHistory.hubspot_owner_id", "", "must be a list")
+            for number, entry in enumerate(history, start=1):
+                if not isinstance(entry, dict):
+                    raise Bad("propertiesWithHistory.hubspot_owner_id", "", "must hold objects")
+                at = source_datetime(
+                    entry.get("timestamp"), "propertiesWithHistory.hubspot_owner_id.timestamp"
+                )
+                if at is None:
+                    raise Bad("propertiesWithHistory.hubspot_owner_id.timestamp", "", "is missing")
+                entries.append((at, str(entry.get("value") or "").strip(), number))
+        else:
+            properties = company.get("properties")
+            properties = properties if isinstance(properties, dict) else {}
+            owner = str(properties.get("hubspot_owner_id") or "").strip()
+            created = source_datetime(
+                properties.get("createdate") or company.get("createdAt"), "properties.createdate"
+            )
+            if owner and created is not None:
+                entries.append((created, owner, 1))
+        return sorted(entries, key=lambda e: (e[0], -e[2]))

@@ -1,0 +1,256 @@
+"""Salesforce Account owners and their history (``AccountHistory``) → ``assignments``.
+
+Reads SOQL query results as the REST API answers them (``{"totalSize", "done", "records": [...]}``),
+one or a list of them, whose records are told apart by ``attributes.type``:
+
+- ``Account`` records (``Id``, ``OwnerId``, ``CreatedDate``), optionally with their history as the
+  nested query ``Histories`` (``SELECT Id, OwnerId, CreatedDate, (SELECT AccountId, Field,
+  DataType, OldValue, NewValue, CreatedDate FROM Histories WHERE Field = 'Owner') FROM Account``);
+- ``AccountHistory`` records on their own (the same fields);
+- ``User`` records (``Id``, ``Email``, ``Name``): an owner's email when the owner crosswalk has none.
+
+An owner change writes two history rows at the same moment: one with the owners' ids
+(``DataType`` ``EntityId``) and one with their names (``Text``). The ids are used; the names only
+name the owner in errors. Each change becomes an assignment from the organisation's day of its
+``CreatedDate``; of two changes on one day the later holds (assignments are by day). An account's
+first owner (the ``OldValue`` of its first change, or ``OwnerId`` when it never changed) holds from
+our account's ``signed_on`` when the account is loaded and signed before the first change, else
+from the Account's ``CreatedDate``. Owners are found through the owner crosswalk, then the ``User``
+records; an owner with neither, or who is not a CSM, is an error of that row, never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from accounts.models import CustomerAccount
+from datain.sources.base import (
+    Bad,
+    Crosswalks,
+    Item,
+    Mapped,
+    Problem,
+    SourceCode,
+    local_date,
+    records_of,
+    source_datetime,
+)
+
+FIELDS = {
+    "assignments": {
+        "account_external_id": "AccountId",
+        "csm_email": "NewValue",
+        "start_date": "CreatedDate",
+    }
+}
+OWNER_FIELDS = {"Owner", "OwnerId", "ownerAssignment"}
+_ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
+
+
+def short_id(source_id: str) -> str:
+    """Salesforce ids come with 15 or 18 characters; the first 15 are the id."""
+    text = str(source_id).strip()
+    return text[:15] if _ID.match(text) else text
+
+
+@dataclass
+class Change:
+    line: int
+    account: str
+    at: datetime.datetime
+    old: str | None
+    new: str | None
+    new_name: str
+    history_id: str
+    raw_at: str
+
+
+class Salesforce:
+    name = "salesforce"
+    title = "Salesforce"
+    fields = FIELDS
+
+    def normalise(self, source_id: str) -> str:
+        return short_id(source_id)
+
+    def items(self, kind: str, payload: Any, crosswalks: Crosswalks) -> Iterator[Item]:
+        results = (
+            payload
+            if isinstance(payload, list)
+            and payload
+            and isinstance(payload[0], dict)
+            and "records" in payload[0]
+            else [payload]
+        )
+        accounts: list[tuple[int, dict[str, Any]]] = []
+        history: list[tuple[int, dict[str, Any]]] = []
+        emails: dict[str, str] = {}
+        line = 0
+        for result in results:
+            for record in records_of(result, ("records",)):
+                line += 1
+                if not isinstance(record, dict):
+                    yield Problem(
+                        line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, "is not an object"
+                    )
+                    continue
+                attributes = record.get("attributes")
+                kind_of = attributes.get("type") if isinstance(attributes, dict) else None
+                if kind_of == "User" or (kind_of is None and "Email" in record):
+                    if record.get("Id") and record.get("Email"):
+                        emails[short_id(record["Id"])] = str(record["Email"])
+                elif kind_of == "AccountHistory" or (kind_of is None and "Field" in record):
+                    history.append((line, record))
+                else:
+                    accounts.append((line, record))
+                    nested = record.get("Histories")
+                    children = nested.get("records") if isinstance(nested, dict) else None
+                    if isinstance(children, list):
+                        for child in children:
+                            line += 1
+                            row = (
+                                {"AccountId": record.get("Id"), **child} if isinstance(child, dict) else child
+                            )
+                            history.append((line, row))
+
+        changes: dict[str, list[Change]] = defaultdict(list)
+        text_rows: dict[tuple[str, str], str] = {}  # (account, CreatedDate) -> the new owner's name
+        for line, row in history:
+            if not isinstance(row, dict):
+                yield Problem(line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, "is not an object")
+                continue
+            if not isinstance(row.get("Field"), str) or row["Field"] not in OWNER_FIELDS:
+                continue
+            label = f"AccountHistory {row.get('Id') or ''} of account {row.get('AccountId')} (record {line})"
+            if not row.get("AccountId"):
+                yield Problem(
+                    line, label, "AccountId", "", SourceCode.UNEXPECTED_SHAPE, "AccountId is missing"
+                )
+                continue
+            if not self._is_id_row(row):
+                text_rows[(short_id(row["AccountId"]), str(row.get("CreatedDate")))] = str(
+                    row.get("NewValue") or ""
+                )
+                continue
+            try:
+                at = source_datetime(row.get("CreatedDate"), "CreatedDate")
+            except Bad as bad:
+                yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                continue
+            if at is None:
+                yield Problem(
+                    line, label, "CreatedDate", "", SourceCode.UNEXPECTED_SHAPE, "CreatedDate is missing"
+                )
+                continue
+            changes[short_id(row["AccountId"])].append(
+                Change(
+                    line,
+                    str(row["AccountId"]),
+                    at,
+                    _value(row.get("OldValue")),
+                    _value(row.get("NewValue")),
+                    "",
+                    str(row.get("Id") or ""),
+                    str(row.get("CreatedDate")),
+                )
+            )
+        for account_changes in changes.values():
+            for change in account_changes:
+                change.new_name = text_rows.get((short_id(change.account), change.raw_at), "")
+
+        signed = self._signed_on(
+            crosswalks, [r.get("Id") for _, r in accounts] + [c[0].account for c in changes.values()]
+        )
+        # Accounts first (their first owner), then the changes, ordered by moment; a day keeps its last.
+        rows: dict[tuple[str, datetime.date], tuple[int, str, str, str, str]] = {}
+        for line, account in accounts:
+            label = f"Account {account.get('Id')} (record {line})"
+            if not account.get("Id"):
+                yield Problem(line, label, "Id", "", SourceCode.UNEXPECTED_SHAPE, "Id is missing")
+                continue
+            key_id = short_id(account["Id"])
+            own = sorted(changes.get(key_id, []), key=lambda c: (c.at, c.history_id))
+            first_owner = own[0].old if own else _value(account.get("OwnerId"))
+            if not first_owner:
+                continue
+            try:
+                created = source_datetime(account.get("CreatedDate"), "CreatedDate")
+            except Bad as bad:
+                yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                continue
+            start = local_date(created) if created is not None else None
+            ours = signed.get(key_id)
+            if ours is not None and (not own or ours <= local_date(own[0].at)):
+                start = ours
+            if start is None:
+                yield Problem(
+                    line, label, "CreatedDate", "", SourceCode.UNEXPECTED_SHAPE, "CreatedDate is missing"
+                )
+                continue
+            field = "OldValue" if own else "OwnerId"
+            rows[(key_id, start)] = (line, str(account["Id"]), first_owner, field, f"{label}, first owner")
+        for account_changes in changes.values():
+            for change in sorted(account_changes, key=lambda c: (c.at, c.history_id)):
+                if not change.new:
+                    continue
+                key = (short_id(change.account), local_date(change.at))
+                who = f"{change.new} ({change.new_name})" if change.new_name else change.new
+                rows[key] = (
+                    change.line,
+                    change.account,
+                    change.new,
+                    "NewValue",
+                    f"AccountHistory {change.history_id} of account {change.account} (record {change.line}), "
+                    f"owner {who}",
+                )
+        for key, (line, account_id, owner, field, label) in rows.items():
+            email = crosswalks.owner(owner) or emails.get(short_id(owner))
+            if email is None:
+                yield Problem(
+                    line,
+                    label,
+                    field,
+                    owner,
+                    SourceCode.UNKNOWN_OWNER,
+                    f"no email for the owner {owner}: add it to the owner crosswalk (kind source_owners) or load the User records",
+                )
+                continue
+            yield Mapped(
+                line,
+                label,
+                {
+                    "account_external_id": crosswalks.account(account_id),
+                    "csm_email": email,
+                    "start_date": key[1].isoformat(),
+                },
+            )
+
+    def _is_id_row(self, row: dict[str, Any]) -> bool:
+        data_type = row.get("DataType")
+        if data_type is not None:
+            return data_type in ("EntityId", "Reference", "Id")
+        values = [v for v in (row.get("OldValue"), row.get("NewValue")) if v]
+        return bool(values) and all(isinstance(v, str) and _ID.match(v) for v in values)
+
+    def _signed_on(self, crosswalks: Crosswalks, source_ids: list[Any]) -> dict[str, datetime.date]:
+        """Our accounts' signed_on by the Salesforce id (short form), for the first owners."""
+        ours = {crosswalks.account(sid): short_id(sid) for sid in source_ids if sid}
+        found: dict[str, datetime.date] = {}
+        keys = list(ours)
+        for start in range(0, len(keys), 2000):
+            for ext, day in CustomerAccount.objects.filter(
+                external_id__in=keys[start : start + 2000]
+            ).values_list("external_id", "signed_on"):
+                found[ours[ext]] = day
+        return found
+
+
+def _value(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
