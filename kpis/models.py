@@ -155,6 +155,9 @@ class ExpectedFit(models.Model):
     penalty = models.FloatField(_("L2 penalty"), null=True, blank=True)
     training_accounts = models.PositiveIntegerField(_("accounts fitted on"), default=0)
     calibration = models.JSONField(_("calibration on the held-out quarter"), default=dict)
+    # Of everything the fit depends on (kpis.engine.expected.fingerprint): a later run of the same
+    # quarter with the same one reuses this fit instead of fitting again.
+    fingerprint = models.CharField(_("fingerprint of the inputs"), max_length=64, blank=True, default="")
     fitted_at = models.DateTimeField(_("fitted"), auto_now_add=True)
 
     class Meta:

@@ -24,20 +24,18 @@ add up to the stored expected and observed figures: the drill-down's rows.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import math
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import ngettext
-from scipy import stats
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression, PoissonRegressor
 
 from accounts.models import CustomerAccount, Segment
 from activity.models import HealthSnapshot, RevenueEvent
@@ -45,6 +43,12 @@ from kpis.engine import blocks
 from kpis.engine.components import C, PerCsm, add
 from kpis.models import ExpectedFit, KpiRun, RunStatus
 from kpis.periods import Period
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy, scipy and scikit-learn are imported where the model runs, never at this module's import:
+# every process imports it (django.setup() reaches it through the pages), and those three take seconds.
 
 METHOD_VERSION = "expected-1"
 OUTCOMES = ("logo_retention", "gross_retention", "nrr")
@@ -58,7 +62,7 @@ TENURE_LEVELS = ("under_1_year", "1_to_2_years", "over_2_years")
 TENURE_CUTS_DAYS = (365, 730)
 SIZE_LEVELS = ("smallest_quarter", "second_quarter", "third_quarter", "largest_quarter")
 HEALTH_WINDOW_DAYS = 31  # the health band at the start: the latest reading in the 31 days before it
-Z90 = float(stats.norm.ppf(0.95))  # a 90 % interval is the estimate +- 1.645 standard deviations
+Z90 = 1.6448536269514722  # scipy.stats.norm.ppf(0.95): a 90 % interval is the estimate +- 1.645 sd
 TEMP = "kpi_expected_bal"
 
 
@@ -102,11 +106,17 @@ def _band_sql() -> str:
     )
 
 
-def cohort_rows(quarters: list[Period], end: datetime.date | None = None) -> dict[str, list[AccountRow]]:
+def cohort_rows(
+    quarters: list[Period], end: datetime.date | None = None, reuse: Callable[[str], bool] | None = None
+) -> dict[str, list[AccountRow]]:
     """The starting cohort of each quarter of ``quarters`` (consecutive, oldest first), with each
     account's start-of-quarter features and its outcome: MRR at the quarter's start and end
     (``end``: the last quarter's P.end', its end by default). The same cohort and the same MRR as
     the revenue metrics (kpis.engine.blocks.COHORT): owned on P.start with MRR(a, P.start) > 0.
+
+    ``reuse``: called with the digest of the rows of every quarter but the last (what a fit for the
+    last one is fitted on: ``fingerprint``); when it answers true only the last quarter's rows are read
+    (the other quarters' lists stay empty).
 
     One scan of the revenue events and of the assignments for every quarter, then one statement for
     the rows of every quarter (each with the health reading at its start)."""
@@ -140,11 +150,21 @@ def cohort_rows(quarters: list[Period], end: datetime.date | None = None) -> dic
             blocks.reading_window(params, f"h{k}", days[k], HEALTH_WINDOW_DAYS)
             reading = blocks.latest_reading(HealthSnapshot, "b", f"h{k}", "x", "score, band")
             selects.append(
-                f"SELECT {k} AS k, b.o{k}, b.account_id, a.segment, a.signed_on, b.m{k}, "
-                f"GREATEST(COALESCE(b.m{k + 1}, 0), 0), {_band_sql()}, a.name "
+                f"SELECT {k} AS k, b.o{k} AS csm, b.account_id, a.segment, a.signed_on, b.m{k} AS s, "
+                f"GREATEST(COALESCE(b.m{k + 1}, 0), 0) AS e, {_band_sql()} AS band, a.name "
                 f"FROM {TEMP} b JOIN {accounts} a ON a.id = b.account_id {reading} "
                 f"WHERE b.m{k} > 0 AND b.o{k} IS NOT NULL"
             )
+        if reuse is not None and n > 1:
+            # Everything a fit reads of a row (never its CSM), in one order: the history's digest.
+            cursor.execute(
+                "SELECT md5(string_agg(concat_ws('|', k, account_id, segment, signed_on, s, e, band), ';' "
+                f"ORDER BY k, account_id)), COUNT(*) FROM ({' UNION ALL '.join(selects[:-1])}) h",
+                params,
+            )
+            digest, count = cursor.fetchone()
+            if reuse(f"{digest}:{count}"):
+                selects = selects[-1:]
         cursor.execute(" UNION ALL ".join(selects), params)
         for k, csm, account, segment, signed, s, e, band, name in cursor.fetchall():
             quarter = quarters[k]
@@ -160,8 +180,17 @@ def cohort_rows(quarters: list[Period], end: datetime.date | None = None) -> dic
 
 def make_encoding(rows: list[AccountRow]) -> dict[str, Any]:
     """The levels of the inputs; the MRR size bands are the quartiles of the fitted accounts."""
+    import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
+
     sizes = np.array([float(r.mrr_start) for r in rows]) if rows else np.array([0.0])
-    cuts = [float(x) for x in np.quantile(sizes, [0.25, 0.5, 0.75])]
+    return encoding_of(sizes)
+
+
+def encoding_of(sizes: np.ndarray) -> dict[str, Any]:
+    """``make_encoding`` from the fitted accounts' starting MRR."""
+    import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
+
+    cuts = [float(x) for x in np.quantile(sizes if len(sizes) else np.array([0.0]), [0.25, 0.5, 0.75])]
     return {
         "segment": list(Segment.values),
         "health": list(HEALTH_LEVELS),
@@ -176,36 +205,89 @@ def input_names(encoding: dict[str, Any]) -> list[str]:
     return [f"{what}={level}" for what in ("segment", "health", "tenure", "size") for level in encoding[what]]
 
 
-def levels(row: AccountRow, encoding: dict[str, Any]) -> dict[str, str]:
-    """The level of each input of one account."""
-    tenure = encoding["tenure"][int(np.searchsorted(encoding["tenure_cuts_days"], row.tenure_days, "right"))]
-    size = encoding["size"][int(np.searchsorted(encoding["size_cuts"], float(row.mrr_start), "left"))]
-    return {"segment": row.segment, "health": row.health, "tenure": tenure, "size": size}
+def one_thread(fitting: bool = False) -> Any:
+    """numpy's and scikit-learn's thread pools (OpenBLAS, OpenMP) held to one thread: the fits are of
+    at most 288 cells, where a second thread only waits, and on a busy machine (a worker beside the
+    database, the other parts of the run) the threads spinning for each other made every fit 40
+    times slower (4.3 s against 0.1 s for a pair of fits at a load of 14 on 2 cores). ``fitting``:
+    scikit-learn's pools too (a pool loaded after the limit is set would not be held)."""
+    import numpy  # noqa: F401, PLC0415 - loads OpenBLAS before the limit is set, only where it runs
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415 - only where the model runs
+
+    if fitting:
+        import sklearn.linear_model  # noqa: F401, PLC0415 - loads OpenMP before the limit is set
+
+    return threadpool_limits(limits=1)
+
+
+class Sample:
+    """A row set by columns, each built once: its starting and ending MRR, and its one-hot design for
+    each encoding asked (the fit, the dispersion, the calibration and the scores of one quarter's
+    rows share them, instead of reading 450,000 rows again for each)."""
+
+    def __init__(self, rows: list[AccountRow]) -> None:
+        import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
+
+        self.rows = rows
+        self.start = np.array([float(r.mrr_start) for r in rows])
+        self.end = np.array([float(r.mrr_end) for r in rows])
+        self._designs: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def design(self, encoding: dict[str, Any]) -> np.ndarray:
+        """The one-hot design of the rows (one column per input of ``input_names``), built by columns."""
+        import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
+
+        key = repr(sorted(encoding.items()))
+        if key in self._designs:
+            return self._designs[key]
+        rows = self.rows
+        x = np.zeros((len(rows), len(input_names(encoding))))
+        self._designs[key] = x
+        if not rows:
+            return x
+        offset = 0
+        index = np.arange(len(rows))
+        for what, values in (
+            ("segment", [r.segment for r in rows]),
+            ("health", [r.health for r in rows]),
+        ):
+            position = {level: offset + i for i, level in enumerate(encoding[what])}
+            columns = np.array([position.get(v, -1) for v in values])
+            known = columns >= 0
+            x[index[known], columns[known]] = 1.0
+            offset += len(encoding[what])
+        tenure = np.searchsorted(
+            encoding["tenure_cuts_days"], np.array([r.tenure_days for r in rows]), "right"
+        )
+        x[index, offset + tenure] = 1.0
+        offset += len(encoding["tenure"])
+        x[index, offset + np.searchsorted(encoding["size_cuts"], self.start, "left")] = 1.0
+        return x
+
+    def outcomes(self, outcome: str) -> np.ndarray:
+        """``AccountRow.outcome`` of every row, by columns."""
+        import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
+
+        if outcome == "logo_retention":
+            return (self.end > 0).astype(float)
+        return (np.minimum(self.end, self.start) if outcome == "gross_retention" else self.end) / self.start
+
+    def weights(self, outcome: str) -> np.ndarray:
+        """Each account counts once for logo retention, by its starting MRR for GRR and NRR (scaled to
+        a mean of 1, so the penalty means the same whatever the currency)."""
+        import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
+
+        if outcome == "logo_retention":
+            return np.ones(len(self.rows))
+        return self.start / self.start.mean()
 
 
 def design(rows: list[AccountRow], encoding: dict[str, Any]) -> np.ndarray:
-    """The one-hot design of ``rows`` (one column per input of ``input_names``), built by columns."""
-    names = input_names(encoding)
-    x = np.zeros((len(rows), len(names)))
-    if not rows:
-        return x
-    offset = 0
-    index = np.arange(len(rows))
-    for what, values in (
-        ("segment", [r.segment for r in rows]),
-        ("health", [r.health for r in rows]),
-    ):
-        position = {level: offset + i for i, level in enumerate(encoding[what])}
-        columns = np.array([position.get(v, -1) for v in values])
-        known = columns >= 0
-        x[index[known], columns[known]] = 1.0
-        offset += len(encoding[what])
-    tenure = np.searchsorted(encoding["tenure_cuts_days"], np.array([r.tenure_days for r in rows]), "right")
-    x[index, offset + tenure] = 1.0
-    offset += len(encoding["tenure"])
-    size = np.searchsorted(encoding["size_cuts"], np.array([float(r.mrr_start) for r in rows]), "left")
-    x[index, offset + size] = 1.0
-    return x
+    """The one-hot design of ``rows`` (one column per input of ``input_names``)."""
+    return Sample(rows).design(encoding)
 
 
 # --- fitting and predicting ---------------------------------------------------------------------------
@@ -222,8 +304,11 @@ class Model:
     dispersion: float
     penalty: float
 
-    def predict(self, rows: list[AccountRow]) -> np.ndarray:
-        eta = self.intercept + design(rows, self.encoding) @ np.array(self.coefficients)
+    def predict(self, rows: list[AccountRow] | Sample) -> np.ndarray:
+        import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
+
+        sample = rows if isinstance(rows, Sample) else Sample(rows)
+        eta = self.intercept + sample.design(self.encoding) @ np.array(self.coefficients)
         if self.outcome == "nrr":
             return np.exp(eta)
         return 1.0 / (1.0 + np.exp(-eta))
@@ -235,32 +320,19 @@ class Model:
         return self.dispersion * predicted * (1.0 - predicted)
 
 
-def _outcomes(rows: list[AccountRow], outcome: str) -> np.ndarray:
-    """``AccountRow.outcome`` of every row, by columns."""
-    start = np.array([float(r.mrr_start) for r in rows])
-    end = np.array([float(r.mrr_end) for r in rows])
-    if outcome == "logo_retention":
-        return (end > 0).astype(float)
-    return (np.minimum(end, start) if outcome == "gross_retention" else end) / start
-
-
-def _weights(rows: list[AccountRow], outcome: str) -> np.ndarray:
-    """Each account counts once for logo retention, by its starting MRR for GRR and NRR (scaled to a
-    mean of 1, so the penalty means the same whatever the currency)."""
-    if outcome == "logo_retention":
-        return np.ones(len(rows))
-    w = np.array([float(r.mrr_start) for r in rows])
-    return w / w.mean()
-
-
-def fit(outcome: str, rows: list[AccountRow], penalty: float | None = None) -> Model:
+def fit(outcome: str, rows: list[AccountRow] | Sample, penalty: float | None = None) -> Model:
     """Fit one outcome on ``rows`` with an L2 penalty (``KPI_EXPECTED_L2``: 0.5 x penalty x the sum
     of the squared coefficients is added to the negative log-likelihood; the intercept is free)."""
+    import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
+    from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415 - seconds to import: only here
+    from sklearn.linear_model import LogisticRegression, PoissonRegressor  # noqa: PLC0415 - idem
+
     penalty = settings.KPI_EXPECTED_L2 if penalty is None else penalty
-    encoding = make_encoding(rows)
-    x = design(rows, encoding)
-    y = _outcomes(rows, outcome)
-    w = _weights(rows, outcome)
+    sample = rows if isinstance(rows, Sample) else Sample(rows)
+    encoding = encoding_of(sample.start)
+    x = sample.design(encoding)
+    y = sample.outcomes(outcome)
+    w = sample.weights(outcome)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         # Accounts with the same inputs share one row of the design (at most 144): the fit on the
@@ -293,24 +365,29 @@ def fit(outcome: str, rows: list[AccountRow], penalty: float | None = None) -> M
                 intercept, coefs = float(logit.intercept_[0]), [float(b) for b in logit.coef_[0]]
     model = Model(outcome, encoding, intercept, coefs, 1.0, penalty)
     if outcome != "logo_retention":
-        mu = model.predict(rows)
+        mu = model.predict(sample)
         unit = mu if outcome == "nrr" else mu * (1.0 - mu)
         ok = unit > 1e-9
         model.dispersion = float(np.mean((y[ok] - mu[ok]) ** 2 / unit[ok])) if ok.any() else 0.0
     return model
 
 
-def calibration(model: Model, rows: list[AccountRow]) -> dict[str, Any]:
+def calibration(model: Model, rows: list[AccountRow] | Sample) -> dict[str, Any]:
     """How the model did on a quarter it was not fitted on: predicted against actual by tenth of
     predicted value, calibration-in-the-large (actual minus predicted, in points), and for logo
     retention the calibration slope and the Hosmer-Lemeshow statistic."""
-    predicted = model.predict(rows)
-    y = _outcomes(rows, model.outcome)
-    w = _weights(rows, model.outcome)
+    import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
+    from scipy import stats  # noqa: PLC0415 - seconds to import: only where the model runs
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - seconds to import: idem
+
+    sample = rows if isinstance(rows, Sample) else Sample(rows)
+    predicted = model.predict(sample)
+    y = sample.outcomes(model.outcome)
+    w = sample.weights(model.outcome)
     order = np.argsort(predicted, kind="stable")
     deciles = []
     hl = 0.0
-    for group in np.array_split(order, min(10, len(rows))):
+    for group in np.array_split(order, min(10, len(sample))):
         if not len(group):
             continue
         gw = w[group]
@@ -325,7 +402,7 @@ def calibration(model: Model, rows: list[AccountRow]) -> dict[str, Any]:
             if denom > 1e-9:
                 hl += (y[group].sum() - expected) ** 2 / denom
     out: dict[str, Any] = {
-        "accounts": len(rows),
+        "accounts": len(sample),
         "predicted": round(100 * float(np.average(predicted, weights=w)), 2),
         "actual": round(100 * float(np.average(y, weights=w)), 2),
         "deciles": deciles,
@@ -377,6 +454,7 @@ class Fit:
     held_out_quarter: str = ""
     training_accounts: int = 0
     calibration: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""  # of everything the fit depends on (``fingerprint``)
 
 
 def history_quarters(period: Period) -> list[Period]:
@@ -407,23 +485,32 @@ def fit_quarter(period: Period, rows: dict[str, list[AccountRow]]) -> dict[str, 
             for o in OUTCOMES
         }
     held_out = used[-1]
-    earlier = [r for q in used[:-1] for r in rows[q]]
-    every = [r for q in used for r in rows[q]]
+    # Each row set by columns once, shared by the three outcomes' fits and calibrations.
+    earlier = Sample([r for q in used[:-1] for r in rows[q]])
+    every = Sample([r for q in used for r in rows[q]])
+    held = Sample(rows[held_out])
     fits = {}
-    for outcome in OUTCOMES:
-        cal = calibration(fit(outcome, earlier), rows[held_out])
-        problem = calibration_problem(outcome, cal)
-        fits[outcome] = Fit(
-            outcome,
-            "withheld" if problem else "ok",
-            problem,
-            fit(outcome, every),
-            used,
-            held_out,
-            len(every),
-            cal,
-        )
+    with one_thread(fitting=True):
+        for outcome in OUTCOMES:
+            fits[outcome] = _fit_outcome(outcome, earlier, every, held, used, held_out)
     return fits
+
+
+def _fit_outcome(
+    outcome: str, earlier: Sample, every: Sample, held: Sample, used: list[str], held_out: str
+) -> Fit:
+    cal = calibration(fit(outcome, earlier), held)
+    problem = calibration_problem(outcome, cal)
+    return Fit(
+        outcome,
+        "withheld" if problem else "ok",
+        problem,
+        fit(outcome, every),
+        used,
+        held_out,
+        len(every),
+        cal,
+    )
 
 
 @dataclass
@@ -453,7 +540,9 @@ def _exact(x: float) -> Decimal:
 
 
 def score(models: dict[str, Model], rows: list[AccountRow]) -> list[Expectation]:
-    predicted = {o: m.predict(rows) for o, m in models.items()}
+    sample = Sample(rows)  # one design for the three outcomes (fitted on the same rows: one encoding)
+    with one_thread():
+        predicted = {o: m.predict(sample) for o, m in models.items()}
     variances = {o: models[o].variance(p) for o, p in predicted.items()}
     return [
         Expectation(
@@ -478,11 +567,70 @@ def accumulate(out: PerCsm, expectations: Iterable[Expectation]) -> None:
         add(out, csm, C.EXP_END_VAR, _exact(s * s * e.variance["nrr"]))
 
 
+def fingerprint(period: Period, history: str) -> str:
+    """What a fit for ``period`` depends on: the digest of its history's rows (``cohort_rows``), the
+    quarters they belong to, the method, its settings and the version of scikit-learn. The same
+    fingerprint gives the same fits: a run reuses the stored ones instead of fitting again (the
+    history of a quarter seldom changes; when a fact of it does, so does the digest)."""
+    from importlib.metadata import version  # noqa: PLC0415 - only where a fit is looked for
+
+    parts = [
+        METHOD_VERSION,
+        str(period),
+        [str(q) for q in history_quarters(period)],
+        history,
+        settings.KPI_EXPECTED_L2,
+        settings.KPI_EXPECTED_MIN_HISTORY_QUARTERS,
+        settings.KPI_EXPECTED_MIN_HISTORY_ACCOUNTS,
+        settings.KPI_EXPECTED_MAX_CALIBRATION_GAP,
+        list(settings.KPI_EXPECTED_SLOPE_RANGE),
+        version("scikit-learn"),
+    ]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def stored_fits(period: Period, fingerprint: str) -> dict[str, Fit] | None:
+    """The latest stored fits of every outcome for ``period`` with this fingerprint, or None."""
+    found: dict[str, Any] = {}
+    stored = ExpectedFit.objects.filter(period=str(period), version=METHOD_VERSION, fingerprint=fingerprint)
+    for f in stored.order_by("-fitted_at", "-id"):
+        found.setdefault(f.outcome, f)
+    if set(found) != set(OUTCOMES):
+        return None
+    return {
+        o: Fit(
+            o,
+            f.status,
+            f.reason,
+            model_of(f),
+            list(f.training_quarters),
+            f.held_out_quarter,
+            f.training_accounts,
+            f.calibration,
+            fingerprint,
+        )
+        for o, f in found.items()
+    }
+
+
 def compute(period: Period, end: datetime.date | None = None) -> tuple[dict[str, Fit], list[Expectation]]:
-    """Fit every outcome on the history of ``period`` and score its starting cohort (P.end': ``end``)."""
+    """Fit every outcome on the history of ``period`` (or reuse the stored fits of the same
+    fingerprint) and score its starting cohort (P.end': ``end``)."""
     quarters = [*history_quarters(period), period]
-    rows = cohort_rows(quarters, end or period.end)
-    fits = fit_quarter(period, rows)
+    reused: dict[str, dict[str, Fit] | None] = {}
+    keys: list[str] = []
+
+    def reuse(history: str) -> bool:
+        keys.append(fingerprint(period, history))
+        reused["fits"] = stored_fits(period, keys[0])
+        return reused["fits"] is not None
+
+    rows = cohort_rows(quarters, end or period.end, reuse)
+    fits = reused.get("fits")
+    if fits is None:
+        fits = fit_quarter(period, rows)
+        for f in fits.values():
+            f.fingerprint = keys[0] if keys else ""
     models = {o: f.model for o, f in fits.items() if f.model is not None}
     if len(models) < len(OUTCOMES):
         return fits, []
@@ -513,6 +661,8 @@ class Shrunk:
 def between_variance(raw: list[float], variances: list[float]) -> float:
     """tau^2, the variance of the true lifts around 0, by the method of moments: the mean squared
     raw lift less the mean sampling variance (never below 0)."""
+    import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
+
     if not raw:
         return 0.0
     return max(0.0, float(np.mean(np.square(raw)) - np.mean(variances)))
@@ -566,6 +716,7 @@ def store_fits(run_id: int, period: Period, fits: dict[str, Fit]) -> None:
                 penalty=m.penalty if m else None,
                 training_accounts=f.training_accounts,
                 calibration=f.calibration,
+                fingerprint=f.fingerprint,
             )
         )
     with transaction.atomic():

@@ -15,12 +15,12 @@ import os
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from kpis.periods import period_label
 from reviews.models import Review, ReviewCycle, ReviewStatus
 from tests.browser.test_manager_journey import ARGS, CHROMIUM, SHOTS
+from tests.demo_snapshot import demo_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OUT = SHOTS / "calibration-journey"
@@ -30,7 +30,7 @@ REASON = "Carried the Northwind escalation for the whole team"
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", today=timezone.localdate(), accounts=60, verbosity=0)
+    demo_database(timezone.localdate())  # seed_demo --accounts 60, seeded once per session
     assert os.path.exists(CHROMIUM), "Debian's chromium is needed: `make test` installs it with apt-get."
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
     OUT.mkdir(parents=True, exist_ok=True)

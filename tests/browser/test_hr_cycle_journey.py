@@ -12,13 +12,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from kpis.periods import Period, period_label
 from reviews.models import Review, ReviewCycle
 from tests.browser.test_manager_journey import ARGS, CHROMIUM, SHOTS
 from tests.celery_worker import running_workers
+from tests.demo_snapshot import demo_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery_integration, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.celery_integration, pytest.mark.d
 def demo(db, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     today = timezone.localdate()
-    call_command("seed_demo", today=today, accounts=60, verbosity=0)
+    demo_database(today)  # seed_demo --accounts 60, seeded once per session
     return Period.containing(today)
 
 

@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from kpis.periods import Period
+from tests.demo_snapshot import demo_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM = "/usr/bin/chromium"
@@ -32,10 +32,9 @@ ARGS = [
 @pytest.fixture
 def demo(db):
     today = timezone.localdate()
-    call_command("seed_demo", today=today, accounts=60, verbosity=0)
     period = Period.containing(today).previous()
-    call_command("compute_kpis", period=str(period), verbosity=0)
-    call_command("compute_kpis", period=str(period.previous()), verbosity=0)
+    # seed_demo --accounts 60, then compute_kpis of the last quarter and the one before: seeded once
+    demo_database(today, kpis=(str(period), str(period.previous())))
     return period
 
 

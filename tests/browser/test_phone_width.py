@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from kpis.periods import Period
+from tests.demo_snapshot import demo_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM = "/usr/bin/chromium"
@@ -30,9 +30,8 @@ ARGS = [
 @pytest.fixture
 def demo(db):
     today = timezone.localdate()
-    call_command("seed_demo", today=today, accounts=60, verbosity=0)
     current = Period.containing(today)
-    call_command("compute_kpis", period=str(current), verbosity=0)
+    demo_database(today, kpis=(str(current),))  # seed_demo --accounts 60, compute_kpis: seeded once
     return current
 
 

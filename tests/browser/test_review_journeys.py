@@ -10,11 +10,11 @@ Screenshots land in var/screenshots/ (review-*.png) for a person to look at."""
 import os
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from reviews.models import Dispute, Review, ReviewStatus
 from tests.browser.test_manager_journey import ARGS, CHROMIUM, SHOTS
+from tests.demo_snapshot import demo_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SECTIONS = ["outcomes", "customer_experience", "okrs", "product_expertise", "collaboration"]
@@ -22,7 +22,7 @@ SECTIONS = ["outcomes", "customer_experience", "okrs", "product_expertise", "col
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", today=timezone.localdate(), accounts=60, verbosity=0)
+    demo_database(timezone.localdate())  # seed_demo --accounts 60, seeded once per session
     assert os.path.exists(CHROMIUM), "Debian's chromium is needed: `make test` installs it with apt-get."
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
     SHOTS.mkdir(parents=True, exist_ok=True)
