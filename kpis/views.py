@@ -17,7 +17,7 @@ from accounts.access import get_visible_or_404
 from accounts.models import Role, Segment, Team, User
 from activity.models import AdvocacyKind, HealthBand, TouchpointKind
 from core import dates, spreadsheets
-from kpis import explaining, pagecache, scorecards, selectors
+from kpis import dashboard, explaining, pagecache, scorecards, selectors
 from kpis.engine import drilldown
 from kpis.periods import Period, PeriodError
 from kpis.registry import REGISTRY
@@ -215,7 +215,7 @@ def _csv_number(value, metric) -> str:
     return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def _team_csv(board: scorecards.TeamDashboard) -> HttpResponse:
+def _team_csv(board: dashboard.TeamDashboard) -> HttpResponse:
     """The dashboard as shown (rows in their order, the median and roll-up rows), as CSV: plain
     numbers, a column per metric, the segment and the metrics with few data in words; formulas
     neutralised. It starts with a UTF-8 byte order mark so that spreadsheets read accented names."""
@@ -261,12 +261,12 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     if segment not in Segment.values:
         segment = ""
     sort = request.GET.get("sort", "")
-    if sort.lstrip("-") not in scorecards.DASHBOARD_METRICS:
+    if sort.lstrip("-") not in dashboard.DASHBOARD_METRICS:
         sort = ""
     if request.GET.get("format") == "csv":
-        return _team_csv(scorecards.team_dashboard(team=team, period=period, segment=segment, sort=sort))
+        return _team_csv(dashboard.team_dashboard(team=team, period=period, segment=segment, sort=sort))
     board = SimpleLazyObject(
-        lambda: scorecards.team_dashboard(team=team, period=period, segment=segment, sort=sort)
+        lambda: dashboard.team_dashboard(team=team, period=period, segment=segment, sort=sort)
     )
     return render(
         request,
