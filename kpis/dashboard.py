@@ -6,14 +6,16 @@ adds up the CSMs' components, never a mean of percentages.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 
 from accounts.models import Role, Segment, Team, User
-from kpis.engine import drilldown, formulas
+from kpis import lifts_shown
+from kpis.engine import drilldown, formulas, words
 from kpis.engine.components import combine
+from kpis.engine.expected import OUTCOMES
 from kpis.models import KpiValue, SubjectType
 from kpis.periods import Period
 from kpis.registry import KPI, METRICS, REGISTRY, SERVICE, Metric
@@ -55,6 +57,16 @@ class TeamDashboard:
     freshness: Freshness
     segment: str = ""
     sort: str = ""
+    # The lift of each outcome with its interval, per CSM and for the team (never sorted, never ranked).
+    lifts: dict[int, dict[str, lifts_shown.Lift]] = field(default_factory=dict)
+    rollup_lifts: dict[str, lifts_shown.Lift] = field(default_factory=dict)
+
+    @property
+    def lift_columns(self) -> list[tuple[str, str]]:
+        """(outcome, its name) of the lift columns: quarters only (a month has no expected results)."""
+        if not self.period.is_quarter:
+            return []
+        return [(o, str(words.OUTCOME_NAMES[o])) for o in OUTCOMES]
 
     @property
     def sort_key(self) -> str:
@@ -236,6 +248,7 @@ def team_dashboard(*, team: Team, period: Period, segment: str = "", sort: str =
     rolled = rollup_values(current, previous, pooled)
     label = team.name if not segment else f"{team.name} · {Segment(segment).label}"
     rollup = DashboardRow(csm=None, label=label, cells={k: Cell(rolled.get(k)) for k in DASHBOARD_METRICS})
+    lifts, team_lifts = _lifts(team, period, member_ids)
     return TeamDashboard(
         team=team,
         period=period,
@@ -246,4 +259,30 @@ def team_dashboard(*, team: Team, period: Period, segment: str = "", sort: str =
         freshness=freshness(period),
         segment=segment,
         sort=sort,
+        lifts=lifts,
+        # A team's lift is shrunk with the other teams': the CSMs of one segment have none of their own.
+        rollup_lifts={} if segment else team_lifts,
     )
+
+
+def _lifts(
+    team: Team, period: Period, member_ids: set[int]
+) -> tuple[dict[int, dict[str, lifts_shown.Lift]], dict[str, lifts_shown.Lift]]:
+    """The stored lifts and intervals of the team's CSMs and of the team (one query)."""
+    if not period.is_quarter:
+        return {}, {}
+    by_subject: dict[int | None, dict[str, KpiValue]] = {}
+    for v in (
+        KpiValue.objects.filter(period=str(period), metric__in=lifts_shown.LIFT_KEYS)
+        .filter(Q(csm__team=team, subject_type=SubjectType.CSM) | Q(team=team, subject_type=SubjectType.TEAM))
+        .only("subject_type", "csm_id", "metric", "value", "breakdown")
+    ):
+        subject = None if v.subject_type == SubjectType.TEAM else v.csm_id
+        if subject is None or subject in member_ids:
+            by_subject.setdefault(subject, {})[v.metric] = v
+    lifts = {
+        pk: {o: lifts_shown.lift_of(o, values) for o in OUTCOMES}
+        for pk, values in by_subject.items()
+        if pk is not None
+    }
+    return lifts, {o: lifts_shown.lift_of(o, by_subject.get(None, {})) for o in OUTCOMES}

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
 from core import dates
-from kpis import charts
+from kpis import charts, lifts_shown
 from kpis.models import KpiRun, KpiValue, RunStatus, SubjectType
 from kpis.periods import MONTH, QUARTER, Period, period_label
 from kpis.registry import CONTEXT, KPI, METRICS, REGISTRY, SERVICE, TRACKED, Metric
@@ -158,6 +158,11 @@ class Scorecard:
     @property
     def tracked(self) -> list[MetricRow]:
         return self.group(TRACKED)
+
+    @property
+    def expected_lines(self) -> list[lifts_shown.ExpectedLine]:
+        """Account retention, GRR and NRR against what the book could be expected to do."""
+        return lifts_shown.expected_lines(self.rows)
 
     @property
     def bridge(self) -> list[tuple[str, Decimal]]:

@@ -11,8 +11,9 @@ from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
+from kpis.engine.words import OUTCOME_NAMES
 from kpis.periods import period_label
 
 NOT_A_QUARTER = "not_a_quarter"
@@ -24,12 +25,6 @@ FEW_QUARTERS = "few_history_quarters"
 FEW_ACCOUNTS = "few_history_accounts"
 CALIBRATION_GAP = "calibration_gap"
 CALIBRATION_SLOPE = "calibration_slope"
-
-OUTCOME_NAMES = {
-    "logo_retention": gettext_lazy("account retention"),
-    "gross_retention": gettext_lazy("gross revenue retention"),
-    "nrr": gettext_lazy("net revenue retention"),
-}
 
 Reason = tuple[str, dict[str, Any]]  # (key, parameters): JSON both
 
