@@ -417,6 +417,7 @@ def calibration(
         height=height,
         explicit_size=True,
         legend_at_bottom=True,
+        legend_at_bottom_columns=1,
         stroke=False,
         range=(low, high),
         xrange=(low, high),

@@ -61,6 +61,14 @@ class TeamDashboard:
     lifts: dict[int, dict[str, lifts_shown.Lift]] = field(default_factory=dict)
     rollup_lifts: dict[str, lifts_shown.Lift] = field(default_factory=dict)
 
+    # The lift columns stand beside the raw retention they read.
+    lifts_after = "logo_retention"
+
+    @property
+    def column_count(self) -> int:
+        """The columns of figures: the metrics and the lifts."""
+        return len(self.metrics) + len(self.lift_columns)
+
     @property
     def lift_columns(self) -> list[tuple[str, str]]:
         """(outcome, its name) of the lift columns: quarters only (a month has no expected results)."""

@@ -20,8 +20,11 @@ NAMES = {o: REGISTRY[o].name for o in OUTCOMES}
 LIFT_KEYS = tuple(f"{o}_{s}" for o in OUTCOMES for s in ("lift", "lift_low", "lift_high"))
 
 
+NBSP = "\u00a0"  # a number and its unit never part at the end of a line
+
+
 def percent(x: Decimal | None) -> str:
-    return "" if x is None else number(x, 2) + " %"
+    return "" if x is None else number(x, 2) + NBSP + "%"
 
 
 def signed(x: Decimal) -> str:
@@ -32,11 +35,12 @@ def signed(x: Decimal) -> str:
 
 def lift_words(lift: Decimal, low: Decimal, high: Decimal) -> str:
     """ "+3.32 points, 90 % interval -2.61 to +9.25" """
-    return _("%(lift)s points, 90 %% interval %(low)s to %(high)s") % {
+    words = _("%(lift)s points, 90 %% interval %(low)s to %(high)s") % {
         "lift": signed(lift),
         "low": signed(low),
         "high": signed(high),
     }
+    return words.replace(" %", NBSP + "%")
 
 
 @dataclass

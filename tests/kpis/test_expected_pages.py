@@ -92,6 +92,17 @@ def test_the_team_dashboard_shows_each_lift_with_its_interval_never_sorted(clien
     # ann, bob (by name), then the team's roll-up.
     assert cells == ["+3.32 (-2.61 to +9.25)", "-1.12 (-7.52 to +5.28)", "0.00 (0.00 to 0.00)"]
     assert reverse("explain", args=[computed["ann"].pk, "logo_retention_lift"]) in html
+    # Beside the raw account retention they read.
+    head = re.findall(
+        r"<th scope=\"col\"[^>]*>(.*?)</th>", html.split("<thead>")[1].split("</thead>")[0], re.S
+    )
+    head = [" ".join(re.sub(r"<[^>]+>", " ", h).split()) for h in head]
+    at = head.index("Account retention")
+    assert head[at + 1 : at + 4] == [
+        "Lift in account retention (90 % interval)",
+        "Lift in gross revenue retention (90 % interval)",
+        "Lift in net revenue retention (90 % interval)",
+    ]
     # The lift's header is no sorting link, and asking to sort by it changes nothing.
     assert "sort=logo_retention_lift" not in html and "sort=-logo_retention_lift" not in html
     sorted_html = client.get(url + "&sort=-logo_retention_lift").content.decode()
@@ -161,6 +172,12 @@ def test_the_drill_down_of_account_retention_counts_accounts(client, computed):
     html = client.get(url).content.decode()
     total = re.sub(r"<[^>]+>|\s+", " ", html.split("<tfoot>")[1].split("</tfoot>")[0])
     assert total.split() == ["Total:", "20", "accounts", "20,000.00", "88.75", "20", "of", "20"]
+    # How the lift came about, from the published values (weight 18.4375 / 62.5 = 0.295).
+    assert (
+        "Actual 100.00 % − expected 88.75 % = +11.25 points before allowing for luck; 29.5 % of it is kept "
+        "(by the book's size against the spread of every book's lifts): +3.32 points, 90 % interval -2.61 "
+        "to +9.25." in " ".join(unescape(html).split())
+    )
 
 
 def test_the_method_page_explains_the_model_in_words(client, computed):
@@ -204,6 +221,11 @@ def test_the_method_page_says_why_lifts_are_withheld(client, computed, settings)
 def test_the_method_page_of_a_quarter_without_history(client, computed):
     services.kpi_run_compute(period=Period.parse("2025-Q4"))
     client.force_login(computed["ann"])
+    # The drill-down lists the cohort it would be read on, and says why there is no expectation.
+    drill = text(
+        client.get(reverse("explain", args=[computed["ann"].pk, "nrr_expected"]) + "?period=2025-Q4")
+    )
+    assert "Not enough history: 1 earlier quarter with paying accounts, at least 2 needed." in drill
     page = text(client.get(reverse("expected-method") + "?period=2025-Q4"))
     assert "Not enough history: 1 earlier quarter with paying accounts, at least 2 needed." in page
     assert "What the model learned" not in page
