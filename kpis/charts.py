@@ -393,3 +393,44 @@ def mrr_history(
         title=title or _("MRR by month"),
         desc=describe(labels, values, lambda v: money(v, decimals=0)),
     )
+
+
+def calibration(
+    deciles: Sequence[dict],
+    *,
+    names: tuple[str, str],
+    title: str = "",
+    width: int = 420,
+    height: int = 320,
+) -> SafeString:
+    """Predicted against actual, in percent, by tenth of the predicted value on a held-out quarter
+    (``deciles``: {"predicted", "actual", "accounts"} each), with the diagonal where they are equal:
+    a well-calibrated model's points lie on it. ``names``: the points' and the diagonal's legends."""
+    points = [(float(d["predicted"]), float(d["actual"])) for d in deciles]
+    values = [v for p in points for v in p] or [0.0, 100.0]
+    low = max(0.0, math.floor(min(values) / 10) * 10)
+    high = max(low + 10, math.ceil(max(values) / 10) * 10)
+    chart = pygal.XY(
+        style=_style(BRAND, MUTED),
+        js=[],
+        width=width,
+        height=height,
+        explicit_size=True,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=1,
+        stroke=False,
+        range=(low, high),
+        xrange=(low, high),
+        x_title=_("predicted (%)"),
+        y_title=_("actual (%)"),
+        dots_size=4,
+        truncate_legend=-1,
+    )
+    chart.add(names[0], points)
+    chart.add(names[1], [(low, low), (high, high)], stroke=True, show_dots=False)
+    desc = "; ".join(
+        _("predicted %(p)s %%, actual %(a)s %% (%(n)s accounts)")
+        % {"p": number(d["predicted"], 1), "a": number(d["actual"], 1), "n": number(d["accounts"], 0)}
+        for d in deciles
+    )
+    return _image(chart, title=title or _("Calibration on the held-out quarter"), desc=desc)

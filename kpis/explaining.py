@@ -67,6 +67,15 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "nps_change": (_l("NPS {num} − the previous period's {den} = {value}"), "score"),
     "csat": (_l("Scoring 4 or 5 {num} ÷ responses {den} × 100 = {value}"), "number"),
     "touchpoints": (_l("Touchpoints counted = {value}"), "number"),
+    "logo_retention_expected": (
+        _l("Accounts expected to still pay {num} ÷ accounts of the cohort {den} × 100 = {value}"),
+        "number",
+    ),
+    "gross_retention_expected": (
+        _l("Expected retained MRR {num} ÷ starting MRR {den} × 100 = {value}"),
+        "money",
+    ),
+    "nrr_expected": (_l("Expected ending MRR {num} ÷ starting MRR {den} × 100 = {value}"), "money"),
 }
 
 

@@ -144,7 +144,8 @@ class ExpectedFit(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20)  # logo_retention, gross_retention, nrr
     version = models.CharField(_("method version"), max_length=20)
     status = models.CharField(_("status"), max_length=12, choices=FitStatus.choices)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)  # a key of kpis.engine.reasons
+    reason_params = models.JSONField(_("parameters of the reason"), default=dict, blank=True)
     training_quarters = models.JSONField(_("quarters fitted on"), default=list)
     held_out_quarter = models.CharField(_("held-out quarter"), max_length=8, blank=True)
     inputs = models.JSONField(_("inputs"), default=list)  # the columns of the design, in order

@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import Role, Team, User
-from kpis import scorecards
+from kpis import dashboard, scorecards
 from kpis.models import KpiRun, RunStatus
 from kpis.periods import Period
 
@@ -98,7 +98,7 @@ def warm(*, version: str, periods: Iterable) -> int:
             for team in teams:
                 if cache.get(VERSION_KEY) != version:
                     return rendered
-                board = scorecards.team_dashboard(team=team, period=period)
+                board = dashboard.team_dashboard(team=team, period=period)
                 html = render_to_string("kpis/_team_body.html", {"board": board, "period": period})
                 key = team_key(
                     version=version, team_id=team.pk, period=period, segment="", sort="", language=language

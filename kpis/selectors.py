@@ -10,11 +10,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import CustomerAccount, User
+from kpis import lifts_shown
 from kpis.engine import drilldown
 from kpis.engine.drilldown import Explanation
 from kpis.models import KpiRun, KpiValue, RunStatus, SubjectType
 from kpis.periods import Period
-from kpis.registry import REGISTRY
+from kpis.registry import EXPECTED, REGISTRY
 
 EXPORT_COLUMNS = (
     "subject",
@@ -107,3 +108,19 @@ def account_ids_by_external_id(external_ids: list) -> dict[str, int]:
     """For drill-down links: the ids of the accounts named in an explanation (one query)."""
     names = [e for e in external_ids if isinstance(e, str)]
     return dict(CustomerAccount.objects.filter(external_id__in=names).values_list("external_id", "pk"))
+
+
+def lift_story(*, csm: User, metric: str, period: Period) -> str:
+    """For the drill-down of an expected figure or a lift: how the CSM's lift came about, from the
+    published values ("" for any other metric; one query)."""
+    if REGISTRY[metric].group != EXPECTED:
+        return ""
+    outcome = next(o for o in lifts_shown.OUTCOMES if metric.startswith(o + "_"))
+    keys = [outcome, *(f"{outcome}_{s}" for s in ("expected", "lift", "lift_low", "lift_high"))]
+    values = {
+        v.metric: v
+        for v in KpiValue.objects.filter(
+            csm=csm, subject_type=SubjectType.CSM, period=str(period), metric__in=keys
+        )
+    }
+    return lifts_shown.lift_story(outcome, values) if values else ""

@@ -128,7 +128,7 @@ def _subject_rows(run: KpiRun, components: PerCsm, computed_at) -> Iterator[tupl
     the run's expected-results fits are read here, before the first row is asked for (no query can
     run during the COPY)."""
     csms = list(User.objects.filter(role=Role.CSM).order_by("pk").values_list("pk", "team_id", "segment"))
-    fits = {f.outcome: (f.status, f.reason) for f in ExpectedFit.objects.filter(run=run)}
+    fits = {f.outcome: (f.status, f.reason, f.reason_params) for f in ExpectedFit.objects.filter(run=run)}
     return _derived_rows(run, components, csms, connection.ops.adapt_datetimefield_value(computed_at), fits)
 
 
@@ -137,7 +137,7 @@ def _derived_rows(
     components: PerCsm,
     csms: list[tuple],
     at: Any,
-    fits: dict[str, tuple[str, str]] | None = None,
+    fits: lifts.Fits | None = None,
 ) -> Iterator[tuple]:
     """Each CSM's values, then each team's and segment's from their members' pooled components.
     The lifts of each kind of subject are shrunk together (``lifts.shrink_subjects``)."""

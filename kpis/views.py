@@ -17,7 +17,8 @@ from accounts.access import get_visible_or_404
 from accounts.models import Role, Segment, Team, User
 from activity.models import AdvocacyKind, HealthBand, TouchpointKind
 from core import dates, spreadsheets
-from kpis import explaining, pagecache, scorecards, selectors
+from kpis import dashboard, explaining, pagecache, scorecards, selectors
+from kpis import expected_method as method_page
 from kpis.engine import drilldown
 from kpis.periods import Period, PeriodError
 from kpis.registry import REGISTRY
@@ -122,6 +123,7 @@ def explain(request: HttpRequest, user_id: int, metric: str) -> HttpResponse:
                 for row in _in_words(explanation, explanation.totals)
             ],
             "adds_up": explaining.adds_up(explanation),
+            "lift_story": selectors.lift_story(csm=csm, metric=metric, period=period),
             "has_times": any(isinstance(c, datetime.datetime) for r in explanation.rows for c in r),
             "csv_url": reverse("explain", args=[csm.pk, metric]) + f"?period={period}&format=csv",
         },
@@ -215,7 +217,7 @@ def _csv_number(value, metric) -> str:
     return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def _team_csv(board: scorecards.TeamDashboard) -> HttpResponse:
+def _team_csv(board: dashboard.TeamDashboard) -> HttpResponse:
     """The dashboard as shown (rows in their order, the median and roll-up rows), as CSV: plain
     numbers, a column per metric, the segment and the metrics with few data in words; formulas
     neutralised. It starts with a UTF-8 byte order mark so that spreadsheets read accented names."""
@@ -224,12 +226,30 @@ def _team_csv(board: scorecards.TeamDashboard) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")
     writer = spreadsheets.writer(response)
+    lift_header = []
+    for _outcome, name in board.lift_columns:
+        lift_header += [
+            _("Lift in %(name)s (points)") % {"name": name},
+            _("Lift in %(name)s, 90 %% interval low") % {"name": name},
+            _("Lift in %(name)s, 90 %% interval high") % {"name": name},
+        ]
+    pp = REGISTRY["nrr_lift"]
+
+    def lifts(found: dict) -> list[str]:
+        """The lift columns: the three numbers, or three empty cells without a lift."""
+        out = []
+        for outcome, _name in board.lift_columns:
+            lift = found.get(outcome)
+            out += [_csv_number(getattr(lift, k, None), pp) for k in ("value", "low", "high")]
+        return out
+
     writer.writerow(
         [_("CSM"), _("email"), _("segment")]
         + [
             f"{m.name} ({settings.CURRENCY if m.unit == 'money' else (m.unit_label or m.unit)})"
             for m in board.metrics
         ]
+        + lift_header
         + [_("few data")]
     )
     for row in board.rows:
@@ -237,15 +257,20 @@ def _team_csv(board: scorecards.TeamDashboard) -> HttpResponse:
         writer.writerow(
             [row.label, row.csm.email, row.csm.get_segment_display()]
             + [_csv_number(row.cells[m.key].value, m) for m in board.metrics]
+            + lifts(board.lifts.get(row.csm.pk, {}))
             + ["; ".join(few)]
         )
     writer.writerow(
-        [_("Median"), "", ""] + [_csv_number(board.medians.get(m.key), m) for m in board.metrics] + [""]
+        [_("Median"), "", ""]
+        + [_csv_number(board.medians.get(m.key), m) for m in board.metrics]
+        + [""] * len(lift_header)
+        + [""]
     )
     segment = dict(Segment.choices).get(board.segment, _("All segments"))
     writer.writerow(
         [_("%(team)s (roll-up)") % {"team": board.rollup.label}, "", segment]
         + [_csv_number(board.rollup.cells[m.key].value, m) for m in board.metrics]
+        + lifts(board.rollup_lifts)
         + [""]
     )
     return response
@@ -261,12 +286,12 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     if segment not in Segment.values:
         segment = ""
     sort = request.GET.get("sort", "")
-    if sort.lstrip("-") not in scorecards.DASHBOARD_METRICS:
+    if sort.lstrip("-") not in dashboard.DASHBOARD_METRICS:
         sort = ""
     if request.GET.get("format") == "csv":
-        return _team_csv(scorecards.team_dashboard(team=team, period=period, segment=segment, sort=sort))
+        return _team_csv(dashboard.team_dashboard(team=team, period=period, segment=segment, sort=sort))
     board = SimpleLazyObject(
-        lambda: scorecards.team_dashboard(team=team, period=period, segment=segment, sort=sort)
+        lambda: dashboard.team_dashboard(team=team, period=period, segment=segment, sort=sort)
     )
     return render(
         request,
@@ -283,4 +308,23 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
             "periods": _period_choices(period),
             "segments": Segment.choices,
         },
+    )
+
+
+@login_required
+def expected_method(request: HttpRequest) -> HttpResponse:
+    """How expected results are computed: the organisation's model of a quarter (no CSM's data), for
+    everyone who can see scorecards (an integration's account cannot)."""
+    if request.user.role == Role.SERVICE:
+        raise Http404
+    period = _period(request)
+    if not period.is_quarter:
+        period = Period.containing(period.start, "quarter")
+    quarters = [str(p) for p in reversed(scorecards.default_period().last(8))]
+    if str(period) not in quarters:
+        quarters.insert(0, str(period))
+    return render(
+        request,
+        "kpis/expected_method.html",
+        {"method": method_page.method(period), "period": period, "periods": quarters},
     )

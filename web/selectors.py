@@ -23,7 +23,7 @@ from activity.models import (
     Touchpoint,
     UsageSnapshot,
 )
-from kpis import book, scorecards
+from kpis import book, dashboard, scorecards
 from kpis.models import KpiValue, SubjectType
 from kpis.periods import Period
 from kpis.registry import KPI, METRICS, REGISTRY, SERVICE, Metric
@@ -249,7 +249,7 @@ class TeamGlance:
 def team_glance(*, team: Team, period: Period) -> TeamGlance:
     """The team's KPIs and service metrics for ``period``: the team's value, its change against the
     previous period, the spread over the CSMs (lowest, median, highest of the values with enough
-    data) and the CSMs far from the median (``scorecards.is_far``), good or bad by the metric's
+    data) and the CSMs far from the median (``dashboard.is_far``), good or bad by the metric's
     direction. Two queries, whatever the team size."""
     keys = [m.key for m in GLANCE_METRICS]
     prev = period.previous()
@@ -301,7 +301,7 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
             )
         )
         for csm_id, v in pairs:
-            if scorecards.is_far(v, column, med):
+            if dashboard.is_far(v, column, med):
                 outliers.append(
                     Outlier(
                         csm=members[csm_id],

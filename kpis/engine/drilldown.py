@@ -6,7 +6,6 @@ gives, through the formulas, the stored number (tests/kpis/test_drilldown.py che
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -15,14 +14,14 @@ from django.utils.translation import ngettext
 
 from accounts.models import Assignment, CustomerAccount
 from core import dates
-from kpis.engine import blocks, expected, formulas, parts
+from kpis.engine import blocks, formulas, parts
 from kpis.engine.blocks import fetch_dicts
 from kpis.engine.components import C, Components, PerCsm
+from kpis.engine.drill_cells import CENT, Explanation, accounts_words, money, of, total_label
+from kpis.engine.drill_expected import ExpectedDrill
 from kpis.engine.formulas import MICROS_PER_HOUR
 from kpis.periods import Period
 from kpis.registry import EXPECTED_KEYS
-
-CENT = Decimal("0.01")
 
 REVENUE = {
     "portfolio_growth",
@@ -46,23 +45,6 @@ STICKINESS = {"stickiness", "stickiness_change"}
 ONBOARDING = {"onboarding_days", "onboardings"}
 # Metrics compared with the previous period: their rows include that period's.
 WITH_PREVIOUS = {"ticket_reduction", "nps_change", "stickiness_change", "health_mix_change"}
-
-
-@dataclass
-class Explanation:
-    metric: str
-    columns: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
-    note: str = ""
-    # What the rows add up to, by the engine's definitions (one CSM's components).
-    components: Components = field(default_factory=Components)
-    # The column of the account's id (its name is in the next one); None when no row names one.
-    account_column: int | None = None
-    # The total rows, aligned with the columns (one per period for a comparison with the previous
-    # period): the sums and counts that make the value, each in its column, the first cell the label.
-    totals: list[list[Any]] = field(default_factory=list)
-    # The day the rows are counted to, for a period in progress (None: the whole period).
-    as_of: datetime.date | None = None
 
 
 def explain(*, csm_id: int, metric: str, period: Period, as_of: datetime.date | None = None) -> Explanation:
@@ -102,24 +84,7 @@ def _explain(inputs: parts.Inputs, csm_id: int, metric: str) -> Explanation:
     raise KeyError(metric)
 
 
-def _money(x: Decimal | None) -> Decimal | None:
-    return None if x is None else Decimal(x).quantize(CENT)
-
-
-def _accounts(n: int) -> str:
-    return ngettext("%(n)s account", "%(n)s accounts", n) % {"n": n}
-
-
-def _of(k: int, n: int) -> str:
-    return _("%(k)s of %(n)s") % {"k": k, "n": n}
-
-
-def _total() -> str:
-    """The label of a total row (translated when the page is drawn, not when the module loads)."""
-    return _("Total")
-
-
-class _Drill:
+class _Drill(ExpectedDrill):
     def __init__(self, inputs: parts.Inputs, csm_id: int, accounts: list[int], metric: str) -> None:
         self.inputs, self.csm, self.accounts, self.metric = inputs, csm_id, accounts, metric
         self.out: PerCsm = {}
@@ -187,23 +152,23 @@ class _Drill:
         table = sorted(
             [
                 *self.account(names, r["account_id"]),
-                _money(r["s"]),
-                _money(r["e"]),
-                _money(r["e"] - r["s"]),
-                *([_money(r["kept"])] if kept else []),
+                money(r["s"]),
+                money(r["e"]),
+                money(r["e"] - r["s"]),
+                *([money(r["kept"])] if kept else []),
                 _("yes") if r["paying"] else _("no"),
             ]
             for r in rows
         )
         c = self.out.get(self.csm, Components())
         total = [
-            _total(),
-            _accounts(len(rows)),
-            _money(c[C.MRR_START]),
-            _money(c[C.MRR_END]),
-            _money(c[C.MRR_END] - c[C.MRR_START]),
-            *([_money(c[C.MRR_KEPT])] if kept else []),
-            _of(int(c[C.COHORT_PAYING]), len(rows)),
+            total_label(),
+            accounts_words(len(rows)),
+            money(c[C.MRR_START]),
+            money(c[C.MRR_END]),
+            money(c[C.MRR_END] - c[C.MRR_START]),
+            *([money(c[C.MRR_KEPT])] if kept else []),
+            of(int(c[C.COHORT_PAYING]), len(rows)),
         ]
         columns = [_("account"), _("account name"), _("starting MRR"), _("ending MRR"), _("change")]
         columns += [_("retained MRR (the smaller)")] if kept else []
@@ -216,70 +181,12 @@ class _Drill:
             totals=[total] if rows else [],
         )
 
-    def expected(self) -> Explanation:
-        """The starting cohort with each account's start-of-quarter features, its expectations by
-        the published run's fits and its outcome (kpis.engine.expected.account_expectations). The
-        lift is not a sum: it is the observed minus the expected, shrunk with every other book's."""
-        explanation = self.cohort()
-        rows = expected.account_expectations(csm_id=self.csm, period=self.inputs.period)
-        expected.accumulate(self.out, rows)
-        if not rows:
-            return explanation  # no fit for the quarter: the cohort it would be read on, with its totals
-        names = self.names(r.row.account_id for r in rows)
-        table = [
-            [
-                *self.account(names, r.row.account_id),
-                r.row.segment,
-                r.row.health,
-                r.row.tenure_days,
-                _money(r.row.mrr_start),
-                _money(r.row.mrr_end),
-                round(100 * r.expected["logo_retention"], 1),
-                round(100 * r.expected["nrr"], 1),
-                _("yes") if r.row.paying else _("no"),
-            ]
-            for r in rows
-        ]
-        n = len(rows)
-        start = sum((r.row.mrr_start for r in rows), Decimal(0))
-        kept = sum((Decimal(str(r.expected["nrr"])) * r.row.mrr_start for r in rows), Decimal(0))
-        total = [
-            _total(),
-            _accounts(n),
-            "",
-            "",
-            "",
-            _money(start),
-            _money(sum((r.row.mrr_end for r in rows), Decimal(0))),
-            round(100 * sum(r.expected["logo_retention"] for r in rows) / n, 1),
-            round(100 * kept / start, 1) if start else "",
-            _("%(paying)d of %(n)d") % {"paying": sum(r.row.paying for r in rows), "n": n},
-        ]
-        return self.result(
-            [
-                _("account"),
-                _("account name"),
-                _("segment"),
-                _("health at the start"),
-                _("days since signing"),
-                _("starting MRR"),
-                _("ending MRR"),
-                _("expected to still pay (%)"),
-                _("expected MRR kept with growth (%)"),
-                _("still paying"),
-            ],
-            table,
-            explanation.note,
-            account=0,
-            totals=[total],
-        )
-
     def book(self) -> Explanation:
         (rows,) = self.balances(parts.BOOK_ROWS)
         parts.accumulate_totals(self.out, parts.BOOK_TOTALS, rows)
         names = self.names(r["account_id"] for r in rows)
-        table = sorted([*self.account(names, r["account_id"]), _money(r["e"])] for r in rows)
-        total = [_total(), _accounts(len(rows)), _money(sum((r["e"] for r in rows), Decimal(0)))]
+        table = sorted([*self.account(names, r["account_id"]), money(r["e"])] for r in rows)
+        total = [total_label(), accounts_words(len(rows)), money(sum((r["e"] for r in rows), Decimal(0)))]
         return self.result(
             [_("account"), _("account name"), _("ending MRR")],
             table,
@@ -330,7 +237,7 @@ class _Drill:
         ]
         totals = []
         for label, current in (
-            (_("Total this period") if previous else _total(), True),
+            (_("Total this period") if previous else total_label(), True),
             (_("Total previous period"), False),
         ):
             mine = [r for r in rows if bool(r["cur"]) == current]
@@ -345,7 +252,7 @@ class _Drill:
                     _("%(k)s resolved before the end") % {"k": sum(r["res"] for r in mine)},
                     _("%(c)s in all; %(k)s resolved with at most one")
                     % {"c": sum(r["res_contacts"] for r in mine), "k": sum(r["fcr"] for r in mine)},
-                    _of(sum(r["esc"] for r in mine), len(mine)),
+                    of(sum(r["esc"] for r in mine), len(mine)),
                 ]
             else:
                 line += ["", "", "", ""]
@@ -381,7 +288,12 @@ class _Drill:
             table.append(line)
         c = self.out.get(self.csm, Components())
         counts = [
-            (_total() if not previous else _("Total this period"), C.NPS_N, C.NPS_PROMOTERS, C.NPS_DETRACTORS)
+            (
+                total_label() if not previous else _("Total this period"),
+                C.NPS_N,
+                C.NPS_PROMOTERS,
+                C.NPS_DETRACTORS,
+            )
         ]
         if previous:
             counts.append(
@@ -455,12 +367,12 @@ class _Drill:
         )
         c = self.out.get(self.csm, Components())
         total = [
-            _total(),
-            _accounts(len(rows)),
+            total_label(),
+            accounts_words(len(rows)),
             "",
             "",
             c[C.ADOPTION_SUM].quantize(CENT),
-            _of(int(c[C.ADOPTION_N]), len(rows)),
+            of(int(c[C.ADOPTION_N]), len(rows)),
         ]
         return self.result(
             [
@@ -509,7 +421,7 @@ class _Drill:
             table.append(line)
         totals = []
         for which, label in (
-            ("end", _("Total this period") if previous else _total()),
+            ("end", _("Total this period") if previous else total_label()),
             ("previous", _("Total previous period")),
         ):
             mine = [r for r in rows if r["which"] == which]
@@ -522,7 +434,7 @@ class _Drill:
                 "average": bands.count("average"),
                 "poor": bands.count("poor"),
             }
-            totals.append([label, _accounts(len(mine)), "", "", mix, *([""] if previous else [])])
+            totals.append([label, accounts_words(len(mine)), "", "", mix, *([""] if previous else [])])
         columns = [_("account"), _("account name"), _("reading date"), _("score"), _("band")]
         return self.result(columns + ([_("period")] if previous else []), table, account=0, totals=totals)
 
@@ -542,7 +454,7 @@ class _Drill:
             table.append(line)
         totals = []
         for label, mine in (
-            (_("Total this period") if previous else _total(), [r for r in rows if r["cur"]]),
+            (_("Total this period") if previous else total_label(), [r for r in rows if r["cur"]]),
             *([(_("Total previous period"), [r for r in rows if not r["cur"]])] if previous else []),
         ):
             if mine:
@@ -571,7 +483,7 @@ class _Drill:
         parts.accumulate_advocacy(self.out, ((r["csm_id"], r["kind"], 1) for r in rows))
         names = self.names(r["account_id"] for r in rows)
         table = [[*self.account(names, r["account_id"]), r["date"], r["kind"]] for r in rows]
-        total = [_total(), "", "", ngettext("%(n)s event", "%(n)s events", len(rows)) % {"n": len(rows)}]
+        total = [total_label(), "", "", ngettext("%(n)s event", "%(n)s events", len(rows)) % {"n": len(rows)}]
         return self.result(
             [_("account"), _("account name"), _("date"), _("kind")],
             table,
@@ -594,7 +506,7 @@ class _Drill:
         ]
         middle = formulas.median([(r["day"] - r["signed_on"]).days for r in rows])
         n = ngettext("%(n)s onboarding", "%(n)s onboardings", len(rows)) % {"n": len(rows)}
-        total = [_total(), n, "", "", _("median %(d)s") % {"d": middle}]
+        total = [total_label(), n, "", "", _("median %(d)s") % {"d": middle}]
         return self.result(
             [_("account"), _("account name"), _("signed on"), _("onboarded on"), _("days")],
             table,
@@ -616,7 +528,7 @@ class _Drill:
             [_("account"), _("account name"), _("occurred at"), _("kind")],
             table,
             account=0,
-            totals=[[_total(), "", "", n]] if rows else [],
+            totals=[[total_label(), "", "", n]] if rows else [],
         )
 
 

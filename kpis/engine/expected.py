@@ -35,11 +35,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils.translation import ngettext
 
 from accounts.models import CustomerAccount, Segment
 from activity.models import HealthSnapshot, RevenueEvent
-from kpis.engine import blocks
+from kpis.engine import blocks, reasons
 from kpis.engine.components import C, PerCsm, add
 from kpis.models import ExpectedFit, KpiRun, RunStatus
 from kpis.periods import Period
@@ -52,11 +51,6 @@ if TYPE_CHECKING:
 
 METHOD_VERSION = "expected-1"
 OUTCOMES = ("logo_retention", "gross_retention", "nrr")
-OUTCOME_NAMES = {
-    "logo_retention": "account retention",
-    "gross_retention": "gross revenue retention",
-    "nrr": "net revenue retention",
-}
 HEALTH_LEVELS = ("good", "average", "poor", "none")
 TENURE_LEVELS = ("under_1_year", "1_to_2_years", "over_2_years")
 TENURE_CUTS_DAYS = (365, 730)
@@ -420,23 +414,22 @@ def calibration(model: Model, rows: list[AccountRow] | Sample) -> dict[str, Any]
     return out
 
 
-def calibration_problem(outcome: str, cal: dict[str, Any]) -> str:
-    """Why a fit is too badly calibrated to judge anyone by, or "" when it is good enough."""
+def calibration_problem(outcome: str, cal: dict[str, Any], quarter: str) -> reasons.Reason | None:
+    """Why a fit is too badly calibrated on the held-out ``quarter`` to judge anyone by (a reason key
+    and its parameters, kpis.engine.reasons), or None when it is good enough."""
     gap = settings.KPI_EXPECTED_MAX_CALIBRATION_GAP
     low, high = settings.KPI_EXPECTED_SLOPE_RANGE
-    name = OUTCOME_NAMES[outcome]
+    said = {"outcome": outcome, "quarter": quarter}
     if abs(cal["in_the_large"]) > gap:
-        return (
-            f"On the held-out quarter the model expected {name} of {cal['predicted']:.1f} % and "
-            f"{cal['actual']:.1f} % happened: {abs(cal['in_the_large']):.1f} points apart, more than "
-            f"the {gap:g} allowed."
-        )
+        return reasons.CALIBRATION_GAP, {
+            **said,
+            "predicted": cal["predicted"],
+            "actual": cal["actual"],
+            "allowed": gap,
+        }
     if cal.get("slope") is not None and not low <= cal["slope"] <= high:
-        return (
-            f"On the held-out quarter the model's {name} separated accounts badly (calibration slope "
-            f"{cal['slope']:.2f}, outside {low:g} to {high:g})."
-        )
-    return ""
+        return reasons.CALIBRATION_SLOPE, {**said, "slope": cal["slope"], "low": low, "high": high}
+    return None
 
 
 # --- one quarter: history, fits, scores -----------------------------------------------------------------
@@ -448,7 +441,8 @@ class Fit:
 
     outcome: str
     status: str  # ok, withheld, no_history (kpis.models.FitStatus)
-    reason: str = ""
+    reason: str = ""  # a key of kpis.engine.reasons, with its parameters
+    reason_params: dict[str, Any] = field(default_factory=dict)
     model: Model | None = None
     training_quarters: list[str] = field(default_factory=list)
     held_out_quarter: str = ""
@@ -470,18 +464,14 @@ def fit_quarter(period: Period, rows: dict[str, list[AccountRow]]) -> dict[str, 
     accounts = sum(len(rows[q]) for q in used)
     min_quarters = settings.KPI_EXPECTED_MIN_HISTORY_QUARTERS
     min_accounts = settings.KPI_EXPECTED_MIN_HISTORY_ACCOUNTS
-    reason = ""
+    reason: reasons.Reason | None = None
     if len(history) < min_quarters:
-        reason = ngettext(
-            "Not enough history: %(n)d earlier quarter with paying accounts, at least %(min)d needed.",
-            "Not enough history: %(n)d earlier quarters with paying accounts, at least %(min)d needed.",
-            len(history),
-        ) % {"n": len(history), "min": min_quarters}
+        reason = reasons.FEW_QUARTERS, {"n": len(history), "min": min_quarters}
     elif accounts < min_accounts:
-        reason = f"Not enough history: {accounts} account-quarters before {period}, at least {min_accounts} needed."
+        reason = reasons.FEW_ACCOUNTS, {"n": accounts, "min": min_accounts, "period": str(period)}
     if reason:
         return {
-            o: Fit(o, "no_history", reason, training_quarters=used, training_accounts=accounts)
+            o: Fit(o, "no_history", *reason, training_quarters=used, training_accounts=accounts)
             for o in OUTCOMES
         }
     held_out = used[-1]
@@ -500,11 +490,11 @@ def _fit_outcome(
     outcome: str, earlier: Sample, every: Sample, held: Sample, used: list[str], held_out: str
 ) -> Fit:
     cal = calibration(fit(outcome, earlier), held)
-    problem = calibration_problem(outcome, cal)
+    problem = calibration_problem(outcome, cal, held_out)
     return Fit(
         outcome,
         "withheld" if problem else "ok",
-        problem,
+        *(problem or ("", {})),
         fit(outcome, every),
         used,
         held_out,
@@ -602,6 +592,7 @@ def stored_fits(period: Period, fingerprint: str) -> dict[str, Fit] | None:
             o,
             f.status,
             f.reason,
+            f.reason_params,
             model_of(f),
             list(f.training_quarters),
             f.held_out_quarter,
@@ -706,6 +697,7 @@ def store_fits(run_id: int, period: Period, fits: dict[str, Fit]) -> None:
                 version=METHOD_VERSION,
                 status=f.status,
                 reason=f.reason,
+                reason_params=f.reason_params,
                 training_quarters=f.training_quarters,
                 held_out_quarter=f.held_out_quarter,
                 inputs=names,

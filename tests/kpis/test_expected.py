@@ -38,7 +38,7 @@ import pytest
 
 from activity.models import HealthSnapshot
 from kpis import services
-from kpis.engine import expected
+from kpis.engine import expected, reasons
 from kpis.models import ExpectedFit, KpiValue
 from kpis.periods import Period
 from tests import factories
@@ -176,9 +176,14 @@ def test_too_little_history_says_so(hand):
         for suffix in ("expected", "lift", "lift_low", "lift_high"):
             v = ann[f"{key}_{suffix}"]
             assert v.value is None
-            assert v.breakdown["reason"].startswith("Not enough history: 1 earlier quarter"), v.breakdown
+            # Stored as a key and its parameters, put into words when shown.
+            assert v.breakdown == {"reason": "few_history_quarters", "reason_params": {"n": 1, "min": 2}}
+            assert reasons.of_breakdown(v.breakdown) == (
+                "Not enough history: 1 earlier quarter with paying accounts, at least 2 needed."
+            )
     fit = ExpectedFit.objects.get(run__period=str(period), outcome="nrr")
     assert fit.status == "no_history" and fit.intercept is None
+    assert (fit.reason, fit.reason_params) == ("few_history_quarters", {"n": 1, "min": 2})
 
 
 def test_a_book_below_the_minimum_has_no_lift_and_no_interval(hand, settings):
@@ -189,7 +194,10 @@ def test_a_book_below_the_minimum_has_no_lift_and_no_interval(hand, settings):
     for suffix in ("lift", "lift_low", "lift_high"):
         v = ann[f"logo_retention_{suffix}"]
         assert v.value is None
-        assert v.breakdown["reason"] == "Not enough data: 20 starting accounts, at least 21 needed."
+        assert v.breakdown == {"reason": "small_book", "reason_params": {"n": 20, "min": 21}}
+        assert (
+            reasons.of_breakdown(v.breakdown) == "Not enough data: 20 starting accounts, at least 21 needed."
+        )
     # The team's 40 accounts are enough: shrunk on its own level, with its interval.
     team = values(f"team:{hand['team'].pk}")
     assert team["logo_retention_lift"].value is not None
@@ -200,17 +208,65 @@ def test_a_book_below_the_minimum_has_no_lift_and_no_interval(hand, settings):
 
 
 def test_a_badly_calibrated_model_withholds_the_lift(hand, settings):
-    # The held-out quarter (2026-Q2) matches the others exactly; a tolerance below 0 fails any fit.
+    # The held-out quarter (2026-Q2) matches the others exactly (predicted 82.5 %, actual 82.5 %): a
+    # tolerance below 0 fails any fit.
     settings.KPI_EXPECTED_MAX_CALIBRATION_GAP = -1
     services.kpi_run_compute(period=Q3)
     ann = values(f"csm:{hand['ann'].pk}")
     assert ann["nrr_expected"].value is not None
     for suffix in ("lift", "lift_low", "lift_high"):
-        assert ann[f"nrr_{suffix}"].value is None
-        assert (
-            ann[f"nrr_{suffix}"].breakdown["reason"].startswith("On the held-out quarter the model expected")
-        )
-    assert ExpectedFit.objects.get(run__period=str(Q3), outcome="nrr").status == "withheld"
+        v = ann[f"nrr_{suffix}"]
+        assert v.value is None
+        assert v.breakdown["reason"] == "calibration_gap"
+        params = v.breakdown["reason_params"]
+        assert (params["quarter"], params["allowed"]) == ("2026-Q2", -1)
+        assert params["predicted"] == pytest.approx(82.5, abs=0.05) and params["actual"] == 82.5
+    assert reasons.of_breakdown(ann["logo_retention_lift"].breakdown) == (
+        "Withheld: on the held-out quarter (Q2 2026) the model expected account retention of 82.5 % "
+        "and 82.5 % happened, 0.0 points apart, more than the -1.0 allowed."
+    )
+    fit = ExpectedFit.objects.get(run__period=str(Q3), outcome="nrr")
+    assert fit.status == "withheld" and fit.reason == "calibration_gap"
+
+
+def test_a_model_that_tells_accounts_apart_badly_withholds_the_lift(hand, settings):
+    # On the held-out quarter the calibration slope of logo retention is 1.0 (the fit on the earlier
+    # quarters is the held-out quarter's own rates): a range that excludes 1 withholds it.
+    settings.KPI_EXPECTED_SLOPE_RANGE = (1.5, 2.0)
+    services.kpi_run_compute(period=Q3)
+    ann = values(f"csm:{hand['ann'].pk}")
+    lift = ann["logo_retention_lift"]
+    assert lift.value is None and lift.breakdown["reason"] == "calibration_slope"
+    assert lift.breakdown["reason_params"]["slope"] == pytest.approx(1.0, abs=0.01)
+    assert reasons.of_breakdown(lift.breakdown) == (
+        "Withheld: on the held-out quarter (Q2 2026) the model's account retention told accounts apart "
+        "badly (calibration slope 1.00, outside 1.5 to 2.0)."
+    )
+    # Revenue has no slope (it is not a yes-or-no outcome): its lift is shown.
+    assert ann["nrr_lift"].value is not None
+
+
+def test_every_reason_in_words():
+    said = {
+        "not_a_quarter": ({}, "Expected results are computed for whole quarters only."),
+        "no_model": ({}, "No expected-results model was fitted for this run."),
+        "in_progress": ({}, "The quarter is not over: its outcome is not known yet."),
+        "no_cohort": ({}, "No account of the book was paying at the quarter's start."),
+        "small_book": ({"n": 1, "min": 5}, "Not enough data: 1 starting account, at least 5 needed."),
+        "few_history_quarters": (
+            {"n": 0, "min": 2},
+            "Not enough history: 0 earlier quarters with paying accounts, at least 2 needed.",
+        ),
+        "few_history_accounts": (
+            {"n": 1500, "min": 2000, "period": "2026-Q3"},
+            "Not enough history: 1,500 accounts counted over the quarters before Q3 2026, at least 2,000 needed.",
+        ),
+    }
+    for key, (params, words) in said.items():
+        assert reasons.in_words(key, params) == words, key
+    # A fit stored before reasons were keys held its sentence: shown as it is.
+    assert reasons.in_words("An older sentence.") == "An older sentence."
+    assert reasons.of_breakdown({}) == "" and reasons.of_breakdown({"raw_lift": "1.00"}) == ""
 
 
 def test_interval_null_iff_lift_null(hand, settings):

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from kpis import scorecards, services
+from kpis import dashboard, scorecards, services
 from kpis.models import KpiValue
 from kpis.periods import Period
 from kpis.registry import REGISTRY, min_sample
@@ -54,7 +54,7 @@ def test_few_data_is_not_coloured_ranked_or_highlighted(client, w, settings):
     nps = html.split('id="metric-nps"')[1].split("</tr>")[0]
     assert f"few data (n = {n})" in nps and "few-value" in nps and "change better" not in nps
 
-    board = scorecards.team_dashboard(team=w["team_a"], period=Q3)
+    board = dashboard.team_dashboard(team=w["team_a"], period=Q3)
     cells = [r.cells["nps"] for r in board.rows if r.cells["nps"].value is not None]
     assert cells and all(c.few and not c.far for c in cells)
     assert board.medians["nps"] is None  # few data stays out of the median

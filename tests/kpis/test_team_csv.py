@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Segment
-from kpis import scorecards
+from kpis import dashboard
 from kpis.periods import Period
 from kpis.registry import REGISTRY
 from kpis.views import _team_csv
@@ -21,34 +21,34 @@ NRR, REFERRALS, ONBOARDING_DAYS, NPS = (REGISTRY[k] for k in ("nrr", "referrals"
 def board(segment=""):
     team = TeamFactory(name="Équipe Nord")
     zoe = CsmFactory(name="Zoë Ångström", email="zoe@example.com", segment=Segment.MID_MARKET, team=team)
-    row = scorecards.DashboardRow(
+    row = dashboard.DashboardRow(
         csm=zoe,
         label="Zoë Ångström",
         cells={
-            "nrr": scorecards.Cell(Decimal("96.9666")),
-            "referrals": scorecards.Cell(Decimal("3.000")),
-            "onboarding_days": scorecards.Cell(Decimal("12.5")),
-            "nps": scorecards.Cell(Decimal("40"), few=True, sample=4),
+            "nrr": dashboard.Cell(Decimal("96.9666")),
+            "referrals": dashboard.Cell(Decimal("3.000")),
+            "onboarding_days": dashboard.Cell(Decimal("12.5")),
+            "nps": dashboard.Cell(Decimal("40"), few=True, sample=4),
         },
     )
-    empty = scorecards.DashboardRow(
+    empty = dashboard.DashboardRow(
         csm=CsmFactory(name="Bob", email="bob@example.com", segment=Segment.SMB, team=team),
         label="Bob",
-        cells={k: scorecards.Cell(None) for k in ("nrr", "referrals", "onboarding_days", "nps")},
+        cells={k: dashboard.Cell(None) for k in ("nrr", "referrals", "onboarding_days", "nps")},
     )
-    empty.cells["referrals"] = scorecards.Cell(Decimal("4"), few=True)
-    empty.cells["onboarding_days"] = scorecards.Cell(Decimal("7"), few=True)
-    rollup = scorecards.DashboardRow(
+    empty.cells["referrals"] = dashboard.Cell(Decimal("4"), few=True)
+    empty.cells["onboarding_days"] = dashboard.Cell(Decimal("7"), few=True)
+    rollup = dashboard.DashboardRow(
         csm=None,
         label="Équipe Nord",
         cells={
-            "nrr": scorecards.Cell(Decimal("88.675")),
-            "referrals": scorecards.Cell(Decimal("7")),
-            "onboarding_days": scorecards.Cell(Decimal("9.75")),
-            "nps": scorecards.Cell(Decimal("-12.3")),
+            "nrr": dashboard.Cell(Decimal("88.675")),
+            "referrals": dashboard.Cell(Decimal("7")),
+            "onboarding_days": dashboard.Cell(Decimal("9.75")),
+            "nps": dashboard.Cell(Decimal("-12.3")),
         },
     )
-    return scorecards.TeamDashboard(
+    return dashboard.TeamDashboard(
         team=team,
         period=Period.parse("2026-Q3"),
         metrics=[NRR, REFERRALS, ONBOARDING_DAYS, NPS],

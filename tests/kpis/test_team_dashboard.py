@@ -23,7 +23,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from kpis import scorecards, services
+from kpis import dashboard, scorecards, services
 from kpis.models import KpiValue, SubjectType
 from kpis.periods import Period
 from tests.kpis import world
@@ -44,7 +44,7 @@ def w(db, settings):
 
 
 def test_the_filtered_rollup_is_the_rollup_of_the_rows_shown(w):
-    smb = scorecards.team_dashboard(team=w["team_a"], period=Q3, segment="smb")
+    smb = dashboard.team_dashboard(team=w["team_a"], period=Q3, segment="smb")
     assert [r.csm for r in smb.rows] == [w["ann"], w["bob"]] or {r.csm.pk for r in smb.rows} == {
         w["ann"].pk,
         w["bob"].pk,
@@ -62,15 +62,15 @@ def test_the_filtered_rollup_is_the_rollup_of_the_rows_shown(w):
         v.metric: v.value
         for v in KpiValue.objects.filter(team=w["team_a"], subject_type=SubjectType.TEAM, period="2026-Q3")
     }
-    for key in scorecards.DASHBOARD_METRICS:
+    for key in dashboard.DASHBOARD_METRICS:
         assert roll[key] == stored.get(key), key
 
-    enterprise = scorecards.team_dashboard(team=w["team_a"], period=Q3, segment="enterprise")
+    enterprise = dashboard.team_dashboard(team=w["team_a"], period=Q3, segment="enterprise")
     assert [r.csm.pk for r in enterprise.rows] == [w["cat"].pk]
     assert enterprise.rollup.cells["nrr"].value == Decimal("75.00")
     assert enterprise.rollup.cells["portfolio_growth"].value == Decimal("-500.00")
 
-    everyone = scorecards.team_dashboard(team=w["team_a"], period=Q3)
+    everyone = dashboard.team_dashboard(team=w["team_a"], period=Q3)
     assert everyone.rollup.cells["nrr"].value == Decimal("88.68")  # 4700 / 5300, not a mean of 100, 94.44, 75
     assert everyone.rollup.cells["portfolio_growth"].value == Decimal("-600.00")
 
@@ -92,11 +92,11 @@ def test_outliers_are_coloured_by_direction():
 
     values = [Decimal(v) for v in ("10", "11", "12", "11", "30")]
     med = scorecards.median(values)
-    assert scorecards.is_far(Decimal(30), values, med)
+    assert dashboard.is_far(Decimal(30), values, med)
     assert scorecards.is_good_side(REGISTRY["nrr"], Decimal(30), med)  # higher is better
     assert not scorecards.is_good_side(REGISTRY["escalation_rate"], Decimal(30), med)  # lower is better
-    assert scorecards.Cell(Decimal(30), far=True, good=True).far_class == "far good"
-    assert scorecards.Cell(Decimal(30), far=True, good=False).far_class == "far bad"
+    assert dashboard.Cell(Decimal(30), far=True, good=True).far_class == "far good"
+    assert dashboard.Cell(Decimal(30), far=True, good=False).far_class == "far bad"
 
 
 def test_csv_export_is_the_dashboard_as_shown(client, w):
