@@ -1,4 +1,4 @@
-.PHONY: help run test venv bench lint format docs
+.PHONY: help run test venv lock bench lint format docs
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -11,6 +11,13 @@ test:  ## lint, import contracts, migrations check, then the whole suite on Post
 
 venv:  ## create .venv with the pinned development requirements
 	bash -c 'source scripts/lib.sh && ensure_venv requirements-dev.txt'
+
+lock:  ## compile requirements*.in into the locked requirements*.txt (with hashes, for Python 3.11.2 and newer)
+	bash -c 'source scripts/lib.sh && ensure_venv requirements-dev.txt'
+	.venv/bin/uv pip compile requirements.in -o requirements.txt $(LOCK_FLAGS)
+	.venv/bin/uv pip compile requirements-dev.in -o requirements-dev.txt $(LOCK_FLAGS)
+
+LOCK_FLAGS = --quiet --generate-hashes --no-strip-extras --python-version 3.11.2 --custom-compile-command "make lock"
 
 lint:  ## ruff (lint and format check) and the import contracts, without running the tests
 	bash -c 'source scripts/lib.sh && ensure_venv requirements-dev.txt'

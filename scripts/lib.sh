@@ -47,7 +47,7 @@ ensure_venv() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
     log "installing $req into .venv"
     "$PY" -m pip install -q --upgrade pip
-    "$PY" -m pip install -q -r "$req"
+    "$PY" -m pip install -q --require-hashes -r "$req"  # locked: every file checked against its hash
     echo "$digest" > "$stamp"
   fi
 }
