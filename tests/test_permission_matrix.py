@@ -78,6 +78,7 @@ TABLE = {
     "my-scorecard": ({}, "", row(200, 200, 302, 302, 302, 302, 302)),
     "scorecard": (lambda o: {"user_id": o["csm"].pk}, "", OWN_PAGE),
     "explain": (lambda o: {"user_id": o["csm"].pk, "metric": "nrr"}, "", OWN_PAGE),
+    "at-risk": (lambda o: {"user_id": o["csm"].pk}, "", OWN_PAGE),
     "team-list": ({}, "", row(404, 404, 302, 302, 200, 200, 302)),
     "team-detail": (lambda o: {"team_id": o["team"].pk}, "", TEAM_PAGE),
     "account-detail": (lambda o: {"account_id": o["account"].pk}, "", OWN_PAGE),

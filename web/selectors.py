@@ -23,7 +23,7 @@ from activity.models import (
     Touchpoint,
     UsageSnapshot,
 )
-from kpis import book, dashboard, scorecards
+from kpis import book, dashboard, forward, scorecards
 from kpis.models import KpiValue, SubjectType
 from kpis.periods import Period
 from kpis.registry import KPI, METRICS, REGISTRY, SERVICE, Metric
@@ -315,6 +315,19 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
     return TeamGlance(team=team, period=period, rows=rows, outliers=outliers, members=len(members))
 
 
+def team_forecasts(
+    *, teams: list[Team], period: Period
+) -> list[tuple[Team, list[tuple[User, forward.Forecast]]]]:
+    """Per team, each CSM with their accounts least likely to still pay at ``period``'s end (one
+    scoring for every team)."""
+    members = {t.pk: [m for m in t.members.all() if m.role == Role.CSM] for t in teams}
+    ids = [m.pk for ms in members.values() for m in ms]
+    found = forward.forecasts(csm_ids=ids, period=period) if ids else {}
+    return [
+        (t, [(m, found[m.pk]) for m in sorted(members[t.pk], key=lambda m: (m.name, m.email))]) for t in teams
+    ]
+
+
 def home_context(*, user: User, sort: str = "risk") -> dict:
     """What a person's home page shows, by role (the scoped rules of ``visible_to``)."""
     today = timezone.localdate()
@@ -330,12 +343,14 @@ def home_context(*, user: User, sort: str = "risk") -> dict:
             ("tickets", _("Open tickets"), "num"),
             ("risk", _("Risk"), ""),
         ]
+        context["forecast"] = forward.forecast(csm_id=user.pk, period=scorecards.default_period(today))
     elif user.role == Role.MANAGER:
         period = scorecards.default_period(today)
         teams = list(Team.objects.visible_to(user).prefetch_related("members").order_by("name"))
         context["teams"] = teams
         context["period"] = period
         context["glances"] = [team_glance(team=t, period=period) for t in teams]
+        context["at_risk"] = team_forecasts(teams=teams, period=period)
     else:
         context["teams"] = Team.objects.select_related("manager").order_by("name")
         context["people_count"] = User.objects.visible_to(user).count()

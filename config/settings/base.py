@@ -337,6 +337,9 @@ KPI_EXPECTED_MIN_HISTORY_ACCOUNTS = env.int("KPI_EXPECTED_MIN_HISTORY_ACCOUNTS",
 KPI_EXPECTED_L2 = env.float("KPI_EXPECTED_L2", default=1.0)
 KPI_EXPECTED_MAX_CALIBRATION_GAP = env.float("KPI_EXPECTED_MAX_CALIBRATION_GAP", default=5.0)
 KPI_EXPECTED_SLOPE_RANGE = tuple(env.list("KPI_EXPECTED_SLOPE_RANGE", cast=float, default=[0.5, 2.0]))
+# Accounts at risk this quarter (kpis.forward): how many the home pages list per CSM (the CSM's
+# page of them lists the whole book).
+KPI_FORWARD_LIST = env.int("KPI_FORWARD_LIST", default=5)
 # Review cycles: a CSM whose first account came fewer days than this before the quarter ends is
 # a new hire, left out of the cycle by default (HR may include them).
 REVIEW_MIN_TENURE_DAYS = env.int("REVIEW_MIN_TENURE_DAYS", default=60)
