@@ -1,7 +1,14 @@
-"""The API's JSON parser: a body nested too deep for Python's parser answers 400, not 500."""
+"""The API's bodies: JSON only. A body nested too deep for Python's parser answers 400, not 500; a
+form or multipart body answers 415 with a sentence saying what to send."""
 
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
+
+JSON_ONLY = (
+    'The API takes JSON bodies only: send the body as JSON with "Content-Type: application/json". '
+    "This one ({media_type}) was not read, and nothing was written."
+)
 
 
 class SafeJSONParser(JSONParser):
@@ -10,3 +17,14 @@ class SafeJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - the body is nested too deeply.") from None
+
+
+class JsonOnlyNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, with a 415 that says what the API takes instead of only what it refused."""
+
+    def select_parser(self, request, parsers):
+        parser = super().select_parser(request, parsers)
+        if parser is None:
+            media_type = (request.content_type or "").split(";")[0].strip() or "no Content-Type"
+            raise UnsupportedMediaType(media_type, detail=JSON_ONLY.format(media_type=media_type))
+        return parser

@@ -228,11 +228,12 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "accounts.permissions.PeopleOnly",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.SafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # The API takes JSON bodies only (forms and file uploads are the pages'): a form or multipart
+    # body answers 415 and the schema documents every request body under application/json alone.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.SafeJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.parsers.JsonOnlyNegotiation",
+    # APIClient in the tests sends JSON unless told otherwise, like every client of the API.
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pages",
 }
 
