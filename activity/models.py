@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,28 @@ class FactQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> FactQuerySet:
         """Facts of the accounts ``user`` may see (CustomerAccount.objects.visible_to)."""
         return self.filter(account__in=CustomerAccount.objects.visible_to(user).values("pk"))
+
+
+class Fact(models.Model):
+    """What every fact shares: it happened on one account (each fact names its own way back from the
+    account, ``account.tickets``), at the day or moment of its ``time_field`` (the one that places it
+    in a period; an import touches the days of these), and whoever may see the account may see it."""
+
+    time_field: ClassVar[str]
+
+    objects = FactQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class ExternalFact(Fact):
+    """A fact the system it comes from names: its ``external_id`` is the key its imports merge on."""
+
+    external_id = models.CharField(_("external id"), max_length=100)
+
+    class Meta:
+        abstract = True
 
 
 class RevenueKind(models.TextChoices):
@@ -36,16 +60,15 @@ NEGATIVE_REVENUE_KINDS = ("downgrade", "contraction", "churn")
 # a composite index or unique constraint starts with it. Measured on 1,000,000 tickets: 46 s -> 39 s.
 
 
-class RevenueEvent(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100)
+class RevenueEvent(ExternalFact):
+    time_field = "date"
+
     account = models.ForeignKey(
         CustomerAccount, on_delete=models.CASCADE, related_name="revenue_events", db_index=False
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=RevenueKind.choices)
     mrr_delta = models.DecimalField(_("MRR change"), max_digits=14, decimal_places=2)
-
-    objects = FactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("revenue event")
@@ -72,8 +95,9 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
-class Ticket(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100)
+class Ticket(ExternalFact):
+    time_field = "opened_at"  # tickets count in the period they were opened in
+
     account = models.ForeignKey(
         CustomerAccount, on_delete=models.CASCADE, related_name="tickets", db_index=False
     )
@@ -84,8 +108,6 @@ class Ticket(models.Model):
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices)
     channel = models.CharField(_("channel"), max_length=50, blank=True)
-
-    objects = FactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("support ticket")
@@ -124,15 +146,14 @@ class SurveyKind(models.TextChoices):
     CSAT = "csat", _("CSAT")
 
 
-class SurveyResponse(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100)
+class SurveyResponse(ExternalFact):
+    time_field = "responded_at"
+
     account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="survey_responses")
     responded_at = models.DateTimeField(_("responded at"))
     kind = models.CharField(_("kind"), max_length=8, choices=SurveyKind.choices)
     score = models.SmallIntegerField(_("score"))
     comment = models.TextField(_("comment"), blank=True)
-
-    objects = FactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("survey response")
@@ -151,7 +172,9 @@ class SurveyResponse(models.Model):
         return f"{self.external_id} {self.kind}={self.score}"
 
 
-class UsageSnapshot(models.Model):
+class UsageSnapshot(Fact):
+    time_field = "date"
+
     account = models.ForeignKey(
         CustomerAccount, on_delete=models.CASCADE, related_name="usage_snapshots", db_index=False
     )
@@ -161,8 +184,6 @@ class UsageSnapshot(models.Model):
     mau = models.PositiveIntegerField(_("monthly active users"))
     features_used = models.PositiveIntegerField(_("features used"))
     features_available = models.PositiveIntegerField(_("features available"))
-
-    objects = FactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("usage snapshot")
@@ -187,7 +208,9 @@ class HealthBand(models.TextChoices):
     POOR = "poor", _("Poor")
 
 
-class HealthSnapshot(models.Model):
+class HealthSnapshot(Fact):
+    time_field = "date"
+
     account = models.ForeignKey(
         CustomerAccount, on_delete=models.CASCADE, related_name="health_snapshots", db_index=False
     )
@@ -200,8 +223,6 @@ class HealthSnapshot(models.Model):
         blank=True,
         help_text=_("As given by the health tool; empty means derived from the score."),
     )
-
-    objects = FactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("health snapshot")
@@ -226,13 +247,12 @@ class AdvocacyKind(models.TextChoices):
     REFERENCE = "reference", _("Reference")
 
 
-class AdvocacyEvent(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100)
+class AdvocacyEvent(ExternalFact):
+    time_field = "date"
+
     account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="advocacy_events")
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=AdvocacyKind.choices)
-
-    objects = FactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("advocacy event")
@@ -253,14 +273,13 @@ class TouchpointKind(models.TextChoices):
     QBR = "qbr", _("QBR")
 
 
-class Touchpoint(models.Model):
-    external_id = models.CharField(_("external id"), max_length=100)
+class Touchpoint(ExternalFact):
+    time_field = "occurred_at"
+
     account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="touchpoints")
     csm = models.ForeignKey(User, on_delete=models.PROTECT, related_name="touchpoints")
     occurred_at = models.DateTimeField(_("occurred at"))
     kind = models.CharField(_("kind"), max_length=8, choices=TouchpointKind.choices)
-
-    objects = FactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("touchpoint")

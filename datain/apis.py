@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from core.openapi import NOT_SIGNED_IN, ErrorDetail
-from datain import services
+from datain import reading, services
 from datain.kinds import KINDS
 from datain.models import ImportSource
 from datain.sources.base import SourceCode
@@ -126,7 +126,7 @@ class IngestApi(APIView):
                 "oneOf": [
                     {
                         "type": "array",
-                        "maxItems": services.API_MAX_ROWS,
+                        "maxItems": reading.API_MAX_ROWS,
                         "items": {"type": "object", "additionalProperties": True},
                     },
                     {

@@ -8,41 +8,40 @@ load's connection, and at most MAX_ERRORS_KEPT errors are kept (all are counted)
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import logging
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activity.signals import FollowUp, data_imported
-from core import jobs, spreadsheets
+from core import spreadsheets
 from datain.kinds import KINDS, Context, Counts, Kind, Row, kind_for
-from datain.models import ImportRun, ImportSource, ImportStatus
+from datain.models import ImportRun, ImportStatus
+from datain.reading import CsvRows, HeaderProblem, json_rows
 from datain.sources.readers import reader_for
-from datain.validation import Code, RowError, csv_error
+from datain.validation import Code, RowError
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 5000
 MAX_ERRORS_KEPT = 1000
-API_MAX_ROWS = 10_000
 
 Progress = Callable[[int, int], None]  # (rows read, bytes read)
 
 
 class UnknownKind(ValueError):
-    pass
+    """A kind that is none of KINDS; the message names them."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            _("unknown kind %(kind)r: choose one of %(kinds)s") % {"kind": kind, "kinds": ", ".join(KINDS)}
+        )
 
 
 @dataclass
@@ -111,160 +110,6 @@ class _Rollback(Exception):
     pass
 
 
-class HeaderProblem(Exception):
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__("header")
-        self.errors = errors
-
-
-class _CountingReader(io.RawIOBase):
-    """A binary stream that counts the bytes read through it, for progress bars."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw = raw
-        self.bytes_read = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self.raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self.bytes_read += n
-        return n
-
-
-def check_header(kind: Kind, header: list[str]) -> list[RowError]:
-    errors = []
-    known = set(kind.column_names)
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            errors.append(RowError(1, name, name, Code.DUPLICATE_COLUMN, "appears twice in the header"))
-        seen.add(name)
-        if name not in known:
-            errors.append(
-                RowError(
-                    1,
-                    name,
-                    name,
-                    Code.UNKNOWN_COLUMN,
-                    f"is not a column of {kind.name} (expected: {', '.join(kind.column_names)})",
-                )
-            )
-    for name in kind.required_columns:
-        if name not in seen:
-            errors.append(RowError(1, name, "", Code.MISSING_COLUMN, "is missing from the header"))
-    return errors
-
-
-class CsvRows:
-    """The rows of a CSV file as (line number, {column: text}); the header is line 1."""
-
-    def __init__(self, kind: Kind, binary: IO[bytes]) -> None:
-        self.kind = kind
-        self.counter = _CountingReader(binary)
-        self.text = io.TextIOWrapper(
-            io.BufferedReader(self.counter, buffer_size=1 << 16),
-            encoding="utf-8-sig",
-            errors="replace",
-            newline="",
-        )
-
-    @property
-    def bytes_read(self) -> int:
-        return self.counter.bytes_read
-
-    def __iter__(self) -> Iterator[tuple[int, dict[str, str]] | RowError]:
-        reader = csv.reader(self.text, strict=True)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise HeaderProblem(
-                [RowError(1, "", "", Code.EMPTY_FILE, "the file is empty: a header row is required")]
-            ) from None
-        except csv.Error as exc:
-            raise HeaderProblem([csv_error(exc, 1, reader.line_num)]) from None
-        header = [h.strip() for h in header]
-        if any("\ufffd" in h for h in header):
-            raise HeaderProblem([RowError(1, "", "", Code.BAD_ENCODING, "the header is not valid UTF-8")])
-        problems = check_header(self.kind, header)
-        if problems:
-            raise HeaderProblem(problems)
-        width = len(header)
-        last_line = reader.line_num
-        while True:
-            try:
-                record = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:  # the reader goes on with the next line
-                yield csv_error(exc, last_line + 1, reader.line_num)
-                last_line = reader.line_num
-                continue
-            line = last_line + 1
-            last_line = reader.line_num
-            if not record or (len(record) == 1 and record[0] == ""):
-                continue  # blank line
-            if len(record) != width:
-                yield RowError(
-                    line,
-                    "",
-                    "",
-                    Code.WRONG_FIELD_COUNT,
-                    f"has {len(record)} fields where the header has {width}",
-                )
-                continue
-            joined = "".join(record)
-            if "\ufffd" in joined:  # one test per row; the column only when there is one
-                bad = next(h for h, cell in zip(header, record, strict=True) if "\ufffd" in cell)
-                yield RowError(line, bad, "", Code.BAD_ENCODING, "is not valid UTF-8 text")
-                continue
-            if "'" in joined:  # a cell our own export neutralised for spreadsheets
-                record = [spreadsheets.restore(cell) for cell in record]
-            yield line, dict(zip(header, record, strict=False))  # equal widths: checked above
-
-
-def json_rows(kind: Kind, items: Any) -> Iterator[tuple[int, dict[str, str]] | RowError]:
-    """The rows of an API request as (index from 1, {column: text}); same rules as a CSV row."""
-    if not isinstance(items, list):
-        raise HeaderProblem([RowError(0, "", "", Code.NOT_A_LIST, "the body must be a JSON list of objects")])
-    if len(items) > API_MAX_ROWS:
-        raise HeaderProblem(
-            [
-                RowError(
-                    0, "", "", Code.TOO_MANY_ROWS, f"at most {API_MAX_ROWS} rows a request (got {len(items)})"
-                )
-            ]
-        )
-    known = set(kind.column_names)
-    for index, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            yield RowError(index, "", "", Code.NOT_AN_OBJECT, "must be a JSON object")
-            continue
-        unknown = [k for k in item if k not in known]
-        missing = [k for k in kind.required_columns if k not in item]
-        if unknown or missing:
-            for k in unknown:
-                yield RowError(index, str(k), "", Code.UNKNOWN_COLUMN, f"is not a field of {kind.name}")
-            for k in missing:
-                yield RowError(index, k, "", Code.MISSING_COLUMN, "is missing")
-            continue
-        nested = [k for k, v in item.items() if isinstance(v, (list, dict))]
-        if nested:  # its text would be Python's repr of it: "['T1']"
-            for k in nested:
-                yield RowError(
-                    index,
-                    k,
-                    "",
-                    Code.NOT_A_VALUE,
-                    "must be one value (text, a number, true, false or null), not a JSON list or object",
-                )
-            continue
-        yield index, {k: _json_cell(v) for k, v in item.items()}
-
-
 class _Span:
     """The earliest and latest value of a kind's dated columns over the rows of a load."""
 
@@ -301,14 +146,6 @@ def _announce(kind: str, result: ImportResult) -> None:
     for _receiver, answer in data_imported.send(sender=ImportResult, kind=kind, result=result):
         if isinstance(answer, FollowUp):
             result.follow_ups.append(answer)
-
-
-def _json_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 class _SeenKeys:
@@ -363,7 +200,7 @@ def data_import(
     checked for its references and its key, so that one pass finds every error of the file.
     """
     if kind not in KINDS:
-        raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
+        raise UnknownKind(kind)
     spec = kind_for(kind)
     result = ImportResult(kind=kind, dry_run=dry_run)
     ctx = Context()
@@ -399,7 +236,7 @@ def data_import(
                     key_label,
                     " / ".join(map(str, spec.key(row))),
                     Code.DUPLICATE_KEY,
-                    f"appears earlier in this load with the same key (row {before})",
+                    _("appears earlier in this load with the same key (row %(row)s)") % {"row": before},
                 )
             )
 
@@ -423,7 +260,8 @@ def data_import(
                             "",
                             "",
                             Code.DATABASE,
-                            f"the database refused rows {batch[0].line}-{batch[-1].line}: {exc}",
+                            _("the database refused rows %(first)s-%(last)s: %(error)s")
+                            % {"first": batch[0].line, "last": batch[-1].line, "error": exc},
                         )
                     ]
                 )
@@ -477,7 +315,7 @@ def import_csv(
     """A file of ours, or another system's export (``source_format``, e.g. zendesk) or a file read
     through a mapping (the text of a mapping file): datain.sources."""
     if kind not in KINDS:
-        raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
+        raise UnknownKind(kind)
     if source_format or mapping:
         return _import_read(
             kind,
@@ -494,7 +332,7 @@ def import_json(
     *, kind: str, items: Any, dry_run: bool = False, source_format: str = "", mapping: str = ""
 ) -> ImportResult:
     if kind not in KINDS:
-        raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
+        raise UnknownKind(kind)
     if source_format or mapping:
         return _import_read(
             kind, reader_for(kind=kind, source=source_format, mapping=mapping, items=items), dry_run
@@ -556,7 +394,7 @@ def _note_follow_ups(run: ImportRun, result: ImportResult) -> None:
 def data_export(*, kind: str, out: IO[str]) -> int:
     """Write every stored row of ``kind`` in the import format; returns the number of rows."""
     if kind not in KINDS:
-        raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
+        raise UnknownKind(kind)
     spec = kind_for(kind)
     writer = spreadsheets.DictWriter(out, fieldnames=list(spec.column_names), lineterminator="\n")
     writer.writeheader()
@@ -565,232 +403,3 @@ def data_export(*, kind: str, out: IO[str]) -> int:
         writer.writerow(row)
         n += 1
     return n
-
-
-def _progress_key(run_id: int) -> str:
-    return f"import-progress:{run_id}"
-
-
-def import_progress(*, run_id: int) -> dict[str, int]:
-    return cache.get(_progress_key(run_id)) or {}
-
-
-def import_upload_create(
-    *, user: User, kind: str, upload: IO[bytes], filename: str, source_format: str = "", mapping: str = ""
-) -> ImportRun:
-    """Store an uploaded file and queue its check (a dry run); the page follows its progress.
-
-    When the queue cannot be reached the run is failed at once with the reason (the page offers Retry).
-    """
-    if kind not in KINDS:
-        raise UnknownKind(f"unknown kind {kind!r}: choose one of {', '.join(KINDS)}")
-    folder = Path(settings.MEDIA_ROOT) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.csv"
-    with path.open("wb") as out:
-        for chunk in iter(lambda: upload.read(1 << 20), b""):
-            out.write(chunk)
-    run = ImportRun.objects.create(
-        kind=kind,
-        source=ImportSource.UPLOAD,
-        status=ImportStatus.QUEUED,
-        dry_run=True,
-        created_by=user,
-        filename=filename[:255],
-        stored_file=str(path),
-        source_format=source_format,
-        mapping=mapping,
-        attempt=1,
-        sends=1,
-        queued_at=timezone.now(),
-    )
-    transaction.on_commit(lambda: _enqueue(_task_for(run), run))
-    return run
-
-
-def import_upload_confirm(*, run: ImportRun) -> ImportRun:
-    """Queue the write of a file whose check passed. Refused unless the check passed."""
-    updated = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.VALID).update(
-        status=ImportStatus.QUEUED, dry_run=False, **_queued_now()
-    )
-    if not updated:
-        raise ValueError("Only a checked file without errors can be imported.")
-    run.refresh_from_db()
-    transaction.on_commit(lambda: _enqueue(_task_for(run), run))
-    return run
-
-
-def import_run_can_retry(run: ImportRun) -> bool:
-    return (
-        run.status == ImportStatus.FAILED
-        and run.source == ImportSource.UPLOAD
-        and bool(run.stored_file)
-        and Path(run.stored_file).exists()
-    )
-
-
-def import_run_retry(*, run: ImportRun) -> ImportRun:
-    """Queue again the step of an upload that failed: its check, or its import (all or nothing, so an
-    import that stopped half way wrote nothing, and one that did write finds its rows unchanged)."""
-    if run.status == ImportStatus.FAILED and not import_run_can_retry(run):
-        raise ValueError("The uploaded file is gone: upload it again.")
-    updated = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.FAILED).update(
-        status=ImportStatus.QUEUED, **_queued_now()
-    )
-    if not updated:
-        raise ValueError("Only a failed import can be retried.")
-    run.refresh_from_db()
-    transaction.on_commit(lambda: _enqueue(_task_for(run), run))
-    return run
-
-
-def _queued_now() -> dict[str, Any]:
-    """The fields of a step someone just asked for: a new attempt, sent once, no outcome yet."""
-    return {
-        "attempt": F("attempt") + 1,
-        "sends": 1,
-        "queued_at": timezone.now(),
-        "heartbeat_at": None,
-        "finished_at": None,
-        "message": "",
-    }
-
-
-def _task_for(run: ImportRun) -> str:
-    return "activity.import_validate" if run.dry_run else "activity.import_commit"
-
-
-def _enqueue(task_name: str, run: ImportRun) -> None:
-    """Send the run's current attempt; when the queue cannot be reached, the run fails with the reason."""
-    try:
-        task_id = jobs.send(task_name, [run.pk, run.attempt])
-    except jobs.QueueUnreachable as exc:
-        ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED, attempt=run.attempt).update(
-            status=ImportStatus.FAILED, message=exc.reason, finished_at=timezone.now()
-        )
-        return
-    ImportRun.objects.filter(pk=run.pk).update(task_id=task_id)
-
-
-class _NoLongerOurs(Exception):
-    """The run was failed (or sent again) while this worker was still at it: its work is rolled back."""
-
-
-def _fail(run_id: int, status: str, message: str) -> bool:
-    """Mark a run failed if it is still in ``status``; a database that cannot be reached is logged."""
-    try:
-        return bool(
-            ImportRun.objects.filter(pk=run_id, status=status).update(
-                status=ImportStatus.FAILED, message=message[:4000], finished_at=timezone.now()
-            )
-        )
-    except DatabaseError:
-        log.exception("Import run %s could not be marked failed: %s", run_id, message)
-        return False
-
-
-def import_run_execute(*, run_id: int, dry_run: bool, attempt: int | None = None) -> str:
-    """Run the check or the write of a stored upload, publishing progress, recording the outcome.
-
-    The worker first claims the run: it must be queued for this step and, when the message says so, for
-    this attempt. Any other message (delivered twice, replaced by the sweep's new send, or redelivered
-    after its worker died while the run was marked failed meanwhile) does nothing and answers the
-    run's status (core/jobs.py), unless it finds the run claimed for its own attempt by a worker that
-    died: it takes the run over (``jobs.take_over``). While it runs, the run shows signs of life (``heartbeat_at``); the
-    load and its outcome commit together, and only if the run is still this worker's then.
-    """
-    running = ImportStatus.VALIDATING if dry_run else ImportStatus.IMPORTING
-    claim = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED, dry_run=dry_run)
-    if attempt is not None:
-        claim = claim.filter(attempt=attempt)
-    claimed = bool(claim.update(status=running, heartbeat_at=timezone.now()))
-    if not claimed:
-        # Its message came back to a run claimed for this attempt: its worker died (taken over once
-        # silent for JOB_TAKEOVER_SECONDS; jobs.StillAlive before that, for the task to ask again).
-        claimed = (
-            jobs.take_over(
-                ImportRun.objects.filter(dry_run=dry_run), pk=run_id, attempt=attempt, running=[running]
-            )
-            is not None
-        )
-    if not claimed:
-        run = ImportRun.objects.filter(pk=run_id).only("status", "attempt").first()
-        log.info(
-            "Import run %s: a message for attempt %s found it %s (attempt %s): nothing done",
-            run_id,
-            attempt,
-            run.status if run else "deleted",
-            run.attempt if run else None,
-        )
-        return run.status if run else "gone"
-    run = ImportRun.objects.get(pk=run_id)
-    path = Path(run.stored_file)
-    if not path.exists():
-        _fail(run.pk, running, "The uploaded file is gone. Upload it again.")
-        return ImportStatus.FAILED
-    step = "checking the file" if dry_run else "importing"
-    total = path.stat().st_size
-
-    with jobs.Heartbeat(ImportRun, run.pk) as beat:
-
-        def progress(rows: int, read: int) -> None:
-            cache.set(_progress_key(run.pk), {"rows": rows, "bytes": read, "total": total}, 3600)
-            beat()
-
-        try:
-            with transaction.atomic():
-                with path.open("rb") as binary:
-                    result = import_csv(
-                        kind=run.kind,
-                        binary=binary,
-                        dry_run=dry_run,
-                        progress=progress,
-                        source_format=run.source_format,
-                        mapping=run.mapping,
-                    )
-                current = ImportRun.objects.select_for_update().only("status", "attempt").get(pk=run.pk)
-                if (current.status, current.attempt) != (running, run.attempt):
-                    raise _NoLongerOurs(current.status)
-                import_run_record(result=result, source=run.source, run=run)
-        except _NoLongerOurs as gone:
-            log.warning(
-                "Import run %s was marked %s while this worker was %s: its work is rolled back",
-                run.pk,
-                gone,
-                step,
-            )
-            return str(gone)
-        except Exception as exc:
-            written = "Nothing was written: the import is all-or-nothing." if not dry_run else ""
-            _fail(run.pk, running, f"The worker failed while {step}: {exc}. {written}".strip())
-            raise
-    cache.set(_progress_key(run.pk), {"rows": result.rows_read, "bytes": total, "total": total}, 3600)
-    if run.status in (ImportStatus.DONE, ImportStatus.INVALID):
-        path.unlink(missing_ok=True)
-    return run.status
-
-
-def import_runs_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Runs on their way that went quiet (Celery beat; ``core.jobs.sweep``): queued and not picked
-    up, sent again, then failed; checking or importing without a sign of life, failed (a worker that
-    died took its transaction with it: nothing was written)."""
-
-    def silence(run: ImportRun, since: str) -> str:
-        if run.status == ImportStatus.IMPORTING:
-            return (
-                f"The worker stopped while importing (no sign of life since {since}). "
-                "Nothing was written: the import is all-or-nothing. Retry."
-            )
-        return f"The worker stopped while checking the file (no sign of life since {since}). Nothing was written. Retry."
-
-    return jobs.sweep(
-        ImportRun.objects.all(),
-        queued=ImportStatus.QUEUED,
-        running=[ImportStatus.VALIDATING, ImportStatus.IMPORTING],
-        failed=ImportStatus.FAILED,
-        created_field="started_at",
-        message_field="message",
-        resend=lambda run: _enqueue(_task_for(run), run),
-        silence=silence,
-        now=now,
-    )

@@ -8,7 +8,7 @@ existed.
 from celery import shared_task
 
 from core import jobs
-from datain import services
+from datain import import_runs
 from datain.sources.sync import sync_all
 
 TAKEOVER_LOOKS = 30
@@ -16,7 +16,7 @@ TAKEOVER_LOOKS = 30
 
 def _execute(task, run_id: int, dry_run: bool, attempt: int | None) -> str:
     try:
-        return services.import_run_execute(run_id=run_id, dry_run=dry_run, attempt=attempt)
+        return import_runs.import_run_execute(run_id=run_id, dry_run=dry_run, attempt=attempt)
     except jobs.StillAlive as alive:
         # Claimed for this attempt by a worker that showed a sign of life lately: look again later
         # (taken over once it is silent for JOB_TAKEOVER_SECONDS). A run whose worker keeps showing signs
@@ -41,7 +41,7 @@ def import_commit(self, run_id: int, attempt: int | None = None) -> str:
 @shared_task(name="activity.sweep_imports")
 def sweep_imports() -> dict[str, int]:
     """Celery beat: uploads no worker picked up are sent again, silent ones are marked failed."""
-    return services.import_runs_sweep()
+    return import_runs.import_runs_sweep()
 
 
 @shared_task(name="activity.sources_sync", acks_late=True)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.text import free_text_problem, name_problem
 
@@ -70,9 +71,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def unstorable(text: str) -> str | None:
     """Why ``text`` cannot be stored (a NUL character, a lone surrogate), or None."""
     if "\x00" in text:
-        return "contains a NUL character"
+        return _("contains a NUL character")
     if not text.isascii() and (found := _SURROGATE.search(text)):
-        return f"contains a lone surrogate (U+{ord(found.group()):04X}), which is not text"
+        return _("contains a lone surrogate (U+%(code)04X), which is not text") % {"code": ord(found.group())}
     return None
 
 
@@ -137,17 +138,20 @@ def _in_years(value):
     LAST_YEAR): the dry run and the write then accept the same rows, far from year 1's overflow."""
     first, last = settings.FIRST_YEAR, settings.LAST_YEAR
     if not first <= value.year <= last:
-        raise CellError(Code.OUT_OF_RANGE, f"must fall within the years {first} to {last}")
+        raise CellError(
+            Code.OUT_OF_RANGE,
+            _("must fall within the years %(first)s to %(last)s") % {"first": first, "last": last},
+        )
     return value
 
 
 def parse_date(raw: str) -> datetime.date:
     if not _DATE.match(raw):
-        raise CellError(Code.INVALID_DATE, "is not a date in the form YYYY-MM-DD")
+        raise CellError(Code.INVALID_DATE, _("is not a date in the form YYYY-MM-DD"))
     try:
         value = datetime.date.fromisoformat(raw)
     except ValueError as exc:
-        raise CellError(Code.INVALID_DATE, "is not a date in the form YYYY-MM-DD") from exc
+        raise CellError(Code.INVALID_DATE, _("is not a date in the form YYYY-MM-DD")) from exc
     return _in_years(value)
 
 
@@ -156,14 +160,14 @@ def parse_datetime(raw: str) -> datetime.datetime:
     if not _DATETIME.match(raw):
         raise CellError(
             Code.INVALID_DATETIME,
-            "is not an ISO 8601 datetime such as 2026-07-03T14:05:00+02:00",
+            _("is not an ISO 8601 datetime such as 2026-07-03T14:05:00+02:00"),
         )
     try:
         value = datetime.datetime.fromisoformat(raw)
     except ValueError as exc:
         raise CellError(
             Code.INVALID_DATETIME,
-            "is not an ISO 8601 datetime such as 2026-07-03T14:05:00+02:00",
+            _("is not an ISO 8601 datetime such as 2026-07-03T14:05:00+02:00"),
         ) from exc
     _in_years(value)
     if value.tzinfo is None:
@@ -174,12 +178,12 @@ def parse_datetime(raw: str) -> datetime.datetime:
 def parse_money(raw: str) -> Decimal:
     if not _DECIMAL.match(raw):
         raise CellError(
-            Code.INVALID_DECIMAL, "is not an amount such as 1250.00 (a '.' and at most 2 decimals)"
+            Code.INVALID_DECIMAL, _("is not an amount such as 1250.00 (a '.' and at most 2 decimals)")
         )
     try:
         return Decimal(raw).quantize(Decimal("0.01"))
     except InvalidOperation as exc:  # pragma: no cover - the pattern already rules this out
-        raise CellError(Code.INVALID_DECIMAL, "is not an amount") from exc
+        raise CellError(Code.INVALID_DECIMAL, _("is not an amount")) from exc
 
 
 # The largest whole number the database's integer columns hold.
@@ -189,12 +193,12 @@ INTEGER_MAX = 2_147_483_647
 def integer(minimum: int | None = None, maximum: int | None = INTEGER_MAX) -> Parser:
     def parse(raw: str) -> int:
         if not _INTEGER.match(raw):
-            raise CellError(Code.INVALID_INTEGER, "is not a whole number")
+            raise CellError(Code.INVALID_INTEGER, _("is not a whole number"))
         value = int(raw)
         if minimum is not None and value < minimum:
-            raise CellError(Code.OUT_OF_RANGE, f"must be at least {minimum}")
+            raise CellError(Code.OUT_OF_RANGE, _("must be at least %(minimum)s") % {"minimum": minimum})
         if maximum is not None and value > maximum:
-            raise CellError(Code.OUT_OF_RANGE, f"must be at most {maximum}")
+            raise CellError(Code.OUT_OF_RANGE, _("must be at most %(maximum)s") % {"maximum": maximum})
         return value
 
     return parse
@@ -205,7 +209,9 @@ def choice(values: Iterable[str]) -> Parser:
 
     def parse(raw: str) -> str:
         if raw not in allowed:
-            raise CellError(Code.INVALID_CHOICE, "must be one of " + ", ".join(allowed))
+            raise CellError(
+                Code.INVALID_CHOICE, _("must be one of %(values)s") % {"values": ", ".join(allowed)}
+            )
         return raw
 
     return parse
@@ -218,7 +224,7 @@ def text(max_length: int, *, free: bool = False) -> Parser:
 
     def parse(raw: str) -> str:
         if len(raw) > max_length:
-            raise CellError(Code.TOO_LONG, f"is longer than {max_length} characters")
+            raise CellError(Code.TOO_LONG, _("is longer than %(length)s characters") % {"length": max_length})
         if not raw.isprintable() and (problem := problem_of(raw)):  # the fast test first
             raise CellError(Code.CONTROL_CHARACTER, problem)
         return raw
@@ -235,7 +241,7 @@ def source_name(raw: str) -> str:
     if not _SOURCE_NAME.match(value):
         raise CellError(
             Code.INVALID_CHOICE,
-            "is not a source name: a letter, then letters, digits, - or _ (at most 32), e.g. zendesk",
+            _("is not a source name: a letter, then letters, digits, - or _ (at most 32), e.g. zendesk"),
         )
     return value
 
@@ -244,18 +250,21 @@ def parse_email(raw: str) -> str:
     try:
         validate_email(raw)
     except ValidationError as exc:
-        raise CellError(Code.INVALID_EMAIL, "is not an email address") from exc
+        raise CellError(Code.INVALID_EMAIL, _("is not an email address")) from exc
     return raw.lower()
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column of a kind: its parser, whether a value is required, whether it may be left out."""
+    """A column of a kind: its parser, whether a value is required, whether it may be left out, and
+    the model field a kind stored in one table keeps it in: a reference (``account_external_id``) is
+    stored as the id it resolves to (``account_id``); empty means the field of the column's name."""
 
     name: str
     parse: Parser
     required: bool = True
     optional_column: bool = False
+    field: str = ""
 
 
 def csv_error(exc: csv.Error, line: int, last_line: int) -> RowError:
@@ -264,15 +273,17 @@ def csv_error(exc: csv.Error, line: int, last_line: int) -> RowError:
     read leniently, it would swallow the rest of the file into one cell and the check would pass."""
     text = str(exc)
     if "unexpected end of data" in text or "field larger than field limit" in text:
-        message = (
+        message = _(
             'has a quote (") that opens a cell and is never closed: the rest of the file, '
-            f"up to line {last_line}, would be read as that one cell"
-        )
+            "up to line %(line)s, would be read as that one cell"
+        ) % {"line": last_line}
     elif "expected after" in text:
-        message = (
+        message = _(
             "has a quoted cell with text after its closing quote: a quote inside a quoted cell is "
             'written twice ("")'
         )
     else:
-        return RowError(line, "", "", Code.WRONG_FIELD_COUNT, f"is not readable CSV ({text})")
+        return RowError(
+            line, "", "", Code.WRONG_FIELD_COUNT, _("is not readable CSV (%(error)s)") % {"error": text}
+        )
     return RowError(line, "", "", Code.UNBALANCED_QUOTE, message)

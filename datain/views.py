@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from core import jobs
-from datain import services
+from datain import import_runs
 from datain.forms import UploadForm
 from datain.kinds import KINDS
 from datain.models import ImportRun, ImportStatus
@@ -30,7 +30,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        run = services.import_upload_create(
+        run = import_runs.import_upload_create(
             user=request.user,
             kind=form.cleaned_data["kind"],
             upload=upload,
@@ -47,7 +47,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def _state(run: ImportRun) -> dict:
     """What the page says of a run, in words: what happens now, and a hint when it looks stuck."""
     now = timezone.now()
-    progress = services.import_progress(run_id=run.pk)
+    progress = import_runs.import_progress(run_id=run.pk)
     total = progress.get("total") or 0
     rows = progress.get("rows", 0)
     percent = round(100 * progress.get("bytes", 0) / total) if total else None
@@ -83,7 +83,7 @@ def _state(run: ImportRun) -> dict:
         "percent": percent,
         "on_its_way": run.status in ON_ITS_WAY,
         "finished": run.status not in ON_ITS_WAY,
-        "can_retry": services.import_run_can_retry(run),
+        "can_retry": import_runs.import_run_can_retry(run),
     }
 
 
@@ -111,7 +111,7 @@ def import_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
     _require_ops(request)
     run = get_object_or_404(ImportRun.objects.visible_to(request.user), pk=run_id)
     try:
-        services.import_upload_confirm(run=run)
+        import_runs.import_upload_confirm(run=run)
     except ValueError as exc:
         messages.error(request, str(exc))
     return redirect("import-detail", run_id=run.pk)
@@ -124,7 +124,7 @@ def import_retry(request: HttpRequest, run_id: int) -> HttpResponse:
     _require_ops(request)
     run = get_object_or_404(ImportRun.objects.visible_to(request.user), pk=run_id)
     try:
-        services.import_run_retry(run=run)
+        import_runs.import_run_retry(run=run)
     except ValueError as exc:
         messages.error(request, str(exc))
     return redirect("import-detail", run_id=run.pk)

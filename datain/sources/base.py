@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from datain.models import SourceAccount, SourceOwner
 from datain.validation import Code, RowError
@@ -215,14 +216,14 @@ def source_datetime(value: Any, field: str) -> datetime.datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise Bad(field, value, "is not a timestamp")
+        raise Bad(field, value, _("is not a timestamp"))
     text = value.strip()
     if len(text) >= 5 and text[-5] in "+-" and text[-4:].isdigit() and ":" not in text[-5:]:
         text = f"{text[:-2]}:{text[-2:]}"  # Salesforce writes +0000
     try:
         parsed = datetime.datetime.fromisoformat(text)
     except ValueError:
-        raise Bad(field, value, "is not an ISO 8601 timestamp") from None
+        raise Bad(field, value, _("is not an ISO 8601 timestamp")) from None
     in_years(parsed, field, value)
     if parsed.tzinfo is None:
         parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
@@ -232,14 +233,18 @@ def source_datetime(value: Any, field: str) -> datetime.datetime | None:
 def in_years(moment: datetime.datetime, field: str, value: Any) -> None:
     first, last = settings.FIRST_YEAR, settings.LAST_YEAR
     if not first <= moment.year <= last:
-        raise Bad(field, value, f"must fall within the years {first} to {last}")
+        raise Bad(
+            field,
+            value,
+            _("must fall within the years %(first)s to %(last)s") % {"first": first, "last": last},
+        )
 
 
 def plus_minutes(moment: datetime.datetime, minutes: int | float, field: str) -> datetime.datetime:
     try:
         result = moment + datetime.timedelta(minutes=minutes)
     except (OverflowError, ValueError):
-        raise Bad(field, minutes, "is too many minutes") from None
+        raise Bad(field, minutes, _("is too many minutes")) from None
     in_years(result, field, minutes)
     return result
 
@@ -252,7 +257,7 @@ def unix_datetime(value: Any, field: str, scale: int = 1) -> datetime.datetime |
         number = Decimal(str(value).strip())
         moment = datetime.datetime.fromtimestamp(float(number / scale), tz=datetime.UTC)
     except (InvalidOperation, ValueError, OverflowError, OSError, ArithmeticError):
-        raise Bad(field, value, "is not a unix time") from None
+        raise Bad(field, value, _("is not a unix time")) from None
     in_years(moment, field, value)
     return moment
 
@@ -273,16 +278,16 @@ def whole_number(value: Any, field: str, minimum: int | None = None) -> int | No
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise Bad(field, value, "is not a whole number")
+        raise Bad(field, value, _("is not a whole number"))
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise Bad(field, value, "is not a whole number") from None
+        raise Bad(field, value, _("is not a whole number")) from None
     if not number.is_finite() or number != number.to_integral_value():
-        raise Bad(field, value, "is not a whole number")
+        raise Bad(field, value, _("is not a whole number"))
     result = int(number)
     if minimum is not None and result < minimum:
-        raise Bad(field, value, f"must be at least {minimum}")
+        raise Bad(field, value, _("must be at least %(minimum)s") % {"minimum": minimum})
     return result
 
 
@@ -310,8 +315,11 @@ def records_of(payload: Any, keys: tuple[str, ...]) -> list[Any]:
                     return found
                 if isinstance(found, dict):
                     return [found]
-                raise Shape(f"'{key}' must be a list of records")
-    raise Shape(f"expected a JSON list of records or an object with {' or '.join(repr(k) for k in keys)}")
+                raise Shape(_("'%(key)s' must be a list of records") % {"key": key})
+    raise Shape(
+        _("expected a JSON list of records or an object with %(keys)s")
+        % {"keys": " or ".join(repr(k) for k in keys)}
+    )
 
 
 class Shape(Exception):

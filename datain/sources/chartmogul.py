@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from datain.sources.base import (
     Bad,
     Crosswalks,
@@ -76,19 +78,19 @@ class ChartMogul:
 
     def activity(self, activity: dict[str, Any], crosswalks: Crosswalks) -> dict[str, str] | None:
         if not activity.get("uuid"):
-            raise Bad("uuid", "", "is missing")
+            raise Bad("uuid", "", _("is missing"))
         kind = activity.get("type")
         if not isinstance(kind, str) or kind not in TYPES:
             raise Bad("type", kind, "must be one of " + ", ".join(TYPES))
         movement = cents(activity.get("activity-mrr-movement"), "activity-mrr-movement")
         if movement is None:
-            raise Bad("activity-mrr-movement", "", "is missing")
+            raise Bad("activity-mrr-movement", "", _("is missing"))
         if movement == 0:
             return None
         at = source_datetime(activity.get("date"), "date")
         customer = activity.get("customer-external-id")
         if customer in (None, ""):
-            raise Bad("customer-external-id", "", "is missing")
+            raise Bad("customer-external-id", "", _("is missing"))
         return {
             "external_id": f"chartmogul:{activity['uuid']}",
             "account_external_id": crosswalks.account(customer),

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from datain.sources.base import Bad, source_datetime
 from datain.sources.http import Http, SourceRefused
@@ -77,7 +78,10 @@ class Connector:
     def check(self) -> None:
         missing = self.missing()
         if missing:
-            raise NotConfigured(f"{self.title} is not configured: set {', '.join(missing)}")
+            raise NotConfigured(
+                _("%(source)s is not configured: set %(settings)s")
+                % {"source": self.title, "settings": ", ".join(missing)}
+            )
 
     def pull(self, cursor: str, since: datetime.date | None) -> Pull:
         raise NotImplementedError
@@ -103,7 +107,7 @@ class ZendeskConnector(Connector):
         def get(params: dict[str, Any]) -> Any:
             page = self.http.json("GET", base, params={**params, "include": "metric_sets"}, auth=auth)
             if not isinstance(page, dict):
-                raise SourceRefused("Zendesk answered something that is not a page of tickets")
+                raise SourceRefused(_("Zendesk answered something that is not a page of tickets"))
             return page
 
         def first() -> Any:
@@ -153,7 +157,7 @@ class SalesforceConnector(Connector):
             },
         )
         if not isinstance(token, dict) or not token.get("access_token"):
-            raise SourceRefused("Salesforce gave no access token")
+            raise SourceRefused(_("Salesforce gave no access token"))
         return str(token.get("instance_url") or domain).rstrip("/"), {
             "Authorization": f"Bearer {token['access_token']}"
         }

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from datain.sources.base import (
     Bad,
@@ -79,16 +80,16 @@ class Delighted:
 
     def response(self, response: dict[str, Any], prop: str, crosswalks: Crosswalks) -> dict[str, str]:
         if response.get("id") in (None, ""):
-            raise Bad("id", "", "is missing")
+            raise Bad("id", "", _("is missing"))
         survey_type = response.get("survey_type") or "nps"  # older answers carry no type: NPS
         if not isinstance(survey_type, str) or survey_type not in SURVEY_TYPES:
-            raise Bad("survey_type", survey_type, "must be nps or csat (other scales have no kind here)")
+            raise Bad("survey_type", survey_type, _("must be nps or csat (other scales have no kind here)"))
         properties = response.get("person_properties") or {}
         if not isinstance(properties, dict):
-            raise Bad("person_properties", "", "must be an object")
+            raise Bad("person_properties", "", _("must be an object"))
         account = properties.get(prop)
         if account in (None, ""):
-            raise Bad(f"person_properties.{prop}", "", "is missing: it names the respondent's account")
+            raise Bad(f"person_properties.{prop}", "", _("is missing: it names the respondent's account"))
         score = response.get("score")
         comment = response.get("comment")
         return {

@@ -15,6 +15,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 # The longest wait a Retry-After header may ask for before we give up waiting (seconds).
 MAX_WAIT_SECONDS = 300.0
@@ -68,7 +69,8 @@ class Http:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt == tries:
                     raise SourceUnavailable(
-                        f"{self.name} could not be reached after {tries} tries: {exc}"
+                        _("%(source)s could not be reached after %(tries)s tries: %(error)s")
+                        % {"source": self.name, "tries": tries, "error": exc}
                     ) from None
                 sleep(backoff * 2 ** (attempt - 1))
                 continue
@@ -76,16 +78,29 @@ class Http:
             if status == 429 or status >= 500:
                 if attempt == tries:
                     raise SourceUnavailable(
-                        f"{self.name} answered {status} {tries} times in a row ({_short(response)}); "
-                        "the next sync will try again"
+                        _(
+                            "%(source)s answered %(status)s %(tries)s times in a row (%(answer)s); the next sync will try again"
+                        )
+                        % {"source": self.name, "status": status, "tries": tries, "answer": _short(response)}
                     )
                 wait = retry_after(response)
                 sleep(min(MAX_WAIT_SECONDS, wait if wait is not None else backoff * 2 ** (attempt - 1)))
                 continue
             if status >= 400:
-                raise SourceRefused(f"{self.name} refused {method} {_path(url)}: {status} {_short(response)}")
+                raise SourceRefused(
+                    _("%(source)s refused %(method)s %(path)s: %(status)s %(answer)s")
+                    % {
+                        "source": self.name,
+                        "method": method,
+                        "path": _path(url),
+                        "status": status,
+                        "answer": _short(response),
+                    }
+                )
             return response
-        raise SourceUnavailable(f"{self.name}: no answer")  # pragma: no cover - the loop returns or raises
+        raise SourceUnavailable(
+            _("%(source)s: no answer") % {"source": self.name}
+        )  # pragma: no cover - the loop returns or raises
 
     def json(self, method: str, url: str, **kwargs: Any) -> Any:
         response = self.request(method, url, **kwargs)
@@ -93,7 +108,8 @@ class Http:
             return response.json()
         except ValueError:
             raise SourceRefused(
-                f"{self.name} answered {_path(url)} with something that is not JSON"
+                _("%(source)s answered %(path)s with something that is not JSON")
+                % {"source": self.name, "path": _path(url)}
             ) from None
 
 

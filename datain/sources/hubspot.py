@@ -20,6 +20,8 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from datain.sources.base import (
     Bad,
     Crosswalks,
@@ -54,7 +56,7 @@ def companies_and_owners(payload: Any) -> tuple[list[Any], dict[str, str]]:
     if owner_pages is not None:
         for owner in records_of(owner_pages, ("results",)):
             if not isinstance(owner, dict):
-                raise Shape("each owner must be an object")
+                raise Shape(_("each owner must be an object"))
             if owner.get("id") is not None and owner.get("email"):
                 emails[str(owner["id"])] = str(owner["email"])
     return companies, emails
@@ -94,7 +96,7 @@ class HubSpot:
                 if day not in by_day or at >= by_day[day][0]:
                     by_day[day] = (at, value, number)
             for day in sorted(by_day):
-                _, owner, number = by_day[day]
+                _at, owner, number = by_day[day]
                 line += 1
                 where = f"{label}, owner {owner} from history entry {number}"
                 email = crosswalks.owner(owner) or emails.get(owner)
@@ -126,15 +128,15 @@ class HubSpot:
         entries: list[tuple[datetime.datetime, str, int]] = []
         if history:
             if not isinstance(history, list):
-                raise Bad("propertiesWithHistory.hubspot_owner_id", "", "must be a list")
+                raise Bad("propertiesWithHistory.hubspot_owner_id", "", _("must be a list"))
             for number, entry in enumerate(history, start=1):
                 if not isinstance(entry, dict):
-                    raise Bad("propertiesWithHistory.hubspot_owner_id", "", "must hold objects")
+                    raise Bad("propertiesWithHistory.hubspot_owner_id", "", _("must hold objects"))
                 at = source_datetime(
                     entry.get("timestamp"), "propertiesWithHistory.hubspot_owner_id.timestamp"
                 )
                 if at is None:
-                    raise Bad("propertiesWithHistory.hubspot_owner_id.timestamp", "", "is missing")
+                    raise Bad("propertiesWithHistory.hubspot_owner_id.timestamp", "", _("is missing"))
                 entries.append((at, str(entry.get("value") or "").strip(), number))
         else:
             properties = company.get("properties")

@@ -25,48 +25,22 @@ file's row and the source column.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import yaml
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from datain.kinds import KINDS, kind_for
 from datain.sources.base import (
-    Bad,
-    Crosswalks,
-    Item,
-    Mapped,
-    NotJson,
-    Problem,
-    Shape,
-    SourceCode,
     SourceNotUsable,
-    Translation,
-    dig,
-    in_years,
-    iso,
-    load_json,
-    local_date,
-    plus_minutes,
-    records_of,
-    source_datetime,
-    unix_datetime,
 )
 from datain.validation import (
     CellError,
-    Code,
-    RowError,
-    csv_error,
-    parse_date,
-    parse_datetime,
     source_name,
 )
 
@@ -161,7 +135,10 @@ def shipped_mappings() -> dict[str, str]:
 def shipped_mapping_text(name: str) -> str:
     if name not in shipped_mappings():
         raise MappingError(
-            [f"no shipped mapping is called {name!r} (there are: {', '.join(shipped_mappings())})"]
+            [
+                _("no shipped mapping is called %(name)r (there are: %(names)s)")
+                % {"name": name, "names": ", ".join(shipped_mappings())}
+            ]
         )
     return (SHIPPED / f"{name}.yaml").read_text(encoding="utf-8")
 
@@ -170,63 +147,89 @@ def parse_mapping(text: str | dict, kind: str | None = None) -> Mapping:
     """The mapping of a YAML text (or an already parsed object), checked; MappingError otherwise."""
     if isinstance(text, str):
         if len(text.encode("utf-8", "replace")) > MAX_MAPPING_BYTES:
-            raise MappingError([f"a mapping file has at most {MAX_MAPPING_BYTES // 1024} KB"])
+            raise MappingError(
+                [_("a mapping file has at most %(size)s KB") % {"size": MAX_MAPPING_BYTES // 1024}]
+            )
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            raise MappingError([f"not valid YAML{where}: {getattr(exc, 'problem', None) or exc}"]) from None
+            raise MappingError(
+                [
+                    _("not valid YAML%(where)s: %(problem)s")
+                    % {"where": where, "problem": getattr(exc, "problem", None) or exc}
+                ]
+            ) from None
         except RecursionError:
-            raise MappingError(["not valid YAML: nested too deep"]) from None
+            raise MappingError([_("not valid YAML: nested too deep")]) from None
     else:
         data = text
     if not isinstance(data, dict):
-        raise MappingError(["a mapping file is a YAML mapping with kind, fields and optionally source"])
+        raise MappingError([_("a mapping file is a YAML mapping with kind, fields and optionally source")])
     problems: list[str] = []
     for key in data:
         if key not in TOP_KEYS:
-            problems.append(f"{key}: unknown key (expected: {', '.join(sorted(TOP_KEYS))})")
+            problems.append(
+                _("%(key)s: unknown key (expected: %(keys)s)")
+                % {"key": key, "keys": ", ".join(sorted(TOP_KEYS))}
+            )
     declared = data.get("kind")
     if declared not in KINDS:
-        problems.append(f"kind: {declared!r} is not a kind (one of {', '.join(KINDS)})")
+        problems.append(
+            _("kind: %(kind)r is not a kind (one of %(kinds)s)")
+            % {"kind": declared, "kinds": ", ".join(KINDS)}
+        )
         raise MappingError(problems)
     if kind is not None and declared != kind:
-        problems.append(f"kind: the mapping is for {declared}, not {kind}")
+        problems.append(
+            _("kind: the mapping is for %(declared)s, not %(kind)s") % {"declared": declared, "kind": kind}
+        )
     source = data.get("source") or ""
     if source:
         try:
             source = source_name(str(source))
         except CellError:
-            problems.append(f"source: {source!r} is not a source name (letters, digits, - or _)")
+            problems.append(
+                _("source: %(source)r is not a source name (letters, digits, - or _)") % {"source": source}
+            )
             source = ""
     file_format = data.get("format") or "csv"
     if file_format not in ("csv", "json"):
-        problems.append(f"format: {file_format!r} must be csv or json")
+        problems.append(_("format: %(format)r must be csv or json") % {"format": file_format})
     records = data.get("records")
     if records is not None and not isinstance(records, str):
-        problems.append("records: must be the name of the list in a JSON object, e.g. results")
+        problems.append(_("records: must be the name of the list in a JSON object, e.g. results"))
     spec = kind_for(declared)
     columns = {c.name: c for c in spec.columns}
     fields = data.get("fields")
     if not isinstance(fields, dict) or not fields:
-        problems.append("fields: must map each column of the kind to where its value comes from")
+        problems.append(_("fields: must map each column of the kind to where its value comes from"))
         raise MappingError(problems)
     parsed: list[FieldSpec] = []
     for target, raw in fields.items():
         where = f"fields.{target}"
         if target not in columns:
-            problems.append(f"{where}: not a column of {declared} (its columns: {', '.join(columns)})")
+            problems.append(
+                _("%(where)s: not a column of %(kind)s (its columns: %(columns)s)")
+                % {"where": where, "kind": declared, "columns": ", ".join(columns)}
+            )
             continue
         parsed_spec = _field(where, str(target), raw, problems)
         if parsed_spec is not None:
             if parsed_spec.crosswalk and not source:
-                problems.append(f"{where}: crosswalk needs the mapping's source (e.g. source: pendo)")
+                problems.append(
+                    _("%(where)s: crosswalk needs the mapping's source (e.g. source: pendo)")
+                    % {"where": where}
+                )
             parsed.append(parsed_spec)
     mapped = {f.target for f in parsed} | {str(t) for t in fields if str(t) in columns}
     for column in spec.columns:
         if column.required and column.name not in mapped:
-            problems.append(f"fields: {column.name} is required by {declared} and is not mapped")
+            problems.append(
+                _("fields: %(column)s is required by %(kind)s and is not mapped")
+                % {"column": column.name, "kind": declared}
+            )
     if problems:
         raise MappingError(problems)
     return Mapping(
@@ -243,36 +246,53 @@ def _field(where: str, target: str, raw: Any, problems: list[str]) -> FieldSpec 
     if isinstance(raw, str):
         return FieldSpec(target=target, column=raw)
     if not isinstance(raw, dict):
-        problems.append(f"{where}: must be a column name or a mapping such as {{column: NAME}}")
+        problems.append(
+            _("%(where)s: must be a column name or a mapping such as {column: NAME}") % {"where": where}
+        )
         return None
     before = len(problems)
     for key in raw:
         if key not in FIELD_KEYS:
-            problems.append(f"{where}.{key}: unknown key (expected: {', '.join(sorted(FIELD_KEYS))})")
+            problems.append(
+                _("%(where)s.%(key)s: unknown key (expected: %(keys)s)")
+                % {"where": where, "key": key, "keys": ", ".join(sorted(FIELD_KEYS))}
+            )
     chosen = [k for k in ("column", "constant", "today") if k in raw]
     if len(chosen) != 1:
-        problems.append(f"{where}: give exactly one of column, constant or today")
+        problems.append(_("%(where)s: give exactly one of column, constant or today") % {"where": where})
     column = raw.get("column")
     if "column" in raw and (not isinstance(column, str) or not column):
-        problems.append(f"{where}.column: must be a column name")
+        problems.append(_("%(where)s.column: must be a column name") % {"where": where})
     if "today" in raw and raw["today"] is not True:
-        problems.append(f"{where}.today: must be true")
+        problems.append(_("%(where)s.today: must be true") % {"where": where})
     mapping = raw.get("map")
     if mapping is not None and (
         not isinstance(mapping, dict) or any(isinstance(v, dict | list) for v in mapping.values())
     ):
-        problems.append(f"{where}.map: must map each source value to one value, e.g. {{Green: good}}")
+        problems.append(
+            _("%(where)s.map: must map each source value to one value, e.g. {Green: good}") % {"where": where}
+        )
     transform = raw.get("transform")
     if transform is not None and transform not in TRANSFORMS:
-        problems.append(f"{where}.transform: {transform!r} is not one of {', '.join(TRANSFORMS)}")
+        problems.append(
+            _("%(where)s.transform: %(transform)r is not one of %(transforms)s")
+            % {"where": where, "transform": transform, "transforms": ", ".join(TRANSFORMS)}
+        )
     fmt = raw.get("format")
     if transform in ("date_format", "datetime_format"):
         if not isinstance(fmt, str) or "%" not in fmt:
-            problems.append(f"{where}.format: {transform} needs a format such as '%m/%d/%Y'")
+            problems.append(
+                _("%(where)s.format: %(transform)s needs a format such as '%%m/%%d/%%Y'")
+                % {"where": where, "transform": transform}
+            )
         elif (why := format_problem(fmt)) is not None:
-            problems.append(f"{where}.format: {fmt!r} {why}")
+            problems.append(
+                _("%(where)s.format: %(format)r %(why)s") % {"where": where, "format": fmt, "why": why}
+            )
     elif fmt is not None:
-        problems.append(f"{where}.format: only for transform date_format or datetime_format")
+        problems.append(
+            _("%(where)s.format: only for transform date_format or datetime_format") % {"where": where}
+        )
     multiply = None
     if "multiply" in raw:
         try:
@@ -280,13 +300,15 @@ def _field(where: str, target: str, raw: Any, problems: list[str]) -> FieldSpec 
             if not multiply.is_finite() or isinstance(raw["multiply"], bool):
                 raise InvalidOperation
         except InvalidOperation:
-            problems.append(f"{where}.multiply: must be a number")
+            problems.append(_("%(where)s.multiply: must be a number") % {"where": where})
     plus = raw.get("plus_minutes")
     if plus is not None and (not isinstance(plus, str) or not plus):
-        problems.append(f"{where}.plus_minutes: must be the name of the column holding the minutes")
+        problems.append(
+            _("%(where)s.plus_minutes: must be the name of the column holding the minutes") % {"where": where}
+        )
     crosswalk = raw.get("crosswalk")
     if crosswalk is not None and crosswalk not in ("account", "owner"):
-        problems.append(f"{where}.crosswalk: must be account or owner")
+        problems.append(_("%(where)s.crosswalk: must be account or owner") % {"where": where})
     if len(problems) > before:
         return None
     return FieldSpec(
@@ -317,254 +339,20 @@ def format_problem(fmt: str) -> str | None:
     try:
         written = _SAMPLE_MOMENT.strftime(fmt)
     except ValueError:
-        return "is not a date format (a % must be followed by a directive such as %Y, %m or %d)"
+        return _("is not a date format (a % must be followed by a directive such as %Y, %m or %d)")
     try:
         datetime.datetime.strptime(written, fmt)
     except re.error:
-        return "gives the same part of the date twice: each directive (%Y, %m, %d, ...) may appear once"
+        return _("gives the same part of the date twice: each directive (%Y, %m, %d, ...) may appear once")
     except ValueError as exc:
         text = str(exc)
         if "bad directive" in text or "stray %" in text:
-            return "has a directive Python does not know: use those of strptime, such as %Y, %m, %d, %H, %M"
-        return "cannot read back a date it writes: check its directives"
+            return _(
+                "has a directive Python does not know: use those of strptime, such as %Y, %m, %d, %H, %M"
+            )
+        return _("cannot read back a date it writes: check its directives")
     return None
 
 
 def check_mapping(*, kind: str, text: str) -> Mapping:
     return parse_mapping(text, kind)
-
-
-# --- reading a file through a mapping ---------------------------------------------------------
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-class MappingReader:
-    """The rows of one kind from a CSV or JSON file (or an API body) read through a mapping."""
-
-    def __init__(self, *, kind: str, mapping: str | dict, binary: IO[bytes] | None, items: Any) -> None:
-        self.kind = kind
-        self.binary = binary
-        self.items = items
-        try:
-            self.mapping: Mapping | None = parse_mapping(mapping, kind)
-            self.problems: list[str] = []
-        except MappingError as exc:
-            self.mapping, self.problems = None, exc.problems
-        title = (
-            f"{self.mapping.source.capitalize()} (mapped)"
-            if self.mapping and self.mapping.source
-            else "Mapped"
-        )
-        fields = {f.target: f.origin for f in self.mapping.fields} if self.mapping else {}
-        self.translation = Translation(title, fields)
-        spec = kind_for(kind)
-        self.dated = {c.name: c.parse for c in spec.columns if c.parse in (parse_date, parse_datetime)}
-        self.today = timezone.localdate()
-
-    def rows(self) -> Iterator[tuple[int, dict[str, str]] | RowError]:
-        return self.translation.rows(self._items())
-
-    def finish(self, result: Any) -> Any:
-        result.errors[:] = [self.translation.error(e) for e in result.errors]
-        result.notes.extend(self.translation.skipped_notes())
-        result.skipped += self.translation.skipped_total()
-        return result
-
-    def _items(self) -> Iterator[Item | RowError]:
-        if self.mapping is None:
-            for problem in self.problems:
-                yield RowError(0, "mapping", "", SourceCode.UNSUPPORTED, f"the mapping file: {problem}")
-            return
-        mapping = self.mapping
-        crosswalks = Crosswalks(mapping.source) if mapping.source else None
-        records = self._csv() if self.binary is not None and mapping.format == "csv" else self._json()
-        for item in records:
-            if isinstance(item, RowError):
-                yield item
-                continue
-            line, record = item
-            label = f"row {line}"
-            try:
-                cells = self._map(record, crosswalks)
-            except Bad as bad:
-                yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
-                continue
-            yield Mapped(line, label, cells)
-
-    def _csv(self) -> Iterator[tuple[int, dict[str, Any]] | RowError]:
-        text = io.TextIOWrapper(self.binary, encoding="utf-8-sig", errors="replace", newline="")
-        reader = csv.reader(text, strict=True)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            yield RowError(1, "", "", Code.EMPTY_FILE, "the file is empty: a header row is required")
-            return
-        except csv.Error as exc:
-            yield csv_error(exc, 1, reader.line_num)
-            return
-        missing = [c for c in self.mapping.columns if c not in header]
-        if missing:
-            for name in missing:
-                yield RowError(
-                    1, name, "", Code.MISSING_COLUMN, "is missing from the header (the mapping reads it)"
-                )
-            return
-        last = reader.line_num
-        while True:
-            try:
-                record = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:  # the reader goes on with the next line
-                yield csv_error(exc, last + 1, reader.line_num)
-                last = reader.line_num
-                continue
-            line, last = last + 1, reader.line_num
-            if not record or (len(record) == 1 and record[0] == ""):
-                continue
-            if len(record) != len(header):
-                yield RowError(
-                    line,
-                    "",
-                    "",
-                    Code.WRONG_FIELD_COUNT,
-                    f"has {len(record)} fields where the header has {len(header)}",
-                )
-                continue
-            if any("\ufffd" in cell for cell in record):
-                yield RowError(line, "", "", Code.BAD_ENCODING, "is not valid UTF-8 text")
-                continue
-            yield line, dict(zip(header, record, strict=True))
-
-    def _json(self) -> Iterator[tuple[int, dict[str, Any]] | RowError]:
-        try:
-            payload = load_json(self.binary.read() if self.binary is not None else self.items)
-        except NotJson as exc:
-            yield RowError(1, "", "", SourceCode.NOT_JSON, f"the file is not JSON: {exc}")
-            return
-        try:
-            if self.mapping.records and isinstance(payload, dict):
-                records = records_of(payload, (self.mapping.records,))
-            else:
-                records = records_of(payload, ("records", "results", "data", "rows"))
-        except Shape as exc:
-            yield RowError(1, "", "", SourceCode.UNEXPECTED_SHAPE, str(exc))
-            return
-        for line, record in enumerate(records, start=1):
-            if not isinstance(record, dict):
-                yield RowError(line, "", "", Code.NOT_AN_OBJECT, "must be a JSON object")
-                continue
-            yield line, record
-
-    def _map(self, record: dict[str, Any], crosswalks: Crosswalks | None) -> dict[str, str]:
-        cells: dict[str, str] = {c: "" for c in kind_for(self.kind).column_names}
-        for spec in self.mapping.fields:
-            value = self._value(spec, record, crosswalks)
-            cells[spec.target] = self._text(spec, value)
-        return cells
-
-    def _read(self, record: dict[str, Any], column: str) -> Any:
-        if column in record:
-            return record[column]
-        return dig(record, column) if "." in column else None
-
-    def _value(self, spec: FieldSpec, record: dict[str, Any], crosswalks: Crosswalks | None) -> Any:
-        field = spec.origin
-        if spec.today:
-            return self.today
-        value = spec.constant if spec.column is None else self._read(record, spec.column)
-        if _empty(value) and spec.default is not None:
-            value = spec.default
-        if _empty(value):
-            return None
-        if spec.mapping is not None:
-            key = str(value).strip()
-            if key not in spec.mapping:
-                shown = ", ".join(list(spec.mapping)[:10])
-                raise Bad(field, value, f"is not one of the values the mapping knows ({shown})")
-            value = spec.mapping[key]
-            if _empty(value):
-                return None
-        if spec.multiply is not None:
-            try:
-                value = Decimal(str(value).strip()) * spec.multiply
-            except InvalidOperation:
-                raise Bad(field, value, "is not a number") from None
-        if spec.transform is not None:
-            value = self._transform(spec, value, field)
-        if spec.plus_minutes is not None:
-            base = value if isinstance(value, datetime.datetime) else source_datetime(str(value), field)
-            minutes = self._read(record, spec.plus_minutes)
-            if _empty(minutes):
-                return None  # no minutes (e.g. no reply yet): no value
-            try:
-                amount = Decimal(str(minutes).strip())
-                if not amount.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation:
-                raise Bad(spec.plus_minutes, minutes, "is not a number of minutes") from None
-            value = plus_minutes(base, float(amount), spec.plus_minutes)
-        if spec.crosswalk is not None and crosswalks is not None:
-            value = (
-                crosswalks.account(value)
-                if spec.crosswalk == "account"
-                else (crosswalks.owner(value) or value)
-            )
-        return value
-
-    def _transform(self, spec: FieldSpec, value: Any, field: str) -> Any:
-        transform = spec.transform
-        if transform == "unix_seconds":
-            return unix_datetime(value, field)
-        if transform == "unix_milliseconds":
-            return unix_datetime(value, field, scale=1000)
-        if transform == "cents":
-            try:
-                number = Decimal(str(value).strip())
-                if not number.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation:
-                raise Bad(field, value, "is not an amount in cents") from None
-            return (number / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if transform in ("date_format", "datetime_format"):
-            try:
-                parsed = datetime.datetime.strptime(str(value).strip(), spec.format)
-            except (ValueError, re.error):  # the format was checked when the mapping was read
-                raise Bad(field, value, f"does not match the format {spec.format}") from None
-            in_years(parsed, field, value)
-            if transform == "date_format":
-                return parsed.date()
-            if parsed.tzinfo is None:
-                parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
-            return parsed
-        if transform == "round":
-            try:
-                number = Decimal(str(value).strip())
-                if not number.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation:
-                raise Bad(field, value, "is not a number") from None
-            return int(number.to_integral_value(rounding=ROUND_HALF_UP))
-        return str(value).lower()  # lower
-
-    def _text(self, spec: FieldSpec, value: Any) -> str:
-        """The cell text the kind's validator reads."""
-        if value is None:
-            return ""
-        parse = self.dated.get(spec.target)
-        if isinstance(value, datetime.datetime):
-            return local_date(value).isoformat() if parse is parse_date else iso(value)
-        if isinstance(value, datetime.date):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            if value == value.to_integral_value() and spec.target not in ("mrr_delta",):
-                return str(int(value))
-            return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)

@@ -25,7 +25,7 @@ from datain.sources.base import (
 from datain.sources.chartmogul import ChartMogul
 from datain.sources.delighted import Delighted
 from datain.sources.hubspot import HubSpot
-from datain.sources.mapping import MappingReader
+from datain.sources.mapped import MappingReader
 from datain.sources.salesforce import Salesforce
 from datain.sources.zendesk import Zendesk
 from datain.validation import RowError

@@ -14,6 +14,7 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from datain import services
 from datain.models import SyncCursor, SyncRun, SyncStatus
@@ -29,7 +30,10 @@ class SyncBusy(Exception):
 
 def connector_for(source: str, http: Http | None = None) -> Connector:
     if source not in CONNECTORS:
-        raise NotConfigured(f"unknown source {source!r}: choose one of {', '.join(CONNECTORS)}")
+        raise NotConfigured(
+            _("unknown source %(source)r: choose one of %(sources)s")
+            % {"source": source, "sources": ", ".join(CONNECTORS)}
+        )
     return CONNECTORS[source](http)
 
 
@@ -68,7 +72,10 @@ def sync_run(
             try:
                 SyncCursor.objects.select_for_update(nowait=True).get(source=source)
             except DatabaseError as exc:
-                raise SyncBusy(f"another {connector.title} sync is loading; this one wrote nothing") from exc
+                raise SyncBusy(
+                    _("another %(source)s sync is loading; this one wrote nothing")
+                    % {"source": connector.title}
+                ) from exc
             result = services.import_json(
                 kind=connector.kind, items=pull.payload, dry_run=dry_run, source_format=source
             )
@@ -77,9 +84,9 @@ def sync_run(
     except SyncBusy as exc:
         return _finish(run, SyncStatus.FAILED, str(exc))
     except DatabaseError as exc:  # the load rolled back; the cursor did not move
-        return _finish(run, SyncStatus.FAILED, f"the database refused the load: {exc}")
+        return _finish(run, SyncStatus.FAILED, _("the database refused the load: %(error)s") % {"error": exc})
     except BaseException:
-        _finish(run, SyncStatus.FAILED, "the sync stopped on an unexpected error (see the log)")
+        _finish(run, SyncStatus.FAILED, _("the sync stopped on an unexpected error (see the log)"))
         raise
     run.rows_read = result.rows_read
     run.created, run.updated, run.unchanged = result.created, result.updated, result.unchanged
@@ -87,7 +94,11 @@ def sync_run(
     run.errors = [e.as_dict() for e in result.errors]
     run.skipped = result.skipped
     if not result.ok:
-        return _finish(run, SyncStatus.INVALID, f"{result.error_count} invalid rows: nothing was written.")
+        return _finish(
+            run,
+            SyncStatus.INVALID,
+            _("%(count)s invalid rows: nothing was written.") % {"count": result.error_count},
+        )
     if dry_run:
         return _finish(run, SyncStatus.CHECKED, " ".join(result.notes))
     run.cursor_to = pull.cursor
@@ -128,7 +139,7 @@ def next_sync_at(now: datetime.datetime | None = None) -> datetime.datetime:
 
 
 def sync_time() -> tuple[int, int]:
-    hour, _, minute = settings.SOURCES_SYNC_AT.partition(":")
+    hour, _colon, minute = settings.SOURCES_SYNC_AT.partition(":")
     return int(hour), int(minute or 0)
 
 

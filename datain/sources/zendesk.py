@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from datain.sources.base import (
     Bad,
@@ -155,7 +156,7 @@ class Zendesk:
         self, ticket: dict[str, Any], metric: dict[str, Any], rule: EscalationRule, crosswalks: Crosswalks
     ) -> dict[str, str]:
         if ticket.get("id") in (None, ""):
-            raise Bad("id", "", "is missing")
+            raise Bad("id", "", _("is missing"))
         opened = source_datetime(ticket.get("created_at"), "created_at")
         minutes = whole_number(
             dig(metric, "reply_time_in_minutes.calendar"), "metric_set.reply_time_in_minutes.calendar", 0

@@ -9,7 +9,7 @@ import os
 import pytest
 from django.utils import timezone
 
-from datain import services
+from datain import import_runs
 from kpis import refresh, tasks
 from kpis.periods import Period
 from tests.browser.test_manager_journey import ARGS, CHROMIUM, SHOTS
@@ -24,9 +24,9 @@ def inline(monkeypatch):
     redis_available()
 
     def enqueue(task_name, run):
-        services.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
+        import_runs.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
 
-    monkeypatch.setattr(services, "_enqueue", enqueue)
+    monkeypatch.setattr(import_runs, "_enqueue", enqueue)
     sent = []
     monkeypatch.setattr(tasks.compute_period, "apply_async", lambda *a, **k: sent.append(k["args"]))
     monkeypatch.setattr(tasks.compute_period, "delay", lambda *args: sent.append(args))

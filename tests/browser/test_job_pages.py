@@ -11,7 +11,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from datain import services
+from datain import import_runs
 from datain.models import ImportRun
 from reviews import services as review_services
 from tests.browser.test_manager_journey import ARGS, CHROMIUM, SHOTS
@@ -84,7 +84,7 @@ def test_ops_and_hr_see_what_happened_to_their_jobs(live_server, org, settings, 
             filename="tickets-october.csv",
             heartbeat_at=silent_since,
         )
-        assert services.import_runs_sweep()["failed"] == 1
+        assert import_runs.import_runs_sweep()["failed"] == 1
         page.goto(f"{live_server.url}/imports/{stale.pk}/")
         expect(page.locator("#status-text")).to_contain_text(
             "Stopped: the worker stopped while importing (no sign of life since "

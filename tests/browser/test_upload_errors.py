@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from datain import services
+from datain import import_runs
 from tests.browser.test_job_pages import log_in
 from tests.browser.test_manager_journey import ARGS, CHROMIUM, SHOTS
 from tests.datain.test_data_in import EXPECTED_ONE_PASS, ONE_PASS, TICKETS_HEADER
@@ -25,9 +25,9 @@ def test_the_check_lists_every_error_by_row_at_both_widths(live_server, org, set
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     monkeypatch.setattr(
-        services,
+        import_runs,
         "_enqueue",
-        lambda task, run: services.import_run_execute(run_id=run.pk, dry_run=task.endswith("validate")),
+        lambda task, run: import_runs.import_run_execute(run_id=run.pk, dry_run=task.endswith("validate")),
     )
     one_pass = tmp_path / "tickets.csv"
     one_pass.write_text(ONE_PASS)

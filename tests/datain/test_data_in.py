@@ -9,7 +9,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from activity.models import HealthSnapshot, Ticket
-from datain import services
+from datain import import_runs, services
 from datain.models import ImportRun
 from datain.sources.mapping import MappingError, parse_mapping
 
@@ -32,9 +32,9 @@ def errors_of(result):
 @pytest.fixture
 def run_tasks_inline(monkeypatch):
     def enqueue(task_name, run):
-        services.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
+        import_runs.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
 
-    monkeypatch.setattr(services, "_enqueue", enqueue)
+    monkeypatch.setattr(import_runs, "_enqueue", enqueue)
 
 
 # --- every error in one pass -------------------------------------------------------------------
@@ -251,7 +251,7 @@ def test_a_stored_upload_with_a_bad_date_format_is_invalid_with_the_reason_not_a
         mapping=mapping,
         attempt=1,
     )
-    services.import_run_execute(run_id=run.pk, dry_run=True, attempt=1)
+    import_runs.import_run_execute(run_id=run.pk, dry_run=True, attempt=1)
     run.refresh_from_db()
     assert run.status == "invalid"
     assert [e["message"] for e in run.errors] == [

@@ -124,7 +124,7 @@ def test_ticket_rule_failures(org, row, expected):
 def test_account_references_whichever_way_the_accounts_are_read(org, monkeypatch, at_once):
     # Up to ACCOUNTS_READ_AT_ONCE accounts are read in one query; a larger organisation looks the
     # batch's new ids up instead. Same answers either way; the batch of 3 rows below is one batch.
-    monkeypatch.setattr(kinds, "ACCOUNTS_READ_AT_ONCE", at_once)
+    monkeypatch.setattr(kinds.base, "ACCOUNTS_READ_AT_ONCE", at_once)
     rows = "T1,A-1,2026-07-03T10:00:00Z,,,,,low,\nT2,NOPE,2026-07-03T10:00:00Z,,,,,low,\nT3,B-1,2026-07-03T10:00:00Z,,,,,low,\n"
     result = load("tickets", TICKETS_HEADER + rows)
     assert errors_of(result) == [(3, "account_external_id", "NOPE", "no account has this external_id")]
@@ -402,7 +402,7 @@ def test_accounts_first_assignment_on_signed_on_then_history_kept(org, monkeypat
         ("csm.a@example.com", datetime.date(2026, 3, 1))
     ]
     # A later load with another CSM adds an assignment starting on the load date.
-    monkeypatch.setattr("datain.kinds.timezone.localdate", lambda: datetime.date(2026, 9, 15))
+    monkeypatch.setattr("datain.kinds.people.timezone.localdate", lambda: datetime.date(2026, 9, 15))
     result = load("accounts", ACCOUNTS + "N-1,Newco,smb,2026-03-01,2026-03-20,csm.b@example.com\n")
     assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
     assert list(account.assignments.order_by("start_date").values_list("csm__email", "start_date")) == [

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activity.models import Ticket
-from datain import services
+from datain import import_runs
 from datain.models import ImportRun
 from tests.celery_worker import redis_server, running_workers
 from tests.datain.test_job_states import TICKETS, page, stored_run, upload
@@ -92,7 +92,7 @@ def test_a_worker_killed_mid_import(client, org, settings, tmp_path):
     run = stored_run(tmp_path, org, stored_file=str(path), rows_read=ROWS)
     env = {"MEDIA_ROOT": str(tmp_path), "JOB_HEARTBEAT_SECONDS": "0", "CELERY_VISIBILITY_TIMEOUT": "3"}
     with running_workers(1, extra_env=env) as (worker,):
-        services.import_upload_confirm(run=run)
+        import_runs.import_upload_confirm(run=run)
         claimed = timezone.now()
         # A first batch written, the run showing signs of life: the worker dies.
         assert wait_for(
@@ -111,7 +111,7 @@ def test_a_worker_killed_mid_import(client, org, settings, tmp_path):
     assert "No sign of life from the worker since" in html  # the hint, before the sweep
 
     settings.JOB_STALE_SECONDS = 1
-    assert services.import_runs_sweep() == {"sent_again": 0, "failed": 1}
+    assert import_runs.import_runs_sweep() == {"sent_again": 0, "failed": 1}
     run.refresh_from_db()
     assert run.status == "failed" and run.message.startswith("The worker stopped while importing")
     assert "Stopped: the worker stopped while importing" in page(client, run)
@@ -148,7 +148,7 @@ def test_a_pool_process_killed_mid_import_is_taken_over(org, settings, tmp_path)
     run = stored_run(tmp_path, org, stored_file=str(path), rows_read=ROWS)
     env = {"MEDIA_ROOT": str(tmp_path), "JOB_HEARTBEAT_SECONDS": "0", "JOB_TAKEOVER_SECONDS": "3"}
     with running_workers(1, extra_env=env, pool=["--concurrency=1"]) as (worker,):
-        services.import_upload_confirm(run=run)
+        import_runs.import_upload_confirm(run=run)
         claimed = timezone.now()
         assert wait_for(
             lambda: ImportRun.objects.filter(pk=run.pk, status="importing", heartbeat_at__gt=claimed).exists()

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from activity.models import Ticket
 from core import jobs
-from datain import services, tasks
+from datain import import_runs, services, tasks
 from datain.models import ImportRun
 from tests.celery_worker import redis_available, unreachable_broker
 from tests.datain.test_upload_and_api import TICKETS, upload
@@ -188,17 +188,17 @@ def test_sweep_sends_again_a_queued_run_whose_message_was_lost(org, media, setti
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     broker.flushdb()
     run = stored_run(media, org, status="queued")
-    services._enqueue("activity.import_validate", run)
+    import_runs._enqueue("activity.import_validate", run)
     assert broker.llen("celery") == 1
     broker.delete("celery")  # lost
     ImportRun.objects.filter(pk=run.pk).update(queued_at=ago(minutes=16))
-    assert services.import_runs_sweep() == {"sent_again": 1, "failed": 0}
+    assert import_runs.import_runs_sweep() == {"sent_again": 1, "failed": 0}
     run.refresh_from_db()
     assert (run.status, run.attempt, run.sends) == ("queued", 2, 2)
     (message,) = [json.loads(m) for m in broker.lrange("celery", 0, -1)]
     assert message["headers"]["task"] == "activity.import_validate"
     assert message["headers"]["argsrepr"] == repr([run.pk, 2])
-    assert services.import_runs_sweep() == {"sent_again": 0, "failed": 0}  # not stale again yet
+    assert import_runs.import_runs_sweep() == {"sent_again": 0, "failed": 0}  # not stale again yet
     assert tasks.import_validate(run.pk, 1) == "queued"  # the lost message, back late: nothing
     assert tasks.import_validate(run.pk, 2) == "valid"
     broker.flushdb()
@@ -207,7 +207,7 @@ def test_sweep_sends_again_a_queued_run_whose_message_was_lost(org, media, setti
 def test_sweep_fails_a_run_no_worker_took_after_the_last_send(org, media, sent, settings):
     settings.JOB_MAX_SENDS = 3
     run = stored_run(media, org, status="queued", sends=3, attempt=3, queued_at=ago(minutes=46))
-    assert services.import_runs_sweep() == {"sent_again": 0, "failed": 1}
+    assert import_runs.import_runs_sweep() == {"sent_again": 0, "failed": 1}
     run.refresh_from_db()
     assert run.status == "failed" and sent == []
     assert run.message == (
@@ -222,7 +222,7 @@ def test_sweep_leaves_runs_that_are_not_stale(org, media, sent):
     stored_run(media, org, status="validating", heartbeat_at=ago(seconds=5))
     stored_run(media, org, status="failed", heartbeat_at=ago(days=2))
     stored_run(media, org, status="done", heartbeat_at=ago(days=2))
-    assert services.import_runs_sweep() == {"sent_again": 0, "failed": 0}
+    assert import_runs.import_runs_sweep() == {"sent_again": 0, "failed": 0}
     assert sent == []
 
 
@@ -230,7 +230,7 @@ def test_sweep_fails_a_running_run_silent_past_the_timeout(client, org, media, s
     silent_since = ago(minutes=16)
     run = stored_run(media, org, status="importing", dry_run=False, heartbeat_at=silent_since)
     check = stored_run(media, org, status="validating", heartbeat_at=silent_since)
-    assert services.import_runs_sweep() == {"sent_again": 0, "failed": 2}
+    assert import_runs.import_runs_sweep() == {"sent_again": 0, "failed": 2}
     run.refresh_from_db()
     check.refresh_from_db()
     assert run.status == "failed" and run.message == (
@@ -260,12 +260,12 @@ def test_a_redelivered_message_for_a_failed_run_does_nothing(org, media, sent):
     """A worker died mid-import; the sweep failed the run; the message comes back (acks_late): the run
     stays failed, nothing is written, until someone presses Retry."""
     run = stored_run(media, org, status="importing", dry_run=False, attempt=1, heartbeat_at=ago(minutes=20))
-    services.import_runs_sweep()
+    import_runs.import_runs_sweep()
     assert tasks.import_commit(run.pk, 1) == "failed"
     assert tasks.import_commit(run.pk) == "failed"  # a message from before attempts: the same
     run.refresh_from_db()
     assert run.status == "failed" and Ticket.objects.count() == 0
-    services.import_run_retry(run=run)
+    import_runs.import_run_retry(run=run)
     assert tasks.import_commit(run.pk, 1) == "queued"  # the old attempt's message, again: nothing
     assert Ticket.objects.count() == 0
     assert tasks.import_commit(run.pk, 2) == "done" and Ticket.objects.count() == 2
@@ -274,7 +274,7 @@ def test_a_redelivered_message_for_a_failed_run_does_nothing(org, media, sent):
 
 def test_a_late_check_message_does_not_undo_a_confirmation(org, media, sent):
     run = stored_run(media, org)
-    services.import_upload_confirm(run=run)
+    import_runs.import_upload_confirm(run=run)
     assert tasks.import_validate(run.pk, 1) == "queued"  # the check's message, redelivered
     run.refresh_from_db()
     assert (run.status, run.dry_run) == ("queued", False)
@@ -294,7 +294,7 @@ def test_an_error_in_the_worker_fails_the_run_and_keeps_the_file(org, media, sen
     assert run.message == (
         "The worker failed while importing: disk on fire. Nothing was written: the import is all-or-nothing."
     )
-    assert Path(run.stored_file).exists() and services.import_run_can_retry(run)
+    assert Path(run.stored_file).exists() and import_runs.import_run_can_retry(run)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -307,7 +307,7 @@ def test_a_worker_that_finishes_after_its_run_was_failed_rolls_back(org, media, 
 
     def sweep_meanwhile():
         ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=ago(hours=1))
-        failed.append(services.import_runs_sweep())
+        failed.append(import_runs.import_runs_sweep())
         connection.close()
 
     real_progress = services.import_csv
@@ -390,14 +390,14 @@ def test_the_page_says_what_is_happening_in_words(client, org, media, settings):
     )
 
     checking = stored_run(media, org, status="validating", heartbeat_at=ago(seconds=3))
-    cache.set(services._progress_key(checking.pk), {"rows": 120000, "bytes": 29, "total": 100}, 60)
+    cache.set(import_runs._progress_key(checking.pk), {"rows": 120000, "bytes": 29, "total": 100}, 60)
     assert "Checking: 120,000 rows read (29%)" in page(client, checking)
     assert status(checking)["percent"] == 29
 
     importing = stored_run(
         media, org, status="importing", dry_run=False, rows_read=416101, heartbeat_at=ago(seconds=3)
     )
-    cache.set(services._progress_key(importing.pk), {"rows": 120000, "bytes": 30, "total": 100}, 60)
+    cache.set(import_runs._progress_key(importing.pk), {"rows": 120000, "bytes": 30, "total": 100}, 60)
     html = page(client, importing)
     assert "Importing: 120,000 of 416,101 rows" in html and "No sign of life" not in html
     assert status(importing)["phrase"] == "Importing: 120,000 of 416,101 rows"
@@ -460,7 +460,7 @@ def test_a_message_back_to_a_run_with_a_recent_sign_of_life_looks_again_later(or
     settings.JOB_TAKEOVER_SECONDS = 60
     run = stored_run(media, org, status="importing", dry_run=False, attempt=1, heartbeat_at=ago(seconds=20))
     with pytest.raises(jobs.StillAlive) as alive:
-        services.import_run_execute(run_id=run.pk, dry_run=False, attempt=1)
+        import_runs.import_run_execute(run_id=run.pk, dry_run=False, attempt=1)
     assert alive.value.retry_in == 30
     with pytest.raises(Retry):  # the task: its message goes back to the queue
         tasks.import_commit(run.pk, 1)

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from activity.models import Ticket
-from datain import services
+from datain import import_runs
 from datain.models import ImportRun
 
 TICKETS = (
@@ -26,9 +26,9 @@ def run_tasks_inline(monkeypatch):
     """Run the queued task in-process instead of through the broker."""
 
     def enqueue(task_name, run):
-        services.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
+        import_runs.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
 
-    monkeypatch.setattr(services, "_enqueue", enqueue)
+    monkeypatch.setattr(import_runs, "_enqueue", enqueue)
 
 
 def upload(client, text, kind="tickets"):

@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from activity.models import RevenueEvent, Ticket
-from datain import services
+from datain import import_runs, services
 from datain.models import ImportRun
 from kpis import refresh, tasks
 from kpis.models import KpiRun
@@ -152,7 +152,7 @@ def test_touched_periods_follow_the_fiscal_year(settings):
 @pytest.mark.django_db
 def test_the_days_an_import_touches_are_read_in_the_organisation_time_zone(org, settings, monkeypatch):
     settings.TIME_ZONE = "America/New_York"  # 2026-09-01T02:00Z is 31 August, 22:00 there
-    monkeypatch.setattr("datain.kinds.timezone.localdate", lambda: D(2026, 9, 20))
+    monkeypatch.setattr("datain.kinds.base.timezone.localdate", lambda: D(2026, 9, 20))
     result = ticket_load(TICKETS_HEADER + "T1,A-1,2026-09-01T02:00:00Z,,,,,normal,email\n")
     assert (result.first_day, result.last_day) == (D(2026, 8, 31), D(2026, 8, 31))
     # Revenue holds from its date on: up to the load date.
@@ -381,9 +381,9 @@ def test_the_upload_page_says_when_the_numbers_refresh(
     client, org, clean_redis, sent, clock, monkeypatch, django_capture_on_commit_callbacks
 ):
     def enqueue(task_name, run):  # the check and the write run here instead of in a worker
-        services.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
+        import_runs.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
 
-    monkeypatch.setattr(services, "_enqueue", enqueue)
+    monkeypatch.setattr(import_runs, "_enqueue", enqueue)
     client.force_login(org.admin)
     upload = io.BytesIO(JULY_AND_AUGUST.encode())
     upload.name = "tickets.csv"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from activity.models import HealthSnapshot, RevenueEvent, Ticket, UsageSnapshot
-from datain import services
+from datain import import_runs, services
 from datain.models import ImportRun, SourceAccount
 from datain.sources.mapping import MappingError, parse_mapping, shipped_mapping_text, shipped_mappings
 
@@ -285,9 +285,9 @@ def test_command_with_a_mapping_file_or_a_shipped_name(org, tmp_path, capsys):
 @pytest.fixture
 def run_tasks_inline(monkeypatch):
     def enqueue(task_name, run):
-        services.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
+        import_runs.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
 
-    monkeypatch.setattr(services, "_enqueue", enqueue)
+    monkeypatch.setattr(import_runs, "_enqueue", enqueue)
 
 
 def test_upload_page_with_a_mapping_file_and_a_shipped_mapping(

@@ -8,7 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from activity.models import RevenueEvent, Ticket
-from datain import services
+from datain import import_runs
 from datain.models import ImportRun, SourceAccount
 from tests.datain.sources.test_formats import cm_activity, zd_metrics, zd_ticket
 
@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def run_tasks_inline(monkeypatch):
     def enqueue(task_name, run):
-        services.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
+        import_runs.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
 
-    monkeypatch.setattr(services, "_enqueue", enqueue)
+    monkeypatch.setattr(import_runs, "_enqueue", enqueue)
 
 
 @pytest.fixture
