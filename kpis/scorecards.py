@@ -239,8 +239,11 @@ def percentile_rank(
     return (Decimal(worse) + Decimal(equal) / 2) / Decimal(len(s)) * 100
 
 
-def is_good_side(metric: Metric, value: Decimal, reference: Decimal) -> bool:
-    """Whether ``value`` is on the better side of ``reference`` by the metric's direction."""
+def is_good_side(metric: Metric, value: Decimal, reference: Decimal | None) -> bool:
+    """Whether ``value`` is on the better side of ``reference`` by the metric's direction (never of
+    no reference)."""
+    if reference is None:
+        return False
     if metric.direction == LOWER_BETTER:
         return value < reference
     return value > reference
@@ -466,7 +469,9 @@ def is_far(value: Decimal | None, values: list[Decimal], med: Decimal | None) ->
     if value is None or med is None or len(values) < 3:
         return False
     mad = median([abs(v - med) for v in values])
-    return bool(mad) and abs(value - med) > 2 * mad
+    if not mad:
+        return False
+    return abs(value - med) > 2 * mad
 
 
 _far = is_far
@@ -596,11 +601,13 @@ def team_dashboard(*, team: Team, period: Period, segment: str = "", sort: str =
             previous.setdefault(metric, []).append(part)
     medians, columns = {}, {}
     for key in DASHBOARD_METRICS:
-        metric = REGISTRY[key]
+        definition = REGISTRY[key]
         columns[key] = [
-            p.value
+            got.value
             for pk, v in by_csm.items()
-            if (p := v.get(key)) is not None and p.value is not None and not metric.is_few(p.value, p.sample)
+            if (got := v.get(key)) is not None
+            and got.value is not None
+            and not definition.is_few(got.value, got.sample)
         ]
         medians[key] = median(columns[key])
 
@@ -608,11 +615,11 @@ def team_dashboard(*, team: Team, period: Period, segment: str = "", sort: str =
         part = by_csm.get(pk, {}).get(key)
         if part is None or part.value is None:
             return Cell(None)
-        metric = REGISTRY[key]
-        if metric.is_few(part.value, part.sample):
+        definition = REGISTRY[key]
+        if definition.is_few(part.value, part.sample):
             return Cell(part.value, few=True, sample=part.sample)
         far = is_far(part.value, columns[key], medians[key])
-        good = far and is_good_side(metric, part.value, medians[key])
+        good = far and is_good_side(definition, part.value, medians[key])
         return Cell(part.value, far=far, good=good, sample=part.sample)
 
     rows = [
@@ -625,7 +632,8 @@ def team_dashboard(*, team: Team, period: Period, segment: str = "", sort: str =
         key = sort.lstrip("-")
         present = [r for r in rows if r.cells[key].value is not None]
         missing = [r for r in rows if r.cells[key].value is None]
-        present.sort(key=lambda r: r.cells[key].value, reverse=sort.startswith("-"))
+        # ``present`` holds only cells with a value (the 0 never stands in for one).
+        present.sort(key=lambda r: r.cells[key].value or Decimal(0), reverse=sort.startswith("-"))
         rows = present + missing
     if segment:
         pooled = _pooled_medians(sorted(member_ids), period, as_of) if members else {}
