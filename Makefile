@@ -6,7 +6,7 @@ help:  ## list the targets
 run:  ## set up everything and run PostgreSQL, Redis, web, worker, beat, the mail catcher and the demo
 	bash scripts/run.sh
 
-test:  ## lint, import contracts, migrations check, then the whole suite on PostgreSQL, Redis and Celery
+test:  ## lint, import contracts, types, migrations check, then the whole suite on PostgreSQL, Redis and Celery
 	bash scripts/test.sh
 
 venv:  ## create .venv with the pinned development requirements
@@ -19,11 +19,12 @@ lock:  ## compile requirements*.in into the locked requirements*.txt (with hashe
 
 LOCK_FLAGS = --quiet --generate-hashes --no-strip-extras --python-version 3.11.2 --custom-compile-command "make lock"
 
-lint:  ## ruff (lint and format check) and the import contracts, without running the tests
+lint:  ## ruff (lint and format check), the import contracts and mypy, without running the tests
 	bash -c 'source scripts/lib.sh && ensure_venv requirements-dev.txt'
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports --no-cache
+	.venv/bin/mypy
 
 docs:  ## build the documentation site (MkDocs) into var/site, every internal link checked
 	bash -c 'source scripts/lib.sh && ensure_venv requirements-dev.txt'

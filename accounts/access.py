@@ -4,6 +4,7 @@ recording the refusal when the object exists (an attempt to read someone else's 
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
@@ -13,6 +14,8 @@ from accounts.models import AccessDenial
 
 log = logging.getLogger("csm.access")
 
+M = TypeVar("M", bound=Model)
+
 
 def access_denial_record(*, request: HttpRequest, what: str, object_id) -> None:
     user = request.user if request.user.is_authenticated else None
@@ -20,7 +23,7 @@ def access_denial_record(*, request: HttpRequest, what: str, object_id) -> None:
     log.warning("access refused: %s tried to read %s %s (%s)", user, what, object_id, request.path)
 
 
-def get_visible_or_404(*, request: HttpRequest, visible: QuerySet, pk, what: str) -> Model:
+def get_visible_or_404(*, request: HttpRequest, visible: QuerySet[M], pk, what: str) -> M:
     """``visible`` is already scoped to the user; a miss on an existing object is a recorded refusal."""
     try:
         obj = visible.filter(pk=pk).first()

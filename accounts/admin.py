@@ -35,7 +35,7 @@ class UserAdmin(BaseUserAdmin):
 class MemberInline(admin.TabularInline):
     model = User
     fk_name = "team"
-    fields = ["email", "name", "role", "segment"]
+    fields = ("email", "name", "role", "segment")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -1,5 +1,6 @@
 """API permissions shared by every app."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from accounts.models import Role
@@ -9,7 +10,7 @@ class PeopleOnly(permissions.BasePermission):
     """The default of every API view: a person's session or token. An integration's token
     (role service) reaches only the views that allow it explicitly (data in)."""
 
-    message = "An integration token may only load data (POST /api/v1/ingest/<kind>/)."
+    message = _("An integration token may only load data (POST /api/v1/ingest/<kind>/).")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

@@ -31,7 +31,7 @@ class Consumer(CeleryConsumer):
         connection = self.connection
         transport = getattr(connection, "_transport", None)
         details = getattr(transport, "client", None)
-        if details is None:
+        if transport is None or details is None:
             return super().on_connection_error_after_connected(exc)
         collect, close = connection.collect, connection.close
 

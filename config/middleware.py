@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 NUL = "\x00"
 
@@ -35,9 +36,13 @@ class RefuseNulInAddress:
         if where is None:
             return self.get_response(request)
         if where == "path":
-            message = "The address holds a NUL character (%00), which no address may hold."
+            message = _("The address holds a NUL character (%(code)s), which no address may hold.") % {
+                "code": "%00"
+            }
         else:
-            message = f"The parameter {where} holds a NUL character (%00), which no parameter may hold."
+            message = _(
+                "The parameter %(name)s holds a NUL character (%(code)s), which no parameter may hold."
+            ) % {"name": where, "code": "%00"}
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=400)
         return HttpResponse(render_to_string("400.html", {"message": message}), status=400)

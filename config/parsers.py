@@ -1,14 +1,17 @@
 """The API's bodies: JSON only. A body nested too deep for Python's parser answers 400, not 500; a
 form or multipart body answers 415 with a sentence saying what to send."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 
-JSON_ONLY = (
-    'The API takes JSON bodies only: send the body as JSON with "Content-Type: application/json". '
-    "This one ({media_type}) was not read, and nothing was written."
-)
+
+def json_only(media_type: str) -> str:
+    return _(
+        'The API takes JSON bodies only: send the body as JSON with "Content-Type: application/json". '
+        "This one (%(media_type)s) was not read, and nothing was written."
+    ) % {"media_type": media_type}
 
 
 class SafeJSONParser(JSONParser):
@@ -16,7 +19,7 @@ class SafeJSONParser(JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError("JSON parse error - the body is nested too deeply.") from None
+            raise ParseError(_("JSON parse error - the body is nested too deeply.")) from None
 
 
 class JsonOnlyNegotiation(DefaultContentNegotiation):
@@ -26,5 +29,5 @@ class JsonOnlyNegotiation(DefaultContentNegotiation):
         parser = super().select_parser(request, parsers)
         if parser is None:
             media_type = (request.content_type or "").split(";")[0].strip() or "no Content-Type"
-            raise UnsupportedMediaType(media_type, detail=JSON_ONLY.format(media_type=media_type))
+            raise UnsupportedMediaType(media_type, detail=json_only(media_type))
         return parser

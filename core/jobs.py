@@ -34,7 +34,7 @@ import datetime
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import current_app
 from django.conf import settings
@@ -48,6 +48,9 @@ from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from core import dates
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +136,7 @@ class Heartbeat:
         self.pk = pk
         self.every = settings.JOB_HEARTBEAT_SECONDS
         self.last = time.monotonic()  # the claim wrote the first one
-        self.connection = None
+        self.connection: BaseDatabaseWrapper | None = None
 
     def __enter__(self) -> Heartbeat:
         return self

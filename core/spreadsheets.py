@@ -8,9 +8,12 @@ comes back, so an export re-imports to the same rows."""
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from defusedcsv import csv as defused
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 # What defusedcsv escapes, and what it leaves alone that spreadsheets also act on.
 TRIGGERS = ("@", "+", "-", "=", "|", "%")
@@ -35,7 +38,7 @@ class _Writer:
             self.writerow(row)
 
 
-def writer(f: IO[str], **kwargs) -> _Writer:
+def writer(f: SupportsWrite[str], **kwargs) -> _Writer:
     return _Writer(defused.writer(f, **kwargs))
 
 

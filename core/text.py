@@ -135,7 +135,7 @@ def check_on_save(sender, instance, raw=False, **kwargs) -> None:
     (nothing is written)."""
     if raw:  # fixtures load as they are
         return
-    errors = {}
+    errors: dict[str, list[str]] = {}
     for attname, name, validators in _limited_fields(sender):
         value = getattr(instance, attname)
         if not isinstance(value, str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import CustomerAccount, Role, Segment, Team, User
@@ -73,7 +74,7 @@ class BulkWriter:
     """Collects unsaved model instances and bulk-inserts them in batches; counts rows per model."""
 
     def __init__(self) -> None:
-        self.pending: dict[type, list] = {}
+        self.pending: dict[type[Model], list] = {}
         self.counts: dict[str, int] = {}
 
     def add(self, obj) -> None:
@@ -82,11 +83,11 @@ class BulkWriter:
         if len(bucket) >= BATCH:
             self.flush(type(obj))
 
-    def flush(self, model: type | None = None) -> None:
+    def flush(self, model: type[Model] | None = None) -> None:
         for m in [model] if model else list(self.pending):
             objs = self.pending.get(m) or []
             if objs:
-                m.objects.bulk_create(objs, batch_size=BATCH)
-                key = m._meta.model_name
+                m._default_manager.bulk_create(objs, batch_size=BATCH)
+                key = m._meta.label_lower.split(".")[1]  # the model's name, lower case
                 self.counts[key] = self.counts.get(key, 0) + len(objs)
             self.pending[m] = []

@@ -20,6 +20,8 @@ def demo_okrs_build(*, today: datetime.date, seed: int = 2026) -> dict[str, int]
     for period, closing in ((previous, True), (current, False)):
         for team in Team.objects.select_related("manager").order_by("name"):
             manager = team.manager
+            if manager is None:  # every demo team has its manager, who writes the team's OKRs
+                continue
             team_obj = services.objective_create(
                 user=manager,
                 period=str(period),

@@ -29,6 +29,8 @@ MANAGER = {
 
 def _walk(review: Review, hr: User, until: str, rng: random.Random) -> None:
     manager = review.reviewer
+    if manager is None:  # every demo review has its reviewer; none to walk without one
+        return
     order = ["self_review", "manager_review", "submitted", "acknowledged", "finalized"]
     steps = order[: order.index(until) + 1] if until in order else []
     if "self_review" in steps:

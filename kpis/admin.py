@@ -1,3 +1,4 @@
+import datetime
 import logging
 
 from django.contrib import admin, messages
@@ -143,12 +144,12 @@ class KpiRunAdmin(admin.ModelAdmin):
         """Runs on their way (one Redis round trip, one query): scheduled after an import, or a
         recompute sent from here that no worker has started yet."""
         scheduled, queued = refresh.waiting(periods)
-        started = {}
+        started: dict[str, datetime.datetime] = {}
         if queued:
-            for period, at in KpiRun.objects.filter(period__in=list(queued)).values_list(
+            for run_period, at in KpiRun.objects.filter(period__in=list(queued)).values_list(
                 "period", "started_at"
             ):
-                started[period] = max(at, started.get(period, at))
+                started[run_period] = max(at, started.get(run_period, at))
         now = timezone.now()
         rows = []
         for period in periods:

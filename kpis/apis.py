@@ -4,6 +4,7 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.access import get_visible_or_404
 from accounts.models import Role, User
+from accounts.requests import api_person
 from core.openapi import INVALID, NOT_FOUND, PEOPLE, ErrorDetail
 from core.pagination import Pages
 from kpis import scorecards, selectors
@@ -115,18 +117,20 @@ class KpiExportApi(APIView):
             raise ValidationError({"period": [str(exc)]}) from exc
         level = request.query_params.get("level", SubjectType.CSM)
         if level not in SubjectType.values:
-            raise ValidationError({"level": [f"must be one of {', '.join(SubjectType.values)}"]})
+            raise ValidationError(
+                {"level": [_("must be one of %(choices)s") % {"choices": ", ".join(SubjectType.values)}]}
+            )
         metric = request.query_params.get("metric")
         if metric and metric not in REGISTRY:
-            raise ValidationError({"metric": [f"unknown metric key {metric!r}"]})
+            raise ValidationError({"metric": [_("unknown metric key %(metric)r") % {"metric": metric}]})
         if selectors.latest_published_run(period=period) is None:
-            raise NotFound(f"No published run for {period} yet.")
-        values = selectors.kpi_values(user=request.user, period=period, level=level)
+            raise NotFound(_("No published run for %(period)s yet.") % {"period": period})
+        values = selectors.kpi_values(user=api_person(request), period=period, level=level)
         if metric:
             values = values.filter(metric=metric)
         paginator = Pages()
         page = paginator.paginate_queryset(values, request, view=self)
-        return paginator.get_paginated_response([selectors.kpi_export_row(v) for v in page])
+        return paginator.get_paginated_response([selectors.kpi_export_row(v) for v in page or []])
 
 
 # The values of the scorecard's coded fields (their enum names: SPECTACULAR_SETTINGS).
@@ -299,12 +303,12 @@ class ScorecardApi(APIView):
         try:
             csm = get_visible_or_404(
                 request=request,
-                visible=User.objects.visible_to(request.user).filter(role=Role.CSM),
+                visible=User.objects.visible_to(api_person(request)).filter(role=Role.CSM),
                 pk=user_id,
                 what="scorecard",
             )
         except Http404 as exc:
-            raise NotFound("No such CSM.") from exc
+            raise NotFound(_("No such CSM.")) from exc
         text = request.query_params.get("period")
         try:
             period = Period.parse(text) if text else scorecards.default_period()

@@ -6,6 +6,7 @@ stored number's arithmetic, not a second computation."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -14,10 +15,13 @@ from kpis.engine.drilldown import Explanation
 from kpis.engine.formulas import derive
 from kpis.templatetags.kpi_format import format_value, money, number
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Per metric: the sentence, with {num}, {den} (the value's numerator and denominator), {n} (its
 # sample) and {value}; and how the numerator and denominator are written ("money", "number",
 # "percent": a share already times 100, "score").
-SENTENCES: dict[str, tuple[str, str]] = {
+SENTENCES: dict[str, tuple[StrOrPromise, str]] = {
     "nrr": (_l("Ending MRR {num} ÷ starting MRR {den} × 100 = {value}"), "money"),
     "portfolio_growth": (_l("Ending MRR {num} − starting MRR {den} = {value}"), "money"),
     "portfolio_growth_rate": (
@@ -87,7 +91,8 @@ def _part(x: Decimal | None, how: str) -> str:
     if how == "percent":
         return number(x, 2) + "%"
     x = x.normalize()
-    decimals = max(0, -x.as_tuple().exponent)
+    exponent = x.as_tuple().exponent  # an int for every finite number (a value is never NaN)
+    decimals = max(0, -exponent) if isinstance(exponent, int) else 2
     return number(x, min(decimals, 2))
 
 

@@ -31,7 +31,7 @@ class PeriodError(ValueError):
 def _fiscal_start() -> int:
     month = int(getattr(settings, "FISCAL_YEAR_START_MONTH", 1))
     if not 1 <= month <= 12:
-        raise PeriodError(f"FISCAL_YEAR_START_MONTH must be 1-12, not {month}")
+        raise PeriodError(_("FISCAL_YEAR_START_MONTH must be 1-12, not %(month)s") % {"month": month})
     return month
 
 
@@ -63,11 +63,15 @@ class Period:
             period = cls(MONTH, int(m.group(1)), int(m.group(2)))
         if period is None:
             raise PeriodError(
-                f"“{text[:40]}” is not a period: write 2026-Q3 for a quarter or 2026-09 for a month."
+                _("“%(text)s” is not a period: write 2026-Q3 for a quarter or 2026-09 for a month.")
+                % {"text": text[:40]}
             )
         first, last = year_range()
         if not first <= period.year <= last:
-            raise PeriodError(f"{text} is outside the years this product holds ({first} to {last}).")
+            raise PeriodError(
+                _("%(text)s is outside the years this product holds (%(first)s to %(last)s).")
+                % {"text": text, "first": first, "last": last}
+            )
         return period
 
     @classmethod
@@ -82,9 +86,9 @@ class Period:
     def range(cls, first: Period, last: Period) -> list[Period]:
         """Every period from ``first`` to ``last`` inclusive (same kind): ``2025-Q1..2026-Q3``."""
         if first.kind != last.kind:
-            raise PeriodError("a range needs two periods of the same kind")
+            raise PeriodError(_("a range needs two periods of the same kind"))
         if last < first:
-            raise PeriodError(f"{last} is before {first}")
+            raise PeriodError(_("%(last)s is before %(first)s") % {"last": last, "first": first})
         out, p = [], first
         while p <= last:
             out.append(p)
@@ -94,7 +98,7 @@ class Period:
     @classmethod
     def parse_range(cls, text: str) -> list[Period]:
         if ".." not in text:
-            raise PeriodError(f"{text!r} is not a range: use 2025-Q1..2026-Q3")
+            raise PeriodError(_("%(text)r is not a range: use 2025-Q1..2026-Q3") % {"text": text})
         a, b = text.split("..", 1)
         return cls.range(cls.parse(a), cls.parse(b))
 

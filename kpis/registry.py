@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"
 KPI, SERVICE, CONTEXT, TRACKED = "kpi", "service", "context", "tracked"
@@ -19,11 +23,11 @@ EXPECTED = "expected"
 @dataclass(frozen=True)
 class Metric:
     key: str
-    name: str
+    name: StrOrPromise  # lazily translated: the reader's language at the time of reading
     unit: str  # money, percent, pp, count, days, hours, score
     direction: str
     group: str  # kpi, service, context (stored extras), expected (expected results), tracked (never scored)
-    help: str
+    help: StrOrPromise
     scored: bool = True
     benchmark: tuple[str, str] | None = None  # (value, source)
     # Below this sample size the value is "few data": greyed, never coloured as a change, kept out
@@ -36,7 +40,7 @@ class Metric:
     # it over the same rows): weighing both in a review template counts that quantity twice.
     same_quantity_as: str = ""
     # How the two relate, in the readers' words ("NRR − 100").
-    same_quantity_how: str = ""
+    same_quantity_how: StrOrPromise = ""
     # What the value's ``sample_size`` counts: a key of ``SAMPLE_UNITS`` ("accounts", "tickets" ...),
     # declared once here for every page, PDF and message that shows the sample.
     sample: str = field(kw_only=True)
@@ -47,7 +51,7 @@ class Metric:
 
     @property
     def unit_label(self) -> str:
-        return UNIT_LABELS[self.unit]
+        return str(UNIT_LABELS[self.unit])
 
     @property
     def sample_noun(self) -> str:
@@ -68,7 +72,7 @@ class Metric:
         return value is not None and (sample_size or 0) < self.minimum_sample
 
 
-UNIT_LABELS = {
+UNIT_LABELS: dict[str, StrOrPromise] = {
     "money": "",
     "percent": "%",
     "pp": "pp",

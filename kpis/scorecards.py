@@ -242,8 +242,11 @@ def percentile_rank(
     return (Decimal(worse) + Decimal(equal) / 2) / Decimal(len(s)) * 100
 
 
-def is_good_side(metric: Metric, value: Decimal, reference: Decimal) -> bool:
-    """Whether ``value`` is on the better side of ``reference`` by the metric's direction."""
+def is_good_side(metric: Metric, value: Decimal, reference: Decimal | None) -> bool:
+    """Whether ``value`` is on the better side of ``reference`` by the metric's direction (never of
+    no reference)."""
+    if reference is None:
+        return False
     if metric.direction == LOWER_BETTER:
         return value < reference
     return value > reference

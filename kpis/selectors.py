@@ -40,9 +40,10 @@ def kpi_values(*, user: User, period: Period, level: str = SubjectType.CSM) -> Q
 
 
 def subject_label(value: KpiValue) -> str:
-    if value.subject_type == SubjectType.CSM:
+    # A CSM's value has its CSM, a team's its team (the model's check constraints).
+    if value.subject_type == SubjectType.CSM and value.csm is not None:
         return value.csm.email
-    if value.subject_type == SubjectType.TEAM:
+    if value.subject_type == SubjectType.TEAM and value.team is not None:
         return value.team.name
     return value.segment
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import get_visible_or_404
 from accounts.models import Role, Segment, Team, User
+from accounts.requests import PersonRequest
 from activity.models import AdvocacyKind, HealthBand, TouchpointKind
 from core import dates, spreadsheets
 from kpis import dashboard, explaining, pagecache, scorecards, selectors
@@ -58,14 +59,14 @@ def _visible_csm(request: HttpRequest, user_id: int) -> User:
 
 
 @login_required
-def my_scorecard(request: HttpRequest) -> HttpResponse:
+def my_scorecard(request: PersonRequest) -> HttpResponse:
     if request.user.role != Role.CSM:
         return redirect("team-list")
     return _scorecard(request, request.user)
 
 
 @login_required
-def scorecard(request: HttpRequest, user_id: int) -> HttpResponse:
+def scorecard(request: PersonRequest, user_id: int) -> HttpResponse:
     return _scorecard(request, _visible_csm(request, user_id))
 
 
@@ -89,7 +90,7 @@ def _scorecard(request: HttpRequest, csm: User) -> HttpResponse:
 
 
 @login_required
-def explain(request: HttpRequest, user_id: int, metric: str) -> HttpResponse:
+def explain(request: PersonRequest, user_id: int, metric: str) -> HttpResponse:
     csm = _visible_csm(request, user_id)
     if metric not in REGISTRY:
         raise Http404(_("Unknown metric"))
@@ -196,7 +197,7 @@ def _in_words(explanation: drilldown.Explanation, rows: list[list]) -> list[list
 
 
 @login_required
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: PersonRequest) -> HttpResponse:
     if request.user.role == Role.CSM:
         raise Http404
     teams = Team.objects.visible_to(request.user).select_related("manager").order_by("name")
@@ -254,8 +255,10 @@ def _team_csv(board: dashboard.TeamDashboard) -> HttpResponse:
     )
     for row in board.rows:
         few = [str(m.name) for m in board.metrics if row.cells[m.key].few]
+        # Each row of the board is a CSM's (only the roll-up row, written apart, has none).
+        csm = row.csm
         writer.writerow(
-            [row.label, row.csm.email, row.csm.get_segment_display()]
+            [row.label, csm.email if csm else "", csm.get_segment_display() if csm else ""]
             + [_csv_number(row.cells[m.key].value, m) for m in board.metrics]
             + lifts(board.lifts.get(row.csm.pk, {}))
             + ["; ".join(few)]
@@ -277,7 +280,7 @@ def _team_csv(board: dashboard.TeamDashboard) -> HttpResponse:
 
 
 @login_required
-def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_detail(request: PersonRequest, team_id: int) -> HttpResponse:
     if request.user.role == Role.CSM:
         raise Http404
     team = get_object_or_404(Team.objects.visible_to(request.user), pk=team_id)

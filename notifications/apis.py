@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
+from accounts.requests import api_person
 from core.openapi import PEOPLE
 from notifications.selectors import todos_for
 
@@ -40,4 +41,4 @@ class TodoApi(generics.ListAPIView):
     serializer_class = TodoSerializer
 
     def get_queryset(self):
-        return [t.as_dict() for t in todos_for(self.request.user)]
+        return [t.as_dict() for t in todos_for(api_person(self.request))]

@@ -63,7 +63,7 @@ def check_target(url: str) -> None:
             _("The host %(host)s could not be found: check the address.") % {"host": host},
             code="unknown_host",
         ) from exc
-    addresses = {info[4][0] for info in infos}
+    addresses = {str(info[4][0]) for info in infos}
     if not addresses or not all(_is_public(a) for a in addresses):
         raise ValidationError(
             _(

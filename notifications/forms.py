@@ -34,7 +34,7 @@ REVIEWER_KINDS = [
 OPS_KINDS = [Kind.KPI_RUN_FAILED, Kind.IMPORT_FAILED]
 
 
-def kinds_for(role: str) -> list[str]:
+def kinds_for(role: str) -> list[Kind]:
     if role == Role.CSM:
         return list(CSM_KINDS)
     if role == Role.ADMIN:
@@ -58,13 +58,15 @@ class PreferencesForm(forms.Form):
         help_text=_("Dates and times on every page and in every email are shown in it."),
     )
 
-    def __init__(self, *args, kinds: list[str], **kwargs):
+    def __init__(self, *args, kinds: list[Kind], **kwargs):
         super().__init__(*args, **kwargs)
         self.kinds = kinds
-        self.fields["language"].choices = [("", _("The organisation's"))] + [
+        language, time_zone = self.fields["language"], self.fields["time_zone"]
+        assert isinstance(language, forms.ChoiceField) and isinstance(time_zone, forms.ChoiceField)
+        language.choices = [("", _("The organisation's"))] + [
             (code, name) for code, name in settings.LANGUAGES
         ]
-        self.fields["time_zone"].choices = _zones()
+        time_zone.choices = _zones()
         for kind in kinds:
             self.fields[f"kind_{kind}"] = forms.ChoiceField(
                 label=Kind(kind).label, choices=Channel.choices, widget=forms.RadioSelect

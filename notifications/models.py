@@ -47,7 +47,7 @@ class Channel(models.TextChoices):
 
 # Everything is mailed at once unless the person says otherwise, but stale key results, which come
 # back every week until someone checks in, go to the weekly digest.
-DEFAULT_CHANNELS = {Kind.KEY_RESULT_STALE: Channel.DIGEST}
+DEFAULT_CHANNELS: dict[str, str] = {Kind.KEY_RESULT_STALE: Channel.DIGEST}
 
 
 def default_channel(kind: str) -> str:
@@ -86,6 +86,9 @@ class Notification(models.Model):
     # One notification per recipient and event: a signal sent twice (a task delivered twice, a
     # cycle opened again) tells nobody twice.
     dedupe_key = models.CharField(max_length=200, blank=True)
+    # Not stored: set by notify() once the transaction commits (True when handed to the mail queue,
+    # False when not, None before or without an email).
+    mail_queued: bool | None
 
     class Meta:
         verbose_name = _("notification")

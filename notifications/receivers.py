@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import User
 from datain.models import ImportRun, ImportStatus
 from kpis.models import KpiRun
 from kpis.signals import run_failed
@@ -64,6 +65,18 @@ def on_cycle_opened(sender, cycle, reviews, by=None, **kwargs) -> None:
     for items in by_reviewer.values():
         reviewer = items[0].reviewer
         count = len(items)
+
+        def opened(count: int = count) -> str:
+            return ngettext(
+                "The %(period)s review cycle is open: %(count)d review is yours to write, due on %(date)s.",
+                "The %(period)s review cycle is open: %(count)d reviews are yours to write, due on %(date)s.",
+                count,
+            ) % {
+                "period": period_label(period),
+                "count": count,
+                "date": date_label(cycle.manager_review_due),
+            }
+
         services.notify(
             reviewer,
             Kind.CYCLE_OPENED,
@@ -71,18 +84,7 @@ def on_cycle_opened(sender, cycle, reviews, by=None, **kwargs) -> None:
             url=_reviews_of_cycle_url(cycle),
             dedupe_key=f"cycle_opened:{cycle.pk}",
             by=by,
-            text=lambda count=count: (
-                ngettext(
-                    "The %(period)s review cycle is open: %(count)d review is yours to write, due on %(date)s.",
-                    "The %(period)s review cycle is open: %(count)d reviews are yours to write, due on %(date)s.",
-                    count,
-                )
-                % {
-                    "period": period_label(period),
-                    "count": count,
-                    "date": date_label(cycle.manager_review_due),
-                }
-            ),
+            text=opened,
         )
     teams = {r.csm.team for r in reviews if r.csm.team_id}
     for team in sorted(teams, key=lambda t: t.pk):
@@ -153,6 +155,10 @@ def on_review_transitioned(sender, review: Review, action: str, by=None, **kwarg
     people = {Actor.CSM: review.csm, Actor.REVIEWER: review.reviewer}
     for actor in step.tells:
         text = STEP_TEXTS[(action, actor)]
+
+        def said(text: Callable[[dict], str] = text) -> str:
+            return text(words())
+
         services.notify(
             people[actor],
             STEP_KINDS[action],
@@ -160,7 +166,7 @@ def on_review_transitioned(sender, review: Review, action: str, by=None, **kwarg
             url=url,
             dedupe_key=key,
             by=by,
-            text=lambda text=text: text(words()),
+            text=said,
         )
     if step.tells_team:
         announcement = STEP_ANNOUNCEMENTS[action]
@@ -251,9 +257,10 @@ def on_rating_calibrated(sender, review: Review, before, after, reason, by=None,
     )
 
 
-def on_reminder_requested(sender, review: Review, recipient, requested_by, **kwargs) -> bool:
+def on_reminder_requested(sender, review: Review, recipient, requested_by, **kwargs) -> bool | str:
     """HR's "Remind" on the cycle page: the reminder goes now (mailed unless the person chose
-    otherwise), at most once a day per person and review. Returns whether it went."""
+    otherwise), at most once a day per person and review. Returns whether it went (or
+    ``REMINDER_KEPT``: stored, its email pending; ``reminders.requested``)."""
     return reminders.requested(
         review=review, recipient=recipient, requested_by=requested_by, today=timezone.localdate()
     )
@@ -286,7 +293,7 @@ def on_import_saved(sender, instance: ImportRun, created: bool, **kwargs) -> Non
     failed = run.status == ImportStatus.FAILED or (run.status == ImportStatus.INVALID and not run.dry_run)
     if not failed:
         return
-    people = {p.pk: p for p in services.recipients_ops()}
+    people: dict[int, User | None] = {p.pk: p for p in services.recipients_ops()}
     if run.created_by_id and run.created_by_id not in people:
         people[run.created_by_id] = run.created_by
     url = reverse("import-detail", args=[run.pk])

@@ -16,6 +16,7 @@ one email per kind with everything claimed for them, sent before the run returns
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -171,6 +172,13 @@ def review_due(review: Review, today: datetime.date, *, asked: bool = False) -> 
     return None
 
 
+def _stale_text(days: int, title: str) -> str:
+    return _("No check-in for %(days)d days on “%(kr)s”: check in to keep it on track.") % {
+        "days": days,
+        "kr": title,
+    }
+
+
 def candidates(today: datetime.date) -> list[Due]:
     """Every reminder the state of things calls for today (before looking at what was sent)."""
     out: list[Due] = []
@@ -192,10 +200,7 @@ def candidates(today: datetime.date) -> list[Due]:
                 stale.person,
                 Kind.KEY_RESULT_STALE,
                 stale.kr,
-                lambda stale=stale: (
-                    _("No check-in for %(days)d days on “%(kr)s”: check in to keep it on track.")
-                    % {"days": stale.days, "kr": stale.kr.title}
-                ),
+                functools.partial(_stale_text, stale.days, stale.kr.title),
                 reverse("okrs-mine") + f"#kr-{stale.kr.pk}",
                 settings.REMINDER_STALE_EVERY_DAYS,
             )

@@ -147,12 +147,10 @@ def notify(
     with speaking_to(recipient):
         body = str(text())
     channel = channel_of(recipient, kind)
-    if _paused.get():
-        state = EmailState.NONE
-    else:
-        state = {Channel.EMAIL: EmailState.PENDING, Channel.DIGEST: EmailState.DIGEST}.get(
-            channel, EmailState.NONE
-        )
+    state: str = EmailState.NONE
+    if not _paused.get():
+        states: dict[str, str] = {Channel.EMAIL: EmailState.PENDING, Channel.DIGEST: EmailState.DIGEST}
+        state = states.get(channel, EmailState.NONE)
     content_type, object_id = _ref(obj)
     try:
         with transaction.atomic():

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from accounts.requests import PersonRequest
 from notifications import mail, services
 from notifications.forms import PreferencesForm, kinds_for
 from notifications.models import Notification
@@ -23,7 +24,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: PersonRequest) -> HttpResponse:
     qs = Notification.objects.filter(recipient=request.user)
     only_unread = request.GET.get("unread") == "1"
     if only_unread:
@@ -43,7 +44,7 @@ def _safe_local(request: HttpRequest, url: str) -> str:
 
 
 @login_required
-def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+def notification_open(request: PersonRequest, notification_id: int) -> HttpResponse:
     """Follow a notification's link, marking it read."""
     notification = get_object_or_404(Notification, pk=notification_id, recipient=request.user)
     services.mark_read(person=request.user, notification_ids=[notification.pk])
@@ -52,7 +53,7 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def notification_read(request: HttpRequest) -> HttpResponse:
+def notification_read(request: PersonRequest) -> HttpResponse:
     """Mark one notification read (``id``) or all of them."""
     raw = request.POST.get("id", "")
     if raw:
@@ -65,7 +66,7 @@ def notification_read(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: PersonRequest) -> HttpResponse:
     person = request.user
     kinds = kinds_for(person.role)
     current = services.channels_of(person)

@@ -1,6 +1,9 @@
 """OKR API: objectives, key results and check-ins, scoped by visible_to; writes through the services."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -14,6 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.models import Team, User
+from accounts.requests import api_person
 from core import text
 from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from okrs import selectors, services
@@ -28,9 +32,11 @@ class VisibleTo(serializers.PrimaryKeyRelatedField):
     def __init__(self, model, **kwargs):
         self.model = model
         super().__init__(**kwargs)
-        self.error_messages["does_not_exist"] = f"No such {model._meta.verbose_name}."
-        self.error_messages["incorrect_type"] = (
-            f"A {model._meta.verbose_name} is given by its id, a whole number."
+        # Lazy: the field is built once, at import; its messages speak the caller's language.
+        name = model._meta.verbose_name
+        self.error_messages["does_not_exist"] = format_lazy(gettext_lazy("No such {name}."), name=name)
+        self.error_messages["incorrect_type"] = format_lazy(
+            gettext_lazy("A {name} is given by its id, a whole number."), name=name
         )
 
     def get_queryset(self):
@@ -234,7 +240,9 @@ class ObjectiveViewSet(
             allow_null=True,
             help_text="Or a team objective: the id of a team the caller may see.",
         )
-        parent = VisibleTo(
+        # A declared field: DRF's serializer metaclass moves it into _declared_fields, so it never
+        # shadows Field.parent at run time; the stubs see only the class attribute.
+        parent = VisibleTo(  # type: ignore[assignment]
             Objective,
             required=False,
             allow_null=True,
@@ -244,7 +252,7 @@ class ObjectiveViewSet(
     serializer_class = ObjectiveOutput
 
     def get_queryset(self):
-        qs = Objective.objects.visible_to(self.request.user).prefetch_related(
+        qs = Objective.objects.visible_to(api_person(self.request)).prefetch_related(
             "key_results__check_ins", "key_results__objective"
         )
         period = self.request.query_params.get("period")
@@ -270,7 +278,7 @@ class ObjectiveViewSet(
         data = self.ObjectiveInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         try:
-            objective = services.objective_create(user=request.user, **data.validated_data)
+            objective = services.objective_create(user=api_person(request), **data.validated_data)
         except DjangoValidationError as exc:
             _raise(exc)
         return _created(self, objective)
@@ -347,7 +355,7 @@ class KeyResultViewSet(
 
     def get_queryset(self):
         return (
-            KeyResult.objects.visible_to(self.request.user)
+            KeyResult.objects.visible_to(api_person(self.request))
             .select_related("objective")
             .prefetch_related("check_ins")
         )
@@ -374,11 +382,11 @@ class KeyResultViewSet(
         data = self.KeyResultInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         d = dict(data.validated_data)
-        objective = Objective.objects.visible_to(request.user).filter(pk=d.pop("objective").pk).first()
+        objective = Objective.objects.visible_to(api_person(request)).filter(pk=d.pop("objective").pk).first()
         if objective is None:
-            raise ValidationError({"objective": ["No such objective."]})
+            raise ValidationError({"objective": [_("No such objective.")]})
         try:
-            kr = services.key_result_create(user=request.user, objective=objective, **d)
+            kr = services.key_result_create(user=api_person(request), objective=objective, **d)
         except DjangoValidationError as exc:
             _raise(exc)
         return _created(self, kr)
@@ -457,7 +465,7 @@ class CheckInViewSet(
     serializer_class = CheckInOutput
 
     def get_queryset(self):
-        return CheckIn.objects.visible_to(self.request.user)
+        return CheckIn.objects.visible_to(api_person(self.request))
 
     @extend_schema(
         summary="Check in",
@@ -482,15 +490,15 @@ class CheckInViewSet(
         data.is_valid(raise_exception=True)
         d = dict(data.validated_data)
         kr = (
-            KeyResult.objects.visible_to(request.user)
+            KeyResult.objects.visible_to(api_person(request))
             .filter(pk=d.pop("key_result").pk)
             .select_related("objective")
             .first()
         )
         if kr is None:
-            raise ValidationError({"key_result": ["No such key result."]})
+            raise ValidationError({"key_result": [_("No such key result.")]})
         try:
-            check_in = services.check_in_create(user=request.user, key_result=kr, **d)
+            check_in = services.check_in_create(user=api_person(request), key_result=kr, **d)
         except DjangoValidationError as exc:
             _raise(exc)
         return _created(self, check_in)

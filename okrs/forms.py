@@ -20,9 +20,9 @@ class ObjectiveForm(forms.Form):
 
     def __init__(self, *args, parents=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", _("(not aligned)"))] + [
-            (o.pk, f"{o.team}: {o.title}") for o in parents
-        ]
+        parent = self.fields["parent"]
+        assert isinstance(parent, forms.TypedChoiceField)  # declared above; narrows the type
+        parent.choices = [("", _("(not aligned)"))] + [(o.pk, f"{o.team}: {o.title}") for o in parents]
 
 
 class KeyResultForm(forms.Form):

@@ -215,7 +215,8 @@ def okr_scores_of(
     """``okr_score_of`` for many CSMs at once (opening a review cycle): the same queries for all."""
     views: dict[int, list[ObjectiveView]] = {pk: [] for pk in csm_ids}
     for objective in objectives_for(viewer=None, period=period).filter(csm_id__in=csm_ids):
-        views[objective.csm_id].append(objective_view(objective))
+        if objective.csm_id is not None:  # always (filtered on it); narrows the type
+            views[objective.csm_id].append(objective_view(objective))
     out = {}
     for pk, own in views.items():
         scores = [v.score for v in own if v.score is not None]

@@ -10,8 +10,9 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, Segment, Team, User
 from core.numbers import parse_decimal
@@ -54,16 +55,22 @@ def _check_quarter(period: str) -> Period:
         raise ValidationError({"period": str(exc)}) from exc
     if not p.is_quarter:
         raise ValidationError(
-            {"period": f"OKRs are quarterly: use a quarter such as {p.year}-Q1, not {period}."}
+            {
+                "period": _("OKRs are quarterly: use a quarter such as %(year)s-Q1, not %(period)s.")
+                % {"year": p.year, "period": period}
+            }
         )
     if selectors.quarter_closed(str(p)):
-        raise ValidationError({"period": f"{p} is closed: its OKRs can no longer change."})
+        raise ValidationError(
+            {"period": _("%(quarter)s is closed: its OKRs can no longer change.") % {"quarter": p}}
+        )
     return p
 
 
 def _decimal(value, field: str, column: str | None = None, model=None) -> Decimal | None:
     """A number typed into ``field``, checked against the column that stores it (core.numbers)."""
     target = (model or KeyResult)._meta.get_field(column or field)
+    assert isinstance(target, models.DecimalField)  # every number of an OKR is stored as a Decimal
     return parse_decimal(value, name=field, field=target)
 
 
@@ -81,17 +88,24 @@ def objective_create(
 ) -> Objective:
     p = _check_quarter(period)
     if (csm is None) == (team is None):
-        raise ValidationError({"owner": "An objective belongs to one CSM or one team."})
+        raise ValidationError({"owner": _("An objective belongs to one CSM or one team.")})
     if csm is not None and csm.role != Role.CSM:
-        raise ValidationError({"owner": f"{csm} is not a CSM."})
+        raise ValidationError({"owner": _("%(person)s is not a CSM.") % {"person": csm}})
     if not title.strip():
-        raise ValidationError({"title": "A title is required."})
+        raise ValidationError({"title": _("A title is required.")})
     if commitment not in Commitment.values:
-        raise ValidationError({"commitment": f"must be one of {', '.join(Commitment.values)}"})
+        raise ValidationError(
+            {"commitment": _("must be one of %(choices)s") % {"choices": ", ".join(Commitment.values)}}
+        )
     if parent is not None and not Objective.objects.visible_to(user).filter(pk=parent.pk).exists():
-        raise ValidationError({"parent": "No such objective."})
+        raise ValidationError({"parent": _("No such objective.")})
     if parent is not None and parent.period != str(p):
-        raise ValidationError({"parent": f"An objective of {p} cannot be aligned to one of {parent.period}."})
+        raise ValidationError(
+            {
+                "parent": _("An objective of %(quarter)s cannot be aligned to one of %(other)s.")
+                % {"quarter": p, "other": parent.period}
+            }
+        )
     objective = Objective(
         csm=csm,
         team=team,
@@ -103,7 +117,7 @@ def objective_create(
         created_by=user,
     )
     if not can_edit(user, objective):
-        raise PermissionDenied("You may not set OKRs for this owner.")
+        raise PermissionDenied(_("You may not set OKRs for this owner."))
     objective.save()
     return objective
 
@@ -136,47 +150,54 @@ def key_result_create(
 ) -> KeyResult:
     _check_quarter(objective.period)
     if not can_edit(user, objective):
-        raise PermissionDenied("You may not change this objective.")
+        raise PermissionDenied(_("You may not change this objective."))
     errors: dict[str, str] = {}
     if not title.strip():
-        errors["title"] = "A title is required."
+        errors["title"] = _("A title is required.")
     if kind not in KrKind.values:
-        errors["kind"] = f"must be one of {', '.join(KrKind.values)}"
+        errors["kind"] = _("must be one of %(choices)s") % {"choices": ", ".join(KrKind.values)}
     w = _decimal(weight, "weight")
     if w is None or w <= 0:
-        errors["weight"] = "A weight must be a number above 0 (the key results' weights are relative)."
+        errors["weight"] = _("A weight must be a number above 0 (the key results' weights are relative).")
     elif w > MAX_WEIGHT:
-        errors["weight"] = (
-            f"A weight above {MAX_WEIGHT} makes no sense: use relative weights such as 1, 2, 3."
-        )
+        errors["weight"] = _(
+            "A weight above %(most)s makes no sense: use relative weights such as 1, 2, 3."
+        ) % {"most": MAX_WEIGHT}
     b, t = _decimal(baseline, "baseline"), _decimal(target, "target")
     if kind == KrKind.METRIC:
         m = REGISTRY.get(metric)
         if m is None:
-            errors["metric"] = f"{metric!r} is not a metric key (see the metric definitions)."
+            errors["metric"] = _("%(metric)r is not a metric key (see the metric definitions).") % {
+                "metric": metric
+            }
         elif not m.scored:
-            errors["metric"] = f"{metric} is tracked, never scored: it cannot be a key result."
+            errors["metric"] = _("%(metric)s is tracked, never scored: it cannot be a key result.") % {
+                "metric": metric
+            }
         elif m.direction not in (HIGHER, LOWER):
-            errors["metric"] = f"{metric} has no better direction: it cannot be a key result."
+            errors["metric"] = _("%(metric)s has no better direction: it cannot be a key result.") % {
+                "metric": metric
+            }
         else:
             direction = Direction.INCREASE if m.direction == HIGHER else Direction.DECREASE
             unit = unit or str(m.unit_label)
     if kind in (KrKind.METRIC, KrKind.NUMERIC):
         if b is None:
-            errors["baseline"] = "A baseline (start value) is required."
+            errors["baseline"] = _("A baseline (start value) is required.")
         if t is None:
-            errors["target"] = "A target is required."
+            errors["target"] = _("A target is required.")
         if b is not None and t is not None:
             if t == b:
-                errors["target"] = "The target equals the baseline: there is nothing to progress towards."
+                errors["target"] = _("The target equals the baseline: there is nothing to progress towards.")
             elif direction == Direction.INCREASE and t < b:
-                errors["target"] = "For an increase, the target must be above the baseline."
+                errors["target"] = _("For an increase, the target must be above the baseline.")
             elif direction == Direction.DECREASE and t > b:
-                errors["target"] = "For a decrease, the target must be below the baseline."
+                errors["target"] = _("For a decrease, the target must be below the baseline.")
         if direction not in Direction.values:
-            errors["direction"] = f"must be one of {', '.join(Direction.values)}"
+            errors["direction"] = _("must be one of %(choices)s") % {"choices": ", ".join(Direction.values)}
     if errors:
         raise ValidationError(errors)
+    assert w is not None  # refused above when missing
     kr = KeyResult(
         objective=objective,
         title=title.strip(),
@@ -187,7 +208,7 @@ def key_result_create(
         unit=unit,
         direction=direction,
         weight=w,
-        owner=owner or objective.csm or (objective.team.manager if objective.team_id else None),
+        owner=owner or objective.csm or (objective.team.manager if objective.team else None),
         position=objective.key_results.count(),
     )
     if kind == KrKind.NUMERIC:
@@ -213,35 +234,40 @@ def check_in_create(
 ) -> CheckIn:
     objective = key_result.objective
     if selectors.quarter_closed(objective.period):
-        raise ValidationError({"key_result": f"{objective.period} is closed: no more check-ins."})
+        raise ValidationError(
+            {"key_result": _("%(quarter)s is closed: no more check-ins.") % {"quarter": objective.period}}
+        )
     if not can_edit(user, objective):
-        raise PermissionDenied("You may not check in on this key result.")
+        raise PermissionDenied(_("You may not check in on this key result."))
     errors: dict[str, str] = {}
     try:
         c = int(confidence)
     except (TypeError, ValueError):
         c = None
     if c is None or not 0 <= c <= 10 or str(confidence).strip() not in (str(c), f"{c}.0"):
-        errors["confidence"] = "Confidence is a whole number from 0 (no chance) to 10 (certain)."
+        errors["confidence"] = _("Confidence is a whole number from 0 (no chance) to 10 (certain).")
     v = None
     if key_result.kind == KrKind.NUMERIC:
         v = _decimal(value, "value", model=CheckIn)
         if v is None:
-            errors["value"] = "A numeric key result needs the current value."
+            errors["value"] = _("A numeric key result needs the current value.")
     elif key_result.kind == KrKind.MILESTONE:
         if done is None:
-            errors["done"] = "Say whether the milestone is done."
+            errors["done"] = _("Say whether the milestone is done.")
     elif value not in (None, ""):
-        errors["value"] = "A KPI-linked key result takes its value from the nightly run, not from a check-in."
+        errors["value"] = _(
+            "A KPI-linked key result takes its value from the nightly run, not from a check-in."
+        )
     today = timezone.localdate()
     if date is not None:
         quarter = Period.parse(objective.period)
         if not (quarter.start <= date < quarter.end and date <= today):
-            errors["date"] = (
-                f"A check-in is dated within {quarter} and not after today ({today}); {date} is neither."
-            )
+            errors["date"] = _(
+                "A check-in is dated within %(quarter)s and not after today (%(today)s); %(date)s is neither."
+            ) % {"quarter": quarter, "today": today, "date": date}
     if errors:
         raise ValidationError(errors)
+    assert c is not None  # refused above when missing
     day = date or today
     check_in = CheckIn.objects.create(
         key_result=key_result, date=day, value=v, done=done, confidence=c, note=note, author=user
@@ -259,12 +285,14 @@ def okr_rollout(*, user: User, source: Objective, segment: str = "") -> tuple[in
     results, as an objective aligned to it. Idempotent: a CSM who has it already is skipped.
     Returns (created, already there)."""
     if source.team_id is None:
-        raise ValidationError({"source": "Roll out a team objective."})
+        raise ValidationError({"source": _("Roll out a team objective.")})
     if segment and segment not in Segment.values:
-        raise ValidationError({"segment": f"must be one of {', '.join(Segment.values)}"})
+        raise ValidationError(
+            {"segment": _("must be one of %(choices)s") % {"choices": ", ".join(Segment.values)}}
+        )
     _check_quarter(source.period)
     if not can_edit(user, source):
-        raise PermissionDenied("Only the team's manager rolls out its objectives.")
+        raise PermissionDenied(_("Only the team's manager rolls out its objectives."))
     members = User.objects.filter(team_id=source.team_id, role=Role.CSM)
     if segment:
         members = members.filter(segment=segment)
@@ -348,9 +376,9 @@ def key_results_update_from_run(*, run: KpiRun) -> int:
 def okr_quarter_close(*, user: User, period: str) -> OkrQuarter:
     """Freeze every score of the quarter (HR or admin). Closing twice is refused."""
     if user.role not in (Role.HR, Role.ADMIN):
-        raise PermissionDenied("HR closes a quarter's OKRs.")
+        raise PermissionDenied(_("HR closes a quarter's OKRs."))
     p = _check_quarter(period)
-    quarter, _ = OkrQuarter.objects.select_for_update().get_or_create(period=str(p))
+    quarter, _created = OkrQuarter.objects.select_for_update().get_or_create(period=str(p))
     objectives = list(Objective.objects.filter(period=str(p)).prefetch_related("key_results"))
     for objective in objectives:
         krs = list(objective.key_results.all())
@@ -368,17 +396,17 @@ def okr_quarter_close(*, user: User, period: str) -> OkrQuarter:
 def objective_adjust_final(*, user: User, objective: Objective, score, reason: str) -> Objective:
     """After closing: a final score may differ from the frozen one, with a reason. Both are kept."""
     if not selectors.quarter_closed(objective.period):
-        raise ValidationError({"final_score": "A final score is set after the quarter is closed."})
+        raise ValidationError({"final_score": _("A final score is set after the quarter is closed.")})
     if user.role not in (Role.HR, Role.ADMIN) and not (
         user.role == Role.MANAGER and can_edit(user, objective)
     ):
-        raise PermissionDenied("The manager or HR adjusts a final score.")
+        raise PermissionDenied(_("The manager or HR adjusts a final score."))
     s = _decimal(score, "final_score", model=Objective)
     if s is None or not Decimal(0) <= s <= Decimal(1):
-        raise ValidationError({"final_score": "A score is between 0.0 and 1.0."})
+        raise ValidationError({"final_score": _("A score is between 0.0 and 1.0.")})
     if s != objective.frozen_score and not reason.strip():
         raise ValidationError(
-            {"final_score_reason": "Say why the final score differs from the computed one."}
+            {"final_score_reason": _("Say why the final score differs from the computed one.")}
         )
     objective.final_score, objective.final_score_reason = s, reason.strip()
     objective.save(update_fields=["final_score", "final_score_reason"])

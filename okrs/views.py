@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, Segment, Team
+from accounts.requests import PersonRequest
 from kpis.periods import Period, PeriodError, period_label
 from kpis.scorecards import default_period
 from okrs import selectors, services
@@ -54,7 +55,7 @@ def _quarters(period: Period) -> list[str]:
 
 
 @login_required
-def my_okrs(request: HttpRequest) -> HttpResponse:
+def my_okrs(request: PersonRequest) -> HttpResponse:
     user = request.user
     if user.role != Role.CSM:
         teams = Team.objects.visible_to(user).order_by("name")
@@ -94,7 +95,7 @@ def my_okrs(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def team_okrs(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_okrs(request: PersonRequest, team_id: int) -> HttpResponse:
     if request.user.role == Role.CSM:
         raise Http404
     team = get_object_or_404(Team.objects.visible_to(request.user), pk=team_id)
@@ -138,16 +139,17 @@ def team_okrs(request: HttpRequest, team_id: int) -> HttpResponse:
     )
 
 
-def _back(request: HttpRequest, objective: Objective) -> str:
+def _back(request: PersonRequest, objective: Objective) -> str:
     if request.user.role == Role.CSM:
         return reverse("okrs-mine") + f"?period={objective.period}"
-    team_id = objective.team_id or objective.csm.team_id
+    # An objective is a team's or a CSM's (a check constraint): without a team it has its CSM.
+    team_id = objective.team_id or (objective.csm.team_id if objective.csm else None)
     return reverse("okrs-team", args=[team_id]) + f"?period={objective.period}"
 
 
 @login_required
 @require_POST
-def key_result_add(request: HttpRequest, objective_id: int) -> HttpResponse:
+def key_result_add(request: PersonRequest, objective_id: int) -> HttpResponse:
     objective = get_object_or_404(Objective.objects.visible_to(request.user), pk=objective_id)
     form = KeyResultForm(request.POST)
     if form.is_valid():
@@ -182,7 +184,7 @@ def key_result_add(request: HttpRequest, objective_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
+def check_in(request: PersonRequest, kr_id: int) -> HttpResponse:
     """A check-in; answers JSON to the page's script (no reload), or redirects without JavaScript."""
     kr = get_object_or_404(KeyResult.objects.visible_to(request.user).select_related("objective"), pk=kr_id)
     form = CheckInForm(request.POST)
@@ -205,7 +207,7 @@ def check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
         except PermissionDenied as exc:
             errors = {"__all__": [str(exc)]}
     else:
-        errors = form.errors
+        errors = {field: [str(m) for m in msgs] for field, msgs in form.errors.items()}
     if wants_json:
         if errors:
             return JsonResponse({"ok": False, "errors": errors}, status=400)
@@ -240,7 +242,7 @@ def check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rollout(request: HttpRequest, objective_id: int) -> HttpResponse:
+def rollout(request: PersonRequest, objective_id: int) -> HttpResponse:
     objective = get_object_or_404(Objective.objects.visible_to(request.user), pk=objective_id)
     try:
         created, existing = services.okr_rollout(
@@ -260,7 +262,7 @@ def rollout(request: HttpRequest, objective_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def close_quarter(request: HttpRequest) -> HttpResponse:
+def close_quarter(request: PersonRequest) -> HttpResponse:
     period = request.POST.get("period", "")
     try:
         services.okr_quarter_close(user=request.user, period=period)
@@ -280,7 +282,7 @@ def close_quarter(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def final_score(request: HttpRequest, objective_id: int) -> HttpResponse:
+def final_score(request: PersonRequest, objective_id: int) -> HttpResponse:
     objective = get_object_or_404(Objective.objects.visible_to(request.user), pk=objective_id)
     form = FinalScoreForm(request.POST)
     if form.is_valid():

@@ -14,6 +14,8 @@ log "ruff"
 "$ROOT/.venv/bin/ruff" format --check .
 log "import contracts (layers, no tests in production code)"
 "$ROOT/.venv/bin/lint-imports" --no-cache
+log "types (mypy with the Django and DRF stubs; production code, cache in var/mypy-cache)"
+"$ROOT/.venv/bin/mypy"
 log "documentation site (mkdocs --strict: every internal link and anchor resolves)"
 NO_MKDOCS_2_WARNING=1 "$ROOT/.venv/bin/mkdocs" build --strict --quiet --site-dir "$ROOT/var/site-test-$PG_TEST_PORT"
 rm -rf "$ROOT/var/site-test-$PG_TEST_PORT"

@@ -144,12 +144,12 @@ def csm_book(*, csm: User, today: datetime.date | None = None, sort: str = "risk
         .annotate(last=Max("occurred_at"))
     ):
         rows[t["account_id"]].last_touchpoint = t["last"]
-    for t in (
+    for open_ in (
         Ticket.objects.filter(account_id__in=ids, resolved_at__isnull=True)
         .values("account_id")
         .annotate(n=Count("pk"))
     ):
-        rows[t["account_id"]].open_tickets = t["n"]
+        rows[open_["account_id"]].open_tickets = open_["n"]
     since = timezone.make_aware(
         datetime.datetime.combine(today - datetime.timedelta(days=DETRACTOR_DAYS), datetime.time.min)
     )
@@ -266,7 +266,7 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
         if v.subject_type == SubjectType.TEAM:
             team_values[(v.metric, v.period)] = v.value
             team_samples[(v.metric, v.period)] = v.sample_size
-        elif v.period == str(period) and v.value is not None:
+        elif v.period == str(period) and v.value is not None and v.csm_id is not None:
             if REGISTRY[v.metric].is_few(v.value, v.sample_size):
                 few[v.metric] = few.get(v.metric, 0) + 1
             else:
@@ -281,7 +281,7 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
         team_few = m.is_few(value, team_samples.get((m.key, str(period)), 0))
         few_before = m.is_few(previous, team_samples.get((m.key, str(prev)), 0))
         pairs = csm_values.get(m.key, [])
-        column = [v for _, v in pairs]
+        column = [x for _, x in pairs]
         med = scorecards.median(column)
         rows.append(
             GlanceRow(
@@ -300,15 +300,15 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
                 partial=partial and m.accumulates,
             )
         )
-        for csm_id, v in pairs:
-            if dashboard.is_far(v, column, med):
+        for csm_id, x in pairs:
+            if med is not None and dashboard.is_far(x, column, med):
                 outliers.append(
                     Outlier(
                         csm=members[csm_id],
                         metric=m,
-                        value=v,
+                        value=x,
                         median=med,
-                        good=scorecards.is_good_side(m, v, med),
+                        good=scorecards.is_good_side(m, x, med),
                     )
                 )
     outliers.sort(key=lambda o: (o.good, o.csm.name, o.metric.key))

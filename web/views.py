@@ -7,11 +7,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from accounts.models import CustomerAccount, Role
+from accounts.requests import PersonRequest
 from kpis import book, charts
 from web import selectors
 from web.selectors import account_history
 
-HOME_TEMPLATES = {
+HOME_TEMPLATES: dict[str, str] = {
     Role.CSM: "web/home_csm.html",
     Role.MANAGER: "web/home_manager.html",
     Role.HR: "web/home_overview.html",
@@ -30,14 +31,14 @@ def favicon(request: HttpRequest) -> FileResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: PersonRequest) -> HttpResponse:
     context = selectors.home_context(user=request.user, sort=request.GET.get("sort", "risk"))
     template = HOME_TEMPLATES.get(request.user.role, "web/home_overview.html")
     return render(request, template, context)
 
 
 @login_required
-def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_detail(request: PersonRequest, account_id: int) -> HttpResponse:
     account = get_object_or_404(CustomerAccount.objects.visible_to(request.user), pk=account_id)
     history = account_history(account=account)
     context = {

@@ -266,6 +266,7 @@ class _Drill(ExpectedDrill):
             self.inputs, self.accounts, extra=("external_id", "kind", "responded_at", "score", "comment")
         )
         previous = self.metric in WITH_PREVIOUS
+        params: tuple[object, ...]
         where, params = " AND r.kind = %s", (kind,)
         if not previous:
             where, params = where + " AND r.responded_at >= %s", (kind, blocks.day_start(self.inputs.start))

@@ -739,8 +739,9 @@ def account_expectations(*, csm_id: int, period: Period) -> list[Expectation]:
     )
     if run is None or not period.is_quarter:
         return []
-    models = {f.outcome: model_of(f) for f in ExpectedFit.objects.filter(run=run)}
-    if len(models) < len(OUTCOMES) or any(m is None for m in models.values()):
+    stored = {f.outcome: model_of(f) for f in ExpectedFit.objects.filter(run=run)}
+    models = {outcome: m for outcome, m in stored.items() if m is not None}
+    if len(models) < len(OUTCOMES) or len(models) < len(stored):
         return []
     end = period.end_to_date(run.as_of if run.as_of < period.end else None)
     rows = [r for r in cohort_rows([period], end)[str(period)] if r.csm_id == csm_id]

@@ -7,9 +7,10 @@ from averages of percentages. Every value is rounded once, at the end, to 2 deci
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, overload
 
 from kpis.engine.components import C, Components
 
@@ -33,6 +34,12 @@ class Value:
     breakdown: dict[str, Any] = field(default_factory=dict)
 
 
+@overload
+def round2(x: Decimal) -> Decimal: ...
+@overload
+def round2(x: None) -> None: ...
+@overload
+def round2(x: Decimal | None) -> Decimal | None: ...
 def round2(x: Decimal | None) -> Decimal | None:
     """Every stored value is rounded once, at the end, to 2 decimals, half up."""
     return None if x is None else x.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -43,7 +50,7 @@ def ratio(num: Decimal, den: Decimal, scale: Decimal = HUNDRED) -> Decimal | Non
     return None if not den else num / den * scale
 
 
-def median(values: list[Decimal] | list[int]) -> Decimal | None:
+def median(values: Sequence[Decimal | int]) -> Decimal | None:
     """The middle value; for an even count, the mean of the two middle values."""
     if not values:
         return None
@@ -177,8 +184,9 @@ def _expected(c: Components, v: dict[str, Value]) -> None:
             exp, c[expected] if scored else None, c[base] if scored else None, cohort
         )
         lift = Value(None, None, None, cohort)
-        if exp is not None:
-            obs = ratio(c[observed], c[base])
+        # The observed share has the expected one's denominator: both or neither.
+        obs = ratio(c[observed], c[base]) if exp is not None else None
+        if exp is not None and obs is not None:
             lift.numerator, lift.denominator = obs, exp
             lift.breakdown = {"raw": obs - exp, "se": (c[variance].sqrt() / c[base]) * HUNDRED}
         v[f"{key}_lift"] = lift
