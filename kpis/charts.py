@@ -426,6 +426,9 @@ def calibration(
         dots_size=4,
         truncate_legend=-1,
     )
+    step = _nice_step(high - low)
+    ticks = [low + i * step for i in range(round((high - low) / step) + 1)]
+    chart.x_labels = chart.y_labels = ticks  # a few round ticks, never crowded
     chart.add(names[0], points)
     chart.add(names[1], [(low, low), (high, high)], stroke=True, show_dots=False)
     desc = "; ".join(

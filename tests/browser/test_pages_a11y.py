@@ -118,6 +118,8 @@ def test_every_day_pages_are_accessible_and_fit(live_server, demo):
                 "csm-adoption-before",
                 f"/scorecard/{camila.pk}/explain/adoption_change/?period={demo.previous()}",
             ),
+            ("csm-expected-method", f"/expected-results/?period={demo}"),
+            ("csm-logo-expected", f"/scorecard/{camila.pk}/explain/logo_retention_expected/?period={demo}"),
         ],
         "manager@example.com": [
             ("manager-home", "/"),
