@@ -156,20 +156,22 @@ def cohort_rows(
                 f"WHERE b.m{k} > 0 AND b.o{k} IS NOT NULL"
             )
         if reuse is not None and n > 1:
-            # Everything a fit reads of a row (never its CSM), in one order: the history's digest.
+            # Everything a fit reads of a row (never its CSM), hashed; the history's digest is the
+            # count and two sums of 60 bits of the rows' hashes (whatever their order: no sort).
             cursor.execute(
-                "SELECT md5(string_agg(concat_ws('|', k, account_id, segment, signed_on, s, e, band), ';' "
-                f"ORDER BY k, account_id)), COUNT(*) FROM ({' UNION ALL '.join(selects[:-1])}) h",
+                "SELECT COUNT(*), SUM(('x' || substr(h, 1, 15))::bit(60)::bigint), "
+                "SUM(('x' || substr(h, 16, 15))::bit(60)::bigint) FROM (SELECT "
+                "md5(concat_ws('|', k, account_id, segment, signed_on, s, e, band)) AS h "
+                f"FROM ({' UNION ALL '.join(selects[:-1])}) rows) h",
                 params,
             )
-            digest, count = cursor.fetchone()
-            if reuse(f"{digest}:{count}"):
+            if reuse(":".join(str(x) for x in cursor.fetchone())):
                 selects = selects[-1:]
         cursor.execute(" UNION ALL ".join(selects), params)
+        labels = [str(q) for q in quarters]
         for k, csm, account, segment, signed, s, e, band, name in cursor.fetchall():
-            quarter = quarters[k]
-            out[str(quarter)].append(
-                AccountRow(str(quarter), csm, account, segment, band, (days[k] - signed).days, s, e, name)
+            out[labels[k]].append(
+                AccountRow(labels[k], csm, account, segment, band, (days[k] - signed).days, s, e, name)
             )
         cursor.execute(f"DROP TABLE {TEMP}")
     return out
@@ -542,13 +544,15 @@ def _exact(x: float) -> Decimal:
 def score(models: dict[str, Model], rows: list[AccountRow]) -> list[Expectation]:
     sample = Sample(rows)  # one design for the three outcomes (fitted on the same rows: one encoding)
     with one_thread():
-        predicted = {o: m.predict(sample) for o, m in models.items()}
-    variances = {o: models[o].variance(p) for o, p in predicted.items()}
+        arrays = {o: m.predict(sample) for o, m in models.items()}
+    # As Python floats, by outcome (reading numpy's elements one by one is the slow part here).
+    predicted = {o: p.tolist() for o, p in arrays.items()}
+    variances = {o: models[o].variance(p).tolist() for o, p in arrays.items()}
     return [
         Expectation(
             row,
-            {o: float(p[i]) for o, p in predicted.items()},
-            {o: float(v[i]) for o, v in variances.items()},
+            {o: p[i] for o, p in predicted.items()},
+            {o: v[i] for o, v in variances.items()},
         )
         for i, row in enumerate(rows)
     ]
