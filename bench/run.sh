@@ -34,6 +34,7 @@ fi
 if wants kpis; then
   [ -f "$ORG/touchpoints.csv" ] || "$PY" bench/gen_org.py --out "$ORG" --scale "${BENCH_SCALE:-1.0}"
   "$PY" bench/bench_kpis.py --pg "$PG_URL" --data "$ORG"
+  "$PY" bench/bench_expected.py --pg "$PG_URL"  # issue 26: fit+score, and the run with and without it
 fi
 if wants pages; then
   [ -f "$ORG/touchpoints.csv" ] || "$PY" bench/gen_org.py --out "$ORG" --scale "${BENCH_SCALE:-1.0}"

@@ -30,7 +30,7 @@ from accounts.models import CustomerAccount, Segment
 from activity.models import HealthSnapshot
 from core import dates
 from kpis import book
-from kpis.engine import expected
+from kpis.engine import expected, features
 from kpis.models import ExpectedFit, KpiRun, RunStatus
 from kpis.periods import Period, period_label
 
@@ -143,7 +143,7 @@ def published_run(period: Period) -> KpiRun | None:
 def _contributions(model: expected.Model, rows: list[expected.AccountRow]) -> tuple[list, dict]:
     """Each row's levels, and each input's mean coefficient over ``rows`` (the average account)."""
     coef = dict(zip(expected.input_names(model.encoding), model.coefficients, strict=True))
-    row_levels = [expected.levels(r, model.encoding) for r in rows]
+    row_levels = [features.levels(r, model.encoding) for r in rows]
     totals: dict[str, float] = defaultdict(float)
     for lv in row_levels:
         for what, level in lv.items():

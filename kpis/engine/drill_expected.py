@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from kpis.engine import expected, formulas, reasons, words
+from kpis.engine import expected, features, formulas, reasons, words
 from kpis.engine.components import C, Components
 from kpis.engine.drill_cells import accounts_words, money, of, total_label
 from kpis.models import ExpectedFit, KpiRun, RunStatus
@@ -66,7 +66,7 @@ class ExpectedDrill:
         logo = outcome == "logo_retention"
         table = []
         for r in rows:
-            tenure = expected.TENURE_LEVELS[bisect_right(expected.TENURE_CUTS_DAYS, r.row.tenure_days)]
+            tenure = features.TENURE_LEVELS[bisect_right(features.TENURE_CUTS_DAYS, r.row.tenure_days)]
             line = [
                 *self.account(names, r.row.account_id),  # type: ignore[attr-defined]
                 words.level("segment", r.row.segment),
