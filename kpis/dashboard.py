@@ -90,7 +90,9 @@ def is_far(value: Decimal | None, values: list[Decimal], med: Decimal | None) ->
     if value is None or med is None or len(values) < 3:
         return False
     mad = median([abs(v - med) for v in values])
-    return bool(mad) and abs(value - med) > 2 * mad
+    if not mad:
+        return False
+    return abs(value - med) > 2 * mad
 
 
 # The roll-up of visible CSMs from their components (kpis/engine/formulas.py): sums, or a ratio of
@@ -218,24 +220,26 @@ def team_dashboard(*, team: Team, period: Period, segment: str = "", sort: str =
             previous.setdefault(metric, []).append(part)
     medians, columns = {}, {}
     for key in DASHBOARD_METRICS:
-        metric = REGISTRY[key]
+        defined = REGISTRY[key]
         columns[key] = [
-            p.value
-            for pk, v in by_csm.items()
-            if (p := v.get(key)) is not None and p.value is not None and not metric.is_few(p.value, p.sample)
+            got.value
+            for v in by_csm.values()
+            if (got := v.get(key)) is not None
+            and got.value is not None
+            and not defined.is_few(got.value, got.sample)
         ]
         medians[key] = median(columns[key])
 
     def cell(pk: int, key: str) -> Cell:
-        part = by_csm.get(pk, {}).get(key)
-        if part is None or part.value is None:
+        found = by_csm.get(pk, {}).get(key)
+        if found is None or found.value is None:
             return Cell(None)
-        metric = REGISTRY[key]
-        if metric.is_few(part.value, part.sample):
-            return Cell(part.value, few=True, sample=part.sample)
-        far = is_far(part.value, columns[key], medians[key])
-        good = far and is_good_side(metric, part.value, medians[key])
-        return Cell(part.value, far=far, good=good, sample=part.sample)
+        defined = REGISTRY[key]
+        if defined.is_few(found.value, found.sample):
+            return Cell(found.value, few=True, sample=found.sample)
+        far = is_far(found.value, columns[key], medians[key])
+        good = far and is_good_side(defined, found.value, medians[key])
+        return Cell(found.value, far=far, good=good, sample=found.sample)
 
     rows = [
         DashboardRow(
@@ -247,7 +251,7 @@ def team_dashboard(*, team: Team, period: Period, segment: str = "", sort: str =
         key = sort.lstrip("-")
         present = [r for r in rows if r.cells[key].value is not None]
         missing = [r for r in rows if r.cells[key].value is None]
-        present.sort(key=lambda r: r.cells[key].value, reverse=sort.startswith("-"))
+        present.sort(key=lambda r: r.cells[key].value or Decimal(0), reverse=sort.startswith("-"))
         rows = present + missing
     if segment:
         pooled = _pooled_medians(sorted(member_ids), period, as_of) if members else {}

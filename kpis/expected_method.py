@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from kpis import charts
-from kpis.engine import expected, reasons, words
+from kpis.engine import expected, features, reasons, words
 from kpis.models import ExpectedFit, KpiRun, RunStatus
 from kpis.periods import Period, period_label
 from kpis.templatetags.kpi_format import number
@@ -174,7 +174,7 @@ def standardised_effects(fits: list[ExpectedFit]) -> dict[str, list[tuple[str, l
     out: dict[str, list] = {}
     for outcome, model in models.items():
         names = expected.input_names(model.encoding)
-        x = expected.design(rows, model.encoding)
+        x = features.design(rows, model.encoding)
         beta = np.array(model.coefficients)
         weights = (
             np.ones(len(rows))
