@@ -288,6 +288,11 @@ SPECTACULAR_SETTINGS = {
     "version.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies document their optional fields without a default (core/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.without_request_defaults",
+    ],
     # Swagger UI groups the operations by these tags, in this order.
     "TAGS": [
         {"name": "Data in", "description": "Loading activity data: rows of one kind at a time."},
