@@ -331,3 +331,24 @@ class AccessDenial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.what} {self.object_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A person's read-only API token (accounts.tokens): it reads what its person may see and
+    changes nothing. Only a digest of the key is stored; the key is shown once, at creation."""
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, validators=[validate_name])
+    digest = models.CharField(max_length=64, unique=True, editable=False)  # SHA-256 of the key, hex
+    hint = models.CharField(max_length=16, editable=False)  # the key's first characters, to tell it apart
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…) of {self.person}"

@@ -1,7 +1,9 @@
 """What every API's OpenAPI description shares (drf-spectacular): the bodies of its refusals and the
 responses that carry them. Descriptions only: no view answers through these serializers."""
 
-from drf_spectacular.utils import OpenApiResponse
+import json
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 
@@ -42,3 +44,35 @@ NOT_FOUND = OpenApiResponse(
 INVALID = OpenApiResponse(FieldErrors, description="Field errors: nothing was written.")
 # Every API view but the ingest endpoint: a person's session or token (accounts.permissions.PeopleOnly).
 PEOPLE = {401: NOT_SIGNED_IN, 403: SERVICE_REFUSED}
+
+
+# A decimal sent or answered as a string, so that nothing is lost to floating point: "1234.50", "-3".
+DECIMAL_STRING = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(?:\.\d+)?$"}
+
+
+@extend_schema_field(DECIMAL_STRING)
+class DecimalText(serializers.CharField):
+    """A number given as a decimal string (e.g. "12.5"); the service reads and checks it. Documented
+    as `format: decimal` with its pattern, so that a generated client types it as a decimal string."""
+
+
+def without_request_defaults(result, generator, request, public):
+    """drf-spectacular postprocessing hook: an optional field of a request body is documented
+    without a JSON-schema `default` (said in its description instead). Generators such as
+    openapi-typescript make a property with a default non-optional, so a client had to send
+    every optional field (a review transition's comment, reason, confirm_open_flags)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            for content in (body or {}).get("content", {}).values():
+                ref = content.get("schema", {}).get("$ref", "")
+                component = schemas.get(ref.rsplit("/", 1)[-1]) if ref else None
+                for prop in (component or {}).get("properties", {}).values():
+                    if "default" in prop:
+                        value = prop.pop("default")
+                        shown = json.dumps(value) if not isinstance(value, str) or value else '""'
+                        prop["description"] = (
+                            f"{prop.get('description', '').rstrip()} Left out: {shown}.".strip()
+                        )
+    return result

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from accounts.access import get_visible_or_404
 from accounts.models import Role, User
 from accounts.requests import api_person
-from core.openapi import INVALID, NOT_FOUND, PEOPLE, ErrorDetail
+from core.openapi import INVALID, NOT_FOUND, PEOPLE, DecimalText, ErrorDetail
 from core.pagination import Pages
 from kpis import scorecards, selectors
 from kpis.models import SubjectType
@@ -47,10 +47,10 @@ class KpiValueSerializer(serializers.Serializer):
         coerce_to_string=True,
         help_text="The value, 2 decimals, in the metric's unit; null when there is no data.",
     )
-    numerator = serializers.CharField(
+    numerator = DecimalText(
         allow_null=True, help_text=f"What the value was computed from: {DECIMAL_TEXT}; null when none."
     )
-    denominator = serializers.CharField(
+    denominator = DecimalText(
         allow_null=True, help_text=f"What the numerator was divided by: {DECIMAL_TEXT}; null when none."
     )
     sample_size = serializers.IntegerField(
@@ -143,7 +143,7 @@ BRIDGE_KINDS = list(scorecards.BRIDGE_ORDER)
 # The scorecard's JSON, described for the OpenAPI schema only: the view answers
 # ``scorecards.Scorecard.as_dict()`` (decimals as strings, dates in ISO 8601).
 def _decimal(text: str) -> serializers.CharField:
-    return serializers.CharField(allow_null=True, help_text=f"{text}: {DECIMAL_TEXT}; null when none.")
+    return DecimalText(allow_null=True, help_text=f"{text}: {DECIMAL_TEXT}; null when none.")
 
 
 SCORECARD_METRIC = inline_serializer(

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from core.text import validate_name
 from notifications.models import Channel, Kind
 
 # The kinds each role hears about (HR and admins may also review, so they see the reviewer's).
@@ -74,3 +75,14 @@ class PreferencesForm(forms.Form):
 
     def kind_fields(self):
         return [self[f"kind_{kind}"] for kind in self.kinds]
+
+
+class ApiTokenForm(forms.Form):
+    """A new read-only API token: its name says which tool uses it."""
+
+    name = forms.CharField(
+        label=_("What it is for"),
+        max_length=100,
+        validators=[validate_name],
+        help_text=_("E.g. the name of the spreadsheet or the BI tool that will read with it."),
+    )

@@ -3,21 +3,24 @@ of the emails, and the local mail catcher's messages (only in the local setup)."
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts import tokens
+from accounts.models import ApiToken, User
 from accounts.requests import PersonRequest
 from notifications import mail, services
-from notifications.forms import PreferencesForm, kinds_for
+from notifications.forms import ApiTokenForm, PreferencesForm, kinds_for
 from notifications.models import Notification
 
 PAGE_SIZE = 50
@@ -69,11 +72,7 @@ def notification_read(request: PersonRequest) -> HttpResponse:
 def preferences(request: PersonRequest) -> HttpResponse:
     person = request.user
     kinds = kinds_for(person.role)
-    current = services.channels_of(person)
-    record = services.settings_of(person)
-    initial = {"language": record.language, "time_zone": person.time_zone}
-    initial.update({f"kind_{k}": current[k] for k in kinds})
-    form = PreferencesForm(request.POST or None, kinds=kinds, initial=initial)
+    form = _preferences_form(person, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.settings_save(
             person=person, language=form.cleaned_data["language"], time_zone=form.cleaned_data["time_zone"]
@@ -82,7 +81,54 @@ def preferences(request: PersonRequest) -> HttpResponse:
             services.preference_set(person=person, kind=kind, channel=form.cleaned_data[f"kind_{kind}"])
         messages.success(request, _("Your choices are saved."))
         return redirect("notification-preferences")
-    return render(request, "notifications/preferences.html", {"form": form})
+    return _preferences_page(request, form, ApiTokenForm())
+
+
+def _preferences_page(request, form, token_form, *, created=None, key="", status=200) -> HttpResponse:
+    context = {
+        "form": form,
+        "token_form": token_form,
+        "api_tokens": request.user.api_tokens.all(),
+        "token_days": settings.API_TOKEN_DAYS,
+        "created": created,
+        "key": key,
+    }
+    response = render(request, "notifications/preferences.html", context, status=status)
+    if key:
+        response["Cache-Control"] = "no-store"  # the key is shown this once, never from a cache
+    return response
+
+
+def _preferences_form(person, data=None) -> PreferencesForm:
+    kinds = kinds_for(person.role)
+    current = services.channels_of(person)
+    initial = {"language": services.settings_of(person).language, "time_zone": person.time_zone}
+    initial.update({f"kind_{k}": current[k] for k in kinds})
+    return PreferencesForm(data, kinds=kinds, initial=initial)
+
+
+@login_required
+@require_POST
+def api_token_create(request: HttpRequest) -> HttpResponse:
+    """A new read-only API token; its key is on this answer only (stored as a digest)."""
+    token_form = ApiTokenForm(request.POST)
+    if not token_form.is_valid():
+        return _preferences_page(request, _preferences_form(request.user), token_form, status=400)
+    token, key = tokens.issue(person=request.user, name=token_form.cleaned_data["name"])
+    return _preferences_page(request, _preferences_form(request.user), ApiTokenForm(), created=token, key=key)
+
+
+@login_required
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    """GET asks to confirm; POST revokes: the tools using the token get 401 from then on."""
+    token = get_object_or_404(ApiToken, pk=token_id, person=request.user)
+    if request.method == "POST":
+        tokens.revoke(person=request.user, token_id=token.pk)
+        messages.success(
+            request, _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name}
+        )
+        return redirect(reverse("notification-preferences") + "#api-tokens")
+    return render(request, "notifications/api_token_revoke.html", {"token": token})
 
 
 @csrf_exempt  # the signed token is the credential: mail clients POST here (RFC 8058), without a session

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from accounts.models import Team, User
 from accounts.requests import api_person
 from core import text
-from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
+from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, DecimalText, ErrorDetail
 from okrs import selectors, services
 from okrs.models import CheckIn, Commitment, Direction, KeyResult, KrKind, Objective
 
@@ -321,13 +321,13 @@ class KeyResultViewSet(
             help_text="kind metric, required: the key of a scored KPI with a better direction "
             "(docs/metrics.md), e.g. nrr; its direction and unit then apply. Ignored otherwise.",
         )
-        baseline = serializers.CharField(
+        baseline = DecimalText(
             required=False,
             allow_null=True,
             default=None,
             help_text="kind metric or numeric, required: the start value (a number). Ignored for a milestone.",
         )
-        target = serializers.CharField(
+        target = DecimalText(
             required=False,
             allow_null=True,
             default=None,
@@ -345,7 +345,7 @@ class KeyResultViewSet(
             default=Direction.INCREASE,
             help_text="increase (the default) or decrease; for kind metric the metric's own direction wins.",
         )
-        weight = serializers.CharField(
+        weight = DecimalText(
             default="1",
             help_text="Its weight in the objective's score relative to the others: a number above 0 and "
             "at most 100 (default 1).",
@@ -432,10 +432,16 @@ class CheckInViewSet(
 ):
     class CheckInInput(serializers.Serializer):
         key_result = VisibleTo(KeyResult, help_text="The id of the key result, one the caller may edit.")
-        confidence = serializers.CharField(
-            help_text="How sure of reaching the target: a whole number from 0 (no chance) to 10 (certain)."
+        confidence = serializers.IntegerField(
+            min_value=0,
+            max_value=10,
+            error_messages={
+                key: "Confidence is a whole number from 0 (no chance) to 10 (certain)."
+                for key in ("invalid", "min_value", "max_value", "max_string_length")
+            },
+            help_text="How sure of reaching the target: a whole number from 0 (no chance) to 10 (certain).",
         )
-        value = serializers.CharField(
+        value = DecimalText(
             required=False,
             allow_null=True,
             default=None,

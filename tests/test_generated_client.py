@@ -1,6 +1,7 @@
 """What an integrator does first: generate a Python client from the served schema with
 openapi-python-client (offline: the schema is a file, no post-hook needs a network or a formatter),
-import every module it wrote, and walk the pages of a quarter's KPI values with it."""
+import every module it wrote, and walk the pages of a quarter's KPI values with it (HR's read-only
+token), checking that writing with that token is refused."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
+from accounts import tokens
 from kpis import services as kpi_services
 from kpis.periods import Period
 
@@ -97,9 +99,13 @@ class DjangoTransport(httpx.BaseTransport):
 def test_the_generated_client_walks_the_pages_of_kpi_values(client_package, org, client):
     kpi_services.kpi_run_compute(period=Period.parse("2026-Q3"), as_of=datetime.date(2026, 11, 1))
     client.force_login(org.hr)
-    api = importlib.import_module(f"{PACKAGE}.client").Client(
+    # HR's read-only token, as a BI tool of theirs would hold it.
+    _, key = tokens.issue(person=org.hr, name="BI")
+    api = importlib.import_module(f"{PACKAGE}.client").AuthenticatedClient(
         base_url="http://testserver",
-        httpx_args={"transport": DjangoTransport(client)},
+        token=key,
+        prefix="Token",
+        httpx_args={"transport": DjangoTransport(Client())},
     )
     list_kpis = importlib.import_module(f"{PACKAGE}.api.kp_is_and_scorecards.v1_kpis_retrieve")
     expected = client.get("/api/v1/kpis/?period=2026-Q3&limit=500").json()
@@ -114,3 +120,11 @@ def test_the_generated_client_walks_the_pages_of_kpi_values(client_package, org,
         offset += 40
     assert pages == -(-expected["count"] // 40) and pages >= 2
     assert rows == expected["results"]
+    # A write through the generated client with the read token: a parsed 403.
+    create = importlib.import_module(f"{PACKAGE}.api.ok_rs.v1_objectives_create")
+    body = importlib.import_module(f"{PACKAGE}.models.objective_input").ObjectiveInput(
+        period="2026-Q4", title="x"
+    )
+    refused = create.sync_detailed(client=api, body=body)
+    assert refused.status_code == 403
+    assert refused.parsed.detail == tokens.READ_ONLY

@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts import tokens
 from datain.models import ImportRun
 from kpis import services as kpi_services
 from kpis.periods import Period
@@ -123,6 +124,13 @@ TABLE = {
     ),
     "notification-read": ({}, "", POST_ONLY),
     "notification-preferences": ({}, "", LOGGED_IN),
+    "api-token-create": ({}, "", POST_ONLY),
+    # A person's API token is theirs alone: nobody else, not even HR, sees its revoke page.
+    "api-token-revoke": (
+        lambda o: {"token_id": o["api_token"].pk},
+        "",
+        row(200, 404, 404, 404, 404, 404, 302),
+    ),
     # The signed token is the credential (one click from an email, no login).
     "notification-unsubscribe": (lambda o: {"token": o["unsubscribe"]}, "", ALL_200),
     # Only in the local setup (DEBUG, the catcher's folder): 404 everywhere else, for everyone.
@@ -204,6 +212,7 @@ def objects(org, settings, tmp_path):
             org.csm_a, "review_submitted", text=lambda: "Your review", url=f"/reviews/{review.pk}/"
         ),
         "unsubscribe": notification_mail.unsubscribe_token(org.csm_a, "cycle_opened"),
+        "api_token": tokens.issue(person=org.csm_a, name="BI")[0],
     }
 
 

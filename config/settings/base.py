@@ -251,9 +251,10 @@ LOGGING = {
 
 INSTALLED_APPS += ["rest_framework.authtoken"]
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
-    # Integrations: a token per service account, created by an admin (docs/api.md).
+    # `Authorization: Token <key>`: an integration's token (a service account, created by an admin)
+    # or a person's read-only token (accounts/tokens.py; docs/api.md).
     # First, so that an unauthenticated request answers 401 with WWW-Authenticate: Token.
-    "rest_framework.authentication.TokenAuthentication",
+    "accounts.tokens.TokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
 ]
 # Progress of long work (imports, exports) lives in the cache so that a page can read it while a
@@ -272,14 +273,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The largest file the upload page takes (bytes); larger loads go through import_data.
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024)
 
+# A person's read-only API token (preferences page, create_api_token --scope read) expires this
+# many days after it was created.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+
 INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
 SPECTACULAR_SETTINGS = {
     "TITLE": "CSM reviews & OKRs API",
     "DESCRIPTION": "Data in (ingest), KPIs, scorecards, OKRs and reviews, under `/api/v1/`. People sign "
     "in with their session (the pages' login; writes then need the CSRF token) or a token; an "
-    "integration's token (role service, `manage.py create_api_token`) may only load data. Send a "
-    "token as `Authorization: Token <key>`.\n\n"
+    "integration's token (role service, `manage.py create_api_token`) may only load data; a person's "
+    "read-only token (their preferences page) reads what they may see and answers 403 to any write. "
+    "Send a token as `Authorization: Token <key>`. Bodies are JSON only (a form answers 415).\n\n"
     "Each person sees through the API what their pages show: a CSM their own data, a manager their "
     "teams', HR and CS ops / admin everything (reviews' hidden parts stay null until submitted). An "
     "object the caller may not see answers 404, like one that does not exist. Lists are paginated "
@@ -289,6 +295,11 @@ SPECTACULAR_SETTINGS = {
     "version.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies document their optional fields without a default (core/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.without_request_defaults",
+    ],
     # Swagger UI groups the operations by these tags, in this order.
     "TAGS": [
         {"name": "Data in", "description": "Loading activity data: rows of one kind at a time."},
