@@ -109,7 +109,7 @@ def _preferences_form(person, data=None) -> PreferencesForm:
 
 @login_required
 @require_POST
-def api_token_create(request: HttpRequest) -> HttpResponse:
+def api_token_create(request: PersonRequest) -> HttpResponse:
     """A new read-only API token; its key is on this answer only (stored as a digest)."""
     token_form = ApiTokenForm(request.POST)
     if not token_form.is_valid():
@@ -119,7 +119,7 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def api_token_revoke(request: PersonRequest, token_id: int) -> HttpResponse:
     """GET asks to confirm; POST revokes: the tools using the token get 401 from then on."""
     token = get_object_or_404(ApiToken, pk=token_id, person=request.user)
     if request.method == "POST":
