@@ -90,7 +90,9 @@ def is_far(value: Decimal | None, values: list[Decimal], med: Decimal | None) ->
     if value is None or med is None or len(values) < 3:
         return False
     mad = median([abs(v - med) for v in values])
-    return bool(mad) and abs(value - med) > 2 * mad
+    if not mad:
+        return False
+    return abs(value - med) > 2 * mad
 
 
 # The roll-up of visible CSMs from their components (kpis/engine/formulas.py): sums, or a ratio of
@@ -218,11 +220,13 @@ def team_dashboard(*, team: Team, period: Period, segment: str = "", sort: str =
             previous.setdefault(metric, []).append(part)
     medians, columns = {}, {}
     for key in DASHBOARD_METRICS:
-        metric = REGISTRY[key]
+        definition = REGISTRY[key]
         columns[key] = [
-            p.value
+            got.value
             for pk, v in by_csm.items()
-            if (p := v.get(key)) is not None and p.value is not None and not metric.is_few(p.value, p.sample)
+            if (got := v.get(key)) is not None
+            and got.value is not None
+            and not definition.is_few(got.value, got.sample)
         ]
         medians[key] = median(columns[key])
 
@@ -245,10 +249,10 @@ def team_dashboard(*, team: Team, period: Period, segment: str = "", sort: str =
     ]
     if sort.lstrip("-") in DASHBOARD_METRICS:
         key = sort.lstrip("-")
-        present = [r for r in rows if r.cells[key].value is not None]
+        present = [(by, r) for r in rows if (by := r.cells[key].value) is not None]
         missing = [r for r in rows if r.cells[key].value is None]
-        present.sort(key=lambda r: r.cells[key].value, reverse=sort.startswith("-"))
-        rows = present + missing
+        present.sort(key=lambda pair: pair[0], reverse=sort.startswith("-"))
+        rows = [r for _by, r in present] + missing
     if segment:
         pooled = _pooled_medians(sorted(member_ids), period, as_of) if members else {}
     else:

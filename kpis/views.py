@@ -260,7 +260,7 @@ def _team_csv(board: dashboard.TeamDashboard) -> HttpResponse:
         writer.writerow(
             [row.label, csm.email if csm else "", csm.get_segment_display() if csm else ""]
             + [_csv_number(row.cells[m.key].value, m) for m in board.metrics]
-            + lifts(board.lifts.get(row.csm.pk, {}))
+            + lifts(board.lifts.get(csm.pk, {}) if csm else {})
             + ["; ".join(few)]
         )
     writer.writerow(
@@ -315,7 +315,7 @@ def team_detail(request: PersonRequest, team_id: int) -> HttpResponse:
 
 
 @login_required
-def expected_method(request: HttpRequest) -> HttpResponse:
+def expected_method(request: PersonRequest) -> HttpResponse:
     """How expected results are computed: the organisation's model of a quarter (no CSM's data), for
     everyone who can see scorecards (an integration's account cannot)."""
     if request.user.role == Role.SERVICE:

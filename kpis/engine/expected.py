@@ -195,6 +195,15 @@ def encoding_of(sizes: np.ndarray) -> dict[str, Any]:
     }
 
 
+def levels(row: AccountRow, encoding: dict[str, Any]) -> dict[str, str]:
+    """The level of each input of one account (the levels ``Sample.design`` sets, one row's)."""
+    import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
+
+    tenure = encoding["tenure"][int(np.searchsorted(encoding["tenure_cuts_days"], row.tenure_days, "right"))]
+    size = encoding["size"][int(np.searchsorted(encoding["size_cuts"], float(row.mrr_start), "left"))]
+    return {"segment": row.segment, "health": row.health, "tenure": tenure, "size": size}
+
+
 def input_names(encoding: dict[str, Any]) -> list[str]:
     return [f"{what}={level}" for what in ("segment", "health", "tenure", "size") for level in encoding[what]]
 
@@ -319,7 +328,7 @@ def fit(outcome: str, rows: list[AccountRow] | Sample, penalty: float | None = N
     of the squared coefficients is added to the negative log-likelihood; the intercept is free)."""
     import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
     from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415 - seconds to import: only here
-    from sklearn.linear_model import LogisticRegression, PoissonRegressor  # noqa: PLC0415 - idem
+    from sklearn.linear_model import LogisticRegression, PoissonRegressor  # noqa: PLC0415 - seconds to import: only here
 
     penalty = settings.KPI_EXPECTED_L2 if penalty is None else penalty
     sample = rows if isinstance(rows, Sample) else Sample(rows)
