@@ -34,7 +34,7 @@ import datetime
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from celery import current_app
 from django.conf import settings
@@ -185,6 +185,10 @@ class Job(models.Model):
         abstract = True
 
 
+# The kind of job one sweep looks at: its callbacks take that very kind (an ImportRun, a CycleExport).
+JobT = TypeVar("JobT", bound="Job")
+
+
 def sweep(
     jobs: QuerySet,
     *,
@@ -193,8 +197,8 @@ def sweep(
     failed: str,
     created_field: str,
     message_field: str,
-    resend: Callable[[Job], None],
-    silence: Callable[[Job, str], str],
+    resend: Callable[[JobT], None],
+    silence: Callable[[JobT, str], str],
     now: datetime.datetime | None = None,
 ) -> dict[str, int]:
     """The beat's look at jobs gone quiet (every JOB_SWEEP_SECONDS), for any kind of job.

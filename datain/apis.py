@@ -1,5 +1,7 @@
 """POST /api/v1/ingest/<kind>/: a JSON list of rows, the same validator as files."""
 
+from typing import Any
+
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -14,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
+from accounts.requests import api_person
 from core.openapi import NOT_SIGNED_IN, ErrorDetail
 from datain import reading, services
 from datain.kinds import KINDS
@@ -185,7 +188,8 @@ class IngestApi(APIView):
             raise NotFound(f"Unknown kind {kind!r}: one of {', '.join(KINDS)}.")
         dry_run = request.query_params.get("dry_run") in ("1", "true", "yes")
         source = request.query_params.get("source", "")
-        items, mapping = request.data, request.query_params.get("mapping", "")
+        items: Any = request.data  # JSON: a list of rows, or an object holding them
+        mapping = request.query_params.get("mapping", "")
         if isinstance(items, dict) and "mapping" in items and not source and not mapping:
             items, mapping = items.get("rows"), items["mapping"]  # a custom mapping with its rows
         try:
@@ -210,7 +214,7 @@ class IngestApi(APIView):
             kind=kind, items=items, dry_run=dry_run, source_format=source, mapping=mapping
         )
         services.import_run_record(
-            result=result, source=ImportSource.API, user=request.user, source_format=source
+            result=result, source=ImportSource.API, user=api_person(request), source_format=source
         )
         return Response(
             result.summary(), status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST

@@ -8,6 +8,15 @@ from datain.sources.mapping import MAX_MAPPING_BYTES, check_mapping, shipped_map
 from datain.sources.readers import SOURCES, SourceNotUsable, check_source
 
 SHIPPED_PREFIX = "mapping:"
+# How an uploaded file is read, as the form's picker offers it: ours, a system's JSON, a shipped mapping.
+SOURCE_FORMATS = (
+    [("", _("Our own CSV (the data contract)"))]
+    + [(name, _("%(system)s export (JSON)") % {"system": s.title}) for name, s in SOURCES.items()]
+    + [
+        (SHIPPED_PREFIX + name, _("%(what)s (mapping %(name)s)") % {"what": what, "name": name})
+        for name, what in shipped_mappings().items()
+    ]
+)
 
 
 class UploadForm(forms.Form):
@@ -23,12 +32,7 @@ class UploadForm(forms.Form):
     source_format = forms.ChoiceField(
         label=_("Format"),
         required=False,
-        choices=[("", _("Our own CSV (the data contract)"))]
-        + [(name, _("%(system)s export (JSON)") % {"system": s.title}) for name, s in SOURCES.items()]
-        + [
-            (SHIPPED_PREFIX + name, _("%(what)s (mapping %(name)s)") % {"what": what, "name": name})
-            for name, what in shipped_mappings().items()
-        ],
+        choices=SOURCE_FORMATS,
         help_text=_("Our own CSV, another system's own API JSON, or a file read through a shipped mapping."),
     )
     mapping_file = forms.FileField(
@@ -52,7 +56,8 @@ class UploadForm(forms.Form):
 
     def clean(self):
         """Decide how the file is read: ``source_format`` (a system's JSON), ``mapping`` (a YAML text)."""
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean returns
         kind, source = cleaned.get("kind"), cleaned.get("source_format") or ""
         cleaned["mapping"] = ""
         upload = cleaned.get("mapping_file")

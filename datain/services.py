@@ -234,7 +234,7 @@ def data_import(
                 RowError(
                     row.line,
                     key_label,
-                    " / ".join(map(str, spec.key(row))),
+                    " / ".join(map(str, spec.key(row) or ())),  # a repeated row has a key
                     Code.DUPLICATE_KEY,
                     _("appears earlier in this load with the same key (row %(row)s)") % {"row": before},
                 )

@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from accounts.requests import PersonRequest
 from core import jobs
 from datain import import_runs
 from datain.forms import UploadForm
@@ -19,13 +20,13 @@ from datain.models import ImportRun, ImportStatus
 ON_ITS_WAY = (ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
 
 
-def _require_ops(request: HttpRequest) -> None:
+def _require_ops(request: PersonRequest) -> None:
     if request.user.role != Role.ADMIN:
         raise PermissionDenied(_("Only CS ops and admins load data."))
 
 
 @login_required
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: PersonRequest) -> HttpResponse:
     _require_ops(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -88,7 +89,7 @@ def _state(run: ImportRun) -> dict:
 
 
 @login_required
-def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def import_detail(request: PersonRequest, run_id: int) -> HttpResponse:
     _require_ops(request)
     run = get_object_or_404(
         ImportRun.objects.visible_to(request.user).select_related("created_by"), pk=run_id
@@ -97,7 +98,7 @@ def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @login_required
-def import_status(request: HttpRequest, run_id: int) -> JsonResponse:
+def import_status(request: PersonRequest, run_id: int) -> JsonResponse:
     _require_ops(request)
     run = get_object_or_404(ImportRun.objects.visible_to(request.user), pk=run_id)
     state = _state(run)
@@ -107,7 +108,7 @@ def import_status(request: HttpRequest, run_id: int) -> JsonResponse:
 
 @login_required
 @require_POST
-def import_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
+def import_confirm(request: PersonRequest, run_id: int) -> HttpResponse:
     _require_ops(request)
     run = get_object_or_404(ImportRun.objects.visible_to(request.user), pk=run_id)
     try:
@@ -119,7 +120,7 @@ def import_confirm(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_retry(request: HttpRequest, run_id: int) -> HttpResponse:
+def import_retry(request: PersonRequest, run_id: int) -> HttpResponse:
     """Queue again the step of an upload that failed (its check or its import), from its stored file."""
     _require_ops(request)
     run = get_object_or_404(ImportRun.objects.visible_to(request.user), pk=run_id)

@@ -101,7 +101,7 @@ class Forecast:
 def reason_words(key: str, params: dict[str, Any]) -> str:
     """A reason in the reader's language: "poor health since 3 Nov 2026", "under a year a customer"."""
     if key == "health":
-        band = params.get("band")
+        band = str(params.get("band"))
         since = params.get("since")
         if isinstance(since, str):
             since = datetime.date.fromisoformat(since)
@@ -118,17 +118,17 @@ def reason_words(key: str, params: dict[str, Any]) -> str:
             "under_1_year": _("under a year a customer"),
             "1_to_2_years": _("one to two years a customer"),
             "over_2_years": _("over two years a customer"),
-        }.get(params.get("level"), params.get("level", ""))
+        }.get(level := params.get("level", ""), level)
     if key == "size":
         return {
             "smallest_quarter": _("among the smallest quarter of accounts by MRR"),
             "second_quarter": _("among the smaller half of accounts by MRR"),
             "third_quarter": _("among the larger half of accounts by MRR"),
             "largest_quarter": _("among the largest quarter of accounts by MRR"),
-        }.get(params.get("level"), params.get("level", ""))
+        }.get(level := params.get("level", ""), level)
     if key == "segment":
         return _("%(segment)s segment") % {
-            "segment": dict(Segment.choices).get(params.get("level"), params.get("level"))
+            "segment": dict(Segment.choices).get(level := params.get("level", ""), level)
         }
     return _("%(input)s: %(level)s") % {"input": key, "level": params.get("level", "")}
 
@@ -206,7 +206,7 @@ def forecasts(
     # The cohort at the start, every CSM's (the average account is the organisation's); its outcome
     # is read only for a closed quarter, and only to say what happened.
     rows = expected.cohort_rows([period], period.end if closed else period.start)[str(period)]
-    probabilities = model.predict(rows) if rows else []
+    probabilities: Any = model.predict(rows) if rows else []  # numpy's floats, one per row
     row_levels, parts = _contributions(model, rows)
     wanted = set(csm_ids)
     mine = [i for i, r in enumerate(rows) if r.csm_id in wanted]

@@ -8,6 +8,8 @@ read from that definition. ``base`` holds what they are made of, ``merge`` how a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.text import capfirst
 
 from accounts.models import CustomerAccount, User
@@ -23,6 +25,9 @@ from datain.kinds.facts import (
     UsageKind,
 )
 from datain.kinds.people import AccountsKind, AssignmentsKind, PeopleKind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = ["KINDS", "LOAD_ORDER", "Context", "Counts", "FactKind", "Kind", "Row", "kind_for", "kind_label"]
 
@@ -52,8 +57,9 @@ def kind_for(name: str) -> Kind:
     return KINDS[name]()
 
 
-def kind_label(name: str) -> str:
+def kind_label(name: str) -> StrOrPromise:
     """A kind of data as the admin pages name its rows: "People", "Revenue events", "Account
-    crosswalk"; the name itself when it is no kind."""
+    crosswalk"; the name itself when it is no kind. Lazily translated, as the model names it."""
     model = {"people": User, "accounts": CustomerAccount}.get(name) or getattr(KINDS.get(name), "model", None)
-    return capfirst(model._meta.verbose_name_plural) if model else name
+    label = capfirst(model._meta.verbose_name_plural) if model else None
+    return name if label is None else label

@@ -7,7 +7,7 @@ upsert a validated batch. The engine that drives it lives in ``datain.services``
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -152,7 +152,7 @@ class Kind:
             row.broken = True
         return row, errors
 
-    def key(self, row: Row) -> Hashable | None:
+    def key(self, row: Row) -> tuple[Any, ...] | None:
         """The row's key, or None when a cell of it failed or is empty (no key to compare)."""
         values = row.values
         key = tuple([values.get(c) for c in self.key_columns])
@@ -274,7 +274,7 @@ class FactKind(Kind):
         out = {}
         for column, f in self.fields.items():
             model_field = meta.get_field(f)
-            if model_field.is_relation:
+            if model_field.is_relation and model_field.related_model is not None:
                 out[column] = (model_field.name, NATURAL_KEYS[model_field.related_model])
         return out
 
@@ -300,7 +300,7 @@ class FactKind(Kind):
 
     def export_queryset(self):
         relations = [relation for relation, _key in self._references.values()]
-        return self.model.objects.select_related(*relations).order_by(*self.key_fields)
+        return self.model._default_manager.select_related(*relations).order_by(*self.key_fields)
 
     def export_rows(self):
         references = self._references

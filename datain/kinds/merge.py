@@ -4,8 +4,12 @@ temporary staging table filled by a binary COPY."""
 from __future__ import annotations
 
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from django.db import connection, models, transaction
+
+if TYPE_CHECKING:
+    from django.db.models.options import Options
 
 _PG_TYPES: dict[str, list[str]] = {}
 
@@ -41,6 +45,14 @@ def _copy_rows(cursor, staging: str, table: str, columns: list[str], params: lis
             copy.write_row(row)
 
 
+def _column(meta: Options, name: str) -> str:
+    """The database column of a concrete field of the model (a kind names only those)."""
+    field = meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"{meta.label}.{name} has no column of its own")
+    return field.column
+
+
 def merge_rows(
     model: type[models.Model], key_fields: tuple[str, ...], fields: list[str], rows: list[dict], write: bool
 ) -> tuple[int, int]:
@@ -53,8 +65,8 @@ def merge_rows(
     qn = connection.ops.quote_name
     meta = model._meta
     table = meta.db_table
-    columns = [meta.get_field(f).column for f in fields]
-    keys = [meta.get_field(f).column for f in key_fields]
+    columns = [_column(meta, f) for f in fields]
+    keys = [_column(meta, f) for f in key_fields]
     others = [c for c in columns if c not in keys]
     cols = ", ".join(qn(c) for c in columns)
     target = qn(table)

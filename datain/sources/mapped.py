@@ -94,7 +94,11 @@ class MappingReader:
             return
         mapping = self.mapping
         crosswalks = Crosswalks(mapping.source) if mapping.source else None
-        records = self._csv() if self.binary is not None and mapping.format == "csv" else self._json()
+        records = (
+            self._csv(self.binary, mapping)
+            if self.binary is not None and mapping.format == "csv"
+            else self._json(mapping)
+        )
         for item in records:
             if isinstance(item, RowError):
                 yield item
@@ -102,14 +106,14 @@ class MappingReader:
             line, record = item
             label = f"row {line}"
             try:
-                cells = self._map(record, crosswalks)
+                cells = self._map(record, mapping, crosswalks)
             except Bad as bad:
                 yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
                 continue
             yield Mapped(line, label, cells)
 
-    def _csv(self) -> Iterator[tuple[int, dict[str, Any]] | RowError]:
-        text = io.TextIOWrapper(self.binary, encoding="utf-8-sig", errors="replace", newline="")
+    def _csv(self, binary: IO[bytes], mapping: Mapping) -> Iterator[tuple[int, dict[str, Any]] | RowError]:
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
         reader = csv.reader(text, strict=True)
         try:
             header = [h.strip() for h in next(reader)]
@@ -119,7 +123,7 @@ class MappingReader:
         except csv.Error as exc:
             yield csv_error(exc, 1, reader.line_num)
             return
-        missing = [c for c in self.mapping.columns if c not in header]
+        missing = [c for c in mapping.columns if c not in header]
         if missing:
             for name in missing:
                 yield RowError(
@@ -154,7 +158,7 @@ class MappingReader:
                 continue
             yield line, dict(zip(header, record, strict=True))
 
-    def _json(self) -> Iterator[tuple[int, dict[str, Any]] | RowError]:
+    def _json(self, mapping: Mapping) -> Iterator[tuple[int, dict[str, Any]] | RowError]:
         try:
             payload = load_json(self.binary.read() if self.binary is not None else self.items)
         except NotJson as exc:
@@ -163,8 +167,8 @@ class MappingReader:
             )
             return
         try:
-            if self.mapping.records and isinstance(payload, dict):
-                records = records_of(payload, (self.mapping.records,))
+            if mapping.records and isinstance(payload, dict):
+                records = records_of(payload, (mapping.records,))
             else:
                 records = records_of(payload, ("records", "results", "data", "rows"))
         except Shape as exc:
@@ -176,9 +180,9 @@ class MappingReader:
                 continue
             yield line, record
 
-    def _map(self, record: dict[str, Any], crosswalks: Crosswalks | None) -> dict[str, str]:
+    def _map(self, record: dict[str, Any], mapping: Mapping, crosswalks: Crosswalks | None) -> dict[str, str]:
         cells: dict[str, str] = {c: "" for c in kind_for(self.kind).column_names}
-        for spec in self.mapping.fields:
+        for spec in mapping.fields:
             value = self._value(spec, record, crosswalks)
             cells[spec.target] = self._text(spec, value)
         return cells
@@ -218,6 +222,7 @@ class MappingReader:
             value = self._transform(spec, value, field)
         if spec.plus_minutes is not None:
             base = value if isinstance(value, datetime.datetime) else source_datetime(str(value), field)
+            assert base is not None  # the value is not empty (answered above): a moment or a Bad
             minutes = self._read(record, spec.plus_minutes)
             if _empty(minutes):
                 return None  # no minutes (e.g. no reply yet): no value
@@ -251,6 +256,7 @@ class MappingReader:
                 raise Bad(field, value, _("is not an amount in cents")) from None
             return (number / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         if transform in ("date_format", "datetime_format"):
+            assert spec.format is not None  # parse_mapping refuses these transforms without one
             try:
                 parsed = datetime.datetime.strptime(str(value).strip(), spec.format)
             except (ValueError, re.error):  # the format was checked when the mapping was read

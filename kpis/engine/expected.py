@@ -89,7 +89,7 @@ def fit(outcome: str, rows: list[AccountRow] | Sample, penalty: float | None = N
     of the squared coefficients is added to the negative log-likelihood; the intercept is free)."""
     import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
     from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415 - seconds to import: only here
-    from sklearn.linear_model import LogisticRegression, PoissonRegressor  # noqa: PLC0415 - idem
+    from sklearn.linear_model import LogisticRegression, PoissonRegressor  # noqa: PLC0415 - seconds to import: only where the model runs
 
     penalty = settings.KPI_EXPECTED_L2 if penalty is None else penalty
     sample = rows if isinstance(rows, Sample) else Sample(rows)
@@ -142,7 +142,7 @@ def calibration(model: Model, rows: list[AccountRow] | Sample) -> dict[str, Any]
     retention the calibration slope and the Hosmer-Lemeshow statistic."""
     import numpy as np  # noqa: PLC0415 - seconds to import: only where the model runs
     from scipy import stats  # noqa: PLC0415 - seconds to import: only where the model runs
-    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - seconds to import: idem
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - seconds to import: only where the model runs
 
     sample = rows if isinstance(rows, Sample) else Sample(rows)
     predicted = model.predict(sample)

@@ -55,6 +55,34 @@ def test_logout(client, org):
     assert client.get(reverse("home")).status_code == 302
 
 
+def test_each_fact_admin_browses_by_the_facts_own_day_or_moment():
+    from django.contrib import admin
+
+    from activity import models as facts
+
+    by_date = {
+        model.__name__: admin.site._registry[model].date_hierarchy
+        for model in (
+            facts.RevenueEvent,
+            facts.Ticket,
+            facts.SurveyResponse,
+            facts.UsageSnapshot,
+            facts.HealthSnapshot,
+            facts.AdvocacyEvent,
+            facts.Touchpoint,
+        )
+    }
+    assert by_date == {
+        "RevenueEvent": "date",
+        "Ticket": "opened_at",
+        "SurveyResponse": "responded_at",
+        "UsageSnapshot": "date",
+        "HealthSnapshot": "date",
+        "AdvocacyEvent": "date",
+        "Touchpoint": "occurred_at",
+    }
+
+
 def test_admin_reachable_by_admin_only(client, org):
     client.force_login(org.admin)
     assert client.get("/admin/accounts/customeraccount/").status_code == 200
