@@ -31,6 +31,7 @@ from activity.models import HealthSnapshot
 from core import dates
 from kpis import book
 from kpis.engine import expected, features
+from kpis.engine.reasons import in_words as reason_in_words
 from kpis.models import ExpectedFit, KpiRun, RunStatus
 from kpis.periods import Period, period_label
 
@@ -199,9 +200,13 @@ def forecasts(
             words = _(
                 "No forecast this quarter: the model did not predict the quarter held out to check it well "
                 "enough. %(reason)s"
-            ) % {"reason": fit.reason}
+            ) % {"reason": reason_in_words(fit.reason, fit.reason_params)}
         else:
-            words = fit.reason or _("Not enough history to forecast this quarter.")
+            words = (
+                reason_in_words(fit.reason, fit.reason_params)
+                if fit.reason
+                else _("Not enough history to forecast this quarter.")
+            )
         return {c: Forecast(period, status, words, version=fit.version, **base) for c in csm_ids}
     # The cohort at the start, every CSM's (the average account is the organisation's); its outcome
     # is read only for a closed quarter, and only to say what happened.
