@@ -29,10 +29,11 @@ from accounts.models import User
 from core import dates
 from kpis import charts
 from kpis.registry import KPI, METRICS, REGISTRY, SERVICE
-from reviews import explain, wording
+from reviews import wording
 from reviews.access import review_view
 from reviews.models import Review
-from reviews.selectors import content_hash
+from reviews.writing import explain
+from reviews.writing.selectors import content_hash
 
 
 def _d(x) -> Decimal | None:

@@ -1,5 +1,12 @@
-"""Reads of HR's cycle page and the calibration session: every review with who it waits on and when it
-is due, progress per manager, and the session's grid, distribution and books."""
+"""Reads of a review cycle: who takes part, what opening it would leave missing, HR's cycle page
+(every review with who it waits on and when it is due, progress per manager), and the calibration
+session (ratings per manager, the grid, the books).
+
+Who takes part: a CSM takes part unless a ``CycleExclusion`` leaves them out (with its reason). New
+hires are left out by default when the cycle is created: tenure counts from the CSM's first account
+assignment, and a CSM whose first account came fewer than ``REVIEW_MIN_TENURE_DAYS`` days before the
+quarter ends has too little of a book to be judged on. A CSM without any account keeps taking part
+(their tenure is unknown): HR leaves them out by hand when they should be."""
 
 from __future__ import annotations
 
@@ -8,15 +15,19 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.conf import settings
+from django.db.models import BooleanField, ExpressionWrapper, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Assignment, Role, User
+from core import dates
 from kpis import book
-from kpis.periods import Period
+from kpis.models import KpiRun, RunStatus
+from kpis.periods import Period, period_label
 from reviews.access import review_view
-from reviews.models import STATUS_ORDER, Review, ReviewCycle, ReviewStatus
+from reviews.models import STATUS_ORDER, CycleExclusion, Review, ReviewCycle, ReviewStatus
 
 
 def waiting_on(review: Review) -> tuple[User | None, datetime.date | None, str]:
@@ -140,6 +151,168 @@ def manager_progress(rows: list[Row]) -> list[Progress]:
         p.finalized += row.review.status == ReviewStatus.FINALIZED
         p.overdue += row.overdue
     return sorted(out.values(), key=lambda p: p.manager.lower())
+
+
+# --- who takes part ------------------------------------------------------------------------------
+
+
+def first_assignments(csm_ids=None) -> dict[int, datetime.date]:
+    qs = Assignment.objects.all()
+    if csm_ids is not None:
+        qs = qs.filter(csm_id__in=csm_ids)
+    return dict(qs.values("csm_id").annotate(first=Min("start_date")).values_list("csm_id", "first"))
+
+
+def new_hire_reason(*, first: datetime.date | None, period: Period) -> str:
+    """Why a CSM is left out as a new hire by default ('' when they are not one)."""
+    if first is None:
+        return ""  # no book at all: the tenure is unknown, HR decides (and may leave them out)
+    days = (period.end - first).days  # the days of the quarter it had the book for (end is exclusive)
+    if days < settings.REVIEW_MIN_TENURE_DAYS:
+        return gettext(
+            "New hire: first account on %(day)s, %(days)d days before the quarter ends (under %(min)d)."
+        ) % {"day": dates.day(first), "days": max(days, 0), "min": settings.REVIEW_MIN_TENURE_DAYS}
+    return ""
+
+
+def new_hires(*, period: Period) -> dict[int, str]:
+    """Active CSMs who are new hires for ``period``: id -> the reason they are left out."""
+    csm_ids = list(User.objects.filter(role=Role.CSM, is_active=True).values_list("pk", flat=True))
+    firsts = first_assignments(csm_ids)
+    out = {}
+    for pk in csm_ids:
+        reason = new_hire_reason(first=firsts.get(pk), period=period)
+        if reason:
+            out[pk] = reason
+    return out
+
+
+@dataclass
+class Participant:
+    csm: User
+    included: bool
+    exclusion: CycleExclusion | None
+    review: Review | None
+    first_account: datetime.date | None
+
+
+def cycle_participants(cycle: ReviewCycle) -> list[Participant]:
+    """Every active CSM, and anyone with a review or an exclusion in the cycle, by name."""
+    reviews = {r.csm_id: r for r in cycle.reviews.only("pk", "csm_id", "status", "cycle_id")}
+    exclusions = {e.csm_id: e for e in cycle.exclusions.select_related("excluded_by")}
+    csms = list(
+        User.objects.filter(role=Role.CSM, is_active=True).select_related("team")
+        | User.objects.filter(pk__in=list(reviews) + list(exclusions)).select_related("team")
+    )
+    firsts = first_assignments([c.pk for c in csms])
+    return [
+        Participant(
+            csm=c,
+            included=c.pk not in exclusions,
+            exclusion=exclusions.get(c.pk),
+            review=reviews.get(c.pk),
+            first_account=firsts.get(c.pk),
+        )
+        for c in sorted(set(csms), key=lambda u: (u.name or u.email).lower())
+    ]
+
+
+def opening_warnings(cycle: ReviewCycle, today: datetime.date | None = None) -> list[str]:
+    """What the reviews would miss if the cycle opened now: a quarter that has not started, a quarter
+    without a published KPI run. Empty when nothing is missing."""
+    today = today or timezone.localdate()
+    p = Period.parse(cycle.period)
+    out = []
+    if p.start > today:
+        out.append(
+            gettext(
+                "%(period)s has not started (it starts on %(day)s): there is no activity yet, so every number "
+                "of every review will read “no data” and no review will have a suggested rating."
+            )
+            % {"period": period_label(p), "day": dates.day(p.start)}
+        )
+    elif not KpiRun.objects.filter(period=str(p), status=RunStatus.PUBLISHED).exists():
+        out.append(
+            gettext(
+                "No KPI run of %(period)s is published yet: the reviews’ numbers will be empty and no review "
+                "will have a suggested rating until its reviewer refreshes the numbers after a run."
+            )
+            % {"period": period_label(p)}
+        )
+    return out
+
+
+def next_free_quarter(today: datetime.date | None = None) -> Period:
+    """The quarter the new-cycle form offers: the current one, or the first one after it without a cycle."""
+    p = Period.containing(today or timezone.localdate())
+    taken = set(ReviewCycle.objects.values_list("period", flat=True))
+    while str(p) in taken:
+        p = p.next()
+    return p
+
+
+# --- calibration: ratings per manager and the 9-box ----------------------------------------------
+
+
+def calibration(*, cycle: ReviewCycle) -> dict:
+    """Distribution of final ratings per manager, and final rating against KPI percentile per CSM."""
+    reviews = list(cycle.reviews.select_related("csm", "reviewer"))
+    weighted = set(cycle.template.kpi_weights)
+    per_manager: dict[str, Counter] = defaultdict(Counter)
+    points = []
+    for r in reviews:
+        if r.rating is None or not r.reached(ReviewStatus.SUBMITTED):
+            continue  # before submission the rating is the manager's draft
+        per_manager[str(r.reviewer)][r.rating] += 1
+        # Percentiles in the segment, across teams: within one team they average 50 by construction.
+        pcts = [
+            Decimal(str(m["segment_percentile"]))
+            for m in r.snapshot.get("metrics", [])
+            if m["metric"] in weighted and m.get("segment_percentile") is not None
+        ]
+        pct = (sum(pcts) / len(pcts)).quantize(Decimal("0.1")) if pcts else None
+        points.append(
+            {
+                "review": r.pk,
+                "version": r.version,
+                "status": r.status,
+                "csm": r.csm,
+                "manager": r.reviewer,
+                "rating": r.rating,
+                "percentile": pct,
+                "suggested": r.suggested_rating,
+            }
+        )
+    scale = cycle.template.scale_values
+    managers = []
+    for name, counts in sorted(per_manager.items()):
+        n = sum(counts.values())
+        mean = Decimal(sum(k * v for k, v in counts.items())) / n
+        mgr_points = [p for p in points if str(p["manager"]) == name and p["percentile"] is not None]
+        mean_pct = (
+            (sum(p["percentile"] for p in mgr_points) / len(mgr_points)).quantize(Decimal("0.1"))
+            if mgr_points
+            else None
+        )
+        managers.append(
+            {
+                "manager": name,
+                "counts": [counts.get(v, 0) for v in scale],
+                "n": n,
+                "mean": mean.quantize(Decimal("0.01")),
+                "mean_percentile": mean_pct,
+            }
+        )
+    overall = [p["rating"] for p in points]
+    overall_mean = (Decimal(sum(overall)) / len(overall)).quantize(Decimal("0.01")) if overall else None
+    for m in managers:
+        m["flag"] = ""
+        if overall_mean is not None and len(managers) > 1:
+            if m["mean"] - overall_mean >= Decimal("0.5"):
+                m["flag"] = "lenient"
+            elif overall_mean - m["mean"] >= Decimal("0.5"):
+                m["flag"] = "harsh"
+    return {"scale": scale, "managers": managers, "points": points, "overall_mean": overall_mean}
 
 
 # --- calibration session -------------------------------------------------------------------------
