@@ -27,6 +27,7 @@ from kpis import book
 from kpis.models import KpiRun, RunStatus
 from kpis.periods import Period, period_label
 from reviews.access import review_view
+from reviews.cycles import funnel
 from reviews.models import STATUS_ORDER, CycleExclusion, Review, ReviewCycle, ReviewStatus
 
 
@@ -324,12 +325,20 @@ def _metric(snapshot: dict, key: str):
 
 def kpi_percentile(review: Review) -> Decimal | None:
     """Mean segment percentile of the template's weighted metrics (across teams: within one team
-    percentiles average 50 by construction)."""
+    percentiles average 50 by construction). A weighted lift with no number (no expected result for
+    the book) counts by its raw rate's percentile (``nrr_lift`` by ``nrr``'s)."""
     weighted = set(review.cycle.template.kpi_weights)
+    rows = {m["metric"]: m for m in review.snapshot.get("metrics", [])}
+    keys = [
+        key.removesuffix("_lift")
+        if key.endswith("_lift") and (rows.get(key) or {}).get("segment_percentile") is None
+        else key
+        for key in weighted
+    ]
     pcts = [
-        Decimal(str(m["segment_percentile"]))
-        for m in review.snapshot.get("metrics", [])
-        if m["metric"] in weighted and m.get("segment_percentile") is not None
+        Decimal(str(rows[k]["segment_percentile"]))
+        for k in keys
+        if k in rows and rows[k].get("segment_percentile") is not None
     ]
     return (sum(pcts) / len(pcts)).quantize(Decimal("0.1")) if pcts else None
 
@@ -352,16 +361,42 @@ def book_of_review(review: Review, renewals: int | None) -> dict:
 UNPLACED_NOT_SUBMITTED = _("not submitted yet")
 UNPLACED_NO_RATING = _("no rating")
 UNPLACED_NO_PERCENTILE = _("no KPI percentile")
+UNPLACED_NO_LIFT = _("no lift (not enough data for an expected result)")
+
+# The 9-box's performance axis: the KPI percentile, or a lift placed by its 90 % interval.
+PERCENTILE = "percentile"
+AXES = {
+    PERCENTILE: _("KPI percentile in the segment"),
+    "logo_retention_lift": _("Lift in account retention"),
+    "gross_retention_lift": _("Lift in gross revenue retention"),
+    "nrr_lift": _("Lift in NRR"),
+}
+LIFT_COLUMNS = [
+    _("Below expected (the whole 90 % interval under 0)"),
+    _("As expected (the interval holds 0)"),
+    _("Above expected (the whole interval over 0)"),
+]
+
+
+def lift_band(snapshot: dict, key: str) -> int | None:
+    """The column of a lift by its 90 % interval: 0 below expected, 1 as expected, 2 above; None
+    when the lift has no number."""
+    low, high = _metric(snapshot, f"{key}_low"), _metric(snapshot, f"{key}_high")
+    if _metric(snapshot, key) is None or low is None or high is None:
+        return None
+    return 0 if Decimal(str(high)) < 0 else 2 if Decimal(str(low)) > 0 else 1
 
 
 def _band(value, cuts) -> int:
     return sum(1 for c in cuts if value >= c)
 
 
-def calibration_session(*, cycle: ReviewCycle, viewer: User) -> dict:
+def calibration_session(*, cycle: ReviewCycle, viewer: User, axis: str = PERCENTILE) -> dict:
     """The session as ``viewer`` sees it. Names, ratings, books and notes: only of the reviews the
     access rule lets them read with the manager's part (HR: all). The distribution per manager counts
-    every rated review of the cycle (numbers only, no names)."""
+    every rated review of the cycle (numbers only, no names), as the funnel's over-dispersion does.
+    ``axis``: the 9-box's performance axis (a key of ``AXES``; anything else is the percentile)."""
+    axis = axis if axis in AXES else PERCENTILE
     reviews = list(
         cycle.reviews.select_related("csm__team__manager", "reviewer", "cycle__template", "calibrated_by")
     )
@@ -421,8 +456,12 @@ def calibration_session(*, cycle: ReviewCycle, viewer: User) -> dict:
         [[] for _col in range(3)] for _row in range(3)
     ]  # [rating band high..low][percentile band low..high]
     unplaced = []
-    for r in sorted(visible, key=lambda r: (r.csm.name or r.csm.email).lower()):
+    visible.sort(key=lambda r: (r.csm.name or r.csm.email).lower())
+    for r in visible:
         pct = kpi_percentile(r)
+        band = _band(pct, (Decimal("33.4"), Decimal("66.7"))) if pct is not None else None
+        if axis != PERCENTILE:
+            band = lift_band(r.snapshot, axis)
         person = {
             "review": r,
             "csm": r.csm,
@@ -442,8 +481,8 @@ def calibration_session(*, cycle: ReviewCycle, viewer: User) -> dict:
             if not person["submitted"]
             else UNPLACED_NO_RATING
             if r.rating is None
-            else UNPLACED_NO_PERCENTILE
-            if pct is None
+            else (UNPLACED_NO_PERCENTILE if axis == PERCENTILE else UNPLACED_NO_LIFT)
+            if band is None
             else ""
         )
         if because:
@@ -451,7 +490,7 @@ def calibration_session(*, cycle: ReviewCycle, viewer: User) -> dict:
             unplaced.append(person)
             continue
         rating_band = 2 if r.rating > mid else (1 if r.rating == mid else 0)
-        grid[2 - rating_band][_band(pct, (Decimal("33.4"), Decimal("66.7")))].append(person)
+        grid[2 - rating_band][band].append(person)
     return {
         "scale": scale,
         "labels": {int(s["value"]): s["label"] for s in cycle.template.rating_scale},
@@ -467,12 +506,16 @@ def calibration_session(*, cycle: ReviewCycle, viewer: User) -> dict:
         "grid_rows": ["Above the middle (4–5)", "Middle (3)", "Below the middle (1–2)"]
         if scale == [1, 2, 3, 4, 5]
         else ["Above the middle", "Middle", "Below the middle"],
-        "grid_cols": ["KPI percentile 0–33", "34–66", "67–100"],
+        "grid_cols": ["KPI percentile 0–33", "34–66", "67–100"] if axis == PERCENTILE else LIFT_COLUMNS,
+        "axis": axis,
+        "axis_label": AXES[axis],
+        "axes": AXES,
+        "funnel": funnel.session(reviews, visible),
         "unplaced": unplaced,
         # The names left out of the grid, by why: [(why, [person, ...]), ...] in the order above.
         "unplaced_by_reason": [
             (str(why), [p for p in unplaced if p["unplaced_because"] == why])
-            for why in (UNPLACED_NOT_SUBMITTED, UNPLACED_NO_RATING, UNPLACED_NO_PERCENTILE)
+            for why in (UNPLACED_NOT_SUBMITTED, UNPLACED_NO_RATING, UNPLACED_NO_PERCENTILE, UNPLACED_NO_LIFT)
             if any(p["unplaced_because"] == why for p in unplaced)
         ],
         "changes": [p for p in people if p["review"].calibrated_rating is not None],

@@ -21,7 +21,7 @@ from kpis.periods import Period, period_label
 from reviews.access import require_hr
 from reviews.cycles import selectors, services
 from reviews.models import CycleExport, CycleStatus, Review, ReviewCycle, ReviewStatus
-from reviews.output import exports, summary
+from reviews.output import charts, exports, summary
 from reviews.writing import services as review_services
 
 
@@ -293,13 +293,16 @@ def _calibration_cycle(request: HttpRequest, cycle_id: int) -> ReviewCycle:
 @login_required
 def calibration(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = _calibration_cycle(request, cycle_id)
-    session = selectors.calibration_session(cycle=cycle, viewer=request.user)
+    session = selectors.calibration_session(
+        cycle=cycle, viewer=request.user, axis=request.GET.get("axis", "")
+    )
     return render(
         request,
         "reviews/calibration.html",
         {
             "cycle": cycle,
             "s": session,
+            "funnel_chart": charts.funnel_chart(session["funnel"]),
             "open": cycle.status == CycleStatus.CALIBRATION,
             "is_hr": request.user.role in EVERYONE_ROLES,
         },

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from kpis.models import ExpectedFit
 from kpis.periods import Period
-from kpis.registry import LOWER, REGISTRY, same_quantity_pairs
+from kpis.registry import EXPECTED, LOWER, REGISTRY, same_quantity_pairs
 from kpis.scorecards import Peers, scorecard
 from okrs.selectors import okr_score_of
 from reviews.models import (
@@ -57,6 +58,11 @@ def template_validate(*, sections, rating_scale, kpi_weights) -> None:
             errors["kpi_weights"] = _("%(key)s is not a scored metric (see the metric definitions).") % {
                 "key": key
             }
+            break
+        if metric.group == EXPECTED and not key.endswith("_lift"):
+            errors["kpi_weights"] = _(
+                "%(key)s describes a lift (its expected value or an end of its interval): weigh the lift itself."
+            ) % {"key": key}
             break
         try:
             w, f, t, s = (Decimal(str(spec[k])) for k in ("weight", "floor", "target", "stretch"))
@@ -120,8 +126,29 @@ def snapshot_build(*, csm: User, period: str, peers: Peers | None = None, okrs: 
             for o in objectives
         ],
     }
+    card["expected_model"] = expected_model(card["run"]["id"]) if card.get("run") else []
     card["taken_at"] = timezone.now()
     return _json(card)
+
+
+def expected_model(run_id: int) -> list[dict]:
+    """The expected-results model of a run, per outcome: the fit (its id, run, method version, when,
+    on which quarters, the one held out, its status). Frozen with the snapshot: a later refit makes a
+    new fit of a new run, never changes this one (docs/metrics.md, "In a review")."""
+    return [
+        {
+            "outcome": f.outcome,
+            "fit": f.pk,
+            "run": f.run_id,
+            "period": f.period,
+            "version": f.version,
+            "status": f.status,
+            "fitted_at": f.fitted_at,
+            "training_quarters": f.training_quarters,
+            "held_out_quarter": f.held_out_quarter,
+        }
+        for f in ExpectedFit.objects.filter(run_id=run_id).order_by("outcome")
+    ]
 
 
 def _metric_rating(value: Decimal, spec: dict, low: int, high: int) -> Decimal:
@@ -168,7 +195,10 @@ def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decim
             "min_sample": int(minimum) if minimum else None,
         }
         if raw is None:
-            left_out.append({**item, "reason": "no_data"})
+            # A lift with no number: not enough data for an expected result (a small book, too little
+            # history, a withheld model); said so, and its weight shared like any metric's.
+            expected = key in REGISTRY and REGISTRY[key].group == EXPECTED
+            left_out.append({**item, "reason": "no_expectation" if expected else "no_data"})
         elif minimum and sample < int(minimum):
             left_out.append({**item, "reason": "few_data"})
         else:

@@ -27,7 +27,7 @@ from reviews.output import exports
 from reviews.output.pdf import review_pdf
 from reviews.output.summary import cycle_summary_pdf
 from reviews.signals import reminder_requested
-from reviews.writing import selectors, services
+from reviews.writing import selectors, services, snapshot
 from tests import factories
 from tests.kpis import world
 
@@ -50,9 +50,13 @@ def _pdf_text(data: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
 
 
-def open_q3(w):
+def open_q3(w, template=None):
     cycle = cycle_services.cycle_create(
-        user=w["hr"], period=Q3, self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
+        user=w["hr"],
+        period=Q3,
+        self_review_due=D(2026, 10, 10),
+        manager_review_due=D(2026, 10, 20),
+        template=template,
     )
     cycle_services.cycle_open(user=w["hr"], cycle=cycle)
     return cycle
@@ -607,7 +611,16 @@ def test_a_reopened_review_hides_the_calibration_from_the_csm_like_the_managers_
 
 def test_the_nine_box_places_submitted_reviews_only_and_lists_the_others(client, w):
     """A review still in manager review was placed with the manager's draft rating."""
-    cycle = open_q3(w)
+    # A template weighing the raw retention: this world has no history for expected results, so the
+    # default template's lifts have no number (and no percentile) here.
+    raw = snapshot.template_default()
+    raw.pk, raw.name = None, "Raw retention"
+    raw.kpi_weights = {
+        "nrr": {"weight": 3, "floor": 90, "target": 100, "stretch": 110},
+        "logo_retention": {"weight": 2, "floor": 85, "target": 95, "stretch": 100},
+    }
+    raw.save()
+    cycle = open_q3(w, template=raw)
     for csm, rating in (("ann", 3), ("cat", 2), ("dan", 2)):
         submit(w, cycle, csm, rating)
     bob = review_of(cycle, w["bob"])  # in manager review, a draft rating of 5: not submitted

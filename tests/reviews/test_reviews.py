@@ -22,6 +22,17 @@ Q3 = "2026-Q3"
 AS_OF = datetime.date(2026, 11, 1)
 D = datetime.date
 
+# The default template's weights before it weighed the lifts (docs/metrics.md).
+RAW_RETENTION_WEIGHTS = {
+    "nrr": {"weight": 3, "floor": 90, "target": 100, "stretch": 110},
+    "logo_retention": {"weight": 2, "floor": 85, "target": 95, "stretch": 100},
+    "health_good_share": {"weight": 1, "floor": 30, "target": 50, "stretch": 70},
+    "nps": {"weight": 1, "floor": 0, "target": 35, "stretch": 60},
+    "csat": {"weight": 1, "floor": 60, "target": 80, "stretch": 95},
+    "first_response_hours": {"weight": 1, "floor": 12, "target": 4, "stretch": 1},
+    "onboarding_days": {"weight": 1, "floor": 90, "target": 45, "stretch": 20},
+}
+
 
 @pytest.fixture
 def w(db, settings):
@@ -32,8 +43,18 @@ def w(db, settings):
     w["admin"] = factories.AdminFactory(email="admin@example.com")
     kpi_services.kpi_run_compute(period=Period.parse(Q3).previous(), as_of=AS_OF)
     kpi_services.kpi_run_compute(period=Period.parse(Q3), as_of=AS_OF)
+    # The template weighs the raw retention: this world has no history for expected results, so the
+    # default template's lifts would have no number here (and no suggested rating to differ from).
+    raw = review_snapshot.template_default()
+    raw.pk, raw.name = None, "Raw retention"
+    raw.kpi_weights = RAW_RETENTION_WEIGHTS
+    raw.save()
     w["cycle"] = cycle_services.cycle_create(
-        user=w["hr"], period=Q3, self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
+        user=w["hr"],
+        period=Q3,
+        self_review_due=D(2026, 10, 10),
+        manager_review_due=D(2026, 10, 20),
+        template=raw,
     )
     assert cycle_services.cycle_open(user=w["hr"], cycle=w["cycle"]) == 4
     w["review"] = Review.objects.get(cycle=w["cycle"], csm=w["bob"])

@@ -1,6 +1,7 @@
 """A review template weighs each quantity once: metrics that are the same quantity on another scale
 are declared in the KPI registry (``Metric.same_quantity_as``), and a template that weighs both is
-saved with a warning. The default template weighs NRR and not the portfolio growth rate (NRR − 100)."""
+saved with a warning. The default template weighs NRR (through its lift) and not the portfolio growth
+rate (NRR − 100)."""
 
 import json
 from decimal import Decimal
@@ -40,7 +41,7 @@ def test_every_declared_pair_names_a_scored_metric_and_is_found_once():
 
 
 def test_the_default_template_counts_each_quantity_once(db):
-    assert "nrr" in DEFAULT_KPI_WEIGHTS and "portfolio_growth_rate" not in DEFAULT_KPI_WEIGHTS
+    assert "nrr_lift" in DEFAULT_KPI_WEIGHTS and "portfolio_growth_rate" not in DEFAULT_KPI_WEIGHTS
     assert snapshot.template_warnings(kpi_weights=DEFAULT_KPI_WEIGHTS) == []
     assert snapshot.template_default().kpi_weights == DEFAULT_KPI_WEIGHTS
 
