@@ -61,9 +61,10 @@ def main() -> None:
 
     django.setup()
     from accounts.models import User
-    from reviews import exports, services
+    from reviews.cycles import services
     from reviews.models import Review, ReviewCycle
-    from reviews.pdf import review_pdf
+    from reviews.output import exports
+    from reviews.output.pdf import review_pdf
 
     hr = User.objects.filter(role="hr").first() or User.objects.create_user(
         "hr@bench.example.com", None, role="hr", name="Bench HR"

@@ -8,8 +8,9 @@ import random
 
 from accounts.models import Role, User
 from kpis.periods import Period
-from reviews import services
+from reviews.cycles import services as cycle_services
 from reviews.models import Review, ReviewStatus
+from reviews.writing import disputes, services
 
 SELF = {
     "outcomes": "Kept every strategic account; two expansions closed with the account executives.",
@@ -60,17 +61,17 @@ def _walk(review: Review, hr: User, until: str, rng: random.Random) -> None:
     if "submitted" in steps:
         review = services.review_submit(user=manager, review=review, version=review.version)
         if rng.random() < 0.3:
-            dispute = services.dispute_raise(
+            dispute = disputes.dispute_raise(
                 user=review.csm,
                 review=review,
                 metric="first_response_hours",
                 comment="Two tickets were opened on a weekend by mistake.",
             )
-            dispute = services.dispute_answer(
+            dispute = disputes.dispute_answer(
                 user=manager, dispute=dispute, answer="Agreed; noted in the outcomes section."
             )
             if "acknowledged" in steps and rng.random() < 0.7:
-                services.dispute_resolve(user=review.csm, dispute=dispute)
+                disputes.dispute_resolve(user=review.csm, dispute=dispute)
     if "acknowledged" in steps:
         review = services.review_acknowledge(
             user=review.csm,
@@ -88,24 +89,24 @@ def demo_reviews_build(*, today: datetime.date, seed: int = 2026) -> dict[str, i
     hr = User.objects.filter(role=Role.HR).order_by("pk").first()
     current = Period.containing(today)
     previous = current.previous()
-    closed = services.cycle_create(
+    closed = cycle_services.cycle_create(
         user=hr,
         period=str(previous),
         self_review_due=previous.end,
         manager_review_due=previous.end + datetime.timedelta(days=14),
     )
-    services.cycle_open(user=hr, cycle=closed)
+    cycle_services.cycle_open(user=hr, cycle=closed)
     for review in closed.reviews.select_related("csm", "reviewer", "cycle__template").order_by("csm__pk"):
         _walk(review, hr, "finalized", rng)
-    services.cycle_start_calibration(user=hr, cycle=closed)
-    services.cycle_close(user=hr, cycle=closed)
-    cycle = services.cycle_create(
+    cycle_services.cycle_start_calibration(user=hr, cycle=closed)
+    cycle_services.cycle_close(user=hr, cycle=closed)
+    cycle = cycle_services.cycle_create(
         user=hr,
         period=str(current),
         self_review_due=current.end - datetime.timedelta(days=7),
         manager_review_due=current.end + datetime.timedelta(days=14),
     )
-    services.cycle_open(user=hr, cycle=cycle)
+    cycle_services.cycle_open(user=hr, cycle=cycle)
     steps = ["draft", "self_review", "manager_review", "submitted", "acknowledged", "finalized"]
     reviews = list(cycle.reviews.select_related("csm", "reviewer", "cycle__template").order_by("csm__pk"))
     for i, review in enumerate(reviews):

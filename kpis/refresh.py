@@ -130,7 +130,7 @@ def touched_periods(
 def schedule(periods: Iterable[Period]) -> datetime.datetime:
     """Debounce a run of each period (module docstring); answers when they are due, about.
     Raises when Redis or the broker cannot be reached."""
-    # The task by its name in the Celery app (as datain.services and reviews.exports send theirs):
+    # The task by its name in the Celery app (as datain.import_runs and reviews.output.exports send theirs):
     # kpis.tasks imports this module (``claim``), so this module does not import kpis.tasks.
     compute_period = current_app.tasks[COMPUTE_PERIOD_TASK]
     client = _redis()

@@ -19,11 +19,19 @@ The rule (state is the review's status, or a historical record's status for the 
 - The CSM reads the history and the PDF once the review is submitted; other readers whenever they
   read the review (hidden fields are masked there as everywhere).
 - In the Django admin a superuser sees the whole record; every other staff member gets this rule.
+
+Cycles, calibration's administration and the cycle's files are HR's (HR and CS ops / admins):
+``require_hr`` is that rule, for the services (a 403 with the reason) and the pages (a 404: the
+page does not exist for anyone else).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import EVERYONE_ROLES, Role
 from reviews.models import STATUS_ORDER, Review, ReviewStatus
@@ -45,6 +53,21 @@ MANAGER_FIELDS = frozenset(
     }
 )
 HIDDEN = "hidden until submitted"
+
+
+def is_hr(user) -> bool:
+    """HR's part (cycles, finalize, reopen, the cycle's files) is also open to CS ops / admins."""
+    return getattr(user, "role", None) in EVERYONE_ROLES
+
+
+def require_hr(user, message: str | None = None, *, page: bool = False) -> None:
+    """Refuse anyone but HR (and CS ops / admins): ``PermissionDenied`` with ``message`` (default:
+    HR runs review cycles), or for a page (``page``) a 404, so the page does not exist for them."""
+    if is_hr(user):
+        return
+    if page:
+        raise Http404
+    raise PermissionDenied(message or _("HR runs review cycles."))
 
 
 @dataclass(frozen=True)

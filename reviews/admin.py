@@ -16,9 +16,10 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import EVERYONE_ROLES
-from reviews import selectors, services
 from reviews.access import review_view
 from reviews.models import Comment, CycleExport, Dispute, Review, ReviewCycle, ReviewTemplate
+from reviews.writing import selectors, services
+from reviews.writing import snapshot as review_snapshot
 
 WORKFLOW_FIELDS = [
     "status",
@@ -229,7 +230,7 @@ class ReviewCycleAdmin(NoRevertHistoryAdmin):
 
 class ReviewTemplateForm(forms.ModelForm):
     """A template's sections, scale and weights are checked like everywhere else
-    (``services.template_validate``): a mistake is shown on the form, never a server error."""
+    (``review_snapshot.template_validate``): a mistake is shown on the form, never a server error."""
 
     class Meta:
         model = ReviewTemplate
@@ -247,7 +248,7 @@ class ReviewTemplateForm(forms.ModelForm):
         cleaned = super().clean()
         if not self.errors:
             try:
-                services.template_validate(
+                review_snapshot.template_validate(
                     sections=cleaned.get("sections"),
                     rating_scale=cleaned.get("rating_scale"),
                     kpi_weights=cleaned.get("kpi_weights"),
@@ -266,7 +267,7 @@ class ReviewTemplateAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         # Saved, and told what it still counts twice (two weighted metrics of the same quantity).
-        for warning in services.template_warnings(kpi_weights=obj.kpi_weights):
+        for warning in review_snapshot.template_warnings(kpi_weights=obj.kpi_weights):
             self.message_user(request, warning, messages.WARNING)
 
 

@@ -23,9 +23,11 @@ from accounts.models import EVERYONE_ROLES
 from accounts.permissions import PeopleOnly
 from core import text
 from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
-from reviews import services, workflow
+from reviews import workflow
 from reviews.access import review_view
+from reviews.cycles import services as cycle_services
 from reviews.models import Review, ReviewCycle, validate_due_date
+from reviews.writing import services
 
 HIDDEN = (
     " Null while hidden from the caller: until the review is submitted only the reviewer, HR and CS "
@@ -454,7 +456,7 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = CycleInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            cycle = services.cycle_create(user=request.user, **data.validated_data)
+            cycle = cycle_services.cycle_create(user=request.user, **data.validated_data)
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         except DjangoPermissionDenied as exc:
@@ -483,7 +485,7 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body.is_valid(raise_exception=True)
         try:
             # A quarter not started or without a published KPI run: {"confirm": true} after reading the 400.
-            services.cycle_open(user=request.user, cycle=cycle, confirm=body.validated_data["confirm"])
+            cycle_services.cycle_open(user=request.user, cycle=cycle, confirm=body.validated_data["confirm"])
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         cycle.refresh_from_db()
@@ -506,7 +508,7 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body = CycleAdvanceInput(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            services.cycle_advance(
+            cycle_services.cycle_advance(
                 user=request.user, cycle=cycle, override_reason=body.validated_data["override_reason"]
             )
         except DjangoValidationError as exc:

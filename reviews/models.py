@@ -34,10 +34,12 @@ DEFAULT_SCALE = [
 ]
 # Per metric: weight, and the values that earn the bottom, middle and top of the scale. Each
 # quantity is weighed once: the portfolio growth rate is NRR - 100 (kpis.registry, same_quantity_as),
-# so NRR alone carries the cohort's revenue (docs/metrics.md, "The default review template").
+# so NRR alone carries the cohort's revenue; and it is weighed through its lift (observed minus what
+# the book could be expected to do, in points: 0 earns the middle), so that a CSM handed a hard book
+# is not marked down for it (docs/metrics.md, "The default review template").
 DEFAULT_KPI_WEIGHTS = {
-    "nrr": {"weight": 3, "floor": 90, "target": 100, "stretch": 110},
-    "logo_retention": {"weight": 2, "floor": 85, "target": 95, "stretch": 100},
+    "nrr_lift": {"weight": 3, "floor": -6, "target": 0, "stretch": 6},
+    "logo_retention_lift": {"weight": 2, "floor": -5, "target": 0, "stretch": 5},
     "health_good_share": {"weight": 1, "floor": 30, "target": 50, "stretch": 70},
     "nps": {"weight": 1, "floor": 0, "target": 35, "stretch": 60},
     "csat": {"weight": 1, "floor": 60, "target": 80, "stretch": 95},

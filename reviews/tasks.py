@@ -7,7 +7,7 @@ for messages sent before it existed.
 
 from celery import chord, shared_task
 
-from reviews import exports
+from reviews.output import exports
 
 
 @shared_task(name="reviews.export_cycle", acks_late=True)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from reviews import cycle_views, views
+from reviews.cycles import views as cycle_views
+from reviews.writing import views
 
 urlpatterns = [
     path("reviews/", views.review_list, name="review-list"),
@@ -37,9 +38,11 @@ urlpatterns = [
         cycle_views.cycle_review_action,
         name="cycle-review-action",
     ),
-    path("cycles/<int:cycle_id>/exports/<int:export_id>/", views.export_status, name="cycle-export"),
+    path("cycles/<int:cycle_id>/exports/<int:export_id>/", cycle_views.export_status, name="cycle-export"),
     path(
-        "cycles/<int:cycle_id>/exports/<int:export_id>/retry/", views.export_retry, name="cycle-export-retry"
+        "cycles/<int:cycle_id>/exports/<int:export_id>/retry/",
+        cycle_views.export_retry,
+        name="cycle-export-retry",
     ),
     path("cycles/<int:cycle_id>/<str:action>/", cycle_views.cycle_action, name="cycle-action"),
 ]

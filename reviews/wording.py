@@ -3,8 +3,12 @@ out of the suggested rating. Keys and field names never reach a page, a PDF or a
 
 from __future__ import annotations
 
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from core import dates
+from kpis.periods import period_label
 from kpis.registry import OKR_SCORE, REGISTRY, label
 from reviews.models import Review
 
@@ -59,9 +63,46 @@ def left_out_reason(item: dict) -> str:
             "n": item.get("sample", 0),
             "min": item.get("min_sample"),
         }
+    if item.get("reason") == "no_expectation":
+        return str(
+            _(
+                "no lift: not enough data for an expected result (a small book, too little history or a "
+                "model withheld)"
+            )
+        )
     if item["metric"] == OKR_SCORE:
         return str(_("no scored OKR this quarter"))
     return str(_("no data this quarter"))
+
+
+def expected_model_words(snapshot: dict) -> str:
+    """The model a review's expected results came from, in words; "" for a snapshot frozen before
+    the snapshot kept it."""
+    if "expected_model" not in snapshot:
+        return ""
+    fits = [f for f in snapshot["expected_model"] if f.get("status") == "ok"]
+    if not fits:
+        return str(
+            _(
+                "No expected results for this quarter: no model was fitted for its numbers, or it was withheld."
+            )
+        )
+    fit = fits[0]
+    quarters = fit.get("training_quarters") or []
+    text = ngettext(
+        "Expected results from the model fitted for %(period)s on %(n)d quarter (%(first)s to %(last)s)",
+        "Expected results from the model fitted for %(period)s on %(n)d quarters (%(first)s to %(last)s)",
+        len(quarters),
+    ) % {
+        "period": period_label(fit.get("period", "")),
+        "n": len(quarters),
+        "first": period_label(quarters[0]) if quarters else "—",
+        "last": period_label(quarters[-1]) if quarters else "—",
+    }
+    fitted = parse_datetime(str(fit.get("fitted_at") or ""))
+    if fitted:
+        text += ", " + _("on %(when)s") % {"when": dates.moment(fitted)}
+    return text + "."
 
 
 def section_title(review: Review, key: str) -> str:

@@ -1,6 +1,6 @@
 """The review workflow as one table: each step, the state it leaves and the state it reaches, who may
 take it, the words of its button, whether it can be undone, whose part the button submits with it,
-and who hears of it. The services (``reviews.services``), the review page's buttons, the API's
+and who hears of it. The services (``reviews.writing.services``), the review page's buttons, the API's
 ``transition`` and the notification receivers all read this table; adding a step is one row here
 (and, when it tells someone, its sentence in the notifications app).
 
@@ -18,8 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
-from reviews.access import ReviewView, review_view
+from accounts.models import User
+from reviews.access import ReviewView, is_hr, review_view
 from reviews.models import Review, ReviewStatus
 
 
@@ -29,11 +29,6 @@ class Actor(StrEnum):
     CSM = "csm"  # the CSM reviewed
     REVIEWER = "reviewer"  # the review's reviewer (an admin acts as one)
     HR = "hr"  # HR, and CS ops / admins
-
-
-def is_hr(user: User) -> bool:
-    """HR's part of the workflow (cycles, finalize, reopen) is also open to CS ops / admins."""
-    return user.role in (Role.HR, Role.ADMIN)
 
 
 def actors_of(user: User, review: Review, view: ReviewView | None = None) -> set[Actor]:

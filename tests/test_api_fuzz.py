@@ -19,7 +19,7 @@ from config.wsgi import application
 from kpis import services as kpi_services
 from kpis.periods import Period
 from okrs import services as okr_services
-from reviews import services as review_services
+from reviews.cycles import services as cycle_services
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
@@ -43,13 +43,13 @@ def tokens(org, keep_connection):
         user=org.csm_a, objective=objective, title="n", kind="numeric", baseline=0, target=5
     )
     check_in = okr_services.check_in_create(user=org.csm_a, key_result=kr, value=1, confidence=5)
-    cycle = review_services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=org.hr,
         period="2026-Q3",
         self_review_due=datetime.date(2026, 10, 5),
         manager_review_due=datetime.date(2026, 10, 9),
     )
-    review_services.cycle_open(user=org.hr, cycle=cycle)
+    cycle_services.cycle_open(user=org.hr, cycle=cycle)
     users = {"csm": org.csm_a, "manager": org.manager_a, "hr": org.hr, "admin": org.admin}
     REAL_IDS.update(
         {

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from kpis import services as kpi_services
 from kpis.periods import Period
 from okrs import services as okr_services
-from reviews import services as review_services
+from reviews.cycles import services as cycle_services
 
 LISTS = (
     "/api/v1/objectives/",
@@ -33,13 +33,13 @@ def data(org):
         )
         okr_services.check_in_create(user=org.csm_a, key_result=kr, value=1, confidence=5)
     for period in ("2026-Q2", "2026-Q3"):
-        cycle = review_services.cycle_create(
+        cycle = cycle_services.cycle_create(
             user=org.hr,
             period=period,
             self_review_due=datetime.date(2026, 10, 5),
             manager_review_due=datetime.date(2026, 10, 9),
         )
-        review_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)  # 2026-Q2 has no KPI run
+        cycle_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)  # 2026-Q2 has no KPI run
 
 
 @pytest.mark.parametrize("url", LISTS)

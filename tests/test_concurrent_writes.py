@@ -22,8 +22,9 @@ from kpis import services as kpi_services
 from kpis.periods import Period
 from okrs import services as okr_services
 from okrs.models import CheckIn
-from reviews import services as review_services
+from reviews.cycles import services as cycle_services
 from reviews.models import Review
+from reviews.writing import services as review_services
 from tests import factories
 from tests.kpis import world
 
@@ -50,13 +51,13 @@ def test_other_writes_go_through_while_an_import_holds_its_transaction(settings)
     w = world.build()
     hr = factories.HrFactory(email="hr@example.com")
     kpi_services.kpi_run_compute(period=Period.parse(Q3), as_of=datetime.date(2026, 11, 1))
-    cycle = review_services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=hr,
         period=Q3,
         self_review_due=datetime.date(2026, 10, 10),
         manager_review_due=datetime.date(2026, 10, 20),
     )
-    review_services.cycle_open(user=hr, cycle=cycle)
+    cycle_services.cycle_open(user=hr, cycle=cycle)
     review = Review.objects.get(cycle=cycle, csm=w["bob"])
     objective = okr_services.objective_create(user=w["ann"], period=Q3, title="Grow", csm=w["ann"])
     kr = okr_services.key_result_create(

@@ -12,7 +12,7 @@ from core import dates
 from kpis import scorecards
 from kpis.models import KpiRun, RunStatus
 from kpis.periods import Period
-from reviews import participants
+from reviews.cycles import selectors as cycle_selectors
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = (
@@ -69,7 +69,7 @@ def test_the_failed_run_warning_writes_its_moment_like_the_pages(new_york):
 
 
 def test_reasons_name_days_like_the_pages(new_york):
-    reason = participants.new_hire_reason(first=datetime.date(2026, 9, 10), period=Period.parse("2026-Q3"))
+    reason = cycle_selectors.new_hire_reason(first=datetime.date(2026, 9, 10), period=Period.parse("2026-Q3"))
     assert reason.startswith("New hire: first account on 10 Sep 2026, ")
 
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from kpis import services as kpi_services
 from kpis.periods import Period
-from reviews import services as review_services
+from reviews.cycles import services as cycle_services
 from reviews.models import Review, ReviewCycle
 from tests.test_permission_matrix import TABLE, objects  # noqa: F401 - the fixture is used below
 
@@ -31,13 +31,13 @@ BAD_PERIODS = [
 @pytest.fixture
 def review(org):
     kpi_services.kpi_run_compute(period=Period.parse("2026-Q3"), as_of=datetime.date(2026, 11, 1))
-    cycle = review_services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=org.hr,
         period="2026-Q3",
         self_review_due=datetime.date(2026, 10, 5),
         manager_review_due=datetime.date(2026, 10, 9),
     )
-    review_services.cycle_open(user=org.hr, cycle=cycle)
+    cycle_services.cycle_open(user=org.hr, cycle=cycle)
     return cycle.reviews.get(csm=org.csm_a)
 
 

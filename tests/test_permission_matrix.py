@@ -17,8 +17,9 @@ from kpis.periods import Period
 from notifications import mail as notification_mail
 from notifications import services as notification_services
 from okrs import services as okr_services
-from reviews import services as review_services
+from reviews.cycles import services as cycle_services
 from reviews.models import CycleExport, Dispute
+from reviews.writing import services as review_services
 
 ROLES = ("csm", "csm_other", "manager", "manager_other", "hr", "admin", "anon")
 
@@ -186,13 +187,13 @@ def objects(org, settings, tmp_path):
         user=org.csm_a, objective=objective, title="n", kind="numeric", baseline=0, target=5
     )
     check_in = okr_services.check_in_create(user=org.csm_a, key_result=kr, value=1, confidence=5)
-    cycle = review_services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=org.hr,
         period="2026-Q3",
         self_review_due=datetime.date(2026, 10, 5),
         manager_review_due=datetime.date(2026, 10, 9),
     )
-    review_services.cycle_open(user=org.hr, cycle=cycle)
+    cycle_services.cycle_open(user=org.hr, cycle=cycle)
     review = cycle.reviews.get(csm=org.csm_a)
     review = review_services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
     dispute = Dispute.objects.create(review=review, metric="nrr", comment="c", raised_by=org.csm_a)

@@ -21,5 +21,11 @@ def css_string(text) -> str:
 
 
 @register.filter
+def expected_model(snapshot) -> str:
+    """The model a review's expected results came from, in words ("" when the snapshot has none)."""
+    return wording.expected_model_words(snapshot or {})
+
+
+@register.filter
 def metric_name(key: str) -> str:
     return wording.metric_name(key)

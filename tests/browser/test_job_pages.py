@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from datain import import_runs
 from datain.models import ImportRun
-from reviews import services as review_services
+from reviews.cycles import services as cycle_services
 from tests.browser.test_manager_journey import ARGS, CHROMIUM, SHOTS
 from tests.celery_worker import redis_available, unreachable_broker
 from tests.datain.test_job_states import stored_run
@@ -96,7 +96,7 @@ def test_ops_and_hr_see_what_happened_to_their_jobs(live_server, org, settings, 
         page.screenshot(path=str(SHOTS / "jobs-3-import-stale.png"), full_page=True)
 
         # HR starts a cycle export while Redis is down.
-        cycle = review_services.cycle_create(
+        cycle = cycle_services.cycle_create(
             user=org.hr,
             period="2026-Q3",
             self_review_due=datetime.date(2026, 10, 10),

@@ -18,7 +18,7 @@ from kpis import pagecache, scorecards, services, tasks
 from kpis.models import KpiRun, KpiValue
 from kpis.periods import Period
 from kpis.signals import run_published
-from reviews import services as review_services
+from reviews.cycles import services as cycle_services
 from reviews.models import Review
 from tests import factories
 from tests.kpis import world
@@ -110,13 +110,13 @@ def test_a_committed_import_abandons_the_fragments_a_dry_run_does_not(w, django_
 
 def test_the_frozen_numbers_of_a_review_follow_its_version(client, w):
     hr = factories.HrFactory(email="hr@example.com")
-    cycle = review_services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=hr,
         period="2026-Q3",
         self_review_due=datetime.date(2026, 10, 10),
         manager_review_due=datetime.date(2026, 10, 20),
     )
-    review_services.cycle_open(user=hr, cycle=cycle)
+    cycle_services.cycle_open(user=hr, cycle=cycle)
     review = Review.objects.get(cycle=cycle, csm=w["bob"])
     client.force_login(w["manager_a"])
     url = reverse("review-detail", args=[review.pk])

@@ -10,7 +10,8 @@ from django.urls import reverse
 from kpis import services as kpi_services
 from kpis.periods import Period
 from kpis.registry import METRICS, REGISTRY, SAMPLE_UNITS, Metric
-from reviews import services, wording
+from reviews import wording
+from reviews.cycles import services
 from reviews.models import Review
 from tests import factories
 from tests.kpis import world

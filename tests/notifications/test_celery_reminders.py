@@ -16,7 +16,8 @@ from django.utils import timezone
 from config.celery import app
 from devtools import catcher
 from notifications.models import Reminder
-from reviews import services
+from reviews.cycles import services as cycle_services
+from reviews.writing import services
 from tests.celery_worker import running_worker
 
 pytestmark = [pytest.mark.celery_integration, pytest.mark.django_db(transaction=True)]
@@ -35,13 +36,13 @@ def wait_for(inbox_folder, n: int, seconds: float = 60) -> list[catcher.CaughtMe
 
 def test_beat_reminders_and_event_emails_reach_smtp_through_a_worker(org, tmp_path):
     today = timezone.localdate()
-    cycle = services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=org.hr,
         period="2026-Q4",
         self_review_due=today + datetime.timedelta(days=20),
         manager_review_due=today + datetime.timedelta(days=30),
     )
-    services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
+    cycle_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     a = cycle.reviews.get(csm=org.csm_a)
     a = services.review_send_to_csm(user=org.manager_a, review=a, version=a.version)
     a = services.review_save_self(

@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 
 from notifications import chat, services, tasks
 from notifications.models import TeamChat
-from reviews import services as review_services
+from reviews.cycles import services as cycle_services
+from reviews.writing import services as review_services
 
 D = datetime.date
 PORT = 8246
@@ -60,10 +61,10 @@ def test_the_teams_review_events_are_posted_to_its_channel(
 ):
     TeamChat.objects.create(team=org.team_a, webhook_url=f"http://127.0.0.1:{PORT}/hooks/team-a")
     with django_capture_on_commit_callbacks(execute=True):
-        cycle = review_services.cycle_create(
+        cycle = cycle_services.cycle_create(
             user=org.hr, period="2026-Q3", self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
         )
-        review_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
+        cycle_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
         review = cycle.reviews.get(csm=org.csm_a)
         review = review_services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
         review = review_services.review_save_self(

@@ -18,8 +18,10 @@ from kpis.models import KpiRun
 from kpis.periods import Period
 from notifications import mail
 from notifications.models import Channel, EmailState, Kind, Notification, PersonSettings, Preference
-from reviews import cycles, services
+from reviews.cycles import services as cycle_services
 from reviews.models import ReviewCycle
+from reviews.writing import disputes as review_disputes
+from reviews.writing import services
 
 D = datetime.date
 
@@ -27,10 +29,10 @@ D = datetime.date
 @pytest.fixture
 def cycle(org, smtp, worker_sends, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        cycle = services.cycle_create(
+        cycle = cycle_services.cycle_create(
             user=org.hr, period="2026-Q3", self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
         )
-        services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
+        cycle_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     return cycle
 
 
@@ -51,7 +53,7 @@ def test_opening_a_cycle_tells_each_csm_and_each_reviewer_once(org, cycle, smtp)
     assert not smtp.to(org.hr.email)  # who opened it is not told
     assert len(smtp.messages()) == 5
     # Opening again (idempotent) tells nobody again.
-    services.cycle_open(user=org.hr, cycle=ReviewCycle.objects.get(pk=cycle.pk))
+    cycle_services.cycle_open(user=org.hr, cycle=ReviewCycle.objects.get(pk=cycle.pk))
     assert Notification.objects.count() == 5
 
 
@@ -88,14 +90,14 @@ def test_each_step_of_a_review_tells_the_one_who_acts_next(
     m = smtp.to(org.csm_a.email)[-1]
     assert m.subject.startswith("Your Q3 2026 review is ready. Read it, flag any number")
     dispute = step(
-        services.dispute_raise, user=org.csm_a, review=review, metric="nrr", comment="Wrong start MRR"
+        review_disputes.dispute_raise, user=org.csm_a, review=review, metric="nrr", comment="Wrong start MRR"
     )
     m = smtp.to(org.manager_a.email)[-1]
     assert (
         m.subject == "CSM A flagged “MRR retention (NRR)” in their Q3 2026 review. It waits for your answer."
     )
     assert f"{url}#disputes" in m.text
-    step(services.dispute_answer, user=org.manager_a, dispute=dispute, answer="Checked: it is right.")
+    step(review_disputes.dispute_answer, user=org.manager_a, dispute=dispute, answer="Checked: it is right.")
     m = smtp.to(org.csm_a.email)[-1]
     assert (
         m.subject == "Manager A answered what you flagged about “MRR retention (NRR)” in your Q3 2026 review."
@@ -149,11 +151,15 @@ def test_calibration_tells_the_reviewer_and_the_csm_without_the_rating(
     a = services.review_submit(user=org.manager_a, review=a, version=a.version)
     a2 = _rated(org, cycle.reviews.get(csm=org.csm_a2))
     a2 = services.review_submit(user=org.manager_a, review=a2, version=a2.version)
-    services.cycle_advance(user=org.hr, cycle=cycle, override_reason="CSM B's review is late")
+    cycle_services.cycle_advance(user=org.hr, cycle=cycle, override_reason="CSM B's review is late")
     smtp.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        cycles.calibration_adjust(user=org.hr, review=a, rating="4", reason="Peers", version=a.version)
-        cycles.calibration_adjust(user=org.hr, review=a2, rating="2", reason="Peers", version=a2.version)
+        cycle_services.calibration_adjust(
+            user=org.hr, review=a, rating="4", reason="Peers", version=a.version
+        )
+        cycle_services.calibration_adjust(
+            user=org.hr, review=a2, rating="2", reason="Peers", version=a2.version
+        )
     subjects = sorted((m.to, m.subject) for m in smtp.messages())
     assert subjects == [
         (
@@ -174,11 +180,11 @@ def test_calibration_tells_the_reviewer_and_the_csm_without_the_rating(
 
 
 def test_nothing_is_mailed_before_the_commit_nor_for_a_change_rolled_back(org, smtp, worker_sends):
-    cycle = services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=org.hr, period="2026-Q3", self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
     )
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
+        cycle_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
         assert Notification.objects.count() == 5  # stored with the change ...
         raise RuntimeError("the change fails")
     assert Notification.objects.count() == 0  # ... and gone with it
@@ -210,10 +216,10 @@ def test_one_click_unsubscribe_stops_that_kind_only(
     # Another cycle: csm A is told on the page only; the other kinds still come by email.
     smtp.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        q4 = services.cycle_create(
+        q4 = cycle_services.cycle_create(
             user=org.hr, period="2026-Q4", self_review_due=D(2027, 1, 10), manager_review_due=D(2027, 1, 20)
         )
-        services.cycle_open(user=org.hr, cycle=q4, confirm=True)
+        cycle_services.cycle_open(user=org.hr, cycle=q4, confirm=True)
         review = q4.reviews.get(csm=org.csm_a)
         services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
     assert [m.subject for m in smtp.to(org.csm_a.email)] == [
@@ -256,10 +262,10 @@ def test_the_weekly_digest_choice_keeps_events_for_the_digest(
 ):
     Preference.objects.create(person=org.csm_a, kind=Kind.CYCLE_OPENED, channel=Channel.DIGEST)
     with django_capture_on_commit_callbacks(execute=True):
-        cycle = services.cycle_create(
+        cycle = cycle_services.cycle_create(
             user=org.hr, period="2026-Q3", self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
         )
-        services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
+        cycle_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     assert not smtp.to(org.csm_a.email)
     assert Notification.objects.get(recipient=org.csm_a).email == EmailState.DIGEST
 
@@ -303,10 +309,10 @@ def test_each_person_is_written_to_in_their_language(
 ):
     PersonSettings.objects.create(person=org.csm_a, language="es")
     with django_capture_on_commit_callbacks(execute=True):
-        cycle = services.cycle_create(
+        cycle = cycle_services.cycle_create(
             user=org.hr, period="2026-Q3", self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
         )
-        services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
+        cycle_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     [m] = smtp.to(org.csm_a.email)
     assert (
         m.subject == "El ciclo de evaluación de T3 2026 está abierto. Tu autoevaluación vence el 10 Oct 2026."

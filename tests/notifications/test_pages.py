@@ -13,7 +13,9 @@ from devtools import catcher
 from notifications import services
 from notifications.models import Channel, Kind, Notification, PersonSettings, Preference
 from notifications.selectors import todos_for
-from reviews import services as review_services
+from reviews.cycles import services as cycle_services
+from reviews.writing import disputes as review_disputes
+from reviews.writing import services as review_services
 
 D = datetime.date
 
@@ -114,10 +116,10 @@ def test_the_todo_block_comes_first_on_every_home_page(client, org, role):
 
 
 def test_the_todo_api_answers_each_person_their_own(client, org):
-    cycle = review_services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=org.hr, period="2026-Q4", self_review_due=D(2026, 12, 10), manager_review_due=D(2026, 12, 20)
     )
-    review_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
+    cycle_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     review = cycle.reviews.get(csm=org.csm_a)
     review_services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
     client.force_login(org.csm_a)
@@ -209,10 +211,10 @@ def test_caught_mail_page_opens_for_hr_and_admins_only(client, org, settings, tm
 
 
 def _submitted_review_of_csm_a(org):
-    cycle = review_services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=org.hr, period="2026-Q4", self_review_due=D(2026, 12, 10), manager_review_due=D(2026, 12, 20)
     )
-    review_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
+    cycle_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     r = cycle.reviews.get(csm=org.csm_a)
     r = review_services.review_send_to_csm(user=org.manager_a, review=r, version=r.version)
     r = review_services.review_save_self(
@@ -233,16 +235,16 @@ def test_an_answered_flag_stays_a_todo_until_the_csm_settles_it(org):
         return sorted(t.kind for t in todos_for(person, today=D(2026, 12, 1)))
 
     review = _submitted_review_of_csm_a(org)
-    nrr = review_services.dispute_raise(user=org.csm_a, review=review, metric="nrr", comment="Too low")
-    csat = review_services.dispute_raise(user=org.csm_a, review=review, metric="csat", comment="Old survey")
+    nrr = review_disputes.dispute_raise(user=org.csm_a, review=review, metric="nrr", comment="Too low")
+    csat = review_disputes.dispute_raise(user=org.csm_a, review=review, metric="csat", comment="Old survey")
     # (Manager A also has CSM A2's review to send.)
     assert kinds(org.manager_a) == ["flag_open", "flag_open", "review_to_start"]
-    review_services.dispute_answer(user=org.manager_a, dispute=nrr, answer="A churn in July.")
-    review_services.dispute_answer(user=org.manager_a, dispute=csat, answer="The survey of October.")
+    review_disputes.dispute_answer(user=org.manager_a, dispute=nrr, answer="A churn in July.")
+    review_disputes.dispute_answer(user=org.manager_a, dispute=csat, answer="The survey of October.")
     assert kinds(org.manager_a) == ["review_to_start"]
     assert kinds(org.csm_a) == ["acknowledge", "flag_answered", "flag_answered"]
     # One settled, then the review acknowledged with the other still answered and not resolved.
-    review_services.dispute_resolve(user=org.csm_a, dispute=nrr)
+    review_disputes.dispute_resolve(user=org.csm_a, dispute=nrr)
     review.refresh_from_db()
     review_services.review_acknowledge(
         user=org.csm_a, review=review, version=review.version, confirm_open_flags=True
@@ -251,12 +253,12 @@ def test_an_answered_flag_stays_a_todo_until_the_csm_settles_it(org):
     assert left.kind == "flag_answered" and "Customer satisfaction (CSAT)" in left.text
     assert left.url == f"/reviews/{review.pk}/#disputes"
     # Settled: nothing waits for the CSM any more.
-    review_services.dispute_withdraw(user=org.csm_a, dispute=csat)
+    review_disputes.dispute_withdraw(user=org.csm_a, dispute=csat)
     assert kinds(org.csm_a) == []
 
 
 def test_a_withdrawn_flag_is_no_todo_of_the_reviewer(org):
     review = _submitted_review_of_csm_a(org)
-    flag = review_services.dispute_raise(user=org.csm_a, review=review, metric="nrr", comment="Too low")
-    review_services.dispute_withdraw(user=org.csm_a, dispute=flag)
+    flag = review_disputes.dispute_raise(user=org.csm_a, review=review, metric="nrr", comment="Too low")
+    review_disputes.dispute_withdraw(user=org.csm_a, dispute=flag)
     assert [t.kind for t in todos_for(org.manager_a, today=D(2026, 12, 1))] == ["review_to_start"]

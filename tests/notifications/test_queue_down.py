@@ -17,7 +17,7 @@ from django.utils import timezone
 from config.celery import app
 from notifications import reminders
 from notifications.models import EmailState, Kind, Notification
-from reviews import services as review_services
+from reviews.writing import disputes
 from tests.notifications.test_reminders import reviews  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the emails are handed over at each commit
@@ -114,7 +114,7 @@ def test_a_flag_raised_with_the_queue_down_is_stored_and_mailed_by_the_sweep(
     queue_down,
 ):
     a = reviews.reviews.get(csm=org.csm_a)  # submitted: its CSM may flag a number
-    dispute = review_services.dispute_raise(
+    dispute = disputes.dispute_raise(
         user=org.csm_a, review=a, metric="nrr", comment="One renewal is missing."
     )
     assert queue_down.connections == 2  # bounded: one try, one retry

@@ -16,8 +16,9 @@ from django.utils import timezone
 from notifications import digest, reminders
 from notifications.models import Channel, EmailState, Kind, Notification, PersonSettings, Preference, Reminder
 from okrs.models import CheckIn, KeyResult, Objective
-from reviews import services
+from reviews.cycles import services as cycle_services
 from reviews.models import Review
+from reviews.writing import services
 
 D = datetime.date
 SELF_DUE, MANAGER_DUE = D(2026, 12, 10), D(2026, 12, 20)
@@ -27,10 +28,10 @@ SELF_DUE, MANAGER_DUE = D(2026, 12, 10), D(2026, 12, 20)
 def reviews(org):
     """csm A: review submitted (to acknowledge); csm A2: self-review in (manager A writes); csm B: writing
     the self-review (due 10 December)."""
-    cycle = services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=org.hr, period="2026-Q4", self_review_due=SELF_DUE, manager_review_due=MANAGER_DUE
     )
-    services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
+    cycle_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     a = cycle.reviews.get(csm=org.csm_a)
     a = services.review_send_to_csm(user=org.manager_a, review=a, version=a.version)
     a = services.review_save_self(

@@ -20,11 +20,14 @@ from accounts.models import CustomerAccount
 from kpis import book
 from kpis import services as kpi_services
 from kpis.periods import Period, period_label
-from reviews import cycle_reads, cycles, exports, participants, selectors, services
+from reviews.cycles import selectors as cycle_selectors
+from reviews.cycles import services as cycle_services
 from reviews.models import CycleExclusion, Review, ReviewCycle
-from reviews.pdf import review_pdf
+from reviews.output import exports
+from reviews.output.pdf import review_pdf
+from reviews.output.summary import cycle_summary_pdf
 from reviews.signals import reminder_requested
-from reviews.summary import cycle_summary_pdf
+from reviews.writing import selectors, services, snapshot
 from tests import factories
 from tests.kpis import world
 
@@ -47,11 +50,15 @@ def _pdf_text(data: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
 
 
-def open_q3(w):
-    cycle = services.cycle_create(
-        user=w["hr"], period=Q3, self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
+def open_q3(w, template=None):
+    cycle = cycle_services.cycle_create(
+        user=w["hr"],
+        period=Q3,
+        self_review_due=D(2026, 10, 10),
+        manager_review_due=D(2026, 10, 20),
+        template=template,
     )
-    services.cycle_open(user=w["hr"], cycle=cycle)
+    cycle_services.cycle_open(user=w["hr"], cycle=cycle)
     return cycle
 
 
@@ -78,41 +85,41 @@ def submit(w, cycle, csm, rating):
 
 
 def test_the_form_offers_the_next_quarter_without_a_cycle(client, w):
-    assert str(participants.next_free_quarter(today=D(2026, 8, 1))) == Q3
+    assert str(cycle_selectors.next_free_quarter(today=D(2026, 8, 1))) == Q3
     open_q3(w)
-    assert str(participants.next_free_quarter(today=D(2026, 8, 1))) == "2026-Q4"
-    services.cycle_create(
+    assert str(cycle_selectors.next_free_quarter(today=D(2026, 8, 1))) == "2026-Q4"
+    cycle_services.cycle_create(
         user=w["hr"], period="2026-Q4", self_review_due=D(2027, 1, 5), manager_review_due=D(2027, 1, 15)
     )
-    assert str(participants.next_free_quarter(today=D(2026, 8, 1))) == "2027-Q1"
+    assert str(cycle_selectors.next_free_quarter(today=D(2026, 8, 1))) == "2027-Q1"
     client.force_login(w["hr"])
     html = client.get(reverse("cycle-list")).content.decode()
     # A picker: the quarter's code is the value, its label the words (Q1 2027).
-    nxt = participants.next_free_quarter()
+    nxt = cycle_selectors.next_free_quarter()
     assert '<select id="period" name="period">' in html
     assert f'<option value="{nxt}" selected>{period_label(nxt)}</option>' in html
 
 
 def test_a_quarter_that_has_not_started_opens_only_with_a_confirmation(w):
-    cycle = services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=w["hr"], period="2031-Q2", self_review_due=D(2031, 7, 5), manager_review_due=D(2031, 7, 15)
     )
-    warnings = participants.opening_warnings(cycle)
+    warnings = cycle_selectors.opening_warnings(cycle)
     assert len(warnings) == 1 and "Q2 2031 has not started (it starts on 1 Apr 2031)" in warnings[0]
     assert "no review will have a suggested rating" in warnings[0]
     with pytest.raises(ValidationError) as exc:
-        services.cycle_open(user=w["hr"], cycle=cycle)
+        cycle_services.cycle_open(user=w["hr"], cycle=cycle)
     assert exc.value.message_dict["confirm"] == warnings
     cycle.refresh_from_db()
     assert cycle.status == "draft" and not cycle.reviews.exists()
-    assert services.cycle_open(user=w["hr"], cycle=cycle, confirm=True) == 4
+    assert cycle_services.cycle_open(user=w["hr"], cycle=cycle, confirm=True) == 4
     cycle.refresh_from_db()
     assert cycle.status == "open" and cycle.opened_despite == warnings[0]
 
 
 def test_a_quarter_without_a_published_run_opens_only_with_a_confirmation_on_the_page(client, w):
-    assert participants.opening_warnings(open_q3(w)) == []  # started, with its run: nothing missing
-    cycle = services.cycle_create(
+    assert cycle_selectors.opening_warnings(open_q3(w)) == []  # started, with its run: nothing missing
+    cycle = cycle_services.cycle_create(
         user=w["hr"], period="2026-Q2", self_review_due=D(2026, 7, 5), manager_review_due=D(2026, 7, 15)
     )
     client.force_login(w["hr"])
@@ -155,7 +162,7 @@ def test_new_hires_are_left_out_by_default_and_hr_decides(client, w, settings):
     assert not CycleExclusion.objects.filter(cycle=cycle, csm=nina).exists()
     # Leaving someone out needs a reason; an untouched draft goes, a started review stays.
     with pytest.raises(ValidationError, match="Say why"):
-        cycles.participant_exclude(user=w["hr"], cycle=cycle, csm=w["ann"], reason="  ")
+        cycle_services.participant_exclude(user=w["hr"], cycle=cycle, csm=w["ann"], reason="  ")
     client.post(
         reverse("cycle-action", args=[cycle.pk, "exclude"]), {"csm": w["ann"].pk, "reason": "On leave"}
     )
@@ -164,19 +171,21 @@ def test_new_hires_are_left_out_by_default_and_hr_decides(client, w, settings):
     bob = review_of(cycle, w["bob"])
     services.review_send_to_csm(user=w["manager_a"], review=bob, version=bob.version)
     with pytest.raises(ValidationError, match="has started and stays"):
-        cycles.participant_exclude(user=w["hr"], cycle=cycle, csm=w["bob"], reason="Leaver")
+        cycle_services.participant_exclude(user=w["hr"], cycle=cycle, csm=w["bob"], reason="Leaver")
     with pytest.raises(PermissionDenied):
-        cycles.participant_exclude(user=w["manager_a"], cycle=cycle, csm=w["cat"], reason="x")
+        cycle_services.participant_exclude(user=w["manager_a"], cycle=cycle, csm=w["cat"], reason="x")
     # A CSM with no account at all keeps taking part: their tenure is unknown (dan has no book).
     assert cycle.reviews.filter(csm=w["dan"]).exists()
 
 
 def test_a_draft_cycle_opens_without_the_csms_left_out(w):
-    cycle = services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=w["hr"], period=Q3, self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
     )
-    cycles.participant_exclude(user=w["hr"], cycle=cycle, csm=w["cat"], reason="Parental leave all quarter")
-    assert services.cycle_open(user=w["hr"], cycle=cycle) == 3
+    cycle_services.participant_exclude(
+        user=w["hr"], cycle=cycle, csm=w["cat"], reason="Parental leave all quarter"
+    )
+    assert cycle_services.cycle_open(user=w["hr"], cycle=cycle) == 3
     assert sorted(cycle.reviews.values_list("csm__email", flat=True)) == [
         "ann@example.com",
         "bob@example.com",
@@ -216,16 +225,16 @@ def test_every_review_is_listed_with_due_date_overdue_and_filters(client, w):
     cycle = open_q3(w)
     bob = review_of(cycle, w["bob"])
     bob = services.review_send_to_csm(user=w["manager_a"], review=bob, version=bob.version)
-    rows = {r.review.csm.email: r for r in cycle_reads.cycle_rows(cycle, today=D(2026, 10, 12))}
+    rows = {r.review.csm.email: r for r in cycle_selectors.cycle_rows(cycle, today=D(2026, 10, 12))}
     assert (rows["bob@example.com"].waiting, rows["bob@example.com"].due) == (w["bob"], D(2026, 10, 10))
     assert rows["bob@example.com"].overdue and rows["ann@example.com"].overdue  # after 10 October
     assert rows["ann@example.com"].waiting == w["manager_a"]
-    assert not any(r.overdue for r in cycle_reads.cycle_rows(cycle, today=D(2026, 10, 10)))
-    only_self = cycle_reads.cycle_rows(cycle, status="self_review", today=D(2026, 10, 12))
+    assert not any(r.overdue for r in cycle_selectors.cycle_rows(cycle, today=D(2026, 10, 10)))
+    only_self = cycle_selectors.cycle_rows(cycle, status="self_review", today=D(2026, 10, 12))
     assert [r.review.csm for r in only_self] == [w["bob"]]
-    team_b = cycle_reads.cycle_rows(cycle, manager=str(w["manager_b"].pk))
+    team_b = cycle_selectors.cycle_rows(cycle, manager=str(w["manager_b"].pk))
     assert {r.review.csm for r in team_b} == {w["cat"], w["dan"]}
-    progress = {p.manager_id: p for p in cycle_reads.manager_progress(cycle_reads.cycle_rows(cycle))}
+    progress = {p.manager_id: p for p in cycle_selectors.manager_progress(cycle_selectors.cycle_rows(cycle))}
     assert (progress[w["manager_a"].pk].total, progress[w["manager_b"].pk].total) == (2, 2)
     client.force_login(w["hr"])
     html = client.get(reverse("cycle-detail", args=[cycle.pk])).content.decode()
@@ -327,10 +336,10 @@ def test_calibration_adjustments_worked_by_hand_and_their_audit(client, w):
     # Manager A rates ann 3 and bob 4; manager B rates cat 2 and dan 2.
     for csm, rating in (("ann", 3), ("bob", 4), ("cat", 2), ("dan", 2)):
         submit(w, cycle, csm, rating)
-    services.cycle_advance(user=w["hr"], cycle=cycle)
+    cycle_services.cycle_advance(user=w["hr"], cycle=cycle)
 
     def flags():
-        s = cycle_reads.calibration_session(cycle=cycle, viewer=w["hr"])
+        s = cycle_selectors.calibration_session(cycle=cycle, viewer=w["hr"])
         return s["org_mean"], {m["manager"]: (m["mean"], m["flag"]) for m in s["managers"]}
 
     a, b = str(w["manager_a"]), str(w["manager_b"])
@@ -352,24 +361,26 @@ def test_calibration_adjustments_worked_by_hand_and_their_audit(client, w):
     # Manager B adjusts cat (their team) 2 -> 3; they may not touch bob (team A).
     cat = review_of(cycle, w["cat"])
     with pytest.raises(PermissionDenied):
-        cycles.calibration_adjust(
+        cycle_services.calibration_adjust(
             user=w["manager_b"], review=bob, rating="4", reason="x", version=bob.version
         )
     with pytest.raises(PermissionDenied):  # not theirs, whatever version: a 403, never a 409
-        cycles.calibration_adjust(
+        cycle_services.calibration_adjust(
             user=w["manager_b"], review=bob, rating="4", reason="x", version=bob.version - 1
         )
     with pytest.raises(ValidationError, match="Say why"):
-        cycles.calibration_adjust(
+        cycle_services.calibration_adjust(
             user=w["manager_b"], review=cat, rating="3", reason=" ", version=cat.version
         )
     with pytest.raises(ValidationError, match="already"):
-        cycles.calibration_adjust(
+        cycle_services.calibration_adjust(
             user=w["manager_b"], review=cat, rating="2", reason="x", version=cat.version
         )
     with pytest.raises(PermissionDenied):
-        cycles.calibration_adjust(user=w["cat"], review=cat, rating="5", reason="me", version=cat.version)
-    cats = cycles.calibration_adjust(
+        cycle_services.calibration_adjust(
+            user=w["cat"], review=cat, rating="5", reason="me", version=cat.version
+        )
+    cats = cycle_services.calibration_adjust(
         user=w["manager_b"],
         review=cat,
         rating="3",
@@ -377,7 +388,9 @@ def test_calibration_adjustments_worked_by_hand_and_their_audit(client, w):
         version=cat.version,
     )
     with pytest.raises(services.ReviewConflict):
-        cycles.calibration_adjust(user=w["hr"], review=cat, rating="4", reason="x", version=cat.version)
+        cycle_services.calibration_adjust(
+            user=w["hr"], review=cat, rating="4", reason="x", version=cat.version
+        )
     assert cats.version == cat.version + 1
     # Organisation 11/4 = 2.75; A 3.00 (+0.25), B 5/2 = 2.50 (-0.25): no flag any more.
     assert flags() == (Decimal("2.75"), {a: (Decimal("3.00"), ""), b: (Decimal("2.50"), "")})
@@ -412,7 +425,7 @@ def test_calibration_adjustments_worked_by_hand_and_their_audit(client, w):
     # A long reason is kept whole (the history record's own reason is cut at 100 characters).
     ann = review_of(cycle, w["ann"])
     long_reason = "Owned the migration of the three largest accounts alone for most of the quarter. " * 4
-    ann = cycles.calibration_adjust(
+    ann = cycle_services.calibration_adjust(
         user=w["hr"], review=ann, rating="4", reason=long_reason, version=ann.version
     )
     assert (
@@ -424,7 +437,9 @@ def test_calibration_adjustments_worked_by_hand_and_their_audit(client, w):
     cycle.save()
     ann = review_of(cycle, w["ann"])
     with pytest.raises(ValidationError, match="while the cycle is in calibration"):
-        cycles.calibration_adjust(user=w["hr"], review=ann, rating="4", reason="x", version=ann.version)
+        cycle_services.calibration_adjust(
+            user=w["hr"], review=ann, rating="4", reason="x", version=ann.version
+        )
 
 
 def test_the_api_shows_the_calibrated_rating_and_the_managers_under_the_rule_of_the_managers_part(w):
@@ -440,9 +455,9 @@ def test_the_api_shows_the_calibrated_rating_and_the_managers_under_the_rule_of_
     )
     dan = services.review_submit_self(user=w["dan"], review=dan, version=dan.version)
     services.review_save_manager(user=dan.reviewer, review=dan, version=dan.version, final_rating="5")
-    services.cycle_advance(user=w["hr"], cycle=cycle, override_reason="Dan's review is late.")
+    cycle_services.cycle_advance(user=w["hr"], cycle=cycle, override_reason="Dan's review is late.")
     bob = review_of(cycle, w["bob"])
-    bob = cycles.calibration_adjust(
+    bob = cycle_services.calibration_adjust(
         user=w["hr"], review=bob, rating="3", reason="An easier book", version=bob.version
     )
 
@@ -487,12 +502,12 @@ def test_the_session_shows_names_books_and_notes_only_to_whom_the_rule_lets_see(
     cycle = open_q3(w)
     for csm, rating in (("ann", 3), ("bob", 4), ("cat", 2), ("dan", 2)):
         submit(w, cycle, csm, rating)
-    services.cycle_advance(user=w["hr"], cycle=cycle)
+    cycle_services.cycle_advance(user=w["hr"], cycle=cycle)
     # Renewals of the quarter on the accounts each CSM owned on 1 July: bob owned X3 (from 1 July) and
     # X4 (until 1 August); the renewal of X1 (ann) on 1 October is in the next quarter.
     renewals = book.renewals_in_quarter(csm_ids=[w["ann"].pk, w["bob"].pk], period=Period.parse(Q3))
     assert renewals == {w["ann"].pk: 0, w["bob"].pk: 2}
-    session = cycle_reads.calibration_session(cycle=cycle, viewer=w["hr"])
+    session = cycle_selectors.calibration_session(cycle=cycle, viewer=w["hr"])
     people = {p["csm"].email: p for p in session["people"]}
     snap = review_of(cycle, w["bob"]).snapshot
     starting = next(m["value"] for m in snap["metrics"] if m["metric"] == "starting_mrr")
@@ -504,11 +519,11 @@ def test_the_session_shows_names_books_and_notes_only_to_whom_the_rule_lets_see(
     placed = [p for row in session["grid"] for cell in row for p in cell]
     assert len(placed) + len(session["unplaced"]) == 4
     bob = review_of(cycle, w["bob"])
-    cycles.calibration_note_add(
+    cycle_services.calibration_note_add(
         user=w["manager_a"], cycle=cycle, csm=w["bob"], body="Ask about the QBR backlog"
     )
     with pytest.raises(PermissionDenied):
-        cycles.calibration_note_add(user=w["manager_b"], cycle=cycle, csm=w["bob"], body="nosy")
+        cycle_services.calibration_note_add(user=w["manager_b"], cycle=cycle, csm=w["bob"], body="nosy")
     client.force_login(w["hr"])
     html = client.get(reverse("cycle-calibration", args=[cycle.pk])).content.decode()
     assert "Ask about the QBR backlog" in html and reverse("review-detail", args=[bob.pk]) in html
@@ -544,9 +559,9 @@ def test_the_review_page_shows_the_rating_that_counts_the_managers_and_who_when_
     cycle = open_q3(w)
     for csm, rating in (("ann", 3), ("bob", 4)):
         submit(w, cycle, csm, rating)
-    services.cycle_advance(user=w["hr"], cycle=cycle, override_reason="Cat and Dan are late.")
+    cycle_services.cycle_advance(user=w["hr"], cycle=cycle, override_reason="Cat and Dan are late.")
     bob = review_of(cycle, w["bob"])
-    cycles.calibration_adjust(
+    cycle_services.calibration_adjust(
         user=w["hr"], review=bob, rating="3", reason="X3 arrived in July: an easier book", version=bob.version
     )
     # 20 Nov 2026, 15:30 UTC is 10:30 in New York (EST), the organisation's zone here.
@@ -578,9 +593,9 @@ def test_a_reopened_review_hides_the_calibration_from_the_csm_like_the_managers_
     it, until the new revision is submitted; HR still does."""
     cycle = open_q3(w)
     submit(w, cycle, "bob", 4)
-    services.cycle_advance(user=w["hr"], cycle=cycle, override_reason="Only Bob here.")
+    cycle_services.cycle_advance(user=w["hr"], cycle=cycle, override_reason="Only Bob here.")
     bob = review_of(cycle, w["bob"])
-    bob = cycles.calibration_adjust(
+    bob = cycle_services.calibration_adjust(
         user=w["hr"], review=bob, rating="2", reason="qxcalibratedqx", version=bob.version
     )
     bob = services.review_acknowledge(user=w["bob"], review=bob, version=bob.version)
@@ -596,7 +611,16 @@ def test_a_reopened_review_hides_the_calibration_from_the_csm_like_the_managers_
 
 def test_the_nine_box_places_submitted_reviews_only_and_lists_the_others(client, w):
     """A review still in manager review was placed with the manager's draft rating."""
-    cycle = open_q3(w)
+    # A template weighing the raw retention: this world has no history for expected results, so the
+    # default template's lifts have no number (and no percentile) here.
+    raw = snapshot.template_default()
+    raw.pk, raw.name = None, "Raw retention"
+    raw.kpi_weights = {
+        "nrr": {"weight": 3, "floor": 90, "target": 100, "stretch": 110},
+        "logo_retention": {"weight": 2, "floor": 85, "target": 95, "stretch": 100},
+    }
+    raw.save()
+    cycle = open_q3(w, template=raw)
     for csm, rating in (("ann", 3), ("cat", 2), ("dan", 2)):
         submit(w, cycle, csm, rating)
     bob = review_of(cycle, w["bob"])  # in manager review, a draft rating of 5: not submitted
@@ -606,12 +630,12 @@ def test_the_nine_box_places_submitted_reviews_only_and_lists_the_others(client,
     )
     bob = services.review_submit_self(user=w["bob"], review=bob, version=bob.version)
     services.review_save_manager(user=bob.reviewer, review=bob, version=bob.version, final_rating="5")
-    services.cycle_advance(user=w["hr"], cycle=cycle, override_reason="Bob's review is late.")
+    cycle_services.cycle_advance(user=w["hr"], cycle=cycle, override_reason="Bob's review is late.")
     bob = review_of(cycle, w["bob"])
     # Ann and Bob share the SMB segment: both have a KPI percentile, so Bob could be placed.
-    assert bob.rating == 5 and cycle_reads.kpi_percentile(bob) is not None
+    assert bob.rating == 5 and cycle_selectors.kpi_percentile(bob) is not None
 
-    s = cycle_reads.calibration_session(cycle=cycle, viewer=w["hr"])
+    s = cycle_selectors.calibration_session(cycle=cycle, viewer=w["hr"])
     placed = {p["csm"].email for row in s["grid"] for cell in row for p in cell}
     assert "ann@example.com" in placed and "bob@example.com" not in placed
     (why, people), *others = s["unplaced_by_reason"]

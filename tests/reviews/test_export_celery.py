@@ -8,8 +8,9 @@ import pytest
 
 from kpis import services as kpi_services
 from kpis.periods import Period
-from reviews import exports, services
+from reviews.cycles import services
 from reviews.models import CycleExport
+from reviews.output import exports
 from tests import factories
 from tests.celery_worker import running_workers
 from tests.kpis import world

@@ -14,8 +14,10 @@ from django.utils import timezone
 from core import jobs
 from kpis import services as kpi_services
 from kpis.periods import Period
-from reviews import exports, services, tasks
+from reviews import tasks
+from reviews.cycles import services
 from reviews.models import CycleExport
+from reviews.output import exports
 from tests import factories
 from tests.celery_worker import redis_server, running_workers, unreachable_broker
 from tests.kpis import world

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from reviews import services
+from reviews.cycles import services as cycle_services
 from reviews.models import Comment, Review, ReviewCycle
+from reviews.writing import disputes, services
 from tests.reviews.test_review_pages import w as review_world  # noqa: F401 -- the fixture "w"
 
 D = datetime.date
@@ -72,7 +73,7 @@ def test_a_due_date_is_refused_alike_on_the_page_in_the_api_and_by_the_model(
 
 def test_due_dates_within_the_rule_are_taken(review_world):
     w = review_world
-    cycle = services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=w["hr"], period="2026-Q4", self_review_due=D(2026, 12, 20), manager_review_due=D(2027, 12, 31)
     )
     assert (cycle.self_review_due, cycle.manager_review_due) == (D(2026, 12, 20), D(2027, 12, 31))
@@ -106,5 +107,5 @@ def test_a_comment_past_its_limit_is_refused_and_says_so(client, review_world):
     assert "At most 5,000 characters (you wrote 5,001)." in page.content.decode()
     assert not Comment.objects.exists()
     with pytest.raises(ValidationError) as model:
-        services.comment_add(user=w["bob"], review=review, body="c" * 100_000)
+        disputes.comment_add(user=w["bob"], review=review, body="c" * 100_000)
     assert model.value.message_dict == {"body": ["At most 5,000 characters (you wrote 100,000)."]}

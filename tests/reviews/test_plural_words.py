@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from reviews import services
+from reviews.writing import disputes, services
 from tests.reviews.test_review_writing import fresh, to_manager_review, to_submitted, w  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -62,13 +62,13 @@ def test_no_parenthesised_plural_where_people_read():
 
 def test_the_refusal_to_acknowledge_counts_the_open_flags(w):  # noqa: F811
     r = to_submitted(w)
-    services.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="Wrong.")
+    disputes.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="Wrong.")
     with pytest.raises(ValidationError) as one:
         services.review_acknowledge(user=w["bob"], review=fresh(w), version=fresh(w).version)
     assert one.value.message_dict["open_flags"][0].startswith(
         "1 flagged number not resolved yet: confirm that you acknowledge with it open"
     )
-    services.dispute_raise(user=w["bob"], review=fresh(w), metric="csat", comment="Also wrong.")
+    disputes.dispute_raise(user=w["bob"], review=fresh(w), metric="csat", comment="Also wrong.")
     with pytest.raises(ValidationError) as two:
         services.review_acknowledge(user=w["bob"], review=fresh(w), version=fresh(w).version)
     assert two.value.message_dict["open_flags"][0].startswith(

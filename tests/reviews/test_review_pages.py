@@ -20,9 +20,13 @@ from core import jobs
 from kpis import services as kpi_services
 from kpis.periods import Period
 from kpis.registry import REGISTRY
-from reviews import exports, selectors, services
+from reviews.cycles import selectors as cycle_selectors
+from reviews.cycles import services as cycle_services
 from reviews.models import CycleExport, Review, ReviewCycle
-from reviews.pdf import review_pdf
+from reviews.output import exports
+from reviews.output.pdf import review_pdf
+from reviews.writing import disputes as review_disputes
+from reviews.writing import selectors, services
 from tests import factories
 from tests.kpis import world
 
@@ -39,10 +43,10 @@ def w(db, settings, tmp_path):
     w["hr"] = factories.HrFactory(email="hr@example.com")
     w["admin"] = factories.AdminFactory(email="admin@example.com")
     kpi_services.kpi_run_compute(period=Period.parse(Q3), as_of=D(2026, 11, 1))
-    w["cycle"] = services.cycle_create(
+    w["cycle"] = cycle_services.cycle_create(
         user=w["hr"], period=Q3, self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
     )
-    services.cycle_open(user=w["hr"], cycle=w["cycle"])
+    cycle_services.cycle_open(user=w["hr"], cycle=w["cycle"])
     r = Review.objects.get(cycle=w["cycle"], csm=w["bob"])
     r = services.review_send_to_csm(user=w["manager_a"], review=r, version=r.version)
     w["review"] = r
@@ -165,7 +169,7 @@ def test_transition_buttons_refuse_illegal_steps_with_a_message(client, w):
 
 def test_pdf_contains_the_name_every_metric_value_and_the_hash(w, tmp_path):
     r = submitted(w)
-    services.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="Billing error on X4")
+    review_disputes.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="Billing error on X4")
     pdf = review_pdf(Review.objects.get(pk=r.pk), viewer=w["hr"])
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     flat = " ".join(text.split())
@@ -200,7 +204,7 @@ def test_the_hash_changes_with_the_content_and_not_otherwise(w):
     r = submitted(w)
     first = selectors.content_hash(r)
     assert selectors.content_hash(Review.objects.get(pk=r.pk)) == first
-    services.comment_add(user=w["bob"], review=r, body="Thanks")
+    review_disputes.comment_add(user=w["bob"], review=r, body="Thanks")
     assert selectors.content_hash(Review.objects.get(pk=r.pk)) != first
 
 
@@ -232,13 +236,15 @@ def test_cycle_zip_export(client, w, django_capture_on_commit_callbacks, monkeyp
 
 
 def test_calibration_page(client, w):
-    services.cycle_advance(user=w["hr"], cycle=w["cycle"], override_reason="Only Bob's review matters here")
+    cycle_services.cycle_advance(
+        user=w["hr"], cycle=w["cycle"], override_reason="Only Bob's review matters here"
+    )
     r = submitted(w)
     r = services.review_acknowledge(user=w["bob"], review=r, version=r.version)
     client.force_login(w["hr"])
     html = client.get(reverse("cycle-calibration", args=[w["cycle"].pk])).content.decode()
     assert "Distribution per manager against the organisation" in html and w["bob"].name in html
-    data = selectors.calibration(cycle=w["cycle"])
+    data = cycle_selectors.calibration(cycle=w["cycle"])
     assert data["managers"][0]["counts"] == [0, 0, 1, 0, 0] and data["managers"][0]["manager"] == str(
         w["manager_a"]
     )
@@ -372,8 +378,8 @@ def test_the_review_page_asks_the_same_few_queries_of_the_manager_writing_it(cli
         r = services.review_save_manager(
             user=w["manager_a"], review=r, version=r.version, sections={"outcomes": f"Draft {i}."}
         )
-    services.comment_add(user=w["manager_a"], review=r, body="First.")
-    services.comment_add(user=w["bob"], review=r, body="Second.")
+    review_disputes.comment_add(user=w["manager_a"], review=r, body="First.")
+    review_disputes.comment_add(user=w["bob"], review=r, body="Second.")
     many, html = _page_queries(client, r)
     assert many == REVIEW_PAGE_QUERIES
     assert html.count('id="section-') == len(r.cycle.template.sections) and "Second." in html
@@ -392,9 +398,9 @@ def test_the_review_page_asks_the_same_few_queries_of_the_csm_whatever_its_flags
     ]
     assert html.split('id="flag-metric">')[1].count("<option") == len(shown) + 1  # and the OKR score
     for key in shown[:3]:
-        services.dispute_raise(user=w["bob"], review=r, metric=key, comment="Looks off.")
-    services.dispute_answer(user=w["manager_a"], dispute=r.disputes.first(), answer="Checked.")
-    services.comment_add(user=w["bob"], review=r, body="Thanks.")
+        review_disputes.dispute_raise(user=w["bob"], review=r, metric=key, comment="Looks off.")
+    review_disputes.dispute_answer(user=w["manager_a"], dispute=r.disputes.first(), answer="Checked.")
+    review_disputes.comment_add(user=w["bob"], review=r, body="Thanks.")
     r = _more_sections(r, 3)
     after, html = _page_queries(client, r)
     assert after == REVIEW_PAGE_QUERIES

@@ -16,11 +16,11 @@ from pypdf import PdfReader
 from accounts.models import User
 from kpis.periods import Period, period_label
 from kpis.registry import KPI, METRICS, REGISTRY, SERVICE
-from reviews import selectors
 from reviews.access import review_view
 from reviews.models import Review, ReviewCycle
-from reviews.pdf import css_string, review_filename, review_pdf, safe_filename
-from reviews.summary import cycle_summary_pdf
+from reviews.output.pdf import css_string, review_filename, review_pdf, safe_filename
+from reviews.output.summary import cycle_summary_pdf
+from reviews.writing import selectors
 from tests import factories
 
 INTERNAL = [

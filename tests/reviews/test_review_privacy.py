@@ -21,9 +21,11 @@ from accounts.models import User
 from kpis import charts
 from kpis import services as kpi_services
 from kpis.periods import Period
-from reviews import exports, selectors, services
 from reviews.access import review_view
+from reviews.cycles import services as cycle_services
 from reviews.models import Review, ReviewStatus
+from reviews.output import exports
+from reviews.writing import disputes, selectors, services
 from tests import factories
 from tests.kpis import world
 
@@ -118,10 +120,10 @@ def w(db, settings, tmp_path):
     w["admin"] = factories.AdminFactory(email="ops@example.com", is_superuser=False)
     w["superuser"] = factories.AdminFactory(email="root@example.com")
     kpi_services.kpi_run_compute(period=Period.parse(Q3), as_of=D(2026, 11, 1))
-    w["cycle"] = services.cycle_create(
+    w["cycle"] = cycle_services.cycle_create(
         user=w["hr"], period=Q3, self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
     )
-    services.cycle_open(user=w["hr"], cycle=w["cycle"])
+    cycle_services.cycle_open(user=w["hr"], cycle=w["cycle"])
     w["review"] = Review.objects.get(cycle=w["cycle"], csm=w["bob"])
     # Every viewer is staff (not a superuser) with the review permissions: the admin is a surface too.
     perms = Permission.objects.filter(
@@ -155,7 +157,7 @@ def walk(w, until: str) -> Review:
         final_rating="3",
         final_rating_reason=MGR_REASON,
     )
-    services.comment_add(user=manager, review=Review.objects.get(pk=w["review"].pk), body=COMMENT)
+    disputes.comment_add(user=manager, review=Review.objects.get(pk=w["review"].pk), body=COMMENT)
     for name, fn, user, kwargs in [
         ("manager_review", services.review_submit_self, csm, {}),
         ("submitted", services.review_submit, manager, {}),
@@ -349,13 +351,13 @@ def test_the_history_and_pdf_links_follow_the_rule(client, w):
 def test_comments_follow_the_rule(w, who, allowed):
     review = walk(w, "self_review")
     if allowed:
-        services.comment_add(user=w[who], review=review, body="ok")
+        disputes.comment_add(user=w[who], review=review, body="ok")
     else:
         with pytest.raises(PermissionDenied):
-            services.comment_add(user=w[who], review=review, body="not mine")
+            disputes.comment_add(user=w[who], review=review, body="not mine")
     draft = Review.objects.get(cycle=w["cycle"], csm=w["ann"])  # not shared with its CSM yet
     with pytest.raises(PermissionDenied, match="not shared with you yet"):
-        services.comment_add(user=w["ann"], review=draft, body="too early")
+        disputes.comment_add(user=w["ann"], review=draft, body="too early")
 
 
 # --- the admin: superuser against staff, the workflow fields, revert, the reviewer rule ---------
@@ -489,10 +491,10 @@ def test_only_hr_and_admins_change_a_review_in_the_admin(client, w):
 def test_opening_a_cycle_applies_the_reviewer_rule(w):
     w["other_manager"].is_active = False
     w["other_manager"].save()
-    cycle = services.cycle_create(
+    cycle = cycle_services.cycle_create(
         user=w["hr"], period="2026-Q4", self_review_due=D(2027, 1, 10), manager_review_due=D(2027, 1, 20)
     )
-    services.cycle_open(user=w["hr"], cycle=cycle, confirm=True)  # 2026-Q4 has no KPI run here
+    cycle_services.cycle_open(user=w["hr"], cycle=cycle, confirm=True)  # 2026-Q4 has no KPI run here
     reviewers = {r.csm.email: r.reviewer for r in cycle.reviews.select_related("csm", "reviewer")}
     assert reviewers["bob@example.com"] == w["reviewer"]
     assert reviewers["cat@example.com"] is None  # a deactivated manager may not see anyone

@@ -13,9 +13,12 @@ from pypdf import PdfReader
 from kpis import charts
 from kpis import services as kpi_services
 from kpis.periods import Period
-from reviews import explain, selectors, services, signals
+from reviews import signals
+from reviews.cycles import services as cycle_services
 from reviews.models import Dispute, Review, ReviewTemplate
-from reviews.pdf import review_pdf
+from reviews.output.pdf import review_pdf
+from reviews.writing import disputes, explain, selectors, services
+from reviews.writing import snapshot as review_snapshot
 from tests import factories
 from tests.kpis import world
 
@@ -31,10 +34,10 @@ def w(db, settings):
     w["manager_a"] = w["team_a"].manager
     w["hr"] = factories.HrFactory(email="hr@example.com")
     kpi_services.kpi_run_compute(period=Period.parse(Q3), as_of=D(2026, 11, 1))
-    w["cycle"] = services.cycle_create(
+    w["cycle"] = cycle_services.cycle_create(
         user=w["hr"], period=Q3, self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
     )
-    services.cycle_open(user=w["hr"], cycle=w["cycle"])
+    cycle_services.cycle_open(user=w["hr"], cycle=w["cycle"])
     r = Review.objects.get(cycle=w["cycle"], csm=w["bob"])
     w["review"] = services.review_send_to_csm(user=w["manager_a"], review=r, version=r.version)
     return w
@@ -227,7 +230,7 @@ def test_suggested_rating_explained_by_hand_with_a_metric_below_its_minimum_samp
     # first response 6 h: a quarter of the way back from target 4 h to floor 12 h: 3 - 0.25 x 2 = 2.50.
     # OKR 0.70: 1 + 0.7 x 4 = 3.80.
     # Weights used 3 + 1 + 1 + 2 = 7 of 9: (3 x 3.80 + 4.33 + 2.50 + 2 x 3.80) / 7 = 25.83 / 7 = 3.69 -> 4.
-    rating, detail = services.suggested_rating(template=template, snapshot=snapshot)
+    rating, detail = review_snapshot.suggested_rating(template=template, snapshot=snapshot)
     assert rating == Decimal("3.69") and detail["rounded"] == 4
     assert (detail["weight_used"], detail["weight_total"]) == ("7", "9")
     assert [(p["metric"], p["rating"], p["share"], p["contribution"]) for p in detail["parts"]] == [
@@ -314,26 +317,26 @@ def test_the_page_and_the_pdf_show_the_explanation(client, w, monkeypatch):
 
 def test_flag_answer_resolve_and_withdraw(w):
     r = to_submitted(w)
-    d = services.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="X4 was billed twice.")
+    d = disputes.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="X4 was billed twice.")
     assert d.state == "open"
     with pytest.raises(ValidationError, match="Only an answered flag is resolved"):
-        services.dispute_resolve(user=w["bob"], dispute=d)
+        disputes.dispute_resolve(user=w["bob"], dispute=d)
     with pytest.raises(PermissionDenied):
-        services.dispute_resolve(user=w["manager_a"], dispute=d)
-    d = services.dispute_answer(user=w["manager_a"], dispute=d, answer="Corrected next quarter.")
+        disputes.dispute_resolve(user=w["manager_a"], dispute=d)
+    d = disputes.dispute_answer(user=w["manager_a"], dispute=d, answer="Corrected next quarter.")
     assert d.state == "answered"
-    d = services.dispute_resolve(user=w["bob"], dispute=d)
+    d = disputes.dispute_resolve(user=w["bob"], dispute=d)
     assert d.state == "resolved" and d.closed_at is not None
     with pytest.raises(ValidationError):
-        services.dispute_answer(user=w["manager_a"], dispute=d, answer="again")
-    other = services.dispute_raise(user=w["bob"], review=r, metric="csat", comment="?")
-    assert services.dispute_withdraw(user=w["bob"], dispute=other).state == "withdrawn"
+        disputes.dispute_answer(user=w["manager_a"], dispute=d, answer="again")
+    other = disputes.dispute_raise(user=w["bob"], review=r, metric="csat", comment="?")
+    assert disputes.dispute_withdraw(user=w["bob"], dispute=other).state == "withdrawn"
     assert services.unresolved_flags(r) == 0
 
 
 def test_acknowledging_with_open_flags_asks_for_confirmation_and_says_so(client, w):
     r = to_submitted(w)
-    services.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="Wrong.")
+    disputes.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="Wrong.")
     client.force_login(w["bob"])
     page = client.get(reverse("review-detail", args=[r.pk])).content.decode()
     assert "1 open flag" in page and "I acknowledge with 1 flag still open" in page
@@ -351,7 +354,7 @@ def test_acknowledging_with_open_flags_asks_for_confirmation_and_says_so(client,
 
 def test_flags_on_the_page_use_the_metric_name(client, w):
     r = to_submitted(w)
-    services.dispute_raise(user=w["bob"], review=r, metric="first_response_hours", comment="Weekend tickets.")
+    disputes.dispute_raise(user=w["bob"], review=r, metric="first_response_hours", comment="Weekend tickets.")
     client.force_login(w["manager_a"])
     html = client.get(reverse("review-detail", args=[r.pk])).content.decode()
     assert "<strong>First response time</strong>" in html and ">first_response_hours<" not in html
@@ -415,10 +418,10 @@ def test_the_timeline_says_who_did_what_in_words(client, w):
         user=w["manager_a"], review=r, version=r.version, final_rating="3", final_rating_reason="Solid."
     )
     r = services.review_submit(user=w["manager_a"], review=r, version=r.version)
-    d = services.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="Billing error.")
-    services.dispute_answer(user=w["manager_a"], dispute=d, answer="Corrected.")
-    services.dispute_resolve(user=w["bob"], dispute=d)
-    services.comment_add(user=w["manager_a"], review=r, body="Well done.")
+    d = disputes.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="Billing error.")
+    disputes.dispute_answer(user=w["manager_a"], dispute=d, answer="Corrected.")
+    disputes.dispute_resolve(user=w["bob"], dispute=d)
+    disputes.comment_add(user=w["manager_a"], review=r, body="Well done.")
     entries = selectors.timeline_of(fresh(w), w["bob"])
     titles = [e["title"] for e in entries]
     for title in (

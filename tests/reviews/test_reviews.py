@@ -10,15 +10,28 @@ from rest_framework.test import APIClient
 
 from kpis import services as kpi_services
 from kpis.periods import Period
-from reviews import selectors, services
 from reviews.access import review_view
+from reviews.cycles import services as cycle_services
 from reviews.models import Review, ReviewTemplate
+from reviews.writing import disputes, selectors, services
+from reviews.writing import snapshot as review_snapshot
 from tests import factories
 from tests.kpis import world
 
 Q3 = "2026-Q3"
 AS_OF = datetime.date(2026, 11, 1)
 D = datetime.date
+
+# The default template's weights before it weighed the lifts (docs/metrics.md).
+RAW_RETENTION_WEIGHTS = {
+    "nrr": {"weight": 3, "floor": 90, "target": 100, "stretch": 110},
+    "logo_retention": {"weight": 2, "floor": 85, "target": 95, "stretch": 100},
+    "health_good_share": {"weight": 1, "floor": 30, "target": 50, "stretch": 70},
+    "nps": {"weight": 1, "floor": 0, "target": 35, "stretch": 60},
+    "csat": {"weight": 1, "floor": 60, "target": 80, "stretch": 95},
+    "first_response_hours": {"weight": 1, "floor": 12, "target": 4, "stretch": 1},
+    "onboarding_days": {"weight": 1, "floor": 90, "target": 45, "stretch": 20},
+}
 
 
 @pytest.fixture
@@ -30,10 +43,20 @@ def w(db, settings):
     w["admin"] = factories.AdminFactory(email="admin@example.com")
     kpi_services.kpi_run_compute(period=Period.parse(Q3).previous(), as_of=AS_OF)
     kpi_services.kpi_run_compute(period=Period.parse(Q3), as_of=AS_OF)
-    w["cycle"] = services.cycle_create(
-        user=w["hr"], period=Q3, self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
+    # The template weighs the raw retention: this world has no history for expected results, so the
+    # default template's lifts would have no number here (and no suggested rating to differ from).
+    raw = review_snapshot.template_default()
+    raw.pk, raw.name = None, "Raw retention"
+    raw.kpi_weights = RAW_RETENTION_WEIGHTS
+    raw.save()
+    w["cycle"] = cycle_services.cycle_create(
+        user=w["hr"],
+        period=Q3,
+        self_review_due=D(2026, 10, 10),
+        manager_review_due=D(2026, 10, 20),
+        template=raw,
     )
-    assert services.cycle_open(user=w["hr"], cycle=w["cycle"]) == 4
+    assert cycle_services.cycle_open(user=w["hr"], cycle=w["cycle"]) == 4
     w["review"] = Review.objects.get(cycle=w["cycle"], csm=w["bob"])
     return w
 
@@ -59,11 +82,11 @@ def test_opening_a_cycle_creates_one_review_per_csm_with_their_manager(w):
         "cat@example.com": "mb@example.com",
         "dan@example.com": "mb@example.com",
     }
-    assert services.cycle_open(user=w["hr"], cycle=w["cycle"]) == 0  # idempotent
+    assert cycle_services.cycle_open(user=w["hr"], cycle=w["cycle"]) == 0  # idempotent
     with pytest.raises(PermissionDenied):
-        services.cycle_open(user=w["manager_a"], cycle=w["cycle"])
+        cycle_services.cycle_open(user=w["manager_a"], cycle=w["cycle"])
     with pytest.raises(ValidationError, match="already a cycle"):
-        services.cycle_create(
+        cycle_services.cycle_create(
             user=w["hr"], period=Q3, self_review_due=D(2026, 10, 1), manager_review_due=D(2026, 10, 2)
         )
 
@@ -112,7 +135,7 @@ def test_full_workflow_with_every_actor(w):
             w["manager_a"],
             lambda u: services.review_save_manager(user=u, review=r, version=r.version, final_rating="4"),
         ),
-        (w["bob"], lambda u: services.comment_add(user=u, review=r, body="late")),
+        (w["bob"], lambda u: disputes.comment_add(user=u, review=r, body="late")),
     ]:
         with pytest.raises((ValidationError, PermissionDenied)):
             call(user)
@@ -290,7 +313,7 @@ def test_suggested_rating_by_hand_with_a_missing_metric(db):
     # nrr 105: half way from target (3) to stretch (5) = 4; csat: no data, left out;
     # first response 6 h: half way from target 4 (3) back to floor 8 (1) = 2; OKR 0.5 -> 1 + 0.5 x 4 = 3.
     # (2 x 4 + 1 x 2 + 1 x 3) / 4 = 13 / 4 = 3.25 -> 3
-    rating, detail = services.suggested_rating(template=template, snapshot=snapshot)
+    rating, detail = review_snapshot.suggested_rating(template=template, snapshot=snapshot)
     assert rating == Decimal("3.25") and detail["rounded"] == 3
     assert detail["missing"] == ["csat"]
     assert [(p["metric"], p["rating"]) for p in detail["parts"]] == [
@@ -353,16 +376,16 @@ def test_disputes(w):
         user=w["manager_a"], review=r, version=r.version, final_rating="3", final_rating_reason="x"
     )
     with pytest.raises(ValidationError):
-        services.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="too early")
+        disputes.dispute_raise(user=w["bob"], review=r, metric="nrr", comment="too early")
     r = services.review_submit(user=w["manager_a"], review=r, version=r.version)
     with pytest.raises(PermissionDenied):
-        services.dispute_raise(user=w["ann"], review=r, metric="nrr", comment="not mine")
-    d = services.dispute_raise(
+        disputes.dispute_raise(user=w["ann"], review=r, metric="nrr", comment="not mine")
+    d = disputes.dispute_raise(
         user=w["bob"], review=r, metric="nrr", comment="X4's contraction was a billing error"
     )
     with pytest.raises(PermissionDenied):
-        services.dispute_answer(user=w["bob"], dispute=d, answer="self-answer")
-    services.dispute_answer(
+        disputes.dispute_answer(user=w["bob"], dispute=d, answer="self-answer")
+    disputes.dispute_answer(
         user=w["manager_a"], dispute=d, answer="Checked with billing: corrected next quarter."
     )
     d.refresh_from_db()
@@ -371,24 +394,24 @@ def test_disputes(w):
 
 def test_cycle_status_steps_and_closing_needs_finalized_reviews(w):
     with pytest.raises(ValidationError, match="4 of 4 reviews are not submitted yet"):
-        services.cycle_advance(user=w["hr"], cycle=w["cycle"])
-    services.cycle_advance(user=w["hr"], cycle=w["cycle"], override_reason="Board meeting on Friday")
+        cycle_services.cycle_advance(user=w["hr"], cycle=w["cycle"])
+    cycle_services.cycle_advance(user=w["hr"], cycle=w["cycle"], override_reason="Board meeting on Friday")
     assert w["cycle"].status == "calibration"
     assert w["cycle"].calibration_override_reason == "Board meeting on Friday"
     with pytest.raises(ValidationError, match="4 reviews are not finalized"):
-        services.cycle_advance(user=w["hr"], cycle=w["cycle"])
+        cycle_services.cycle_advance(user=w["hr"], cycle=w["cycle"])
 
 
 def test_template_validation():
     with pytest.raises(ValidationError) as exc:
-        services.template_validate(
+        review_snapshot.template_validate(
             sections=[{"key": "a", "title": "A"}],
             rating_scale=[{"value": 1}, {"value": 2}],
             kpi_weights={"first_response_hours": {"weight": 1, "floor": 1, "target": 4, "stretch": 8}},
         )
     assert "better direction (lower)" in exc.value.message_dict["kpi_weights"][0]
     with pytest.raises(ValidationError) as exc:
-        services.template_validate(
+        review_snapshot.template_validate(
             sections=[], rating_scale=[{"value": 3}, {"value": 1}], kpi_weights={"touchpoints": {}}
         )
     assert set(exc.value.message_dict) == {"sections", "rating_scale", "kpi_weights"}
@@ -400,4 +423,4 @@ def test_a_nul_character_in_free_text_is_refused_not_a_500(w):
         services.review_save_self(user=w["bob"], review=r, version=r.version, sections={"outcomes": "a\x00b"})
     assert exc.value.message_dict == {"section_outcomes": ["contains a NUL character."]}
     with pytest.raises(ValidationError):
-        services.comment_add(user=w["bob"], review=fresh(r), body="\x00")
+        disputes.comment_add(user=w["bob"], review=fresh(r), body="\x00")

@@ -1,6 +1,7 @@
 """A review template weighs each quantity once: metrics that are the same quantity on another scale
 are declared in the KPI registry (``Metric.same_quantity_as``), and a template that weighs both is
-saved with a warning. The default template weighs NRR and not the portfolio growth rate (NRR − 100)."""
+saved with a warning. The default template weighs NRR (through its lift) and not the portfolio growth
+rate (NRR − 100)."""
 
 import json
 from decimal import Decimal
@@ -12,8 +13,8 @@ from django.urls import reverse
 from kpis.engine.components import C, Components
 from kpis.engine.formulas import derive
 from kpis.registry import METRICS, REGISTRY, same_quantity_pairs
-from reviews import services
 from reviews.models import DEFAULT_KPI_WEIGHTS, DEFAULT_SCALE, DEFAULT_SECTIONS, ReviewTemplate
+from reviews.writing import snapshot
 
 SPEC = {"weight": 1, "floor": 90, "target": 100, "stretch": 110}
 GROWTH = {"weight": 1, "floor": -10, "target": 0, "stretch": 10}
@@ -40,20 +41,20 @@ def test_every_declared_pair_names_a_scored_metric_and_is_found_once():
 
 
 def test_the_default_template_counts_each_quantity_once(db):
-    assert "nrr" in DEFAULT_KPI_WEIGHTS and "portfolio_growth_rate" not in DEFAULT_KPI_WEIGHTS
-    assert services.template_warnings(kpi_weights=DEFAULT_KPI_WEIGHTS) == []
-    assert services.template_default().kpi_weights == DEFAULT_KPI_WEIGHTS
+    assert "nrr_lift" in DEFAULT_KPI_WEIGHTS and "portfolio_growth_rate" not in DEFAULT_KPI_WEIGHTS
+    assert snapshot.template_warnings(kpi_weights=DEFAULT_KPI_WEIGHTS) == []
+    assert snapshot.template_default().kpi_weights == DEFAULT_KPI_WEIGHTS
 
 
 def test_weighing_nrr_and_the_growth_rate_is_warned_about():
-    warnings = services.template_warnings(
+    warnings = snapshot.template_warnings(
         kpi_weights={"nrr": SPEC, "portfolio_growth_rate": GROWTH, "csat": SPEC}
     )
     assert warnings == [
         "MRR retention (NRR) and Portfolio growth rate are the same quantity (the portfolio growth rate is "
         "NRR minus 100): weighing both counts it twice in the suggested rating. Keep one of them."
     ]
-    assert services.template_warnings(kpi_weights={"portfolio_growth_rate": GROWTH}) == []
+    assert snapshot.template_warnings(kpi_weights={"portfolio_growth_rate": GROWTH}) == []
 
 
 def _form(**weights):
@@ -79,7 +80,7 @@ def test_the_admin_saves_a_template_that_counts_nrr_twice_with_a_warning(org, cl
     saved = ReviewTemplate.objects.get(name="Growth-heavy review")
     assert set(saved.kpi_weights) == {"nrr", "portfolio_growth_rate"}
     said = [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
-    assert ("warning", services.template_warnings(kpi_weights=saved.kpi_weights)[0]) in said
+    assert ("warning", snapshot.template_warnings(kpi_weights=saved.kpi_weights)[0]) in said
     assert "are the same quantity" in response.content.decode()
     # Changed to weigh NRR alone: saved without a warning.
     response = client.post(

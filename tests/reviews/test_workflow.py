@@ -10,10 +10,12 @@ from django.urls import reverse
 from kpis import services as kpi_services
 from kpis.periods import Period
 from notifications import receivers
-from reviews import services, workflow
+from reviews import workflow
+from reviews.cycles import services as cycle_services
 from reviews.models import Review, ReviewStatus
-from reviews.views import _actions
 from reviews.workflow import Actor
+from reviews.writing import services
+from reviews.writing.views import _actions
 from tests import factories
 from tests.kpis import world
 
@@ -51,10 +53,10 @@ def w(db, settings):
     w["manager_a"], w["manager_b"] = w["team_a"].manager, w["team_b"].manager
     w["hr"] = factories.HrFactory(email="hr@example.com")
     kpi_services.kpi_run_compute(period=Period.parse(Q3), as_of=D(2026, 11, 1))
-    w["cycle"] = services.cycle_create(
+    w["cycle"] = cycle_services.cycle_create(
         user=w["hr"], period=Q3, self_review_due=D(2026, 10, 10), manager_review_due=D(2026, 10, 20)
     )
-    services.cycle_open(user=w["hr"], cycle=w["cycle"])
+    cycle_services.cycle_open(user=w["hr"], cycle=w["cycle"])
     w["review"] = Review.objects.get(cycle=w["cycle"], csm=w["bob"])
     return w
 

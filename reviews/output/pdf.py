@@ -28,11 +28,12 @@ from weasyprint.text.fonts import FontConfiguration
 from accounts.models import User
 from core import dates
 from kpis import charts
-from kpis.registry import KPI, METRICS, REGISTRY, SERVICE
-from reviews import explain, wording
+from kpis.registry import EXPECTED, KPI, METRICS, REGISTRY, SERVICE
+from reviews import wording
 from reviews.access import review_view
 from reviews.models import Review
-from reviews.selectors import content_hash
+from reviews.writing import explain
+from reviews.writing.selectors import content_hash
 
 
 def _d(x) -> Decimal | None:
@@ -152,6 +153,11 @@ def _source(text: str | None) -> str:
     return (text or "").strip()
 
 
+def _is_reading(metric) -> bool:
+    """An expected value or a lift (not an end of its interval): explained in the appendix."""
+    return metric.group == EXPECTED and metric.key.endswith(("_expected", "_lift"))
+
+
 def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
     view = review_view(viewer, review)
     metrics = {m["metric"]: m for m in review.snapshot.get("metrics", [])}
@@ -159,7 +165,12 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
     # Trend charts for the metrics the template weighs: the numbers the rating stands on.
     charted = set(review.cycle.template.kpi_weights)
     minimums = review.cycle.template.min_samples or {}
-    for group, title in ((KPI, "The ten CSM KPIs"), (SERVICE, "Service metrics")):
+    groups = (
+        (KPI, "The ten CSM KPIs"),
+        (SERVICE, "Service metrics"),
+        (EXPECTED, "Expected results and lift"),
+    )
+    for group, title in groups:
         items = []
         for m in METRICS:
             if m.group != group or m.key not in metrics:
@@ -197,7 +208,8 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
                     else None,
                 }
             )
-        rows.append((title, items))
+        if items or group != EXPECTED:  # a snapshot frozen before expected results has none
+            rows.append((title, items))
     template = review.cycle.template
     run = review.snapshot.get("run")
     disputes = list(review.disputes.select_related("raised_by", "answered_by"))
@@ -239,7 +251,8 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
         "reader_zone": timezone.get_current_timezone_name(),
         "disputes": disputes,
         "comments": list(review.comments.select_related("author")),
-        "methodology": [m for m in METRICS if m.group in (KPI, SERVICE)] + [REGISTRY["touchpoints"]],
+        "methodology": [m for m in METRICS if m.group in (KPI, SERVICE) or _is_reading(m)]
+        + [REGISTRY["touchpoints"]],
         "final_label": template.label_of(review.rating) if view.manager_visible else "",
         "hash": content_hash(review, view),
         "generated_at": timezone.now(),

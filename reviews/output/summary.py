@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from kpis.periods import period_label
-from reviews import cycle_reads
+from reviews.cycles import selectors as cycle_selectors
 from reviews.models import ReviewCycle, ReviewStatus
-from reviews.pdf import render_pdf, safe_filename
+from reviews.output.pdf import render_pdf, safe_filename
 from reviews.wording import css_text
 
 
@@ -27,11 +27,11 @@ def summary_filename(cycle: ReviewCycle) -> str:
 
 
 def cycle_summary_context(cycle: ReviewCycle, *, viewer: User) -> dict:
-    rows = cycle_reads.cycle_rows(cycle)
+    rows = cycle_selectors.cycle_rows(cycle)
     counts = {s.value: 0 for s in ReviewStatus}
     for row in rows:
         counts[row.review.status] += 1
-    session = cycle_reads.calibration_session(cycle=cycle, viewer=viewer)
+    session = cycle_selectors.calibration_session(cycle=cycle, viewer=viewer)
     return {
         "cycle": cycle,
         "page_header": css_text(_("Review cycle %(p)s") % {"p": period_label(cycle.period)}),
@@ -39,7 +39,7 @@ def cycle_summary_context(cycle: ReviewCycle, *, viewer: User) -> dict:
         "counts": [(ReviewStatus(k).label, v) for k, v in counts.items()],
         "submitted": sum(1 for r in rows if r.review.reached(ReviewStatus.SUBMITTED)),
         "overdue": [r for r in rows if r.overdue],
-        "progress": cycle_reads.manager_progress(rows),
+        "progress": cycle_selectors.manager_progress(rows),
         "excluded": list(cycle.exclusions.select_related("csm", "excluded_by").order_by("csm__name")),
         "s": session,
         "changes": sorted(session["changes"], key=lambda p: (p["csm"].name or "").lower()),

@@ -10,25 +10,21 @@ import zipfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from core import jobs
+from reviews.access import require_hr
 from reviews.models import CycleExport, Review, ReviewCycle
-from reviews.pdf import review_filename, review_pdf
-from reviews.summary import cycle_summary_pdf, summary_filename
+from reviews.output.pdf import review_filename, review_pdf
+from reviews.output.summary import cycle_summary_pdf, summary_filename
 
 log = logging.getLogger(__name__)
 # Reviews per task: small enough that no worker is left alone with a long last chunk (10 PDFs, ~3 s).
 CHUNK = 10
-
-
-def _require_hr(user: User) -> None:
-    if user.role not in (Role.HR, Role.ADMIN):
-        raise PermissionDenied("HR exports review PDFs.")
 
 
 def cycle_export_start(*, user: User, cycle: ReviewCycle) -> CycleExport:
@@ -36,7 +32,7 @@ def cycle_export_start(*, user: User, cycle: ReviewCycle) -> CycleExport:
 
     When the queue cannot be reached the export is failed at once with the reason (the page offers
     Retry)."""
-    _require_hr(user)
+    require_hr(user, _("HR exports review PDFs."))
     export = CycleExport.objects.create(
         cycle=cycle,
         created_by=user,
@@ -51,7 +47,7 @@ def cycle_export_start(*, user: User, cycle: ReviewCycle) -> CycleExport:
 
 def cycle_export_retry(*, user: User, export: CycleExport) -> CycleExport:
     """Queue a failed export again. The PDFs it had rendered are kept and not rendered twice."""
-    _require_hr(user)
+    require_hr(user, _("HR exports review PDFs."))
     updated = CycleExport.objects.filter(pk=export.pk, status="failed").update(
         status="queued",
         attempt=F("attempt") + 1,
@@ -62,7 +58,7 @@ def cycle_export_retry(*, user: User, export: CycleExport) -> CycleExport:
         error="",
     )
     if not updated:
-        raise ValueError("Only a failed export can be retried.")
+        raise ValueError(_("Only a failed export can be retried."))
     export.refresh_from_db()
     transaction.on_commit(lambda: _enqueue(export))
     return export
@@ -286,8 +282,11 @@ def cycle_exports_sweep(*, now: datetime.datetime | None = None) -> dict[str, in
         message_field="error",
         resend=_enqueue,
         silence=lambda export, since: (
-            f"The workers stopped making the PDFs (no sign of life since {since}): "
-            f"{export.done} of {export.total} were made. Retry: the ones made are kept."
+            _(
+                "The workers stopped making the PDFs (no sign of life since %(since)s): "
+                "%(done)s of %(total)s were made. Retry: the ones made are kept."
+            )
+            % {"since": since, "done": export.done, "total": export.total}
         ),
         now=now,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,13 +18,14 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_visible_or_404
-from accounts.models import Role
 from kpis import pagecache
 from kpis.registry import REGISTRY
-from reviews import explain, exports, selectors, services, wording, workflow
+from reviews import wording, workflow
 from reviews.access import review_view
-from reviews.models import CycleExport, Dispute, Review, ReviewCycle
-from reviews.pdf import review_filename, review_pdf
+from reviews.models import Dispute, Review, ReviewCycle
+from reviews.output.pdf import review_filename, review_pdf
+from reviews.writing import disputes as flags
+from reviews.writing import explain, selectors, services
 
 
 def _errors(exc: ValidationError) -> str:
@@ -419,7 +420,7 @@ def review_refresh(request: HttpRequest, review_id: int) -> HttpResponse:
 def dispute_raise(request: HttpRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
     try:
-        services.dispute_raise(
+        flags.dispute_raise(
             user=request.user,
             review=review,
             metric=request.POST.get("metric", ""),
@@ -442,7 +443,7 @@ def dispute_answer(request: HttpRequest, review_id: int, dispute_id: int) -> Htt
     review = _review(request, review_id)
     dispute = get_object_or_404(Dispute, pk=dispute_id, review=review)
     try:
-        services.dispute_answer(user=request.user, dispute=dispute, answer=request.POST.get("answer", ""))
+        flags.dispute_answer(user=request.user, dispute=dispute, answer=request.POST.get("answer", ""))
         messages.success(
             request,
             _("Your answer on %(metric)s is saved; %(csm)s will be notified and can resolve the flag.")
@@ -459,7 +460,7 @@ def dispute_close(request: HttpRequest, review_id: int, dispute_id: int, how: st
     """The CSM resolves an answered flag, or withdraws a flag."""
     review = _review(request, review_id)
     dispute = get_object_or_404(Dispute, pk=dispute_id, review=review)
-    service = {"resolve": services.dispute_resolve, "withdraw": services.dispute_withdraw}.get(how)
+    service = {"resolve": flags.dispute_resolve, "withdraw": flags.dispute_withdraw}.get(how)
     if service is None:
         raise Http404
     try:
@@ -480,7 +481,7 @@ def dispute_close(request: HttpRequest, review_id: int, dispute_id: int, how: st
 def comment_add(request: HttpRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
     try:
-        services.comment_add(user=request.user, review=review, body=request.POST.get("body", ""))
+        flags.comment_add(user=request.user, review=review, body=request.POST.get("body", ""))
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
     return redirect(reverse("review-detail", args=[review.pk]) + "#comments")
@@ -507,46 +508,3 @@ def review_pdf_view(request: HttpRequest, review_id: int) -> HttpResponse:
     response = HttpResponse(review_pdf(review, viewer=request.user), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, review_filename(review))
     return response
-
-
-# --- cycles (HR): the cycle pages are reviews/cycle_views.py -----------------------------------
-
-
-def _require_hr(request: HttpRequest) -> None:
-    if request.user.role not in (Role.HR, Role.ADMIN):
-        raise Http404
-
-
-@login_required
-def export_status(request: HttpRequest, cycle_id: int, export_id: int) -> HttpResponse:
-    _require_hr(request)
-    export = get_object_or_404(CycleExport, pk=export_id, cycle_id=cycle_id)
-    if request.GET.get("download"):
-        if export.status != "done":
-            raise Http404
-        return FileResponse(
-            open(export.path, "rb"),
-            as_attachment=True,
-            filename=f"{export.cycle.period} reviews.zip",
-        )
-    state = exports.export_state(export)
-    del state["can_retry"]
-    return JsonResponse(state)
-
-
-@login_required
-@require_POST
-def export_retry(request: HttpRequest, cycle_id: int, export_id: int) -> HttpResponse:
-    """Queue a failed export again (HR, like starting one)."""
-    _require_hr(request)
-    export = get_object_or_404(CycleExport, pk=export_id, cycle_id=cycle_id)
-    try:
-        export = exports.cycle_export_retry(user=request.user, export=export)
-        export.refresh_from_db()  # failed at once when the job queue cannot be reached
-        if export.status == "failed":
-            messages.error(request, export.error)
-        else:
-            messages.success(request, _("The export was queued again; this page shows its progress."))
-    except (ValueError, PermissionDenied) as exc:
-        messages.error(request, str(exc))
-    return redirect("cycle-detail", cycle_id=cycle_id)

@@ -8,7 +8,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -18,23 +18,21 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import EVERYONE_ROLES, Role, User
 from kpis.periods import Period, period_label
-from reviews import cycle_reads, cycles, exports, participants, services, summary
-from reviews.models import CycleStatus, Review, ReviewCycle, ReviewStatus
+from reviews.access import require_hr
+from reviews.cycles import selectors, services
+from reviews.models import CycleExport, CycleStatus, Review, ReviewCycle, ReviewStatus
+from reviews.output import charts, exports, summary
+from reviews.writing import services as review_services
 
 
 def _errors(exc: ValidationError) -> str:
     return " ".join(f"{m}" for ms in exc.message_dict.values() for m in ms)
 
 
-def _require_hr(request: HttpRequest) -> None:
-    if request.user.role not in (Role.HR, Role.ADMIN):
-        raise Http404
-
-
 @login_required
 def cycle_list(request: HttpRequest) -> HttpResponse:
-    _require_hr(request)
-    period = participants.next_free_quarter()
+    require_hr(request.user, page=True)
+    period = selectors.next_free_quarter()
     if request.method == "POST":
         try:
             cycle = services.cycle_create(
@@ -93,7 +91,7 @@ def _reviewer_choices(rows) -> dict[int, list[User]]:
 
 @login_required
 def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
-    _require_hr(request)
+    require_hr(request.user, page=True)
     cycle = get_object_or_404(ReviewCycle.objects.select_related("template"), pk=cycle_id)
     f = {
         "status": request.GET.get("status", ""),
@@ -102,9 +100,9 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "q": request.GET.get("q", "").strip(),
     }
     # One read of the cycle's reviews; the filters pick among them (a filtered page costs no more).
-    all_rows = cycle_reads.all_cycle_rows(cycle, q=f["q"])
+    all_rows = selectors.all_cycle_rows(cycle, q=f["q"])
     filtered = any(f.values())
-    rows = cycle_reads.filter_rows(all_rows, **f) if filtered else all_rows
+    rows = selectors.filter_rows(all_rows, **f) if filtered else all_rows
     choices = _reviewer_choices(rows)
     for row in rows:
         row.choices = choices[row.review.pk]
@@ -129,11 +127,11 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "filtered": filtered,
         "statuses": [(s.value, s.label) for s in ReviewStatus],
         "managers": managers,
-        "progress": cycle_reads.manager_progress(all_rows),
+        "progress": selectors.manager_progress(all_rows),
         "export": cycle.exports.order_by("-created_at").first(),
         "export_state": None,
-        "warnings": participants.opening_warnings(cycle) if cycle.status == CycleStatus.DRAFT else [],
-        "participants": participants.cycle_participants(cycle)
+        "warnings": selectors.opening_warnings(cycle) if cycle.status == CycleStatus.DRAFT else [],
+        "participants": selectors.cycle_participants(cycle)
         if cycle.status in (CycleStatus.DRAFT, CycleStatus.OPEN)
         else None,
         "excluded": cycle.exclusions.select_related("csm", "excluded_by").order_by("csm__name"),
@@ -146,7 +144,7 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpResponse:
-    _require_hr(request)
+    require_hr(request.user, page=True)
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
     target = reverse("cycle-detail", args=[cycle.pk])
     try:
@@ -172,7 +170,7 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
             else:
                 messages.success(request, _("The export has started; this page shows its progress."))
         elif action == "remind-overdue":
-            overdue, sent, kept = cycles.cycle_remind_overdue(user=request.user, cycle=cycle)
+            overdue, sent, kept = services.cycle_remind_overdue(user=request.user, cycle=cycle)
             if not overdue:
                 messages.info(request, _("Nothing is overdue."))
             else:
@@ -193,12 +191,12 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
         elif action in ("exclude", "include"):
             csm = get_object_or_404(User, pk=request.POST.get("csm") or 0, role=Role.CSM)
             if action == "exclude":
-                cycles.participant_exclude(
+                services.participant_exclude(
                     user=request.user, cycle=cycle, csm=csm, reason=request.POST.get("reason", "")
                 )
                 messages.success(request, _("%(name)s is left out of the cycle.") % {"name": csm})
             else:
-                cycles.participant_include(user=request.user, cycle=cycle, csm=csm)
+                services.participant_include(user=request.user, cycle=cycle, csm=csm)
                 messages.success(request, _("%(name)s takes part in the cycle.") % {"name": csm})
             target += "#participants"
         else:
@@ -230,11 +228,11 @@ def _cycle_review(cycle_id: int, review_id: int) -> Review:
 @require_POST
 def cycle_review_action(request: HttpRequest, cycle_id: int, review_id: int, action: str) -> HttpResponse:
     """Per review, from the cycle page: change the reviewer, or ask for a reminder."""
-    _require_hr(request)
+    require_hr(request.user, page=True)
     review = _cycle_review(cycle_id, review_id)
     try:
         if action == "reviewer":
-            review = cycles.reviewer_reassign(
+            review = services.reviewer_reassign(
                 user=request.user,
                 review=review,
                 reviewer_id=request.POST.get("reviewer"),
@@ -245,7 +243,7 @@ def cycle_review_action(request: HttpRequest, cycle_id: int, review_id: int, act
                 _("%(csm)s is now reviewed by %(who)s.") % {"csm": review.csm, "who": review.reviewer},
             )
         elif action == "remind":
-            who, outcome = cycles.review_remind(user=request.user, review=review)
+            who, outcome = services.review_remind(user=request.user, review=review)
             names = {"who": who, "csm": review.csm}
             if who.pk == review.csm_id:
                 text = {
@@ -268,7 +266,7 @@ def cycle_review_action(request: HttpRequest, cycle_id: int, review_id: int, act
                 (messages.success if outcome else messages.info)(request, text)
         else:
             raise Http404
-    except services.ReviewConflict as exc:
+    except review_services.ReviewConflict as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, _errors(exc))
@@ -285,7 +283,7 @@ def cycle_review_action(request: HttpRequest, cycle_id: int, review_id: int, act
 
 def _calibration_cycle(request: HttpRequest, cycle_id: int) -> ReviewCycle:
     cycle = get_object_or_404(ReviewCycle.objects.select_related("template"), pk=cycle_id)
-    if cycle.status not in (CycleStatus.CALIBRATION, CycleStatus.CLOSED) or not cycles.calibration_member(
+    if cycle.status not in (CycleStatus.CALIBRATION, CycleStatus.CLOSED) or not services.calibration_member(
         request.user, cycle
     ):
         raise Http404
@@ -295,13 +293,16 @@ def _calibration_cycle(request: HttpRequest, cycle_id: int) -> ReviewCycle:
 @login_required
 def calibration(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = _calibration_cycle(request, cycle_id)
-    session = cycle_reads.calibration_session(cycle=cycle, viewer=request.user)
+    session = selectors.calibration_session(
+        cycle=cycle, viewer=request.user, axis=request.GET.get("axis", "")
+    )
     return render(
         request,
         "reviews/calibration.html",
         {
             "cycle": cycle,
             "s": session,
+            "funnel_chart": charts.funnel_chart(session["funnel"]),
             "open": cycle.status == CycleStatus.CALIBRATION,
             "is_hr": request.user.role in EVERYONE_ROLES,
         },
@@ -315,7 +316,7 @@ def calibration_action(request: HttpRequest, cycle_id: int, review_id: int, acti
     review = _cycle_review(cycle.pk, review_id)
     try:
         if action == "adjust":
-            cycles.calibration_adjust(
+            services.calibration_adjust(
                 user=request.user,
                 review=review,
                 rating=request.POST.get("rating"),
@@ -324,13 +325,13 @@ def calibration_action(request: HttpRequest, cycle_id: int, review_id: int, acti
             )
             messages.success(request, _("%(csm)s's rating is adjusted.") % {"csm": review.csm})
         elif action == "note":
-            cycles.calibration_note_add(
+            services.calibration_note_add(
                 user=request.user, cycle=cycle, csm=review.csm, body=request.POST.get("body", "")
             )
             messages.success(request, _("Note kept."))
         else:
             raise Http404
-    except services.ReviewConflict as exc:
+    except review_services.ReviewConflict as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, _errors(exc))
@@ -344,10 +345,45 @@ def calibration_action(request: HttpRequest, cycle_id: int, review_id: int, acti
 
 @login_required
 def cycle_summary_pdf(request: HttpRequest, cycle_id: int) -> HttpResponse:
-    _require_hr(request)
+    require_hr(request.user, page=True)
     cycle = get_object_or_404(ReviewCycle.objects.select_related("template"), pk=cycle_id)
     response = HttpResponse(
         summary.cycle_summary_pdf(cycle, viewer=request.user), content_type="application/pdf"
     )
     response["Content-Disposition"] = content_disposition_header(False, summary.summary_filename(cycle))
     return response
+
+
+@login_required
+def export_status(request: HttpRequest, cycle_id: int, export_id: int) -> HttpResponse:
+    require_hr(request.user, page=True)
+    export = get_object_or_404(CycleExport, pk=export_id, cycle_id=cycle_id)
+    if request.GET.get("download"):
+        if export.status != "done":
+            raise Http404
+        return FileResponse(
+            open(export.path, "rb"),
+            as_attachment=True,
+            filename=f"{export.cycle.period} reviews.zip",
+        )
+    state = exports.export_state(export)
+    del state["can_retry"]
+    return JsonResponse(state)
+
+
+@login_required
+@require_POST
+def export_retry(request: HttpRequest, cycle_id: int, export_id: int) -> HttpResponse:
+    """Queue a failed export again (HR, like starting one)."""
+    require_hr(request.user, page=True)
+    export = get_object_or_404(CycleExport, pk=export_id, cycle_id=cycle_id)
+    try:
+        export = exports.cycle_export_retry(user=request.user, export=export)
+        export.refresh_from_db()  # failed at once when the job queue cannot be reached
+        if export.status == "failed":
+            messages.error(request, export.error)
+        else:
+            messages.success(request, _("The export was queued again; this page shows its progress."))
+    except (ValueError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    return redirect("cycle-detail", cycle_id=cycle_id)

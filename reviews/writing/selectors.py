@@ -6,8 +6,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections import Counter, defaultdict
-from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q, QuerySet
@@ -107,67 +105,6 @@ def history_of(review: Review, viewer: User | None, *, admin_site: bool = False)
             }
         )
     return out[::-1]
-
-
-def calibration(*, cycle: ReviewCycle) -> dict:
-    """Distribution of final ratings per manager, and final rating against KPI percentile per CSM."""
-    reviews = list(cycle.reviews.select_related("csm", "reviewer"))
-    weighted = set(cycle.template.kpi_weights)
-    per_manager: dict[str, Counter] = defaultdict(Counter)
-    points = []
-    for r in reviews:
-        if r.rating is None or not r.reached(ReviewStatus.SUBMITTED):
-            continue  # before submission the rating is the manager's draft
-        per_manager[str(r.reviewer)][r.rating] += 1
-        # Percentiles in the segment, across teams: within one team they average 50 by construction.
-        pcts = [
-            Decimal(str(m["segment_percentile"]))
-            for m in r.snapshot.get("metrics", [])
-            if m["metric"] in weighted and m.get("segment_percentile") is not None
-        ]
-        pct = (sum(pcts) / len(pcts)).quantize(Decimal("0.1")) if pcts else None
-        points.append(
-            {
-                "review": r.pk,
-                "version": r.version,
-                "status": r.status,
-                "csm": r.csm,
-                "manager": r.reviewer,
-                "rating": r.rating,
-                "percentile": pct,
-                "suggested": r.suggested_rating,
-            }
-        )
-    scale = cycle.template.scale_values
-    managers = []
-    for name, counts in sorted(per_manager.items()):
-        n = sum(counts.values())
-        mean = Decimal(sum(k * v for k, v in counts.items())) / n
-        mgr_points = [p for p in points if str(p["manager"]) == name and p["percentile"] is not None]
-        mean_pct = (
-            (sum(p["percentile"] for p in mgr_points) / len(mgr_points)).quantize(Decimal("0.1"))
-            if mgr_points
-            else None
-        )
-        managers.append(
-            {
-                "manager": name,
-                "counts": [counts.get(v, 0) for v in scale],
-                "n": n,
-                "mean": mean.quantize(Decimal("0.01")),
-                "mean_percentile": mean_pct,
-            }
-        )
-    overall = [p["rating"] for p in points]
-    overall_mean = (Decimal(sum(overall)) / len(overall)).quantize(Decimal("0.01")) if overall else None
-    for m in managers:
-        m["flag"] = ""
-        if overall_mean is not None and len(managers) > 1:
-            if m["mean"] - overall_mean >= Decimal("0.5"):
-                m["flag"] = "lenient"
-            elif overall_mean - m["mean"] >= Decimal("0.5"):
-                m["flag"] = "harsh"
-    return {"scale": scale, "managers": managers, "points": points, "overall_mean": overall_mean}
 
 
 # --- writing: whose turn, conflicts ----------------------------------------------------------------

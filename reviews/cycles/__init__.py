@@ -1,0 +1,1 @@
+"""Review cycles and calibration: opening, participants, reviewers, reminders, the session."""
