@@ -79,6 +79,8 @@ class Command(BaseCommand):
             for period in periods:
                 kpi_services.kpi_run_compute(period=period, as_of=today, trigger="seed_demo")
                 bar.update(1)
-        summary.counts.update(okr_demo.demo_okrs_build(today=today, seed=seed))
-        summary.counts.update(review_demo.demo_reviews_build(today=today, seed=seed))
+        # The OKRs and reviews draw from the stream they always had (2026 with the default seed):
+        # the organisation's seed changed to tell the lift's story, their to-dos did not.
+        summary.counts.update(okr_demo.demo_okrs_build(today=today, seed=seed + 2025))
+        summary.counts.update(review_demo.demo_reviews_build(today=today, seed=seed + 2025))
         return summary
