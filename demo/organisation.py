@@ -26,6 +26,7 @@ from activity.models import (
     UsageSnapshot,
 )
 from demo.builders import BulkWriter, aware, customer_account_create, month_starts, person_create, team_create
+from kpis import book
 
 DEMO_LOGINS = (
     ("csm@example.com", Role.CSM),
@@ -67,7 +68,40 @@ SEGMENT_MRR = {
     Segment.MID_MARKET: (1500, 6000),
     Segment.ENTERPRISE: (8000, 30000),
 }
-MONTHLY_CHURN = {Segment.SMB: 0.018, Segment.MID_MARKET: 0.009, Segment.ENTERPRISE: 0.004}
+MONTHLY_CHURN = {Segment.SMB: 0.02, Segment.MID_MARKET: 0.014, Segment.ENTERPRISE: 0.009}
+# Books of clearly different difficulty and CSMs of different skill, independent of each other, so
+# that raw retention and the lift tell different stories (docs/guide/manager.md, "The demo's story"):
+# per CSM (in the order of CSM_NAMES), how hard their book is and how good they are at keeping it.
+PROFILES = (
+    ("hard", "strong"),  # Camila Souza (csm@example.com): a hard book, kept well
+    ("mixed", "steady"),
+    ("easy", "strong"),
+    ("easy", "learning"),  # Wei Zhang: an easy book, kept less well than it could be
+    ("hard", "learning"),
+    ("mixed", "strong"),
+    ("hard", "steady"),
+    ("mixed", "steady"),
+    ("easy", "learning"),
+    ("mixed", "strong"),
+    ("hard", "strong"),
+    ("easy", "steady"),
+    ("mixed", "learning"),
+    ("hard", "learning"),
+    ("easy", "strong"),
+    ("hard", "steady"),
+    ("mixed", "learning"),
+    ("easy", "steady"),
+    ("hard", "strong"),
+    ("mixed", "steady"),
+)
+# A book's mix of health at signing: the shares of accounts whose health settles poor and average
+# (the rest good). Health drifts around that level month to month.
+BOOK_HEALTH = {"hard": (0.8, 0.15), "mixed": (0.25, 0.4), "easy": (0.06, 0.34)}
+HEALTH_LEVEL = {"poor": (12, 36), "average": (44, 66), "good": (74, 92)}
+# The monthly churn chance is the segment's times the health band's times the CSM's, plus the CSM's
+# own share (an account of any health can be lost by neglect).
+HEALTH_CHURN = {"poor": 7.0, "average": 1.2, "good": 0.25}
+SKILL_CHURN = {"strong": (0.35, 0.0), "steady": (1.0, 0.0), "learning": (1.7, 0.0)}
 COMPANY_WORDS = (
     "Acme",
     "Nimbus",
@@ -148,8 +182,14 @@ def _people() -> dict:
 
 
 def _account_history(rng, index, csms, start, today, months, writer) -> None:
-    csm = csms[index % len(csms)]
+    n = index % len(csms)
+    csm = csms[n]
     segment = csm.segment
+    difficulty, skill = PROFILES[n % len(PROFILES)]
+    poor_share, average_share = BOOK_HEALTH[difficulty]
+    roll = rng.random()
+    level = "poor" if roll < poor_share else "average" if roll < poor_share + average_share else "good"
+    settles = rng.randint(*HEALTH_LEVEL[level])  # the level the account's health drifts around
     # Two thirds of the book predates the window; new logos sign every month.
     if rng.random() < 0.66:
         signed_on = start - datetime.timedelta(days=rng.randint(30, 900))
@@ -190,7 +230,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
     seats = max(5, int(mrr / 40))
     features_available = 40
     features_used = rng.randint(6, 20)
-    health = rng.randint(45, 90)
+    health = max(5, min(100, settles + rng.randint(-5, 5)))
     counter = {"tkt": 0, "srv": 0, "adv": 0, "tch": 0}
 
     def ext(prefix: str) -> str:
@@ -215,7 +255,8 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
         if live and month > signed_on:
             day = first_day + datetime.timedelta(days=rng.randrange(max(1, (month_end - first_day).days)))
             roll = rng.random()
-            if roll < MONTHLY_CHURN[segment] * (1.8 if health < 45 else 1):
+            times, plus = SKILL_CHURN[skill]
+            if roll < MONTHLY_CHURN[segment] * HEALTH_CHURN[book.health_band(health, "")] * times + plus:
                 revenue(day, "churn", -mrr)
                 churned_on, mrr = day, Decimal(0)
             elif roll < 0.07:
@@ -241,7 +282,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
         if churned_on is not None and churned_on < month:
             continue
 
-        health = max(5, min(100, health + rng.randint(-8, 8)))
+        health = max(5, min(100, health + round((settles - health) * 0.3) + rng.randint(-7, 7)))
         # Tickets: more in January and September (seasonal), fewer for healthy accounts.
         seasonal = 1.5 if month.month in (1, 9) else 1.0
         expected = {Segment.SMB: 1.2, Segment.MID_MARKET: 2.0, Segment.ENTERPRISE: 3.5}[segment]

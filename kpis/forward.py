@@ -202,11 +202,11 @@ def forecasts(
                 "enough. %(reason)s"
             ) % {"reason": reason_in_words(fit.reason, fit.reason_params)}
         else:
-            words = (
-                reason_in_words(fit.reason, fit.reason_params)
-                if fit.reason
-                else _("Not enough history to forecast this quarter.")
-            )
+            # In our own words: the fit's reason names the quarter by its code.
+            words = _(
+                "Not enough history to forecast %(period)s: the quarters before it hold %(n)d "
+                "account-quarters in %(q)d quarters, too few for the model."
+            ) % {"period": period_label(period), "n": fit.training_accounts, "q": len(fit.training_quarters)}
         return {c: Forecast(period, status, words, version=fit.version, **base) for c in csm_ids}
     # The cohort at the start, every CSM's (the average account is the organisation's); its outcome
     # is read only for a closed quarter, and only to say what happened.

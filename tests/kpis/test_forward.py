@@ -70,6 +70,7 @@ def publish_fit(period: Period, status="ok", reason=""):
         intercept=3.0 if status != "no_history" else None,
         dispersion=1.0,
         penalty=1.0,
+        training_accounts=120,
     )
     return run
 
@@ -184,7 +185,10 @@ def test_without_a_fit_the_forecast_says_why_in_words():
     )
     f = forward.forecast(csm_id=world["ann"].pk, period=Q3, today=IN_Q3)
     assert (f.status, f.accounts) == ("no_history", [])
-    assert f.reason == "Not enough history: 1 earlier quarter with paying accounts, at least 2 needed."
+    assert f.reason == (
+        "Not enough history to forecast Q3 2026: the quarters before it hold 120 account-quarters in 2 "
+        "quarters, too few for the model."
+    )
     run.delete()
     publish_fit(Q3, "withheld", "On the held-out quarter the model expected account retention of 90.0 %.")
     f = forward.forecast(csm_id=world["ann"].pk, period=Q3, today=IN_Q3)
@@ -261,7 +265,7 @@ def test_the_at_risk_page_says_so_without_history(client, current):
     )
     status, html = text_of(client, current["ann"], reverse("at-risk", args=[current["ann"].pk]))
     assert status == 200
-    assert "Not enough history: 1 earlier quarter with paying accounts, at least 2 needed." in html
+    assert "Not enough history to forecast" in html
     status, html = text_of(client, current["ann"], reverse("home"))
     assert "Not enough history" in html
 
