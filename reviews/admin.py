@@ -14,6 +14,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import EVERYONE_ROLES
@@ -71,7 +72,9 @@ class NoRevertHistoryAdmin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
-            raise PermissionDenied("History records are not reverted: the workflow goes through its steps.")
+            raise PermissionDenied(
+                _("History records are not reverted: the workflow goes through its steps.")
+            )
         self.history_object_or_404(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
