@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -185,7 +186,10 @@ class IngestApi(APIView):
     )
     def post(self, request: Request, kind: str) -> Response:
         if kind not in KINDS:
-            raise NotFound(f"Unknown kind {kind!r}: one of {', '.join(KINDS)}.")
+            raise NotFound(
+                _("Unknown kind %(kind)s: one of %(kinds)s.")
+                % {"kind": repr(kind), "kinds": ", ".join(KINDS)}
+            )
         dry_run = request.query_params.get("dry_run") in ("1", "true", "yes")
         source = request.query_params.get("source", "")
         items: Any = request.data  # JSON: a list of rows, or an object holding them

@@ -12,7 +12,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import EVERYONE_ROLES
@@ -70,7 +72,9 @@ class NoRevertHistoryAdmin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
-            raise PermissionDenied("History records are not reverted: the workflow goes through its steps.")
+            raise PermissionDenied(
+                _("History records are not reverted: the workflow goes through its steps.")
+            )
         self.history_object_or_404(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
@@ -89,7 +93,8 @@ class ReviewAdminForm(forms.ModelForm):
             self.fields["opened_version"].initial = self.instance.version
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "reviewer" in self.changed_data and "reviewer" not in self.errors:
             if cleaned.get("opened_version") != self.instance.version:
                 raise ValidationError(str(services.ReviewConflict(self.instance)))
@@ -156,8 +161,9 @@ class ReviewAdmin(NoRevertHistoryAdmin):
                 return getattr(obj, field) if view.manager_visible else "—"
 
             shown.__name__ = field  # the column's CSS class, as for the field itself
-            shown.short_description = Review._meta.get_field(field).verbose_name
-            return shown
+            model_field = Review._meta.get_field(field)
+            assert isinstance(model_field, models.Field)  # suggested_rating, final_rating
+            return admin.display(description=model_field.verbose_name)(shown)
 
         return [
             rating(f) if f in ("suggested_rating", "final_rating") else f
@@ -245,7 +251,8 @@ class ReviewTemplateForm(forms.ModelForm):
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not self.errors:
             try:
                 review_snapshot.template_validate(
@@ -271,7 +278,7 @@ class ReviewTemplateAdmin(admin.ModelAdmin):
             self.message_user(request, warning, messages.WARNING)
 
 
-class OfVisibleReviewsMixin:
+class OfVisibleReviewsMixin(admin.ModelAdmin):
     """Disputes and comments of the reviews a staff member (not a superuser) may see, no others."""
 
     def get_queryset(self, request):

@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -125,7 +126,7 @@ def check_due_dates(period: str, self_review_due: datetime.date, manager_review_
     """The one rule for a cycle's due dates (service, admin, API, page): each a date the product
     holds, within the quarter reviewed or the year after it, the manager's not before the CSM's.
     Raises ``ValidationError`` keyed by field."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str | Promise]] = {}
     try:
         p = Period.parse(period)
     except PeriodError:
@@ -181,6 +182,9 @@ class ReviewCycle(models.Model):
         validators=[text.MaxChars(text.NOTE)],
     )
     history = HistoricalRecords()
+    # simple_history reads these off the instance when it writes the history row (who, and why).
+    _history_user: User | None
+    _change_reason: str
 
     class Meta:
         verbose_name = _("review cycle")
@@ -273,6 +277,9 @@ class Review(models.Model):
     finalized_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
+    # simple_history reads these off the instance when it writes the history row (who, and why).
+    _history_user: User | None
+    _change_reason: str
 
     objects = ReviewQuerySet.as_manager()
 
@@ -305,6 +312,9 @@ class CycleExclusion(models.Model):
     excluded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     excluded_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+    # simple_history reads these off the instance when it writes the history row (who, and why).
+    _history_user: User | None
+    _change_reason: str
 
     class Meta:
         verbose_name = _("CSM left out of a cycle")
@@ -358,6 +368,9 @@ class Dispute(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=FlagState.choices, default=FlagState.OPEN)
     closed_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
+    # simple_history reads these off the instance when it writes the history row (who, and why).
+    _history_user: User | None
+    _change_reason: str
 
     class Meta:
         ordering = ["raised_at"]

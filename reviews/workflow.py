@@ -63,7 +63,7 @@ class Step:
     # The state-specific refusals that say more than ``refused_state``.
     refused_in: tuple[tuple[ReviewStatus, str | Promise], ...] = ()
 
-    def refusal(self, status: ReviewStatus, status_label: str) -> str:
+    def refusal(self, status: str, status_label: str) -> str:
         for state, message in self.refused_in:
             if status == state:
                 return str(message)

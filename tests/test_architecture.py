@@ -43,7 +43,15 @@ def contract_problems(pyproject: dict, found: set[str]) -> list[str]:
     """Where each package of ``found`` is missing from the import contracts and mypy's files."""
     linter = pyproject["tool"]["importlinter"]
     contracts = {c["type"]: c for c in linter["contracts"]}
-    layered = {app.strip() for layer in contracts["layers"]["layers"] for app in re.split(r"[|:]", layer)}
+    # Every layers contract counts (the apps' one, and those inside an app): keyed by type above,
+    # only the last would.
+    layered = {
+        app.strip()
+        for contract in linter["contracts"]
+        if contract["type"] == "layers"
+        for layer in contract["layers"]
+        for app in re.split(r"[|:]", layer)
+    }
     apps = found - NOT_APPS
     wanted = {
         "root_packages of [tool.importlinter]": (found, set(linter["root_packages"])),

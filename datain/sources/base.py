@@ -109,7 +109,8 @@ class Translation:
                     item.field,
                     item.value,
                     item.code,
-                    f"{self.source_title} {item.label}: {item.message}",
+                    _("%(source)s %(record)s: %(message)s")
+                    % {"source": self.source_title, "record": item.label, "message": item.message},
                 )
             elif isinstance(item, RowError):  # the payload as a whole
                 yield item
@@ -127,16 +128,23 @@ class Translation:
         source_field = self.fields.get(error.column, error.column)
         message = error.message
         if error.code == Code.UNKNOWN_REFERENCE and error.column == "account_external_id":
-            message = (
-                f"no account matches {source_field} {error.value!r}: add it to the account crosswalk "
-                f"(kind source_accounts) or give the account this external_id"
-            )
+            message = _(
+                "no account matches %(field)s %(value)s: add it to the account crosswalk "
+                "(kind source_accounts) or give the account this external_id"
+            ) % {"field": source_field, "value": repr(error.value)}
             code = SourceCode.NO_MATCH
         else:
             code = error.code
             if source_field != error.column:
-                message = f"{message} ({error.column})"
-        return RowError(error.row, source_field, error.value, code, f"{self.source_title} {label}: {message}")
+                message = _("%(message)s (%(column)s)") % {"message": message, "column": error.column}
+        return RowError(
+            error.row,
+            source_field,
+            error.value,
+            code,
+            _("%(source)s %(record)s: %(message)s")
+            % {"source": self.source_title, "record": label, "message": message},
+        )
 
     def skipped_total(self) -> int:
         return sum(self.skipped.values())

@@ -118,7 +118,7 @@ class MappingReader:
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
-            yield RowError(1, "", "", Code.EMPTY_FILE, "the file is empty: a header row is required")
+            yield RowError(1, "", "", Code.EMPTY_FILE, _("the file is empty: a header row is required"))
             return
         except csv.Error as exc:
             yield csv_error(exc, 1, reader.line_num)
@@ -127,7 +127,7 @@ class MappingReader:
         if missing:
             for name in missing:
                 yield RowError(
-                    1, name, "", Code.MISSING_COLUMN, "is missing from the header (the mapping reads it)"
+                    1, name, "", Code.MISSING_COLUMN, _("is missing from the header (the mapping reads it)")
                 )
             return
         last = reader.line_num
@@ -154,7 +154,7 @@ class MappingReader:
                 )
                 continue
             if any("\ufffd" in cell for cell in record):
-                yield RowError(line, "", "", Code.BAD_ENCODING, "is not valid UTF-8 text")
+                yield RowError(line, "", "", Code.BAD_ENCODING, _("is not valid UTF-8 text"))
                 continue
             yield line, dict(zip(header, record, strict=True))
 
@@ -176,7 +176,7 @@ class MappingReader:
             return
         for line, record in enumerate(records, start=1):
             if not isinstance(record, dict):
-                yield RowError(line, "", "", Code.NOT_AN_OBJECT, "must be a JSON object")
+                yield RowError(line, "", "", Code.NOT_AN_OBJECT, _("must be a JSON object"))
                 continue
             yield line, record
 

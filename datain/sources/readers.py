@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any, Protocol
 
+from django.utils.translation import gettext as _
+
 from datain.sources.base import (
     Crosswalks,
     Item,
@@ -84,7 +86,12 @@ class SourceReader:
             payload = load_json(self.data)
         except NotJson as exc:
             yield RowError(
-                1, "", "", SourceCode.NOT_JSON, f"the file is not the JSON of {self.format.title}: {exc}"
+                1,
+                "",
+                "",
+                SourceCode.NOT_JSON,
+                _("the file is not the JSON of %(source)s: %(error)s")
+                % {"source": self.format.title, "error": exc},
             )
             return
         crosswalks = Crosswalks(self.format.name, self.format.normalise)
@@ -92,7 +99,11 @@ class SourceReader:
             yield from self.format.items(self.kind, payload, crosswalks)
         except Shape as exc:
             yield RowError(
-                1, "", "", SourceCode.UNEXPECTED_SHAPE, f"not what {self.format.title} answers: {exc}"
+                1,
+                "",
+                "",
+                SourceCode.UNEXPECTED_SHAPE,
+                _("not what %(source)s answers: %(error)s") % {"source": self.format.title, "error": exc},
             )
 
     def finish(self, result: Any) -> Any:

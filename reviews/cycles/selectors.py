@@ -14,6 +14,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, Min, Q
@@ -56,6 +57,7 @@ class Row:
     overdue: bool
     manager: User | None  # the CSM's team manager
     name_matches: bool = True  # the CSM's name contains the page's name filter (all_cycle_rows)
+    choices: list[User] = field(default_factory=list)  # who may review the CSM instead (cycle page)
 
 
 # What the cycle page, its filters and the summary read of a review: never the frozen numbers, the
@@ -260,7 +262,7 @@ def calibration(*, cycle: ReviewCycle) -> dict:
     reviews = list(cycle.reviews.select_related("csm", "reviewer"))
     weighted = set(cycle.template.kpi_weights)
     per_manager: dict[str, Counter] = defaultdict(Counter)
-    points = []
+    points: list[dict[str, Any]] = []
     for r in reviews:
         if r.rating is None or not r.reached(ReviewStatus.SUBMITTED):
             continue  # before submission the rating is the manager's draft
@@ -271,7 +273,7 @@ def calibration(*, cycle: ReviewCycle) -> dict:
             for m in r.snapshot.get("metrics", [])
             if m["metric"] in weighted and m.get("segment_percentile") is not None
         ]
-        pct = (sum(pcts) / len(pcts)).quantize(Decimal("0.1")) if pcts else None
+        pct = (sum(pcts, Decimal(0)) / len(pcts)).quantize(Decimal("0.1")) if pcts else None
         points.append(
             {
                 "review": r.pk,
@@ -285,7 +287,7 @@ def calibration(*, cycle: ReviewCycle) -> dict:
             }
         )
     scale = cycle.template.scale_values
-    managers = []
+    managers: list[dict[str, Any]] = []
     for name, counts in sorted(per_manager.items()):
         n = sum(counts.values())
         mean = Decimal(sum(k * v for k, v in counts.items())) / n
@@ -340,7 +342,7 @@ def kpi_percentile(review: Review) -> Decimal | None:
         for k in keys
         if k in rows and rows[k].get("segment_percentile") is not None
     ]
-    return (sum(pcts) / len(pcts)).quantize(Decimal("0.1")) if pcts else None
+    return (sum(pcts, Decimal(0)) / len(pcts)).quantize(Decimal("0.1")) if pcts else None
 
 
 def book_of_review(review: Review, renewals: int | None) -> dict:
@@ -391,7 +393,7 @@ def _band(value, cuts) -> int:
     return sum(1 for c in cuts if value >= c)
 
 
-def calibration_session(*, cycle: ReviewCycle, viewer: User, axis: str = PERCENTILE) -> dict:
+def calibration_session(*, cycle: ReviewCycle, viewer: User | None, axis: str = PERCENTILE) -> dict:
     """The session as ``viewer`` sees it. Names, ratings, books and notes: only of the reviews the
     access rule lets them read with the manager's part (HR: all). The distribution per manager counts
     every rated review of the cycle (numbers only, no names), as the funnel's over-dispersion does.
@@ -452,7 +454,7 @@ def calibration_session(*, cycle: ReviewCycle, viewer: User, axis: str = PERCENT
     ):
         notes[note.csm_id].append(note)
     people = []
-    grid = [
+    grid: list[list[list[dict[str, Any]]]] = [
         [[] for _col in range(3)] for _row in range(3)
     ]  # [rating band high..low][percentile band low..high]
     unplaced = []
@@ -462,7 +464,7 @@ def calibration_session(*, cycle: ReviewCycle, viewer: User, axis: str = PERCENT
         band = _band(pct, (Decimal("33.4"), Decimal("66.7"))) if pct is not None else None
         if axis != PERCENTILE:
             band = lift_band(r.snapshot, axis)
-        person = {
+        person: dict[str, Any] = {
             "review": r,
             "csm": r.csm,
             "reviewer": r.reviewer,
@@ -489,6 +491,7 @@ def calibration_session(*, cycle: ReviewCycle, viewer: User, axis: str = PERCENT
             person["unplaced_because"] = because
             unplaced.append(person)
             continue
+        assert r.rating is not None and band is not None  # else it is unplaced, above
         rating_band = 2 if r.rating > mid else (1 if r.rating == mid else 0)
         grid[2 - rating_band][band].append(person)
     return {

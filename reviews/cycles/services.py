@@ -281,7 +281,7 @@ def _ask_reminder(*, review: Review, recipient: User, requested_by: User, due, o
     """Send ``reminder_requested``: "sent" when a listener says it reminded the person, "kept" when it
     saved the reminder but the email waits for the mail queue, "" when nobody reminded them (nobody
     listens, or they were reminded already today)."""
-    answers = [
+    answers: list[object] = [  # a listener answers True, "kept" or nothing
         answer
         for _receiver, answer in reminder_requested.send(
             sender=Review,

@@ -4,11 +4,12 @@ its due date, reviewers, reminders, progress per manager, exports) and the calib
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -17,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import EVERYONE_ROLES, Role, User
+from accounts.requests import PersonRequest
 from kpis.periods import Period, period_label
 from reviews.access import require_hr
 from reviews.cycles import selectors, services
@@ -30,7 +32,7 @@ def _errors(exc: ValidationError) -> str:
 
 
 @login_required
-def cycle_list(request: HttpRequest) -> HttpResponse:
+def cycle_list(request: PersonRequest) -> HttpResponse:
     require_hr(request.user, page=True)
     period = selectors.next_free_quarter()
     if request.method == "POST":
@@ -68,7 +70,8 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 def _free_quarters(first: Period, n: int = 4) -> list[Period]:
     """The new-cycle form's quarters: the first without a cycle and the next ones without one."""
     taken = set(ReviewCycle.objects.values_list("period", flat=True))
-    out, p = [], first
+    out: list[Period] = []
+    p = first
     while len(out) < n:
         if str(p) not in taken:
             out.append(p)
@@ -90,19 +93,22 @@ def _reviewer_choices(rows) -> dict[int, list[User]]:
 
 
 @login_required
-def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
+def cycle_detail(request: PersonRequest, cycle_id: int) -> HttpResponse:
     require_hr(request.user, page=True)
     cycle = get_object_or_404(ReviewCycle.objects.select_related("template"), pk=cycle_id)
-    f = {
-        "status": request.GET.get("status", ""),
-        "manager": request.GET.get("manager", ""),
-        "overdue": request.GET.get("overdue") == "1",
-        "q": request.GET.get("q", "").strip(),
-    }
+    status = request.GET.get("status", "")
+    manager = request.GET.get("manager", "")
+    overdue = request.GET.get("overdue") == "1"
+    q = request.GET.get("q", "").strip()
+    f = {"status": status, "manager": manager, "overdue": overdue, "q": q}
     # One read of the cycle's reviews; the filters pick among them (a filtered page costs no more).
-    all_rows = selectors.all_cycle_rows(cycle, q=f["q"])
+    all_rows = selectors.all_cycle_rows(cycle, q=q)
     filtered = any(f.values())
-    rows = selectors.filter_rows(all_rows, **f) if filtered else all_rows
+    rows = (
+        selectors.filter_rows(all_rows, status=status, manager=manager, overdue=overdue, q=q)
+        if filtered
+        else all_rows
+    )
     choices = _reviewer_choices(rows)
     for row in rows:
         row.choices = choices[row.review.pk]
@@ -114,7 +120,7 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
     managers = sorted(
         {(row.manager.pk, str(row.manager)) for row in all_rows if row.manager}, key=lambda m: m[1].lower()
     )
-    context = {
+    context: dict[str, Any] = {
         "cycle": cycle,
         "counts": [(ReviewStatus(k).label, v) for k, v in counts.items()],
         "total": total,
@@ -143,7 +149,7 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpResponse:
+def cycle_action(request: PersonRequest, cycle_id: int, action: str) -> HttpResponse:
     require_hr(request.user, page=True)
     cycle = get_object_or_404(ReviewCycle, pk=cycle_id)
     target = reverse("cycle-detail", args=[cycle.pk])
@@ -226,7 +232,7 @@ def _cycle_review(cycle_id: int, review_id: int) -> Review:
 
 @login_required
 @require_POST
-def cycle_review_action(request: HttpRequest, cycle_id: int, review_id: int, action: str) -> HttpResponse:
+def cycle_review_action(request: PersonRequest, cycle_id: int, review_id: int, action: str) -> HttpResponse:
     """Per review, from the cycle page: change the reviewer, or ask for a reminder."""
     require_hr(request.user, page=True)
     review = _cycle_review(cycle_id, review_id)
@@ -281,7 +287,7 @@ def cycle_review_action(request: HttpRequest, cycle_id: int, review_id: int, act
 # --- calibration ---------------------------------------------------------------------------------
 
 
-def _calibration_cycle(request: HttpRequest, cycle_id: int) -> ReviewCycle:
+def _calibration_cycle(request: PersonRequest, cycle_id: int) -> ReviewCycle:
     cycle = get_object_or_404(ReviewCycle.objects.select_related("template"), pk=cycle_id)
     if cycle.status not in (CycleStatus.CALIBRATION, CycleStatus.CLOSED) or not services.calibration_member(
         request.user, cycle
@@ -291,7 +297,7 @@ def _calibration_cycle(request: HttpRequest, cycle_id: int) -> ReviewCycle:
 
 
 @login_required
-def calibration(request: HttpRequest, cycle_id: int) -> HttpResponse:
+def calibration(request: PersonRequest, cycle_id: int) -> HttpResponse:
     cycle = _calibration_cycle(request, cycle_id)
     session = selectors.calibration_session(
         cycle=cycle, viewer=request.user, axis=request.GET.get("axis", "")
@@ -311,7 +317,7 @@ def calibration(request: HttpRequest, cycle_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def calibration_action(request: HttpRequest, cycle_id: int, review_id: int, action: str) -> HttpResponse:
+def calibration_action(request: PersonRequest, cycle_id: int, review_id: int, action: str) -> HttpResponse:
     cycle = _calibration_cycle(request, cycle_id)
     review = _cycle_review(cycle.pk, review_id)
     try:
@@ -344,18 +350,20 @@ def calibration_action(request: HttpRequest, cycle_id: int, review_id: int, acti
 
 
 @login_required
-def cycle_summary_pdf(request: HttpRequest, cycle_id: int) -> HttpResponse:
+def cycle_summary_pdf(request: PersonRequest, cycle_id: int) -> HttpResponse:
     require_hr(request.user, page=True)
     cycle = get_object_or_404(ReviewCycle.objects.select_related("template"), pk=cycle_id)
     response = HttpResponse(
         summary.cycle_summary_pdf(cycle, viewer=request.user), content_type="application/pdf"
     )
-    response["Content-Disposition"] = content_disposition_header(False, summary.summary_filename(cycle))
+    disposition = content_disposition_header(False, summary.summary_filename(cycle))
+    assert disposition is not None  # a file name always gives a header
+    response["Content-Disposition"] = disposition
     return response
 
 
 @login_required
-def export_status(request: HttpRequest, cycle_id: int, export_id: int) -> HttpResponse:
+def export_status(request: PersonRequest, cycle_id: int, export_id: int) -> HttpResponse | FileResponse:
     require_hr(request.user, page=True)
     export = get_object_or_404(CycleExport, pk=export_id, cycle_id=cycle_id)
     if request.GET.get("download"):
@@ -373,7 +381,7 @@ def export_status(request: HttpRequest, cycle_id: int, export_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def export_retry(request: HttpRequest, cycle_id: int, export_id: int) -> HttpResponse:
+def export_retry(request: PersonRequest, cycle_id: int, export_id: int) -> HttpResponse:
     """Queue a failed export again (HR, like starting one)."""
     require_hr(request.user, page=True)
     export = get_object_or_404(CycleExport, pk=export_id, cycle_id=cycle_id)

@@ -178,7 +178,7 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
             s = metrics[m.key]
             trend = s.get("trend", [])
             sample, minimum = int(s.get("sample_size") or 0), minimums.get(m.key)
-            few = bool(minimum) and s["value"] is not None and sample < int(minimum)
+            few = bool(minimum) and s["value"] is not None and sample < int(minimum or 0)
             items.append(
                 {
                     "metric": m,
@@ -212,9 +212,8 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
             rows.append((title, items))
     template = review.cycle.template
     run = review.snapshot.get("run")
+    # The template names each flagged number with the metric_name filter.
     disputes = list(review.disputes.select_related("raised_by", "answered_by"))
-    for d in disputes:
-        d.metric_name = _metric_name(d.metric)
     shown_detail = review.suggested_detail if view.manager_visible else {}
     calibrated = view.manager_visible and review.calibrated_rating is not None
     return {

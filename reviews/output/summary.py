@@ -26,7 +26,7 @@ def summary_filename(cycle: ReviewCycle) -> str:
     return safe_filename(cycle.period, "summary of the cycle")
 
 
-def cycle_summary_context(cycle: ReviewCycle, *, viewer: User) -> dict:
+def cycle_summary_context(cycle: ReviewCycle, *, viewer: User | None) -> dict:
     rows = cycle_selectors.cycle_rows(cycle)
     counts = {s.value: 0 for s in ReviewStatus}
     for row in rows:
@@ -91,7 +91,7 @@ def summary_hash(context: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def cycle_summary_pdf(cycle: ReviewCycle, *, viewer: User) -> bytes:
+def cycle_summary_pdf(cycle: ReviewCycle, *, viewer: User | None) -> bytes:
     context = cycle_summary_context(cycle, viewer=viewer)
     context["hash"] = summary_hash(context)
     html = render_to_string("reviews/cycle_summary_pdf.html", context)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -16,10 +18,10 @@ from kpis.registry import REGISTRY
 from kpis.templatetags.kpi_format import format_value
 from reviews import wording
 from reviews.access import EVERYTHING, HIDDEN, ReviewView, review_view
-from reviews.models import UNRESOLVED_FLAGS, Review, ReviewCycle, ReviewStatus
+from reviews.models import UNRESOLVED_FLAGS, Review, ReviewCycle, ReviewQuerySet, ReviewStatus
 
 
-def reviews_for(*, viewer: User, cycle: ReviewCycle | None = None) -> QuerySet[Review]:
+def reviews_for(*, viewer: User, cycle: ReviewCycle | None = None) -> ReviewQuerySet:
     qs = (
         Review.objects.visible_to(viewer)
         .select_related("cycle", "csm", "reviewer", "csm__team")
@@ -78,7 +80,8 @@ def history_of(review: Review, viewer: User | None, *, admin_site: bool = False)
         view = review_view(viewer, review, status=record.status, admin_site=admin_site)
         hidden = view.hidden_fields
         values = {f.name: HIDDEN if f.name in hidden else getattr(record, f.attname) for f in fields}
-        changes, hidden_change = [], False
+        changes: list[dict[str, Any]] = []
+        hidden_change = False
         if previous is not None:
             before, before_hidden, before_record = previous
             for f in fields:
@@ -110,18 +113,19 @@ def history_of(review: Review, viewer: User | None, *, admin_site: bool = False)
 # --- writing: whose turn, conflicts ----------------------------------------------------------------
 
 
-def turn_of(review: Review) -> tuple[str, str]:
+def turn_of(review: Review) -> tuple[str, str | Promise]:
     """Whose turn it is and what they do next, in words: ("Morgan Reyes", "writes the self-review")."""
     reviewer = review.reviewer.get_full_name() if review.reviewer else str(_("a reviewer HR assigns"))
     csm = review.csm.get_full_name()
-    return {
+    turns: dict[str, tuple[str, str | Promise]] = {
         ReviewStatus.DRAFT: (reviewer, _("prepares the review and sends it for self-review")),
         ReviewStatus.SELF_REVIEW: (csm, _("writes and submits the self-review")),
         ReviewStatus.MANAGER_REVIEW: (reviewer, _("writes, rates and submits the review")),
         ReviewStatus.SUBMITTED: (csm, _("reads the review, may flag numbers, then acknowledges it")),
         ReviewStatus.ACKNOWLEDGED: (str(_("HR")), _("finalizes the review")),
         ReviewStatus.FINALIZED: ("", _("nothing left to do: the review is final")),
-    }[review.status]
+    }
+    return turns[review.status]
 
 
 def _norm(value) -> str:

@@ -10,6 +10,7 @@ newer version is refused (``ReviewConflict``) and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -82,12 +83,15 @@ def reviewer_change_check(*, review: Review, reviewer: User | None) -> None:
 
 
 @transaction.atomic
-def review_set_reviewer(*, user: User, review: Review, reviewer: User | None, version: int | None) -> Review:
+def review_set_reviewer(
+    *, user: User, review: Review, reviewer: User | None, version: PostedVersion
+) -> Review:
     """HR (or an admin) gives the review to another reviewer: a new version, kept in the history."""
     review = lock_review(review)
     require_hr(user)
     same_version(review, version)
     reviewer_change_check(review=review, reviewer=reviewer)
+    assert reviewer is not None  # reviewer_change_check refuses no reviewer
     if reviewer.pk == review.reviewer_id:
         return review
     before = review.reviewer
@@ -114,7 +118,12 @@ def lock_review(review: Review) -> Review:
     )
 
 
-def same_version(locked: Review, version: int | None) -> None:
+# The version a change was made on, as the page or the API sent it (a form posts a string):
+# ``int_version`` reads it, and refuses one that is missing or not a whole number.
+PostedVersion = int | str | None
+
+
+def same_version(locked: Review, version: PostedVersion) -> None:
     """The stale-save guard, on the locked row: the change was made on the version it holds."""
     if int_version(version) != locked.version:
         raise ReviewConflict(locked)
@@ -156,7 +165,7 @@ def _moved(review: Review, user: User, action: str) -> Review:
     return review
 
 
-def _begin(action: str, user: User, review: Review, version: int | None) -> tuple[Review, workflow.Step]:
+def _begin(action: str, user: User, review: Review, version: PostedVersion) -> tuple[Review, workflow.Step]:
     """The guards every step shares (``reviews.workflow``), in their order: lock the row, who may take
     the step (403), the version (409), the state (400)."""
     step = workflow.STEP[action]
@@ -181,7 +190,7 @@ def refuse(message: str):
 
 
 @transaction.atomic
-def review_refresh_snapshot(*, user: User, review: Review, version: int | None) -> list[dict]:
+def review_refresh_snapshot(*, user: User, review: Review, version: PostedVersion) -> list[dict]:
     """Before submission the reviewer (or HR) may take a new snapshot; returns what changed."""
     review = lock_review(review)
     if not (is_reviewer(user, review) or user.role == Role.HR):
@@ -197,7 +206,7 @@ def review_refresh_snapshot(*, user: User, review: Review, version: int | None) 
 
 
 @transaction.atomic
-def review_send_to_csm(*, user: User, review: Review, version: int | None) -> Review:
+def review_send_to_csm(*, user: User, review: Review, version: PostedVersion) -> Review:
     review, step = _begin("send_to_csm", user, review, version)
     return _end(review, user, step)
 
@@ -233,7 +242,7 @@ def _ratings(review: Review, ratings: dict | None, prefix: str) -> dict:
 
 @transaction.atomic
 def review_save_self(
-    *, user: User, review: Review, version: int | None, sections: dict, ratings: dict | None = None
+    *, user: User, review: Review, version: PostedVersion, sections: dict, ratings: dict | None = None
 ) -> Review:
     """The CSM's self-review (texts and, when the template asks for it, a rating per section).
     A save that changes nothing keeps the version."""
@@ -272,7 +281,7 @@ def empty_parts(review: Review, *, self_part: bool) -> list[str]:
 
 
 @transaction.atomic
-def review_submit_self(*, user: User, review: Review, version: int | None) -> Review:
+def review_submit_self(*, user: User, review: Review, version: PostedVersion) -> Review:
     review, step = _begin("submit_self", user, review, version)
     if not any(str(v or "").strip() for v in review.self_assessment.values()):
         raise ValidationError(
@@ -306,7 +315,7 @@ def review_save_manager(
     *,
     user: User,
     review: Review,
-    version: int | None,
+    version: PostedVersion,
     sections: dict | None = None,
     section_ratings: dict | None = None,
     final_rating=None,
@@ -345,7 +354,7 @@ def review_save_manager(
 
 
 @transaction.atomic
-def review_submit(*, user: User, review: Review, version: int | None) -> Review:
+def review_submit(*, user: User, review: Review, version: PostedVersion) -> Review:
     review, step = _begin("submit", user, review, version)
     errors = {}
     if review.final_rating is None:
@@ -372,7 +381,7 @@ def unresolved_flags(review: Review) -> int:
 
 @transaction.atomic
 def review_acknowledge(
-    *, user: User, review: Review, version: int | None, comment: str = "", confirm_open_flags: bool = False
+    *, user: User, review: Review, version: PostedVersion, comment: str = "", confirm_open_flags: bool = False
 ) -> Review:
     """The CSM acknowledges (which is not agreeing), with an optional comment. With flags not yet
     resolved the CSM confirms it (``confirm_open_flags``), and the acknowledgement keeps how many."""
@@ -398,14 +407,14 @@ def review_acknowledge(
 
 
 @transaction.atomic
-def review_finalize(*, user: User, review: Review, version: int | None) -> Review:
+def review_finalize(*, user: User, review: Review, version: PostedVersion) -> Review:
     review, step = _begin("finalize", user, review, version)
     review.finalized_at, review.finalized_by = timezone.now(), user
     return _end(review, user, step)
 
 
 @transaction.atomic
-def review_reopen(*, user: User, review: Review, version: int | None, reason: str) -> Review:
+def review_reopen(*, user: User, review: Review, version: PostedVersion, reason: str) -> Review:
     """HR reopens a finalized review: a new revision, back to manager review; the history keeps why."""
     review, step = _begin("reopen", user, review, version)
     if not free_text(reason, "reason").strip():
@@ -418,7 +427,7 @@ def review_reopen(*, user: User, review: Review, version: int | None, reason: st
 
 
 # The service of each step of ``reviews.workflow.STEPS`` (a test checks they are the same steps).
-TRANSITIONS = {
+TRANSITIONS: dict[str, Callable[..., Review]] = {
     "send_to_csm": review_send_to_csm,
     "submit_self": review_submit_self,
     "submit": review_submit,
@@ -450,7 +459,9 @@ class ReviewContent:
         )
 
 
-def review_save_content(*, user: User, review: Review, version: int | None, content: ReviewContent) -> Review:
+def review_save_content(
+    *, user: User, review: Review, version: PostedVersion, content: ReviewContent
+) -> Review:
     """Save ``content`` as the part ``user`` writes now (the self-review or the manager's)."""
     view = review_view(user, review)
     if view.can_write_self:
@@ -482,7 +493,7 @@ def review_save_and_step(
     *,
     user: User,
     review: Review,
-    version: int | None,
+    version: PostedVersion,
     action: str,
     content: ReviewContent | None = None,
     **kwargs,

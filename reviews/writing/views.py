@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_visible_or_404
+from accounts.requests import PersonRequest
 from kpis import pagecache
 from kpis.registry import REGISTRY
 from reviews import wording, workflow
@@ -32,7 +33,7 @@ def _errors(exc: ValidationError) -> str:
     return " ".join(f"{m}" for ms in exc.message_dict.values() for m in ms)
 
 
-def _review(request: HttpRequest, review_id: int) -> Review:
+def _review(request: PersonRequest, review_id: int) -> Review:
     visible = Review.objects.visible_to(request.user).select_related(
         "cycle__template", "csm__team", "reviewer", "calibrated_by"
     )
@@ -40,7 +41,7 @@ def _review(request: HttpRequest, review_id: int) -> Review:
 
 
 @login_required
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: PersonRequest) -> HttpResponse:
     cycles = list(ReviewCycle.objects.order_by("-period"))
     cycle = None
     if request.GET.get("cycle"):
@@ -61,7 +62,7 @@ def _metric_rows(review: Review) -> list[dict]:
         if metric is None or metric.group == "context":
             continue
         minimum = minimums.get(m["metric"])
-        few = bool(minimum) and m["value"] is not None and int(m.get("sample_size") or 0) < int(minimum)
+        few = bool(minimum) and m["value"] is not None and int(m.get("sample_size") or 0) < int(minimum or 0)
         rows.append(
             {
                 **m,
@@ -90,7 +91,7 @@ def _flag_metrics(review: Review) -> list[dict]:
     return out
 
 
-def _content(request: HttpRequest, review: Review) -> services.ReviewContent:
+def _content(request: PersonRequest, review: Review) -> services.ReviewContent:
     """What the page posted of the part its reader writes (only the fields on the page)."""
     keys = [s["key"] for s in review.cycle.template.sections]
     acc = review_view(request.user, review)
@@ -107,7 +108,7 @@ def _content(request: HttpRequest, review: Review) -> services.ReviewContent:
     )
 
 
-def _conflict(request: HttpRequest, review: Review, exc: services.ReviewConflict, content) -> dict:
+def _conflict(request: PersonRequest, review: Review, exc: services.ReviewConflict, content) -> dict:
     """The in-place comparison of a refused save, as data for the page and for autosave."""
     fresh = Review.objects.select_related("cycle__template", "csm__team", "reviewer").get(pk=review.pk)
     last = fresh.history.select_related("history_user").order_by("-history_id").first()
@@ -166,12 +167,10 @@ STEP_WORDS = {
 }
 
 
-def _detail_context(request: HttpRequest, review: Review, **extra) -> dict:
+def _detail_context(request: PersonRequest, review: Review, **extra) -> dict:
     acc = review_view(request.user, review)
     template = review.cycle.template
     disputes = list(review.disputes.select_related("raised_by", "answered_by"))
-    for d in disputes:
-        d.metric_name = wording.metric_name(d.metric)
     turn_who, turn_what = selectors.turn_of(review)
     context = {
         "review": review,
@@ -259,7 +258,7 @@ def _int_or_none(value) -> int | None:
 
 
 @login_required
-def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_detail(request: PersonRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
     return render(request, "reviews/detail.html", _detail_context(request, review))
 
@@ -302,7 +301,7 @@ def _labelled(review: Review, errors: dict) -> dict:
 
 @login_required
 @require_POST
-def review_save(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_save(request: PersonRequest, review_id: int) -> HttpResponse:
     """Save the viewer's part (self-review or manager's draft). Autosave posts here too (JSON)."""
     review = _review(request, review_id)
     wants_json = request.headers.get("Accept", "").startswith("application/json")
@@ -345,7 +344,7 @@ def review_save(request: HttpRequest, review_id: int) -> HttpResponse:
     return redirect("review-detail", review_id=review.pk)
 
 
-def _in_place(request: HttpRequest, review: Review, conflict: dict) -> HttpResponse:
+def _in_place(request: PersonRequest, review: Review, conflict: dict) -> HttpResponse:
     """The page again, with what the person posted in its fields and the comparison next to each
     field that changed meanwhile: nothing typed is lost, nothing moved."""
     current = Review.objects.select_related("cycle__template", "csm__team", "reviewer").get(pk=review.pk)
@@ -356,11 +355,11 @@ def _in_place(request: HttpRequest, review: Review, conflict: dict) -> HttpRespo
 
 @login_required
 @require_POST
-def review_transition(request: HttpRequest, review_id: int, action: str) -> HttpResponse:
+def review_transition(request: PersonRequest, review_id: int, action: str) -> HttpResponse:
     review = _review(request, review_id)
     if action not in workflow.STEP:
         raise Http404
-    kwargs = {}
+    kwargs: dict[str, str | bool] = {}
     if action == "acknowledge":
         kwargs["comment"] = request.POST.get("comment", "")
         kwargs["confirm_open_flags"] = request.POST.get("confirm_open_flags") == "1"
@@ -402,7 +401,7 @@ def review_transition(request: HttpRequest, review_id: int, action: str) -> Http
 
 @login_required
 @require_POST
-def review_refresh(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_refresh(request: PersonRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
     try:
         changes = services.review_refresh_snapshot(
@@ -417,7 +416,7 @@ def review_refresh(request: HttpRequest, review_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def dispute_raise(request: HttpRequest, review_id: int) -> HttpResponse:
+def dispute_raise(request: PersonRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
     try:
         flags.dispute_raise(
@@ -439,7 +438,7 @@ def dispute_raise(request: HttpRequest, review_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def dispute_answer(request: HttpRequest, review_id: int, dispute_id: int) -> HttpResponse:
+def dispute_answer(request: PersonRequest, review_id: int, dispute_id: int) -> HttpResponse:
     review = _review(request, review_id)
     dispute = get_object_or_404(Dispute, pk=dispute_id, review=review)
     try:
@@ -456,7 +455,7 @@ def dispute_answer(request: HttpRequest, review_id: int, dispute_id: int) -> Htt
 
 @login_required
 @require_POST
-def dispute_close(request: HttpRequest, review_id: int, dispute_id: int, how: str) -> HttpResponse:
+def dispute_close(request: PersonRequest, review_id: int, dispute_id: int, how: str) -> HttpResponse:
     """The CSM resolves an answered flag, or withdraws a flag."""
     review = _review(request, review_id)
     dispute = get_object_or_404(Dispute, pk=dispute_id, review=review)
@@ -478,7 +477,7 @@ def dispute_close(request: HttpRequest, review_id: int, dispute_id: int, how: st
 
 @login_required
 @require_POST
-def comment_add(request: HttpRequest, review_id: int) -> HttpResponse:
+def comment_add(request: PersonRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
     try:
         flags.comment_add(user=request.user, review=review, body=request.POST.get("body", ""))
@@ -488,7 +487,7 @@ def comment_add(request: HttpRequest, review_id: int) -> HttpResponse:
 
 
 @login_required
-def review_history(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_history(request: PersonRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
     if not review_view(request.user, review).history_visible:
         raise Http404
@@ -501,10 +500,12 @@ def review_history(request: HttpRequest, review_id: int) -> HttpResponse:
 
 
 @login_required
-def review_pdf_view(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_pdf_view(request: PersonRequest, review_id: int) -> HttpResponse:
     review = _review(request, review_id)
     if not review_view(request.user, review).pdf_visible:
         raise Http404
     response = HttpResponse(review_pdf(review, viewer=request.user), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, review_filename(review))
+    disposition = content_disposition_header(False, review_filename(review))
+    assert disposition is not None  # a file name always gives a header
+    response["Content-Disposition"] = disposition
     return response
