@@ -235,9 +235,10 @@ WHO_READS = (
 )
 
 
-@extend_schema(tags=["Reviews"])
+@extend_schema(tags=["reviews"])
 @extend_schema_view(
     list=extend_schema(
+        operation_id="list_reviews",
         summary="List reviews",
         description="The reviews the caller may see, by cycle and the CSM's name, optionally of one "
         f"cycle (`?cycle=`). {WHO_READS}\n\n**Errors**: 400 when `cycle` is not a whole number.",
@@ -249,6 +250,7 @@ WHO_READS = (
         responses={200: ReviewOutput(many=True), 400: INVALID, **PEOPLE},
     ),
     retrieve=extend_schema(
+        operation_id="get_review",
         summary="One review",
         description=f"A review the caller may see. {WHO_READS}\n\n**Errors**: 404 for a review the "
         "caller may not see and for no such review alike (a refused read of an existing review is "
@@ -280,6 +282,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise NotFound("No such review.") from exc
 
     @extend_schema(
+        operation_id="transition_review",
         summary="Move a review on in its workflow",
         description="One step of the workflow, on the version the caller last read: draft → "
         "self_review → manager_review → submitted → acknowledged → finalized, and reopen. Who may take "
@@ -415,15 +418,17 @@ class HrOnly(permissions.BasePermission):
         return getattr(request.user, "role", None) in EVERYONE_ROLES
 
 
-@extend_schema(tags=["Review cycles"])
+@extend_schema(tags=["cycles"])
 @extend_schema_view(
     list=extend_schema(
+        operation_id="list_cycles",
         summary="List review cycles",
         description="Every review cycle, the newest quarter first, with its due dates and status.\n\n"
         f"{CYCLE_WHO}",
         responses={200: CycleOutput(many=True), **PEOPLE, **CYCLE_REFUSED},
     ),
     retrieve=extend_schema(
+        operation_id="get_cycle",
         summary="One review cycle",
         description=f"A review cycle.\n\n{CYCLE_WHO}\n\n**Errors**: 404 when no cycle has this id.",
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The cycle's id.")],
@@ -442,6 +447,7 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise NotFound("No such review cycle.") from exc
 
     @extend_schema(
+        operation_id="create_cycle",
         summary="Create a review cycle",
         description="A cycle for a quarter, in draft, with the default review template. CSMs whose first "
         "account came too close to the quarter's end (REVIEW_MIN_TENURE_DAYS) are left out as new "
@@ -464,6 +470,7 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(CycleOutput(cycle).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        operation_id="open_cycle",
         summary="Open a review cycle",
         description="Creates a review in draft for every active CSM taking part (not left out of the "
         "cycle), its reviewer the CSM's team manager when they may review them (else HR assigns one), "
@@ -492,6 +499,7 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(CycleOutput(cycle).data)
 
     @extend_schema(
+        operation_id="advance_cycle",
         summary="Move a review cycle on",
         description="open → calibration → closed. Calibration starts once every review of the cycle is "
         "submitted, or before with an `override_reason`; closing needs every review finalized.\n\n"

@@ -5,6 +5,8 @@ has a description; and generating it emits no warning nor error."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -86,6 +88,26 @@ def test_every_operation_has_a_summary_a_description_and_a_declared_tag(schema):
         if bad
     ]
     assert not missing, "Operations without (use extend_schema in the app's apis.py):\n" + "\n".join(missing)
+
+
+VERBS = {"list", "get", "create", "transition", "open", "advance", "ingest", "download"}
+
+
+def test_operation_ids_are_verb_noun_and_tags_plain_words(schema):
+    """Generated clients name their functions and modules after these: `list_kpi_values` in module
+    `kpis`, not `v1_kpis_retrieve` in `kp_is_and_scorecards`."""
+    bad_ids, bad_tags = [], []
+    for where, operation in _operations(schema):
+        words = operation["operationId"].split("_")
+        if not re.fullmatch(r"[a-z]+(_[a-z]+)+", operation["operationId"]) or words[0] not in VERBS:
+            bad_ids.append(f"{where}: {operation['operationId']}")
+        bad_tags += [f"{where}: {t}" for t in operation["tags"] if not re.fullmatch(r"[a-z]+", t)]
+    assert bad_ids == [] and bad_tags == []
+    by_id = {op["operationId"]: where for where, op in _operations(schema)}
+    assert by_id["list_kpi_values"] == "GET /api/v1/kpis/"
+    assert by_id["get_scorecard"] == "GET /api/v1/scorecards/{user_id}/"
+    assert by_id["transition_review"] == "POST /api/v1/reviews/{id}/transition/"
+    assert len(by_id) == len(list(_operations(schema)))  # unique
 
 
 def test_every_parameter_has_a_description(schema):

@@ -302,12 +302,12 @@ SPECTACULAR_SETTINGS = {
     ],
     # Swagger UI groups the operations by these tags, in this order.
     "TAGS": [
-        {"name": "Data in", "description": "Loading activity data: rows of one kind at a time."},
-        {"name": "KPIs and scorecards", "description": "Published KPI values and a CSM's scorecard."},
-        {"name": "OKRs", "description": "Quarterly objectives, their key results and check-ins."},
-        {"name": "Reviews", "description": "Quarterly reviews and their workflow."},
-        {"name": "Review cycles", "description": "HR's review cycles: create, open, advance."},
-        {"name": "To-dos", "description": "What is waiting for the person asking."},
+        {"name": "ingest", "description": "Loading activity data: rows of one kind at a time."},
+        {"name": "kpis", "description": "Published KPI values and a CSM's scorecard."},
+        {"name": "okrs", "description": "Quarterly objectives, their key results and check-ins."},
+        {"name": "reviews", "description": "Quarterly reviews and their workflow."},
+        {"name": "cycles", "description": "HR's review cycles: create, open, advance."},
+        {"name": "todos", "description": "What is waiting for the person asking."},
     ],
     # Readable names for the enums that share a field name (status, kind, direction).
     "ENUM_NAME_OVERRIDES": {
