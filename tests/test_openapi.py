@@ -110,6 +110,30 @@ def test_operation_ids_are_verb_noun_and_tags_plain_words(schema):
     assert len(by_id) == len(list(_operations(schema)))  # unique
 
 
+def test_no_ref_has_siblings_and_nullable_refs_are_wrapped(schema):
+    """OpenAPI 3.0 ignores anything beside a `$ref`: a nullable object is `allOf: [$ref]` with
+    `nullable: true` (the scorecard's `run`, a metric's `benchmark`)."""
+    beside = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if "$ref" in node and len(node) > 1:
+                beside.append(where)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}[{i}]")
+
+    walk(schema, "")
+    assert beside == []
+    components = schema["components"]["schemas"]
+    for component, field in (("Scorecard", "run"), ("ScorecardMetric", "benchmark")):
+        prop = components[component]["properties"][field]
+        assert prop["nullable"] is True and list(prop["allOf"][0]) == ["$ref"]
+        assert field in components[component]["required"]
+
+
 def test_every_parameter_has_a_description(schema):
     missing = [
         f"{name}: {p['in']} {p['name']}"

@@ -311,6 +311,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.openapi.without_request_defaults",
+        "core.openapi.responses_complete",
     ],
     # Swagger UI groups the operations by these tags, in this order.
     "TAGS": [
