@@ -76,3 +76,51 @@ def without_request_defaults(result, generator, request, public):
                             f"{prop.get('description', '').rstrip()} Left out: {shown}.".strip()
                         )
     return result
+
+
+def _refs(node) -> set[str]:
+    """The component names a schema node points to (``$ref``), not following them."""
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[-1]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_refs(v) for k, v in node.items() if k != "$ref"))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def _reached(start: set[str], schemas: dict) -> set[str]:
+    seen, todo = set(), list(start)
+    while todo:
+        name = todo.pop()
+        if name not in seen and name in schemas:
+            seen.add(name)
+            todo += _refs(schemas[name])
+    return seen
+
+
+def responses_complete(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the truth of what a response holds.
+
+    - A component that only responses use (never a request body) lists every property as
+      `required`: a serializer's output holds all its fields, null or not, so typed clients need not
+      test them for "undefined" (a review's `status`, `version`, `reviewer`; a page's `next`).
+    - `FieldErrors` (a 400) is a map of field name to its list of messages, besides `detail`."""
+    schemas = result.get("components", {}).get("schemas", {})
+    sent, answered = set(), set()
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            sent |= _refs(operation.get("requestBody", {}))
+            answered |= _refs(operation.get("responses", {}))
+    for name in _reached(answered, schemas) - _reached(sent, schemas):
+        component = schemas[name]
+        if name != "FieldErrors" and component.get("properties"):
+            component["required"] = sorted(component["properties"])
+    if "FieldErrors" in schemas:
+        schemas["FieldErrors"]["additionalProperties"] = {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "A field of the body (or a query parameter) and the sentences about it.",
+        }
+    return result

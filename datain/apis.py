@@ -112,7 +112,8 @@ class IngestApi(APIView):
     permission_classes = [IsOps]
 
     @extend_schema(
-        tags=["Data in"],
+        operation_id="ingest_rows",
+        tags=["ingest"],
         summary="Load rows of one kind (all or nothing)",
         description="A JSON list (at most 10,000) of objects with the columns of KIND, the same as its CSV "
         "file (docs/data-contract.md). Any invalid row: 400 with every error and nothing written. "

@@ -272,8 +272,13 @@ def data_import(
     try:
         with transaction.atomic():
             try:
+                last_line = None
                 for item in rows:
-                    result.rows_read += 1
+                    # A record with several problems comes as several errors of one line: one row.
+                    line = item.row if isinstance(item, RowError) else item[0]
+                    if line != last_line:
+                        result.rows_read += 1
+                        last_line = line
                     if isinstance(item, RowError):  # a record that did not become a row
                         found.append(item)
                     else:

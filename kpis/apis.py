@@ -61,7 +61,8 @@ class KpiValueSerializer(serializers.Serializer):
 
 class KpiExportApi(APIView):
     @extend_schema(
-        tags=["KPIs and scorecards"],
+        operation_id="list_kpi_values",
+        tags=["kpis"],
         summary="Published KPI values of a period",
         description="The values of the period's latest published KPI run, one row per subject and metric, "
         "in a stable order (by subject, then metric), as the caller may see them: a CSM their own values, a manager "
@@ -282,7 +283,8 @@ class ScorecardApi(APIView):
     """What the scorecard page shows, for one CSM the caller may see (404 otherwise)."""
 
     @extend_schema(
-        tags=["KPIs and scorecards"],
+        operation_id="get_scorecard",
+        tags=["kpis"],
         summary="A CSM's scorecard",
         description="What the scorecard page shows for one CSM and period, from published KPI runs: "
         "every metric with its previous value, change, team and segment medians and percentiles, "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 
 from accounts.requests import api_person
@@ -24,8 +24,9 @@ class TodoSerializer(serializers.Serializer):
     overdue = serializers.BooleanField(help_text="True when the due date has passed.")
 
 
+@extend_schema_view(get=extend_schema(operation_id="list_todos"))
 @extend_schema(
-    tags=["To-dos"],
+    tags=["todos"],
     summary="My to-dos, most urgent first",
     description="What is waiting for the person asking, as on their home page: overdue first, then by "
     "due date, then those without one. Each names its kind, says what to do and links the page where "

@@ -184,9 +184,10 @@ WHO_WRITES = (
 )
 
 
-@extend_schema(tags=["OKRs"])
+@extend_schema(tags=["okrs"])
 @extend_schema_view(
     list=extend_schema(
+        operation_id="list_objectives",
         summary="List objectives",
         description="The objectives the caller may see, each with its key results and its score (0.0-1.0), "
         f"optionally of one quarter (`?period=`). {WHO_READS}",
@@ -198,6 +199,7 @@ WHO_WRITES = (
         responses={200: ObjectiveOutput(many=True), **PEOPLE},
     ),
     retrieve=extend_schema(
+        operation_id="get_objective",
         summary="One objective",
         description=f"An objective the caller may see, with its key results. {WHO_READS}\n\n"
         "**Errors**: 404 for an objective the caller may not see and for no such objective alike.",
@@ -259,6 +261,7 @@ class ObjectiveViewSet(
         return qs.filter(period=period) if period else qs
 
     @extend_schema(
+        operation_id="create_objective",
         summary="Create an objective",
         description="A CSM's or a team's objective for a quarter that is not closed, optionally aligned to "
         "another objective of the quarter. Answers the objective, without key results yet.\n\n"
@@ -284,9 +287,10 @@ class ObjectiveViewSet(
         return _created(self, objective)
 
 
-@extend_schema(tags=["OKRs"])
+@extend_schema(tags=["okrs"])
 @extend_schema_view(
     list=extend_schema(
+        operation_id="list_key_results",
         summary="List key results",
         description="The key results of the objectives the caller may see, with their progress and "
         "status: linked to a KPI (value from the nightly run), numeric (baseline, target, direction; "
@@ -294,6 +298,7 @@ class ObjectiveViewSet(
         responses={200: KeyResultOutput(many=True), **PEOPLE},
     ),
     retrieve=extend_schema(
+        operation_id="get_key_result",
         summary="One key result",
         description=f"A key result of an objective the caller may see. {WHO_READS}\n\n"
         "**Errors**: 404 for a key result the caller may not see and for no such key result alike.",
@@ -361,6 +366,7 @@ class KeyResultViewSet(
         )
 
     @extend_schema(
+        operation_id="create_key_result",
         summary="Add a key result",
         description="A key result on an objective the caller may edit, in a quarter that is not closed; "
         "its owner is the objective's CSM (or the team's manager). A metric key result takes the KPI's "
@@ -411,15 +417,17 @@ class CheckInOutput(serializers.ModelSerializer):
         }
 
 
-@extend_schema(tags=["OKRs"])
+@extend_schema(tags=["okrs"])
 @extend_schema_view(
     list=extend_schema(
+        operation_id="list_check_ins",
         summary="List check-ins",
         description="The check-ins (date, value or milestone state, confidence 0-10, note, author) of "
         f"the key results the caller may see: the history of each key result. {WHO_READS}",
         responses={200: CheckInOutput(many=True), **PEOPLE},
     ),
     retrieve=extend_schema(
+        operation_id="get_check_in",
         summary="One check-in",
         description=f"A check-in on a key result the caller may see. {WHO_READS}\n\n"
         "**Errors**: 404 for a check-in the caller may not see and for no such check-in alike.",
@@ -474,6 +482,7 @@ class CheckInViewSet(
         return CheckIn.objects.visible_to(api_person(self.request))
 
     @extend_schema(
+        operation_id="create_check_in",
         summary="Check in",
         description="A value (numeric key result) or done (milestone), with a confidence 0-10 and a note; "
         "the key result's current value (or done) follows it. A metric key result takes only a "

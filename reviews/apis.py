@@ -3,8 +3,10 @@ workflow in the services)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -17,6 +19,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.access import get_visible_or_404
@@ -28,7 +31,8 @@ from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from reviews import workflow
 from reviews.access import review_view
 from reviews.cycles import services as cycle_services
-from reviews.models import Review, ReviewCycle, validate_due_date
+from reviews.models import CycleExport, Review, ReviewCycle, validate_due_date
+from reviews.output.pdf import review_filename, review_pdf
 from reviews.writing import services
 
 HIDDEN = (
@@ -237,9 +241,22 @@ WHO_READS = (
 )
 
 
-@extend_schema(tags=["Reviews"])
+class FileDownloads:
+    """Actions answering a file (a PDF, a zip) negotiate JSON whatever the Accept header: the file
+    itself is a plain HttpResponse, and a refusal (401, 403, 404) stays a JSON `{"detail": ...}`."""
+
+    FILE_ACTIONS: tuple[str, ...] = ()
+
+    def perform_content_negotiation(self, request, force=False):
+        if getattr(self, "action", None) in self.FILE_ACTIONS:
+            return (JSONRenderer(), JSONRenderer.media_type)
+        return super().perform_content_negotiation(request, force)  # type: ignore[misc]
+
+
+@extend_schema(tags=["reviews"])
 @extend_schema_view(
     list=extend_schema(
+        operation_id="list_reviews",
         summary="List reviews",
         description="The reviews the caller may see, by cycle and the CSM's name, optionally of one "
         f"cycle (`?cycle=`). {WHO_READS}\n\n**Errors**: 400 when `cycle` is not a whole number.",
@@ -251,6 +268,7 @@ WHO_READS = (
         responses={200: ReviewOutput(many=True), 400: INVALID, **PEOPLE},
     ),
     retrieve=extend_schema(
+        operation_id="get_review",
         summary="One review",
         description=f"A review the caller may see. {WHO_READS}\n\n**Errors**: 404 for a review the "
         "caller may not see and for no such review alike (a refused read of an existing review is "
@@ -259,8 +277,9 @@ WHO_READS = (
         responses={200: ReviewOutput, 404: NOT_FOUND, **PEOPLE},
     ),
 )
-class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReviewViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ReviewOutput
+    FILE_ACTIONS = ("pdf",)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator: no one signed in
@@ -284,6 +303,32 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise NotFound(_("No such review.")) from exc
 
     @extend_schema(
+        operation_id="download_review_pdf",
+        summary="A review as a PDF",
+        description="The review's PDF, the same file as the review page's \"PDF\" link, for whoever "
+        "may read it there: a CSM their own once it is submitted, its reviewer and their team's "
+        "manager, HR and CS ops / admin; a person's read-only token as that person.\n\n"
+        "**Who**: those who may read the review's record (see above); an integration token gets 403."
+        "\n\n**Errors**: 404 for a review the caller may not see, or whose PDF they may not read yet "
+        "(a CSM before the review is submitted).",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The review's id.")],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF."),
+            404: NOT_FOUND,
+            **PEOPLE,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        review = self.get_object()
+        if not review_view(api_person(request), review).pdf_visible:
+            raise NotFound("No such review.")
+        response = HttpResponse(review_pdf(review, viewer=api_person(request)), content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(False, review_filename(review))
+        return response
+
+    @extend_schema(
+        operation_id="transition_review",
         summary="Move a review on in its workflow",
         description="One step of the workflow, on the version the caller last read: draft → "
         "self_review → manager_review → submitted → acknowledged → finalized, and reopen. Who may take "
@@ -419,23 +464,26 @@ class HrOnly(permissions.BasePermission):
         return getattr(request.user, "role", None) in EVERYONE_ROLES
 
 
-@extend_schema(tags=["Review cycles"])
+@extend_schema(tags=["cycles"])
 @extend_schema_view(
     list=extend_schema(
+        operation_id="list_cycles",
         summary="List review cycles",
         description="Every review cycle, the newest quarter first, with its due dates and status.\n\n"
         f"{CYCLE_WHO}",
         responses={200: CycleOutput(many=True), **PEOPLE, **CYCLE_REFUSED},
     ),
     retrieve=extend_schema(
+        operation_id="get_cycle",
         summary="One review cycle",
         description=f"A review cycle.\n\n{CYCLE_WHO}\n\n**Errors**: 404 when no cycle has this id.",
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The cycle's id.")],
         responses={200: CycleOutput, 404: NO_SUCH_CYCLE, **PEOPLE, **CYCLE_REFUSED},
     ),
 )
-class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CycleViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CycleOutput
+    FILE_ACTIONS = ("zip",)
     permission_classes = [IsAuthenticated, PeopleOnly, HrOnly]
     queryset = ReviewCycle.objects.all()
 
@@ -446,6 +494,7 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise NotFound(_("No such review cycle.")) from exc
 
     @extend_schema(
+        operation_id="create_cycle",
         summary="Create a review cycle",
         description="A cycle for a quarter, in draft, with the default review template. CSMs whose first "
         "account came too close to the quarter's end (REVIEW_MIN_TENURE_DAYS) are left out as new "
@@ -468,6 +517,7 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(CycleOutput(cycle).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        operation_id="open_cycle",
         summary="Open a review cycle",
         description="Creates a review in draft for every active CSM taking part (not left out of the "
         "cycle), its reviewer the CSM's team manager when they may review them (else HR assigns one), "
@@ -498,6 +548,7 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(CycleOutput(cycle).data)
 
     @extend_schema(
+        operation_id="advance_cycle",
         summary="Move a review cycle on",
         description="open → calibration → closed. Calibration starts once every review of the cycle is "
         "submitted, or before with an `override_reason`; closing needs every review finalized.\n\n"
@@ -520,3 +571,35 @@ class CycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         return Response(CycleOutput(cycle).data)
+
+    @extend_schema(
+        operation_id="download_cycle_zip",
+        summary="A review cycle's export, as a zip",
+        description="The zip of the cycle's latest finished export (every review's PDF and the "
+        "cycle's summary), the file the cycle page offers once its export is done. Exports are "
+        "started on the cycle's page; until one is done this answers 404.\n\n"
+        f"{CYCLE_WHO}\n\n"
+        "**Errors**: 404 when no cycle has this id, or no export of it is ready.",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The cycle's id.")],
+        responses={
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="The zip."),
+            404: OpenApiResponse(ErrorDetail, description="No such cycle, or no export of it is ready."),
+            401: NOT_SIGNED_IN,
+            **CYCLE_REFUSED,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def zip(self, request, pk=None):
+        cycle = self.get_object()
+        export = CycleExport.objects.filter(cycle=cycle, status="done").order_by("-finished_at").first()
+        try:
+            file = open(export.path, "rb") if export and export.path else None  # noqa: SIM115 - FileResponse closes it
+        except OSError:
+            file = None
+        if file is None:
+            raise NotFound(
+                "No export of this cycle is ready: start one on the cycle's page, then fetch it here."
+            )
+        return FileResponse(
+            file, as_attachment=True, filename=f"{cycle.period} reviews.zip", content_type="application/zip"
+        )

@@ -107,7 +107,7 @@ def test_the_generated_client_walks_the_pages_of_kpi_values(client_package, org,
         prefix="Token",
         httpx_args={"transport": DjangoTransport(Client())},
     )
-    list_kpis = importlib.import_module(f"{PACKAGE}.api.kp_is_and_scorecards.v1_kpis_retrieve")
+    list_kpis = importlib.import_module(f"{PACKAGE}.api.kpis.list_kpi_values")
     expected = client.get("/api/v1/kpis/?period=2026-Q3&limit=500").json()
     pages, rows, offset = 0, [], 0
     while True:
@@ -121,7 +121,7 @@ def test_the_generated_client_walks_the_pages_of_kpi_values(client_package, org,
     assert pages == -(-expected["count"] // 40) and pages >= 2
     assert rows == expected["results"]
     # A write through the generated client with the read token: a parsed 403.
-    create = importlib.import_module(f"{PACKAGE}.api.ok_rs.v1_objectives_create")
+    create = importlib.import_module(f"{PACKAGE}.api.okrs.create_objective")
     body = importlib.import_module(f"{PACKAGE}.models.objective_input").ObjectiveInput(
         period="2026-Q4", title="x"
     )

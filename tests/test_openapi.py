@@ -5,6 +5,8 @@ has a description; and generating it emits no warning nor error."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -86,6 +88,50 @@ def test_every_operation_has_a_summary_a_description_and_a_declared_tag(schema):
         if bad
     ]
     assert not missing, "Operations without (use extend_schema in the app's apis.py):\n" + "\n".join(missing)
+
+
+VERBS = {"list", "get", "create", "transition", "open", "advance", "ingest", "download"}
+
+
+def test_operation_ids_are_verb_noun_and_tags_plain_words(schema):
+    """Generated clients name their functions and modules after these: `list_kpi_values` in module
+    `kpis`, not `v1_kpis_retrieve` in `kp_is_and_scorecards`."""
+    bad_ids, bad_tags = [], []
+    for where, operation in _operations(schema):
+        words = operation["operationId"].split("_")
+        if not re.fullmatch(r"[a-z]+(_[a-z]+)+", operation["operationId"]) or words[0] not in VERBS:
+            bad_ids.append(f"{where}: {operation['operationId']}")
+        bad_tags += [f"{where}: {t}" for t in operation["tags"] if not re.fullmatch(r"[a-z]+", t)]
+    assert bad_ids == [] and bad_tags == []
+    by_id = {op["operationId"]: where for where, op in _operations(schema)}
+    assert by_id["list_kpi_values"] == "GET /api/v1/kpis/"
+    assert by_id["get_scorecard"] == "GET /api/v1/scorecards/{user_id}/"
+    assert by_id["transition_review"] == "POST /api/v1/reviews/{id}/transition/"
+    assert len(by_id) == len(list(_operations(schema)))  # unique
+
+
+def test_no_ref_has_siblings_and_nullable_refs_are_wrapped(schema):
+    """OpenAPI 3.0 ignores anything beside a `$ref`: a nullable object is `allOf: [$ref]` with
+    `nullable: true` (the scorecard's `run`, a metric's `benchmark`)."""
+    beside = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if "$ref" in node and len(node) > 1:
+                beside.append(where)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}[{i}]")
+
+    walk(schema, "")
+    assert beside == []
+    components = schema["components"]["schemas"]
+    for component, field in (("Scorecard", "run"), ("ScorecardMetric", "benchmark")):
+        prop = components[component]["properties"][field]
+        assert prop["nullable"] is True and list(prop["allOf"][0]) == ["$ref"]
+        assert field in components[component]["required"]
 
 
 def test_every_parameter_has_a_description(schema):

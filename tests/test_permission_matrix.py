@@ -73,10 +73,14 @@ TABLE = {
     "api-review-list": ({}, "", API_LIST),
     "api-review-detail": (lambda o: {"pk": o["review"].pk}, "", OWN_API),
     "api-review-transition": (lambda o: {"pk": o["review"].pk}, "", API_POST_ONLY),
+    # The PDF as the page's: the CSM's own only once submitted (this one is in self-review).
+    "api-review-pdf": (lambda o: {"pk": o["review"].pk}, "", row(404, 404, 200, 404, 200, 200, 401)),
     "api-cycle-list": ({}, "", HR_ONLY_API),
     "api-cycle-detail": (lambda o: {"pk": o["cycle"].pk}, "", HR_ONLY_API),
     "api-cycle-open": (lambda o: {"pk": o["cycle"].pk}, "", HR_ONLY_API_POST),
     "api-cycle-advance": (lambda o: {"pk": o["cycle"].pk}, "", HR_ONLY_API_POST),
+    # HR's; the fixture's export is only queued, so there is no zip yet (404).
+    "api-cycle-zip": (lambda o: {"pk": o["cycle"].pk}, "", row(403, 403, 403, 403, 404, 404, 401)),
     "my-scorecard": ({}, "", row(200, 200, 302, 302, 302, 302, 302)),
     "scorecard": (lambda o: {"user_id": o["csm"].pk}, "", OWN_PAGE),
     "explain": (lambda o: {"user_id": o["csm"].pk, "metric": "nrr"}, "", OWN_PAGE),

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment."""
 
+import re
 from pathlib import Path
 
 import environ
@@ -276,6 +277,16 @@ IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=200 * 1024 
 # A person's read-only API token (preferences page, create_api_token --scope read) expires this
 # many days after it was created.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+# Requests an API token (a person's read token or an integration's) may make: "<n>/<sec|min|hour|day>".
+# One more answers 429 with Retry-After (accounts/throttling.py; counts in the Redis cache, which
+# lets requests through while Redis is down).
+API_TOKEN_RATE = env("API_TOKEN_RATE", default="600/min")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API_TOKEN_RATE):
+    raise ImproperlyConfigured(
+        f"API_TOKEN_RATE={API_TOKEN_RATE!r}: write it as a number of requests a period, e.g. 600/min "
+        "(periods: sec, min, hour, day)."
+    )
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["accounts.throttling.TokenRateThrottle"]
 
 INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
@@ -292,22 +303,24 @@ SPECTACULAR_SETTINGS = {
     "(`?limit=`, default 50 and at most 500, and `?offset=`). Refusals: 400 with the fields and a "
     "sentence each (a NUL character, `%00`, in any query parameter answers 400 naming it), 401 "
     "without credentials, 403 for a role that may not, 404, and 409 for a review saved over a newer "
-    "version.",
+    "version; a token over its rate (`API_TOKEN_RATE`, 600 a minute by default) answers 429 with "
+    "`Retry-After` seconds.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Request bodies document their optional fields without a default (core/openapi.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.openapi.without_request_defaults",
+        "core.openapi.responses_complete",
     ],
     # Swagger UI groups the operations by these tags, in this order.
     "TAGS": [
-        {"name": "Data in", "description": "Loading activity data: rows of one kind at a time."},
-        {"name": "KPIs and scorecards", "description": "Published KPI values and a CSM's scorecard."},
-        {"name": "OKRs", "description": "Quarterly objectives, their key results and check-ins."},
-        {"name": "Reviews", "description": "Quarterly reviews and their workflow."},
-        {"name": "Review cycles", "description": "HR's review cycles: create, open, advance."},
-        {"name": "To-dos", "description": "What is waiting for the person asking."},
+        {"name": "ingest", "description": "Loading activity data: rows of one kind at a time."},
+        {"name": "kpis", "description": "Published KPI values and a CSM's scorecard."},
+        {"name": "okrs", "description": "Quarterly objectives, their key results and check-ins."},
+        {"name": "reviews", "description": "Quarterly reviews and their workflow."},
+        {"name": "cycles", "description": "HR's review cycles: create, open, advance."},
+        {"name": "todos", "description": "What is waiting for the person asking."},
     ],
     # Readable names for the enums that share a field name (status, kind, direction).
     "ENUM_NAME_OVERRIDES": {

@@ -182,6 +182,28 @@ def test_api_errors_use_the_list_index_and_write_nothing(token):
     assert Ticket.objects.count() == 0
 
 
+def test_api_rows_counts_rows_not_their_errors(token):
+    """A row missing its five nullable keys is one row with five errors, not five rows."""
+    bare = {k: ROWS[0][k] for k in ("external_id", "account_external_id", "opened_at", "priority")}
+    response = api(token.key).post("/api/v1/ingest/tickets/", [bare], format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["rows"], body["error_count"]) == (1, 5)
+    assert sorted(e["column"] for e in body["errors"]) == [
+        "channel",
+        "customer_contacts",
+        "escalated_at",
+        "first_response_at",
+        "resolved_at",
+    ]
+    # Three rows: a good one, one with one error, one with two (unknown + missing): rows=3, errors=4.
+    rows = [dict(ROWS[0]), dict(ROWS[1], customer_contacts=0), dict(bare, external_id="T3", bogus=1)]
+    body = api(token.key).post("/api/v1/ingest/tickets/", rows, format="json").json()
+    assert (body["rows"], body["error_count"]) == (3, 7)
+    assert ImportRun.objects.get(error_count=7).rows_read == 3
+    assert Ticket.objects.count() == 0
+
+
 def test_api_over_10000_rows_is_400(token):
     rows = [dict(ROWS[0], external_id=f"T{i}") for i in range(10_001)]
     response = api(token.key).post("/api/v1/ingest/tickets/", rows, format="json")

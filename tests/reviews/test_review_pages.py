@@ -9,13 +9,16 @@ import zipfile
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts import tokens
 from core import jobs
 from kpis import services as kpi_services
 from kpis.periods import Period
@@ -405,3 +408,96 @@ def test_the_review_page_asks_the_same_few_queries_of_the_csm_whatever_its_flags
     after, html = _page_queries(client, r)
     assert after == REVIEW_PAGE_QUERIES
     assert html.count('class="box flag') == 3 and "Checked." in html and "Thanks." in html
+
+
+# --- Files through the API: a review's PDF, a cycle's zip ---------------------------------------
+
+
+def _api_as(person) -> APIClient:
+    api = APIClient()
+    api.force_authenticate(person)
+    return api
+
+
+def _integration() -> APIClient:
+    call_command("create_api_token", email="crm-sync@example.com", name="CRM sync", stdout=io.StringIO())
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user__email='crm-sync@example.com').key}")
+    return api
+
+
+def _read_token(person) -> APIClient:
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(person=person, name='HRIS')[1]}")
+    return api
+
+
+@pytest.mark.parametrize(
+    ("who", "before", "after"),
+    [
+        ("bob", 404, 200),  # the CSM: their own, once submitted
+        ("manager_a", 200, 200),  # the team's manager and reviewer
+        ("hr", 200, 200),
+        ("admin", 200, 200),
+        ("ann", 404, 404),  # another CSM
+        ("manager_b", 404, 404),  # another team's manager
+    ],
+)
+def test_review_pdf_through_the_api_for_whoever_may_read_it(w, who, before, after):
+    url = f"/api/v1/reviews/{w['review'].pk}/pdf/"
+    for api in (_api_as(w[who]), _read_token(w[who])):  # a session, and the person's read token
+        response = api.get(url, HTTP_ACCEPT="application/pdf")
+        assert response.status_code == before
+        if before == 404:
+            assert response.json() == {"detail": "No such review."}
+    submitted(w)
+    for api in (_api_as(w[who]), _read_token(w[who])):
+        response = api.get(url)
+        assert response.status_code == after
+        if after == 200:
+            assert response["Content-Type"] == "application/pdf"
+            assert response.content.startswith(b"%PDF-")
+            assert response["Content-Disposition"] == (f'inline; filename="{Q3} {w["bob"].name}.pdf"')
+            text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+            assert w["bob"].name in text
+
+
+def test_review_pdf_through_the_api_refuses_an_integration_and_the_anonymous(w):
+    submitted(w)
+    url = f"/api/v1/reviews/{w['review'].pk}/pdf/"
+    assert _integration().get(url).status_code == 403
+    assert APIClient().get(url).status_code == 401
+    assert _api_as(w["hr"]).get("/api/v1/reviews/999999/pdf/").status_code == 404
+
+
+def test_cycle_zip_through_the_api_is_hrs_once_an_export_is_done(w, tmp_path):
+    url = f"/api/v1/cycles/{w['cycle'].pk}/zip/"
+    hr = _api_as(w["hr"])
+    missing = hr.get(url, HTTP_ACCEPT="application/zip")
+    assert missing.status_code == 404
+    assert missing.json() == {
+        "detail": "No export of this cycle is ready: start one on the cycle's page, then fetch it here."
+    }
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("Bob.pdf", b"%PDF-1.7 Bob")
+    # A failed export is no file; a done one whose file went missing neither.
+    CycleExport.objects.create(cycle=w["cycle"], status="failed", path=str(path), error="down")
+    assert hr.get(url).status_code == 404
+    gone = CycleExport.objects.create(cycle=w["cycle"], status="done", path=str(tmp_path / "gone.zip"))
+    assert hr.get(url).status_code == 404
+    gone.delete()
+    CycleExport.objects.create(cycle=w["cycle"], status="done", path=str(path))
+    for api in (hr, _api_as(w["admin"]), _read_token(w["hr"])):
+        response = api.get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/zip"
+        assert response["Content-Disposition"] == f'attachment; filename="{Q3} reviews.zip"'
+        body = b"".join(response.streaming_content)
+        assert zipfile.ZipFile(io.BytesIO(body)).read("Bob.pdf") == b"%PDF-1.7 Bob"
+    for who in ("bob", "manager_a"):
+        for api in (_api_as(w[who]), _read_token(w[who])):
+            assert api.get(url).status_code == 403
+    assert _integration().get(url).status_code == 403
+    assert APIClient().get(url).status_code == 401
+    assert hr.get("/api/v1/cycles/999999/zip/").status_code == 404
