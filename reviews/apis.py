@@ -322,9 +322,11 @@ class ReviewViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMi
     def pdf(self, request, pk=None):
         review = self.get_object()
         if not review_view(api_person(request), review).pdf_visible:
-            raise NotFound("No such review.")
-        response = HttpResponse(review_pdf(review, viewer=api_person(request)), content_type="application/pdf")
-        response["Content-Disposition"] = content_disposition_header(False, review_filename(review))
+            raise NotFound(_("No such review."))
+        response = HttpResponse(
+            review_pdf(review, viewer=api_person(request)), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = content_disposition_header(False, review_filename(review)) or ""
         return response
 
     @extend_schema(

@@ -84,6 +84,8 @@ TABLE = {
     "my-scorecard": ({}, "", row(200, 200, 302, 302, 302, 302, 302)),
     "scorecard": (lambda o: {"user_id": o["csm"].pk}, "", OWN_PAGE),
     "explain": (lambda o: {"user_id": o["csm"].pk, "metric": "nrr"}, "", OWN_PAGE),
+    # The organisation's model (no CSM's data): every signed-in person.
+    "expected-method": ({}, "", LOGGED_IN),
     "at-risk": (lambda o: {"user_id": o["csm"].pk}, "", OWN_PAGE),
     "team-list": ({}, "", row(404, 404, 302, 302, 200, 200, 302)),
     "team-detail": (lambda o: {"team_id": o["team"].pk}, "", TEAM_PAGE),

@@ -52,7 +52,7 @@ def test_manager_opens_a_scorecard_drills_into_nrr_and_downloads_csv(live_server
         page.fill("#id_password", "demo1234")
         page.click("button[type=submit]")
         expect(page.locator("h2").first).to_contain_text("Waiting for you")  # the to-dos come first
-        expect(page.locator("h2", has_text="Team Atlas")).to_be_visible()
+        expect(page.locator("h2", has_text="Team Atlas at a glance")).to_be_visible()
         page.screenshot(path=str(SHOTS / "1-manager-home.png"), full_page=True)
 
         page.click("text=Camila Souza")
