@@ -600,7 +600,7 @@ class CycleViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMix
             file = None
         if file is None:
             raise NotFound(
-                "No export of this cycle is ready: start one on the cycle's page, then fetch it here."
+                _("No export of this cycle is ready: start one on the cycle's page, then fetch it here.")
             )
         return FileResponse(
             file, as_attachment=True, filename=f"{cycle.period} reviews.zip", content_type="application/zip"
