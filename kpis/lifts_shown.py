@@ -28,13 +28,14 @@ def percent(x: Decimal | None) -> str:
 
 
 def signed(x: Decimal) -> str:
-    """A lift in points with its sign: "+3.32", "-2.61", "0.00"."""
-    text = number(x, 2)
-    return "+" + text if x > 0 else text
+    """A lift in points with its sign, for people to read: "+3.32", "−2.61" (the minus sign, not a
+    hyphen, as in print), "0.00". Exports keep the plain number."""
+    text = number(abs(x), 2)
+    return ("+" if x > 0 else "−" if x < 0 else "") + text
 
 
 def lift_words(lift: Decimal, low: Decimal, high: Decimal) -> str:
-    """ "+3.32 points, 90 % interval -2.61 to +9.25" """
+    """ "+3.32 points, 90 % interval −2.61 to +9.25" """
     words = _("%(lift)s points, 90 %% interval %(low)s to %(high)s") % {
         "lift": signed(lift),
         "low": signed(low),
@@ -65,7 +66,7 @@ class Lift:
 
     @property
     def short(self) -> str:
-        """For a table cell: "+3.32 (-2.61 to +9.25)"."""
+        """For a table cell: "+3.32 (−2.61 to +9.25)"."""
         if not self.shown:
             return ""
         return _("%(lift)s (%(low)s to %(high)s)") % {
@@ -94,7 +95,7 @@ def lift_of(outcome: str, values: dict[str, Any]) -> Lift:
 @dataclass
 class ExpectedLine:
     """The scorecard's line beside a raw retention: "expected 88.75 %, actual 100.00 %: +3.32 points,
-    90 % interval -2.61 to +9.25"."""
+    90 % interval −2.61 to +9.25"."""
 
     outcome: str
     observed: Decimal | None

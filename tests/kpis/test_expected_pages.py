@@ -5,7 +5,7 @@ The organisation is the hand-worked one of test_expected.py (its docstring works
 15 good + 5 poor accounts, all still paying; bob 5 good + 15 poor, 6 poor lost. A good account is
 expected to still pay 95 % of the time, a poor one 70 %.
 
-    ann: expected 88.75 %, actual 100.00 %, lift +3.32, 90 % interval -2.61 to +9.25
+    ann: expected 88.75 %, actual 100.00 %, lift +3.32, 90 % interval −2.61 to +9.25
     bob: expected 76.25 %, actual 70.00 %, lift -1.12, 90 % interval -7.52 to +5.28
     the team (the only one, shrunk alone): raw lift 85 - 82.5 = +2.5, sampling variance
       (20 x 0.95 x 0.05 + 20 x 0.7 x 0.3) / 40^2 x 10^4 = 32.1875 > 2.5^2: tau^2 = 0, so its lift is
@@ -51,10 +51,10 @@ def test_the_scorecard_reads_retention_against_the_expected(client, computed):
     assert response.status_code == 200
     said = line(response, "logo_retention")
     assert said.strip() == (
-        "Account retention: expected 88.75 %, actual 100.00 %: +3.32 points, 90 % interval -2.61 to +9.25"
+        "Account retention: expected 88.75 %, actual 100.00 %: +3.32 points, 90 % interval −2.61 to +9.25"
     )
     assert line(response, "nrr").strip() == (
-        "MRR retention (NRR): expected 88.75 %, actual 100.00 %: +1.35 points, 90 % interval -3.67 to +6.38"
+        "MRR retention (NRR): expected 88.75 %, actual 100.00 %: +1.35 points, 90 % interval −3.67 to +6.38"
     )
     assert "Gross revenue retention (GRR): expected 88.75 %" in line(response, "gross_retention")
     html = response.content.decode()
@@ -90,7 +90,7 @@ def test_the_team_dashboard_shows_each_lift_with_its_interval_never_sorted(clien
     cells = re.findall(r'<td class="num lift" data-lift="logo_retention">(.*?)</td>', html, re.S)
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in cells]
     # ann, bob (by name), then the team's roll-up.
-    assert cells == ["+3.32 (-2.61 to +9.25)", "-1.12 (-7.52 to +5.28)", "0.00 (0.00 to 0.00)"]
+    assert cells == ["+3.32 (−2.61 to +9.25)", "−1.12 (−7.52 to +5.28)", "0.00 (0.00 to 0.00)"]
     assert reverse("explain", args=[computed["ann"].pk, "logo_retention_lift"]) in html
     # Beside the raw account retention they read.
     head = re.findall(
@@ -175,7 +175,7 @@ def test_the_drill_down_of_account_retention_counts_accounts(client, computed):
     # How the lift came about, from the published values (weight 18.4375 / 62.5 = 0.295).
     assert (
         "Actual 100.00 % − expected 88.75 % = +11.25 points before allowing for luck; 29.5 % of it is kept "
-        "(by the book's size against the spread of every book's lifts): +3.32 points, 90 % interval -2.61 "
+        "(by the book's size against the spread of every book's lifts): +3.32 points, 90 % interval −2.61 "
         "to +9.25." in " ".join(unescape(html).split())
     )
 
