@@ -98,6 +98,22 @@ class Forecast:
         """The manager's home lists three per CSM (a team's at a glance)."""
         return self.accounts[:3]
 
+    def tied_after(self, n: int) -> int:
+        """How many accounts past the first ``n`` are as likely, in whole percent, as the n-th: a
+        hard book often has many alike, and a short list must not pretend its cut means something."""
+        if len(self.accounts) <= n:
+            return 0
+        last = self.accounts[n - 1].percent
+        return sum(1 for a in self.accounts[n:] if a.percent == last)
+
+    @property
+    def top_tied(self) -> int:
+        return self.tied_after(settings.KPI_FORWARD_LIST)
+
+    @property
+    def first_three_tied(self) -> int:
+        return self.tied_after(3)
+
 
 def reason_words(key: str, params: dict[str, Any]) -> str:
     """A reason in the reader's language: "poor health since 3 Nov 2026", "under a year a customer"."""
@@ -248,7 +264,8 @@ def forecasts(
             )
         )
     for f in out.values():
-        f.accounts.sort(key=lambda a: (a.probability, a.name.lower(), a.account_id))
+        # Least likely first; among accounts as likely, the larger MRR first (more is at stake).
+        f.accounts.sort(key=lambda a: (a.probability, -a.mrr_start, a.name.lower(), a.account_id))
     return out
 
 

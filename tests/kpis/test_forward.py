@@ -21,6 +21,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -277,3 +278,31 @@ def test_the_at_risk_page_refuses_a_month_or_a_future_quarter_by_showing_the_cur
         )
         assert status == 200
         assert "Acme A" in html
+
+
+@pytest.mark.django_db
+def test_alike_accounts_put_the_larger_mrr_first_and_a_cut_list_says_how_many_more_tie():
+    """Four accounts alike but for MRR, on Bob's book: all poor health, all under a year a customer,
+    none in the organisation's smallest quarter by MRR (that is Elm E's 300 alone), so all four are
+    as likely: 1,500 (Fir F), 2,000 (Gum G), 2,500 (Ivy I) and 4,000 (Hazel H)."""
+    world = build(Q3)
+    start = Q3.start
+    new = start - datetime.timedelta(days=181)
+    for name, mrr in (("Gum G", 2000), ("Hazel H", 4000), ("Ivy I", 2500)):
+        account(world["bob"], name, start, health="poor", signed=new, mrr=mrr)
+    publish_fit(Q3)
+    f = forward.forecast(csm_id=world["bob"].pk, period=Q3, today=IN_Q3)
+    by_percent = [(a.name, a.percent) for a in f.accounts]
+    assert [p for _, p in by_percent] == [50] * 4  # as Acme A on Ann's book: poor health, under a year
+    assert [name for name, _ in by_percent] == ["Hazel H", "Ivy I", "Gum G", "Fir F"]  # larger MRR first
+    assert f.tied_after(1) == 3
+    assert f.tied_after(3) == 1  # the home's three: one more (Fir F) is as likely as Gum G
+    assert f.tied_after(4) == 0
+    assert f.tied_after(10) == 0
+    # The manager's home shows three and says that the cut fell inside a tie.
+    html = render_to_string(
+        "kpis/_at_risk_list.html", {"forecast": f, "accounts": f.first_three, "tied": f.first_three_tied}
+    )
+    words = " ".join(html.split())
+    assert "One more account is as likely (50 %) as the last one listed" in words
+    assert "Fir F" not in words
