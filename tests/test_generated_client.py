@@ -9,15 +9,20 @@ required fields, get a stale review transition's 409 parsed, and see a read toke
 from __future__ import annotations
 
 import datetime
+import functools
 import importlib
 import io
 import json
 import pkgutil
+import re
+import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
@@ -146,71 +151,78 @@ def _module(name: str):
     return importlib.import_module(f"{PACKAGE}.{name}")
 
 
-def _token_client(key: str):
-    return _module("client").AuthenticatedClient(
-        base_url="http://testserver",
-        token=key,
-        prefix="Token",
-        httpx_args={"transport": DjangoTransport(Client())},
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "api.md"
+
+
+def docs_block(marker: str, language: str) -> str:
+    """The fenced block of docs/api.md right after the comment naming ``marker``."""
+    text = DOCS.read_text(encoding="utf-8")
+    found = re.search(rf"<!-- {re.escape(marker)}[^>]*-->\n```{language}\n(.*?)\n```", text, re.S)
+    assert found, f"docs/api.md has no {language} block marked {marker!r}"
+    return found.group(1)
+
+
+@pytest.fixture
+def docs_snippet(client_package, tmp_path, monkeypatch):
+    """The Python snippet of docs/api.md as a module, its clients answered by the application: a
+    token's through a fresh test client, a session's through one that enforces CSRF as a browser
+    meets it."""
+    (tmp_path / "api_snippet.py").write_text(
+        docs_block("tests/test_generated_client.py", "python"), encoding="utf-8"
     )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    snippet = importlib.import_module("api_snippet")
+    monkeypatch.setattr(
+        snippet,
+        "AuthenticatedClient",
+        functools.partial(snippet.AuthenticatedClient, httpx_args={"transport": DjangoTransport(Client())}),
+    )
+    monkeypatch.setattr(
+        snippet,
+        "Client",
+        functools.partial(
+            snippet.Client, httpx_args={"transport": DjangoTransport(Client(enforce_csrf_checks=True))}
+        ),
+    )
+    yield snippet
+    del sys.modules["api_snippet"]
 
 
-def _session_client(person):
-    """A person in their browser session (the pages' login): the generated client without a token."""
+def _session_of(person) -> str:
     browser = Client()
     browser.force_login(person)
-    return _module("client").Client(
-        base_url="http://testserver", httpx_args={"transport": DjangoTransport(browser)}
-    )
+    return browser.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def test_an_integration_through_the_generated_client(client_package, org):
-    # 1. An integration's token loads a ticket (ingest_tickets: a list of typed rows).
+def test_the_integration_of_the_api_guide_through_the_generated_client(docs_snippet, org):
+    """docs/api.md's Python snippet, run as it is."""
+    # 1. An integration's token loads a ticket.
     call_command("create_api_token", email="crm-sync@example.com", name="CRM sync", stdout=io.StringIO())
-    service = _token_client(Token.objects.get(user__email="crm-sync@example.com").key)
-    ticket = _module("models.tickets_row").TicketsRow(
-        external_id="T-1",
-        account_external_id=org.account_a.external_id,
-        opened_at=datetime.datetime(2026, 8, 3, 9, 30, tzinfo=datetime.UTC),
-        first_response_at=datetime.datetime(2026, 8, 3, 10, 0, tzinfo=datetime.UTC),
-        resolved_at=None,
-        customer_contacts=None,
-        escalated_at=None,
-        priority=_module("models.priority_enum").PriorityEnum.HIGH,
-        channel="email",
-    )
-    loaded = _module("api.ingest.ingest_tickets").sync_detailed(client=service, body=[ticket])
-    assert loaded.status_code == 200, loaded.content
-    assert (loaded.parsed.rows, loaded.parsed.created, loaded.parsed.error_count) == (1, 1, 0)
+    integration = Token.objects.get(user__email="crm-sync@example.com").key
+    assert docs_snippet.load_ticket(integration, org.account_a.external_id) == 1
     stored = Ticket.objects.get()
     assert (stored.account, stored.priority, stored.first_response_at - stored.opened_at) == (
         org.account_a,
         "high",
         datetime.timedelta(minutes=30),
     )
+    with pytest.raises(ValueError, match="no account has this external_id"):
+        docs_snippet.load_ticket(integration, "NO-SUCH")
 
-    # 2. HR's read-only token walks every page of the quarter's KPI values (40 a page).
+    # 2. HR's read-only token walks every page of the quarter's KPI values (40 a page here).
     kpi_services.kpi_run_compute(period=Period.parse("2026-Q3"), as_of=datetime.date(2026, 11, 1))
-    hr = _token_client(tokens.issue(person=org.hr, name="BI")[1])
-    csms = 3  # HR sees every CSM: csm_a, csm_a2, csm_b
-    assert User.objects.filter(role="csm").count() == csms
-    pages, rows, offset = [], [], 0
-    while True:
-        page = _module("api.kpis.list_kpi_values").sync(client=hr, period="2026-Q3", limit=40, offset=offset)
-        pages.append(len(page.results))
-        rows += page.results
-        if not page.next_:
-            break
-        offset += 40
-    assert len(rows) == page.count == len(REGISTRY) * csms  # every metric of each CSM
-    assert pages == [40] * (len(rows) // 40) + ([len(rows) % 40] if len(rows) % 40 else [])
-    assert {r.subject for r in rows} == {"csm.a@example.com", "csm.a2@example.com", "csm.b@example.com"}
+    read_key = tokens.issue(person=org.hr, name="BI")[1]
+    rows = docs_snippet.kpi_values(read_key, "2026-Q3", limit=40)
+    csms = User.objects.filter(role="csm").count()
+    assert csms == 3  # HR sees every CSM: csm_a, csm_a2, csm_b
+    assert len(rows) == len(REGISTRY) * csms > 2 * 40  # every metric of each CSM, over 3 pages
+    assert len({(r.subject, r.metric) for r in rows}) == len(rows)  # no row twice
     first_response = next(
-        r for r in rows if r.subject == "csm.a@example.com" and r.metric == "first_response_hours"
+        r for r in rows if r.subject == org.csm_a.email and r.metric == "first_response_hours"
     )
     assert (first_response.value, first_response.sample_size) == ("0.50", 1)  # the ticket loaded in 1.
 
-    # 3. A CSM checks in sending only the required fields (a key result linked to a KPI).
+    # 3. A CSM checks in from their session, sending only the required fields.
     objective = okr_services.objective_create(user=org.csm_a, period="2026-Q4", title="Grow", csm=org.csm_a)
     kr = okr_services.key_result_create(
         user=org.csm_a,
@@ -221,15 +233,18 @@ def test_an_integration_through_the_generated_client(client_package, org):
         baseline=100,
         target=110,
     )
-    csm = _session_client(org.csm_a)
-    body = _module("models.check_in_input").CheckInInput(key_result=kr.pk, confidence=7)
-    assert body.to_dict() == {"key_result": kr.pk, "confidence": 7}  # nothing else is sent
-    checked = _module("api.okrs.create_check_in").sync_detailed(client=csm, body=body)
-    assert checked.status_code == 201, checked.content
-    assert (checked.parsed.key_result, checked.parsed.confidence) == (kr.pk, 7)
-    assert CheckIn.objects.get().confidence == 7
+    csrf = secrets.token_hex(16)
+    csm = docs_snippet.in_session(_session_of(org.csm_a), csrf)
+    made = docs_snippet.check_in(csm, kr.pk, 7)
+    assert CheckIn.objects.get(pk=made).confidence == 7
+    # Without the CSRF header the session's write is refused (403), as in a browser.
+    forged = docs_snippet.in_session(_session_of(org.csm_a), csrf).with_headers({"X-CSRFToken": "0" * 32})
+    body = _module("models.check_in_input").CheckInInput(key_result=kr.pk, confidence=5)
+    refused = _module("api.okrs.create_check_in").sync_detailed(client=forged, body=body)
+    assert refused.status_code == 403 and "CSRF" in refused.parsed.detail
+    assert CheckIn.objects.count() == 1
 
-    # 4. A review transition made on a stale version: a 409 the client parses, nothing changed.
+    # 4. A review transition on a stale version: a 409 the client parses, nothing changed.
     cycle = cycle_services.cycle_create(
         user=org.hr,
         period="2026-Q3",
@@ -238,31 +253,21 @@ def test_an_integration_through_the_generated_client(client_package, org):
     )
     cycle_services.cycle_open(user=org.hr, cycle=cycle)
     review = cycle.reviews.get(csm=org.csm_a)
-    manager = _session_client(org.manager_a)
+    manager = docs_snippet.in_session(_session_of(org.manager_a), csrf)
     read = _module("api.reviews.get_review").sync(client=manager, id=review.pk)
-    transition = _module("api.reviews.transition_review")
-    step = _module("models.review_transition").ReviewTransition
-    send = _module("models.review_action_enum").ReviewActionEnum.SEND_TO_CSM
-    moved = transition.sync_detailed(
-        client=manager, id=review.pk, body=step(action=send, version=read.version)
-    )
-    assert moved.status_code == 200, moved.content
-    assert (moved.parsed.status, moved.parsed.version) == ("self_review", read.version + 1)
-    stale = transition.sync_detailed(
-        client=manager, id=review.pk, body=step(action=send, version=read.version)
-    )
-    assert stale.status_code == 409
-    conflict = stale.parsed
-    assert type(conflict).__name__ == "ReviewConflict" and conflict.version == read.version + 1
-    assert "Manager A" in conflict.detail
+    assert docs_snippet.send_to_csm(manager, review.pk, read.version) == read.version + 1
+    with pytest.raises(RuntimeError, match=rf"Manager A.* Read it again \(version {read.version + 1}\)\."):
+        docs_snippet.send_to_csm(manager, review.pk, read.version)
     review.refresh_from_db()
     assert (review.status, review.version) == ("self_review", read.version + 1)
 
-    # 5. The read token reads the review it may see, and cannot write: a parsed 403.
+    # 5. The read token reads the review, and cannot write: a parsed 403.
+    hr = docs_snippet.AuthenticatedClient(base_url=docs_snippet.BASE, token=read_key, prefix="Token")
     assert _module("api.reviews.get_review").sync(client=hr, id=review.pk).version == read.version + 1
-    refused = transition.sync_detailed(
-        client=hr, id=review.pk, body=step(action=send, version=read.version + 1)
+    step = _module("models.review_transition").ReviewTransition(
+        action=_module("models.review_action_enum").ReviewActionEnum.SEND_TO_CSM, version=read.version + 1
     )
+    refused = _module("api.reviews.transition_review").sync_detailed(client=hr, id=review.pk, body=step)
     assert (refused.status_code, refused.parsed.detail) == (403, tokens.READ_ONLY)
     review.refresh_from_db()
     assert review.version == read.version + 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -86,3 +87,15 @@ def test_tsc_refuses_a_call_without_a_required_field(node_modules, types, tmp_pa
     compiled = _compile(node_modules, types, calls.replace(marker, ""), tmp_path)
     assert compiled.returncode != 0
     assert "Property 'version' is missing" in compiled.stdout
+
+
+def test_the_api_guide_shows_the_typescript_that_is_compiled():
+    """docs/api.md's TypeScript block is calls.ts's, paragraph by paragraph: what the guide shows
+    is what tsc compiles above."""
+    docs = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- tests/test_typescript_types.py[^>]*-->\n```ts\n(.*?)\n```", docs, re.S)
+    assert found, "docs/api.md has no TypeScript block marked for this test"
+    calls = (SOURCE / "calls.ts").read_text(encoding="utf-8")
+    paragraphs = [p for p in found.group(1).split("\n\n") if p.strip()]
+    assert len(paragraphs) >= 2 and "fetch(" in found.group(1)
+    assert [p for p in paragraphs if p not in calls] == []
