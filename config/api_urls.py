@@ -3,7 +3,8 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from datain.apis import IngestApi
+from datain.apis import IngestApi, ingest_view
+from datain.kinds import KINDS
 from kpis.apis import KpiExportApi, ScorecardApi
 from notifications.apis import TodoApi
 from okrs.apis import CheckInViewSet, KeyResultViewSet, ObjectiveViewSet
@@ -17,6 +18,12 @@ router.register("reviews", ReviewViewSet, basename="api-review")
 router.register("cycles", CycleViewSet, basename="api-cycle")
 
 urlpatterns = [
+    # One path (and operation in the schema) per kind, its body typed by the kind's columns; the
+    # catch-all answers an unknown kind's 404. One name: reverse("api-ingest", args=[kind]).
+    *[
+        path(f"ingest/{name}/", ingest_view(name).as_view(), {"kind": name}, name="api-ingest")
+        for name in KINDS
+    ],
     path("ingest/<str:kind>/", IngestApi.as_view(), name="api-ingest"),
     path("kpis/", KpiExportApi.as_view(), name="api-kpis"),
     path("scorecards/<int:user_id>/", ScorecardApi.as_view(), name="api-scorecard"),

@@ -3,7 +3,7 @@ responses that carry them. Descriptions only: no view answers through these seri
 
 import json
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 
@@ -56,6 +56,30 @@ class DecimalText(serializers.CharField):
     as `format: decimal` with its pattern, so that a generated client types it as a decimal string."""
 
 
+# Response components and the properties a response may leave out (every other one is `required`,
+# responses_complete): JSON the server froze in an earlier shape, e.g. a review's snapshot taken
+# before expected results existed. Filled by ``json_shape``.
+MAY_BE_ABSENT: dict[str, frozenset[str]] = {}
+
+
+def json_shape(name: str, fields: dict, *, may_be_absent: tuple[str, ...] = (), **kwargs):
+    """The OpenAPI description of JSON a view sends as it was stored (a JSONField, a dict built by a
+    service): ``inline_serializer`` under the component ``name``, whose ``may_be_absent``
+    properties a response may leave out. Descriptions only: no view answers through it."""
+    unknown = set(may_be_absent) - set(fields)
+    if unknown:
+        raise ValueError(f"{name}: no such fields {sorted(unknown)}")
+    MAY_BE_ABSENT[name] = frozenset(may_be_absent)
+    return inline_serializer(name, dict(fields), **kwargs)  # a copy: the class takes its fields out
+
+
+def stored_json(shape, **kwargs) -> serializers.JSONField:
+    """A read-only field that answers JSON as it was stored (a JSONField), documented as ``shape``:
+    a ``json_shape`` or a JSON schema. Nothing of the value is converted on the way out."""
+    field_class = extend_schema_field(shape)(type("StoredJson", (serializers.JSONField,), {}))
+    return field_class(read_only=True, **kwargs)
+
+
 def without_request_defaults(result, generator, request, public):
     """drf-spectacular postprocessing hook: an optional field of a request body is documented
     without a JSON-schema `default` (said in its description instead). Generators such as
@@ -103,7 +127,8 @@ def responses_complete(result, generator, request, public):
 
     - A component that only responses use (never a request body) lists every property as
       `required`: a serializer's output holds all its fields, null or not, so typed clients need not
-      test them for "undefined" (a review's `status`, `version`, `reviewer`; a page's `next`).
+      test them for "undefined" (a review's `status`, `version`, `reviewer`; a page's `next`);
+      but those that ``json_shape`` says a response may leave out.
     - `FieldErrors` (a 400) is a map of field name to its list of messages, besides `detail`."""
     schemas = result.get("components", {}).get("schemas", {})
     sent, answered = set(), set()
@@ -116,7 +141,11 @@ def responses_complete(result, generator, request, public):
     for name in _reached(answered, schemas) - _reached(sent, schemas):
         component = schemas[name]
         if name != "FieldErrors" and component.get("properties"):
-            component["required"] = sorted(component["properties"])
+            required = sorted(set(component["properties"]) - MAY_BE_ABSENT.get(name, frozenset()))
+            if required:
+                component["required"] = required
+            else:
+                component.pop("required", None)
     if "FieldErrors" in schemas:
         schemas["FieldErrors"]["additionalProperties"] = {
             "type": "array",

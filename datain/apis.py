@@ -3,11 +3,13 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import permissions, serializers, status
@@ -25,7 +27,7 @@ from datain.models import ImportSource
 from datain.sources.base import SourceCode
 from datain.sources.mapping import check_mapping, shipped_mapping_text
 from datain.sources.readers import SOURCES, SourceNotUsable, check_source
-from datain.validation import RowError
+from datain.validation import Column, RowError, schema_of
 
 
 class IsOps(permissions.BasePermission):
@@ -108,83 +110,112 @@ SUMMARY = inline_serializer(
 )
 
 
+def _cell(column: Column, kind: str) -> serializers.Field:
+    """A column of a kind as a field of its row's schema: what its parser takes (its JSON schema,
+    datain.validation.described), whether the key must be there and whether it may be null."""
+    schema = schema_of(column.parse)
+    what = schema.pop("description")
+    must = (
+        "May be left out or null."
+        if column.optional_column
+        else "Required."
+        if column.required
+        else "Always sent; null (or empty) when unknown."
+    )
+    field_class = extend_schema_field(schema)(type("Cell", (serializers.Field,), {}))
+    return field_class(
+        required=not column.optional_column,
+        allow_null=not column.required,
+        help_text=f"{kind}.{column.name}: {what} {must}",
+    )
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def row_serializer(name: str) -> serializers.Serializer:
+    """The schema of one row of a kind, read from the kind's columns (datain.kinds): its keys are the
+    columns of the kind's CSV file, each typed by its parser."""
+    kind = KINDS[name]
+    return inline_serializer(
+        f"{_camel(name)}Row",
+        {c.name: _cell(c, name) for c in kind.columns},
+        many=True,
+        max_length=reading.API_MAX_ROWS,
+    )
+
+
+class IngestSourceBody(serializers.Serializer):
+    """The body of a load with ?source= or a mapping: another system's JSON (described by the
+    extension below, as any object)."""
+
+
+class IngestSourceBodySchema(OpenApiSerializerExtension):
+    target_class = IngestSourceBody
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "With ?source=: that system's own API answer (e.g. {tickets, metric_sets}); "
+            'with a custom mapping: {"mapping": <the YAML as an object or text>, "rows": [...]}.',
+        }
+
+
+SOURCE_BODY = IngestSourceBody()
+INGEST_WHO = (
+    "**Who**: an integration token (role service, `manage.py create_api_token`) or a CS ops / admin "
+    "account; every other role gets 403. The only endpoints an integration token may call."
+)
+INGEST_ERRORS = (
+    "**Errors**: 400 with the summary and its `errors` (nothing written), or with `detail` for a body "
+    "that is not JSON; 401 without credentials; 403 for other roles."
+)
+INGEST_PARAMETERS = [
+    OpenApiParameter(
+        "source",
+        str,
+        enum=list(SOURCES),
+        description="The body is that system's own API JSON (e.g. a Zendesk tickets page with "
+        "metric_sets), mapped onto the kind; errors name the source's record and field.",
+    ),
+    OpenApiParameter(
+        "mapping",
+        str,
+        description="Read the body through this shipped mapping file (e.g. pendo-usage). A custom "
+        'mapping comes in the body instead: {"mapping": <the YAML as an object or text>, "rows": [...]}.',
+    ),
+    OpenApiParameter(
+        "dry_run",
+        bool,
+        description="`1`, `true` or `yes`: validate and count only; write nothing.",
+    ),
+]
+INGEST_RESPONSES = {
+    200: OpenApiResponse(SUMMARY, description="Loaded (or, with dry_run, valid): the counts."),
+    400: OpenApiResponse(
+        PolymorphicProxySerializer(
+            component_name="IngestRefusal",
+            serializers=[SUMMARY, ErrorDetail],
+            resource_type_field_name=None,
+        ),
+        description="Invalid: the summary with every error, nothing written; or, for a body that "
+        "is not JSON at all, the reason (`detail`).",
+    ),
+    401: NOT_SIGNED_IN,
+    403: OpenApiResponse(ErrorDetail, description="A role other than CS ops / admin or service."),
+}
+
+
 class IngestApi(APIView):
+    """POST /api/v1/ingest/<kind>/. Each kind has its own path and operation in the schema
+    (``ingest_view``: ``ingest_tickets``, its body a list of ``TicketsRow``); this catch-all answers
+    an unknown kind's 404."""
+
     permission_classes = [IsOps]
 
-    @extend_schema(
-        operation_id="ingest_rows",
-        tags=["ingest"],
-        summary="Load rows of one kind (all or nothing)",
-        description="A JSON list (at most 10,000) of objects with the columns of KIND, the same as its CSV "
-        "file (docs/data-contract.md). Any invalid row: 400 with every error and nothing written. "
-        "`?dry_run=1` validates only. A load that writes schedules a recompute of the KPI periods its "
-        "rows touch, about a minute later (`follow_ups` says which and when). With `?source=` the body "
-        "is another system's own JSON, with `?mapping=` it is read through a mapping file; a source or "
-        "mapping that cannot give KIND answers 400 with one error (row 0, code `unsupported`).\n\n"
-        "**Who**: an integration token (role service, `manage.py create_api_token`) or a CS ops / "
-        "admin account; every other role gets 403. The only endpoint an integration token may call.\n\n"
-        "**Errors**: 400 with the summary and its `errors` (nothing written), or with `detail` for a "
-        "body that is not JSON; 401 without credentials; "
-        "403 for other roles; 404 for an unknown KIND.",
-        request={
-            "application/json": {
-                "oneOf": [
-                    {
-                        "type": "array",
-                        "maxItems": reading.API_MAX_ROWS,
-                        "items": {"type": "object", "additionalProperties": True},
-                    },
-                    {
-                        "type": "object",
-                        "additionalProperties": True,
-                        "description": "With ?source=: that system's API answer (e.g. {tickets, metric_sets}).",
-                    },
-                ]
-            }
-        },
-        parameters=[
-            OpenApiParameter(
-                "source",
-                str,
-                enum=list(SOURCES),
-                description="The body is that system's own API JSON (e.g. a Zendesk tickets page with "
-                "metric_sets), mapped onto KIND; errors name the source's record and field.",
-            ),
-            OpenApiParameter(
-                "mapping",
-                str,
-                description="Read the body through this shipped mapping file (e.g. pendo-usage). A custom "
-                'mapping comes in the body instead: {"mapping": <the YAML as an object or text>, "rows": [...]}.',
-            ),
-            OpenApiParameter(
-                "dry_run",
-                bool,
-                description="`1`, `true` or `yes`: validate and count only; write nothing.",
-            ),
-            OpenApiParameter(
-                "kind",
-                str,
-                OpenApiParameter.PATH,
-                description=f"What the rows are, as the CSV files are named: {', '.join(KINDS)} "
-                "(docs/data-contract.md); another name answers 404.",
-            ),
-        ],
-        responses={
-            200: OpenApiResponse(SUMMARY, description="Loaded (or, with dry_run, valid): the counts."),
-            400: OpenApiResponse(
-                PolymorphicProxySerializer(
-                    component_name="IngestRefusal",
-                    serializers=[SUMMARY, ErrorDetail],
-                    resource_type_field_name=None,
-                ),
-                description="Invalid: the summary with every error, nothing written; or, for a body that "
-                "is not JSON at all, the reason (`detail`).",
-            ),
-            401: NOT_SIGNED_IN,
-            403: OpenApiResponse(ErrorDetail, description="A role other than CS ops / admin or service."),
-            404: OpenApiResponse(ErrorDetail, description="Unknown KIND."),
-        },
-    )
+    @extend_schema(exclude=True)
     def post(self, request: Request, kind: str) -> Response:
         if kind not in KINDS:
             raise NotFound(
@@ -224,3 +255,35 @@ class IngestApi(APIView):
         return Response(
             result.summary(), status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST
         )
+
+
+def ingest_view(name: str):
+    """The view of one kind: IngestApi with that kind's operation in the schema."""
+
+    @extend_schema(
+        operation_id=f"ingest_{name}",
+        tags=["ingest"],
+        summary=f"Load {name} rows (all or nothing)",
+        description=f"A JSON list (at most {reading.API_MAX_ROWS:,}) of {name} rows: objects with the "
+        f"columns of the kind's CSV file `{name}` (docs/data-contract.md), each typed below. Any "
+        "invalid row: 400 with every error and nothing written. `?dry_run=1` validates only. A load "
+        "that writes schedules a recompute of the KPI periods its rows touch, about a minute later "
+        "(`follow_ups` says which and when). With `?source=` the body is another system's own JSON, "
+        "with `?mapping=` it is read through a mapping file; a source or mapping that cannot give "
+        f"this kind answers 400 with one error (row 0, code `unsupported`).\n\n{INGEST_WHO}\n\n"
+        f"{INGEST_ERRORS}",
+        request={
+            "application/json": PolymorphicProxySerializer(
+                component_name=f"Ingest{_camel(name)}Body",
+                serializers=[row_serializer(name), SOURCE_BODY],
+                resource_type_field_name=None,
+                many=False,
+            )
+        },
+        parameters=INGEST_PARAMETERS,
+        responses=INGEST_RESPONSES,
+    )
+    def post(self, request: Request, kind: str) -> Response:
+        return IngestApi.post(self, request, kind)
+
+    return type(f"Ingest{_camel(name)}Api", (IngestApi,), {"post": post})

@@ -127,6 +127,20 @@ class RowError:
 
 Parser = Callable[[str], Any]
 
+
+def described(parse: Parser, **schema: Any) -> Parser:
+    """``parse`` with the JSON schema of the cells it takes (``parse.schema``): the API's schema
+    describes each kind's row from its columns' parsers (datain.apis), so that the rule and its
+    description stay in one place."""
+    parse.schema = schema  # type: ignore[attr-defined]
+    return parse
+
+
+def schema_of(parse: Parser) -> dict[str, Any]:
+    """The JSON schema of a parser's cells (``described``); a parser without one is a mistake."""
+    return dict(parse.schema)  # type: ignore[attr-defined]
+
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$")
 _DECIMAL = re.compile(r"^[+-]?\d{1,12}(\.\d{1,2})?$")
@@ -155,6 +169,9 @@ def parse_date(raw: str) -> datetime.date:
     return _in_years(value)
 
 
+described(parse_date, type="string", format="date", description="A date, YYYY-MM-DD.")
+
+
 def parse_datetime(raw: str) -> datetime.datetime:
     """ISO 8601 with an offset or Z; without an offset the organisation's time zone applies."""
     if not _DATETIME.match(raw):
@@ -175,6 +192,15 @@ def parse_datetime(raw: str) -> datetime.datetime:
     return value
 
 
+described(
+    parse_datetime,
+    type="string",
+    format="date-time",
+    description="An ISO 8601 date and time, such as 2026-07-03T14:05:00+02:00 (without an offset, the "
+    "organisation's time zone).",
+)
+
+
 def parse_money(raw: str) -> Decimal:
     if not _DECIMAL.match(raw):
         raise CellError(
@@ -184,6 +210,15 @@ def parse_money(raw: str) -> Decimal:
         return Decimal(raw).quantize(Decimal("0.01"))
     except InvalidOperation as exc:  # pragma: no cover - the pattern already rules this out
         raise CellError(Code.INVALID_DECIMAL, _("is not an amount")) from exc
+
+
+described(
+    parse_money,
+    type="string",
+    format="decimal",
+    pattern=_DECIMAL.pattern,
+    description="An amount as a decimal string, a '.' and at most 2 decimals (1250.00).",
+)
 
 
 # The largest whole number the database's integer columns hold.
@@ -201,7 +236,13 @@ def integer(minimum: int | None = None, maximum: int | None = INTEGER_MAX) -> Pa
             raise CellError(Code.OUT_OF_RANGE, _("must be at most %(maximum)s") % {"maximum": maximum})
         return value
 
-    return parse
+    bounds = {"minimum": minimum, "maximum": maximum}
+    return described(
+        parse,
+        type="integer",
+        **{k: v for k, v in bounds.items() if v is not None},
+        description="A whole number.",
+    )
 
 
 def choice(values: Iterable[str]) -> Parser:
@@ -214,7 +255,7 @@ def choice(values: Iterable[str]) -> Parser:
             )
         return raw
 
-    return parse
+    return described(parse, type="string", enum=list(allowed), description="One of the values listed.")
 
 
 def text(max_length: int, *, free: bool = False) -> Parser:
@@ -229,7 +270,10 @@ def text(max_length: int, *, free: bool = False) -> Parser:
             raise CellError(Code.CONTROL_CHARACTER, problem)
         return raw
 
-    return parse
+    lines = "Text, line breaks allowed" if free else "One line of text"
+    return described(
+        parse, type="string", maxLength=max_length, description=f"{lines}, at most {max_length} characters."
+    )
 
 
 _SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -246,12 +290,24 @@ def source_name(raw: str) -> str:
     return value
 
 
+described(
+    source_name,
+    type="string",
+    maxLength=32,
+    description="A source system's name: a letter, then letters, digits, - or _ (read in lower case), "
+    "e.g. zendesk.",
+)
+
+
 def parse_email(raw: str) -> str:
     try:
         validate_email(raw)
     except ValidationError as exc:
         raise CellError(Code.INVALID_EMAIL, _("is not an email address")) from exc
     return raw.lower()
+
+
+described(parse_email, type="string", format="email", description="An email address (read in lower case).")
 
 
 @dataclass(frozen=True)

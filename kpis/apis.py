@@ -21,9 +21,10 @@ from rest_framework.views import APIView
 from accounts.access import get_visible_or_404
 from accounts.models import Role, User
 from accounts.requests import api_person
-from core.openapi import INVALID, NOT_FOUND, PEOPLE, DecimalText, ErrorDetail
+from core.openapi import INVALID, NOT_FOUND, PEOPLE, DecimalText, ErrorDetail, json_shape, stored_json
 from core.pagination import Pages
 from kpis import scorecards, selectors
+from kpis.engine import formulas, reasons
 from kpis.models import SubjectType
 from kpis.periods import Period, PeriodError
 from kpis.registry import REGISTRY
@@ -139,6 +140,7 @@ METRIC_UNITS = sorted({m.unit for m in REGISTRY.values()})
 METRIC_DIRECTIONS = sorted({m.direction for m in REGISTRY.values()})
 CHANGES = ["better", "worse", "same"]
 BRIDGE_KINDS = list(scorecards.BRIDGE_ORDER)
+LIFT_REASONS = list(reasons.KEYS)
 
 
 # The scorecard's JSON, described for the OpenAPI schema only: the view answers
@@ -146,6 +148,73 @@ BRIDGE_KINDS = list(scorecards.BRIDGE_ORDER)
 def _decimal(text: str) -> serializers.CharField:
     return DecimalText(allow_null=True, help_text=f"{text}: {DECIMAL_TEXT}; null when none.")
 
+
+def _count(text: str) -> serializers.IntegerField:
+    return serializers.IntegerField(help_text=text)
+
+
+# The kinds counted in the breakdown of referrals and of touchpoints (the engine's components,
+# without their prefix: kpis.engine.formulas._kinds).
+REFERRAL_KINDS = [c.value.removeprefix("referrals_") for c in formulas.REFERRAL_KINDS]
+TOUCHPOINT_KINDS = [c.value.removeprefix("touchpoints_") for c in formulas.TOUCHPOINT_KINDS]
+
+
+# What a value's breakdown may hold, by metric: each key only where its metric writes it (the
+# engine: kpis/engine/formulas.py and lifts.py), so every one may be absent; the keys of the MRR
+# movements and of the kinds counted are read from the engine's components.
+BREAKDOWN = json_shape(
+    "MetricBreakdown",
+    {
+        **{
+            kind: DecimalText(
+                help_text=f"portfolio_growth: the MRR of the {kind} movements over the period: "
+                f"{DECIMAL_TEXT}, negative for losses."
+            )
+            for kind in scorecards.BRIDGE_ORDER
+        },
+        **{kind: _count(f"referrals: how many of kind {kind}.") for kind in REFERRAL_KINDS},
+        **{kind: _count(f"touchpoints: how many of kind {kind}.") for kind in TOUCHPOINT_KINDS},
+        "raw_lift": DecimalText(help_text=f"A lift: its value before shrinking ({DECIMAL_TEXT})."),
+        "standard_error": DecimalText(help_text=f"A lift: the raw lift's standard error ({DECIMAL_TEXT})."),
+        "weight": DecimalText(
+            help_text=f"A lift: the weight of the raw lift in the shrunk one ({DECIMAL_TEXT})."
+        ),
+        "between_variance": DecimalText(
+            help_text=f"A lift: the variance between the subjects shrunk together ({DECIMAL_TEXT})."
+        ),
+        "subjects_shrunk_together": _count("A lift: how many subjects were shrunk together."),
+        "reason": serializers.ChoiceField(
+            choices=LIFT_REASONS,
+            help_text="An expected result or a lift without a number: why (its key; docs/metrics.md, "
+            '"Expected results and lift").',
+        ),
+        "reason_params": stored_json(
+            {
+                "type": "object",
+                "additionalProperties": {
+                    "oneOf": [{"type": "number"}, {"type": "string"}],
+                    "description": "A number (a count, a share, a slope) or a quarter (2026-Q2).",
+                },
+            },
+            help_text="The numbers of the reason, by name (e.g. n and min of few_history_quarters).",
+        ),
+    },
+    may_be_absent=(
+        *scorecards.BRIDGE_ORDER,
+        *REFERRAL_KINDS,
+        *TOUCHPOINT_KINDS,
+        "raw_lift",
+        "standard_error",
+        "weight",
+        "between_variance",
+        "subjects_shrunk_together",
+        "reason",
+        "reason_params",
+    ),
+    help_text="The parts of the value, by metric: the MRR movements of portfolio_growth, the kinds "
+    "of referrals and touchpoints, how a lift was shrunk, or why an expected result or a lift has no "
+    "number; empty when none.",
+)
 
 SCORECARD_METRIC = inline_serializer(
     "ScorecardMetric",
@@ -170,10 +239,7 @@ SCORECARD_METRIC = inline_serializer(
         "sample_size": serializers.IntegerField(
             help_text="How many responses, tickets, onboardings or accounts the value rests on."
         ),
-        "breakdown": serializers.DictField(
-            help_text="The parts of the value, by metric (e.g. the MRR movements of portfolio_growth); "
-            "empty when none."
-        ),
+        "breakdown": BREAKDOWN,
         "previous": _decimal("The value of the period before"),
         "change": _decimal("value minus previous"),
         "change_is": serializers.ChoiceField(
@@ -217,66 +283,66 @@ SCORECARD_METRIC = inline_serializer(
     many=True,
     help_text="Every metric of docs/metrics.md, in its order, each with its comparisons.",
 )
-SCORECARD = inline_serializer(
-    "Scorecard",
-    {
-        "csm": inline_serializer(
-            "ScorecardCsm",
-            {
-                "id": serializers.IntegerField(help_text="The CSM's id (the path's user_id)."),
-                "email": serializers.EmailField(help_text="The CSM's email."),
-                "name": serializers.CharField(help_text="The CSM's name."),
-            },
-            help_text="Whose scorecard it is.",
-        ),
-        "period": serializers.CharField(help_text="The period shown (2026-Q3 or 2026-09)."),
-        "run": inline_serializer(
-            "ScorecardRun",
-            {
-                "id": serializers.IntegerField(help_text="The KPI run's id."),
-                "as_of": serializers.DateField(help_text="The day the run counted data up to."),
-                "finished_at": serializers.DateTimeField(
-                    allow_null=True, help_text="When the run finished (ISO 8601)."
-                ),
-            },
-            allow_null=True,
-            help_text="The published run the numbers come from; null when the period has none.",
-        ),
-        "warning": serializers.CharField(
-            allow_null=True,
-            help_text="Why the numbers may be missing or old (no run yet, the last run failed, the last "
-            "refresh is more than 36 hours old); null when they are fresh.",
-        ),
-        "metrics": SCORECARD_METRIC,
-        "nrr_bridge": inline_serializer(
-            "ScorecardBridgeStep",
-            {
-                "kind": serializers.ChoiceField(
-                    choices=BRIDGE_KINDS,
-                    help_text="The MRR movement: expansion, upgrade, renewal (uplift), reactivation, "
-                    "downgrade, contraction or churn.",
-                ),
-                "mrr_delta": serializers.CharField(
-                    help_text=f"Its MRR change over the period: {DECIMAL_TEXT}, negative for losses."
-                ),
-            },
-            many=True,
-            help_text="From starting to ending MRR of the CSM's cohort, the movements in order; empty "
-            "without data.",
-        ),
-        "health_mix": inline_serializer(
-            "ScorecardHealthMonth",
-            {
-                "period": serializers.CharField(help_text="A month of the quarter (2026-07)."),
-                "good": _decimal("Percent of the CSM's accounts in good health that month"),
-                "average": _decimal("Percent in average health"),
-                "poor": _decimal("Percent in poor health"),
-            },
-            many=True,
-            help_text="For a quarter, each of its months up to today; empty for a month.",
-        ),
-    },
-)
+# The scorecard's fields: the scorecard's answer, and the snapshot a review freezes of it
+# (reviews/apis.py adds what the snapshot holds besides).
+SCORECARD_FIELDS = {
+    "csm": inline_serializer(
+        "ScorecardCsm",
+        {
+            "id": serializers.IntegerField(help_text="The CSM's id (the path's user_id)."),
+            "email": serializers.EmailField(help_text="The CSM's email."),
+            "name": serializers.CharField(help_text="The CSM's name."),
+        },
+        help_text="Whose scorecard it is.",
+    ),
+    "period": serializers.CharField(help_text="The period shown (2026-Q3 or 2026-09)."),
+    "run": inline_serializer(
+        "ScorecardRun",
+        {
+            "id": serializers.IntegerField(help_text="The KPI run's id."),
+            "as_of": serializers.DateField(help_text="The day the run counted data up to."),
+            "finished_at": serializers.DateTimeField(
+                allow_null=True, help_text="When the run finished (ISO 8601)."
+            ),
+        },
+        allow_null=True,
+        help_text="The published run the numbers come from; null when the period has none.",
+    ),
+    "warning": serializers.CharField(
+        allow_null=True,
+        help_text="Why the numbers may be missing or old (no run yet, the last run failed, the last "
+        "refresh is more than 36 hours old); null when they are fresh.",
+    ),
+    "metrics": SCORECARD_METRIC,
+    "nrr_bridge": inline_serializer(
+        "ScorecardBridgeStep",
+        {
+            "kind": serializers.ChoiceField(
+                choices=BRIDGE_KINDS,
+                help_text="The MRR movement: expansion, upgrade, renewal (uplift), reactivation, "
+                "downgrade, contraction or churn.",
+            ),
+            "mrr_delta": serializers.CharField(
+                help_text=f"Its MRR change over the period: {DECIMAL_TEXT}, negative for losses."
+            ),
+        },
+        many=True,
+        help_text="From starting to ending MRR of the CSM's cohort, the movements in order; empty "
+        "without data.",
+    ),
+    "health_mix": inline_serializer(
+        "ScorecardHealthMonth",
+        {
+            "period": serializers.CharField(help_text="A month of the quarter (2026-07)."),
+            "good": _decimal("Percent of the CSM's accounts in good health that month"),
+            "average": _decimal("Percent in average health"),
+            "poor": _decimal("Percent in poor health"),
+        },
+        many=True,
+        help_text="For a quarter, each of its months up to today; empty for a month.",
+    ),
+}
+SCORECARD = inline_serializer("Scorecard", dict(SCORECARD_FIELDS))  # a copy: the class takes its fields out
 
 
 class ScorecardApi(APIView):

@@ -27,8 +27,8 @@ from accounts.models import EVERYONE_ROLES
 from accounts.permissions import PeopleOnly
 from accounts.requests import api_person
 from core import text
-from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
-from reviews import workflow
+from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail, stored_json
+from reviews import api_contents, workflow
 from reviews.access import review_view
 from reviews.cycles import services as cycle_services
 from reviews.models import CycleExport, Review, ReviewCycle, validate_due_date
@@ -44,6 +44,41 @@ HIDDEN = (
 class ReviewOutput(serializers.ModelSerializer):
     """A review as the caller may see it: the parts hidden from them (reviews.access) are null."""
 
+    snapshot = stored_json(
+        api_contents.SNAPSHOT,
+        help_text="The numbers the review is judged on, frozen when the cycle opened (the reviewer or HR "
+        "may take them again before submitting): the scorecard of the quarter (as GET "
+        "/api/v1/scorecards/{user_id}/) with the quarter's OKRs and their scores and the "
+        "expected-results model its lifts came from.",
+    )
+    suggested_detail = stored_json(
+        api_contents.SUGGESTED_DETAIL,
+        allow_null=True,
+        help_text="How the suggested rating was made: each part's weight, floor / target / stretch, value "
+        "and rating, the parts left out and why." + HIDDEN,
+    )
+    self_assessment = stored_json(
+        api_contents.SECTION_TEXTS,
+        allow_null=True,
+        help_text="The CSM's self-review: section key → text. Null while hidden (the reviewer sees it "
+        "once the CSM submits it).",
+    )
+    self_ratings = stored_json(
+        api_contents.SECTION_RATINGS,
+        allow_null=True,
+        help_text="The CSM's rating per section (section key → a value of the scale), when the template "
+        "asks for them. Null while hidden, like self_assessment.",
+    )
+    manager_assessment = stored_json(
+        api_contents.SECTION_TEXTS,
+        allow_null=True,
+        help_text="The reviewer's text per section (section key → text)." + HIDDEN,
+    )
+    section_ratings = stored_json(
+        api_contents.SECTION_RATINGS,
+        allow_null=True,
+        help_text="The reviewer's rating per section (section key → a value of the scale)." + HIDDEN,
+    )
     rating = serializers.IntegerField(
         read_only=True,
         allow_null=True,
@@ -100,34 +135,10 @@ class ReviewOutput(serializers.ModelSerializer):
                 "help_text": "Bumped by every save: send it back with a transition; a stale one answers 409."
             },
             "revision": {"help_text": "1, then bumped each time HR reopens the finalized review."},
-            "snapshot": {
-                "help_text": "The numbers the review is judged on, frozen when the cycle opened (the "
-                "reviewer or HR may take them again before submitting): the scorecard of the quarter (as "
-                "GET /api/v1/scorecards/{user_id}/) with the quarter's OKRs and their scores."
-            },
             "snapshot_at": {"help_text": "When the snapshot was taken (ISO 8601)."},
             "suggested_rating": {
                 "help_text": "The rating the numbers suggest (weighted mean of the metrics' and OKRs' "
                 "ratings, 2 decimals); null without data." + HIDDEN
-            },
-            "suggested_detail": {
-                "help_text": "How the suggested rating was made: each part's weight, floor / target / "
-                "stretch, value and rating, the parts left out and why." + HIDDEN
-            },
-            "self_assessment": {
-                "help_text": "The CSM's self-review: section key → text. Null while hidden (the reviewer "
-                "sees it once the CSM submits it)."
-            },
-            "self_ratings": {
-                "help_text": "The CSM's rating per section (section key → a value of the scale), when the "
-                "template asks for them. Null while hidden, like self_assessment."
-            },
-            "manager_assessment": {
-                "help_text": "The reviewer's text per section (section key → text)." + HIDDEN
-            },
-            "section_ratings": {
-                "help_text": "The reviewer's rating per section (section key → a value of the scale)."
-                + HIDDEN
             },
             "final_rating": {
                 "help_text": "The reviewer's overall rating (a value of the scale), as they submitted it; a "

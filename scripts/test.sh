@@ -28,6 +28,8 @@ DJANGO_SETTINGS_MODULE=config.settings.test "$PY" manage.py makemigrations --che
 
 apt_install chromium chromium chromium-driver
 apt_install pdftoppm poppler-utils
+# tests/test_typescript_types.py: openapi-typescript and tsc (pinned in tests/typescript/, npm ci).
+apt_install node nodejs npm
 apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 redis_up "$REDIS_TEST_PORT"
 export REDIS_URL="redis://127.0.0.1:$REDIS_TEST_PORT/15"

@@ -134,6 +134,69 @@ def test_no_ref_has_siblings_and_nullable_refs_are_wrapped(schema):
         assert field in components[component]["required"]
 
 
+def _untyped(node, where: str, schemas: dict, seen: set) -> list[str]:
+    """The objects under ``node`` that say nothing of what they hold (no properties, and no
+    schema for their values), following each component once."""
+    if isinstance(node, list):
+        return [u for i, n in enumerate(node) for u in _untyped(n, f"{where}[{i}]", schemas, seen)]
+    if not isinstance(node, dict):
+        return []
+    if isinstance(node.get("$ref"), str):
+        name = node["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return []
+        seen.add(name)
+        return _untyped(schemas[name], name, schemas, seen)
+    found = []
+    extra = node.get("additionalProperties")
+    if (
+        node.get("type") == "object"
+        and not node.get("properties")
+        and not (isinstance(extra, dict) and extra)
+    ):
+        found.append(where)
+    for key, value in node.items():
+        if key != "description":
+            found += _untyped(value, f"{where}.{key}", schemas, seen)
+    return found
+
+
+def test_a_reviews_contents_are_typed_to_the_leaf(schema):
+    """No free-form object in what a review, a cycle or a scorecard answers: the snapshot (its
+    metric rows and breakdowns, OKRs, expected-results model), the suggested rating's detail and
+    the sections' texts and ratings are described, so generated clients get types."""
+    components = schema["components"]["schemas"]
+    roots = ["ReviewOutput", "CycleOutput", "Scorecard"]
+    assert (
+        _untyped({"allOf": [{"$ref": f"#/components/schemas/{n}"} for n in roots]}, "", components, set())
+        == []
+    )
+    review = components["ReviewOutput"]["properties"]
+    assert review["snapshot"]["allOf"] == [{"$ref": "#/components/schemas/ReviewSnapshot"}]
+    assert review["suggested_detail"]["nullable"] is True
+    assert review["self_ratings"]["additionalProperties"]["type"] == "integer"
+    snapshot = components["ReviewSnapshot"]
+    # The scorecard's fields, as GET /api/v1/scorecards/ describes them, and what the review adds.
+    assert set(snapshot["properties"]) == set(components["Scorecard"]["properties"]) | {
+        "okrs",
+        "expected_model",
+        "taken_at",
+    }
+    # A snapshot taken before expected results existed has no expected_model: it may be absent.
+    assert "expected_model" not in snapshot["required"] and "okrs" in snapshot["required"]
+
+
+def test_the_walk_finds_an_untyped_object():
+    node = {
+        "properties": {
+            "free": {"type": "object", "additionalProperties": {}},
+            "map": {"type": "object", "additionalProperties": {"type": "string"}},
+            "deep": {"type": "array", "items": {"type": "object"}},
+        }
+    }
+    assert _untyped(node, "X", {}, set()) == ["X.properties.free", "X.properties.deep.items"]
+
+
 def test_every_parameter_has_a_description(schema):
     missing = [
         f"{name}: {p['in']} {p['name']}"

@@ -25,6 +25,18 @@ FEW_QUARTERS = "few_history_quarters"
 FEW_ACCOUNTS = "few_history_accounts"
 CALIBRATION_GAP = "calibration_gap"
 CALIBRATION_SLOPE = "calibration_slope"
+# Every key, as the API's schema lists them.
+KEYS = (
+    NOT_A_QUARTER,
+    NO_MODEL,
+    IN_PROGRESS,
+    NO_COHORT,
+    SMALL_BOOK,
+    FEW_QUARTERS,
+    FEW_ACCOUNTS,
+    CALIBRATION_GAP,
+    CALIBRATION_SLOPE,
+)
 
 Reason = tuple[str, dict[str, Any]]  # (key, parameters): JSON both
 
