@@ -1,12 +1,21 @@
 """Fixtures shared by every test: a small organisation with two teams and every role."""
 
 import datetime
+import os
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 
 from accounts.models import CustomerAccount, Role, Segment, Team, User
 from tests import factories
+
+# In a worker process of pytest-xdist the test settings gave this worker its own Redis database and
+# mail port (config/settings/test.py). The processes the tests start (Celery workers, make run, beat)
+# read them from the environment as they are: no second shift.
+if os.environ.pop("PYTEST_XDIST_WORKER", None):
+    os.environ["REDIS_URL"] = settings.REDIS_URL
+    os.environ["EMAIL_PORT"] = str(settings.EMAIL_PORT)
 
 
 @dataclass

@@ -195,14 +195,25 @@ def _any_free_port() -> int:
 @contextlib.contextmanager
 def redis_server(folder: Path) -> Iterator[RedisServer]:
     """A Redis of the test's own: on JOB_TEST_REDIS_PORT when set, else on the first free of 6446-6448,
-    else (all taken by other test runs on this machine) on a port the system says is free."""
+    else (all taken by other test runs on this machine) on a port the system says is free. A port
+    found free but taken before this Redis listens (a test of another worker or run, at the same
+    moment) is passed over for the next one."""
     wanted = os.environ.get("JOB_TEST_REDIS_PORT")
     if wanted:
-        port = int(wanted)
+        ports = [int(wanted)]
     else:
-        port = next((p for p in (6446, 6447, 6448) if _free(p)), None) or _any_free_port()
-    server = RedisServer(port, folder)
-    server.start()
+        ports = [p for p in (6446, 6447, 6448) if _free(p)] + [_any_free_port(), _any_free_port()]
+    for port in ports:
+        server = RedisServer(port, folder)
+        try:
+            server.start()
+            break
+        except AssertionError:
+            if server.proc is not None and server.proc.poll() is None:
+                server.proc.kill()
+                server.proc.wait(15)
+            if port == ports[-1]:
+                raise
     try:
         yield server
     finally:

@@ -21,6 +21,14 @@ DATABASES = {
 }
 DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
+# `make test` runs the suite in worker processes side by side (pytest-xdist, PYTEST_XDIST_WORKER gw0,
+# gw1, ...): each has its own test database (pytest-django adds the suffix), and here its own Redis
+# database (15, 14, ...: the broker of the Celery workers its tests start, flushed by them) and its own
+# port for the mail catcher (EMAIL_PORT, +1, ...).
+XDIST_WORKER = int(env("PYTEST_XDIST_WORKER", default="gw0").removeprefix("gw"))
+if XDIST_WORKER:
+    _base, _, _db = REDIS_URL.rpartition("/")
+    REDIS_URL = f"{_base}/{(int(_db or 0) - XDIST_WORKER) % 16}"
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 # Serve static files from the apps and static/ without collectstatic.
@@ -37,7 +45,7 @@ KPI_WARM_PAGES = False
 # (tests/notifications): worker processes started by other tests send nothing anywhere.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="127.0.0.1")
-EMAIL_PORT = env.int("EMAIL_PORT", default=2546)
+EMAIL_PORT = env.int("EMAIL_PORT", default=2546) + XDIST_WORKER
 SITE_URL = "http://testserver"
 # The chat tests' channel listens on loopback; tests/notifications/test_chat.py turns this off to
 # check the refusals.

@@ -8,6 +8,8 @@ import signal
 import time
 
 import pytest
+import redis
+from django.conf import settings
 
 from kpis import services, tasks
 from kpis.models import KpiRun, KpiValue
@@ -65,6 +67,11 @@ def test_a_worker_killed_mid_run_then_replaced(expected):
         worker.wait(10)
     killed = KpiRun.objects.get()
     assert killed.status == "running" and KpiValue.objects.count() == 0  # nothing half-written
+    # A worker looks for messages to give back when it starts, then only every ~100 s (kombu): start
+    # the new one once the message is past its visibility timeout (5 s after it was taken).
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    ((_, taken_at),) = broker.zrange("unacked_index", 0, -1, withscores=True)
+    time.sleep(max(0.0, taken_at + 6 - time.time()))
     with running_workers(1, extra_env={**env, "KPI_FAULT_DELAY_SECONDS": "0"}, flush=False):
         # The unacknowledged message comes back; the stale lock has expired; a new run completes.
         assert wait_for(lambda: KpiRun.objects.filter(status="published").exists(), 300), list(

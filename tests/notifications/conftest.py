@@ -3,15 +3,15 @@ and the event emails sent the way a worker sends them (the Celery task, run in t
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from django.conf import settings as django_settings
 
 from devtools import catcher
 from notifications import services, tasks
 
-# Two suites side by side (EMAIL_PORT set per run) must not share the catcher's port.
-SMTP_PORT = int(os.environ.get("EMAIL_PORT", "2546"))
+# Two suites side by side (EMAIL_PORT set per run), or two workers of one (config/settings/test.py),
+# never share the catcher's port.
+SMTP_PORT = django_settings.EMAIL_PORT
 
 
 class Inbox:

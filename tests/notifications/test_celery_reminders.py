@@ -21,7 +21,7 @@ from reviews.writing import services
 from tests.celery_worker import running_worker
 
 pytestmark = [pytest.mark.celery_integration, pytest.mark.django_db(transaction=True)]
-PORT = 2547
+PORT = settings.EMAIL_PORT  # this run's (and this xdist worker's) own port for the catcher
 
 
 def wait_for(inbox_folder, n: int, seconds: float = 60) -> list[catcher.CaughtMessage]:

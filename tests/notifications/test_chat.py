@@ -9,6 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from notifications import chat, services, tasks
@@ -17,7 +18,8 @@ from reviews.cycles import services as cycle_services
 from reviews.writing import services as review_services
 
 D = datetime.date
-PORT = 8246
+# The receiver listens on PORT and PORT + 1: two more for each worker of pytest-xdist.
+PORT = 8246 + 2 * settings.XDIST_WORKER
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The review PDFs HR files, on the demo organisation: human words only (no internal keys, emails,
+"""The review PDFs HR files, on the demo organisation (one review of each status and cycle): human words only (no internal keys, emails,
 raw timestamps or source file names), the fingerprint on the last page (in its footer, never alone on
 a page), methodology rows never split across pages, a sensible page count; file names safe for any
 name; the cycle summary PDF."""
@@ -22,6 +22,7 @@ from reviews.output.pdf import css_string, review_filename, review_pdf, safe_fil
 from reviews.output.summary import cycle_summary_pdf
 from reviews.writing import selectors
 from tests import factories
+from tests.reviews.demo_sample import one_of_each_kind
 
 INTERNAL = [
     re.compile(r"\b[a-z]+_[a-z_]+\b"),  # a registry key or status value (logo_retention, manager_review)
@@ -49,9 +50,12 @@ def pages_of(pdf: bytes) -> list[str]:
 def test_every_demo_review_pdf_reads_as_a_document(demo):
     hr = User.objects.get(email="hr@example.com")
     methodology = [m for m in METRICS if m.group in (KPI, SERVICE)] + [REGISTRY["touchpoints"]]
-    reviews = Review.objects.select_related("cycle__template", "csm__team", "reviewer").order_by(
-        "cycle", "csm"
-    )
+    every = Review.objects.select_related("cycle__template", "csm__team", "reviewer").order_by("cycle", "csm")
+    reviews = one_of_each_kind(every)  # tests/reviews/demo_sample.py
+    # The closed cycle's reviews are all finalized; the current one has a review in each of the six
+    # statuses: seven kinds, each with its fullest review, and the emptiest of all.
+    assert {(r.cycle.period, r.status) for r in reviews} == {(r.cycle.period, r.status) for r in every}
+    assert 7 <= len(reviews) <= 8
     counts = []
     for review in reviews:
         pages = pages_of(review_pdf(review, viewer=hr))
