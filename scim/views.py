@@ -30,7 +30,7 @@ from scim2_models import (
 )
 
 from scim import filters, people, teams, tokens
-from scim.schemas import MAX_RESULTS, PROVIDER, Group, PersonResource
+from scim.schemas import ENTERPRISE_URN, MAX_RESULTS, PROVIDER, Group, PersonResource
 
 CONTENT_TYPE = "application/scim+json"
 
@@ -67,6 +67,27 @@ def _body(request: HttpRequest) -> dict[str, Any]:
         raise InvalidSyntaxException(detail="the body is not JSON.") from exc
     if not isinstance(payload, dict):
         raise InvalidSyntaxException(detail="the body must be a JSON object.")
+    return payload
+
+
+def _manager_as_object(payload: dict[str, Any]) -> dict[str, Any]:
+    """Entra ID sends the enterprise manager as the bare id (``"value": "<id>"``), where RFC 7643
+    has an object (``{"value": "<id>"}``): read it as the object."""
+
+    def is_manager(path: object) -> bool:
+        text = str(path or "").lower()
+        return text == "manager" or text.endswith(f"{ENTERPRISE_URN.lower()}:manager")
+
+    for operation in payload.get("Operations") or payload.get("operations") or []:
+        if not isinstance(operation, dict):
+            continue
+        value = operation.get("value")
+        if is_manager(operation.get("path")) and isinstance(value, str):
+            operation["value"] = {"value": value}
+        elif isinstance(value, dict):
+            for key, item in list(value.items()):
+                if is_manager(key) and isinstance(item, str):
+                    value[key] = {"value": item}
     return payload
 
 
@@ -206,7 +227,7 @@ class _Resources(ScimView):
         payload = _body(request)
         base = base_url(request)
         operations = PatchOp[self.model].model_validate(  # type: ignore[name-defined]
-            payload, scim_ctx=Context.RESOURCE_PATCH_REQUEST
+            _manager_as_object(payload), scim_ctx=Context.RESOURCE_PATCH_REQUEST
         )
         before = self.to_resource(obj, base)
         resource = before.model_copy(deep=True)

@@ -511,3 +511,44 @@ def test_a_person_created_by_scim_is_active_with_the_email_sso_matches(scim):
     person = User.objects.get(email__iexact="ADA.LOVELACE@EXAMPLE.COM")
     assert person.is_active and person.role in (Role.CSM, Role.MANAGER, Role.HR, Role.ADMIN)
     assert ScimUser.objects.get(person=person).user_name == "Ada.Lovelace@Example.com"
+
+
+def test_entra_manager_as_a_bare_id_and_booleans_as_strings(scim, org):
+    person_id = scim.post("/scim/v2/Users", ENTRA_CREATE).json()["id"]
+    response = scim.patch(
+        f"/scim/v2/Users/{person_id}",
+        {
+            "schemas": [PATCH],
+            "Operations": [
+                {"op": "add", "path": f"{ENTERPRISE}:manager", "value": str(org.manager_b.pk)},
+                {"op": "Replace", "path": "active", "value": "False"},
+            ],
+        },
+    )
+    assert response.status_code == 200, response.content
+    person = User.objects.get(pk=person_id)
+    assert person.team.manager == org.manager_b
+    assert person.is_active is False
+    assert response.json()[ENTERPRISE]["manager"]["value"] == str(org.manager_b.pk)
+
+
+def test_entra_removes_a_member_with_the_value_and_reads_groups_without_members(scim, org):
+    group_id = scim.post("/scim/v2/Groups", {"displayName": "Renewals"}).json()["id"]
+    add = {"op": "Add", "path": "members", "value": [{"value": str(org.csm_b.pk)}]}
+    scim.patch(f"/scim/v2/Groups/{group_id}", {"schemas": [PATCH], "Operations": [add]})
+    assert User.objects.get(pk=org.csm_b.pk).team_id == int(group_id)
+    listed = scim.get(
+        "/scim/v2/Groups", filter='displayName eq "Renewals"', excludedAttributes="members"
+    ).json()
+    assert listed["Resources"][0]["displayName"] == "Renewals" and "members" not in listed["Resources"][0]
+    remove = {"op": "Remove", "path": "members", "value": [{"value": str(org.csm_b.pk)}]}
+    assert (
+        scim.patch(f"/scim/v2/Groups/{group_id}", {"schemas": [PATCH], "Operations": [remove]}).status_code
+        == 200
+    )
+    assert User.objects.get(pk=org.csm_b.pk).team is None
+    # HR and admins added to a group are not kept: they belong to no team.
+    hr = {"op": "Add", "path": "members", "value": [{"value": str(org.hr.pk)}]}
+    body = scim.patch(f"/scim/v2/Groups/{group_id}", {"schemas": [PATCH], "Operations": [hr]}).json()
+    assert body.get("members") is None
+    assert User.objects.get(pk=org.hr.pk).team is None
