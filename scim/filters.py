@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from scim2_models import InvalidFilterException
 from scim2_models.path import (
     CompareOperator,
@@ -32,7 +33,7 @@ def _text(field: str, case_exact: bool = False) -> Field:
         if op is None:  # present
             return ~Q(**{field: ""}) & Q(**{f"{field}__isnull": False})
         if not isinstance(value, str):
-            raise InvalidFilterException(detail=f"{value!r} is not a string.")
+            raise InvalidFilterException(detail=_("%(value)r is not a string.") % {"value": value})
         i = "" if case_exact else "i"
         lookups = {
             CompareOperator.eq: f"{i}exact",
@@ -56,7 +57,7 @@ def _id(field: str) -> Field:
         if op is None:
             return Q()
         if op not in (CompareOperator.eq, CompareOperator.ne):
-            raise InvalidFilterException(detail="ids compare with eq and ne only.")
+            raise InvalidFilterException(detail=_("ids compare with eq and ne only."))
         q = Q(**{field: int(str(value))}) if str(value).isdigit() else NOTHING
         return ~q if op == CompareOperator.ne else q
 
@@ -68,7 +69,7 @@ def _bool(field: str) -> Field:
         if op is None:
             return Q()
         if op not in (CompareOperator.eq, CompareOperator.ne) or not isinstance(value, bool):
-            raise InvalidFilterException(detail="active compares with eq or ne and true or false.")
+            raise InvalidFilterException(detail=_("active compares with eq or ne and true or false."))
         return Q(**{field: value if op == CompareOperator.eq else not value})
 
     return compare
@@ -130,11 +131,13 @@ def to_q(node: FilterNode, fields: dict[str, Field], core: str, prefix: str = ""
         name = prefix + _name(node.attr_path, core)
         field = fields.get(name)
         if field is None:
-            raise InvalidFilterException(detail=f"{node.attr_path} cannot be filtered on here.")
+            raise InvalidFilterException(
+                detail=_("%(attribute)s cannot be filtered on here.") % {"attribute": node.attr_path}
+            )
         if isinstance(node, Present):
             return field(None, None)
         return field(node.op, node.value)
-    raise InvalidFilterException(detail="this filter is not supported here.")
+    raise InvalidFilterException(detail=_("This filter is not supported here."))
 
 
 def _name(attr_path: object, core: str) -> str:

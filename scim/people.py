@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from scim2_models import ConflictException, InvalidValueException, Meta, UniquenessException
 
 from accounts.models import PERSON_ROLES, ApiToken, Role, Segment, Team, User, normalize_email
@@ -161,7 +162,8 @@ def _role(resource: Any) -> Role | None:
     role = ROLE_WORDS.get(str(chosen.value).strip().lower())
     if role is None:
         raise InvalidValueException(
-            detail=f"roles: {chosen.value!r} is no role here; send one of csm, manager, hr, admin."
+            detail=_("roles: %(value)r is no role here; send one of csm, manager, hr, admin.")
+            % {"value": chosen.value}
         )
     return Role(role)
 
@@ -172,7 +174,8 @@ def _segment(division: str | None) -> str | None:
     segment = SEGMENT_WORDS.get(_word(division))
     if segment is None:
         raise InvalidValueException(
-            detail=f"division: {division!r} is no segment here; send SMB, Mid-Market or Enterprise."
+            detail=_("division: %(value)r is no segment here; send SMB, Mid-Market or Enterprise.")
+            % {"value": division}
         )
     return segment
 
@@ -208,6 +211,7 @@ def _validate(obj: Any, attribute: str, exclude: list[str] | None = None) -> Non
         obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         problems = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+        # The problems are the validators' words, translated there; the attribute is the schema's.
         raise InvalidValueException(detail=f"{attribute}: {problems}") from exc
 
 
@@ -216,7 +220,7 @@ def _manager_person(manager: Any) -> User | None:
         return None
     found = people().filter(pk=int(manager.value)).first() if str(manager.value).isdigit() else None
     if found is None:
-        raise InvalidValueException(detail=f"manager: no person has the id {manager.value!r}.")
+        raise InvalidValueException(detail=_("manager: no person has the id %(id)r.") % {"id": manager.value})
     return found
 
 
@@ -233,11 +237,11 @@ def write(
     creating = person is None
     chosen = _primary(resource.emails)
     if chosen is None:
-        raise InvalidValueException(detail="emails: a person needs an email address to sign in with.")
+        raise InvalidValueException(detail=_("emails: a person needs an email address to sign in with."))
     email = normalize_email(str(chosen.value))
     user_name = (resource.user_name or "").strip()
     if not user_name:
-        raise InvalidValueException(detail="userName is required.")
+        raise InvalidValueException(detail=_("userName is required."))
     enterprise = resource[EnterpriseUser] or EnterpriseUser()
 
     def sent(attribute: str) -> bool:
@@ -266,9 +270,11 @@ def write(
             .exclude(pk=getattr(person, "pk", None))
             .exists()
         ):
-            raise UniquenessException(detail=f"userName {user_name!r} is already a person's.")
+            raise UniquenessException(
+                detail=_("userName %(name)r is already a person's.") % {"name": user_name}
+            )
         if others.exists():
-            raise UniquenessException(detail=f"emails: {email} is already a person's.")
+            raise UniquenessException(detail=_("emails: %(email)s is already a person's.") % {"email": email})
 
         if person is None:
             person = User(email=email, role=Role.CSM)
@@ -291,7 +297,7 @@ def write(
             person.save()
         except IntegrityError as exc:
             raise ConflictException(
-                detail="the person could not be written: it clashes with another."
+                detail=_("The person could not be written: it clashes with another.")
             ) from exc
         _after_place(person, enterprise, sent)
         if was_active and not person.is_active:

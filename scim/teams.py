@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from scim2_models import ConflictException, InvalidValueException, Meta, UniquenessException
 
 from accounts.models import Role, Team, User
@@ -61,7 +62,7 @@ def _people_of(resource: Group) -> list[User]:
     found = {str(p.pk): p for p in people().filter(pk__in=[int(i) for i in ids if i.isdigit()])}
     missing = wrong + [i for i in ids if i.isdigit() and i not in found]
     if missing:
-        raise InvalidValueException(detail=f"members: no person has the id {missing[0]!r}.")
+        raise InvalidValueException(detail=_("members: no person has the id %(id)r.") % {"id": missing[0]})
     return [found[i] for i in dict.fromkeys(ids)]
 
 
@@ -70,7 +71,7 @@ def write(team: Team | None, resource: Group) -> Team:
     resource's (HR and admins left out)."""
     name = (resource.display_name or "").strip()
     if not name:
-        raise InvalidValueException(detail="displayName is required.")
+        raise InvalidValueException(detail=_("displayName is required."))
     wanted = _people_of(resource)
     with transaction.atomic():
         same_name = Team.objects.filter(name__iexact=name)
@@ -79,16 +80,22 @@ def write(team: Team | None, resource: Group) -> Team:
             team = revived or Team()
         same_name = same_name.exclude(pk=team.pk)
         if same_name.exists():
-            raise UniquenessException(detail=f"displayName: a team is already named {name!r}.")
+            raise UniquenessException(
+                detail=_("displayName: a team is already named %(name)r.") % {"name": name}
+            )
         team.name = name
         try:
             team.full_clean(exclude=["manager"], validate_unique=False)
         except ValidationError as exc:
-            raise InvalidValueException(detail=f"displayName: {' '.join(exc.messages)}") from exc
+            raise InvalidValueException(
+                detail=_("displayName: %(problem)s") % {"problem": " ".join(exc.messages)}
+            ) from exc
         try:
             team.save()
         except IntegrityError as exc:
-            raise ConflictException(detail="the team could not be written: it clashes with another.") from exc
+            raise ConflictException(
+                detail=_("The team could not be written: it clashes with another.")
+            ) from exc
         _set_members(team, wanted)
         scim = identity(team) or ScimGroup(team=team)
         scim.external_id = resource.external_id or ""

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
@@ -64,9 +65,9 @@ def _body(request: HttpRequest) -> dict[str, Any]:
     try:
         payload = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidSyntaxException(detail="the body is not JSON.") from exc
+        raise InvalidSyntaxException(detail=_("The body is not JSON.")) from exc
     if not isinstance(payload, dict):
-        raise InvalidSyntaxException(detail="the body must be a JSON object.")
+        raise InvalidSyntaxException(detail=_("The body must be a JSON object."))
     return payload
 
 
@@ -100,16 +101,16 @@ class ScimView(View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if tokens.authenticate(request.headers.get("Authorization", "")) is None:
             return error(
-                UnauthorizedException(detail="Send the provisioning token: Authorization: Bearer <token>.")
+                UnauthorizedException(detail=_("Send the provisioning token: Authorization: Bearer <token>."))
             )
         method = (request.method or "").lower()
         handler = getattr(self, method, None) if method in self.http_method_names else None
         if handler is None:
             allowed = ", ".join(m.upper() for m in self.http_method_names if hasattr(self, m))
             response = respond(
-                Error(status=405, detail=f"{request.method} is not allowed here.").model_dump(
-                    scim_ctx=Context.DEFAULT
-                ),
+                Error(
+                    status=405, detail=_("%(method)s is not allowed here.") % {"method": request.method}
+                ).model_dump(scim_ctx=Context.DEFAULT),
                 status=405,
             )
             response["Allow"] = allowed
@@ -133,7 +134,7 @@ def _page(request: HttpRequest) -> tuple[int, int]:
         start = int(request.GET.get("startIndex", "1"))
         count = int(request.GET.get("count", str(MAX_RESULTS)))
     except ValueError as exc:
-        raise InvalidValueException(detail="startIndex and count are whole numbers.") from exc
+        raise InvalidValueException(detail=_("startIndex and count are whole numbers.")) from exc
     return max(start, 1), min(max(count, 0), MAX_RESULTS)
 
 
@@ -160,7 +161,7 @@ class _Resources(ScimView):
     def get_object(self, pk: str) -> Any:
         found = self.queryset().filter(pk=int(pk)).first() if pk.isdigit() else None
         if found is None:
-            raise NotFoundException(detail=f"No {self.kind[:-1].lower()} has the id {pk}.")
+            raise NotFoundException(detail=_("Nothing here has the id %(id)s.") % {"id": pk})
         return found
 
     def dump(self, resource: Any, parameters: Any = None) -> dict[str, Any]:
@@ -195,7 +196,7 @@ class _Resources(ScimView):
 
     def post(self, request: HttpRequest, pk: str | None = None) -> HttpResponse:
         if pk is not None:
-            raise NotImplementedException(detail="POST creates in the list, not on an item.")
+            raise NotImplementedException(detail=_("POST creates in the list, not on an item."))
         payload = _body(request)
         resource = self.model.model_validate(payload, scim_ctx=Context.RESOURCE_CREATION_REQUEST)
         obj = self.write(None, resource, payload)
@@ -209,7 +210,7 @@ class _Resources(ScimView):
 
     def put(self, request: HttpRequest, pk: str | None = None) -> HttpResponse:
         if pk is None:
-            raise NotImplementedException(detail="PUT replaces an item: /{kind}/{id}.")
+            raise NotImplementedException(detail=_("PUT replaces an item: /Users/{id} or /Groups/{id}."))
         obj = self.get_object(pk)
         payload = _body(request)
         base = base_url(request)
@@ -222,7 +223,7 @@ class _Resources(ScimView):
 
     def patch(self, request: HttpRequest, pk: str | None = None) -> HttpResponse:
         if pk is None:
-            raise NotImplementedException(detail="PATCH changes an item: /{kind}/{id}.")
+            raise NotImplementedException(detail=_("PATCH changes an item: /Users/{id} or /Groups/{id}."))
         obj = self.get_object(pk)
         payload = _body(request)
         base = base_url(request)
@@ -238,7 +239,7 @@ class _Resources(ScimView):
 
     def delete(self, request: HttpRequest, pk: str | None = None) -> HttpResponse:
         if pk is None:
-            raise NotImplementedException(detail="DELETE removes an item: /{kind}/{id}.")
+            raise NotImplementedException(detail=_("DELETE removes an item: /Users/{id} or /Groups/{id}."))
         self.remove(self.get_object(pk))
         return HttpResponse(status=204)
 
@@ -318,7 +319,7 @@ class _Listed(ScimView):
             for data in found:
                 if data["id"] == pk:
                     return respond(data)
-            raise NotFoundException(detail=f"No {self.kind[:-1].lower()} has the id {pk}.")
+            raise NotFoundException(detail=_("Nothing here has the id %(id)s.") % {"id": pk})
         return respond(
             {
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
@@ -349,11 +350,11 @@ class Elsewhere(ScimView):
     at once) 501."""
 
     def get(self, request: HttpRequest, rest: str = "") -> HttpResponse:
-        raise NotFoundException(detail="There is no SCIM endpoint at this address.")
+        raise NotFoundException(detail=_("There is no SCIM endpoint at this address."))
 
     def post(self, request: HttpRequest, rest: str = "") -> HttpResponse:
         if rest.strip("/") == ".search":
-            raise NotImplementedException(detail="Search one resource type: /Users or /Groups.")
+            raise NotImplementedException(detail=_("Search one resource type: /Users or /Groups."))
         return self.get(request, rest)
 
     put = patch = delete = get
