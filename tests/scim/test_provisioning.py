@@ -8,7 +8,9 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts import tokens as api_tokens
@@ -552,3 +554,24 @@ def test_entra_removes_a_member_with_the_value_and_reads_groups_without_members(
     body = scim.patch(f"/scim/v2/Groups/{group_id}", {"schemas": [PATCH], "Operations": [hr]}).json()
     assert body.get("members") is None
     assert User.objects.get(pk=org.hr.pk).team is None
+
+
+def _queries_to_list(scim, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert scim.get(url).status_code == 200
+    return len(queries)
+
+
+def test_listing_takes_as_many_queries_for_two_people_or_teams_as_for_six(scim, org):
+    # org: 7 people in two teams; six more people in three more teams. (A first request records the
+    # token's use, once a minute.)
+    scim.get("/scim/v2/ServiceProviderConfig")
+    few_people, few_teams = (
+        _queries_to_list(scim, "/scim/v2/Users"),
+        _queries_to_list(scim, "/scim/v2/Groups"),
+    )
+    for n in range(3):
+        team = factories.TeamFactory(name=f"More {n}", manager=factories.ManagerFactory())
+        factories.CsmFactory(team=team)
+    assert _queries_to_list(scim, "/scim/v2/Users") == few_people
+    assert _queries_to_list(scim, "/scim/v2/Groups") == few_teams
