@@ -327,17 +327,13 @@ def _place(person: User, enterprise: EnterpriseUser, sent: Any, *, creating: boo
             person.segment = segment
         if enterprise.department:
             person.team = _team_named(enterprise.department)
-        elif not creating and enterprise.department is None and _sent_key(sent, "department"):
+        elif not creating and sent("department"):
             person.team = None
         manager = _manager_person(enterprise.manager)
         if manager is not None and person.team is None:
             person.team = manager.managed_teams.order_by("name").first()
     if not person.segment:
         person.segment = settings.SCIM_DEFAULT_SEGMENT
-
-
-def _sent_key(sent: Any, key: str) -> bool:
-    return bool(sent(key))
 
 
 def _after_place(person: User, enterprise: EnterpriseUser, sent: Any) -> None:
