@@ -575,3 +575,25 @@ def test_listing_takes_as_many_queries_for_two_people_or_teams_as_for_six(scim, 
         factories.CsmFactory(team=team)
     assert _queries_to_list(scim, "/scim/v2/Users") == few_people
     assert _queries_to_list(scim, "/scim/v2/Groups") == few_teams
+
+
+def test_an_admin_revokes_a_token_in_the_django_admin(org):
+    key = _key("Okta")
+    token = ScimToken.objects.get()
+    org.admin.is_staff = org.admin.is_superuser = True
+    org.admin.save()
+    browser = Client()
+    browser.force_login(org.admin)
+    listing = browser.get("/admin/scim/scimtoken/")
+    assert listing.status_code == 200
+    assert token.hint in listing.content.decode() and key not in listing.content.decode()
+    assert browser.get("/admin/scim/scimtoken/add/").status_code == 403
+    confirmed = browser.post(f"/admin/scim/scimtoken/{token.pk}/delete/", {"post": "yes"})
+    assert confirmed.status_code == 302
+    assert Scim(key).get("/scim/v2/Users").status_code == 401
+
+
+def test_a_csm_created_without_a_division_gets_the_configured_segment(scim, settings):
+    settings.SCIM_DEFAULT_SEGMENT = "enterprise"
+    person_id = scim.post("/scim/v2/Users", OKTA_CREATE).json()["id"]
+    assert User.objects.get(pk=person_id).segment == Segment.ENTERPRISE
