@@ -597,3 +597,45 @@ def test_a_csm_created_without_a_division_gets_the_configured_segment(scim, sett
     settings.SCIM_DEFAULT_SEGMENT = "enterprise"
     person_id = scim.post("/scim/v2/Users", OKTA_CREATE).json()["id"]
     assert User.objects.get(pk=person_id).segment == Segment.ENTERPRISE
+
+
+def test_okta_group_push_renames_and_adds_members_with_their_display(scim, org):
+    # Okta's group push: create, rename with the id in the value, add members with a display.
+    group = scim.post(
+        "/scim/v2/Groups",
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Test SCIMv2",
+            "members": [],
+        },
+    )
+    assert group.status_code == 201
+    group_id = group.json()["id"]
+    renamed = scim.patch(
+        f"/scim/v2/Groups/{group_id}",
+        {
+            "schemas": [PATCH],
+            "Operations": [{"op": "replace", "value": {"id": group_id, "displayName": "Renamed"}}],
+        },
+    )
+    assert renamed.status_code == 200, renamed.content
+    added = scim.patch(
+        f"/scim/v2/Groups/{group_id}",
+        {
+            "schemas": [PATCH],
+            "Operations": [
+                {"op": "add", "path": "members", "value": [{"value": str(org.csm_b.pk), "display": "CSM B"}]}
+            ],
+        },
+    )
+    assert added.status_code == 200, added.content
+    team = Team.objects.get(pk=group_id)
+    assert team.name == "Renamed"
+    assert list(team.members.all()) == [org.csm_b]
+
+
+def test_okta_put_with_active_false_deactivates(scim):
+    person_id = scim.post("/scim/v2/Users", OKTA_CREATE).json()["id"]
+    response = scim.put(f"/scim/v2/Users/{person_id}", {**OKTA_CREATE, "id": person_id, "active": False})
+    assert (response.status_code, response.json()["active"]) == (200, False)
+    assert User.objects.get(pk=person_id).is_active is False
