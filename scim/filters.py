@@ -34,6 +34,8 @@ def _text(field: str, case_exact: bool = False) -> Field:
             return ~Q(**{field: ""}) & Q(**{f"{field}__isnull": False})
         if not isinstance(value, str):
             raise InvalidFilterException(detail=_("%(value)r is not a string.") % {"value": value})
+        if "\x00" in value:  # no stored text holds it (and the database refuses it)
+            return ~Q() if op == CompareOperator.ne else NOTHING
         i = "" if case_exact else "i"
         lookups = {
             CompareOperator.eq: f"{i}exact",

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from scim2_models import ConflictException, InvalidValueException, Meta, UniquenessException
 
 from accounts.models import PERSON_ROLES, ApiToken, Role, Segment, Team, User, normalize_email
+from core.text import name_problem
 from scim.models import ScimUser
 from scim.schemas import (
     SEGMENT_DIVISIONS,
@@ -206,13 +207,33 @@ def _team_named(name: str) -> Team:
     return team
 
 
+# The SCIM attribute a field of the product is written from, to name it in an error.
+ATTRIBUTES = {"name": "displayName", "email": "emails", "segment": "division"}
+
+
 def _validate(obj: Any, attribute: str, exclude: list[str] | None = None) -> None:
     try:
         obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        problems = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+        problems = "; ".join(
+            f"{ATTRIBUTES.get(field, field)}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()
+        )
         # The problems are the validators' words, translated there; the attribute is the schema's.
-        raise InvalidValueException(detail=f"{attribute}: {problems}") from exc
+        raise InvalidValueException(
+            detail=problems if attribute == "user" else f"{attribute}: {problems}"
+        ) from exc
+
+
+def one_line(attribute: str, value: str, max_length: int) -> str:
+    """``value`` when it can be kept: one line of text of at most ``max_length`` characters."""
+    if problem := name_problem(value):
+        raise InvalidValueException(detail=f"{attribute}: {problem}")
+    if len(value) > max_length:
+        raise InvalidValueException(
+            detail=_("%(attribute)s: at most %(count)s characters.")
+            % {"attribute": attribute, "count": max_length}
+        )
+    return value
 
 
 def _manager_person(manager: Any) -> User | None:
@@ -239,7 +260,7 @@ def write(
     if chosen is None:
         raise InvalidValueException(detail=_("emails: a person needs an email address to sign in with."))
     email = normalize_email(str(chosen.value))
-    user_name = (resource.user_name or "").strip()
+    user_name = one_line("userName", (resource.user_name or "").strip(), 254)
     if not user_name:
         raise InvalidValueException(detail=_("userName is required."))
     enterprise = resource[EnterpriseUser] or EnterpriseUser()
@@ -306,9 +327,10 @@ def write(
 
         scim = scim or ScimUser(person=person)
         scim.user_name = user_name
-        scim.external_id = resource.external_id or ""
-        scim.given_name = (resource.name.given_name or "") if resource.name else ""
-        scim.family_name = (resource.name.family_name or "") if resource.name else ""
+        scim.external_id = one_line("externalId", resource.external_id or "", 254)
+        names = resource.name or Name()
+        scim.given_name = one_line("name.givenName", names.given_name or "", 200)
+        scim.family_name = one_line("name.familyName", names.family_name or "", 200)
         scim.deleted = False
         scim.updated_at = timezone.now()
         scim.save()

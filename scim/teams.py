@@ -14,7 +14,7 @@ from scim2_models import ConflictException, InvalidValueException, Meta, Uniquen
 
 from accounts.models import Role, Team, User
 from scim.models import ScimGroup
-from scim.people import location, people, ref
+from scim.people import location, one_line, people, ref
 from scim.schemas import Group, GroupMember
 
 
@@ -98,7 +98,7 @@ def write(team: Team | None, resource: Group) -> Team:
             ) from exc
         _set_members(team, wanted)
         scim = identity(team) or ScimGroup(team=team)
-        scim.external_id = resource.external_id or ""
+        scim.external_id = one_line("externalId", resource.external_id or "", 254)
         scim.deleted = False
         scim.save()
     return team

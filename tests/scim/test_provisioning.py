@@ -639,3 +639,47 @@ def test_okta_put_with_active_false_deactivates(scim):
     response = scim.put(f"/scim/v2/Users/{person_id}", {**OKTA_CREATE, "id": person_id, "active": False})
     assert (response.status_code, response.json()["active"]) == (200, False)
     assert User.objects.get(pk=person_id).is_active is False
+
+
+ODD_PATCHES = [
+    ([], "invalidValue"),  # no operation
+    ([{"op": "move", "path": "active", "value": True}], "invalidValue"),
+    ([{"op": "replace", "path": "userName", "value": "x" * 300}], "invalidValue"),
+    ([{"op": "replace", "path": "externalId", "value": "x" * 300}], "invalidValue"),
+    ([{"op": "replace", "path": "displayName", "value": "x" * 300}], "invalidValue"),
+    ([{"op": "replace", "path": "displayName", "value": "Ada\u202eecalevol"}], "invalidValue"),
+    ([{"op": "replace", "path": "userName", "value": "ada\x00"}], "invalidValue"),
+    ([{"op": "remove", "path": "emails"}], "mutability"),
+    ([{"op": "replace", "path": "roles", "value": "hr"}], "invalidValue"),
+]
+
+
+@pytest.mark.parametrize(("operations", "scim_type"), ODD_PATCHES)
+def test_odd_patches_answer_400_and_change_nothing(scim, operations, scim_type):
+    person_id = scim.post("/scim/v2/Users", OKTA_CREATE).json()["id"]
+    before = scim.get(f"/scim/v2/Users/{person_id}").json()
+    response = scim.patch(f"/scim/v2/Users/{person_id}", {"schemas": [PATCH], "Operations": operations})
+    assert response.status_code == 400
+    assert response.json()["scimType"] == scim_type
+    assert scim.get(f"/scim/v2/Users/{person_id}").json() == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"filter": 'title eq "x"'},
+        {"filter": 'active eq "yes"'},
+        {"filter": 'meta.created gt "2020"'},
+        {"count": "x"},
+    ],
+)
+def test_odd_queries_answer_400(scim, query):
+    response = scim.get("/scim/v2/Users", **query)
+    assert response.status_code == 400
+    assert response.json()["schemas"] == [ERROR]
+
+
+def test_a_filter_holding_a_nul_character_finds_nobody(scim):
+    scim.post("/scim/v2/Users", OKTA_CREATE)
+    body = scim.get("/scim/v2/Users", filter='userName eq "ada\\u0000"').json()
+    assert body["totalResults"] == 0
