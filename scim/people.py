@@ -21,6 +21,7 @@ the product's own placement alone.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -45,6 +46,8 @@ from scim.schemas import (
     PersonResource,
     RoleValue,
 )
+
+log = logging.getLogger("csm.scim")
 
 ROLE_WORDS = {
     **{str(role): role for role in PERSON_ROLES},
@@ -324,6 +327,7 @@ def write(
         if was_active and not person.is_active:
             # Their read tokens end with them (a later reactivation does not revive them).
             ApiToken.objects.filter(person=person).delete()
+            log.info("%s deactivated by the identity provider", person.email)
 
         scim = scim or ScimUser(person=person)
         scim.user_name = user_name
@@ -390,6 +394,7 @@ def delete(person: User) -> None:
             person.is_active = False
             person.save()
             ApiToken.objects.filter(person=person).delete()
+            log.info("%s deactivated by the identity provider (deleted)", person.email)
         scim = identity(person) or ScimUser(person=person, user_name=person.email)
         scim.deleted = True
         scim.updated_at = timezone.now()

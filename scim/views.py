@@ -5,6 +5,7 @@ token answers 401. Every error is a SCIM error message (urn:…:Error) with its 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
@@ -34,6 +35,8 @@ from scim import filters, people, teams, tokens
 from scim.schemas import ENTERPRISE_URN, MAX_RESULTS, PROVIDER, Group, PersonResource
 
 CONTENT_TYPE = "application/scim+json"
+# Every change a provider makes (who, what, when): the operators' record of provisioning.
+log = logging.getLogger("csm.scim")
 
 
 def respond(data: dict[str, Any], status: int = 200, location: str | None = None) -> HttpResponse:
@@ -99,7 +102,8 @@ class ScimView(View):
     http_method_names: ClassVar[list[str]] = ["get", "post", "put", "patch", "delete"]  # type: ignore[misc]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if tokens.authenticate(request.headers.get("Authorization", "")) is None:
+        token = tokens.authenticate(request.headers.get("Authorization", ""))
+        if token is None:
             return error(
                 UnauthorizedException(detail=_("Send the provisioning token: Authorization: Bearer <token>."))
             )
@@ -117,11 +121,21 @@ class ScimView(View):
             return response
         try:
             with PROVIDER:
-                return handler(request, *args, **kwargs)
+                response = handler(request, *args, **kwargs)
         except SCIMException as exc:
-            return error(exc)
+            response = error(exc)
         except ValidationError as exc:
-            return _validation_error(exc)
+            response = _validation_error(exc)
+        if method != "get":
+            log.info(
+                "%s %s %s: %s (token %s)",
+                token.name,
+                request.method,
+                request.path,
+                response.status_code,
+                token.hint,
+            )
+        return response
 
 
 def _response_parameters(request: HttpRequest, model: Any) -> Any:

@@ -309,8 +309,14 @@ def _deactivation_ends_the_session_and_the_api_token(scim, operations):
     assert not ApiToken.objects.filter(person_id=person_id).exists()
 
 
-def test_okta_patch_replace_active_false_ends_the_session_and_api_tokens_at_once(scim):
+def test_okta_patch_replace_active_false_ends_the_session_and_api_tokens_at_once(scim, caplog):
+    caplog.set_level("INFO", logger="csm.scim")
     _deactivation_ends_the_session_and_the_api_token(scim, [{"op": "replace", "value": {"active": False}}])
+    # Operators have the record: which provider changed what, and who was deactivated.
+    messages = [r.getMessage() for r in caplog.records if r.name == "csm.scim"]
+    assert "ada.lovelace@example.com deactivated by the identity provider" in messages
+    assert any(m.startswith("Okta POST /scim/v2/Users: 201") for m in messages)
+    assert any(m.startswith("Okta PATCH /scim/v2/Users/") and ": 200 " in m for m in messages)
 
 
 def test_entra_patch_capital_replace_active_false_deactivates(scim):
