@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("notifications.urls")),
     path("api/v1/", include("config.api_urls")),
+    # Provisioning by the identity provider (SCIM 2.0): its own bearer token, no trailing slashes.
+    path("scim/v2/", include("scim.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file of its own (?script): no inline
     # script under the Content-Security-Policy.

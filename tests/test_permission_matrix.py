@@ -43,6 +43,8 @@ HR_ONLY_API_POST = row(403, 403, 403, 403, 405, 405, 401)
 OPS_PAGE = row(403, 403, 403, 403, 403, 200, 302)
 TEAM_PAGE = row(404, 404, 200, 404, 200, 200, 302)
 MANAGER_PAGE = row(404, 404, 200, 404, 200, 200, 302)
+# SCIM provisioning opens to the identity provider's bearer token only: every session answers 401.
+SCIM = row(401, 401, 401, 401, 401, 401, 401)
 
 # url name: (kwargs or callable(objects) -> kwargs, query string, expected answers)
 TABLE = {
@@ -165,6 +167,17 @@ TABLE = {
         POST_ONLY,
     ),
     "cycle-summary-pdf": (lambda o: {"cycle_id": o["cycle"].pk}, "", HR_PAGE),
+    "scim:root": ({}, "", SCIM),
+    "scim:users": ({}, "", SCIM),
+    "scim:user": (lambda o: {"pk": o["csm"].pk}, "", SCIM),
+    "scim:groups": ({}, "", SCIM),
+    "scim:group": (lambda o: {"pk": o["team"].pk}, "", SCIM),
+    "scim:config": ({}, "", SCIM),
+    "scim:schemas": ({}, "", SCIM),
+    "scim:schema": ({"pk": "urn:ietf:params:scim:schemas:core:2.0:User"}, "", SCIM),
+    "scim:resource-types": ({}, "", SCIM),
+    "scim:resource-type": ({"pk": "User"}, "", SCIM),
+    "scim:elsewhere": ({"rest": "Nowhere"}, "", SCIM),
 }
 # Django's admin: every page of it is staff-only, tested through its index.
 SKIPPED_NAMESPACES = {"admin"}

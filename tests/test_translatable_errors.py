@@ -30,6 +30,7 @@ APPS = [
     "okrs",
     "reviews",
     "notifications",
+    "scim",
     "web",
     "demo",
     "devtools",

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     # On top of the domain apps (tests/test_architecture.py): to-dos and notifications, then the web
     # shell and the demo organisation.
     "notifications",
+    # Provisioning by the identity provider (SCIM 2.0): above people, below the web shell.
+    "scim",
     "web",
     "demo",
 ]
@@ -287,6 +289,14 @@ if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API
         "(periods: sec, min, hour, day)."
     )
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["accounts.throttling.TokenRateThrottle"]
+
+# The segment of a CSM the identity provider creates without a division (SCIM, docs/scim.md): a
+# CSM needs one. smb, mid_market or enterprise.
+SCIM_DEFAULT_SEGMENT = env("SCIM_DEFAULT_SEGMENT", default="smb")
+if SCIM_DEFAULT_SEGMENT not in ("smb", "mid_market", "enterprise"):
+    raise ImproperlyConfigured(
+        f"SCIM_DEFAULT_SEGMENT={SCIM_DEFAULT_SEGMENT!r}: write smb, mid_market or enterprise."
+    )
 
 INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
