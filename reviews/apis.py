@@ -67,8 +67,10 @@ class ReviewOutput(serializers.ModelSerializer):
             "suggested_detail",
             "self_assessment",
             "self_ratings",
+            "self_quotes",
             "manager_assessment",
             "section_ratings",
+            "manager_quotes",
             "final_rating",
             "final_rating_reason",
             "rating",
@@ -121,6 +123,16 @@ class ReviewOutput(serializers.ModelSerializer):
             "self_ratings": {
                 "help_text": "The CSM's rating per section (section key → a value of the scale), when the "
                 "template asks for them. Null while hidden, like self_assessment."
+            },
+            "self_quotes": {
+                "help_text": "The customers' words the CSM quotes in their self-review: section key → the "
+                "survey comments picked as evidence (each: survey, the survey response's id; kind, nps or "
+                "csat; score; comment; account, the account's id; account_name; responded_at, ISO 8601), "
+                "as they read when picked. Null while hidden, like self_assessment."
+            },
+            "manager_quotes": {
+                "help_text": "The customers' words the reviewer quotes: section key → the survey comments "
+                "picked as evidence, as in self_quotes." + HIDDEN
             },
             "manager_assessment": {
                 "help_text": "The reviewer's text per section (section key → text)." + HIDDEN

@@ -26,6 +26,10 @@ DEFAULT_SECTIONS = [
     {"key": "product_expertise", "title": "Product expertise and adoption"},
     {"key": "collaboration", "title": "Collaboration with sales, support and product"},
 ]
+# The customers' words a reviewer (or the CSM, in their self-review) may pick as evidence for one
+# section of a review: a handful, so that the quotes support the text rather than replace it
+# (docs/reviews.md, "The customers' words").
+QUOTES_PER_SECTION = 5
 DEFAULT_SCALE = [
     {"value": 1, "label": "Below expectations"},
     {"value": 2, "label": "Partly meets expectations"},
@@ -249,6 +253,11 @@ class Review(models.Model):
     manager_assessment = models.JSONField(default=dict, blank=True)
     section_ratings = models.JSONField(default=dict, blank=True)
     self_ratings = models.JSONField(default=dict, blank=True)
+    # The customers' words picked as evidence: section key -> the survey comments as they were when
+    # picked (``reviews.writing.quotes``); a later edit or deletion of the survey leaves them as they
+    # are. The CSM's picks belong to the self-review, the reviewer's to the manager's part.
+    self_quotes = models.JSONField(default=dict, blank=True)
+    manager_quotes = models.JSONField(default=dict, blank=True)
     suggested_rating = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     suggested_detail = models.JSONField(default=dict, blank=True)
     final_rating = models.PositiveSmallIntegerField(null=True, blank=True)

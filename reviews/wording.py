@@ -24,6 +24,8 @@ FIELD_LABELS = {
     "manager_assessment": _("Manager's review"),
     "section_ratings": _("Manager's rating"),
     "self_ratings": _("Self-rating"),
+    "self_quotes": _("Customers' words in the self-review"),
+    "manager_quotes": _("Customers' words in the manager's review"),
     "final_rating": _("Overall rating"),
     "final_rating_reason": _("Reason for the overall rating"),
     "acknowledgement_comment": _("Acknowledgement comment"),
