@@ -46,12 +46,12 @@ def customer_words(*, csm: User, period: str) -> list[dict]:
     p = Period.parse(period)
     accounts = Assignment.objects.filter(csm=csm, start_date__lt=p.end).values("account_id")
     steps: dict[int, list[tuple[datetime.date, int]]] = defaultdict(list)
-    for account_id, start, owner in (
+    for account_id, start, owner_id in (
         Assignment.objects.filter(account_id__in=accounts)
         .order_by("account_id", "start_date")
         .values_list("account_id", "start_date", "csm_id")
     ):
-        steps[account_id].append((start, owner))
+        steps[account_id].append((start, owner_id))
     responses = (
         SurveyResponse.objects.filter(
             account_id__in=list(steps),
