@@ -32,6 +32,7 @@ from kpis.registry import EXPECTED, KPI, METRICS, REGISTRY, SERVICE
 from reviews import wording
 from reviews.access import review_view
 from reviews.models import Review
+from reviews.notes.services import notes_in_review, shown_note
 from reviews.writing import explain, quotes
 from reviews.writing.selectors import content_hash
 
@@ -255,6 +256,7 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
         "reader_zone": timezone.get_current_timezone_name(),
         "disputes": disputes,
         "comments": list(review.comments.select_related("author")),
+        "notes": [shown_note(n) for n in notes_in_review(review, view)],
         "methodology": [m for m in METRICS if m.group in (KPI, SERVICE) or _is_reading(m)]
         + [REGISTRY["touchpoints"]],
         "final_label": template.label_of(review.rating) if view.manager_visible else "",

@@ -60,6 +60,10 @@ def content_hash(review: Review, view: ReviewView = EVERYTHING) -> str:
     }
     if review.self_ratings:  # only when there are some: the hash of a review without them is unchanged
         content.update(view.mask({"self_ratings": review.self_ratings}, placeholder=HIDDEN))
+    # The feedback notes a submitted review keeps, as the viewer may read them; only when there are some.
+    kept = [n for n in review.notes if n.get("shared_with_csm") or not view.is_csm]
+    if kept:
+        content["notes"] = [[n["note"], n["author"], n["kind"], n["body"], n["metric"]] for n in kept]
     # The customers' words quoted, likewise only when there are some.
     for name in ("self_quotes", "manager_quotes"):
         if getattr(review, name):

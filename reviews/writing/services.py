@@ -25,6 +25,7 @@ from core import text as limits
 from reviews import signals, workflow
 from reviews.access import require_hr, review_view
 from reviews.models import UNRESOLVED_FLAGS, Review, ReviewStatus
+from reviews.notes.services import frozen_notes
 from reviews.writing.quotes import pick_quotes
 from reviews.writing.snapshot import set_snapshot, snapshot_diff
 
@@ -388,6 +389,8 @@ def review_submit(*, user: User, review: Review, version: PostedVersion) -> Revi
     if errors:
         raise ValidationError(errors)
     review.submitted_at = timezone.now()
+    # The feedback notes of the quarter, as they read now: the submitted review keeps them.
+    review.notes = frozen_notes(review)
     return _end(review, user, step)
 
 

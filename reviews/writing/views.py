@@ -24,6 +24,7 @@ from kpis.registry import REGISTRY
 from reviews import wording, workflow
 from reviews.access import review_view
 from reviews.models import Dispute, Review, ReviewCycle
+from reviews.notes.services import notes_in_review, shown_note
 from reviews.output.pdf import review_filename, review_pdf
 from reviews.writing import disputes as flags
 from reviews.writing import explain, quotes, selectors, services
@@ -189,6 +190,7 @@ def _detail_context(request: PersonRequest, review: Review, **extra) -> dict:
         "disputes": disputes,
         "open_flags": sum(1 for d in disputes if d.is_unresolved),
         "comments": review.comments.select_related("author"),
+        "notes": [shown_note(n) for n in notes_in_review(review, acc)],
         "diff": request.session.pop(f"review-diff-{review.pk}", None),
         "field_errors": request.session.pop(f"review-errors-{review.pk}", {}),
         "actions": _actions(review, request.user),

@@ -345,9 +345,10 @@ def test_cycle_api_create_and_open(w):
 # Session, user, the review (with its cycle, template, CSM, team and reviewer), its flags, its
 # comments, and the bell's unread count: whatever the review holds.
 REVIEW_PAGE_QUERIES = 6
-# The person writing also gets the quarter's customer comments to quote (the ownership steps of
-# the CSM's accounts, then the comments): two more, whatever the number of comments.
-WRITING_PAGE_QUERIES = REVIEW_PAGE_QUERIES + 2
+# The person writing a review not yet submitted also gets the quarter's customer comments to quote
+# (the ownership steps of the CSM's accounts, then the comments) and the quarter's feedback notes
+# (a submitted review keeps its own copy): three more, whatever their number.
+WRITING_PAGE_QUERIES = REVIEW_PAGE_QUERIES + 3
 
 
 def _page_queries(client, review) -> tuple[int, str]:
