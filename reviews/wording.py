@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "manager_assessment": _("Manager's review"),
     "section_ratings": _("Manager's rating"),
     "self_ratings": _("Self-rating"),
+    "quotes": _("Customers' words"),
     "self_quotes": _("Customers' words in the self-review"),
     "manager_quotes": _("Customers' words in the manager's review"),
     "final_rating": _("Overall rating"),
