@@ -136,6 +136,30 @@ class DemoSummary:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+# What the demo's customers write with an NPS answer (the customers' words a review quotes): picked
+# from the score, the account and the month, never from the random stream (the demo's numbers stay
+# those of its seed). Passives mostly write nothing.
+NPS_WORDS = {
+    "promoter": [
+        "Our CSM knows our business better than some of our own team.",
+        "The quarterly review gave us a clear plan for the next six months.",
+        "Onboarding the new team was quick thanks to the workshops.",
+        "",
+    ],
+    "passive": ["", "", "Good product; the reporting could go deeper."],
+    "detractor": [
+        "Response times have been slow.",
+        "We lost a week waiting on an escalation.",
+        "Too many changes of contact this year.",
+    ],
+}
+
+
+def nps_comment(score: int, account_key: str, month: datetime.date) -> str:
+    words = NPS_WORDS["promoter" if score >= 9 else "passive" if score >= 7 else "detractor"]
+    return words[(sum(map(ord, account_key)) + month.month) % len(words)]
+
+
 def demo_organisation_build(
     *,
     today: datetime.date,
@@ -330,7 +354,7 @@ def _account_history(rng, index, csms, start, today, months, writer) -> None:
                     responded_at=aware(first_day + datetime.timedelta(days=rng.randrange(days_live)), 15),
                     kind="nps",
                     score=score,
-                    comment="" if score > 6 else "Response times have been slow.",
+                    comment=nps_comment(score, account.external_id, month),
                 )
             )
         writer.add(

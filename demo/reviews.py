@@ -7,9 +7,11 @@ import datetime
 import random
 
 from accounts.models import Role, User
+from demo.builders import aware
 from kpis.periods import Period
 from reviews.cycles import services as cycle_services
-from reviews.models import Review, ReviewStatus
+from reviews.models import FeedbackNote, Review, ReviewStatus
+from reviews.notes import services as note_services
 from reviews.writing import disputes, services
 
 SELF = {
@@ -84,6 +86,34 @@ def _walk(review: Review, hr: User, until: str, rng: random.Random) -> None:
         services.review_finalize(user=hr, review=review, version=review.version)
 
 
+NOTES = [
+    # (who writes: "manager", "hr" or "peer"), kind, shown to the CSM, the note
+    ("manager", "praise", True, "Turned the renewal around after the outage: calm, clear, on time."),
+    ("peer", "praise", True, "Covered two of my accounts during my leave without a single dropped ball."),
+    ("hr", "concern", False, "Two customers asked for a new contact this quarter; worth a conversation."),
+]
+
+
+def _feedback_notes(current: Period, today: datetime.date) -> None:
+    """A few feedback notes on the first CSMs, written in the current quarter (before today)."""
+    csms = list(
+        User.objects.filter(role=Role.CSM, team__isnull=False).select_related("team").order_by("pk")[:4]
+    )
+    hr = User.objects.filter(role=Role.HR).order_by("pk").first()
+    for i, csm in enumerate(csms):
+        peer = User.objects.filter(team=csm.team, role=Role.CSM).exclude(pk=csm.pk).order_by("pk").first()
+        authors = {"manager": csm.team.manager, "hr": hr, "peer": peer}
+        for j, (who, kind, shared, body) in enumerate(NOTES):
+            author = authors[who]
+            if author is None or (i + j) % 4 == 3:
+                continue
+            note = note_services.note_create(
+                author=author, csm=csm, kind=kind, body=body, shared_with_csm=shared
+            )
+            day = min(today, current.start + datetime.timedelta(days=20 + 9 * j + i))
+            FeedbackNote.objects.filter(pk=note.pk).update(created_at=aware(day, 11))
+
+
 def demo_reviews_build(*, today: datetime.date, seed: int = 2026) -> dict[str, int]:
     rng = random.Random(seed)
     hr = User.objects.filter(role=Role.HR).order_by("pk").first()
@@ -100,6 +130,7 @@ def demo_reviews_build(*, today: datetime.date, seed: int = 2026) -> dict[str, i
         _walk(review, hr, "finalized", rng)
     cycle_services.cycle_start_calibration(user=hr, cycle=closed)
     cycle_services.cycle_close(user=hr, cycle=closed)
+    _feedback_notes(current, today)
     cycle = cycle_services.cycle_create(
         user=hr,
         period=str(current),

@@ -1,5 +1,6 @@
 """OKR API: objectives, key results and check-ins, scoped by visible_to; writes through the services."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -13,7 +14,8 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts.models import Team, User
@@ -126,6 +128,15 @@ class ObjectiveOutput(serializers.ModelSerializer):
         "quarter is closed the frozen score, or the final one when adjusted. Null without key results."
     )
     key_results = KeyResultOutput(many=True, read_only=True, help_text="Its key results, in their order.")
+    carried_into = serializers.SerializerMethodField(
+        help_text="The id of the objective of the next quarter that carries this one on; null when none."
+    )
+
+    def get_carried_into(self, objective) -> int | None:
+        try:
+            return objective.carried_into.pk
+        except Objective.DoesNotExist:
+            return None
 
     class Meta:
         model = Objective
@@ -138,6 +149,8 @@ class ObjectiveOutput(serializers.ModelSerializer):
             "description",
             "parent",
             "commitment",
+            "carried_from",
+            "carried_into",
             "score",
             "frozen_score",
             "final_score",
@@ -156,6 +169,10 @@ class ObjectiveOutput(serializers.ModelSerializer):
             },
             "commitment": {
                 "help_text": "committed (expected to reach 1.0) or aspirational (0.7 is a success)."
+            },
+            "carried_from": {
+                "help_text": "The id of the objective of the quarter before that this one carries on; null "
+                "when none."
             },
             "frozen_score": {
                 "help_text": "The score frozen when the quarter was closed (decimal string); null before."
@@ -254,8 +271,10 @@ class ObjectiveViewSet(
     serializer_class = ObjectiveOutput
 
     def get_queryset(self):
-        qs = Objective.objects.visible_to(api_person(self.request)).prefetch_related(
-            "key_results__check_ins", "key_results__objective"
+        qs = (
+            Objective.objects.visible_to(api_person(self.request))
+            .select_related("carried_into")
+            .prefetch_related("key_results__check_ins", "key_results__objective")
         )
         period = self.request.query_params.get("period")
         return qs.filter(period=period) if period else qs
@@ -285,6 +304,48 @@ class ObjectiveViewSet(
         except DjangoValidationError as exc:
             _raise(exc)
         return _created(self, objective)
+
+    class CarryOverInput(serializers.Serializer):
+        values = serializers.ChoiceField(
+            choices=services.CarryValues.choices,
+            help_text="reset: the key results start again (a numeric one at its baseline, a milestone not "
+            "done); keep: they keep where they got to. A KPI-linked one takes the new quarter's value either way.",
+        )
+
+    @extend_schema(
+        operation_id="carry_over_objective",
+        summary="Carry an objective over",
+        description="An objective not finished (score below 1.0) when its quarter was closed goes on in the "
+        "next quarter: a new objective with a copy of each key result, linked to it (carried_from; the "
+        "original's carried_into). Answers the new objective.\n\n"
+        f"**Who**: {WHO_WRITES}.\n\n"
+        "**Errors**: 400 with the field and a sentence, nothing written (its quarter still open, finished, "
+        "already carried over, the next quarter closed, values not reset or keep); 403 when the caller may "
+        "not edit the objective; 404 for one they may not see.",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The objective's id.")],
+        request=CarryOverInput,
+        responses={
+            201: ObjectiveOutput,
+            400: INVALID,
+            401: NOT_SIGNED_IN,
+            403: OpenApiResponse(ErrorDetail, description="The caller may not edit this objective."),
+            404: NOT_FOUND,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="carry-over")
+    def carry_over(self, request, pk=None):
+        objective = self.get_object()
+        data = self.CarryOverInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            copy = services.objective_carry_over(
+                user=api_person(request), objective=objective, values=data.validated_data["values"]
+            )
+        except DjangoValidationError as exc:
+            _raise(exc)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return _created(self, Objective.objects.select_related("carried_into").get(pk=copy.pk))
 
 
 @extend_schema(tags=["okrs"])

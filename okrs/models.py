@@ -87,6 +87,16 @@ class Objective(models.Model):
         related_name="rollouts",
         help_text=_("The team objective this one was rolled out from."),
     )
+    # The objective of the quarter before that this one carries on (``services.objective_carry_over``):
+    # one carry-over per objective, the link shown on both.
+    carried_from = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="carried_into",
+        verbose_name=_("carried over from"),
+    )
     frozen_score = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     final_score = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     final_score_reason = models.TextField(

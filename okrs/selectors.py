@@ -122,7 +122,7 @@ def objectives_for(*, viewer: User | None, period: str) -> QuerySet[Objective]:
     base = Objective.objects.all() if viewer is None else Objective.objects.visible_to(viewer)
     return (
         base.filter(period=period)
-        .select_related("csm", "team", "parent")
+        .select_related("csm", "team", "parent", "carried_from", "carried_into")
         .prefetch_related(
             Prefetch(
                 "key_results",

@@ -392,6 +392,91 @@ def okr_quarter_close(*, user: User, period: str) -> OkrQuarter:
     return quarter
 
 
+class CarryValues(models.TextChoices):
+    RESET = "reset", _("Start the key results again from their baseline")
+    KEEP = "keep", _("Keep the key results' current values")
+
+
+@transaction.atomic
+def objective_carry_over(*, user: User, objective: Objective, values: str) -> Objective:
+    """An objective not finished when its quarter closed goes on in the next quarter: a new objective
+    (same owner, title, description, commitment) with a copy of each key result, linked to the
+    original (``carried_from``). ``values``: ``reset`` starts each key result again (a numeric one at
+    its baseline, a milestone not done), ``keep`` keeps where it got to (a numeric one's current
+    value, a milestone's done); a KPI-linked one always takes its value from the new quarter's run.
+    Aligned to the carried-over copy of the original's parent when there is one. Refused, writing
+    nothing: an open quarter, a finished objective (score 1.0), a second carry-over, a closed next
+    quarter, someone who may not edit the objective."""
+    objective = (
+        Objective.objects.select_for_update(of=("self",))
+        .select_related("csm__team", "team", "parent")
+        .get(pk=objective.pk)
+    )
+    if not can_edit(user, objective):
+        raise PermissionDenied(_("You may not carry this objective over."))
+    if values not in CarryValues.values:
+        raise ValidationError(
+            {"values": _("Choose whether the key results start again or keep their values.")}
+        )
+    if not selectors.quarter_closed(objective.period):
+        raise ValidationError({"objective": _("An objective is carried over once its quarter is closed.")})
+    score = selectors.objective_score(objective)
+    if score is not None and score >= 1:
+        raise ValidationError(
+            {"objective": _("This objective is finished (score 1.0): nothing to carry over.")}
+        )
+    existing = Objective.objects.filter(carried_from=objective).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "objective": _("Already carried over into %(quarter)s as “%(title)s”.")
+                % {"quarter": existing.period, "title": existing.title}
+            }
+        )
+    target = Period.parse(objective.period).next()
+    _check_quarter(str(target))
+    parent = (
+        Objective.objects.filter(carried_from_id=objective.parent_id).first() if objective.parent_id else None
+    )
+    copy = Objective.objects.create(
+        csm=objective.csm,
+        team=objective.team,
+        period=str(target),
+        title=objective.title,
+        description=objective.description,
+        commitment=objective.commitment,
+        parent=parent,
+        carried_from=objective,
+        created_by=user,
+    )
+    keep = values == CarryValues.KEEP
+    for kr in objective.key_results.all():
+        new = KeyResult(
+            objective=copy,
+            title=kr.title,
+            kind=kr.kind,
+            metric=kr.metric,
+            baseline=kr.baseline,
+            target=kr.target,
+            unit=kr.unit,
+            direction=kr.direction,
+            weight=kr.weight,
+            owner=kr.owner,
+            position=kr.position,
+        )
+        if kr.kind == KrKind.NUMERIC:
+            new.current = kr.current if keep else kr.baseline
+        elif kr.kind == KrKind.MILESTONE:
+            new.done = kr.done if keep else False
+        else:
+            new.current, new.current_run = _current_metric_value(new)
+            new.current_at = new.current_run.finished_at if new.current_run else None
+        if new.current is not None or new.done:
+            new.current_at = new.current_at or timezone.now()
+        new.save()
+    return copy
+
+
 @transaction.atomic
 def objective_adjust_final(*, user: User, objective: Objective, score, reason: str) -> Objective:
     """After closing: a final score may differ from the frozen one, with a reason. Both are kept."""

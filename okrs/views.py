@@ -299,3 +299,26 @@ def final_score(request: PersonRequest, objective_id: int) -> HttpResponse:
         except PermissionDenied as exc:
             messages.error(request, str(exc))
     return redirect(_back(request, objective))
+
+
+@login_required
+@require_POST
+def carry_over(request: PersonRequest, objective_id: int) -> HttpResponse:
+    """Carry an unfinished objective of a closed quarter into the next one (``values``: reset or keep)."""
+    objective = get_object_or_404(Objective.objects.visible_to(request.user), pk=objective_id)
+    try:
+        copy = services.objective_carry_over(
+            user=request.user, objective=objective, values=request.POST.get("values", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        return redirect(_back(request, objective))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect(_back(request, objective))
+    messages.success(
+        request,
+        _("“%(title)s” is carried over into %(quarter)s with its key results.")
+        % {"title": copy.title, "quarter": period_label(copy.period)},
+    )
+    return redirect(_back(request, copy) + f"#objective-{copy.pk}")

@@ -8,10 +8,10 @@ The rule (state is the review's status, or a historical record's status for the 
 
 - Who reads a review at all: the CSM once it is shared (any state but draft); the reviewer; the
   CSM's team manager; HR and admins (mirrors ``Review.objects.visible_to``).
-- The CSM's self-review (``SELF_FIELDS``: texts and self-ratings) is the CSM's until submitted: before manager review only
+- The CSM's self-review (``SELF_FIELDS``: texts, self-ratings and the customers' words it quotes) is the CSM's until submitted: before manager review only
   the CSM and HR (when HR is not the reviewer) see it; the reviewer and admins see it once it is
   submitted, so that the reviewer forms their own view first.
-- The manager's part (``MANAGER_FIELDS``: texts, section ratings, the suggested and final rating and
+- The manager's part (``MANAGER_FIELDS``: texts, section ratings, the customers' words quoted, the suggested and final rating and
   its reason, the calibration's rating, reason, who and when, and the rating that counts) is the
   reviewer's until submitted: the reviewer, admins and HR see the draft; the CSM
   and any other reader see it from ``submitted`` on (and no longer after a reopen, until the new
@@ -36,11 +36,12 @@ from django.utils.translation import gettext as _
 from accounts.models import EVERYONE_ROLES, Role
 from reviews.models import STATUS_ORDER, Review, ReviewStatus
 
-SELF_FIELDS = frozenset({"self_assessment", "self_ratings"})
+SELF_FIELDS = frozenset({"self_assessment", "self_ratings", "self_quotes"})
 MANAGER_FIELDS = frozenset(
     {
         "manager_assessment",
         "section_ratings",
+        "manager_quotes",
         "suggested_rating",
         "suggested_detail",
         "final_rating",

@@ -177,3 +177,27 @@ SECTION_RATINGS = {
         "description": "A value of the template's scale; null when the section is not rated yet.",
     },
 }
+SECTION_QUOTES = {
+    "type": "object",
+    "description": "Section key → the customers' words picked as evidence for it, as they read when picked.",
+    "additionalProperties": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["survey", "kind", "score", "comment", "account", "account_name", "responded_at"],
+            "properties": {
+                "survey": {"type": "integer", "description": "The survey response's id."},
+                "kind": {"type": "string", "enum": ["nps", "csat"], "description": "nps or csat."},
+                "score": {"type": "integer", "description": "The score given (NPS 0–10, CSAT 1–5)."},
+                "comment": {"type": "string", "description": "The customer's comment."},
+                "account": {"type": "integer", "description": "The account's id."},
+                "account_name": {"type": "string", "description": "The account's name when picked."},
+                "responded_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When the customer answered (ISO 8601).",
+                },
+            },
+        },
+    },
+}

@@ -11,6 +11,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_serializer,
     extend_schema_view,
     inline_serializer,
@@ -31,7 +32,8 @@ from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail,
 from reviews import api_contents, workflow
 from reviews.access import review_view
 from reviews.cycles import services as cycle_services
-from reviews.models import CycleExport, Review, ReviewCycle, validate_due_date
+from reviews.models import CycleExport, NoteKind, Review, ReviewCycle, validate_due_date
+from reviews.notes.services import notes_in_review
 from reviews.output.pdf import review_filename, review_pdf
 from reviews.writing import services
 
@@ -39,6 +41,25 @@ HIDDEN = (
     " Null while hidden from the caller: until the review is submitted only the reviewer, HR and CS "
     "ops / admin see it."
 )
+
+
+class ReviewNoteOutput(serializers.Serializer):
+    """A feedback note of the review's quarter, as the review lists it."""
+
+    note = serializers.IntegerField(help_text="The note's id (it may have been deleted since).")
+    kind = serializers.ChoiceField(choices=NoteKind.choices, help_text="praise or concern.")
+    author = serializers.IntegerField(help_text="The id of the person who wrote it.")
+    author_name = serializers.CharField(help_text="Their name.")
+    body = serializers.CharField(help_text="The note.")
+    account = serializers.IntegerField(
+        allow_null=True, help_text="The id of the account it is about; null when none."
+    )
+    account_name = serializers.CharField(help_text="That account's name; empty when none.")
+    metric = serializers.CharField(
+        help_text="The key of the metric it is about (docs/metrics.md); empty when none."
+    )
+    shared_with_csm = serializers.BooleanField(help_text="Whether its author shows it to the CSM.")
+    written_at = serializers.DateTimeField(help_text="When it was written (ISO 8601).")
 
 
 class ReviewOutput(serializers.ModelSerializer):
@@ -79,6 +100,23 @@ class ReviewOutput(serializers.ModelSerializer):
         allow_null=True,
         help_text="The reviewer's rating per section (section key → a value of the scale)." + HIDDEN,
     )
+    self_quotes = stored_json(
+        api_contents.SECTION_QUOTES,
+        allow_null=True,
+        help_text="The customers' words the CSM quotes in their self-review, per section. Null while "
+        "hidden, like self_assessment.",
+    )
+    manager_quotes = stored_json(
+        api_contents.SECTION_QUOTES,
+        allow_null=True,
+        help_text="The customers' words the reviewer quotes, per section." + HIDDEN,
+    )
+    feedback_notes = serializers.SerializerMethodField(
+        help_text="The feedback notes written on the CSM in the review's quarter, oldest first: as they "
+        "read when the review was submitted (the live notes before). The CSM gets only the notes "
+        "their authors show them; everyone else who reads the review gets all."
+    )
+
     rating = serializers.IntegerField(
         read_only=True,
         allow_null=True,
@@ -102,8 +140,10 @@ class ReviewOutput(serializers.ModelSerializer):
             "suggested_detail",
             "self_assessment",
             "self_ratings",
+            "self_quotes",
             "manager_assessment",
             "section_ratings",
+            "manager_quotes",
             "final_rating",
             "final_rating_reason",
             "rating",
@@ -111,6 +151,7 @@ class ReviewOutput(serializers.ModelSerializer):
             "calibration_reason",
             "calibrated_by",
             "calibrated_at",
+            "feedback_notes",
             "acknowledgement_comment",
             "open_flags_at_acknowledgement",
             "submitted_at",
@@ -180,6 +221,10 @@ class ReviewOutput(serializers.ModelSerializer):
             },
             "finalized_at": {"help_text": "When it was finalized; null before (and after a reopen)."},
         }
+
+    @extend_schema_field(ReviewNoteOutput(many=True))
+    def get_feedback_notes(self, review) -> list[dict]:
+        return notes_in_review(review, review_view(self.context["request"].user, review))
 
     def to_representation(self, review):
         """Hidden parts (``reviews.access``) are null, for the detail and every row of the list."""

@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.models import EVERYONE_ROLES, Role, User
+from accounts.models import EVERYONE_ROLES, CustomerAccount, Role, User
 from core import dates, text
 from core.jobs import Job
 from kpis.periods import Period, PeriodError, year_range
@@ -26,6 +26,10 @@ DEFAULT_SECTIONS = [
     {"key": "product_expertise", "title": "Product expertise and adoption"},
     {"key": "collaboration", "title": "Collaboration with sales, support and product"},
 ]
+# The customers' words a reviewer (or the CSM, in their self-review) may pick as evidence for one
+# section of a review: a handful, so that the quotes support the text rather than replace it
+# (docs/reviews.md, "The customers' words").
+QUOTES_PER_SECTION = 5
 DEFAULT_SCALE = [
     {"value": 1, "label": "Below expectations"},
     {"value": 2, "label": "Partly meets expectations"},
@@ -249,6 +253,15 @@ class Review(models.Model):
     manager_assessment = models.JSONField(default=dict, blank=True)
     section_ratings = models.JSONField(default=dict, blank=True)
     self_ratings = models.JSONField(default=dict, blank=True)
+    # The customers' words picked as evidence: section key -> the survey comments as they were when
+    # picked (``reviews.writing.quotes``); a later edit or deletion of the survey leaves them as they
+    # are. The CSM's picks belong to the self-review, the reviewer's to the manager's part.
+    self_quotes = models.JSONField(default=dict, blank=True)
+    manager_quotes = models.JSONField(default=dict, blank=True)
+    # The feedback notes of the quarter on the CSM (``FeedbackNote``), copied when the review is
+    # submitted: a later edit or deletion of a note leaves the review as it was. Not in the review's
+    # history (each note has its own, and a CSM may not read the notes not shared with them).
+    notes = models.JSONField(default=list, blank=True)
     suggested_rating = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     suggested_detail = models.JSONField(default=dict, blank=True)
     final_rating = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -276,7 +289,7 @@ class Review(models.Model):
     finalized_at = models.DateTimeField(null=True, blank=True)
     finalized_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "notes"])
     # simple_history reads these off the instance when it writes the history row (who, and why).
     _history_user: User | None
     _change_reason: str
@@ -414,3 +427,66 @@ class CycleExport(Job):
 
     def __str__(self) -> str:
         return f"export {self.pk} of {self.cycle}"
+
+
+class NoteKind(models.TextChoices):
+    PRAISE = "praise", _("Praise")
+    CONCERN = "concern", _("Concern")
+
+
+class FeedbackNoteQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> FeedbackNoteQuerySet:
+        """The author their own notes; the CSM's team manager, HR and CS ops / admin every note on the
+        CSM; the CSM only the notes their authors chose to show them."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role in EVERYONE_ROLES:
+            return self.all()
+        seen = Q(author=user) | Q(csm=user, shared_with_csm=True)
+        if user.role == Role.MANAGER:
+            seen |= Q(csm__team__manager=user)
+        return self.filter(seen)
+
+
+class FeedbackNote(models.Model):
+    """A note anyone leaves on a CSM at any time: praise or a concern, optionally about one account or
+    one metric. The CSM's next review lists the notes of its quarter as evidence. Every edit and the
+    deletion are kept in the history (who, when, what)."""
+
+    csm = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="feedback_notes", verbose_name=_("CSM")
+    )
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("author"))
+    kind = models.CharField(_("kind"), max_length=8, choices=NoteKind.choices)
+    body = models.TextField(_("note"), max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)])
+    account = models.ForeignKey(
+        CustomerAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    metric = models.CharField(_("metric"), max_length=40, blank=True)
+    shared_with_csm = models.BooleanField(_("shown to the CSM"), default=False)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # simple_history reads these off the instance when it writes the history row (who, and why).
+    _history_user: User | None
+    _change_reason: str
+
+    objects = FeedbackNoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("feedback note")
+        verbose_name_plural = _("feedback notes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=NoteKind.values), name="note_kind_valid"),
+            models.CheckConstraint(condition=~Q(csm=models.F("author")), name="note_not_on_oneself"),
+        ]
+        indexes = [models.Index(fields=["csm", "created_at"], name="note_csm_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.csm_id} by {self.author_id}"

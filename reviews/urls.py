@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reviews.cycles import views as cycle_views
+from reviews.notes import views as note_views
 from reviews.writing import views
 
 urlpatterns = [
@@ -23,6 +24,10 @@ urlpatterns = [
     path("reviews/<int:review_id>/comments/", views.comment_add, name="review-comment"),
     path("reviews/<int:review_id>/history/", views.review_history, name="review-history"),
     path("reviews/<int:review_id>/pdf/", views.review_pdf_view, name="review-pdf"),
+    path("feedback/", note_views.note_list, name="feedback-list"),
+    path("feedback/<int:note_id>/", note_views.note_edit, name="feedback-edit"),
+    path("feedback/<int:note_id>/delete/", note_views.note_delete, name="feedback-delete"),
+    path("feedback/<int:note_id>/history/", note_views.note_history, name="feedback-history"),
     path("cycles/", cycle_views.cycle_list, name="cycle-list"),
     path("cycles/<int:cycle_id>/", cycle_views.cycle_detail, name="cycle-detail"),
     path("cycles/<int:cycle_id>/calibration/", cycle_views.calibration, name="cycle-calibration"),

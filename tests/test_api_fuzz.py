@@ -20,6 +20,7 @@ from kpis import services as kpi_services
 from kpis.periods import Period
 from okrs import services as okr_services
 from reviews.cycles import services as cycle_services
+from reviews.notes import services as note_services
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
@@ -50,6 +51,7 @@ def tokens(org, keep_connection):
         manager_review_due=datetime.date(2026, 10, 9),
     )
     cycle_services.cycle_open(user=org.hr, cycle=cycle)
+    note = note_services.note_create(author=org.manager_a, csm=org.csm_a, kind="praise", body="Good QBR.")
     users = {"csm": org.csm_a, "manager": org.manager_a, "hr": org.hr, "admin": org.admin}
     REAL_IDS.update(
         {
@@ -58,6 +60,7 @@ def tokens(org, keep_connection):
             "/api/v1/check-ins/": check_in.pk,
             "/api/v1/reviews/": cycle.reviews.get(csm=org.csm_a).pk,
             "/api/v1/cycles/": cycle.pk,
+            "/api/v1/feedback-notes/": note.pk,
             "/api/v1/scorecards/": org.csm_a.pk,
         }
     )

@@ -22,7 +22,7 @@ FIELDS = (
     "section_outcomes", "section_strengths", "rating_outcomes", "rating_overall", "final_rating",
     "rating_reason", "reason", "comment", "answer", "action", "next", "score", "final_score",
     "final_score_reason", "self_review_due", "manager_review_due", "reviewer", "csm", "team", "file",
-    "language", "username", "password", "confirm",
+    "language", "username", "password", "confirm", "body", "account", "shared_with_csm",
 )  # fmt: skip
 HOSTILE = st.one_of(
     st.sampled_from(

@@ -19,6 +19,7 @@ from notifications import services as notification_services
 from okrs import services as okr_services
 from reviews.cycles import services as cycle_services
 from reviews.models import CycleExport, Dispute
+from reviews.notes import services as note_services
 from reviews.writing import services as review_services
 
 ROLES = ("csm", "csm_other", "manager", "manager_other", "hr", "admin", "anon")
@@ -45,6 +46,8 @@ TEAM_PAGE = row(404, 404, 200, 404, 200, 200, 302)
 MANAGER_PAGE = row(404, 404, 200, 404, 200, 200, 302)
 # SCIM provisioning opens to the identity provider's bearer token only: every session answers 401.
 SCIM = row(401, 401, 401, 401, 401, 401, 401)
+NOTE_READERS = MANAGER_PAGE
+NOTE_READERS_API = row(404, 404, 200, 404, 200, 200, 401)
 
 # url name: (kwargs or callable(objects) -> kwargs, query string, expected answers)
 TABLE = {
@@ -68,6 +71,7 @@ TABLE = {
     "api-root": ({}, "", API_LIST),
     "api-objective-list": ({}, "", API_LIST),
     "api-objective-detail": (lambda o: {"pk": o["objective"].pk}, "", OWN_API),
+    "api-objective-carry-over": (lambda o: {"pk": o["objective"].pk}, "", API_POST_ONLY),
     "api-key-result-list": ({}, "", API_LIST),
     "api-key-result-detail": (lambda o: {"pk": o["kr"].pk}, "", OWN_API),
     "api-check-in-list": ({}, "", API_LIST),
@@ -97,6 +101,7 @@ TABLE = {
     "okrs-kr-add": (lambda o: {"objective_id": o["objective"].pk}, "", POST_ONLY),
     "okrs-rollout": (lambda o: {"objective_id": o["objective"].pk}, "", POST_ONLY),
     "okrs-final-score": (lambda o: {"objective_id": o["objective"].pk}, "", POST_ONLY),
+    "okrs-carry-over": (lambda o: {"objective_id": o["objective"].pk}, "", POST_ONLY),
     "okrs-check-in": (lambda o: {"kr_id": o["kr"].pk}, "", POST_ONLY),
     "okrs-close": ({}, "", POST_ONLY),
     "review-list": ({}, "", LOGGED_IN),
@@ -120,6 +125,14 @@ TABLE = {
     "review-history": (lambda o: {"review_id": o["review"].pk}, "", MANAGER_PAGE),
     "review-pdf": (lambda o: {"review_id": o["review"].pk}, "", MANAGER_PAGE),
     "cycle-list": ({}, "", HR_PAGE),
+    # A note by the manager on the CSM, not shown to the CSM: its author, HR and admins read it.
+    "feedback-list": ({}, "", LOGGED_IN),
+    "feedback-edit": (lambda o: {"note_id": o["note"].pk}, "", row(404, 404, 200, 404, 404, 404, 302)),
+    "feedback-delete": (lambda o: {"note_id": o["note"].pk}, "", POST_ONLY),
+    "feedback-history": (lambda o: {"note_id": o["note"].pk}, "", NOTE_READERS),
+    "api-feedback-note-list": ({}, "", API_LIST),
+    "api-feedback-note-detail": (lambda o: {"pk": o["note"].pk}, "", NOTE_READERS_API),
+    "api-feedback-note-history": (lambda o: {"pk": o["note"].pk}, "", NOTE_READERS_API),
     "cycle-detail": (lambda o: {"cycle_id": o["cycle"].pk}, "", HR_PAGE),
     "cycle-action": (lambda o: {"cycle_id": o["cycle"].pk, "action": "open"}, "", POST_ONLY),
     "cycle-export": (lambda o: {"cycle_id": o["cycle"].pk, "export_id": o["export"].pk}, "", HR_PAGE),
@@ -233,6 +246,9 @@ def objects(org, settings, tmp_path):
         ),
         "unsubscribe": notification_mail.unsubscribe_token(org.csm_a, "cycle_opened"),
         "api_token": tokens.issue(person=org.csm_a, name="BI")[0],
+        "note": note_services.note_create(
+            author=org.manager_a, csm=org.csm_a, kind="concern", body="Private."
+        ),
     }
 
 

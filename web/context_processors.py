@@ -19,6 +19,7 @@ def navigation(request: HttpRequest) -> dict:
         items.append((_("Teams"), reverse("team-list")))
     items.append((_("OKRs"), reverse("okrs-mine")))
     items.append((_("Reviews"), reverse("review-list")))
+    items.append((_("Feedback"), reverse("feedback-list")))
     if user.role in (Role.HR, Role.ADMIN):
         items.append((_("Cycles"), reverse("cycle-list")))
     if user.role == Role.ADMIN:

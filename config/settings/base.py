@@ -330,6 +330,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "okrs", "description": "Quarterly objectives, their key results and check-ins."},
         {"name": "reviews", "description": "Quarterly reviews and their workflow."},
         {"name": "cycles", "description": "HR's review cycles: create, open, advance."},
+        {"name": "feedback", "description": "Notes on a CSM through the quarter: praise or concerns."},
         {"name": "todos", "description": "What is waiting for the person asking."},
     ],
     # Readable names for the enums that share a field name (status, kind, direction).
@@ -338,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         "CycleStatusEnum": "reviews.models.CycleStatus",
         "ReviewActionEnum": "reviews.apis.ACTIONS",
         "CommitmentEnum": "okrs.models.Commitment",
+        "NoteKindEnum": "reviews.models.NoteKind",
         "KeyResultKindEnum": "okrs.models.KrKind",
         "KeyResultDirectionEnum": "okrs.models.Direction",
         "MetricUnitEnum": "kpis.apis.METRIC_UNITS",

@@ -32,7 +32,8 @@ from kpis.registry import EXPECTED, KPI, METRICS, REGISTRY, SERVICE
 from reviews import wording
 from reviews.access import review_view
 from reviews.models import Review
-from reviews.writing import explain
+from reviews.notes.services import notes_in_review, shown_note
+from reviews.writing import explain, quotes
 from reviews.writing.selectors import content_hash
 
 
@@ -228,7 +229,9 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
             {
                 "self_assessment": review.self_assessment,
                 "self_ratings": review.self_ratings,
+                "self_quotes": review.self_quotes,
                 "manager_assessment": review.manager_assessment,
+                "manager_quotes": review.manager_quotes,
                 "section_ratings": review.section_ratings,
                 "suggested_rating": review.suggested_rating,
                 "suggested_detail": review.suggested_detail,
@@ -239,6 +242,9 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
         ),
         "template": template,
         "sections": template.sections,
+        # The customers' words each section quotes, as the viewer may see them.
+        "self_quoted": quotes.shown_by_section(review.self_quotes) if view.self_visible else {},
+        "manager_quoted": quotes.shown_by_section(review.manager_quotes) if view.manager_visible else {},
         "groups": rows,
         "okrs": review.snapshot.get("okrs") or {},
         "run": run,
@@ -250,6 +256,7 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
         "reader_zone": timezone.get_current_timezone_name(),
         "disputes": disputes,
         "comments": list(review.comments.select_related("author")),
+        "notes": [shown_note(n) for n in notes_in_review(review, view)],
         "methodology": [m for m in METRICS if m.group in (KPI, SERVICE) or _is_reading(m)]
         + [REGISTRY["touchpoints"]],
         "final_label": template.label_of(review.rating) if view.manager_visible else "",

@@ -19,6 +19,7 @@ from kpis.templatetags.kpi_format import format_value
 from reviews import wording
 from reviews.access import EVERYTHING, HIDDEN, ReviewView, review_view
 from reviews.models import UNRESOLVED_FLAGS, Review, ReviewCycle, ReviewQuerySet, ReviewStatus
+from reviews.writing.quotes import score_words
 
 
 def reviews_for(*, viewer: User, cycle: ReviewCycle | None = None) -> ReviewQuerySet:
@@ -59,6 +60,14 @@ def content_hash(review: Review, view: ReviewView = EVERYTHING) -> str:
     }
     if review.self_ratings:  # only when there are some: the hash of a review without them is unchanged
         content.update(view.mask({"self_ratings": review.self_ratings}, placeholder=HIDDEN))
+    # The feedback notes a submitted review keeps, as the viewer may read them; only when there are some.
+    kept = [n for n in review.notes if n.get("shared_with_csm") or not view.is_csm]
+    if kept:
+        content["notes"] = [[n["note"], n["author"], n["kind"], n["body"], n["metric"]] for n in kept]
+    # The customers' words quoted, likewise only when there are some.
+    for name in ("self_quotes", "manager_quotes"):
+        if getattr(review, name):
+            content.update(view.mask({name: getattr(review, name)}, placeholder=HIDDEN))
     canonical = json.dumps(content, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -299,6 +308,17 @@ def _change_lines(review: Review, change: dict, people: dict) -> list[dict]:
             for k in [s["key"] for s in review.cycle.template.sections]
             if old.get(k) != new.get(k)
         ]
+    if name in ("self_quotes", "manager_quotes"):
+        old, new = old or {}, new or {}
+        return [
+            {
+                "label": f"{label} · {wording.section_title(review, k)}",
+                "before": _quote_words(old.get(k)),
+                "after": _quote_words(new.get(k)),
+            }
+            for k in [s["key"] for s in review.cycle.template.sections]
+            if _quote_words(old.get(k)) != _quote_words(new.get(k))
+        ]
     if name == "final_rating":
         return [{"label": label, "before": _rating_words(review, old), "after": _rating_words(review, new)}]
     if name in ("final_rating_reason", "acknowledgement_comment"):
@@ -323,6 +343,13 @@ def _change_lines(review: Review, change: dict, people: dict) -> list[dict]:
             "after": "—" if new in (None, "") else str(new),
         }
     ]
+
+
+def _quote_words(quotes: list | None) -> str:
+    """The customers' comments a section quotes, in a history line: "Alpha (NPS 9/10); Bravo (CSAT 4/5)"."""
+    if not quotes:
+        return "—"
+    return "; ".join(f"{q.get('account_name', '')} ({score_words(q)})" for q in quotes)
 
 
 def _metric_words(key: str, value) -> str:

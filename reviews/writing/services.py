@@ -25,6 +25,8 @@ from core import text as limits
 from reviews import signals, workflow
 from reviews.access import require_hr, review_view
 from reviews.models import UNRESOLVED_FLAGS, Review, ReviewStatus
+from reviews.notes.services import frozen_notes
+from reviews.writing.quotes import pick_quotes
 from reviews.writing.snapshot import set_snapshot, snapshot_diff
 
 
@@ -242,10 +244,16 @@ def _ratings(review: Review, ratings: dict | None, prefix: str) -> dict:
 
 @transaction.atomic
 def review_save_self(
-    *, user: User, review: Review, version: PostedVersion, sections: dict, ratings: dict | None = None
+    *,
+    user: User,
+    review: Review,
+    version: PostedVersion,
+    sections: dict,
+    ratings: dict | None = None,
+    quotes: dict | None = None,
 ) -> Review:
-    """The CSM's self-review (texts and, when the template asks for it, a rating per section).
-    A save that changes nothing keeps the version."""
+    """The CSM's self-review (texts, the customers' words it quotes and, when the template asks for
+    it, a rating per section). A save that changes nothing keeps the version."""
     review = lock_review(review)
     if user.pk != review.csm_id:
         raise PermissionDenied(_("Only the CSM writes their self-review."))
@@ -256,9 +264,12 @@ def review_save_self(
     rated = review.self_ratings
     if ratings and review.cycle.template.self_rating:
         rated = {**review.self_ratings, **_ratings(review, ratings, "selfrating_")}
-    if texts == review.self_assessment and rated == review.self_ratings:
+    quoted = (
+        pick_quotes(review=review, current=review.self_quotes, picks=quotes) if quotes else review.self_quotes
+    )
+    if texts == review.self_assessment and rated == review.self_ratings and quoted == review.self_quotes:
         return review
-    review.self_assessment, review.self_ratings = texts, rated
+    review.self_assessment, review.self_ratings, review.self_quotes = texts, rated, quoted
     return save_version(review, user)
 
 
@@ -320,8 +331,10 @@ def review_save_manager(
     section_ratings: dict | None = None,
     final_rating=None,
     final_rating_reason: str | None = None,
+    quotes: dict | None = None,
 ) -> Review:
-    """The manager's draft: hidden from the CSM until submitted. Saved any time before submission."""
+    """The manager's draft: hidden from the CSM until submitted. Saved any time before submission.
+    ``quotes``: survey response id -> the section it is evidence for, or empty to take it out."""
     review = lock_review(review)
     if not is_reviewer(user, review):
         raise PermissionDenied(_("Only the reviewer writes the manager's part."))
@@ -333,6 +346,7 @@ def review_save_manager(
         review.section_ratings,
         review.final_rating,
         review.final_rating_reason,
+        review.manager_quotes,
     )
     if sections:
         review.manager_assessment = {**review.manager_assessment, **_clean_sections(review, sections)}
@@ -342,11 +356,14 @@ def review_save_manager(
         review.final_rating = check_rating(review, final_rating, "final_rating")
     if final_rating_reason is not None:
         review.final_rating_reason = free_text(final_rating_reason, "final_rating_reason").strip()
+    if quotes:
+        review.manager_quotes = pick_quotes(review=review, current=review.manager_quotes, picks=quotes)
     after = (
         review.manager_assessment,
         review.section_ratings,
         review.final_rating,
         review.final_rating_reason,
+        review.manager_quotes,
     )
     if after == before:
         return review  # nothing changed: the version stays
@@ -372,6 +389,8 @@ def review_submit(*, user: User, review: Review, version: PostedVersion) -> Revi
     if errors:
         raise ValidationError(errors)
     review.submitted_at = timezone.now()
+    # The feedback notes of the quarter, as they read now: the submitted review keeps them.
+    review.notes = frozen_notes(review)
     return _end(review, user, step)
 
 
@@ -450,10 +469,12 @@ class ReviewContent:
     ratings: dict = field(default_factory=dict)
     final_rating: str | None = None
     final_rating_reason: str | None = None
+    # The customers' words on the page: survey response id -> the section it is evidence for ("": none).
+    quotes: dict = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return (
-            not (self.sections or self.ratings)
+            not (self.sections or self.ratings or self.quotes)
             and self.final_rating is None
             and self.final_rating_reason is None
         )
@@ -466,7 +487,12 @@ def review_save_content(
     view = review_view(user, review)
     if view.can_write_self:
         return review_save_self(
-            user=user, review=review, version=version, sections=content.sections, ratings=content.ratings
+            user=user,
+            review=review,
+            version=version,
+            sections=content.sections,
+            ratings=content.ratings,
+            quotes=content.quotes,
         )
     if view.can_write_manager:
         return review_save_manager(
@@ -477,6 +503,7 @@ def review_save_content(
             section_ratings=content.ratings,
             final_rating=content.final_rating,
             final_rating_reason=content.final_rating_reason,
+            quotes=content.quotes,
         )
     raise PermissionDenied(_("This review is not yours to edit now."))
 

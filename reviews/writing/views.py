@@ -24,9 +24,10 @@ from kpis.registry import REGISTRY
 from reviews import wording, workflow
 from reviews.access import review_view
 from reviews.models import Dispute, Review, ReviewCycle
+from reviews.notes.services import notes_in_review, shown_note
 from reviews.output.pdf import review_filename, review_pdf
 from reviews.writing import disputes as flags
-from reviews.writing import explain, selectors, services
+from reviews.writing import explain, quotes, selectors, services
 
 
 def _errors(exc: ValidationError) -> str:
@@ -105,6 +106,8 @@ def _content(request: PersonRequest, review: Review) -> services.ReviewContent:
         },
         final_rating=(request.POST.get("final_rating") or None) if manager else None,
         final_rating_reason=request.POST.get("final_rating_reason") if manager else None,
+        # One choice per customer comment on the page: quote_<its id> = the section it is evidence for.
+        quotes={k.removeprefix("quote_"): v for k, v in request.POST.items() if k.startswith("quote_")},
     )
 
 
@@ -187,6 +190,7 @@ def _detail_context(request: PersonRequest, review: Review, **extra) -> dict:
         "disputes": disputes,
         "open_flags": sum(1 for d in disputes if d.is_unresolved),
         "comments": review.comments.select_related("author"),
+        "notes": [shown_note(n) for n in notes_in_review(review, acc)],
         "diff": request.session.pop(f"review-diff-{review.pk}", None),
         "field_errors": request.session.pop(f"review-errors-{review.pk}", {}),
         "actions": _actions(review, request.user),
@@ -242,6 +246,27 @@ def _detail_context(request: PersonRequest, review: Review, **extra) -> dict:
                 "error": errors.get(f"section_{k}", ""),
             }
         )
+    # The customers' words: what each section quotes (as the viewer may see it), and for the person
+    # who writes now the quarter's comments to pick from (those picked already, even if deleted since).
+    self_quoted = quotes.shown_by_section(review.self_quotes) if acc.self_visible else {}
+    manager_quoted = quotes.shown_by_section(review.manager_quotes) if acc.manager_visible else {}
+    for row in rows:
+        row["self_quotes"] = self_quoted.get(row["key"], [])
+        row["manager_quotes"] = manager_quoted.get(row["key"], [])
+    context["customer_words"] = None
+    if acc.can_write_self or acc.can_write_manager:
+        mine = review.self_quotes if acc.can_write_self else review.manager_quotes
+        picked = {q["survey"]: k for k, qs in mine.items() for q in qs}
+        frozen = {q["survey"]: q for qs in mine.values() for q in qs}
+        live = quotes.customer_words(csm=review.csm, period=review.cycle.period)
+        ids = {q["survey"] for q in live}
+        words = [frozen.get(q["survey"], q) for q in live] + [q for s, q in frozen.items() if s not in ids]
+        posted_picks = {k.removeprefix("quote_"): v for k, v in posted.items() if k.startswith("quote_")}
+        context["customer_words"] = [
+            {**quotes.shown(q), "section": posted_picks.get(str(q["survey"]), picked.get(q["survey"], ""))}
+            for q in sorted(words, key=lambda q: (q["responded_at"], q["survey"]))
+        ]
+    context["quotes_per_section"] = quotes.QUOTES_PER_SECTION
     context["sections"] = rows
     context["final_value"] = _int_or_none(value("final_rating", review.final_rating))
     context["reason_value"] = value("final_rating_reason", review.final_rating_reason)

@@ -15,7 +15,7 @@ from kpis.models import KpiRun, KpiValue
 from kpis.periods import Period
 from notifications.services import delivery_paused
 from okrs.models import Objective, OkrQuarter
-from reviews.models import ReviewCycle, ReviewTemplate
+from reviews.models import FeedbackNote, ReviewCycle, ReviewTemplate
 
 
 class Command(BaseCommand):
@@ -50,6 +50,7 @@ class Command(BaseCommand):
         if reset:
             with transaction.atomic():
                 ReviewCycle.objects.all().delete()
+                FeedbackNote.objects.all().delete()
                 ReviewTemplate.objects.all().delete()
                 KpiValue.objects.all().delete()
                 KpiRun.objects.all().delete()

@@ -1,0 +1,1 @@
+"""Feedback notes on a CSM through the quarter (docs/reviews.md, "Feedback through the quarter")."""
