@@ -21,3 +21,41 @@ class PersonTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class RequireTwoFactorEnrolment:
+    """A person whose password login requires two-factor and who has not set it up yet sees the set-up
+    page (and its recovery codes, and logging out) until they have (accounts.mfa)."""
+
+    ALLOWED = (
+        "mfa_activate_totp",
+        "mfa_index",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
+        "mfa_reauthenticate",
+        "account_reauthenticate",
+        "account_logout",
+        "logout",
+        "set_language",
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings  # noqa: PLC0415
+        from django.shortcuts import redirect  # noqa: PLC0415
+        from django.urls import reverse  # noqa: PLC0415
+
+        from accounts import mfa  # noqa: PLC0415
+
+        session = getattr(request, "session", None)
+        if session is not None and session.get(mfa.ENROL_SESSION_KEY) and request.user.is_authenticated:
+            if mfa.has_totp(request.user):
+                del session[mfa.ENROL_SESSION_KEY]
+            elif not request.path.startswith(f"/{settings.STATIC_URL.lstrip('/')}") and request.path not in {
+                reverse(name) for name in self.ALLOWED
+            }:
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)
