@@ -59,3 +59,35 @@ class RequireTwoFactorEnrolment:
             }:
                 return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+def provider_origins() -> list[str]:
+    """The origins of the configured identity providers (OpenID Connect issuers; SAML adds its own)."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    from django.conf import settings  # noqa: PLC0415
+
+    apps = getattr(settings, "SOCIALACCOUNT_PROVIDERS", {}).get("openid_connect", {}).get("APPS", [])
+    origins = []
+    for app in apps:
+        parts = urlsplit(app.get("settings", {}).get("server_url", ""))
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(origins))
+
+
+class ProviderFormAction:
+    """The sign-in button's form is answered by a redirect to the identity provider: the
+    Content-Security-Policy's form-action lets the pages' forms go there, and nowhere else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        origins = provider_origins()
+        if origins:
+            update = dict(getattr(response, "_csp_update", None) or {})
+            update["form-action"] = [*update.get("form-action", []), *origins]
+            response._csp_update = update
+        return response

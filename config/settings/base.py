@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response (settings below).
     "csp.middleware.CSPMiddleware",
+    # ... whose form-action also lets the sign-in button go to the identity provider.
+    "accounts.middleware.ProviderFormAction",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL character (%00) in the address answers 400 before any view reads it.
