@@ -68,12 +68,15 @@ def start(state_dir: Path, redirect_uris: list[str]) -> Provider:
         "PYTHONPATH": str(ROOT),
     }
     env.pop("DATABASE_URL", None)
-    run = {"cwd": ROOT, "env": env, "check": True, "capture_output": True, "text": True, "timeout": 120}
-    subprocess.run([sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"], **run)
+    run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "timeout": 120}
+    subprocess.run([sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"], check=True, **run)
     spec = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": redirect_uris}
     spec |= {"password": PASSWORD, "people": PEOPLE}
     subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "oidc_idp" / "seed.py")], input=json.dumps(spec), **run
+        [sys.executable, str(ROOT / "tests" / "oidc_idp" / "seed.py")],
+        input=json.dumps(spec),
+        check=True,
+        **run,
     )
     port = _free_port()
     log = open(state_dir / "server.log", "w")  # noqa: SIM115 -- closed with the process
