@@ -4,6 +4,8 @@ middleware RequireTwoFactorEnrolment). A sign-in through the identity provider l
 
 from __future__ import annotations
 
+import time
+
 from allauth.mfa.models import Authenticator
 from allauth.mfa.stages import AuthenticateStage
 from django.conf import settings
@@ -13,8 +15,17 @@ from django.dispatch import receiver
 from accounts import signins
 from accounts.models import EVERYONE_ROLES, User
 
-# Set in the session by a password login that must set up two-factor; cleared once it is set up.
+# Set in the session (the time) by a password login that must set up two-factor: until it is set up
+# every page leads to the set-up; for a few minutes after that login, setting it up and reading the
+# recovery codes ask for no password again.
 ENROL_SESSION_KEY = "accounts_must_set_up_two_factor"
+ENROL_FRESH_SECONDS = 600
+
+
+def enrolling(request) -> bool:
+    """A password login of these last minutes that had to set up two-factor."""
+    started = request.session.get(ENROL_SESSION_KEY)
+    return isinstance(started, float) and time.time() - started < ENROL_FRESH_SECONDS
 
 
 def required_for(user: User) -> bool:
@@ -37,4 +48,4 @@ def _must_set_up(sender, request, user, **kwargs) -> None:
     if request is None or not hasattr(request, "session"):
         return
     if signins.method_of_session(request) == signins.PASSWORD and required_for(user) and not has_totp(user):
-        request.session[ENROL_SESSION_KEY] = True
+        request.session[ENROL_SESSION_KEY] = time.time()

@@ -53,7 +53,8 @@ class RequireTwoFactorEnrolment:
         session = getattr(request, "session", None)
         if session is not None and session.get(mfa.ENROL_SESSION_KEY) and request.user.is_authenticated:
             if mfa.has_totp(request.user):
-                del session[mfa.ENROL_SESSION_KEY]
+                if not mfa.enrolling(request):
+                    del session[mfa.ENROL_SESSION_KEY]
             elif not request.path.startswith(f"/{settings.STATIC_URL.lstrip('/')}") and request.path not in {
                 reverse(name) for name in self.ALLOWED
             }:

@@ -10,13 +10,14 @@ every sign-in and refusal is recorded (accounts.signins)."""
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from accounts import signins
+from accounts import mfa, signins
 from accounts.models import Role, User, normalize_email
 
 
@@ -34,6 +35,17 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_notification_mail(self, *args, **kwargs) -> None:
         return None  # no "new sign-in" or "account connected" mail
 
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # Setting up the two-factor a password login demands follows that login: no password again.
+        request = context.request
+        if app == "allauth.mfa" and request is not None and mfa.enrolling(request):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
+
+def _provider(sociallogin):
+    return sociallogin.account.get_provider()
+
 
 def method_of(provider) -> str:
     return signins.SAML if getattr(provider, "id", "") == "saml" else signins.OIDC
@@ -42,7 +54,7 @@ def method_of(provider) -> str:
 def verified_emails(sociallogin) -> list[str]:
     """The addresses the provider vouches for: its verified ones (an OpenID Connect provider that never
     sends email_verified, Entra ID, may be trusted with SSO_OIDC_EMAIL_ALWAYS_VERIFIED)."""
-    trust_all = method_of(sociallogin.provider) == signins.OIDC and settings.SSO_OIDC_EMAIL_ALWAYS_VERIFIED
+    trust_all = method_of(_provider(sociallogin)) == signins.OIDC and settings.SSO_OIDC_EMAIL_ALWAYS_VERIFIED
     emails = [a.email for a in sociallogin.email_addresses if a.email and (a.verified or trust_all)]
     if trust_all and getattr(sociallogin.user, "email", ""):
         emails.append(sociallogin.user.email)
@@ -51,12 +63,12 @@ def verified_emails(sociallogin) -> list[str]:
 
 def refuse(request, sociallogin, *, reason: str, email: str = "", person=None, status: int = 403):
     signins.record_refusal(
-        request, method=method_of(sociallogin.provider), email=email, person=person, reason=reason
+        request, method=method_of(_provider(sociallogin)), email=email, person=person, reason=reason
     )
     response = render(
         request,
         "registration/sso_refused.html",
-        {"reason": reason, "provider_name": sociallogin.provider.name},
+        {"reason": reason, "provider_name": _provider(sociallogin).name},
         status=status,
     )
     raise ImmediateHttpResponse(response)
