@@ -28,6 +28,7 @@ DJANGO_SETTINGS_MODULE=config.settings.test "$PY" manage.py makemigrations --che
 
 apt_install chromium chromium chromium-driver
 apt_install pdftoppm poppler-utils
+apt_install xmlsec1 xmlsec1  # the tests' SAML identity provider (pysaml2) signs with it
 apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 redis_up "$REDIS_TEST_PORT"
 export REDIS_URL="redis://127.0.0.1:$REDIS_TEST_PORT/15"

@@ -7,6 +7,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.saml import saml_apps
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"  # the local database cluster, media, local state; not in git
 VAR_DIR.mkdir(exist_ok=True)
@@ -31,6 +33,12 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # Single sign-on (django-allauth): SAML 2.0 identity providers; accounts/adapters.py decides who
+    # gets in.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.saml",
     # The shared kernel on the ground floor, then people, facts, KPIs, OKRs and reviews.
     "core",
     "accounts",
@@ -61,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PersonTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Login throttling: must stay last.
@@ -168,6 +177,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Single sign-on (django-allauth). A sign-in through an identity provider finds an existing active
+# person by email and never creates one, nor touches their password (accounts/adapters.py).
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_NOTIFICATIONS = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # it would clear a password: the adapter matches instead
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# SAML 2.0 from the environment (config/saml.py; docs/configuration.md), or from the admin.
+SOCIALACCOUNT_PROVIDERS = {"saml": {"APPS": saml_apps(env.ENVIRON)}}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
