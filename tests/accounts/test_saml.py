@@ -195,6 +195,15 @@ def test_the_login_page_shows_the_provider_and_lets_its_form_leave_for_it(client
     assert sorted(form_action) == ["'self'", IDP]
 
 
+def test_the_provider_s_address_opened_directly_asks_to_continue_in_the_product_s_layout(client, idp, db):
+    """A GET starts nothing (a link cannot sign someone in elsewhere): allauth asks to continue."""
+    response = client.get("/accounts/saml/sso/login/")
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "CSM reviews & OKRs" in text and 'method="post"' in text
+    assert "Acme Okta" in text
+
+
 def test_the_login_page_shows_no_provider_when_none_is_configured(client, db, settings):
     settings.SOCIALACCOUNT_PROVIDERS = {"saml": {"APPS": saml_apps({})}}
     response = client.get("/login/")
