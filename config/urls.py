@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.sso import LoginView, finish_acs
+from accounts.saml import LoginView, finish_acs
 
 # The admin (CS ops' KPI runs, imports, people) names the product, not the framework.
 admin.site.site_header = _("CSM reviews & OKRs: administration")
