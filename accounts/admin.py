@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccessDenial, Assignment, CustomerAccount, Team, User
+from accounts.forms import AdminLoginForm
+from accounts.models import AccessDenial, Assignment, CustomerAccount, Role, SignIn, Team, User
+
+# Everyone logs in on the login page (two-factor, SSO only); the admin's own page refuses passwords.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)
@@ -85,4 +89,35 @@ class AccessDenialAdmin(admin.ModelAdmin):
     readonly_fields = ["at", "user", "what", "object_id", "path"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SignIn)
+class SignInAdmin(admin.ModelAdmin):
+    """Every sign-in and refused sign-in (accounts.signins): read-only, for admins only."""
+
+    list_display = ["at", "person", "email", "method", "succeeded", "reason", "ip_address"]
+    list_filter = ["succeeded", "method"]
+    search_fields = ["email", "person__email", "person__name", "ip_address"]
+    list_select_related = ["person"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "person", "email", "method", "succeeded", "reason", "ip_address", "user_agent"]
+
+    def _admin(self, request) -> bool:
+        user = request.user
+        return user.is_active and (user.is_superuser or (user.is_staff and user.role == Role.ADMIN))
+
+    def has_module_permission(self, request):
+        return self._admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._admin(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("People and book of accounts")
+
+    def ready(self) -> None:
+        # The sign-in records and the two-factor set-up listen to Django's login signals.
+        from accounts import mfa, signins  # noqa: F401, PLC0415

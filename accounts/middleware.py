@@ -21,3 +21,76 @@ class PersonTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class RequireTwoFactorEnrolment:
+    """A person whose password login requires two-factor and who has not set it up yet sees the set-up
+    page (and its recovery codes, and logging out) until they have (accounts.mfa)."""
+
+    ALLOWED = (
+        "mfa_activate_totp",
+        "mfa_index",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
+        "mfa_reauthenticate",
+        "account_reauthenticate",
+        "account_logout",
+        "logout",
+        "set_language",
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings  # noqa: PLC0415
+        from django.shortcuts import redirect  # noqa: PLC0415
+        from django.urls import reverse  # noqa: PLC0415
+
+        from accounts import mfa  # noqa: PLC0415
+
+        session = getattr(request, "session", None)
+        if session is not None and session.get(mfa.ENROL_SESSION_KEY) and request.user.is_authenticated:
+            if mfa.has_totp(request.user):
+                if not mfa.enrolling(request):
+                    del session[mfa.ENROL_SESSION_KEY]
+            elif not request.path.startswith(f"/{settings.STATIC_URL.lstrip('/')}") and request.path not in {
+                reverse(name) for name in self.ALLOWED
+            }:
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+def provider_origins() -> list[str]:
+    """The origins of the configured identity providers (OpenID Connect issuers; SAML adds its own)."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    from django.conf import settings  # noqa: PLC0415
+
+    apps = getattr(settings, "SOCIALACCOUNT_PROVIDERS", {}).get("openid_connect", {}).get("APPS", [])
+    origins = []
+    for app in apps:
+        parts = urlsplit(app.get("settings", {}).get("server_url", ""))
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(origins))
+
+
+class ProviderFormAction:
+    """The sign-in button's form is answered by a redirect to the identity provider: the
+    Content-Security-Policy's form-action lets the pages' forms go there, and nowhere else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from accounts import saml  # noqa: PLC0415
+
+        response = self.get_response(request)
+        origins = provider_origins() + saml.sign_in_origins(request)
+        if origins:
+            update = dict(getattr(response, "_csp_update", None) or {})
+            update["form-action"] = [*update.get("form-action", []), *origins]
+            response._csp_update = update
+        return response

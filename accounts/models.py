@@ -352,3 +352,34 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…) of {self.person}"
+
+
+class SignInMethod(models.TextChoices):
+    PASSWORD = "password", _("Password")
+    OIDC = "oidc", _("OpenID Connect")
+    SAML = "saml", _("SAML")
+
+
+class SignIn(models.Model):
+    """One sign-in or one refused sign-in: who, how, when and from where (accounts.signins).
+    Read-only in the admin, to admins only."""
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    person = models.ForeignKey(
+        User, verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email = models.CharField(_("email given"), max_length=254, blank=True)
+    method = models.CharField(_("how"), max_length=16, choices=SignInMethod.choices)
+    succeeded = models.BooleanField(_("signed in"))
+    reason = models.CharField(_("why refused"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in")
+        verbose_name_plural = _("sign-ins")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        outcome = _("signed in") if self.succeeded else _("refused")
+        return f"{self.person or self.email} · {self.get_method_display()} · {outcome}"

@@ -1,6 +1,7 @@
-"""Single sign-on on the login page: a "Sign in with …" button for each configured identity
-provider, and the Content-Security-Policy's ``form-action`` widened to the providers' sign-in
-addresses (Chromium applies it to the redirect that follows the button's form)."""
+"""SAML 2.0 sign-in around django-allauth's SAML provider: the origins its sign-in button's form
+must be allowed to reach (the Content-Security-Policy's ``form-action``, accounts/middleware.py), and
+its last step refusing an answer that is not XML instead of failing with a server error. Who gets in
+is decided by the same adapter as OpenID Connect (accounts/sso.py)."""
 
 import logging
 from urllib.parse import urlsplit
@@ -9,10 +10,11 @@ from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.providers.saml import views as saml_views
 from allauth.socialaccount.providers.saml.utils import fetch_metadata_url_config, get_app_or_404
-from django.contrib.auth import views as auth_views
 from lxml import etree
 
-logger = logging.getLogger("accounts.sso")
+logger = logging.getLogger(__name__)
+# The pages whose forms lead to a SAML provider: the login page and allauth's "Continue" page.
+PAGES_WITH_THE_BUTTON = {"login", "account_login", "saml_login"}
 
 
 def _origin(url: str) -> str:
@@ -20,9 +22,9 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
-def saml_sign_in_origin(settings: dict) -> str:
+def sign_in_origin(settings: dict) -> str:
     """The origin of a SAML app's single sign-on URL (from its metadata document when it has one;
-    allauth caches that document)."""
+    allauth caches that document for 4 hours)."""
     idp = settings.get("idp") or {}
     if idp.get("sso_url"):
         return _origin(idp["sso_url"])
@@ -36,46 +38,18 @@ def saml_sign_in_origin(settings: dict) -> str:
     return ""
 
 
-def sso_providers(request) -> list:
-    """The identity providers a person can sign in with, in the admin's and the environment's order."""
-    try:
-        return list(get_adapter().list_providers(request))
-    except Exception:  # a broken social application in the admin must not take the login page down
-        logger.exception("the single sign-on providers could not be listed")
+def sign_in_origins(request) -> list[str]:
+    """The origins of every SAML provider configured, by environment or in the admin, on the pages
+    that show its button; none elsewhere (no query, no fetch on other pages)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.url_name not in PAGES_WITH_THE_BUTTON:
         return []
-
-
-class LoginView(auth_views.LoginView):
-    """Django's login page with the single sign-on buttons."""
-
-    def get(self, request, *args, **kwargs):
-        self.providers = sso_providers(request)
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self.providers = sso_providers(request)
-        return super().post(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["sso_buttons"] = [
-            {"name": provider.name, "url": provider.get_login_url(self.request)}
-            for provider in self.providers
-        ]
-        return context
-
-    def render_to_response(self, context, **kwargs):
-        response = super().render_to_response(context, **kwargs)
-        origins = sorted(
-            {
-                origin
-                for provider in self.providers
-                if provider.id == "saml" and (origin := saml_sign_in_origin(provider.app.settings))
-            }
-        )
-        if origins:
-            response._csp_update = {"form-action": origins}  # type: ignore[attr-defined]  # django-csp
-        return response
+    try:
+        apps = get_adapter().list_apps(request, provider="saml")
+    except Exception:  # a broken social application in the admin must not take the login page down
+        logger.exception("the SAML applications could not be listed")
+        return []
+    return sorted({origin for app in apps if (origin := sign_in_origin(app.settings))})
 
 
 def finish_acs(request, organization_slug: str):

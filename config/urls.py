@@ -1,3 +1,6 @@
+from allauth.account import views as account_views
+from allauth.socialaccount import views as socialaccount_views
+from allauth.urls import build_provider_urlpatterns
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -5,21 +8,33 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.saml import LoginView, finish_acs
+from accounts.saml import finish_acs
 
 # The admin (CS ops' KPI runs, imports, people) names the product, not the framework.
 admin.site.site_header = _("CSM reviews & OKRs: administration")
 admin.site.site_title = _("CSM reviews & OKRs")
 admin.site.index_title = _("Administration")
 
+# The login page is allauth's (password, then two-factor; and the identity provider's button), in the
+# product's look; of allauth's other pages only those of signing in and of two-factor are served.
+login_view = account_views.LoginView.as_view(template_name="registration/login.html")
 urlpatterns = [
-    path("login/", LoginView.as_view(), name="login"),
+    path("login/", login_view, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Single sign-on (django-allauth): only the SAML provider's addresses (/accounts/saml/<slug>/login/,
-    # acs/, metadata/, sls/); allauth's own account pages (sign-up, email, password) are not served.
-    # Its last step refuses an answer that is not XML instead of failing with a 500 (accounts/sso.py).
+    path("accounts/login/", login_view, name="account_login"),
+    path("accounts/logout/", account_views.logout, name="account_logout"),
+    path("accounts/inactive/", account_views.account_inactive, name="account_inactive"),
+    path("accounts/reauthenticate/", account_views.reauthenticate, name="account_reauthenticate"),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
+    path(
+        "accounts/sso/cancelled/", socialaccount_views.login_cancelled, name="socialaccount_login_cancelled"
+    ),
+    path("accounts/sso/error/", socialaccount_views.login_error, name="socialaccount_login_error"),
+    path("accounts/sso/signup/", socialaccount_views.signup, name="socialaccount_signup"),
+    # /accounts/oidc/<provider id>/login/ and its callback (and SAML's, when installed).
+    # SAML's last step refuses an answer that is not XML instead of failing with a 500 (accounts/saml.py).
     path("accounts/saml/<str:organization_slug>/acs/finish/", finish_acs, name="saml_finish_acs"),
-    path("accounts/", include("allauth.socialaccount.providers.saml.urls")),
+    path("accounts/", include(build_provider_urlpatterns())),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("web.urls")),

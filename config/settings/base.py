@@ -33,12 +33,14 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
-    # Single sign-on (django-allauth): SAML 2.0 identity providers; accounts/adapters.py decides who
-    # gets in.
+    # Sign-in with the company's identity provider and TOTP two-factor (accounts/sso.py,
+    # accounts/mfa.py; docs/security.md): the login page is allauth's, in the product's look.
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
     # The shared kernel on the ground floor, then people, facts, KPIs, OKRs and reviews.
     "core",
     "accounts",
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response (settings below).
     "csp.middleware.CSPMiddleware",
+    # ... whose form-action also lets the sign-in button go to the identity provider.
+    "accounts.middleware.ProviderFormAction",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL character (%00) in the address answers 400 before any view reads it.
@@ -68,8 +72,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PersonTimeZoneMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # allauth's login state; then a person who must set up two-factor does so before anything else.
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.RequireTwoFactorEnrolment",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Login throttling: must stay last.
@@ -177,24 +183,75 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Single sign-on (django-allauth). A sign-in through an identity provider finds an existing active
-# person by email and never creates one, nor touches their password (accounts/adapters.py).
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
-ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
-ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_EMAIL_NOTIFICATIONS = False
-SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # it would clear a password: the adapter matches instead
-SOCIALACCOUNT_AUTO_SIGNUP = False
-SOCIALACCOUNT_STORE_TOKENS = False
-# SAML 2.0 from the environment (config/saml.py; docs/configuration.md), or from the admin.
-SOCIALACCOUNT_PROVIDERS = {"saml": {"APPS": saml_apps(env.ENVIRON)}}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in (django-allauth; docs/security.md, docs/configuration.md "Sign-in").
+# Password logins go through allauth's login flow (so that two-factor can follow); people are never
+# created by a sign-in nor sign up; django-axes stays the lockout (allauth's own login limit is off).
+ACCOUNT_ADAPTER = "accounts.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.PasswordLoginForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True  # sessions last SESSION_COOKIE_AGE, as before
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+ACCOUNT_EMAIL_NOTIFICATIONS = False
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_AUTHENTICATED_LOGIN_REDIRECTS = False  # the login page shows to a logged-in person too
+# A sign-in through the identity provider matches the provider's verified email to an existing active
+# person (accounts/sso.py): never allauth's email authentication (it clears the password), never a
+# sign-up, no tokens kept, no mail about a "new connected account".
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# OpenID Connect (Okta, Entra ID, Google Workspace, ...): the issuer (discovery at
+# <issuer>/.well-known/openid-configuration), the client's id and secret, and the button's label.
+SSO_OIDC_SERVER_URL = env("SSO_OIDC_SERVER_URL", default="")
+SSO_OIDC_CLIENT_ID = env("SSO_OIDC_CLIENT_ID", default="")
+SSO_OIDC_CLIENT_SECRET = env("SSO_OIDC_CLIENT_SECRET", default="")
+SSO_OIDC_NAME = env("SSO_OIDC_NAME", default="") or "your company account"
+# Entra ID sends no email_verified claim: on, the provider's email counts as verified (only for a
+# provider whose directory holds the company's own addresses).
+SSO_OIDC_EMAIL_ALWAYS_VERIFIED = env.bool("SSO_OIDC_EMAIL_ALWAYS_VERIFIED", default=False)
+SOCIALACCOUNT_PROVIDERS: dict = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": []}}
+if SSO_OIDC_SERVER_URL:
+    if not (SSO_OIDC_CLIENT_ID and SSO_OIDC_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "SSO_OIDC_SERVER_URL is set: SSO_OIDC_CLIENT_ID and SSO_OIDC_CLIENT_SECRET are needed too."
+        )
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
+        {
+            "provider_id": "sso",
+            "name": SSO_OIDC_NAME,
+            "client_id": SSO_OIDC_CLIENT_ID,
+            "secret": SSO_OIDC_CLIENT_SECRET,
+            "settings": {"server_url": SSO_OIDC_SERVER_URL.rstrip("/"), "fetch_userinfo": True},
+        }
+    )
+# SAML 2.0 (Okta/Entra ID SAML apps, Google Workspace...) from the environment (config/saml.py;
+# docs/configuration.md "Single sign-on (SAML 2.0)"), or as SAML social applications in the admin.
+SOCIALACCOUNT_PROVIDERS["saml"] = {"APPS": saml_apps(env.ENVIRON)}
+# SSO only: nobody signs in with a password but these break-glass addresses (emails, comma-separated).
+SSO_ONLY = env.bool("SSO_ONLY", default=False)
+SSO_BREAK_GLASS_EMAILS = [e.strip().lower() for e in env.list("SSO_BREAK_GLASS_EMAILS", default=[])]
+if SSO_ONLY and not SSO_BREAK_GLASS_EMAILS:
+    raise ImproperlyConfigured(
+        "SSO_ONLY is on: name at least one break-glass admin in SSO_BREAK_GLASS_EMAILS."
+    )
+# Two-factor (TOTP, allauth.mfa) for HR and admins who sign in with a password: asked at every password
+# login of a person who has it, set up at the next password login of one who has not. Recovery codes
+# stand in for a lost phone.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "CSM reviews & OKRs"
+MFA_PASSKEY_LOGIN_ENABLED = False
 
 # The organisation's time zone: periods and event dates are read in it (docs/metrics.md).
 LANGUAGE_CODE = "en"

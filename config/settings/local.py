@@ -8,6 +8,9 @@ INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 
 # Off unless asked for (DJANGO_DEBUG=1): people see the product's own error pages, never a traceback.
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The demo's HR and admin log in with their password and no phone: two-factor is asked of nobody
+# locally unless MFA_REQUIRED=1 (README, "Demo logins"). Production asks it of HR and admins.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

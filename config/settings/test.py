@@ -9,6 +9,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The demo logins of the browser tests have no two-factor; tests/accounts/test_mfa.py turns it on.
+MFA_REQUIRED = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

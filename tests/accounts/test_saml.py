@@ -14,7 +14,7 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
-from accounts.models import Role, User
+from accounts.models import Role, SignIn, User
 from config.saml import saml_apps
 from tests import factories
 from tests.saml_idp import idp_server, make_key_and_cert, signed_response, urls
@@ -88,12 +88,15 @@ def test_a_person_signs_in_with_the_address_the_provider_signs_in_any_case(clien
     assert User.objects.count() == 1
     assert SocialAccount.objects.get(provider="saml").user == hr
     assert mail.outbox == []  # no "new connected account" mail
+    entry = SignIn.objects.get()  # recorded: who, how, from where
+    assert (entry.person, entry.method, entry.succeeded, entry.ip_address) == (hr, "saml", True, "127.0.0.1")
     # The next sign-in matches again, through the account linked the first time.
     client.logout()
     saml_request, relay = start(client)
     response = answer(client, signed_response(idp, saml_request, "Hana.HR@Example.COM")[0], relay)
     assert response["Location"] == "/" and signed_in(client) == hr.pk
     assert SocialAccount.objects.count() == 1
+    assert SignIn.objects.filter(person=hr, method="saml", succeeded=True).count() == 2
 
 
 def test_an_unknown_address_is_refused_and_nobody_is_created(client, idp, hr):
@@ -105,6 +108,14 @@ def test_an_unknown_address_is_refused_and_nobody_is_created(client, idp, hr):
     assert signed_in(client) is None
     assert list(User.objects.values_list("email", flat=True)) == ["hana.hr@example.com"]
     assert not SocialAccount.objects.exists()
+    refusal = SignIn.objects.get()
+    assert (refusal.person, refusal.email, refusal.method, refusal.succeeded) == (
+        None,
+        "stranger@example.com",
+        "saml",
+        False,
+    )
+    assert refusal.reason.startswith("Nobody here has the email address stranger@example.com.")
 
 
 def test_a_deactivated_person_is_refused(client, idp, hr):
@@ -113,8 +124,10 @@ def test_a_deactivated_person_is_refused(client, idp, hr):
     saml_request, relay = start(client)
     response = answer(client, signed_response(idp, saml_request, "hana.hr@example.com")[0], relay)
     assert response.status_code == 403
-    assert "The account of hana.hr@example.com has been deactivated" in response.content.decode()
+    assert "Your account here is deactivated." in response.content.decode()
     assert signed_in(client) is None
+    refusal = SignIn.objects.get()
+    assert (refusal.person, refusal.method, refusal.succeeded) == (hr, "saml", False)
 
 
 def test_a_person_deactivated_after_a_first_sign_in_is_refused_the_next_time(client, idp, hr):
@@ -141,6 +154,9 @@ def test_a_forged_response_whose_signature_no_longer_verifies_is_refused(client,
     assert response.status_code == 401  # allauth's error page, in the product's words
     assert "Sign-in failed" in response.content.decode()
     assert signed_in(client) is None
+    refusal = SignIn.objects.get()
+    assert (refusal.method, refusal.succeeded, refusal.person) == ("saml", False, None)
+    assert "Signature validation failed" in refusal.reason
 
 
 def test_a_response_with_the_signatures_removed_is_refused(client, idp, hr):
@@ -161,6 +177,7 @@ def test_garbage_instead_of_an_answer_is_refused_without_a_server_error(client, 
     response = answer(client, garbage, relay)
     assert response.status_code in (400, 401)
     assert signed_in(client) is None
+    assert SignIn.objects.filter(method="saml", succeeded=False).count() == 1
 
 
 def test_an_expired_response_is_refused(client, idp, hr):
@@ -172,6 +189,7 @@ def test_an_expired_response_is_refused(client, idp, hr):
         response = answer(client, saml_response, relay)
     assert "Sign-in failed" in response.content.decode()
     assert signed_in(client) is None
+    assert "expired" in SignIn.objects.get(method="saml", succeeded=False).reason
 
 
 def test_an_answer_replayed_or_sent_unasked_is_refused(client, idp, hr):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from accounts.models import Role
+from accounts.models import Role, SignIn
 from config.saml import saml_apps
 from tests import factories
 from tests.browser.test_pages_a11y import ARGS, CHROMIUM
@@ -110,7 +110,7 @@ def test_a_person_signs_in_through_the_identity_provider_and_strangers_are_refus
 
         refusals = {
             "stranger@example.com": "Nobody here has the email address stranger@example.com",
-            "gone@example.com": "The account of gone@example.com has been deactivated",
+            "gone@example.com": "Your account here is deactivated.",
         }
         for email, sentence in refusals.items():
             context = browser.new_context(viewport={"width": 390, "height": 800})
@@ -127,3 +127,9 @@ def test_a_person_signs_in_through_the_identity_provider_and_strangers_are_refus
     assert [v for v in violations if "Content Security Policy" in v] == []
     hr.refresh_from_db()
     assert hr.password == password_before
+    records = list(SignIn.objects.order_by("pk").values_list("email", "method", "succeeded"))
+    assert records == [
+        ("hana.hr@example.com", "saml", True),
+        ("stranger@example.com", "saml", False),
+        ("gone@example.com", "saml", False),
+    ]
