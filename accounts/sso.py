@@ -35,6 +35,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_notification_mail(self, *args, **kwargs) -> None:
         return None  # no "new sign-in" or "account connected" mail
 
+    def add_message(self, request, level, message_template=None, *args, **kwargs) -> None:
+        if message_template == "account/messages/logged_in.txt":
+            return None  # the home page greets them already
+        return super().add_message(request, level, message_template, *args, **kwargs)
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         # Setting up the two-factor a password login demands follows that login: no password again.
         request = context.request
