@@ -1,7 +1,7 @@
 """The SAML 2.0 identity provider configured by environment variables (docs/configuration.md, "Single
 sign-on"), as one django-allauth SAML app in ``SOCIALACCOUNT_PROVIDERS``. An organisation may instead
 add a social application with the provider "SAML" in the admin; both go through the same matching
-(accounts/adapters.py).
+(accounts/sso.py).
 
 Either the identity provider's metadata URL (``SSO_SAML_METADATA_URL``, with ``SSO_SAML_ENTITY_ID``
 when the document describes several providers) or its entity id, single sign-on URL and signing
