@@ -11,6 +11,7 @@ from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.providers.saml import views as saml_views
 from allauth.socialaccount.providers.saml.utils import fetch_metadata_url_config, get_app_or_404
 from lxml import etree
+from onelogin.saml2.errors import OneLogin_Saml2_Error
 
 logger = logging.getLogger(__name__)
 # The pages whose forms lead to a SAML provider: the login page and allauth's "Continue" page.
@@ -50,6 +51,17 @@ def sign_in_origins(request) -> list[str]:
         logger.exception("the SAML applications could not be listed")
         return []
     return sorted({origin for app in apps if (origin := sign_in_origin(app.settings))})
+
+
+def login(request, organization_slug: str):
+    """allauth's first step of a SAML sign-in, with a provider whose metadata cannot be read (down,
+    unreachable, not metadata) answered by the failure page instead of a server error."""
+    try:
+        return saml_views.login(request, organization_slug=organization_slug)
+    except (OSError, etree.XMLSyntaxError, ValueError, OneLogin_Saml2_Error) as error:
+        logger.warning("SAML sign-in could not start: %s", error)
+        provider = get_app_or_404(request, organization_slug).get_provider(request)
+        return render_authentication_error(request, provider, exception=error)
 
 
 def finish_acs(request, organization_slug: str):

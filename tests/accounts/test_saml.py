@@ -9,7 +9,7 @@ from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
@@ -53,20 +53,20 @@ def hr(db):
     return factories.UserFactory(email="hana.hr@example.com", name="Hana HR", role=Role.HR)
 
 
-def start(client) -> tuple[str, str]:
+def start(client, slug: str = "sso", idp_base: str = IDP) -> tuple[str, str]:
     """Press "Sign in with …": the product redirects to the provider with an AuthnRequest."""
-    response = client.post("/accounts/saml/sso/login/")
+    response = client.post(f"/accounts/saml/{slug}/login/")
     assert response.status_code == 302, response.content[:500]
     location = urlsplit(response["Location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == urls(IDP)["sso_url"]
+    assert f"{location.scheme}://{location.netloc}{location.path}" == urls(idp_base)["sso_url"]
     query = parse_qs(location.query)
     return query["SAMLRequest"][0], query.get("RelayState", [""])[0]
 
 
-def answer(client, saml_response: str, relay: str = ""):
+def answer(client, saml_response: str, relay: str = "", slug: str = "sso"):
     """The provider's page posts the Response to the ACS; the ACS hands it on to its finish step."""
-    posted = client.post("/accounts/saml/sso/acs/", {"SAMLResponse": saml_response, "RelayState": relay})
-    assert posted.status_code == 302 and posted["Location"] == "/accounts/saml/sso/acs/finish/"
+    posted = client.post(f"/accounts/saml/{slug}/acs/", {"SAMLResponse": saml_response, "RelayState": relay})
+    assert posted.status_code == 302 and posted["Location"] == f"/accounts/saml/{slug}/acs/finish/"
     return client.get(posted["Location"])
 
 
@@ -220,6 +220,53 @@ def test_the_provider_s_address_opened_directly_asks_to_continue_in_the_product_
     assert response.status_code == 200
     assert "CSM reviews & OKRs" in text and 'method="post"' in text
     assert "Acme Okta" in text
+
+
+def test_a_provider_added_in_the_admin_signs_people_in_by_the_same_rules(client, idp_keys, hr, settings):
+    """A SAML social application made in the admin (client id "acme"), next to the environment's."""
+    settings.SOCIALACCOUNT_PROVIDERS = {"saml": {"APPS": []}}
+    key, cert = idp_keys
+    other = "http://127.0.0.1:9168"
+    SocialApp.objects.create(
+        provider="saml",
+        name="Acme Entra",
+        client_id="acme",
+        settings={
+            "idp": {
+                "entity_id": urls(other)["entity_id"],
+                "sso_url": urls(other)["sso_url"],
+                "x509cert": cert.read_text(),
+            },
+            "advanced": {"want_assertion_signed": True},
+        },
+    )
+    acme = idp_server(
+        other,
+        key,
+        cert,
+        "http://localhost/accounts/saml/acme/metadata/",
+        "http://localhost/accounts/saml/acme/acs/",
+    )
+    login_page = client.get("/login/")
+    assert "Sign in with Acme Entra" in login_page.content.decode()
+    assert other in login_page["Content-Security-Policy"]
+    saml_request, relay = start(client, "acme", other)
+    response = answer(client, signed_response(acme, saml_request, "hana.hr@example.com")[0], relay, "acme")
+    assert response["Location"] == "/" and signed_in(client) == hr.pk
+    client.logout()
+    saml_request, relay = start(client, "acme", other)
+    response = answer(client, signed_response(acme, saml_request, "nobody@example.com")[0], relay, "acme")
+    assert response.status_code == 403 and signed_in(client) is None
+
+
+def test_a_provider_whose_metadata_cannot_be_read_fails_with_a_page_not_a_server_error(client, db, settings):
+    environ = {"SSO_SAML_METADATA_URL": "http://127.0.0.1:9/metadata"}  # nothing listens on port 9
+    settings.SOCIALACCOUNT_PROVIDERS = {"saml": {"APPS": saml_apps(environ)}}
+    assert "Sign in with your company account" in client.get("/login/").content.decode()
+    response = client.post("/accounts/saml/sso/login/")
+    assert response.status_code == 401
+    assert "Sign-in failed" in response.content.decode()
+    assert SignIn.objects.get().succeeded is False
 
 
 def test_the_login_page_shows_no_provider_when_none_is_configured(client, db, settings):
