@@ -1,12 +1,25 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AdminLoginForm
 from accounts.models import AccessDenial, Assignment, CustomerAccount, Role, SignIn, Team, User
 
-# Everyone logs in on the login page (two-factor, SSO only); the admin's own page refuses passwords.
+# Everyone logs in on the login page (two-factor, SSO only): the admin's own page sends them there,
+# and refuses a password posted to it.
 admin.site.login_form = AdminLoginForm
+_admin_login = admin.site.login
+
+
+def _login_page_instead(request, extra_context=None):
+    if request.method == "GET":
+        return redirect_to_login(request.GET.get("next") or reverse("admin:index"), reverse("login"))
+    return _admin_login(request, extra_context)
+
+
+admin.site.login = _login_page_instead  # type: ignore[method-assign]
 
 
 @admin.register(User)

@@ -8,4 +8,5 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # The sign-in records and the two-factor set-up listen to Django's login signals.
-        from accounts import mfa, signins  # noqa: F401, PLC0415
+        # Imported once the apps are ready: their modules read allauth's models.
+        from accounts import mfa, signins  # noqa: F401, PLC0415 -- their receivers need the models loaded

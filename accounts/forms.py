@@ -1,6 +1,7 @@
 """The password login form: allauth's (so that two-factor and SSO-only follow a password), posting the
 email as ``username`` like the login page always did (django-axes counts failures by it)."""
 
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import LoginForm
 from allauth.account.models import Login
 from django import forms
@@ -45,8 +46,6 @@ class PasswordLoginForm(LoginForm):
         return self.cleaned_data
 
     def _authenticate(self, credentials):
-        from allauth.account.adapter import get_adapter  # noqa: PLC0415
-
         return get_adapter(self.request).authenticate(self.request, **credentials)
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import time
 
+from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
 from allauth.mfa.stages import AuthenticateStage
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from accounts import signins
 from accounts.models import EVERYONE_ROLES, User
@@ -49,3 +51,11 @@ def _must_set_up(sender, request, user, **kwargs) -> None:
         return
     if signins.method_of_session(request) == signins.PASSWORD and required_for(user) and not has_totp(user):
         request.session[ENROL_SESSION_KEY] = time.time()
+
+
+@receiver(mfa_signals.authentication_failed, dispatch_uid="accounts.mfa.wrong_code")
+def _wrong_code(sender, request, user, reauthentication=False, **kwargs) -> None:
+    if not reauthentication:
+        signins.record_refusal(
+            request, method=signins.PASSWORD, person=user, reason=_("Wrong two-factor code.")
+        )

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import zoneinfo
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+
+from accounts import mfa
 
 
 class PersonTimeZoneMiddleware:
@@ -44,12 +50,6 @@ class RequireTwoFactorEnrolment:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings  # noqa: PLC0415
-        from django.shortcuts import redirect  # noqa: PLC0415
-        from django.urls import reverse  # noqa: PLC0415
-
-        from accounts import mfa  # noqa: PLC0415
-
         session = getattr(request, "session", None)
         if session is not None and session.get(mfa.ENROL_SESSION_KEY) and request.user.is_authenticated:
             if mfa.has_totp(request.user):
@@ -64,10 +64,6 @@ class RequireTwoFactorEnrolment:
 
 def provider_origins() -> list[str]:
     """The origins of the configured identity providers (OpenID Connect issuers; SAML adds its own)."""
-    from urllib.parse import urlsplit  # noqa: PLC0415
-
-    from django.conf import settings  # noqa: PLC0415
-
     apps = getattr(settings, "SOCIALACCOUNT_PROVIDERS", {}).get("openid_connect", {}).get("APPS", [])
     origins = []
     for app in apps:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from allauth.socialaccount.adapter import get_adapter
 from axes.helpers import get_client_ip_address, get_client_user_agent
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -62,8 +63,6 @@ def record_refusal(request, *, method: str, email: str = "", person=None, reason
 def method_of_session(request) -> str | None:
     """How this session's person proved who they are: the last password or provider step allauth
     recorded (a two-factor step follows a password)."""
-    from allauth.socialaccount.adapter import get_adapter  # noqa: PLC0415
-
     session = getattr(request, "session", None)
     for step in reversed((session or {}).get(METHODS_SESSION_KEY) or []):
         if step.get("method") == "password":

@@ -109,3 +109,43 @@ def test_make_run_serves_on_the_port_the_settings_read():
     assert "export WEB_PORT" in run_sh
     web = next(line for line in procfile.splitlines() if line.startswith("web:"))
     assert "127.0.0.1:${WEB_PORT" in web
+
+
+def _production_print(env_overrides, code):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SSO_", "MFA_"))}
+    env.update(FULL, **env_overrides, DJANGO_SETTINGS_MODULE="config.settings.production")
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_identity_provider_comes_from_the_environment():
+    code = (
+        "from django.conf import settings; from django.urls import reverse; "
+        "app = settings.SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS'][0]; "
+        "print(app['provider_id'], app['name'], app['client_id'], app['secret'], app['settings']['server_url']); "
+        "print(reverse('openid_connect_login', kwargs={'provider_id': 'sso'}), "
+        "reverse('openid_connect_callback', kwargs={'provider_id': 'sso'}), settings.MFA_REQUIRED)"
+    )
+    sso = {
+        "SSO_OIDC_SERVER_URL": "https://acme.okta.com/",
+        "SSO_OIDC_CLIENT_ID": "0oa1",
+        "SSO_OIDC_CLIENT_SECRET": "s3cret",
+        "SSO_OIDC_NAME": "Okta",
+    }
+    result = _production_print(sso, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == [
+        "sso Okta 0oa1 s3cret https://acme.okta.com",
+        "/accounts/oidc/sso/login/ /accounts/oidc/sso/login/callback/ True",
+    ]
+    # Without its client, the issuer alone is refused; SSO only needs a break-glass admin.
+    result = _production_print({"SSO_OIDC_SERVER_URL": "https://acme.okta.com"}, "print('ok')")
+    assert "SSO_OIDC_CLIENT_ID and SSO_OIDC_CLIENT_SECRET" in result.stderr
+    result = _production_print({"SSO_ONLY": "1"}, "print('ok')")
+    assert "SSO_BREAK_GLASS_EMAILS" in result.stderr

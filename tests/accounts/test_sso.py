@@ -169,6 +169,14 @@ def test_the_admins_own_login_page_takes_no_password(org):
     assert response.status_code == 200
     assert "Log in on the login page" in response.content.decode()
     assert client.get("/admin/").status_code == 302
+    # Its page sends people to the login page, which brings them back to the admin.
+    response = client.get("/admin/login/?next=/admin/accounts/signin/")
+    assert response["Location"] == "/login/?next=/admin/accounts/signin/"
+    response = client.post(
+        response["Location"], {"username": "admin@example.com", "password": DEFAULT_PASSWORD}
+    )
+    assert response["Location"] == "/admin/accounts/signin/"
+    assert client.get("/admin/accounts/signin/").status_code == 200
 
 
 def test_the_sign_in_records_are_the_admins_and_read_only(client, org):

@@ -100,3 +100,15 @@ def test_an_id_token_for_another_application_is_refused(live_server, org, sso, b
     entry = SignIn.objects.get()
     assert (entry.method, entry.succeeded) == ("oidc", False)
     assert "Invalid id_token" in entry.reason
+
+
+def test_two_factor_is_left_to_the_provider(live_server, org, sso, browser, settings):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    settings.MFA_REQUIRED = True
+    TOTP.activate(org.hr, generate_totp_secret())
+    page = _through_provider(browser, live_server.url, "hr@example.com")
+    # No authenticator code asked: straight to HR's home page.
+    page.wait_for_url(f"{live_server.url}/")
+    assert "HR" in page.inner_text("header")
+    assert SignIn.objects.get().method == "oidc"
