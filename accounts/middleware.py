@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import mfa
+from accounts import mfa, saml
 
 
 class PersonTimeZoneMiddleware:
@@ -81,8 +81,6 @@ class ProviderFormAction:
         self.get_response = get_response
 
     def __call__(self, request):
-        from accounts import saml  # noqa: PLC0415
-
         response = self.get_response(request)
         origins = provider_origins() + saml.sign_in_origins(request)
         if origins:
