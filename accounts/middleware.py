@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import mfa
+from accounts import mfa, saml
 
 
 class PersonTimeZoneMiddleware:
@@ -82,7 +82,7 @@ class ProviderFormAction:
 
     def __call__(self, request):
         response = self.get_response(request)
-        origins = provider_origins()
+        origins = provider_origins() + saml.sign_in_origins(request)
         if origins:
             update = dict(getattr(response, "_csp_update", None) or {})
             update["form-action"] = [*update.get("form-action", []), *origins]

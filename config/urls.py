@@ -8,6 +8,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import saml
+
 # The admin (CS ops' KPI runs, imports, people) names the product, not the framework.
 admin.site.site_header = _("CSM reviews & OKRs: administration")
 admin.site.site_title = _("CSM reviews & OKRs")
@@ -30,6 +32,10 @@ urlpatterns = [
     path("accounts/sso/error/", socialaccount_views.login_error, name="socialaccount_login_error"),
     path("accounts/sso/signup/", socialaccount_views.signup, name="socialaccount_signup"),
     # /accounts/oidc/<provider id>/login/ and its callback (and SAML's, when installed).
+    # SAML's first and last steps answer an unreachable provider or an answer that is not XML with the
+    # failure page instead of a 500 (accounts/saml.py).
+    path("accounts/saml/<str:organization_slug>/login/", saml.login, name="saml_login"),
+    path("accounts/saml/<str:organization_slug>/acs/finish/", saml.finish_acs, name="saml_finish_acs"),
     path("accounts/", include(build_provider_urlpatterns())),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -7,6 +7,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.saml import saml_apps
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"  # the local database cluster, media, local state; not in git
 VAR_DIR.mkdir(exist_ok=True)
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "allauth.mfa",
     # The shared kernel on the ground floor, then people, facts, KPIs, OKRs and reviews.
     "core",
@@ -234,6 +237,9 @@ if SSO_OIDC_SERVER_URL:
             "settings": {"server_url": SSO_OIDC_SERVER_URL.rstrip("/"), "fetch_userinfo": True},
         }
     )
+# SAML 2.0 (Okta/Entra ID SAML apps, Google Workspace...) from the environment (config/saml.py;
+# docs/configuration.md "Single sign-on (SAML 2.0)"), or as SAML social applications in the admin.
+SOCIALACCOUNT_PROVIDERS["saml"] = {"APPS": saml_apps(env.ENVIRON)}
 # SSO only: nobody signs in with a password but these break-glass addresses (emails, comma-separated).
 SSO_ONLY = env.bool("SSO_ONLY", default=False)
 SSO_BREAK_GLASS_EMAILS = [e.strip().lower() for e in env.list("SSO_BREAK_GLASS_EMAILS", default=[])]
