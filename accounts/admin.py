@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccessDenial, Assignment, CustomerAccount, Team, User
+from accounts.models import AccessDenial, AccountTeamMember, Assignment, CustomerAccount, Team, User
 
 
 @admin.register(User)
@@ -74,6 +74,18 @@ class AssignmentAdmin(admin.ModelAdmin):
     search_fields = ["account__external_id", "account__name", "csm__email"]
     list_select_related = ["account", "csm"]
     autocomplete_fields = ["account", "csm"]
+    date_hierarchy = "start_date"
+
+
+@admin.register(AccountTeamMember)
+class AccountTeamMemberAdmin(admin.ModelAdmin):
+    """The account teams, edited by hand or loaded as the kind ``account_team``."""
+
+    list_display = ["account", "person", "role", "start_date", "end_date"]
+    list_filter = ["role"]
+    search_fields = ["account__external_id", "account__name", "person__email", "person__name"]
+    list_select_related = ["account", "person"]
+    autocomplete_fields = ["account", "person"]
     date_hierarchy = "start_date"
 
 

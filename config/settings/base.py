@@ -412,6 +412,12 @@ SALESFORCE_ACCESS_TOKEN = env("SALESFORCE_ACCESS_TOKEN", default="")
 SALESFORCE_API_VERSION = env("SALESFORCE_API_VERSION", default="62.0")
 # HubSpot: a private app's access token (scopes crm.objects.companies.read, crm.objects.owners.read).
 HUBSPOT_ACCESS_TOKEN = env("HUBSPOT_ACCESS_TOKEN", default="")
+# The company properties of owner type that name an account team (HubSpot has one owner per
+# property: a portal adds a property per role): "property:role" pairs, comma-separated.
+HUBSPOT_ACCOUNT_TEAM_PROPERTIES = env(
+    "HUBSPOT_ACCOUNT_TEAM_PROPERTIES",
+    default="account_executive:account_executive,solutions_engineer:solutions_engineer,support_lead:support_lead",
+)
 # ChartMogul: an API key (read access).
 CHARTMOGUL_API_KEY = env("CHARTMOGUL_API_KEY", default="")
 # Delighted: the person property that holds the respondent's account id.
