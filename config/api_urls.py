@@ -8,6 +8,7 @@ from kpis.apis import KpiExportApi, ScorecardApi
 from notifications.apis import TodoApi
 from okrs.apis import CheckInViewSet, KeyResultViewSet, ObjectiveViewSet
 from reviews.apis import CycleViewSet, ReviewViewSet
+from reviews.input.apis import InputRequestViewSet
 
 router = DefaultRouter()
 router.register("objectives", ObjectiveViewSet, basename="api-objective")
@@ -15,6 +16,7 @@ router.register("key-results", KeyResultViewSet, basename="api-key-result")
 router.register("check-ins", CheckInViewSet, basename="api-check-in")
 router.register("reviews", ReviewViewSet, basename="api-review")
 router.register("cycles", CycleViewSet, basename="api-cycle")
+router.register("input-requests", InputRequestViewSet, basename="api-input-request")
 
 urlpatterns = [
     path("ingest/<str:kind>/", IngestApi.as_view(), name="api-ingest"),

@@ -11,6 +11,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_serializer,
     extend_schema_view,
     inline_serializer,
@@ -31,6 +32,7 @@ from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from reviews import workflow
 from reviews.access import review_view
 from reviews.cycles import services as cycle_services
+from reviews.input.selectors import input_for
 from reviews.models import CycleExport, Review, ReviewCycle, validate_due_date
 from reviews.output.pdf import review_filename, review_pdf
 from reviews.writing import services
@@ -41,8 +43,42 @@ HIDDEN = (
 )
 
 
+class InputQuestionAnswer(serializers.Serializer):
+    text = serializers.CharField(help_text="The question.")
+    answer = serializers.CharField(help_text="The colleague's answer.")
+
+
+class InputAnswerOutput(serializers.Serializer):
+    author = serializers.CharField(
+        allow_null=True, help_text="Who answered (their name); always null when the input is anonymous."
+    )
+    questions = InputQuestionAnswer(many=True, help_text="The questions they answered, with the answers.")
+    rating = serializers.IntegerField(allow_null=True, help_text="Their rating, if they gave one.")
+    rating_label = serializers.CharField(help_text="What the rating means on the template's scale.")
+
+
+class ColleagueInputOutput(serializers.Serializer):
+    anonymous = serializers.BooleanField(help_text="True when the cycle's input is anonymous to the CSM.")
+    frozen = serializers.BooleanField(
+        help_text="True once the review is submitted: the input it was written with."
+    )
+    answers = InputAnswerOutput(many=True, help_text="The answers; empty while withheld.")
+    withheld = serializers.CharField(
+        help_text="Why no answer is shown: anonymous input below three answers; empty otherwise."
+    )
+    asked = serializers.IntegerField(help_text="How many colleagues were asked.")
+    answered = serializers.IntegerField(help_text="How many answered.")
+    declined = serializers.IntegerField(help_text="How many declined.")
+
+
 class ReviewOutput(serializers.ModelSerializer):
     """A review as the caller may see it: the parts hidden from them (reviews.access) are null."""
+
+    colleague_input = serializers.SerializerMethodField(
+        help_text="The input from colleagues as the caller may see it (as on the review page): a CSM once "
+        "the review is submitted, the others while it is written; anonymous input without authors and "
+        "only from three answers on. Null while hidden from the caller."
+    )
 
     rating = serializers.IntegerField(
         read_only=True,
@@ -81,6 +117,7 @@ class ReviewOutput(serializers.ModelSerializer):
             "submitted_at",
             "acknowledged_at",
             "finalized_at",
+            "colleague_input",
         ]
         extra_kwargs = {
             "id": {"help_text": "The review's id."},
@@ -169,6 +206,11 @@ class ReviewOutput(serializers.ModelSerializer):
             },
             "finalized_at": {"help_text": "When it was finalized; null before (and after a reopen)."},
         }
+
+    @extend_schema_field(ColleagueInputOutput(allow_null=True))
+    def get_colleague_input(self, review) -> dict | None:
+        view = input_for(self.context["request"].user, review, with_requests=False)
+        return view.as_dict() if view.readable else None
 
     def to_representation(self, review):
         """Hidden parts (``reviews.access``) are null, for the detail and every row of the list."""

@@ -15,11 +15,14 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
+from accounts.models import Role
 from config.wsgi import application
 from kpis import services as kpi_services
 from kpis.periods import Period
 from okrs import services as okr_services
 from reviews.cycles import services as cycle_services
+from reviews.input import services as input_services
+from tests import factories
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
@@ -50,7 +53,17 @@ def tokens(org, keep_connection):
         manager_review_due=datetime.date(2026, 10, 9),
     )
     cycle_services.cycle_open(user=org.hr, cycle=cycle)
-    users = {"csm": org.csm_a, "manager": org.manager_a, "hr": org.hr, "admin": org.admin}
+    contributor = factories.UserFactory(email="ae@example.com", name="Ada Exec", role=Role.CONTRIBUTOR)
+    request = input_services.input_request_create(
+        user=org.manager_a, review=cycle.reviews.get(csm=org.csm_a), contributor=contributor
+    )
+    users = {
+        "csm": org.csm_a,
+        "manager": org.manager_a,
+        "hr": org.hr,
+        "admin": org.admin,
+        "contributor": contributor,
+    }
     REAL_IDS.update(
         {
             "/api/v1/objectives/": objective.pk,
@@ -59,6 +72,7 @@ def tokens(org, keep_connection):
             "/api/v1/reviews/": cycle.reviews.get(csm=org.csm_a).pk,
             "/api/v1/cycles/": cycle.pk,
             "/api/v1/scorecards/": org.csm_a.pk,
+            "/api/v1/input-requests/": request.pk,
         }
     )
     return {role: Token.objects.create(user=user).key for role, user in users.items()}

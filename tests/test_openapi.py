@@ -90,7 +90,7 @@ def test_every_operation_has_a_summary_a_description_and_a_declared_tag(schema):
     assert not missing, "Operations without (use extend_schema in the app's apis.py):\n" + "\n".join(missing)
 
 
-VERBS = {"list", "get", "create", "transition", "open", "advance", "ingest", "download"}
+VERBS = {"list", "get", "create", "transition", "open", "advance", "ingest", "download", "answer", "decline"}
 
 
 def test_operation_ids_are_verb_noun_and_tags_plain_words(schema):

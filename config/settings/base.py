@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PersonTimeZoneMiddleware",
+    # Contributors (colleagues who give review input) reach only their input requests.
+    "accounts.middleware.ContributorScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -321,6 +323,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "reviews", "description": "Quarterly reviews and their workflow."},
         {"name": "cycles", "description": "HR's review cycles: create, open, advance."},
         {"name": "todos", "description": "What is waiting for the person asking."},
+        {"name": "input", "description": "Input asked of the caller on colleagues' reviews."},
     ],
     # Readable names for the enums that share a field name (status, kind, direction).
     "ENUM_NAME_OVERRIDES": {

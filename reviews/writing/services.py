@@ -24,6 +24,7 @@ from core import dates
 from core import text as limits
 from reviews import signals, workflow
 from reviews.access import require_hr, review_view
+from reviews.input.selectors import input_freeze
 from reviews.models import UNRESOLVED_FLAGS, Review, ReviewStatus
 from reviews.writing.snapshot import set_snapshot, snapshot_diff
 
@@ -372,6 +373,7 @@ def review_submit(*, user: User, review: Review, version: PostedVersion) -> Revi
     if errors:
         raise ValidationError(errors)
     review.submitted_at = timezone.now()
+    input_freeze(review)
     return _end(review, user, step)
 
 
