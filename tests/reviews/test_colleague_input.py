@@ -485,3 +485,27 @@ def test_the_submitted_review_keeps_the_input_it_was_written_with(client, org, c
     html = client.get(reverse("review-detail", args=[review.pk])).content.decode()
     assert "qxanswer0qx" in html and "qxlaterqx" not in html and "qxlateqx" not in html
     assert "Frozen when the review was submitted." in html
+
+
+def test_hr_chooses_anonymous_input_on_the_cycle_page_and_nobody_else_can(client, org, cycle):
+    url = reverse("cycle-action", args=[cycle.pk, "input-anonymity"])
+    client.force_login(org.manager_a)
+    assert client.post(url, {"anonymous": "1"}).status_code == 404
+    cycle.refresh_from_db()
+    assert cycle.input_anonymous is False
+    client.force_login(org.hr)
+    assert (
+        "Anonymous: no author is shown to anyone"
+        in client.get(reverse("cycle-detail", args=[cycle.pk])).content.decode()
+    )
+    response = client.post(url, {"anonymous": "1"}, follow=True)
+    assert "Colleagues&#x27; input in this cycle is anonymous to the CSM." in response.content.decode()
+    cycle.refresh_from_db()
+    assert cycle.input_anonymous is True
+    assert cycle.history.first().history_change_reason == "input anonymous"
+    # The colleague asked reads that their name is never shown.
+    ada = contributor("ada@example.com", "Ada Exec")
+    req = input_services.input_request_create(user=org.hr, review=review_of(org), contributor=ada)
+    client.force_login(ada)
+    html = client.get(reverse("input-detail", args=[req.pk])).content.decode()
+    assert "Anonymous: the CSM never sees that you wrote this." in html
