@@ -5,7 +5,16 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AdminLoginForm
-from accounts.models import AccessDenial, Assignment, CustomerAccount, Role, SignIn, Team, User
+from accounts.models import (
+    AccessDenial,
+    AccountTeamMember,
+    Assignment,
+    CustomerAccount,
+    Role,
+    SignIn,
+    Team,
+    User,
+)
 
 # Everyone logs in on the login page (two-factor, SSO only): the admin's own page sends them there,
 # and refuses a password posted to it.
@@ -91,6 +100,18 @@ class AssignmentAdmin(admin.ModelAdmin):
     search_fields = ["account__external_id", "account__name", "csm__email"]
     list_select_related = ["account", "csm"]
     autocomplete_fields = ["account", "csm"]
+    date_hierarchy = "start_date"
+
+
+@admin.register(AccountTeamMember)
+class AccountTeamMemberAdmin(admin.ModelAdmin):
+    """The account teams, edited by hand or loaded as the kind ``account_team``."""
+
+    list_display = ["account", "person", "role", "start_date", "end_date"]
+    list_filter = ["role"]
+    search_fields = ["account__external_id", "account__name", "person__email", "person__name"]
+    list_select_related = ["account", "person"]
+    autocomplete_fields = ["account", "person"]
     date_hierarchy = "start_date"
 
 

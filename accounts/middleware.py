@@ -1,4 +1,5 @@
-"""Dates and times in the person's time zone (``User.time_zone``), else the organisation's."""
+"""Dates and times in the person's time zone (``User.time_zone``), else the organisation's; and
+the few pages a contributor may open."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import zoneinfo
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import mfa, saml
+from accounts.models import Role
 
 
 class PersonTimeZoneMiddleware:
@@ -88,3 +91,64 @@ class ProviderFormAction:
             update["form-action"] = [*update.get("form-action", []), *origins]
             response._csp_update = update
         return response
+
+
+# What a contributor (a colleague outside CS who gives review input) may open: the input requests
+# addressed to them, their notifications and preferences, signing out, and the language. Every other
+# page does not exist for them (404), whatever its own rule says; the API is refused by
+# ``accounts.permissions.PeopleOnly`` but for the same few endpoints.
+CONTRIBUTOR_PAGES = frozenset(
+    {
+        "home",
+        "login",
+        "logout",
+        "account_login",
+        "account_logout",
+        "favicon",
+        "set_language",
+        "input-list",
+        "input-detail",
+        "input-decline",
+        "notification-list",
+        "notification-open",
+        "notification-read",
+        "notification-preferences",
+        "notification-unsubscribe",
+        "api-token-create",
+        "api-token-revoke",
+        "api-schema",
+        "api-docs",
+    }
+)
+CONTRIBUTOR_API = frozenset(
+    {
+        "api-root",
+        "api-todos",
+        "api-input-request-list",
+        "api-input-request-detail",
+        "api-input-request-answer",
+        "api-input-request-decline",
+    }
+)
+
+
+class ContributorScopeMiddleware:
+    """Contributors see only the requests addressed to them: no scorecard, review, OKR or KPI page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.role != Role.CONTRIBUTOR:
+            return None
+        match = request.resolver_match
+        name = match.view_name if match else ""
+        if name in CONTRIBUTOR_PAGES or name in CONTRIBUTOR_API or name.startswith("admin:"):
+            return None
+        if request.path.startswith("/api/"):
+            return None  # the API's own permission answers (403 with its reason)
+        raise Http404

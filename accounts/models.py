@@ -25,6 +25,9 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     HR = "hr", _("HR")
     ADMIN = "admin", _("CS ops / admin")
+    # A colleague outside CS (sales, solutions, support) who gives input on CSMs' reviews: signs in,
+    # sees only the input requests addressed to them.
+    CONTRIBUTOR = "contributor", _("Contributor (gives review input)")
     # An integration's account: loads data through the API with its token, reads nothing about
     # people, KPIs, OKRs or reviews, and cannot log in to the pages.
     SERVICE = "service", _("Integration (API only)")
@@ -38,7 +41,7 @@ class Segment(models.TextChoices):
 
 EVERYONE_ROLES = (Role.HR, Role.ADMIN)
 # The roles of people (the people import and the forms); integrations get theirs from create_api_token.
-PERSON_ROLES = (Role.CSM, Role.MANAGER, Role.HR, Role.ADMIN)
+PERSON_ROLES = (Role.CSM, Role.MANAGER, Role.HR, Role.ADMIN, Role.CONTRIBUTOR)
 
 
 class UserQuerySet(models.QuerySet):
@@ -313,6 +316,58 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} → {self.csm} from {self.start_date}"
+
+
+class AccountTeamRole(models.TextChoices):
+    ACCOUNT_EXECUTIVE = "account_executive", _("Account executive")
+    SOLUTIONS_ENGINEER = "solutions_engineer", _("Solutions engineer")
+    SUPPORT_LEAD = "support_lead", _("Support lead")
+    OTHER = "other", _("Other")
+
+
+class AccountTeamMemberQuerySet(models.QuerySet):
+    def during(self, start: datetime.date, end: datetime.date) -> AccountTeamMemberQuerySet:
+        """Members whose time on the account overlaps the days ``start`` to ``end`` (both included)."""
+        return self.filter(start_date__lte=end).filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
+
+
+class AccountTeamMember(models.Model):
+    """Who else works an account (docs/data-contract.md, ``account_team``): a person, their role in
+    the account's team, from ``start_date`` to ``end_date`` (empty while current). Optional data: it
+    suggests who gives input on a CSM's review."""
+
+    account = models.ForeignKey(
+        CustomerAccount, verbose_name=_("account"), on_delete=models.CASCADE, related_name="team_members"
+    )
+    person = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="account_teams"
+    )
+    role = models.CharField(_("role in the account team"), max_length=24, choices=AccountTeamRole.choices)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+
+    objects = AccountTeamMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("account team member")
+        verbose_name_plural = _("account team members")
+        ordering = ["account_id", "start_date", "person_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "person", "role", "start_date"], name="account_team_member_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=AccountTeamRole.values), name="account_team_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="account_team_end_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["person"], name="account_team_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_role_display()} of {self.account}"
 
 
 class AccessDenial(models.Model):

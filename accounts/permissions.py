@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
+from accounts.middleware import CONTRIBUTOR_API
 from accounts.models import Role
 
 
@@ -14,4 +15,12 @@ class PeopleOnly(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user.role != Role.SERVICE)
+        if not (user and user.is_authenticated and user.role != Role.SERVICE):
+            return False
+        if user.role == Role.CONTRIBUTOR:
+            # A contributor reads only the input requests addressed to them (and their to-dos).
+            match = getattr(request, "resolver_match", None)
+            if match is None or match.view_name not in CONTRIBUTOR_API:
+                self.message = _("A contributor only answers the input requests addressed to them.")
+                return False
+        return True

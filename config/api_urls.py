@@ -9,6 +9,7 @@ from kpis.apis import KpiExportApi, ScorecardApi
 from notifications.apis import TodoApi
 from okrs.apis import CheckInViewSet, KeyResultViewSet, ObjectiveViewSet
 from reviews.apis import CycleViewSet, ReviewViewSet
+from reviews.input.apis import InputRequestViewSet
 from reviews.notes.apis import FeedbackNoteViewSet
 
 router = DefaultRouter()
@@ -18,6 +19,7 @@ router.register("check-ins", CheckInViewSet, basename="api-check-in")
 router.register("reviews", ReviewViewSet, basename="api-review")
 router.register("cycles", CycleViewSet, basename="api-cycle")
 router.register("feedback-notes", FeedbackNoteViewSet, basename="api-feedback-note")
+router.register("input-requests", InputRequestViewSet, basename="api-input-request")
 
 urlpatterns = [
     # One path (and operation in the schema) per kind, its body typed by the kind's columns; the

@@ -50,6 +50,7 @@ class Code:
     TOO_LONG = "too_long"
     BEFORE_OPENED = "before_opened_at"
     BEFORE_SIGNED = "before_signed_on"
+    BEFORE_START = "before_start_date"
     SIGN_MISMATCH = "sign_mismatch"
     MRR_BELOW_ZERO = "mrr_below_zero"
     GREATER_THAN = "greater_than"

@@ -21,7 +21,11 @@ CSM_KINDS = [
     Kind.REMINDER_SELF_REVIEW,
     Kind.REMINDER_ACKNOWLEDGEMENT,
     Kind.KEY_RESULT_STALE,
+    Kind.INPUT_REQUESTED,
+    Kind.REMINDER_INPUT,
 ]
+# Anyone may be asked for input; contributors hear of nothing else.
+CONTRIBUTOR_KINDS = [Kind.INPUT_REQUESTED, Kind.REMINDER_INPUT]
 REVIEWER_KINDS = [
     Kind.CYCLE_OPENED,
     Kind.SELF_REVIEW_SUBMITTED,
@@ -31,6 +35,9 @@ REVIEWER_KINDS = [
     Kind.REVIEW_REOPENED,
     Kind.REMINDER_MANAGER_REVIEW,
     Kind.KEY_RESULT_STALE,
+    Kind.INPUT_ANSWERED,
+    Kind.INPUT_REQUESTED,
+    Kind.REMINDER_INPUT,
 ]
 OPS_KINDS = [Kind.KPI_RUN_FAILED, Kind.IMPORT_FAILED]
 
@@ -38,6 +45,8 @@ OPS_KINDS = [Kind.KPI_RUN_FAILED, Kind.IMPORT_FAILED]
 def kinds_for(role: str) -> list[Kind]:
     if role == Role.CSM:
         return list(CSM_KINDS)
+    if role == Role.CONTRIBUTOR:
+        return list(CONTRIBUTOR_KINDS)
     if role == Role.ADMIN:
         return [*OPS_KINDS, *REVIEWER_KINDS]
     return list(REVIEWER_KINDS) + ([Kind.IMPORT_FAILED] if role == Role.HR else [])

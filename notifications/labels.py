@@ -22,6 +22,7 @@ DATA_KINDS = {
     "health": gettext_lazy("health"),
     "advocacy": gettext_lazy("advocacy"),
     "touchpoints": gettext_lazy("touchpoints"),
+    "account_team": gettext_lazy("account teams"),
 }
 # One label for a period everywhere (pages, emails, chat): the KPI layer's.
 period_label = periods.period_label

@@ -31,6 +31,9 @@ class Kind(models.TextChoices):
     KEY_RESULT_STALE = "key_result_stale", _("A key result has had no check-in for 14 days")
     KPI_RUN_FAILED = "kpi_run_failed", _("A KPI run failed")
     IMPORT_FAILED = "import_failed", _("An import failed")
+    INPUT_REQUESTED = "input_requested", _("You are asked for input on a colleague's review")
+    INPUT_ANSWERED = "input_answered", _("A colleague answered or declined your request for input")
+    REMINDER_INPUT = "reminder_input", _("Reminders: input you were asked for is due or late")
     REMINDER_SELF_REVIEW = "reminder_self_review", _("Reminders: your self-review is due or late")
     REMINDER_MANAGER_REVIEW = "reminder_manager_review", _("Reminders: reviews waiting on you")
     REMINDER_ACKNOWLEDGEMENT = (

@@ -314,7 +314,84 @@ def on_import_saved(sender, instance: ImportRun, created: bool, **kwargs) -> Non
         )
 
 
+# --- input from colleagues -------------------------------------------------------------------------
+
+
+def on_input_requested(sender, request, by=None, **kwargs) -> None:
+    """The colleague asked: a to-do (their home page) and an email, naming the CSM and the due date.
+    Nothing goes to the CSM about input, ever."""
+    review = request.review
+    services.notify(
+        request.contributor,
+        Kind.INPUT_REQUESTED,
+        obj=request,
+        url=reverse("input-detail", args=[request.pk]),
+        dedupe_key=f"input_requested:{request.pk}",
+        by=by,
+        text=lambda: (
+            _(
+                "%(by)s asks for your input on the %(period)s review of %(csm)s: a few short questions, "
+                "by %(date)s."
+            )
+            % {
+                "by": _name(by) or _("HR"),
+                "period": period_label(review.cycle.period),
+                "csm": _name(review.csm),
+                "date": date_label(request.due_on),
+            }
+        ),
+    )
+
+
+def _on_input_closed(request, by, answered: bool) -> None:
+    """The person who asked hears that the colleague answered or declined. In an anonymous cycle the
+    colleague is not named (the reviewer sees answers without their authors)."""
+    review = request.review
+    asker = request.requested_by or review.reviewer
+    anonymous = review.cycle.input_anonymous
+
+    def text() -> str:
+        words = {
+            "who": _name(request.contributor),
+            "csm": _name(review.csm),
+            "period": period_label(review.cycle.period),
+        }
+        if anonymous:
+            if answered:
+                return (
+                    _("A colleague answered your request for input on the %(period)s review of %(csm)s.")
+                    % words
+                )
+            return (
+                _("A colleague declined your request for input on the %(period)s review of %(csm)s.") % words
+            )
+        if answered:
+            return _("%(who)s gave their input on the %(period)s review of %(csm)s.") % words
+        return _("%(who)s declined to give input on the %(period)s review of %(csm)s.") % words
+
+    services.notify(
+        asker,
+        Kind.INPUT_ANSWERED,
+        obj=review,
+        url=_review_url(review) + "#input",
+        dedupe_key=f"input_closed:{request.pk}:{request.status}",
+        by=by,
+        text=text,
+    )
+
+
+def on_input_answered(sender, request, by=None, **kwargs) -> None:
+    _on_input_closed(request, by, answered=True)
+
+
+def on_input_declined(sender, request, by=None, **kwargs) -> None:
+    _on_input_closed(request, by, answered=False)
+
+
 def connect() -> None:
+    review_signals.input_requested.connect(on_input_requested, dispatch_uid="notifications.input_requested")
+    review_signals.input_answered.connect(on_input_answered, dispatch_uid="notifications.input_answered")
+    review_signals.input_declined.connect(on_input_declined, dispatch_uid="notifications.input_declined")
     review_signals.cycle_opened.connect(on_cycle_opened, dispatch_uid="notifications.cycle_opened")
     review_signals.review_transitioned.connect(on_review_transitioned, dispatch_uid="notifications.review")
     review_signals.dispute_raised.connect(on_dispute_raised, dispatch_uid="notifications.dispute_raised")

@@ -34,7 +34,7 @@ from notifications import mail, services
 from notifications.labels import date_label, period_label
 from notifications.models import Channel, EmailState, Kind, Notification, Reminder
 from notifications.selectors import LIVE_CYCLES, stale_key_results
-from reviews.models import Review, ReviewStatus
+from reviews.models import InputRequest, InputStatus, Review, ReviewStatus
 from reviews.signals import REMINDER_KEPT
 
 log = logging.getLogger(__name__)
@@ -172,6 +172,41 @@ def review_due(review: Review, today: datetime.date, *, asked: bool = False) -> 
     return None
 
 
+def input_due(request: InputRequest, today: datetime.date) -> Due | None:
+    """A request for input not answered: reminded ``REMINDER_DAYS_BEFORE`` days before its due date
+    (7 and 1), then every ``REMINDER_OVERDUE_EVERY_DAYS`` days once late."""
+    timing = _due_timing(request.due_on, today)
+    if not timing:
+        return None
+    when, every = timing
+    due = request.due_on
+    words = {
+        "csm": request.review.csm.get_full_name(),
+        "period": period_label(request.review.cycle.period),
+    }
+
+    def text() -> str:
+        if when == "overdue":
+            return _("Your input on the %(period)s review of %(csm)s was due on %(date)s.") % {
+                **words,
+                "date": date_label(due),
+            }
+        return _("Your input on the %(period)s review of %(csm)s is due %(when)s.") % {
+            **words,
+            "when": _in_days(due, today),
+        }
+
+    return Due(
+        request.contributor,
+        Kind.REMINDER_INPUT,
+        request,
+        text,
+        reverse("input-detail", args=[request.pk]),
+        every,
+        due + datetime.timedelta(days=1),
+    )
+
+
 def _stale_text(days: int, title: str) -> str:
     return _("No check-in for %(days)d days on “%(kr)s”: check in to keep it on track.") % {
         "days": days,
@@ -190,6 +225,19 @@ def candidates(today: datetime.date) -> list[Due]:
     )
     for review in reviews:
         due = review_due(review, today)
+        if due is not None:
+            out.append(due)
+    requests = (
+        InputRequest.objects.filter(
+            status=InputStatus.REQUESTED,
+            review__cycle__status__in=LIVE_CYCLES,
+            review__status__in=(ReviewStatus.DRAFT, ReviewStatus.SELF_REVIEW, ReviewStatus.MANAGER_REVIEW),
+        )
+        .select_related("contributor", "review__csm", "review__cycle")
+        .order_by("due_on", "pk")
+    )
+    for request in requests:
+        due = input_due(request, today)
         if due is not None:
             out.append(due)
     for stale in stale_key_results(today=today):

@@ -24,7 +24,16 @@ from notifications.labels import data_kind_label, date_label, metric_label, peri
 from notifications.models import Notification
 from okrs.models import KeyResult, Objective, OkrQuarter
 from okrs.selectors import STALE_AFTER_DAYS, kr_status
-from reviews.models import CycleStatus, Dispute, FlagState, Review, ReviewCycle, ReviewStatus
+from reviews.models import (
+    CycleStatus,
+    Dispute,
+    FlagState,
+    InputRequest,
+    InputStatus,
+    Review,
+    ReviewCycle,
+    ReviewStatus,
+)
 
 LIVE_CYCLES = (CycleStatus.OPEN, CycleStatus.CALIBRATION)
 FAILED_IMPORT_DAYS = 14
@@ -422,6 +431,31 @@ def _ops_todos(user: User, today: datetime.date, now: datetime.datetime) -> list
     return todos
 
 
+def _input_todos(user: User, today: datetime.date) -> list[Todo]:
+    """Input the person was asked for and has not given: whatever their role."""
+    requests = (
+        InputRequest.objects.addressed_to(user)
+        .filter(
+            status=InputStatus.REQUESTED,
+            review__cycle__status__in=LIVE_CYCLES,
+            review__status__in=(ReviewStatus.DRAFT, ReviewStatus.SELF_REVIEW, ReviewStatus.MANAGER_REVIEW),
+        )
+        .select_related("review__csm", "review__cycle")
+        .order_by("due_on", "pk")
+    )
+    return [
+        _todo(
+            "input_requested",
+            _("Give your input on the %(period)s review of %(csm)s")
+            % {"period": period_label(r.review.cycle.period), "csm": r.review.csm.get_full_name()},
+            reverse("input-detail", args=[r.pk]),
+            r.due_on,
+            today,
+        )
+        for r in requests
+    ]
+
+
 def todos_for(
     user: User, *, today: datetime.date | None = None, now: datetime.datetime | None = None
 ) -> list[Todo]:
@@ -438,6 +472,9 @@ def todos_for(
         todos = _hr_todos(user, today) + _reviewer_todos(user, today)
     elif user.role == Role.ADMIN:
         todos = _ops_todos(user, today, now) + _reviewer_todos(user, today)
+    elif user.role == Role.CONTRIBUTOR:
+        todos = []
     else:
         return []
+    todos = todos + _input_todos(user, today)
     return sorted(todos, key=lambda t: (not t.overdue, t.due is None, t.due or today))  # stable

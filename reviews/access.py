@@ -163,3 +163,8 @@ def review_view(user, review: Review, *, status: str | None = None, admin_site: 
         can_write_manager=is_reviewer and not reached(ReviewStatus.SUBMITTED),
         can_comment=is_csm or is_reviewer or is_hr,
     )
+
+
+def may_ask_input(user, review: Review) -> bool:
+    """Who asks colleagues for input on a review: its reviewer (an admin acts as one) and HR."""
+    return is_hr(user) or review_view(user, review).is_reviewer

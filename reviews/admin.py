@@ -19,7 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import EVERYONE_ROLES
 from reviews.access import review_view
-from reviews.models import Comment, CycleExport, Dispute, Review, ReviewCycle, ReviewTemplate
+from reviews.models import Comment, CycleExport, Dispute, InputRequest, Review, ReviewCycle, ReviewTemplate
 from reviews.writing import selectors, services
 from reviews.writing import snapshot as review_snapshot
 
@@ -304,3 +304,28 @@ class CommentAdmin(OfVisibleReviewsMixin, admin.ModelAdmin):
 
 
 admin.site.register(CycleExport)
+
+
+@admin.register(InputRequest)
+class InputRequestAdmin(admin.ModelAdmin):
+    """Requests for input, read-only, and only to superusers: whose answer is whose is kept from
+    everyone else when a cycle's input is anonymous (reviews.input.selectors)."""
+
+    list_display = ["review", "contributor", "status", "due_on", "requested_at"]
+    list_filter = ["status", "review__cycle"]
+    readonly_fields = [f.name for f in InputRequest._meta.fields]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

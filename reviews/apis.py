@@ -32,6 +32,7 @@ from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail,
 from reviews import api_contents, workflow
 from reviews.access import review_view
 from reviews.cycles import services as cycle_services
+from reviews.input.selectors import input_for
 from reviews.models import CycleExport, NoteKind, Review, ReviewCycle, validate_due_date
 from reviews.notes.services import notes_in_review
 from reviews.output.pdf import review_filename, review_pdf
@@ -60,6 +61,34 @@ class ReviewNoteOutput(serializers.Serializer):
     )
     shared_with_csm = serializers.BooleanField(help_text="Whether its author shows it to the CSM.")
     written_at = serializers.DateTimeField(help_text="When it was written (ISO 8601).")
+
+
+class InputQuestionAnswer(serializers.Serializer):
+    text = serializers.CharField(help_text="The question.")
+    answer = serializers.CharField(help_text="The colleague's answer.")
+
+
+class InputAnswerOutput(serializers.Serializer):
+    author = serializers.CharField(
+        allow_null=True, help_text="Who answered (their name); always null when the input is anonymous."
+    )
+    questions = InputQuestionAnswer(many=True, help_text="The questions they answered, with the answers.")
+    rating = serializers.IntegerField(allow_null=True, help_text="Their rating, if they gave one.")
+    rating_label = serializers.CharField(help_text="What the rating means on the template's scale.")
+
+
+class ColleagueInputOutput(serializers.Serializer):
+    anonymous = serializers.BooleanField(help_text="True when the cycle's input is anonymous to the CSM.")
+    frozen = serializers.BooleanField(
+        help_text="True once the review is submitted: the input it was written with."
+    )
+    answers = InputAnswerOutput(many=True, help_text="The answers; empty while withheld.")
+    withheld = serializers.CharField(
+        help_text="Why no answer is shown: anonymous input below three answers; empty otherwise."
+    )
+    asked = serializers.IntegerField(help_text="How many colleagues were asked.")
+    answered = serializers.IntegerField(help_text="How many answered.")
+    declined = serializers.IntegerField(help_text="How many declined.")
 
 
 class ReviewOutput(serializers.ModelSerializer):
@@ -116,6 +145,11 @@ class ReviewOutput(serializers.ModelSerializer):
         "read when the review was submitted (the live notes before). The CSM gets only the notes "
         "their authors show them; everyone else who reads the review gets all."
     )
+    colleague_input = serializers.SerializerMethodField(
+        help_text="The input from colleagues as the caller may see it (as on the review page): a CSM once "
+        "the review is submitted, the others while it is written; anonymous input without authors and "
+        "only from three answers on. Null while hidden from the caller."
+    )
 
     rating = serializers.IntegerField(
         read_only=True,
@@ -157,6 +191,7 @@ class ReviewOutput(serializers.ModelSerializer):
             "submitted_at",
             "acknowledged_at",
             "finalized_at",
+            "colleague_input",
         ]
         extra_kwargs = {
             "id": {"help_text": "The review's id."},
@@ -225,6 +260,11 @@ class ReviewOutput(serializers.ModelSerializer):
     @extend_schema_field(ReviewNoteOutput(many=True))
     def get_feedback_notes(self, review) -> list[dict]:
         return notes_in_review(review, review_view(self.context["request"].user, review))
+
+    @extend_schema_field(ColleagueInputOutput(allow_null=True))
+    def get_colleague_input(self, review) -> dict | None:
+        view = input_for(self.context["request"].user, review, with_requests=False)
+        return view.as_dict() if view.readable else None
 
     def to_representation(self, review):
         """Hidden parts (``reviews.access``) are null, for the detail and every row of the list."""

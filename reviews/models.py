@@ -30,6 +30,21 @@ DEFAULT_SECTIONS = [
 # section of a review: a handful, so that the quotes support the text rather than replace it
 # (docs/reviews.md, "The customers' words").
 QUOTES_PER_SECTION = 5
+# The short form a colleague answers (the template's ``input_questions``): a few questions, each
+# optional, and an optional rating on the template's scale (``input_rating``).
+DEFAULT_INPUT_QUESTIONS = [
+    {"key": "strengths", "text": "What did they do well on the accounts you worked together?"},
+    {"key": "improve", "text": "What could they do better?"},
+    {"key": "other", "text": "Anything else their reviewer should know?"},
+]
+# Anonymous input is shown only from this many answers on (docs/reviews.md, "Input from colleagues").
+ANONYMOUS_MIN_ANSWERS = 3
+
+
+def default_input_questions() -> list[dict]:
+    return [dict(q) for q in DEFAULT_INPUT_QUESTIONS]
+
+
 DEFAULT_SCALE = [
     {"value": 1, "label": "Below expectations"},
     {"value": 2, "label": "Partly meets expectations"},
@@ -79,6 +94,17 @@ class ReviewTemplate(models.Model):
         _("the CSM rates each section"),
         default=True,
         help_text=_("Shown next to the manager's rating once both are submitted."),
+    )
+    input_questions = models.JSONField(
+        _("questions to colleagues"),
+        default=default_input_questions,
+        blank=True,
+        help_text=_("The short form a colleague answers when asked for input: a key and a text each."),
+    )
+    input_rating = models.BooleanField(
+        _("colleagues may give a rating"),
+        default=True,
+        help_text=_("An optional rating on the template's scale, next to their answers."),
     )
 
     class Meta:
@@ -178,6 +204,11 @@ class ReviewCycle(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # What HR confirmed would be missing when the cycle opened (a quarter not started, no KPI run).
     opened_despite = models.TextField(_("opened despite"), blank=True)
+    input_anonymous = models.BooleanField(
+        _("colleagues' input is anonymous to the CSM"),
+        default=False,
+        help_text=_("Anonymous input is shown without its authors, and only once three colleagues answered."),
+    )
     # Why calibration started before every review was submitted (empty: it started when all were).
     calibration_override_reason = models.TextField(
         _("calibration started early because"),
@@ -288,8 +319,12 @@ class Review(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
     finalized_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The colleagues' input as it stood when the review was submitted (reviews.input.selectors.
+    # input_freeze): anonymous input is frozen without its authors. Kept out of the history, whose
+    # every record a CSM may read: the frozen input is shown through the one rule of input_for.
+    colleague_input = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at", "notes"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "notes", "colleague_input"])
     # simple_history reads these off the instance when it writes the history row (who, and why).
     _history_user: User | None
     _change_reason: str
@@ -407,6 +442,63 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review_id} {self.author_id}"
+
+
+class InputStatus(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for an answer")
+    ANSWERED = "answered", _("Answered")
+    DECLINED = "declined", _("Declined")
+
+
+class InputSource(models.TextChoices):
+    """Why the colleague was asked: what the suggestion said, or added by hand."""
+
+    ACCOUNT_TEAM = "account_team", _("Account team")
+    PREVIOUS_OWNER = "previous_owner", _("Previous owner")
+    TEAMMATE = "teammate", _("Teammate")
+    ADDED = "added", _("Added by hand")
+
+
+class InputRequestQuerySet(models.QuerySet):
+    def addressed_to(self, user: User) -> InputRequestQuerySet:
+        """The requests ``user`` is asked to answer: what a contributor sees, and all they see."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(contributor=user)
+
+
+class InputRequest(models.Model):
+    """A colleague asked for input on a CSM's review: the questions of the cycle's template (copied
+    when asked), the answers, an optional rating, or a decline."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="input_requests")
+    contributor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="input_requests")
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=16, choices=InputSource.choices, default=InputSource.ADDED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=InputStatus.choices, default=InputStatus.REQUESTED
+    )
+    due_on = models.DateField(_("answer by"), validators=[validate_due_date])
+    questions = models.JSONField(default=list)
+    answers = models.JSONField(default=dict, blank=True)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)])
+    requested_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InputRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("input request")
+        verbose_name_plural = _("input requests")
+        ordering = ["review", "requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "contributor"], name="input_one_per_review_and_person"),
+            models.CheckConstraint(condition=Q(status__in=InputStatus.values), name="input_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"input of {self.contributor_id} on review {self.review_id}"
 
 
 class CycleExport(Job):

@@ -32,3 +32,8 @@ rating_calibrated = Signal()
 # not remind them (reminded already today).
 reminder_requested = Signal()
 REMINDER_KEPT = "kept"
+# A colleague was asked for input on a review (``request``), or answered or declined it; ``by``.
+# Sent inside the transaction (the notifications app waits for the commit to mail).
+input_requested = Signal()
+input_answered = Signal()
+input_declined = Signal()

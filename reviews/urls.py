@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reviews.cycles import views as cycle_views
+from reviews.input import views as input_views
 from reviews.notes import views as note_views
 from reviews.writing import views
 
@@ -22,6 +23,10 @@ urlpatterns = [
         name="review-dispute-close",
     ),
     path("reviews/<int:review_id>/comments/", views.comment_add, name="review-comment"),
+    path("reviews/<int:review_id>/input/", input_views.review_input_request, name="review-input-request"),
+    path("input/", input_views.input_list, name="input-list"),
+    path("input/<int:request_id>/", input_views.input_detail, name="input-detail"),
+    path("input/<int:request_id>/decline/", input_views.input_decline, name="input-decline"),
     path("reviews/<int:review_id>/history/", views.review_history, name="review-history"),
     path("reviews/<int:review_id>/pdf/", views.review_pdf_view, name="review-pdf"),
     path("feedback/", note_views.note_list, name="feedback-list"),

@@ -15,12 +15,15 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
+from accounts.models import Role
 from config.wsgi import application
 from kpis import services as kpi_services
 from kpis.periods import Period
 from okrs import services as okr_services
 from reviews.cycles import services as cycle_services
+from reviews.input import services as input_services
 from reviews.notes import services as note_services
+from tests import factories
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
@@ -52,7 +55,17 @@ def tokens(org, keep_connection):
     )
     cycle_services.cycle_open(user=org.hr, cycle=cycle)
     note = note_services.note_create(author=org.manager_a, csm=org.csm_a, kind="praise", body="Good QBR.")
-    users = {"csm": org.csm_a, "manager": org.manager_a, "hr": org.hr, "admin": org.admin}
+    contributor = factories.UserFactory(email="ae@example.com", name="Ada Exec", role=Role.CONTRIBUTOR)
+    request = input_services.input_request_create(
+        user=org.manager_a, review=cycle.reviews.get(csm=org.csm_a), contributor=contributor
+    )
+    users = {
+        "csm": org.csm_a,
+        "manager": org.manager_a,
+        "hr": org.hr,
+        "admin": org.admin,
+        "contributor": contributor,
+    }
     REAL_IDS.update(
         {
             "/api/v1/objectives/": objective.pk,
@@ -62,6 +75,7 @@ def tokens(org, keep_connection):
             "/api/v1/cycles/": cycle.pk,
             "/api/v1/feedback-notes/": note.pk,
             "/api/v1/scorecards/": org.csm_a.pk,
+            "/api/v1/input-requests/": request.pk,
         }
     )
     return {role: Token.objects.create(user=user).key for role, user in users.items()}

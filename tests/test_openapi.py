@@ -102,6 +102,8 @@ VERBS = {
     "update",
     "delete",
     "carry",
+    "answer",
+    "decline",
 }
 
 

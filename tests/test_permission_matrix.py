@@ -11,6 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts import tokens
+from accounts.models import Role
 from datain.models import ImportRun
 from kpis import services as kpi_services
 from kpis.periods import Period
@@ -18,9 +19,11 @@ from notifications import mail as notification_mail
 from notifications import services as notification_services
 from okrs import services as okr_services
 from reviews.cycles import services as cycle_services
+from reviews.input import services as input_services
 from reviews.models import CycleExport, Dispute
 from reviews.notes import services as note_services
 from reviews.writing import services as review_services
+from tests import factories
 
 ROLES = ("csm", "csm_other", "manager", "manager_other", "hr", "admin", "anon")
 
@@ -216,6 +219,126 @@ TABLE = {
     "scim:resource-types": ({}, "", SCIM),
     "scim:resource-type": ({"pk": "User"}, "", SCIM),
     "scim:elsewhere": ({"rest": "Nowhere"}, "", SCIM),
+    # Input from colleagues: everyone's own list; a request is its contributor's alone (below).
+    "input-list": ({}, "", LOGGED_IN),
+    "input-detail": (
+        lambda o: {"request_id": o["input_request"].pk},
+        "",
+        row(404, 404, 404, 404, 404, 404, 302),
+    ),
+    "input-decline": (lambda o: {"request_id": o["input_request"].pk}, "", POST_ONLY),
+    "review-input-request": (lambda o: {"review_id": o["review"].pk}, "", POST_ONLY),
+    "api-input-request-list": ({}, "", API_LIST),
+    "api-input-request-detail": (
+        lambda o: {"pk": o["input_request"].pk},
+        "",
+        row(404, 404, 404, 404, 404, 404, 401),
+    ),
+    "api-input-request-answer": (lambda o: {"pk": o["input_request"].pk}, "", API_POST_ONLY),
+    "api-input-request-decline": (lambda o: {"pk": o["input_request"].pk}, "", API_POST_ONLY),
+}
+# A contributor (a colleague outside CS who gives review input) signs in like everyone and reaches
+# only the requests addressed to them: every other page answers 404 and every other API endpoint 403,
+# whatever its own rule. Written out for every URL, like the table above.
+_PAGE_404 = 404
+_API_403 = 403
+CONTRIBUTOR = {
+    "home": 302,  # to the requests addressed to them
+    "login": 200,
+    "favicon": 200,
+    "logout": 405,
+    "set_language": 302,
+    "admin:index": 302,
+    "input-list": 200,
+    "input-detail": 200,  # the request is addressed to them
+    "input-decline": 405,
+    "review-input-request": _PAGE_404,
+    "notification-list": 200,
+    "notification-open": 404,  # the CSM's notification
+    "notification-read": 405,
+    "notification-preferences": 200,
+    "notification-unsubscribe": 200,
+    "api-token-create": 405,
+    "api-token-revoke": 404,  # the CSM's token
+    "api-schema": 200,
+    "api-docs": 200,
+    "api-root": 200,
+    "api-todos": 200,
+    "api-input-request-list": 200,
+    "api-input-request-detail": 200,
+    "api-input-request-answer": 405,
+    "api-input-request-decline": 405,
+    "caught-mail": 404,
+    "caught-mail-detail": 404,
+    **{
+        name: _PAGE_404
+        for name in (
+            "import-list",
+            "import-detail",
+            "import-status",
+            "import-confirm",
+            "import-retry",
+            "sources-list",
+            "my-scorecard",
+            "scorecard",
+            "explain",
+            "expected-method",
+            "at-risk",
+            "team-list",
+            "team-detail",
+            "account-detail",
+            "okrs-mine",
+            "okrs-team",
+            "okrs-kr-add",
+            "okrs-rollout",
+            "okrs-final-score",
+            "okrs-check-in",
+            "okrs-close",
+            "review-list",
+            "review-detail",
+            "review-save",
+            "review-refresh",
+            "review-transition",
+            "review-dispute",
+            "review-dispute-answer",
+            "review-dispute-close",
+            "review-comment",
+            "review-history",
+            "review-pdf",
+            "cycle-list",
+            "cycle-detail",
+            "cycle-action",
+            "cycle-export",
+            "cycle-export-retry",
+            "cycle-calibration",
+            "cycle-calibration-action",
+            "cycle-review-action",
+            "cycle-summary-pdf",
+        )
+    },
+    **{
+        name: _API_403
+        for name in (
+            "api-ingest",
+            "api-kpis",
+            "api-scorecard",
+            "api-objective-list",
+            "api-objective-detail",
+            "api-key-result-list",
+            "api-key-result-detail",
+            "api-check-in-list",
+            "api-check-in-detail",
+            "api-review-list",
+            "api-review-detail",
+            "api-review-transition",
+            "api-review-pdf",
+            "api-cycle-list",
+            "api-cycle-detail",
+            "api-cycle-open",
+            "api-cycle-advance",
+            "api-cycle-zip",
+        )
+    },
 }
 # Django's admin: every page of it is staff-only, tested through its index.
 SKIPPED_NAMESPACES = {"admin"}
@@ -254,6 +377,7 @@ def objects(org, settings, tmp_path):
     review = cycle.reviews.get(csm=org.csm_a)
     review = review_services.review_send_to_csm(user=org.manager_a, review=review, version=review.version)
     dispute = Dispute.objects.create(review=review, metric="nrr", comment="c", raised_by=org.csm_a)
+    contributor = factories.UserFactory(email="ae@example.com", name="Ada Exec", role=Role.CONTRIBUTOR)
     return {
         "csm": org.csm_a,
         "team": org.team_a,
@@ -274,6 +398,10 @@ def objects(org, settings, tmp_path):
         "note": note_services.note_create(
             author=org.manager_a, csm=org.csm_a, kind="concern", body="Private."
         ),
+        "contributor": contributor,
+        "input_request": input_services.input_request_create(
+            user=org.manager_a, review=review, contributor=contributor
+        ),
     }
 
 
@@ -282,6 +410,18 @@ def test_every_url_is_in_the_table():
     assert not missing, f"Add these URLs to the permission matrix: {sorted(missing)}"
     stale = set(TABLE) - url_names() - {"admin:index"}
     assert not stale, f"These URLs are gone: {sorted(stale)}"
+    assert set(CONTRIBUTOR) == set(TABLE), sorted(set(CONTRIBUTOR) ^ set(TABLE))
+
+
+def test_contributor_reaches_only_their_input_requests(client, org, objects):
+    client.force_login(objects["contributor"])
+    wrong = []
+    for name, (kwargs, query, _expected) in sorted(TABLE.items()):
+        url = reverse(name, kwargs=kwargs(objects) if callable(kwargs) else kwargs) + query
+        status = client.get(url).status_code
+        if status != CONTRIBUTOR[name]:
+            wrong.append(f"{name} {url}: {status}, expected {CONTRIBUTOR[name]}")
+    assert not wrong, "contributor:\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -12,6 +12,11 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if user.role == Role.CONTRIBUTOR:
+        return {
+            "nav_items": [(_("Input requests"), reverse("input-list"))],
+            "unread_notifications": unread_count(user),
+        }
     items = [(_("Home"), reverse("home"))]
     if user.role == Role.CSM:
         items.append((_("My scorecard"), reverse("my-scorecard")))

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import CustomerAccount, Role
@@ -32,6 +32,8 @@ def favicon(request: HttpRequest) -> FileResponse:
 
 @login_required
 def home(request: PersonRequest) -> HttpResponse:
+    if request.user.role == Role.CONTRIBUTOR:
+        return redirect("input-list")  # the requests addressed to them are all a contributor has
     context = selectors.home_context(user=request.user, sort=request.GET.get("sort", "risk"))
     template = HOME_TEMPLATES.get(request.user.role, "web/home_overview.html")
     return render(request, template, context)

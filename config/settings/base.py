@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # allauth's login state; then a person who must set up two-factor does so before anything else.
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireTwoFactorEnrolment",
+    # Contributors (colleagues who give review input) reach only their input requests.
+    "accounts.middleware.ContributorScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -413,6 +415,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "cycles", "description": "HR's review cycles: create, open, advance."},
         {"name": "feedback", "description": "Notes on a CSM through the quarter: praise or concerns."},
         {"name": "todos", "description": "What is waiting for the person asking."},
+        {"name": "input", "description": "Input asked of the caller on colleagues' reviews."},
     ],
     # Readable names for the enums that share a field name (status, kind, direction).
     "ENUM_NAME_OVERRIDES": {
@@ -505,6 +508,12 @@ SALESFORCE_ACCESS_TOKEN = env("SALESFORCE_ACCESS_TOKEN", default="")
 SALESFORCE_API_VERSION = env("SALESFORCE_API_VERSION", default="62.0")
 # HubSpot: a private app's access token (scopes crm.objects.companies.read, crm.objects.owners.read).
 HUBSPOT_ACCESS_TOKEN = env("HUBSPOT_ACCESS_TOKEN", default="")
+# The company properties of owner type that name an account team (HubSpot has one owner per
+# property: a portal adds a property per role): "property:role" pairs, comma-separated.
+HUBSPOT_ACCOUNT_TEAM_PROPERTIES = env(
+    "HUBSPOT_ACCOUNT_TEAM_PROPERTIES",
+    default="account_executive:account_executive,solutions_engineer:solutions_engineer,support_lead:support_lead",
+)
 # ChartMogul: an API key (read access).
 CHARTMOGUL_API_KEY = env("CHARTMOGUL_API_KEY", default="")
 # Delighted: the person property that holds the respondent's account id.

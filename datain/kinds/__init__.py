@@ -24,7 +24,7 @@ from datain.kinds.facts import (
     TouchpointsKind,
     UsageKind,
 )
-from datain.kinds.people import AccountsKind, AssignmentsKind, PeopleKind
+from datain.kinds.people import AccountsKind, AccountTeamKind, AssignmentsKind, PeopleKind
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -47,6 +47,7 @@ KINDS: dict[str, type[Kind]] = {
         TouchpointsKind,
         SourceAccountsKind,
         SourceOwnersKind,
+        AccountTeamKind,
     )
 }
 # The load order of references: people -> accounts -> assignments -> the rest.

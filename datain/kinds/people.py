@@ -5,7 +5,17 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import PERSON_ROLES, Assignment, CustomerAccount, Role, Segment, Team, User
+from accounts.models import (
+    PERSON_ROLES,
+    AccountTeamMember,
+    AccountTeamRole,
+    Assignment,
+    CustomerAccount,
+    Role,
+    Segment,
+    Team,
+    User,
+)
 from datain.kinds.base import Counts, FactKind, Kind, Row, account_refs, iso_text, user_refs
 from datain.validation import (
     Code,
@@ -265,4 +275,35 @@ class AssignmentsKind(FactKind):
     def export_queryset(self):
         return Assignment.objects.select_related("account", "csm").order_by(
             "account__external_id", "start_date"
+        )
+
+
+class AccountTeamKind(FactKind):
+    """Who else works an account (optional): a person of any role, their role in the account's
+    team, from ``start_date`` to ``end_date`` (empty while current). It suggests who gives input on
+    a CSM's review; no KPI reads it."""
+
+    name = "account_team"
+    model = AccountTeamMember
+    columns = (
+        Column("account_external_id", text(100), field="account_id"),
+        Column("person_email", parse_email, field="person_id"),
+        Column("role", choice(AccountTeamRole.values)),
+        Column("start_date", parse_date),
+        Column("end_date", parse_date, required=False, optional_column=True),
+    )
+    key_columns = ("account_external_id", "person_email", "role", "start_date")
+
+    def check(self, values):
+        end = values["end_date"]
+        if end is not None and end < values["start_date"]:
+            return [("end_date", Code.BEFORE_START, _("must not be before start_date"))]
+        return []
+
+    def resolve(self, rows, ctx):
+        return account_refs(rows, ctx) + user_refs(rows, ctx, "person_email", "person_id", None)
+
+    def export_queryset(self):
+        return AccountTeamMember.objects.select_related("account", "person").order_by(
+            "account__external_id", "person__email", "role", "start_date"
         )

@@ -1,4 +1,5 @@
-"""HubSpot company owners and their history → ``assignments``.
+"""HubSpot company owners and their history → ``assignments``; the owner properties named by
+``HUBSPOT_ACCOUNT_TEAM_PROPERTIES`` → ``account_team`` (``HubSpot._team_items``).
 
 Reads the CRM API's answers: companies as ``GET /crm/v3/objects/companies?propertiesWithHistory=
 hubspot_owner_id`` returns them (``{"results": [{"id", "properties", "propertiesWithHistory":
@@ -20,6 +21,7 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from datain.sources.base import (
@@ -31,18 +33,44 @@ from datain.sources.base import (
     Shape,
     Skipped,
     SourceCode,
+    SourceNotUsable,
     local_date,
     records_of,
     source_datetime,
 )
+from datain.validation import RowError
 
 FIELDS = {
     "assignments": {
         "account_external_id": "id",
         "csm_email": "propertiesWithHistory.hubspot_owner_id.value",
         "start_date": "propertiesWithHistory.hubspot_owner_id.timestamp",
-    }
+    },
+    "account_team": {
+        "account_external_id": "id",
+        "person_email": "propertiesWithHistory.<owner property>.value",
+        "role": "<owner property>",
+        "start_date": "propertiesWithHistory.<owner property>.timestamp",
+        "end_date": "propertiesWithHistory.<owner property>.timestamp",
+    },
 }
+TEAM_ROLES = ("account_executive", "solutions_engineer", "support_lead", "other")
+
+
+def team_properties() -> dict[str, str]:
+    """``HUBSPOT_ACCOUNT_TEAM_PROPERTIES``: owner property -> our role in the account team."""
+    out: dict[str, str] = {}
+    for pair in str(settings.HUBSPOT_ACCOUNT_TEAM_PROPERTIES or "").split(","):
+        name, _sep, role = pair.strip().partition(":")
+        if not name.strip():
+            continue
+        role = role.strip() or "other"
+        if role not in TEAM_ROLES:
+            raise SourceNotUsable(
+                f"HUBSPOT_ACCOUNT_TEAM_PROPERTIES: {role!r} is not one of {', '.join(TEAM_ROLES)}"
+            )
+        out[name.strip()] = role
+    return out
 
 
 def companies_and_owners(payload: Any) -> tuple[list[Any], dict[str, str]]:
@@ -70,7 +98,10 @@ class HubSpot:
     def normalise(self, source_id: str) -> str:
         return source_id
 
-    def items(self, kind: str, payload: Any, crosswalks: Crosswalks) -> Iterator[Item]:
+    def items(self, kind: str, payload: Any, crosswalks: Crosswalks) -> Iterator[Item | RowError]:
+        if kind == "account_team":
+            yield from self._team_items(payload, crosswalks)
+            return
         companies, emails = companies_and_owners(payload)
         line = 0
         for position, company in enumerate(companies, start=1):
@@ -148,3 +179,93 @@ class HubSpot:
             if owner and created is not None:
                 entries.append((created, owner, 1))
         return sorted(entries, key=lambda e: (e[0], -e[2]))
+
+    def _team_items(self, payload: Any, crosswalks: Crosswalks) -> Iterator[Item | RowError]:
+        """Per company and owner property of ``HUBSPOT_ACCOUNT_TEAM_PROPERTIES``: each owner of its
+        history holds from the day of its entry until the day before the next entry (an empty value
+        ends the spell); without history, the current owner from the company's ``createdate``."""
+        try:
+            properties = team_properties()
+        except SourceNotUsable as exc:
+            yield RowError(1, "", "", SourceCode.UNSUPPORTED, str(exc))
+            return
+        companies, emails = companies_and_owners(payload)
+        line = 0
+        for position, company in enumerate(companies, start=1):
+            if not isinstance(company, dict) or company.get("id") in (None, ""):
+                line += 1
+                yield Problem(
+                    line, f"record {position}", "id", "", SourceCode.UNEXPECTED_SHAPE, "is not a company"
+                )
+                continue
+            label = f"company {company['id']} (record {position})"
+            for prop, role in properties.items():
+                try:
+                    entries = _property_entries(company, prop)
+                except Bad as bad:
+                    line += 1
+                    yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                    continue
+                by_day: dict[datetime.date, tuple[datetime.datetime, str, int]] = {}
+                for at, value, number in entries:
+                    day = local_date(at)
+                    if day not in by_day or at >= by_day[day][0]:
+                        by_day[day] = (at, value, number)
+                days = sorted(by_day)
+                for index, day in enumerate(days):
+                    _at, owner, number = by_day[day]
+                    if not owner:
+                        continue
+                    end = days[index + 1] - datetime.timedelta(days=1) if index + 1 < len(days) else None
+                    line += 1
+                    where = f"{label}, {prop} {owner} from history entry {number}"
+                    email = crosswalks.owner(owner) or emails.get(owner)
+                    if email is None:
+                        yield Problem(
+                            line,
+                            where,
+                            f"propertiesWithHistory.{prop}.value",
+                            owner,
+                            SourceCode.UNKNOWN_OWNER,
+                            "no email for this owner: add it to the owner crosswalk (kind source_owners) "
+                            "or include the owners API's answer",
+                        )
+                        continue
+                    yield Mapped(
+                        line,
+                        where,
+                        {
+                            "account_external_id": crosswalks.account(company["id"]),
+                            "person_email": email,
+                            "role": role,
+                            "start_date": day.isoformat(),
+                            "end_date": end.isoformat() if end is not None else "",
+                        },
+                    )
+
+
+def _property_entries(company: dict[str, Any], prop: str) -> list[tuple[datetime.datetime, str, int]]:
+    """(moment, owner id or "", position from 1) of one owner property, oldest first."""
+    with_history = company.get("propertiesWithHistory")
+    history = with_history.get(prop) if isinstance(with_history, dict) else None
+    entries: list[tuple[datetime.datetime, str, int]] = []
+    if history:
+        if not isinstance(history, list):
+            raise Bad(f"propertiesWithHistory.{prop}", "", _("must be a list"))
+        for number, entry in enumerate(history, start=1):
+            if not isinstance(entry, dict):
+                raise Bad(f"propertiesWithHistory.{prop}", "", _("must hold objects"))
+            at = source_datetime(entry.get("timestamp"), f"propertiesWithHistory.{prop}.timestamp")
+            if at is None:
+                raise Bad(f"propertiesWithHistory.{prop}.timestamp", "", _("is missing"))
+            entries.append((at, str(entry.get("value") or "").strip(), number))
+    else:
+        properties = company.get("properties")
+        properties = properties if isinstance(properties, dict) else {}
+        owner = str(properties.get(prop) or "").strip()
+        created = source_datetime(
+            properties.get("createdate") or company.get("createdAt"), "properties.createdate"
+        )
+        if owner and created is not None:
+            entries.append((created, owner, 1))
+    return sorted(entries, key=lambda e: (e[0], -e[2]))

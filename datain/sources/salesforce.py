@@ -1,4 +1,5 @@
-"""Salesforce Account owners and their history (``AccountHistory``) → ``assignments``.
+"""Salesforce Account owners and their history (``AccountHistory``) → ``assignments``, and the
+account teams (``AccountTeamMember``) → ``account_team`` (``Salesforce._team_items``).
 
 Reads SOQL query results as the REST API answers them (``{"totalSize", "done", "records": [...]}``),
 one or a list of them, whose records are told apart by ``attributes.type``:
@@ -35,6 +36,7 @@ from datain.sources.base import (
     Item,
     Mapped,
     Problem,
+    Skipped,
     SourceCode,
     local_date,
     records_of,
@@ -46,7 +48,28 @@ FIELDS = {
         "account_external_id": "AccountId",
         "csm_email": "NewValue",
         "start_date": "CreatedDate",
-    }
+    },
+    "account_team": {
+        "account_external_id": "AccountId",
+        "person_email": "UserId",
+        "role": "TeamMemberRole",
+        "start_date": "CreatedDate",
+    },
+}
+# ``TeamMemberRole`` is a picklist each organisation edits: its standard values and the usual
+# additions, in our roles (docs/data-contract.md); any other value is ``other``.
+TEAM_ROLES = {
+    "account executive": "account_executive",
+    "account manager": "account_executive",
+    "sales rep": "account_executive",
+    "pre-sales consultant": "solutions_engineer",
+    "technical sales": "solutions_engineer",
+    "sales engineer": "solutions_engineer",
+    "solutions engineer": "solutions_engineer",
+    "solution engineer": "solutions_engineer",
+    "support lead": "support_lead",
+    "support manager": "support_lead",
+    "technical account manager": "support_lead",
 }
 OWNER_FIELDS = {"Owner", "OwnerId", "ownerAssignment"}
 _ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
@@ -79,6 +102,85 @@ class Salesforce:
         return short_id(source_id)
 
     def items(self, kind: str, payload: Any, crosswalks: Crosswalks) -> Iterator[Item]:
+        if kind == "account_team":
+            yield from self._team_items(payload, crosswalks)
+            return
+        yield from self._assignment_items(payload, crosswalks)
+
+    def _team_items(self, payload: Any, crosswalks: Crosswalks) -> Iterator[Item]:
+        """``AccountTeamMember`` records (``AccountId, UserId, TeamMemberRole, CreatedDate``, with
+        ``User.Email`` when the query names it) and ``User`` records: one member each, from the
+        organisation's day of ``CreatedDate``, current (Salesforce deletes a member who leaves the
+        team). Deleted records (``IsDeleted``, read with queryAll) are skipped."""
+        members: list[tuple[int, dict[str, Any]]] = []
+        emails: dict[str, str] = {}
+        line = 0
+        for record in _records(payload):
+            line += 1
+            if not isinstance(record, dict):
+                yield Problem(line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, "is not an object")
+                continue
+            attributes = record.get("attributes")
+            kind_of = attributes.get("type") if isinstance(attributes, dict) else None
+            if kind_of == "User" or (kind_of is None and "Email" in record and "UserId" not in record):
+                if record.get("Id") and record.get("Email"):
+                    emails[short_id(record["Id"])] = str(record["Email"])
+            else:
+                members.append((line, record))
+        for line, member in members:
+            label = f"AccountTeamMember {member.get('Id') or ''} of account {member.get('AccountId')} (record {line})"
+            if member.get("IsDeleted") is True:
+                yield Skipped(label, "deleted team members")
+                continue
+            for required in ("AccountId", "UserId"):
+                if not member.get(required):
+                    yield Problem(
+                        line, label, required, "", SourceCode.UNEXPECTED_SHAPE, f"{required} is missing"
+                    )
+                    break
+            else:
+                try:
+                    created = source_datetime(member.get("CreatedDate"), "CreatedDate")
+                except Bad as bad:
+                    yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                    continue
+                if created is None:
+                    yield Problem(
+                        line, label, "CreatedDate", "", SourceCode.UNEXPECTED_SHAPE, "CreatedDate is missing"
+                    )
+                    continue
+                user_id = str(member["UserId"])
+                nested = member.get("User")
+                email = (
+                    crosswalks.owner(user_id)
+                    or (str(nested["Email"]) if isinstance(nested, dict) and nested.get("Email") else None)
+                    or emails.get(short_id(user_id))
+                )
+                if email is None:
+                    yield Problem(
+                        line,
+                        label,
+                        "UserId",
+                        user_id,
+                        SourceCode.UNKNOWN_OWNER,
+                        f"no email for the user {user_id}: add it to the owner crosswalk (kind source_owners), "
+                        "query User.Email or load the User records",
+                    )
+                    continue
+                role = str(member.get("TeamMemberRole") or "").strip()
+                yield Mapped(
+                    line,
+                    label,
+                    {
+                        "account_external_id": crosswalks.account(member["AccountId"]),
+                        "person_email": email,
+                        "role": TEAM_ROLES.get(role.lower(), "other"),
+                        "start_date": local_date(created).isoformat(),
+                        "end_date": "",
+                    },
+                )
+
+    def _assignment_items(self, payload: Any, crosswalks: Crosswalks) -> Iterator[Item]:
         results = (
             payload
             if isinstance(payload, list)
@@ -248,6 +350,19 @@ class Salesforce:
             ).values_list("external_id", "signed_on"):
                 found[ours[ext]] = day
         return found
+
+
+def _records(payload: Any) -> list[Any]:
+    """The records of one query result or of a list of them (several queries saved together)."""
+    results = (
+        payload
+        if isinstance(payload, list) and payload and isinstance(payload[0], dict) and "records" in payload[0]
+        else [payload]
+    )
+    out: list[Any] = []
+    for result in results:
+        out.extend(records_of(result, ("records",)))
+    return out
 
 
 def _value(value: Any) -> str | None:

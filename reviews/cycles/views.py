@@ -22,6 +22,7 @@ from accounts.requests import PersonRequest
 from kpis.periods import Period, period_label
 from reviews.access import require_hr
 from reviews.cycles import selectors, services
+from reviews.input import services as input_services
 from reviews.models import CycleExport, CycleStatus, Review, ReviewCycle, ReviewStatus
 from reviews.output import charts, exports, summary
 from reviews.writing import services as review_services
@@ -159,6 +160,15 @@ def cycle_action(request: PersonRequest, cycle_id: int, action: str) -> HttpResp
                 user=request.user, cycle=cycle, confirm=request.POST.get("confirm") == "1"
             )
             messages.success(request, _("Cycle open: %(n)d reviews created.") % {"n": n})
+        elif action == "input-anonymity":
+            anonymous = request.POST.get("anonymous") == "1"
+            input_services.cycle_set_input_anonymity(user=request.user, cycle=cycle, anonymous=anonymous)
+            messages.success(
+                request,
+                _("Colleagues' input in this cycle is anonymous to the CSM.")
+                if anonymous
+                else _("Colleagues' input in this cycle is named: the CSM sees who said what."),
+            )
         elif action == "calibrate":
             services.cycle_start_calibration(
                 user=request.user, cycle=cycle, override_reason=request.POST.get("override_reason", "")

@@ -31,6 +31,7 @@ from kpis import charts
 from kpis.registry import EXPECTED, KPI, METRICS, REGISTRY, SERVICE
 from reviews import wording
 from reviews.access import review_view
+from reviews.input.selectors import input_for
 from reviews.models import Review
 from reviews.notes.services import notes_in_review, shown_note
 from reviews.writing import explain, quotes
@@ -255,6 +256,8 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
         else None,
         "reader_zone": timezone.get_current_timezone_name(),
         "disputes": disputes,
+        # The colleagues' input as this reader may see it (reviews.input.selectors.input_for).
+        "input": input_for(viewer, review, with_requests=False),
         "comments": list(review.comments.select_related("author")),
         "notes": [shown_note(n) for n in notes_in_review(review, view)],
         "methodology": [m for m in METRICS if m.group in (KPI, SERVICE) or _is_reading(m)]

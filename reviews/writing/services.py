@@ -24,6 +24,7 @@ from core import dates
 from core import text as limits
 from reviews import signals, workflow
 from reviews.access import require_hr, review_view
+from reviews.input.selectors import input_freeze
 from reviews.models import UNRESOLVED_FLAGS, Review, ReviewStatus
 from reviews.notes.services import frozen_notes
 from reviews.writing.quotes import pick_quotes
@@ -391,6 +392,7 @@ def review_submit(*, user: User, review: Review, version: PostedVersion) -> Revi
     review.submitted_at = timezone.now()
     # The feedback notes of the quarter, as they read now: the submitted review keeps them.
     review.notes = frozen_notes(review)
+    input_freeze(review)
     return _end(review, user, step)
 
 

@@ -23,6 +23,7 @@ from kpis import pagecache
 from kpis.registry import REGISTRY
 from reviews import wording, workflow
 from reviews.access import review_view
+from reviews.input.selectors import input_page_context
 from reviews.models import Dispute, Review, ReviewCycle
 from reviews.notes.services import notes_in_review, shown_note
 from reviews.output.pdf import review_filename, review_pdf
@@ -218,6 +219,7 @@ def _detail_context(request: PersonRequest, review: Review, **extra) -> dict:
         "both_ratings": template.self_rating and acc.self_visible and acc.manager_visible,
         "step_words": STEP_WORDS,
     }
+    context.update(input_page_context(request.user, review))
     context.update(extra)
     # Each section as the page shows it: the saved text, or what the person posted when a save was
     # refused (nothing typed is lost), with the comparison and any message next to its field.

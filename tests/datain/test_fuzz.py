@@ -57,6 +57,7 @@ VALID = {
     "people": ["new@example.com", "New", "csm", "Team A", "manager.a@example.com", "smb"],
     "source_accounts": ["zendesk", "9001", "A-1"],
     "source_owners": ["salesforce", "005000000000001", "csm.a@example.com"],
+    "account_team": ["A-1", "manager.b@example.com", "account_executive", "2026-01-01", ""],
 }
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Assignment, CustomerAccount, Team, User
+from accounts.models import AccountTeamMember, Assignment, CustomerAccount, Team, User
 from activity.models import HealthSnapshot, RevenueEvent, SurveyResponse, Ticket, UsageSnapshot
 from datain import kinds, services
 from datain.kinds import LOAD_ORDER
@@ -366,7 +366,7 @@ def test_people_create_teams_and_managers(db):
         ("ana@example,Ana,csm,Orion,,smb", [(2, "email", "ana@example", "is not an email address")]),
         (
             "ana@example.com,Ana,boss,Orion,,smb",
-            [(2, "role", "boss", "must be one of csm, manager, hr, admin")],
+            [(2, "role", "boss", "must be one of csm, manager, hr, admin, contributor")],
         ),
         (
             "ana@example.com,Ana,csm,Orion,bob@example.com,smb\nmia@example.com,Mia,manager,Orion,,",
@@ -471,6 +471,13 @@ def test_export_then_import_changes_nothing(tmp_path, db):
     SourceAccount.objects.create(source="zendesk", source_id="9001", account=CustomerAccount.objects.first())
     SourceOwner.objects.create(
         source="hubspot", source_id="101", person=User.objects.filter(role="csm").first()
+    )
+    # So is the optional account team: one member.
+    AccountTeamMember.objects.create(
+        account=CustomerAccount.objects.first(),
+        person=User.objects.filter(role="manager").first(),
+        role="account_executive",
+        start_date=datetime.date(2026, 1, 1),
     )
     for kind in LOAD_ORDER:
         path = tmp_path / f"{kind}.csv"

@@ -347,8 +347,10 @@ def test_cycle_api_create_and_open(w):
 REVIEW_PAGE_QUERIES = 6
 # The person writing a review not yet submitted also gets the quarter's customer comments to quote
 # (the ownership steps of the CSM's accounts, then the comments) and the quarter's feedback notes
-# (a submitted review keeps its own copy): three more, whatever their number.
-WRITING_PAGE_QUERIES = REVIEW_PAGE_QUERIES + 3
+# (a submitted review keeps its own copy): three more; the reviewer also reads the colleagues' input
+# (its requests) and whom to ask (the CSM's book in the quarter, its account team, its previous owners,
+# the teammates): five more, whatever the review holds.
+WRITING_PAGE_QUERIES = REVIEW_PAGE_QUERIES + 8
 
 
 def _page_queries(client, review) -> tuple[int, str]:

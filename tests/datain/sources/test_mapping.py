@@ -44,7 +44,7 @@ def errors_of(result):
         (
             "kind: widgets\nfields: {a: b}\n",
             [
-                "kind: 'widgets' is not a kind (one of people, accounts, assignments, revenue, tickets, surveys, usage, health, advocacy, touchpoints, source_accounts, source_owners)"
+                "kind: 'widgets' is not a kind (one of people, accounts, assignments, revenue, tickets, surveys, usage, health, advocacy, touchpoints, source_accounts, source_owners, account_team)"
             ],
         ),
         (

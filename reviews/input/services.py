@@ -1,0 +1,199 @@
+"""Asking colleagues for input on a review, answering, declining, and HR's choice of named or
+anonymous input for a cycle. The one place these rules live, for the pages, the API and the tests.
+
+- Who asks: the review's reviewer (an admin acts as one) or HR, while the review is not submitted
+  and its cycle is open or in calibration.
+- Who may be asked: any active person but the CSM reviewed and integrations; once per review.
+- Who answers: the person asked, and only them, until the review is submitted (then the input is
+  frozen with it). An answer holds at least one question's text, or a rating; it may be edited until
+  then. Declining is final for that request.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from core import text as limits
+from reviews import signals
+from reviews.access import may_ask_input as may_request
+from reviews.access import require_hr
+from reviews.input.selectors import closed_reason
+from reviews.models import (
+    CycleStatus,
+    InputRequest,
+    InputSource,
+    InputStatus,
+    Review,
+    ReviewCycle,
+    validate_due_date,
+)
+
+
+def check_open(review: Review) -> None:
+    reason = closed_reason(review)
+    if reason:
+        raise ValidationError({"review": reason})
+
+
+def free_text(value, field: str) -> str:
+    text = "" if value is None else str(value)
+    if "\x00" in text:
+        raise ValidationError({field: _("contains a NUL character.")})
+    return text
+
+
+def check_rating(review: Review, value, field: str) -> int | None:
+    """A rating of the template's scale, or None for none (the same rule as a review's ratings)."""
+    if value in (None, ""):
+        return None
+    scale = review.cycle.template.scale_values
+    try:
+        rating = int(value)
+    except (TypeError, ValueError):
+        rating = None
+    if rating not in scale or str(value).strip() != str(rating):
+        raise ValidationError(
+            {field: _("A rating is one of %(scale)s.") % {"scale": ", ".join(map(str, scale))}}
+        )
+    return rating
+
+
+DEFAULT_NOTICE = datetime.timedelta(days=7)
+
+
+@transaction.atomic
+def input_request_create(
+    *,
+    user: User,
+    review: Review,
+    contributor: User,
+    due_on: datetime.date | None = None,
+    source: str = InputSource.ADDED,
+) -> InputRequest:
+    if not may_request(user, review):
+        raise PermissionDenied(_("The reviewer or HR asks colleagues for input."))
+    review = (
+        Review.objects.select_related("cycle__template", "csm")
+        .select_for_update(of=("self",))
+        .get(pk=review.pk)
+    )
+    check_open(review)
+    if contributor.pk == review.csm_id:
+        raise ValidationError({"contributor": _("The CSM reviewed cannot give input on their own review.")})
+    if not contributor.is_active or contributor.role == Role.SERVICE:
+        raise ValidationError({"contributor": _("This person cannot sign in to answer.")})
+    if source not in InputSource.values:
+        raise ValidationError({"source": _("Unknown reason for asking.")})
+    today = timezone.localdate()
+    # By default the answer is due with the manager's review, or in a week when that date is past.
+    due = due_on or max(review.cycle.manager_review_due, today + DEFAULT_NOTICE)
+    validate_due_date(due)
+    if due < today:
+        raise ValidationError({"due_on": _("The answer cannot be due in the past.")})
+    template = review.cycle.template
+    try:
+        with transaction.atomic():
+            request = InputRequest.objects.create(
+                review=review,
+                contributor=contributor,
+                requested_by=user,
+                source=source,
+                due_on=due,
+                questions=list(template.input_questions or []),
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"contributor": _("%(name)s was asked already.") % {"name": contributor.get_full_name()}}
+        ) from None
+    signals.input_requested.send(sender=InputRequest, request=request, by=user)
+    return request
+
+
+def _lock(request: InputRequest, user: User) -> InputRequest:
+    request = (
+        InputRequest.objects.select_related("review__cycle__template", "review__csm", "contributor")
+        .select_for_update(of=("self",))
+        .get(pk=request.pk)
+    )
+    if request.contributor_id != user.pk:
+        raise PermissionDenied(_("Only the person asked answers this request."))
+    check_open(request.review)
+    return request
+
+
+@transaction.atomic
+def input_answer(*, user: User, request: InputRequest, answers: dict, rating=None) -> InputRequest:
+    request = _lock(request, user)
+    if request.status == InputStatus.DECLINED:
+        raise ValidationError({"status": _("You declined this request.")})
+    keys = [q["key"] for q in request.questions]
+    unknown = set(answers or {}) - set(keys)
+    if unknown:
+        raise ValidationError(
+            {"answers": _("Unknown question: %(keys)s.") % {"keys": ", ".join(sorted(unknown))}}
+        )
+    cleaned = {}
+    for key in keys:
+        value = free_text((answers or {}).get(key, ""), f"answer_{key}").strip()
+        cleaned[key] = limits.check(value, limits.COMMENT, f"answer_{key}")
+    template = request.review.cycle.template
+    if rating not in (None, "") and not template.input_rating:
+        raise ValidationError({"rating": _("This cycle's form has no rating.")})
+    given = check_rating(request.review, rating, "rating")
+    if not any(cleaned.values()) and given is None:
+        raise ValidationError({"answers": _("Answer at least one question, or decline the request.")})
+    request.answers = cleaned
+    request.rating = given
+    request.status = InputStatus.ANSWERED
+    first = request.answered_at is None
+    request.answered_at = timezone.now()
+    request.save()
+    if first:
+        signals.input_answered.send(sender=InputRequest, request=request, by=user)
+    return request
+
+
+@transaction.atomic
+def input_decline(*, user: User, request: InputRequest, reason: str = "") -> InputRequest:
+    request = _lock(request, user)
+    if request.status != InputStatus.REQUESTED:
+        raise ValidationError({"status": _("Only a request not yet answered can be declined.")})
+    request.decline_reason = limits.check(free_text(reason, "reason").strip(), limits.NOTE, "reason")
+    request.status = InputStatus.DECLINED
+    request.save()
+    signals.input_declined.send(sender=InputRequest, request=request, by=user)
+    return request
+
+
+@transaction.atomic
+def cycle_set_input_anonymity(*, user: User, cycle: ReviewCycle, anonymous: bool) -> ReviewCycle:
+    """HR chooses whether the cycle's input is named or anonymous to the CSM. Input given under the
+    promise of anonymity is never made named afterwards."""
+    require_hr(user)
+    cycle = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status == CycleStatus.CLOSED:
+        raise ValidationError({"input_anonymous": _("A closed cycle keeps its input as it was given.")})
+    if (
+        cycle.input_anonymous
+        and not anonymous
+        and InputRequest.objects.filter(review__cycle=cycle, status=InputStatus.ANSWERED).exists()
+    ):
+        raise ValidationError(
+            {
+                "input_anonymous": _(
+                    "Colleagues answered on the promise that their input is anonymous: it stays anonymous."
+                )
+            }
+        )
+    if cycle.input_anonymous != anonymous:
+        cycle.input_anonymous = anonymous
+        cycle._history_user = user
+        cycle._change_reason = "input anonymous" if anonymous else "input named"
+        cycle.save()
+    return cycle
