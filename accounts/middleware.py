@@ -149,6 +149,6 @@ class ContributorScopeMiddleware:
         name = match.view_name if match else ""
         if name in CONTRIBUTOR_PAGES or name in CONTRIBUTOR_API or name.startswith("admin:"):
             return None
-        if request.path.startswith("/api/"):
-            return None  # the API's own permission answers (403 with its reason)
+        if request.path.startswith(("/api/", "/scim/")):
+            return None  # the API's own permission answers (403 with its reason), SCIM's its 401
         raise Http404

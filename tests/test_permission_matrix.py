@@ -247,6 +247,8 @@ CONTRIBUTOR = {
     "login": 200,
     "favicon": 200,
     "logout": 405,
+    "account_login": 200,
+    "account_logout": 200,
     "set_language": 302,
     "admin:index": 302,
     "input-list": 200,
@@ -316,9 +318,46 @@ CONTRIBUTOR = {
             "cycle-summary-pdf",
         )
     },
+    # Sign-in pages (allauth), feedback notes and OKR carry-over are not theirs: 404 like every page.
+    **{
+        name: _PAGE_404
+        for name in (
+            "account_inactive",
+            "account_reauthenticate",
+            "mfa_index",
+            "mfa_activate_totp",
+            "mfa_authenticate",
+            "mfa_reauthenticate",
+            "mfa_deactivate_totp",
+            "mfa_view_recovery_codes",
+            "mfa_generate_recovery_codes",
+            "mfa_download_recovery_codes",
+            "openid_connect_login",
+            "openid_connect_callback",
+            "socialaccount_login_cancelled",
+            "socialaccount_login_error",
+            "socialaccount_signup",
+            "saml_login",
+            "saml_acs",
+            "saml_finish_acs",
+            "saml_metadata",
+            "saml_sls",
+            "okrs-carry-over",
+            "feedback-list",
+            "feedback-edit",
+            "feedback-delete",
+            "feedback-history",
+        )
+    },
+    # SCIM answers a session, any session, 401: it opens to the identity provider's token only.
+    **{name: 401 for name in TABLE if name.startswith("scim:")},
     **{
         name: _API_403
         for name in (
+            "api-objective-carry-over",
+            "api-feedback-note-list",
+            "api-feedback-note-detail",
+            "api-feedback-note-history",
             "api-ingest",
             "api-kpis",
             "api-scorecard",

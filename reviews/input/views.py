@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import get_visible_or_404
 from accounts.models import Role, User, normalize_email
 from accounts.requests import PersonRequest
+from core import text
 from reviews.access import may_ask_input
 from reviews.input import selectors, services
 from reviews.models import InputRequest, InputSource, InputStatus, Review
@@ -113,6 +114,8 @@ def review_input_request(request: PersonRequest, review_id: int) -> HttpResponse
         messages.error(request, _("The reviewer or HR asks colleagues for input."))
         return redirect(target)
     email = normalize_email(request.POST.get("email", ""))
+    if text.name_problem(email):  # a control character (NUL...) is in no one's address
+        email = ""
     contributor = (
         User.objects.filter(email=email, is_active=True).exclude(role=Role.SERVICE).first() if email else None
     )
