@@ -8,13 +8,20 @@ asking for the same demo (same day, size and runs) gets the tables copied back, 
 same ids, and the sequences moved past them: the database the test sees is the one ``seed_demo``
 made. Tests of the seed itself (tests/demo) still call it.
 
+``built_once`` does the same for any fixture that builds a small world the same way for every test
+of a file (``tests/kpis/world.py``, a KPI run, a cycle opened): the first test builds it, the
+others get its tables and a deep copy of the objects it returned.
+
 The copy is of the database only: the seed mails nobody and writes no file (tests/demo), and each
 test starts with an empty cache (conftest.py).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.apps import apps
 from django.core.management import call_command
@@ -27,6 +34,7 @@ NOT_COPIED = {"django_migrations", "django_content_type", "auth_permission"}
 POINT_TO_CONTENT_TYPES = {"auth_group_permissions", "accounts_user_user_permissions", "django_admin_log"}
 
 _copies: dict[tuple, dict[str, bytes]] = {}
+T = TypeVar("T")
 
 
 def demo_database(today: datetime.date, accounts: int = 60, kpis: tuple[str, ...] = ()) -> None:
@@ -45,6 +53,25 @@ def demo_database(today: datetime.date, accounts: int = 60, kpis: tuple[str, ...
     for period in kpis:
         call_command("compute_kpis", period=period, verbosity=0)
     _copies[key] = _dump()
+
+
+_built: dict[tuple, tuple[dict[str, bytes], object]] = {}
+
+
+def built_once(key: tuple, build: Callable[[], T]) -> T:
+    """What ``build()`` returns, and the database as it leaves it, in the test's (empty) database:
+    the first test with this key builds it for real and keeps a copy of the tables it filled and of
+    what it returned; a later one gets the tables copied back (same ids) and a deep copy of the
+    returned objects (model instances of those rows), as Django's ``setUpTestData`` gives each test.
+    ``key`` names everything ``build`` depends on besides the code (the fixture, its settings);
+    ``build`` must write no file and fill no table that points to content types or permissions."""
+    if key in _built:
+        tables, value = _built[key]
+        _restore(tables)
+        return copy.deepcopy(value)  # type: ignore[return-value]
+    value = build()
+    _built[key] = (_dump(), copy.deepcopy(value))
+    return value
 
 
 def _tables() -> list[str]:

@@ -7,6 +7,7 @@ import datetime
 import os
 
 import pytest
+from celery import Task
 from django.utils import timezone
 
 from datain import import_runs
@@ -27,9 +28,18 @@ def inline(monkeypatch):
         import_runs.import_run_execute(run_id=run.pk, dry_run=task_name.endswith("validate"))
 
     monkeypatch.setattr(import_runs, "_enqueue", enqueue)
+    # On the task class, not the task object: the live server's thread may resolve the shared task
+    # through another Celery app than this thread (whatever ran before in this process).
     sent = []
-    monkeypatch.setattr(tasks.compute_period, "apply_async", lambda *a, **k: sent.append(k["args"]))
-    monkeypatch.setattr(tasks.compute_period, "delay", lambda *args: sent.append(args))
+    send = Task.apply_async
+
+    def apply_async(task, args=None, kwargs=None, **options):
+        if task.name != tasks.compute_period.name:
+            return send(task, args, kwargs, **options)
+        sent.append(tuple(args))
+        return None
+
+    monkeypatch.setattr(Task, "apply_async", apply_async)
     client = refresh._redis()
     for key in client.scan_iter("kpis:*"):
         client.delete(key)

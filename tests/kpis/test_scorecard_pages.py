@@ -18,6 +18,7 @@ from kpis.periods import Period
 from kpis.registry import REGISTRY
 from kpis.scorecards import change_class, percentile_rank
 from tests import factories
+from tests.demo_snapshot import built_once
 from tests.kpis import world
 
 Q3 = Period.parse("2026-Q3")
@@ -27,6 +28,11 @@ AS_OF = datetime.date(2026, 11, 1)
 @pytest.fixture
 def w(db, settings):
     settings.TIME_ZONE = "America/New_York"
+    # Built by the first test, copied back for the others (tests/demo_snapshot.py).
+    return built_once(("tests/kpis/test_scorecard_pages.py", "w"), _build_w)
+
+
+def _build_w():
     w = world.build()
     services.kpi_run_compute(period=Q3.previous(), as_of=AS_OF)
     services.kpi_run_compute(period=Q3, as_of=AS_OF)

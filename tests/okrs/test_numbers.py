@@ -13,6 +13,7 @@ from core.numbers import parse_decimal
 from okrs import services
 from okrs.models import CheckIn, KeyResult
 from tests import factories
+from tests.demo_snapshot import built_once
 from tests.kpis import world
 
 Q3 = "2026-Q3"
@@ -22,6 +23,11 @@ BAD = ["1e20", "-1e20", "NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", "1
 @pytest.fixture
 def w(db, settings):
     settings.TIME_ZONE = "America/New_York"
+    # Built by the first test, copied back for the others (tests/demo_snapshot.py).
+    return built_once(("tests/okrs/test_numbers.py", "w"), _build_w)
+
+
+def _build_w():
     w = world.build()
     w["manager_a"] = w["team_a"].manager
     w["hr"] = factories.HrFactory(email="hr@example.com")

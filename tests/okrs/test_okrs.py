@@ -12,6 +12,7 @@ from kpis.periods import Period
 from okrs import selectors, services
 from okrs.models import CheckIn, KeyResult, KeyResultValue, Objective
 from tests import factories
+from tests.demo_snapshot import built_once
 from tests.kpis import world
 
 Q3 = "2026-Q3"
@@ -21,6 +22,11 @@ D = datetime.date
 @pytest.fixture
 def w(db, settings):
     settings.TIME_ZONE = "America/New_York"
+    # Built by the first test, copied back for the others (tests/demo_snapshot.py).
+    return built_once(("tests/okrs/test_okrs.py", "w"), _build_w)
+
+
+def _build_w():
     w = world.build()
     w["manager_a"] = w["team_a"].manager
     w["manager_b"] = w["team_b"].manager

@@ -29,6 +29,7 @@ from reviews.output.summary import cycle_summary_pdf
 from reviews.signals import reminder_requested
 from reviews.writing import selectors, services, snapshot
 from tests import factories
+from tests.demo_snapshot import built_once
 from tests.kpis import world
 
 Q3 = "2026-Q3"
@@ -39,6 +40,11 @@ D = datetime.date
 def w(db, settings, tmp_path):
     settings.TIME_ZONE = "America/New_York"
     settings.MEDIA_ROOT = str(tmp_path)
+    # Built by the first test, copied back for the others (tests/demo_snapshot.py).
+    return built_once(("tests/reviews/test_cycles.py", "w"), _build_w)
+
+
+def _build_w():
     w = world.build()
     w["manager_a"], w["manager_b"] = w["team_a"].manager, w["team_b"].manager
     w["hr"] = factories.HrFactory(email="hr@example.com", name="Hana HR")

@@ -31,6 +31,7 @@ from reviews.output.pdf import review_pdf
 from reviews.writing import disputes as review_disputes
 from reviews.writing import selectors, services
 from tests import factories
+from tests.demo_snapshot import built_once
 from tests.kpis import world
 
 Q3 = "2026-Q3"
@@ -41,6 +42,11 @@ D = datetime.date
 def w(db, settings, tmp_path):
     settings.TIME_ZONE = "America/New_York"
     settings.MEDIA_ROOT = str(tmp_path)
+    # Built by the first test, copied back for the others (tests/demo_snapshot.py).
+    return built_once(("tests/reviews/test_review_pages.py", "w"), _build_w)
+
+
+def _build_w():
     w = world.build()
     w["manager_a"], w["manager_b"] = w["team_a"].manager, w["team_b"].manager
     w["hr"] = factories.HrFactory(email="hr@example.com")

@@ -27,6 +27,7 @@ from reviews.models import Review, ReviewStatus
 from reviews.output import exports
 from reviews.writing import disputes, selectors, services
 from tests import factories
+from tests.demo_snapshot import built_once
 from tests.kpis import world
 
 Q3 = "2026-Q3"
@@ -113,6 +114,21 @@ def expected_history(state, viewer):
 def w(db, settings, tmp_path):
     settings.TIME_ZONE = "America/New_York"
     settings.MEDIA_ROOT = str(tmp_path)
+    # Built by the first test, copied back for the others (tests/demo_snapshot.py); the permissions
+    # (rows pointing to content types) are given in each test.
+    w = built_once(("tests/reviews/test_review_privacy.py", "w"), _build)
+    # Every viewer is staff (not a superuser) with the review permissions: the admin is a surface too.
+    perms = Permission.objects.filter(
+        content_type__app_label="reviews", codename__in=["view_review", "change_review"]
+    )
+    for who in VIEWERS:
+        w[who].is_staff = True
+        w[who].save()
+        w[who].user_permissions.add(*perms)
+    return w
+
+
+def _build():
     w = world.build()
     w["reviewer"], w["other_manager"] = w["team_a"].manager, w["team_b"].manager
     w["csm"] = w["bob"]
@@ -125,14 +141,6 @@ def w(db, settings, tmp_path):
     )
     cycle_services.cycle_open(user=w["hr"], cycle=w["cycle"])
     w["review"] = Review.objects.get(cycle=w["cycle"], csm=w["bob"])
-    # Every viewer is staff (not a superuser) with the review permissions: the admin is a surface too.
-    perms = Permission.objects.filter(
-        content_type__app_label="reviews", codename__in=["view_review", "change_review"]
-    )
-    for who in VIEWERS:
-        w[who].is_staff = True
-        w[who].save()
-        w[who].user_permissions.add(*perms)
     return w
 
 

@@ -20,6 +20,7 @@ from reviews.output.pdf import review_pdf
 from reviews.writing import disputes, explain, selectors, services
 from reviews.writing import snapshot as review_snapshot
 from tests import factories
+from tests.demo_snapshot import built_once
 from tests.kpis import world
 
 Q3 = "2026-Q3"
@@ -30,6 +31,11 @@ SECTIONS = ["outcomes", "customer_experience", "okrs", "product_expertise", "col
 @pytest.fixture
 def w(db, settings):
     settings.TIME_ZONE = "America/New_York"
+    # Built by the first test, copied back for the others (tests/demo_snapshot.py).
+    return built_once(("tests/reviews/test_review_writing.py", "w"), _build_w)
+
+
+def _build_w():
     w = world.build()
     w["manager_a"] = w["team_a"].manager
     w["hr"] = factories.HrFactory(email="hr@example.com")

@@ -16,6 +16,7 @@ from reviews.models import Review, ReviewTemplate
 from reviews.writing import disputes, selectors, services
 from reviews.writing import snapshot as review_snapshot
 from tests import factories
+from tests.demo_snapshot import built_once
 from tests.kpis import world
 
 Q3 = "2026-Q3"
@@ -37,6 +38,11 @@ RAW_RETENTION_WEIGHTS = {
 @pytest.fixture
 def w(db, settings):
     settings.TIME_ZONE = "America/New_York"
+    # Built by the first test, copied back for the others (tests/demo_snapshot.py).
+    return built_once(("tests/reviews/test_reviews.py", "w"), _build)
+
+
+def _build():
     w = world.build()
     w["manager_a"], w["manager_b"] = w["team_a"].manager, w["team_b"].manager
     w["hr"] = factories.HrFactory(email="hr@example.com")
