@@ -1,5 +1,6 @@
 """Fixtures shared by every test: a small organisation with two teams and every role."""
 
+import contextlib
 import datetime
 import os
 from dataclasses import dataclass
@@ -63,6 +64,26 @@ def _mail_queue_tried_afresh(monkeypatch):
     monkeypatch.setattr(services, "_queue_down_until", 0.0)
 
 
+@pytest.fixture(autouse=True)
+def _celery_connections_follow_the_settings():
+    """After each test the Celery application forgets its connections: a test that pointed the broker
+    or the result backend at a Redis of its own (stopped since) must not leave the pool or the
+    backend of this process aimed there for the tests that follow in it (pytest-xdist runs them in
+    any order)."""
+    yield
+    from config.celery import app  # noqa: PLC0415
+
+    # Dropped, not closed: kombu keeps one pool per broker URL for the whole process, and the next
+    # test asks it again for the URL of the settings it runs with.
+    app._pool = None
+    app.amqp._producer_pool = None
+    backend = getattr(app._local, "backend", None)
+    if backend is not None:
+        with contextlib.suppress(Exception):
+            backend.client.connection_pool.disconnect()
+        del app._local.backend
+
+
 @pytest.fixture
 def org(db) -> Org:
     manager_a = factories.ManagerFactory(email="manager.a@example.com", name="Manager A")
@@ -98,3 +119,14 @@ def org(db) -> Org:
 
 
 ROLES = (Role.CSM, Role.MANAGER, Role.HR, Role.ADMIN)
+
+
+def pytest_collection_modifyitems(config, items):
+    """How pytest-xdist shares the suite out (``--dist loadgroup`` in scripts/test.sh): a file's tests
+    stay together in one process (its module fixtures are built once), and every test that starts
+    Celery workers or a Redis of its own runs in one same process, one after another in the suite's
+    order: two of them side by side would take each other's Redis ports and leave a process's
+    Celery application aimed at a Redis the other stopped."""
+    for item in items:
+        group = "celery" if item.get_closest_marker("celery_integration") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))

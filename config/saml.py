@@ -61,7 +61,7 @@ def saml_apps(environ: Mapping[str, str]) -> list[dict]:
         checked = [sso_url]
     for url in checked:
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-            raise ImproperlyConfigured(f"SAML sign-in: {url!r} is not an http(s) address.")
+            raise ImproperlyConfigured(f"SAML sign-in: {url!r} is not an http or https address.")
     email_attribute = environ.get("SSO_SAML_EMAIL_ATTRIBUTE", "").strip()
     emails = [email_attribute] if email_attribute else []
     emails += [name for name in EMAIL_ATTRIBUTES if name != email_attribute]

@@ -42,12 +42,13 @@ log "pytest"
 COVERAGE_FLOOR=${COVERAGE_FLOOR:-90}  # measured 93 % (2026-12-07)
 export COVERAGE_FILE="$ROOT/var/.coverage-$PG_TEST_PORT"
 # The whole suite runs in two processes side by side (pytest-xdist, one a core; PYTEST_WORKERS says
-# how many), a test file to a process, each process with its own test database (test_csm_gw0, ...),
+# how many), a test file to a process (and every test that starts Celery workers or a Redis of its own
+# to one same process: conftest.py), each process with its own test database (test_csm_gw0, ...),
 # Redis database and mail port (config/settings/test.py). Files named on the command line run in one
 # process unless PYTEST_WORKERS says otherwise.
 if [ $# -eq 0 ]; then WORKERS=${PYTEST_WORKERS:-2}; else WORKERS=${PYTEST_WORKERS:-0}; fi
 DATABASE_URL="postgres://postgres@127.0.0.1:$PG_TEST_PORT/csm" "$PY" -m pytest --cov --cov-report= \
-  -n "$WORKERS" --dist loadfile "$@"
+  -n "$WORKERS" --dist loadgroup "$@"
 if [ $# -eq 0 ]; then
   log "coverage (floor ${COVERAGE_FLOOR} %)"
   "$PY" -m coverage report --skip-covered --sort=cover --fail-under="$COVERAGE_FLOOR" | tail -n 12

@@ -489,7 +489,7 @@ def test_discovery_endpoints(scim):
     }
     user_schema = scim.get(f"/scim/v2/Schemas/{USER}").json()
     roles = next(a for a in user_schema["attributes"] if a["name"] == "roles")
-    assert roles["subAttributes"][0]["canonicalValues"] == ["csm", "manager", "hr", "admin"]
+    assert roles["subAttributes"][0]["canonicalValues"] == ["csm", "manager", "hr", "admin", "contributor"]
     assert scim.post("/scim/v2/ServiceProviderConfig", {}).status_code == 405
 
 
