@@ -8,7 +8,8 @@ from datain.kinds import KINDS
 from kpis.apis import KpiExportApi, ScorecardApi
 from notifications.apis import TodoApi
 from okrs.apis import CheckInViewSet, KeyResultViewSet, ObjectiveViewSet
-from reviews.apis import CycleViewSet, ReviewViewSet
+from reviews.apis import ReviewViewSet
+from reviews.cycles.apis import CycleViewSet
 from reviews.input.apis import InputRequestViewSet
 from reviews.notes.apis import FeedbackNoteViewSet
 
