@@ -127,6 +127,14 @@ def pytest_collection_modifyitems(config, items):
     Celery workers or a Redis of its own runs in one same process, one after another in the suite's
     order: two of them side by side would take each other's Redis ports and leave a process's
     Celery application aimed at a Redis the other stopped."""
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: it runs one test per node id
+        ids = [item.nodeid for item in items]
+        twice = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) < len(ids) else []
+        if twice:
+            raise pytest.UsageError(
+                f"{twice}: several tests share one node id and pytest-xdist would run only one of "
+                "them; run them in one process (scripts/test.sh runs the API fuzzer so)."
+            )
     for item in items:
         group = "celery" if item.get_closest_marker("celery_integration") else item.nodeid.split("::")[0]
         item.add_marker(pytest.mark.xdist_group(group))
