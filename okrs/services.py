@@ -122,6 +122,23 @@ def objective_create(
     return objective
 
 
+def _plan_of(kr: KeyResult, *, objective: Objective, owner) -> KeyResult:
+    """A new key result of ``objective`` with ``kr``'s plan (what it measures and aims at), no progress."""
+    return KeyResult(
+        objective=objective,
+        title=kr.title,
+        kind=kr.kind,
+        metric=kr.metric,
+        baseline=kr.baseline,
+        target=kr.target,
+        unit=kr.unit,
+        direction=kr.direction,
+        weight=kr.weight,
+        owner=owner,
+        position=kr.position,
+    )
+
+
 def _current_metric_value(kr: KeyResult) -> tuple[Decimal | None, KpiRun | None]:
     objective = kr.objective
     key = f"csm:{objective.csm_id}" if objective.csm_id else f"team:{objective.team_id}"
@@ -317,20 +334,8 @@ def okr_rollout(*, user: User, source: Objective, segment: str = "") -> tuple[in
                 continue
             created += 1
             for kr in templates:
-                copy = KeyResult(
-                    objective=objective,
-                    title=kr.title,
-                    kind=kr.kind,
-                    metric=kr.metric,
-                    baseline=kr.baseline,
-                    target=kr.target,
-                    unit=kr.unit,
-                    direction=kr.direction,
-                    weight=kr.weight,
-                    owner=csm,
-                    position=kr.position,
-                    current=kr.baseline if kr.kind == KrKind.NUMERIC else None,
-                )
+                copy = _plan_of(kr, objective=objective, owner=csm)
+                copy.current = kr.baseline if kr.kind == KrKind.NUMERIC else None
                 if kr.kind == KrKind.METRIC:
                     copy.current, copy.current_run = _current_metric_value(copy)
                     copy.current_at = copy.current_run.finished_at if copy.current_run else None
@@ -451,19 +456,7 @@ def objective_carry_over(*, user: User, objective: Objective, values: str) -> Ob
     )
     keep = values == CarryValues.KEEP
     for kr in objective.key_results.all():
-        new = KeyResult(
-            objective=copy,
-            title=kr.title,
-            kind=kr.kind,
-            metric=kr.metric,
-            baseline=kr.baseline,
-            target=kr.target,
-            unit=kr.unit,
-            direction=kr.direction,
-            weight=kr.weight,
-            owner=kr.owner,
-            position=kr.position,
-        )
+        new = _plan_of(kr, objective=copy, owner=kr.owner)
         if kr.kind == KrKind.NUMERIC:
             new.current = kr.current if keep else kr.baseline
         elif kr.kind == KrKind.MILESTONE:
