@@ -1,4 +1,4 @@
-.PHONY: help run test venv lock bench lint format docs
+.PHONY: help run test venv lock bench lint format docs messages
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ docs:  ## build the documentation site (MkDocs) into var/site, every internal li
 	bash -c 'source scripts/lib.sh && ensure_venv requirements-dev.txt'
 	NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet
 	@echo "Open var/site/index.html"
+
+messages:  ## extract every marked string into the catalogs in locale/ (translations kept)
+	bash scripts/messages.sh
 
 format:  ## format the code and apply ruff's safe fixes
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
