@@ -506,6 +506,9 @@ SALESFORCE_CLIENT_ID = env("SALESFORCE_CLIENT_ID", default="")
 SALESFORCE_CLIENT_SECRET = env("SALESFORCE_CLIENT_SECRET", default="")
 SALESFORCE_ACCESS_TOKEN = env("SALESFORCE_ACCESS_TOKEN", default="")
 SALESFORCE_API_VERSION = env("SALESFORCE_API_VERSION", default="62.0")
+# Whether the Salesforce sync also reads the account teams (AccountTeamMember): turn off for an
+# organisation without Account Teams (Salesforce refuses the query there).
+SALESFORCE_ACCOUNT_TEAMS = env.bool("SALESFORCE_ACCOUNT_TEAMS", default=True)
 # HubSpot: a private app's access token (scopes crm.objects.companies.read, crm.objects.owners.read).
 HUBSPOT_ACCESS_TOKEN = env("HUBSPOT_ACCESS_TOKEN", default="")
 # The company properties of owner type that name an account team (HubSpot has one owner per

@@ -8,10 +8,16 @@ source formats to map (``datain.sources.readers``). Credentials come from the en
   ``nextRecordsUrl``): owner changes of ``AccountHistory`` and the accounts created since the
   cursor (their first owner), and the owners' ``User`` records. The cursor is the latest
   ``CreatedDate`` read; the next sync reads from it again (``>=``: the loads are idempotent).
-- HubSpot: every company with ``propertiesWithHistory=hubspot_owner_id`` (``GET /crm/v3/objects/
-  companies``, paged by ``after``; this endpoint has no "modified since" filter, so each sync pages
-  through all companies and keeps those updated since the cursor) and the owners (``GET
-  /crm/v3/owners``, active and archived). The cursor is the latest ``updatedAt`` kept.
+  With ``SALESFORCE_ACCOUNT_TEAMS`` (the default), also the whole account team
+  (``AccountTeamMember`` with ``User.Email``), every sync: Salesforce keeps no history of it.
+- HubSpot: every company with ``propertiesWithHistory=hubspot_owner_id`` and the owner properties
+  of ``HUBSPOT_ACCOUNT_TEAM_PROPERTIES`` (``GET /crm/v3/objects/companies``, paged by ``after``;
+  this endpoint has no "modified since" filter, so each sync pages through all companies and keeps
+  those updated since the cursor) and the owners (``GET /crm/v3/owners``, active and archived),
+  which turn the owner ids of both kinds into emails. The cursor is the latest ``updatedAt`` kept.
+
+A connector loads its ``kind`` and then each of its ``also`` kinds (``Pull.more``) in one
+transaction: one invalid kind, or one failed request, writes nothing of any.
 - ChartMogul: ``GET /v1/activities?start-date=...`` paged by ``cursor`` / ``has_more``. The cursor
   is the latest activity ``date`` read; the next sync starts from it again.
 """
@@ -47,6 +53,8 @@ class Pull:
     pages: int = 0
     records: int = 0
     notes: list[str] = field(default_factory=list)
+    # The payloads of the connector's other kinds (``Connector.also``), loaded after ``payload``.
+    more: dict[str, Any] = field(default_factory=dict)
 
 
 def day_start(day: datetime.date) -> datetime.datetime:
@@ -65,6 +73,8 @@ class Connector:
     title: str
     kind: str
     env: tuple[str, ...]
+    # Other kinds the same pull reads (their payloads in ``Pull.more``), when configured.
+    also: tuple[str, ...] = ()
 
     def __init__(self, http: Http | None = None) -> None:
         self.http = http or Http(self.title)
@@ -74,6 +84,10 @@ class Connector:
 
     def configured(self) -> bool:
         return not self.missing()
+
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds one sync loads, in order."""
+        return (self.kind, *self.also)
 
     def check(self) -> None:
         missing = self.missing()
@@ -134,6 +148,10 @@ class ZendeskConnector(Connector):
 class SalesforceConnector(Connector):
     name, title, kind = "salesforce", "Salesforce", "assignments"
     env = ("SALESFORCE_DOMAIN",)
+
+    @property
+    def also(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ("account_team",) if settings.SALESFORCE_ACCOUNT_TEAMS else ()
 
     def missing(self) -> list[str]:
         missing = super().missing()
@@ -214,11 +232,23 @@ class SalesforceConnector(Connector):
                 instance, headers, f"SELECT Id, Name, Email FROM User WHERE Id IN ({quoted})"
             )
         pages = history + accounts + users
+        more: dict[str, Any] = {}
+        team: list[Any] = []
+        if "account_team" in self.also:
+            # The whole team every time: members carry no history, and the load is idempotent.
+            team = self._query(
+                instance,
+                headers,
+                "SELECT Id, AccountId, UserId, TeamMemberRole, CreatedDate, User.Email "
+                "FROM AccountTeamMember ORDER BY AccountId, Id",
+            )
+            more["account_team"] = team
         return Pull(
             payload=pages,
             cursor=latest.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if latest else cursor,
-            pages=len(pages),
-            records=sum(len(p.get("records") or []) for p in history if isinstance(p, dict)),
+            pages=len(pages) + len(team),
+            records=sum(len(p.get("records") or []) for p in history + team if isinstance(p, dict)),
+            more=more,
         )
 
 
@@ -226,6 +256,10 @@ class HubSpotConnector(Connector):
     name, title, kind = "hubspot", "HubSpot", "assignments"
     env = ("HUBSPOT_ACCESS_TOKEN",)
     base = "https://api.hubapi.com"
+
+    @property
+    def also(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ("account_team",) if _team_property_names() else ()
 
     def _list(self, path: str, params: dict[str, Any]) -> list[Any]:
         headers = {"Authorization": f"Bearer {settings.HUBSPOT_ACCESS_TOKEN}"}
@@ -251,12 +285,15 @@ class HubSpotConnector(Connector):
         start = day_start(since) if since else (_moment(cursor) if cursor else None)
         owners = self._list("/crm/v3/owners", {"limit": 100, "archived": "false"})
         owners += self._list("/crm/v3/owners", {"limit": 100, "archived": "true"})
+        team = _team_property_names()
         pages = self._list(
             "/crm/v3/objects/companies",
             {
                 "limit": 50,
-                "properties": "name,hubspot_owner_id,createdate,hs_lastmodifieddate",
-                "propertiesWithHistory": "hubspot_owner_id",
+                "properties": ",".join(
+                    ["name", "hubspot_owner_id", "createdate", "hs_lastmodifieddate", *team]
+                ),
+                "propertiesWithHistory": ",".join(["hubspot_owner_id", *team]),
                 "archived": "false",
             },
         )
@@ -270,11 +307,14 @@ class HubSpotConnector(Connector):
                 kept.append(company)
                 if updated is not None and (latest is None or updated > latest):
                     latest = updated
+        payload = {"companies": {"results": kept}, "owners": owners}
         return Pull(
-            payload={"companies": {"results": kept}, "owners": owners},
+            payload=payload,
             cursor=latest.astimezone(datetime.UTC).isoformat() if latest else cursor,
             pages=len(pages) + len(owners),
             records=len(kept),
+            # The same companies and owners: the reader of account_team reads the team properties.
+            more={"account_team": payload} if team else {},
         )
 
 
@@ -327,6 +367,16 @@ def _moment(value: Any) -> datetime.datetime | None:
         return source_datetime(value, "cursor") if isinstance(value, str) and value else None
     except Bad:  # an unreadable timestamp does not move the cursor
         return None
+
+
+def _team_property_names() -> list[str]:
+    """The owner properties of ``HUBSPOT_ACCOUNT_TEAM_PROPERTIES`` (their roles are checked by the
+    account_team reader, which refuses the load on a role that is not ours)."""
+    names = (
+        pair.partition(":")[0].strip()
+        for pair in str(settings.HUBSPOT_ACCOUNT_TEAM_PROPERTIES or "").split(",")
+    )
+    return [name for name in names if name]
 
 
 def _soql_datetime(moment: datetime.datetime) -> str:

@@ -1,6 +1,10 @@
 """Incremental syncs: pull what changed in a source since its cursor, load it as that source's format
 through the usual engine (all or nothing), and move the cursor in the same transaction as the load.
 
+A connector that reads several kinds (Salesforce and HubSpot: ``assignments``, then
+``account_team``) loads them one after the other in the same transaction: one invalid kind writes
+nothing of any, and the cursor stays.
+
 A sync that fails to pull (the source down after every retry, credentials refused) or whose rows are
 invalid writes nothing and leaves the cursor where it was: the next sync reads the same changes
 again. Every sync is recorded (``SyncRun``): cursors, pages, records, counts, the first errors.
@@ -17,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from datain import services
+from datain.kinds import kind_label
 from datain.models import SyncCursor, SyncRun, SyncStatus
 from datain.sources.connectors import CONNECTORS, Connector, NotConfigured
 from datain.sources.http import Http, SourceRefused, SourceUnavailable
@@ -76,10 +81,16 @@ def sync_run(
                     _("another %(source)s sync is loading; this one wrote nothing")
                     % {"source": connector.title}
                 ) from exc
-            result = services.import_json(
-                kind=connector.kind, items=pull.payload, dry_run=dry_run, source_format=source
-            )
-            if result.ok and not dry_run and pull.cursor != stored:
+            results = []
+            for kind, payload in ((connector.kind, pull.payload), *pull.more.items()):
+                results.append(
+                    services.import_json(kind=kind, items=payload, dry_run=dry_run, source_format=source)
+                )
+                if not results[-1].ok:
+                    break
+            if not results[-1].ok:
+                transaction.set_rollback(True)  # an earlier kind's rows go too: all or nothing
+            elif not dry_run and pull.cursor != stored:
                 SyncCursor.objects.filter(source=source).update(cursor=pull.cursor, updated_at=timezone.now())
     except SyncBusy as exc:
         return _finish(run, SyncStatus.FAILED, str(exc))
@@ -88,21 +99,31 @@ def sync_run(
     except BaseException:
         _finish(run, SyncStatus.FAILED, _("the sync stopped on an unexpected error (see the log)"))
         raise
-    run.rows_read = result.rows_read
-    run.created, run.updated, run.unchanged = result.created, result.updated, result.unchanged
-    run.error_count = result.error_count
-    run.errors = [e.as_dict() for e in result.errors]
-    run.skipped = result.skipped
+    result = results[-1]
     if not result.ok:
-        return _finish(
-            run,
-            SyncStatus.INVALID,
-            _("%(count)s invalid rows: nothing was written.") % {"count": result.error_count},
-        )
+        # What was invalid, of the kind that was: the kinds before it were rolled back.
+        run.rows_read, run.error_count = result.rows_read, result.error_count
+        run.errors = [e.as_dict() for e in result.errors]
+        run.skipped = result.skipped
+        if pull.more:
+            message = _("%(count)s invalid rows of %(kind)s: nothing was written.") % {
+                "count": result.error_count,
+                "kind": kind_label(result.kind),
+            }
+        else:
+            message = _("%(count)s invalid rows: nothing was written.") % {"count": result.error_count}
+        return _finish(run, SyncStatus.INVALID, message)
+    run.rows_read = sum(r.rows_read for r in results)
+    run.created = sum(r.created for r in results)
+    run.updated = sum(r.updated for r in results)
+    run.unchanged = sum(r.unchanged for r in results)
+    run.error_count, run.errors = 0, []
+    run.skipped = sum(r.skipped for r in results)
+    notes = [note for r in results for note in r.notes]
     if dry_run:
-        return _finish(run, SyncStatus.CHECKED, " ".join(result.notes))
+        return _finish(run, SyncStatus.CHECKED, " ".join(notes))
     run.cursor_to = pull.cursor
-    notices = [*result.notes, *(f.notice for f in result.follow_ups)]
+    notices = [*notes, *(f.notice for r in results for f in r.follow_ups)]
     return _finish(run, SyncStatus.DONE, " ".join(notices))
 
 

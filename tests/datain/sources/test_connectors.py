@@ -13,12 +13,13 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from responses import matchers
 
-from accounts.models import Assignment
+from accounts.models import AccountTeamMember, Assignment, Role
 from activity.models import RevenueEvent, Ticket
 from config.celery import app
 from datain.models import SourceAccount, SyncCursor, SyncRun
 from datain.sources import http
 from datain.sources.sync import next_sync_at, sync_run
+from tests import factories
 from tests.datain.sources.test_formats import (
     U1,
     U2,
@@ -172,6 +173,7 @@ def test_since_overrides_the_cursor_and_a_dry_run_moves_nothing(creds, settings)
 
 SF = "https://acme.my.salesforce.com"
 SF_QUERY = f"{SF}/services/data/v62.0/query"
+SF_EMPTY = {"totalSize": 0, "done": True, "records": []}
 
 
 def sf_history_rows(at, old, new):
@@ -232,6 +234,7 @@ def test_salesforce_history_two_pages_oauth_and_cursor(creds):
         ],
     }
     responses.get(SF_QUERY, json=users, match=[_soql_contains("FROM User WHERE Id IN")])
+    responses.get(SF_QUERY, json=SF_EMPTY, match=[_soql_contains("FROM AccountTeamMember")])
     run = sync_run(source="salesforce")
     assert run.status == "done", run.errors
     assert sorted(
@@ -262,9 +265,11 @@ def test_salesforce_resumes_from_its_cursor(creds, settings):
         json={"totalSize": 0, "done": True, "records": []},
         match=[_soql_contains("CreatedDate >= 2026-05-02T10:00:00Z")],
     )
+    responses.get(SF_QUERY, json=SF_EMPTY, match=[_soql_contains("FROM AccountTeamMember")])
     run = sync_run(source="salesforce")
     assert (run.status, run.created, run.cursor_to) == ("done", 0, "2026-05-02T10:00:00Z")
-    assert len(responses.calls) == 2  # history and accounts since the cursor; no owner to look up
+    # History and accounts since the cursor, the whole account team; no owner to look up.
+    assert len(responses.calls) == 3
 
 
 # --- HubSpot ---------------------------------------------------------------------------------
@@ -427,3 +432,260 @@ def test_import_data_reads_a_saved_page_of_the_same_api(creds, tmp_path):
         "import_data", "tickets", str(path), "--source", "zendesk", verbosity=0, stdout=io.StringIO()
     )
     assert Ticket.objects.count() == 2
+
+
+# --- account teams, by the same syncs ----------------------------------------------------------
+
+
+@pytest.fixture
+def team(creds, settings):
+    settings.SALESFORCE_ACCESS_TOKEN = "00Dxx!direct"
+    settings.HUBSPOT_ACCOUNT_TEAM_PROPERTIES = "ae_owner:account_executive,se_owner:solutions_engineer"
+    factories.UserFactory(email="ae@example.com", name="Ada Exec", role=Role.CONTRIBUTOR)
+    factories.UserFactory(email="se@example.com", name="Sam Eng", role=Role.CONTRIBUTOR)
+    return creds
+
+
+def sf_member(id, account, user, role, email=None, created="2026-02-03T15:00:00.000+0000"):
+    """An ``AccountTeamMember`` record as SOQL answers it, ``User.Email`` nested under ``User``."""
+    record = {
+        "attributes": {
+            "type": "AccountTeamMember",
+            "url": f"/services/data/v62.0/sobjects/AccountTeamMember/{id}",
+        },
+        "Id": id,
+        "AccountId": account,
+        "UserId": user,
+        "TeamMemberRole": role,
+        "CreatedDate": created,
+        "User": None,
+    }
+    if email:
+        record["User"] = {
+            "attributes": {"type": "User", "url": f"/services/data/v62.0/sobjects/User/{user}"},
+            "Email": email,
+        }
+    return record
+
+
+def team_rows():
+    return sorted(
+        AccountTeamMember.objects.values_list(
+            "account__external_id", "person__email", "role", "start_date", "end_date"
+        )
+    )
+
+
+def sf_owner_change():
+    """One owner change of A-1 on 2 March (to CSM A2) and the users it names."""
+    responses.get(
+        SF_QUERY,
+        json={
+            "totalSize": 2,
+            "done": True,
+            "records": sf_history_rows("2026-03-02T10:00:00.000+0000", U1, U2),
+        },
+        match=[_soql_contains("FROM AccountHistory")],
+    )
+    responses.get(SF_QUERY, json=SF_EMPTY, match=[_soql_contains("FROM Account ")])
+    users = [
+        {"attributes": {"type": "User"}, "Id": U1, "Name": "CSM A", "Email": "csm.a@example.com"},
+        {"attributes": {"type": "User"}, "Id": U2, "Name": "CSM A2", "Email": "csm.a2@example.com"},
+    ]
+    responses.get(
+        SF_QUERY,
+        json={"totalSize": 2, "done": True, "records": users},
+        match=[_soql_contains("FROM User WHERE")],
+    )
+
+
+TEAM_SOQL = "SELECT Id, AccountId, UserId, TeamMemberRole, CreatedDate, User.Email FROM AccountTeamMember"
+
+
+@responses.activate
+def test_salesforce_sync_reads_the_account_team_across_pages(team):
+    sf_owner_change()
+    page_1 = {
+        "totalSize": 2,
+        "done": False,
+        "nextRecordsUrl": "/services/data/v62.0/query/01gD0-T2000",
+        "records": [
+            sf_member("01M000000000001AAA", "A-1", "005000000000011AAA", "Sales Rep", "ae@example.com")
+        ],
+    }
+    page_2 = {
+        "totalSize": 2,
+        "done": True,
+        "records": [
+            sf_member(
+                "01M000000000002AAA",
+                "B-1",
+                "005000000000012AAA",
+                "Solutions Engineer",
+                "se@example.com",
+                created="2026-04-10T09:00:00.000+0000",
+            )
+        ],
+    }
+    responses.get(SF_QUERY, json=page_1, match=[_soql_contains(TEAM_SOQL)])
+    responses.get(f"{SF}/services/data/v62.0/query/01gD0-T2000", json=page_2)
+    run = sync_run(source="salesforce")
+    assert run.status == "done", run.errors
+    assert team_rows() == [
+        ("A-1", "ae@example.com", "account_executive", datetime.date(2026, 2, 3), None),
+        ("B-1", "se@example.com", "solutions_engineer", datetime.date(2026, 4, 10), None),
+    ]
+    # The owner change of 2 March and the two members; A-1's first owner since 2025 was already there.
+    assert (run.created, run.pages, run.records) == (3, 5, 4)
+    assert Assignment.objects.filter(
+        account__external_id="A-1", start_date=datetime.date(2026, 3, 2)
+    ).exists()
+    assert cursor_of("salesforce") == "2026-03-02T10:00:00Z"
+    # A second night reads the whole team again and changes nothing.
+    again = sync_run(source="salesforce")
+    assert (again.status, again.created, again.unchanged) == ("done", 0, 3)
+
+
+@responses.activate
+def test_salesforce_member_without_email_writes_nothing_of_either_kind(team):
+    SyncCursor.objects.create(source="salesforce", cursor="2026-01-01T00:00:00Z")
+    sf_owner_change()
+    responses.get(
+        SF_QUERY,
+        json={
+            "totalSize": 1,
+            "done": True,
+            "records": [sf_member("01M000000000009AAA", "A-1", "005000000000099AAA", "Sales Rep")],
+        },
+        match=[_soql_contains(TEAM_SOQL)],
+    )
+    run = sync_run(source="salesforce")
+    assert (run.status, run.error_count, run.cursor_to) == ("invalid", 1, "")
+    assert run.errors[0]["code"] == "unknown_owner" and "005000000000099AAA" in run.errors[0]["message"]
+    assert run.message == "1 invalid rows of Account team members: nothing was written."
+    # The valid owner change went back with the invalid team: all or nothing.
+    assert not Assignment.objects.filter(start_date=datetime.date(2026, 3, 2)).exists()
+    assert AccountTeamMember.objects.count() == 0
+    assert cursor_of("salesforce") == "2026-01-01T00:00:00Z"
+
+
+@responses.activate
+def test_salesforce_refusing_the_team_query_fails_the_sync_and_writes_nothing(team, waits):
+    sf_owner_change()
+    responses.get(
+        SF_QUERY,
+        status=400,
+        json=[{"message": "sObject type 'AccountTeamMember' is not supported.", "errorCode": "INVALID_TYPE"}],
+        match=[_soql_contains(TEAM_SOQL)],
+    )
+    run = sync_run(source="salesforce")
+    assert run.status == "failed" and "400" in run.message and "INVALID_TYPE" in run.message
+    assert waits == []
+    assert not Assignment.objects.filter(start_date=datetime.date(2026, 3, 2)).exists()
+    assert cursor_of("salesforce") is None
+
+
+@responses.activate
+def test_salesforce_without_account_teams_does_not_ask(team, settings):
+    settings.SALESFORCE_ACCOUNT_TEAMS = False
+    sf_owner_change()
+    run = sync_run(source="salesforce")
+    assert (run.status, run.created) == ("done", 1)
+    assert not any("AccountTeamMember" in c.request.url for c in responses.calls)
+
+
+def hs_owners(first, second):
+    """The owners API in two pages (``paging.next.after``), then no archived owner."""
+    responses.get(
+        f"{HS}/crm/v3/owners",
+        json={"results": first, "paging": {"next": {"after": "O2", "link": f"{HS}/crm/v3/owners?after=O2"}}},
+        match=[matchers.query_param_matcher({"limit": "100", "archived": "false"})],
+    )
+    responses.get(
+        f"{HS}/crm/v3/owners",
+        json={"results": second},
+        match=[matchers.query_param_matcher({"limit": "100", "archived": "false", "after": "O2"})],
+    )
+    responses.get(
+        f"{HS}/crm/v3/owners",
+        json={"results": []},
+        match=[matchers.query_param_matcher({"limit": "100", "archived": "true"})],
+    )
+
+
+def hs_owner(id, email):
+    return {
+        "id": id,
+        "email": email,
+        "type": "PERSON",
+        "firstName": "A",
+        "lastName": "B",
+        "userId": int(id),
+        "archived": False,
+    }
+
+
+def hs_team_company(ae_history):
+    company = hs_company("A-1", [hs_entry("102", "2026-04-01T08:00:00Z")])
+    company["propertiesWithHistory"]["ae_owner"] = ae_history
+    company["properties"]["se_owner"] = "12"  # no history: the current owner from createdate
+    return company
+
+
+def _companies_with_team_properties(request):
+    query = parse_qs(urlparse(request.url).query)
+    return (
+        query.get("propertiesWithHistory") == ["hubspot_owner_id,ae_owner,se_owner"]
+        and "ae_owner" in query.get("properties", [""])[0].split(","),
+        "the team properties are asked",
+    )
+
+
+@responses.activate
+def test_hubspot_sync_reads_the_team_properties_through_the_owners(team):
+    hs_owners(
+        [hs_owner("102", "csm.b@example.com"), hs_owner("11", "ae@example.com")],
+        [hs_owner("12", "se@example.com")],
+    )
+    company = hs_team_company(
+        [hs_entry("11", "2026-05-01T10:00:00Z"), hs_entry("12", "2026-02-01T10:00:00Z")]
+    )
+    responses.get(
+        f"{HS}/crm/v3/objects/companies", json={"results": [company]}, match=[_companies_with_team_properties]
+    )
+    run = sync_run(source="hubspot")
+    assert run.status == "done", run.errors
+    assert team_rows() == [
+        ("A-1", "ae@example.com", "account_executive", datetime.date(2026, 5, 1), None),
+        ("A-1", "se@example.com", "account_executive", datetime.date(2026, 2, 1), datetime.date(2026, 4, 30)),
+        ("A-1", "se@example.com", "solutions_engineer", datetime.date(2025, 1, 1), None),
+    ]
+    assert (
+        Assignment.objects.get(account__external_id="A-1", start_date=datetime.date(2026, 4, 1)).csm.email
+        == "csm.b@example.com"
+    )
+    assert run.created == 4
+
+
+@responses.activate
+def test_hubspot_unknown_team_owner_writes_nothing(team):
+    hs_owners([hs_owner("102", "csm.b@example.com")], [hs_owner("12", "se@example.com")])
+    company = hs_team_company([hs_entry("77", "2026-05-01T10:00:00Z")])
+    responses.get(f"{HS}/crm/v3/objects/companies", json={"results": [company]})
+    run = sync_run(source="hubspot")
+    assert (run.status, run.error_count) == ("invalid", 1)
+    assert (run.errors[0]["column"], run.errors[0]["value"], run.errors[0]["code"]) == (
+        "propertiesWithHistory.ae_owner.value",
+        "77",
+        "unknown_owner",
+    )
+    assert not Assignment.objects.filter(start_date=datetime.date(2026, 4, 1)).exists()
+    assert AccountTeamMember.objects.count() == 0 and cursor_of("hubspot") is None
+
+
+@responses.activate
+def test_hubspot_owners_api_down_writes_nothing(team, waits):
+    responses.get(f"{HS}/crm/v3/owners", status=503, json={"status": "error", "message": "unavailable"})
+    run = sync_run(source="hubspot")
+    assert run.status == "failed" and "503 3 times in a row" in run.message
+    assert AccountTeamMember.objects.count() == 0 and cursor_of("hubspot") is None
