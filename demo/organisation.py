@@ -15,7 +15,16 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 
-from accounts.models import Assignment, CustomerAccount, Role, Segment, Team, User
+from accounts.models import (
+    AccountTeamMember,
+    AccountTeamRole,
+    Assignment,
+    CustomerAccount,
+    Role,
+    Segment,
+    Team,
+    User,
+)
 from activity.models import (
     AdvocacyEvent,
     HealthSnapshot,
@@ -33,6 +42,14 @@ DEMO_LOGINS = (
     ("manager@example.com", Role.MANAGER),
     ("hr@example.com", Role.HR),
     ("admin@example.com", Role.ADMIN),
+    ("contributor@example.com", Role.CONTRIBUTOR),
+)
+# People outside Customer Success who work the accounts and give input on the CSMs' reviews
+# (role contributor): email, name, their role in the account teams.
+CONTRIBUTORS = (
+    ("contributor@example.com", "Jordan Blake", AccountTeamRole.ACCOUNT_EXECUTIVE),
+    ("aiko.tanaka@example.com", "Aiko Tanaka", AccountTeamRole.SOLUTIONS_ENGINEER),
+    ("omar.haddad@example.com", "Omar Haddad", AccountTeamRole.SUPPORT_LEAD),
 )
 MONTHS = 18
 
@@ -181,6 +198,7 @@ def demo_organisation_build(
                 progress(index + 1, accounts)
         writer.flush()
         _reassignments(rng, csms, today, writer)
+        _account_teams(people["contributors"], len(csms), writer)
         writer.flush()
     counts = {"user": User.objects.count(), "team": Team.objects.count(), **writer.counts}
     return DemoSummary(counts=counts)
@@ -202,7 +220,48 @@ def _people() -> dict:
                     email=email, name=CSM_NAMES[n], role=Role.CSM, team=team, segment=segments[(t + i) % 3]
                 )
             )
-    return {"csms": csms}
+    contributors = [person_create(email=e, name=n, role=Role.CONTRIBUTOR) for e, n, _role in CONTRIBUTORS]
+    return {"csms": csms, "contributors": contributors}
+
+
+def _account_teams(contributors: list[User], csm_count: int, writer: BulkWriter) -> None:
+    """The account teams, by a fixed rule (no draw from the random stream, which the facts own):
+    the account executive on every account first owned by a CSM of Atlas, the solutions engineer on
+    the mid-market and enterprise accounts of Atlas and Beacon, the support lead on every third
+    account; each since the account signed."""
+    executive, engineer, support = contributors
+    atlas = 7  # Atlas and Beacon have 7 CSMs each, Summit 6 (_people)
+    for index, (account_id, segment, signed_on) in enumerate(
+        CustomerAccount.objects.order_by("external_id").values_list("pk", "segment", "signed_on")
+    ):
+        owner = index % csm_count  # the CSM who first owned it (_account_history)
+        if owner < atlas:
+            writer.add(
+                AccountTeamMember(
+                    account_id=account_id,
+                    person=executive,
+                    role=AccountTeamRole.ACCOUNT_EXECUTIVE,
+                    start_date=signed_on,
+                )
+            )
+        if owner < 2 * atlas and segment != Segment.SMB:
+            writer.add(
+                AccountTeamMember(
+                    account_id=account_id,
+                    person=engineer,
+                    role=AccountTeamRole.SOLUTIONS_ENGINEER,
+                    start_date=signed_on,
+                )
+            )
+        if index % 3 == 0:
+            writer.add(
+                AccountTeamMember(
+                    account_id=account_id,
+                    person=support,
+                    role=AccountTeamRole.SUPPORT_LEAD,
+                    start_date=signed_on,
+                )
+            )
 
 
 def _account_history(rng, index, csms, start, today, months, writer) -> None:

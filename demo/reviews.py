@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Callable
 
 from accounts.models import Role, User
 from demo.builders import aware
 from kpis.periods import Period
 from reviews.cycles import services as cycle_services
-from reviews.models import FeedbackNote, Review, ReviewStatus
+from reviews.input import services as input_services
+from reviews.input.suggestions import suggestions_for
+from reviews.models import FeedbackNote, InputRequest, InputStatus, Review, ReviewStatus
 from reviews.notes import services as note_services
 from reviews.writing import disputes, services
 
@@ -30,7 +33,13 @@ MANAGER = {
 }
 
 
-def _walk(review: Review, hr: User, until: str, rng: random.Random) -> None:
+def _walk(
+    review: Review,
+    hr: User,
+    until: str,
+    rng: random.Random,
+    before_submit: Callable[[Review], None] | None = None,
+) -> None:
     manager = review.reviewer
     if manager is None:  # every demo review has its reviewer; none to walk without one
         return
@@ -61,6 +70,8 @@ def _walk(review: Review, hr: User, until: str, rng: random.Random) -> None:
             else "Context the numbers miss: see the outcomes section.",
         )
     if "submitted" in steps:
+        if before_submit is not None:
+            before_submit(review)
         review = services.review_submit(user=manager, review=review, version=review.version)
         if rng.random() < 0.3:
             dispute = disputes.dispute_raise(
@@ -84,6 +95,98 @@ def _walk(review: Review, hr: User, until: str, rng: random.Random) -> None:
         )
     if "finalized" in steps:
         services.review_finalize(user=hr, review=review, version=review.version)
+
+
+ANSWERS = [
+    {
+        "strengths": "Ran the joint QBRs with me and knew every open ticket before the customer asked.",
+        "improve": "Loop sales in earlier when a renewal looks shaky.",
+        "other": "",
+    },
+    {
+        "strengths": "Turned the technical deep-dive into a plan the customer's team actually followed.",
+        "improve": "",
+        "other": "The customer asked for them by name on the last call.",
+    },
+    {
+        "strengths": "Calm and clear during the outage; customers got updates before they asked.",
+        "improve": "Write the escalation notes up the same day, not the next week.",
+        "other": "",
+    },
+]
+DECLINED = "I only joined the account last month: not enough to say."
+# Per review, the colleagues asked: the first suggestions (the account team first).
+ASKED_CLOSED, ASKED_CURRENT = 3, 2
+ATLAS = 7  # the first CSMs (by pk) are team Atlas: manager@example.com's reviews carry the input
+
+
+def _ask(review: Review, count: int) -> list[InputRequest]:
+    """The first ``count`` suggestions for the review, asked by its reviewer."""
+    reviewer = review.reviewer
+    if reviewer is None:
+        return []
+    return [
+        input_services.input_request_create(
+            user=reviewer, review=review, contributor=s.person, source=s.source
+        )
+        for s in suggestions_for(review)[:count]
+    ]
+
+
+def _answer(request: InputRequest, rng: random.Random) -> None:
+    input_services.input_answer(
+        user=request.contributor,
+        request=request,
+        answers=ANSWERS[rng.randrange(len(ANSWERS))],
+        rating=str(rng.choice([3, 4, 4, 5])),
+    )
+
+
+def _closed_cycle_input(rng: random.Random, index: list[int]) -> Callable[[Review], None]:
+    """Before an Atlas review of the closed cycle is submitted: three colleagues asked, two answer,
+    and on every other review the third declines (the others answer)."""
+
+    def ask(review: Review) -> None:
+        i = index[0]
+        index[0] += 1
+        if i >= ATLAS or review.reviewer is None:
+            return
+        for n, request in enumerate(_ask(review, ASKED_CLOSED)):
+            if n == 2 and i % 2 == 0:
+                input_services.input_decline(user=request.contributor, request=request, reason=DECLINED)
+            else:
+                _answer(request, rng)
+
+    return ask
+
+
+def _current_cycle_input(reviews: list[Review], rng: random.Random) -> None:
+    """The Atlas reviews still being written: two colleagues asked, waiting; on the first review the
+    manager is writing, the first of them has answered."""
+    answered = False
+    for review in reviews[:ATLAS]:
+        review.refresh_from_db(fields=["status"])
+        if review.reviewer is None or review.status not in (
+            ReviewStatus.DRAFT,
+            ReviewStatus.SELF_REVIEW,
+            ReviewStatus.MANAGER_REVIEW,
+        ):
+            continue
+        requests = _ask(review, ASKED_CURRENT)
+        if requests and not answered and review.status == ReviewStatus.MANAGER_REVIEW:
+            _answer(requests[0], rng)
+            answered = True
+
+
+def _backdate_input(cycle_period: Period) -> None:
+    """The closed cycle's requests were asked and answered in its quarter, not on the day of the seed."""
+    asked = aware(cycle_period.end - datetime.timedelta(days=10), 9)
+    InputRequest.objects.filter(review__cycle__period=str(cycle_period)).update(
+        requested_at=asked, due_on=cycle_period.end + datetime.timedelta(days=7)
+    )
+    InputRequest.objects.filter(review__cycle__period=str(cycle_period), status=InputStatus.ANSWERED).update(
+        answered_at=aware(cycle_period.end - datetime.timedelta(days=4), 15)
+    )
 
 
 NOTES = [
@@ -126,8 +229,11 @@ def demo_reviews_build(*, today: datetime.date, seed: int = 2026) -> dict[str, i
         manager_review_due=previous.end + datetime.timedelta(days=14),
     )
     cycle_services.cycle_open(user=hr, cycle=closed)
+    # The colleagues' input draws from a stream of its own: the reviews' draws stay as they were.
+    input_rng = random.Random(seed + 27)
+    ask_closed = _closed_cycle_input(input_rng, [0])
     for review in closed.reviews.select_related("csm", "reviewer", "cycle__template").order_by("csm__pk"):
-        _walk(review, hr, "finalized", rng)
+        _walk(review, hr, "finalized", rng, before_submit=ask_closed)
     cycle_services.cycle_start_calibration(user=hr, cycle=closed)
     cycle_services.cycle_close(user=hr, cycle=closed)
     _feedback_notes(current, today)
@@ -143,7 +249,10 @@ def demo_reviews_build(*, today: datetime.date, seed: int = 2026) -> dict[str, i
     for i, review in enumerate(reviews):
         # csm@example.com (the first CSM) has a submitted review waiting for their acknowledgement.
         _walk(review, hr, "submitted" if i == 0 else steps[i % len(steps)], rng)
+    _current_cycle_input(reviews, input_rng)
+    _backdate_input(previous)
     return {
         "reviews": Review.objects.count(),
         "finalized": Review.objects.filter(status=ReviewStatus.FINALIZED).count(),
+        "input requests": InputRequest.objects.count(),
     }

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import DateTimeField
 from django.utils import timezone
 
-from accounts.models import Assignment, CustomerAccount, Role, Team, User
+from accounts.models import AccountTeamMember, Assignment, CustomerAccount, Role, Team, User
 from activity.models import (
     AdvocacyEvent,
     HealthSnapshot,
@@ -18,6 +18,7 @@ from activity.models import (
 from kpis.models import KpiRun
 from kpis.periods import Period
 from okrs.models import CheckIn, Objective, OkrQuarter
+from reviews.models import InputRequest
 
 TODAY = datetime.date(2026, 11, 15)
 FACTS = (RevenueEvent, Ticket, SurveyResponse, UsageSnapshot, HealthSnapshot, AdvocacyEvent, Touchpoint)
@@ -61,6 +62,7 @@ def test_demo_shape_and_determinism():
         ("manager@example.com", Role.MANAGER),
         ("hr@example.com", Role.HR),
         ("admin@example.com", Role.ADMIN),
+        ("contributor@example.com", Role.CONTRIBUTOR),
     ):
         user = User.objects.get(email=email)
         assert user.role == role
@@ -87,6 +89,20 @@ def test_demo_shape_and_determinism():
     assert Objective.objects.filter(period=str(previous), frozen_score__isnull=True).count() == 0
     assert Objective.objects.filter(period=str(current), csm__email="csm@example.com").count() == 2
     assert CheckIn.objects.filter(key_result__objective__period=str(current)).exists()
+    # Three contributors in the account teams; Jordan (contributor@) on every account Atlas's CSMs
+    # first owned: 60 accounts shared out to 20 CSMs in turn, the first 7 of each 20 -> 21.
+    assert User.objects.filter(role=Role.CONTRIBUTOR).count() == 3
+    assert AccountTeamMember.objects.filter(person__email="contributor@example.com").count() == 21
+    # Input on Atlas's 7 reviews: 3 asked on each in the closed cycle, the third declining on the
+    # 1st, 3rd, 5th and 7th; 2 asked on each review still being written now, one answered.
+    closed_input = InputRequest.objects.filter(review__cycle__period=str(previous))
+    assert closed_input.count() == 21
+    assert closed_input.filter(status="declined").count() == 4
+    assert closed_input.filter(status="answered").count() == 17
+    now_input = InputRequest.objects.filter(review__cycle__period=str(current))
+    assert now_input.filter(status="answered").count() == 1
+    assert now_input.filter(status="requested").count() == now_input.count() - 1 > 0
+    assert now_input.filter(contributor__email="contributor@example.com", status="requested").exists()
     first = fingerprint()
 
     with pytest.raises(CommandError, match="not empty"):
