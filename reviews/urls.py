@@ -54,5 +54,6 @@ urlpatterns = [
         cycle_views.export_retry,
         name="cycle-export-retry",
     ),
+    path("cycles/<int:cycle_id>/ask-input/", cycle_views.cycle_ask_input, name="cycle-ask-input"),
     path("cycles/<int:cycle_id>/<str:action>/", cycle_views.cycle_action, name="cycle-action"),
 ]

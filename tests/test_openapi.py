@@ -104,6 +104,7 @@ VERBS = {
     "carry",
     "answer",
     "decline",
+    "ask",
 }
 
 

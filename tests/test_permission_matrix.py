@@ -113,6 +113,7 @@ TABLE = {
     "api-cycle-detail": (lambda o: {"pk": o["cycle"].pk}, "", HR_ONLY_API),
     "api-cycle-open": (lambda o: {"pk": o["cycle"].pk}, "", HR_ONLY_API_POST),
     "api-cycle-advance": (lambda o: {"pk": o["cycle"].pk}, "", HR_ONLY_API_POST),
+    "api-cycle-ask-input": (lambda o: {"pk": o["cycle"].pk}, "", HR_ONLY_API_POST),
     # HR's; the fixture's export is only queued, so there is no zip yet (404).
     "api-cycle-zip": (lambda o: {"pk": o["cycle"].pk}, "", row(403, 403, 403, 403, 404, 404, 401)),
     "my-scorecard": ({}, "", row(200, 200, 302, 302, 302, 302, 302)),
@@ -163,6 +164,8 @@ TABLE = {
     "api-feedback-note-history": (lambda o: {"pk": o["note"].pk}, "", NOTE_READERS_API),
     "cycle-detail": (lambda o: {"cycle_id": o["cycle"].pk}, "", HR_PAGE),
     "cycle-action": (lambda o: {"cycle_id": o["cycle"].pk, "action": "open"}, "", POST_ONLY),
+    # HR's confirmation before asking colleagues for input on every review of the cycle.
+    "cycle-ask-input": (lambda o: {"cycle_id": o["cycle"].pk}, "", HR_PAGE),
     "cycle-export": (lambda o: {"cycle_id": o["cycle"].pk, "export_id": o["export"].pk}, "", HR_PAGE),
     "api-todos": ({}, "", API_LIST),
     "notification-list": ({}, "", LOGGED_IN),
@@ -310,6 +313,7 @@ CONTRIBUTOR = {
             "cycle-list",
             "cycle-detail",
             "cycle-action",
+            "cycle-ask-input",
             "cycle-export",
             "cycle-export-retry",
             "cycle-calibration",
@@ -375,6 +379,7 @@ CONTRIBUTOR = {
             "api-cycle-detail",
             "api-cycle-open",
             "api-cycle-advance",
+            "api-cycle-ask-input",
             "api-cycle-zip",
         )
     },

@@ -25,6 +25,7 @@ from core import text
 from core.files import FileDownloads
 from core.openapi import INVALID, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from reviews.cycles import services as cycle_services
+from reviews.input import services as input_services
 from reviews.models import CycleExport, ReviewCycle, validate_due_date
 
 
@@ -82,6 +83,44 @@ class CycleAdvanceInput(serializers.Serializer):
         help_text="To start calibration before every review is submitted: why (kept on the cycle; at "
         "most 2,000 characters).",
     )
+
+
+@extend_schema_serializer(component_name="CycleAskInput")
+class CycleAskInput(serializers.Serializer):
+    per_review = serializers.IntegerField(
+        required=False,
+        default=3,
+        min_value=1,
+        max_value=10,
+        help_text="At most this many colleagues asked per review, those already asked counting (1 to 10; "
+        "default 3).",
+    )
+    dry_run = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true to get the counts without asking anyone (what the page's confirmation states).",
+    )
+    expected = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        help_text="The number of requests confirmed (from a dry run): when the suggestions changed since, "
+        "nobody is asked and the 400 gives the new number. Omit to ask without checking.",
+    )
+
+
+@extend_schema_serializer(component_name="CycleAskOutput")
+class CycleAskOutput(serializers.Serializer):
+    requests = serializers.IntegerField(
+        help_text="Requests for input sent (or, in a dry run, that would be)."
+    )
+    people = serializers.IntegerField(help_text="Different people those requests go to.")
+    reviews = serializers.IntegerField(help_text="Reviews that get at least one new request.")
+    reviews_past_writing = serializers.IntegerField(
+        help_text="Reviews submitted already (their input is frozen): nobody is asked on them."
+    )
+    dry_run = serializers.BooleanField(help_text="true when nobody was asked.")
 
 
 CYCLES_ARE_HRS = "Review cycles are HR's: only HR and CS ops / admin see and run them."
@@ -215,6 +254,53 @@ class CycleViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMix
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         return Response(CycleOutput(cycle).data)
+
+    @extend_schema(
+        operation_id="ask_cycle_input",
+        summary="Ask colleagues for input on every review of a cycle",
+        description="For every review of the cycle still being written (draft, self-review, manager's "
+        "review), asks its suggested colleagues in their order (the account team of the CSM's accounts, "
+        "then their previous owners, then teammates), leaving out anyone already asked on it, until the "
+        "review has `per_review` requests. Each person asked gets a to-do and an email, as when asked one "
+        "by one, under the cycle's choice of named or anonymous input. Asking again asks nobody twice. "
+        "All or nothing.\n\n"
+        f"{CYCLE_WHO}\n\n"
+        "**Errors**: 400 for a cycle that is not open or in calibration, a `per_review` out of 1 to 10, or "
+        "an `expected` that is no longer the number of requests (with `expected`, saying the new number); "
+        "404 when no cycle has this id.",
+        request=CycleAskInput,
+        responses={200: CycleAskOutput, 400: INVALID, 404: NO_SUCH_CYCLE, **PEOPLE, **CYCLE_REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path="ask-input")
+    def ask_input(self, request, pk=None):
+        cycle = self.get_object()
+        body = CycleAskInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        person, data = api_person(request), body.validated_data
+        try:
+            if data["dry_run"]:
+                plan = input_services.cycle_input_plan(
+                    user=person, cycle=cycle, per_review=data["per_review"]
+                )
+            else:
+                plan = input_services.cycle_input_request_all(
+                    user=person, cycle=cycle, per_review=data["per_review"], expected=data["expected"]
+                )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response(
+            CycleAskOutput(
+                {
+                    "requests": plan.requests,
+                    "people": plan.people,
+                    "reviews": plan.reviews,
+                    "reviews_past_writing": plan.reviews_past_writing,
+                    "dry_run": data["dry_run"],
+                }
+            ).data
+        )
 
     @extend_schema(
         operation_id="download_cycle_zip",

@@ -224,6 +224,57 @@ def cycle_action(request: PersonRequest, cycle_id: int, action: str) -> HttpResp
     return redirect(target)
 
 
+@login_required
+def cycle_ask_input(request: PersonRequest, cycle_id: int) -> HttpResponse:
+    """HR asks colleagues for input on every review of the cycle: a confirmation page that says how
+    many requests go out to how many people, then the asking (``input_services``)."""
+    require_hr(request.user, page=True)
+    cycle = get_object_or_404(ReviewCycle.objects.select_related("template"), pk=cycle_id)
+    target = reverse("cycle-detail", args=[cycle.pk])
+    if request.method == "POST":
+        try:
+            expected = int(request.POST.get("expected", ""))
+        except ValueError:
+            expected = -1  # no number confirmed: the service answers with the current one
+        try:
+            done = input_services.cycle_input_request_all(user=request.user, cycle=cycle, expected=expected)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+            return redirect(reverse("cycle-ask-input", args=[cycle.pk]))
+        if done.requests:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d request for input sent to %(people)d people: each gets a to-do and an email.",
+                    "%(n)d requests for input sent to %(people)d people: each gets a to-do and an email.",
+                    done.requests,
+                )
+                % {"n": done.requests, "people": done.people},
+            )
+        else:
+            messages.info(request, _("Nobody new to ask: every review has its colleagues asked already."))
+        return redirect(target + "#input-privacy")
+    try:
+        plan = input_services.cycle_input_plan(user=request.user, cycle=cycle)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(target)
+    rows: dict[int, dict[str, Any]] = {}
+    for review, suggestion in plan.asks:
+        row = rows.setdefault(review.pk, {"review": review, "people": []})
+        row["people"].append(suggestion)
+    return render(
+        request,
+        "reviews/cycle_ask_input.html",
+        {
+            "cycle": cycle,
+            "plan": plan,
+            "rows": list(rows.values()),
+            "per_review": input_services.CYCLE_ASK_PER_REVIEW,
+        },
+    )
+
+
 def _queue_down_text(kept: int) -> str:
     return ngettext(
         "The mail queue cannot be reached right now: the email will go out when it is back.",

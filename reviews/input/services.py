@@ -4,6 +4,9 @@ anonymous input for a cycle. The one place these rules live, for the pages, the 
 - Who asks: the review's reviewer (an admin acts as one) or HR, while the review is not submitted
   and its cycle is open or in calibration.
 - Who may be asked: any active person but the CSM reviewed and integrations; once per review.
+- HR (and admins) may ask for a whole cycle at once (``cycle_input_request_all``): each review still
+  being written gets its suggestions, account team first, up to ``CYCLE_ASK_PER_REVIEW`` requests
+  (those already made counting), each asked as one by one; asking again asks nobody twice.
 - Who answers: the person asked, and only them, until the review is submitted (then the input is
   frozen with it). An answer holds at least one question's text, or a rating; it may be edited until
   then. Declining is final for that request.
@@ -12,6 +15,7 @@ anonymous input for a cycle. The one place these rules live, for the pages, the 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -24,6 +28,7 @@ from reviews import signals
 from reviews.access import may_ask_input as may_request
 from reviews.access import require_hr
 from reviews.input.selectors import closed_reason
+from reviews.input.suggestions import Suggestion, suggestions_for
 from reviews.models import (
     CycleStatus,
     InputRequest,
@@ -31,6 +36,7 @@ from reviews.models import (
     InputStatus,
     Review,
     ReviewCycle,
+    ReviewStatus,
     validate_due_date,
 )
 
@@ -197,3 +203,85 @@ def cycle_set_input_anonymity(*, user: User, cycle: ReviewCycle, anonymous: bool
         cycle._change_reason = "input anonymous" if anonymous else "input named"
         cycle.save()
     return cycle
+
+
+# HR's ask for a whole cycle: at most this many colleagues per review (those already asked count).
+CYCLE_ASK_PER_REVIEW = 3
+
+
+@dataclass
+class CycleAsk:
+    """What asking for a whole cycle does (or did): the (review, suggestion) pairs, in order."""
+
+    asks: list[tuple[Review, Suggestion]] = field(default_factory=list)
+    reviews_past_writing: int = 0  # submitted or later: their input is frozen
+
+    @property
+    def requests(self) -> int:
+        return len(self.asks)
+
+    @property
+    def people(self) -> int:
+        return len({s.person.pk for _review, s in self.asks})
+
+    @property
+    def reviews(self) -> int:
+        return len({review.pk for review, _s in self.asks})
+
+
+def cycle_input_plan(*, user: User, cycle: ReviewCycle, per_review: int = CYCLE_ASK_PER_REVIEW) -> CycleAsk:
+    """Who asking for input on every review of ``cycle`` would ask: per review still being written
+    (draft, self-review, manager's review), its suggestions in their order (the account team, then
+    the previous owners, then the teammates), leaving out the people already asked on it, until the
+    review has ``per_review`` requests (those already made count). Reads only."""
+    require_hr(user, _("HR asks colleagues for input on a whole cycle."))
+    if cycle.status not in (CycleStatus.OPEN, CycleStatus.CALIBRATION):
+        raise ValidationError({"cycle": _("Input is asked in an open cycle.")})
+    if not 1 <= per_review <= 10:
+        raise ValidationError({"per_review": _("Ask between 1 and 10 colleagues per review.")})
+    reviews = list(
+        cycle.reviews.select_related("cycle__template", "csm__team", "reviewer").order_by("csm__name", "pk")
+    )
+    asked: dict[int, set[int]] = {}
+    for review_id, person_id in InputRequest.objects.filter(review__cycle=cycle).values_list(
+        "review_id", "contributor_id"
+    ):
+        asked.setdefault(review_id, set()).add(person_id)
+    plan = CycleAsk()
+    for review in reviews:
+        if review.reached(ReviewStatus.SUBMITTED):
+            plan.reviews_past_writing += 1
+            continue
+        already = asked.get(review.pk, set())
+        room = per_review - len(already)
+        if room <= 0:
+            continue
+        fresh = [s for s in suggestions_for(review) if s.person.pk not in already]
+        plan.asks += [(review, s) for s in fresh[:room]]
+    return plan
+
+
+@transaction.atomic
+def cycle_input_request_all(
+    *, user: User, cycle: ReviewCycle, per_review: int = CYCLE_ASK_PER_REVIEW, expected: int | None = None
+) -> CycleAsk:
+    """Ask the plan's people (``cycle_input_plan``), each as one by one would (the same checks, a
+    to-do and an email each). ``expected``: the number of requests the person confirmed; when the
+    plan has changed since, nothing is asked and the error says the new number. All or nothing."""
+    cycle = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)
+    plan = cycle_input_plan(user=user, cycle=cycle, per_review=per_review)
+    if expected is not None and expected != plan.requests:
+        raise ValidationError(
+            {
+                "expected": _(
+                    "The suggestions changed since you confirmed: %(n)s requests would go out now. "
+                    "Confirm again."
+                )
+                % {"n": plan.requests}
+            }
+        )
+    for review, suggestion in plan.asks:
+        input_request_create(
+            user=user, review=review, contributor=suggestion.person, source=suggestion.source
+        )
+    return plan
