@@ -24,8 +24,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 OPEN, CLOSE = "⟦", "⟧"
 
 
-def fresh_locale(tmp: pathlib.Path) -> pathlib.Path:
-    """A copy of the repository in ``tmp`` with its catalogs re-extracted; returns its locale/."""
+def fresh_locale(tmp: pathlib.Path, add_languages: tuple[str, ...] = ()) -> pathlib.Path:
+    """A copy of the repository in ``tmp`` with its catalogs re-extracted; returns its locale/.
+    ``add_languages`` go on the copy's LANGS line, as a translator adds a language."""
     files = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -39,6 +40,12 @@ def fresh_locale(tmp: pathlib.Path) -> pathlib.Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     (tmp / ".venv").symlink_to((ROOT / ".venv").resolve())
+    if add_languages:
+        script = tmp / "scripts" / "messages.sh"
+        text = script.read_text(encoding="utf-8")
+        script.write_text(
+            re.sub(r"^LANGS=\((.*)\)", rf"LANGS=(\1 {' '.join(add_languages)})", text, flags=re.M)
+        )
     subprocess.run(["bash", "scripts/messages.sh"], cwd=tmp, check=True, capture_output=True)
     return tmp / "locale"
 

@@ -21,6 +21,7 @@ import textwrap
 import django
 import polib
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.utils.translation import to_locale
 
@@ -212,9 +213,39 @@ def test_broken_placeholders_are_found(tmp_path):
 # --- the real catalogs (fail until the translators' work is merged) --------------------------------
 
 
+# A fifth language, as docs/translating.md adds one (German: Django has its plural forms).
+FIFTH = "de"
+
+
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory) -> pathlib.Path:
-    return catalogs.fresh_locale(tmp_path_factory.mktemp("repo"))
+    return catalogs.fresh_locale(tmp_path_factory.mktemp("repo"), add_languages=(FIFTH,))
+
+
+def test_a_fifth_language_is_its_line_in_messages_sh(fresh):
+    """make messages starts its catalogs: Django's plural forms, every entry there and empty."""
+    for domain in DOMAINS:
+        po = polib.pofile(str(fresh / FIFTH / "LC_MESSAGES" / f"{domain}.po"))
+        assert _plural_forms(po.metadata["Plural-Forms"]) == _plural_forms(django_plural_forms(FIFTH))
+        assert not [e.msgid for e in po if e.msgstr or any(e.msgstr_plural.values())]
+    spanish = polib.pofile(str(fresh / "es" / "LC_MESSAGES" / "django.po"))
+    german = polib.pofile(str(fresh / FIFTH / "LC_MESSAGES" / "django.po"))
+    assert entries_key(german) == entries_key(spanish) and len(german) > 1000
+
+
+def test_a_fifth_language_in_languages_needs_no_migration():
+    """No field copies LANGUAGES into its migrations: one that names the languages reads them
+    when asked (a callable), so adding a language changes no model."""
+    copied = []
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if not getattr(field, "choices", None) or not hasattr(field, "deconstruct"):
+                continue
+            choices = field.deconstruct()[3].get("choices")
+            codes = {c[0] for c in choices} if isinstance(choices, list | tuple) else set()
+            if codes and codes >= {code for code, _name in settings.LANGUAGES}:
+                copied.append(f"{model._meta.label}.{field.name}")
+    assert not copied
 
 
 def real_catalogs() -> list[tuple[str, pathlib.Path]]:
@@ -238,6 +269,15 @@ def test_real_catalog_has_every_extracted_string(fresh):
     }
     gaps = {k: v for k, v in gaps.items() if v}
     assert not gaps, {k: (len(v), v[:5]) for k, v in gaps.items()}
+
+
+def test_templates_have_every_extracted_string(fresh):
+    """locale-templates/*.pot, the translation platforms' source (.tx/config), are make messages'."""
+    for domain in DOMAINS:
+        committed = ROOT / "locale-templates" / f"{domain}.pot"
+        extracted = fresh.parent / "locale-templates" / f"{domain}.pot"
+        assert missing(committed, extracted) == [], domain
+        assert missing(extracted, committed) == [], domain
 
 
 def test_real_catalog_is_translated_without_fuzzy():
