@@ -143,7 +143,7 @@ _valid_time_zone = validate_time_zone
 
 def language_choices() -> list[tuple[str, str]]:
     """The languages of the settings, read when asked: a new language is no migration."""
-    return list(settings.LANGUAGES)
+    return [(code, str(name)) for code, name in settings.LANGUAGES]
 
 
 class PersonSettings(models.Model):
