@@ -79,6 +79,7 @@ def test_nothing_a_person_reads_is_unmarked(pseudo, objects):
         texts = world.everything_read(objects, PSEUDO)
     data = data_pattern(world.data_words(objects))
     assert len(texts) > 250
+    assert "⟦Your sign-in code⟧" in texts[-1].text and "⟦Set up sign-in codes⟧" in texts[-2].text
     unmarked = defaultdict(set)
     for t in texts:
         for line in catalogs.strip_marked(t.text).splitlines():

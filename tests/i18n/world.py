@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -285,12 +285,32 @@ def review_pdf(objects: dict, language: str) -> list[Text]:
         return [Text("pdf: review", pdf_text(render(review, viewer=objects["users"]["hr"])))]
 
 
+def two_factor_pages(objects: dict, language: str) -> list[Text]:
+    """The sign-in steps the matrix only sees as redirects: setting up the authenticator app after a
+    password sign-in, and the code asked after the password (last: it turns HR's two-factor on)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from tests.factories import DEFAULT_PASSWORD
+
+    hr = objects["users"]["hr"]
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    with override_settings(MFA_REQUIRED=True):  # HR sets it up at the next password sign-in
+        client.post(reverse("login"), {"username": hr.email, "password": DEFAULT_PASSWORD})
+        found = [Text("hr: mfa_activate_totp", _read(client.get(reverse("mfa_activate_totp")), "mfa"))]
+    client.post(reverse("logout"))
+    TOTP.activate(hr, generate_totp_secret())
+    client.post(reverse("login"), {"username": hr.email, "password": DEFAULT_PASSWORD})
+    found.append(Text("hr: mfa_authenticate", _read(client.get(reverse("mfa_authenticate")), "mfa")))
+    return found
+
+
 def everything_read(objects: dict, language: str) -> list[Text]:
     return (
         pages(objects, language)
         + api_errors(objects, language)
         + emails(objects, language)
         + review_pdf(objects, language)
+        + two_factor_pages(objects, language)
     )
 
 
