@@ -86,6 +86,11 @@ def _celery_connections_follow_the_settings():
 
 @pytest.fixture
 def org(db) -> Org:
+    return build_org()
+
+
+def build_org() -> Org:
+    """The organisation of the ``org`` fixture, for a module fixture that builds its world once."""
     manager_a = factories.ManagerFactory(email="manager.a@example.com", name="Manager A")
     manager_b = factories.ManagerFactory(email="manager.b@example.com", name="Manager B")
     team_a = factories.TeamFactory(name="Team A", manager=manager_a)

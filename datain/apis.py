@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -31,7 +32,7 @@ from datain.validation import Column, RowError, schema_of
 
 
 class IsOps(permissions.BasePermission):
-    message = "Only CS ops / admin accounts and integration tokens may load data."
+    message = gettext_lazy("Only CS ops / admin accounts and integration tokens may load data.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

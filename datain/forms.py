@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from datain.kinds import LOAD_ORDER, kind_label
@@ -8,12 +10,26 @@ from datain.sources.mapping import MAX_MAPPING_BYTES, check_mapping, shipped_map
 from datain.sources.readers import SOURCES, SourceNotUsable, check_source
 
 SHIPPED_PREFIX = "mapping:"
+
+
+def _in_words(message: str, **params: str) -> str:
+    return gettext(message) % params
+
+
+# The picker's words are put together when the form is shown, in the reader's language.
+_lazy_words = lazy(_in_words, str)
 # How an uploaded file is read, as the form's picker offers it: ours, a system's JSON, a shipped mapping.
 SOURCE_FORMATS = (
     [("", _("Our own CSV (the data contract)"))]
-    + [(name, _("%(system)s export (JSON)") % {"system": s.title}) for name, s in SOURCES.items()]
     + [
-        (SHIPPED_PREFIX + name, _("%(what)s (mapping %(name)s)") % {"what": what, "name": name})
+        (name, _lazy_words(gettext_noop("%(system)s export (JSON)"), system=s.title))
+        for name, s in SOURCES.items()
+    ]
+    + [
+        (
+            SHIPPED_PREFIX + name,
+            _lazy_words(gettext_noop("%(what)s (mapping %(name)s)"), what=what, name=name),
+        )
         for name, what in shipped_mappings().items()
     ]
 )

@@ -29,7 +29,7 @@ class Metric:
     group: str  # kpi, service, context (stored extras), expected (expected results), tracked (never scored)
     help: StrOrPromise
     scored: bool = True
-    benchmark: tuple[str, str] | None = None  # (value, source)
+    benchmark: tuple[str, StrOrPromise] | None = None  # (value, source)
     # Below this sample size the value is "few data": greyed, never coloured as a change, kept out
     # of percentiles, medians and highlights (settings.KPI_MIN_SAMPLE overrides it per key).
     min_sample: int = 0
@@ -101,7 +101,7 @@ SAMPLE_UNITS = {
 }
 
 # Benchmarks are labelled as a reader would cite them: the source, never where we keep a copy.
-SAAS_MEDIAN_2024 = "SaaS median (Gainsight benchmarking data, SaaStr workshop, 2024)"
+SAAS_MEDIAN_2024 = _("SaaS median (Gainsight benchmarking data, SaaStr workshop, 2024)")
 
 METRICS: tuple[Metric, ...] = (
     # The ten CSM KPIs.

@@ -80,7 +80,10 @@ class MetricRow:
 
     @property
     def benchmark(self) -> tuple[str, str] | None:
-        return self.metric.benchmark
+        """(value, source), the source in the reader's language."""
+        if self.metric.benchmark is None:
+            return None
+        return self.metric.benchmark[0], str(self.metric.benchmark[1])
 
     @property
     def sparkline(self):
@@ -111,7 +114,7 @@ class MetricRow:
             "team_percentile": self.team.percentile,
             "segment_median": self.segment.median,
             "segment_percentile": self.segment.percentile,
-            "benchmark": {"value": self.benchmark[0], "source": self.benchmark[1]}
+            "benchmark": {"value": self.benchmark[0], "source": str(self.benchmark[1])}
             if self.benchmark
             else None,
             "trend": [{"period": p, "value": v} for p, v in self.trend],

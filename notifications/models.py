@@ -141,13 +141,18 @@ class Preference(models.Model):
 _valid_time_zone = validate_time_zone
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The languages of the settings, read when asked: a new language is no migration."""
+    return [(code, str(name)) for code, name in settings.LANGUAGES]
+
+
 class PersonSettings(models.Model):
     """The language a person's emails are written in (blank: the organisation's), and when their last
     weekly digest went out. Their time zone is the person's own (``User.time_zone``), for pages and
     emails alike."""
 
     person = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_settings")
-    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=language_choices)
     digest_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -505,7 +505,7 @@ class CheckInViewSet(
             min_value=0,
             max_value=10,
             error_messages={
-                key: "Confidence is a whole number from 0 (no chance) to 10 (certain)."
+                key: gettext_lazy("Confidence is a whole number from 0 (no chance) to 10 (certain).")
                 for key in ("invalid", "min_value", "max_value", "max_string_length")
             },
             help_text="How sure of reaching the target: a whole number from 0 (no chance) to 10 (certain).",

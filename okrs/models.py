@@ -204,6 +204,8 @@ class KeyResultValue(models.Model):
 
     class Meta:
         ordering = ["key_result_id", "recorded_at"]
+        verbose_name = _("key result value")
+        verbose_name_plural = _("key result values")
         constraints = [models.UniqueConstraint(fields=["key_result", "run"], name="krvalue_one_per_run")]
 
     def __str__(self) -> str:

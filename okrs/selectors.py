@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, Team, User
 from kpis import charts
@@ -72,12 +73,12 @@ class KrStatus:
 
 
 STATUS_LABELS = {
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "off_track": "Off track",
-    "stale": "Stale: no check-in or fresh value for 14 days",
-    "done": "Done",
-    "closed": "Quarter closed",
+    "on_track": gettext_lazy("On track"),
+    "at_risk": gettext_lazy("At risk"),
+    "off_track": gettext_lazy("Off track"),
+    "stale": gettext_lazy("Stale: no check-in or fresh value for 14 days"),
+    "done": gettext_lazy("Done"),
+    "closed": gettext_lazy("Quarter closed"),
 }
 
 
@@ -101,7 +102,7 @@ def kr_status(
     progress = kr_progress(kr)
 
     def status(code: str) -> KrStatus:
-        return KrStatus(code, STATUS_LABELS[code], expected, confidence, last)
+        return KrStatus(code, str(STATUS_LABELS[code]), expected, confidence, last)
 
     if kr.frozen_progress is not None:
         return status("closed")

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import EVERYONE_ROLES
@@ -215,7 +216,7 @@ class ReviewAdmin(NoRevertHistoryAdmin):
                 version=form.cleaned_data["opened_version"],
             )
 
-    @admin.action(description="Finalize the selected acknowledged reviews")
+    @admin.action(description=gettext_lazy("Finalize the selected acknowledged reviews"))
     def finalize(self, request, queryset):
         done = 0
         for review in queryset:
@@ -223,8 +224,16 @@ class ReviewAdmin(NoRevertHistoryAdmin):
                 services.review_finalize(user=request.user, review=review, version=review.version)
                 done += 1
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"{review}: {exc}", messages.ERROR)
-        self.message_user(request, f"{done} finalized.")
+                why = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.message_user(
+                    request,
+                    _("%(review)s was not finalized: %(why)s") % {"review": review, "why": why},
+                    messages.ERROR,
+                )
+        self.message_user(
+            request,
+            ngettext("%(count)d review finalized.", "%(count)d reviews finalized.", done) % {"count": done},
+        )
 
 
 @admin.register(ReviewCycle)

@@ -422,6 +422,8 @@ class Dispute(models.Model):
 
     class Meta:
         ordering = ["raised_at"]
+        verbose_name = _("flagged number")
+        verbose_name_plural = _("flagged numbers")
 
     def __str__(self) -> str:
         return f"{self.review_id} {self.metric}"
@@ -439,6 +441,8 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
 
     def __str__(self) -> str:
         return f"{self.review_id} {self.author_id}"
@@ -516,6 +520,8 @@ class CycleExport(Job):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("cycle export")
+        verbose_name_plural = _("cycle exports")
 
     def __str__(self) -> str:
         return f"export {self.pk} of {self.cycle}"

@@ -42,3 +42,20 @@ PY
 for po in locale/*/LC_MESSAGES/*.po; do
   msgattrib --clear-fuzzy --empty --clear-previous --no-wrap -o "$po" "$po"
 done
+# The templates (every msgid, no translation) a translation platform reads as its source
+# (.tx/config; docs/translating.md): written from the extraction, never edited by hand.
+.venv/bin/python - "${LANGS[0]}" <<'PY'
+import pathlib, sys
+import polib
+pathlib.Path("locale-templates").mkdir(exist_ok=True)
+for domain in ("django", "djangojs"):
+    po = polib.pofile(f"locale/{sys.argv[1]}/LC_MESSAGES/{domain}.po", wrapwidth=0)
+    pot = polib.POFile(wrapwidth=0)
+    pot.metadata = {k: v for k, v in po.metadata.items() if k not in ("Language", "Plural-Forms")}
+    for entry in po:
+        entry.msgstr = ""
+        entry.msgstr_plural = {0: "", 1: ""} if entry.msgid_plural else {}
+        entry.flags = [f for f in entry.flags if f != "fuzzy"]
+        pot.append(entry)
+    pot.save(f"locale-templates/{domain}.pot")
+PY

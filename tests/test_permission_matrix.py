@@ -404,6 +404,11 @@ def url_names(patterns=None, prefix=""):
 @pytest.fixture
 def objects(org, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
+    return build_objects(org)
+
+
+def build_objects(org):
+    """One of each object the table's URLs name, all the CSM's of team A (tests/i18n reuses it)."""
     q3 = Period.parse("2026-Q3")
     kpi_services.kpi_run_compute(period=q3, as_of=datetime.date(2026, 11, 1))
     objective = okr_services.objective_create(user=org.csm_a, period="2026-Q4", title="Grow", csm=org.csm_a)

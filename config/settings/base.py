@@ -321,6 +321,8 @@ REST_FRAMEWORK = {
     # APIClient in the tests sends JSON unless told otherwise, like every client of the API.
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pages",
+    # A 404 says "Not found." in the reader's language, never Django's "No Objective matches ...".
+    "EXCEPTION_HANDLER": "config.parsers.exception_handler",
 }
 
 LOGGING = {

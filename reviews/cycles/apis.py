@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -123,7 +124,7 @@ class CycleAskOutput(serializers.Serializer):
     dry_run = serializers.BooleanField(help_text="true when nobody was asked.")
 
 
-CYCLES_ARE_HRS = "Review cycles are HR's: only HR and CS ops / admin see and run them."
+CYCLES_ARE_HRS = gettext_lazy("Review cycles are HR's: only HR and CS ops / admin see and run them.")
 CYCLE_WHO = (
     "**Who**: HR and CS ops / admin; any other person and an integration token get 403, on every "
     "cycles endpoint alike."

@@ -36,15 +36,15 @@ def waiting_on(review: Review) -> tuple[User | None, datetime.date | None, str]:
     """Who the review waits on, by when, and for what (None: no one, the review is done or with HR)."""
     cycle = review.cycle
     if review.status == ReviewStatus.DRAFT:
-        return review.reviewer, cycle.self_review_due, "reviewer: send to the CSM"
+        return review.reviewer, cycle.self_review_due, gettext("reviewer: send to the CSM")
     if review.status == ReviewStatus.SELF_REVIEW:
-        return review.csm, cycle.self_review_due, "CSM: self-review"
+        return review.csm, cycle.self_review_due, gettext("CSM: self-review")
     if review.status == ReviewStatus.MANAGER_REVIEW:
-        return review.reviewer, cycle.manager_review_due, "reviewer: manager review"
+        return review.reviewer, cycle.manager_review_due, gettext("reviewer: manager review")
     if review.status == ReviewStatus.SUBMITTED:
-        return review.csm, None, "CSM: acknowledgement"
+        return review.csm, None, gettext("CSM: acknowledgement")
     if review.status == ReviewStatus.ACKNOWLEDGED:
-        return None, None, "HR: finalize"
+        return None, None, gettext("HR: finalize")
     return None, None, ""
 
 

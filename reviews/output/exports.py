@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from core import jobs
@@ -244,19 +245,26 @@ def export_state(export: CycleExport) -> dict:
     phrase, hint = export.status, ""
     if export.status == "queued":
         since = export.queued_at or export.created_at
-        phrase = f"Waiting for a worker since {jobs.clock(since, now)}."
+        phrase = _("Waiting for a worker since %(at)s.") % {"at": jobs.clock(since, now)}
         hint = jobs.waiting_hint(since, now)
     elif export.status == "running":
         if export.total and export.done >= export.total:
-            phrase = f"Zipping the {export.total} PDFs."
+            phrase = ngettext("Zipping the PDF.", "Zipping the %(count)d PDFs.", export.total) % {
+                "count": export.total
+            }
         else:
-            phrase = f"Making the PDFs: {export.done} of {export.total}."
+            phrase = _("Making the PDFs: %(done)d of %(total)d.") % {
+                "done": export.done,
+                "total": export.total,
+            }
         hint = jobs.silence_hint(export.heartbeat_at, now)
     elif export.status == "done":
-        phrase = f"Ready: {export.total} PDFs, made at {jobs.clock(export.finished_at, now)}."
+        phrase = ngettext(
+            "Ready: %(count)d PDF, made at %(at)s.", "Ready: %(count)d PDFs, made at %(at)s.", export.total
+        ) % {"count": export.total, "at": jobs.clock(export.finished_at, now)}
     elif export.status == "failed":
-        why = export.error or "The export failed."
-        phrase = f"Stopped: {why[:1].lower()}{why[1:]}"
+        why = export.error[:1].lower() + export.error[1:] if export.error else _("the export failed.")
+        phrase = _("Stopped: %(why)s") % {"why": why}
     return {
         "status": export.status,
         "phrase": phrase,

@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext
 from weasyprint.text.fonts import FontConfiguration
 
 from accounts.models import User
@@ -103,7 +104,7 @@ def trend_svg(labels: list[str], values: list[Decimal | None], *, unit: str = ""
         )
     if not points:
         out.append(
-            f'<text x="{(x0 + x1) / 2:.0f}" y="{(y0 + y1) / 2:.0f}" text-anchor="middle">no data</text>'
+            f'<text x="{(x0 + x1) / 2:.0f}" y="{(y0 + y1) / 2:.0f}" text-anchor="middle">{escape(gettext("no data"))}</text>'
         )
         return mark_safe("".join(out) + "</svg>")
     lo, hi = min(v for _, v in points), max(v for _, v in points)
@@ -168,9 +169,9 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
     charted = set(review.cycle.template.kpi_weights)
     minimums = review.cycle.template.min_samples or {}
     groups = (
-        (KPI, "The ten CSM KPIs"),
-        (SERVICE, "Service metrics"),
-        (EXPECTED, "Expected results and lift"),
+        (KPI, gettext("The ten CSM KPIs")),
+        (SERVICE, gettext("Service metrics")),
+        (EXPECTED, gettext("Expected results and lift")),
     )
     for group, title in groups:
         items = []

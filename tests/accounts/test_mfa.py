@@ -97,3 +97,17 @@ def test_the_lockout_still_counts_with_two_factor_on(client, org):
         client.post(reverse("login"), {"username": "hr@example.com", "password": "wrong"})
     response = _log_in(client, "hr@example.com")
     assert response.status_code == 429 and "Too many failed logins" in response.content.decode()
+
+
+def test_the_two_factor_pages_speak_the_products_words(client, org):
+    """allauth's set-up and code pages are ours (templates/mfa/): plain words, marked for translation."""
+    _log_in(client, "hr@example.com")
+    setup = client.get(reverse("mfa_activate_totp")).content.decode()
+    assert "Set up sign-in codes" in setup and "Activate Authenticator App" not in setup
+    assert "Turn on sign-in codes" in setup
+    client.post(reverse("logout"))
+    TOTP.activate(org.admin, generate_totp_secret())
+    _log_in(client, "admin@example.com")
+    step = client.get(reverse("mfa_authenticate")).content.decode()
+    assert "Your sign-in code" in step and "Two-Factor Authentication" not in step
+    assert 'id="logout-from-stage"' in step

@@ -430,3 +430,27 @@ def test_a_nul_character_in_free_text_is_refused_not_a_500(w):
     assert exc.value.message_dict == {"section_outcomes": ["contains a NUL character."]}
     with pytest.raises(ValidationError):
         disputes.comment_add(user=w["bob"], review=fresh(r), body="\x00")
+
+
+def test_the_admins_finalize_action_says_what_it_did_for_each_review(w, client):
+    r = to_manager_review(w)
+    r = services.review_save_manager(
+        user=w["manager_a"],
+        review=r,
+        version=r.version,
+        final_rating="3",
+        final_rating_reason="" if r.suggested_detail["rounded"] == 3 else "context",
+    )
+    r = services.review_submit(user=w["manager_a"], review=r, version=r.version)
+    r = services.review_acknowledge(user=w["bob"], review=r, version=r.version, comment="")
+    draft = Review.objects.filter(cycle=w["cycle"]).exclude(pk=r.pk).order_by("pk").first()
+    client.force_login(w["admin"])
+    page = client.post(
+        "/admin/reviews/review/",
+        {"action": "finalize", "_selected_action": [r.pk, draft.pk]},
+        follow=True,
+    )
+    said = [str(m) for m in page.context["messages"]]
+    assert fresh(r).status == "finalized" and fresh(draft).status == "draft"
+    assert "1 review finalized." in said
+    assert [m for m in said if m.startswith(f"{draft} was not finalized: ")], said

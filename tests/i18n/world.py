@@ -1,0 +1,318 @@
+"""One small organisation, and every text a person reads in it: each page of the permission matrix
+as each role, the API's error answers, the admin's pages, a few emails and a review PDF.
+
+Built once per test module (``world`` below); ``everything_read`` renders it in the active catalogs
+and the language given, so one function serves the pseudo-locale check and the four languages'.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import translation
+
+from conftest import build_org
+from datain.sources.mapping import shipped_mappings
+from datain.sources.readers import SOURCES
+from notifications import mail as notification_mail
+from notifications import services as notification_services
+from notifications.models import Kind, Notification
+from reviews.models import Review
+from tests.test_permission_matrix import ROLES, TABLE, build_objects
+
+# Machine-facing: SCIM answers an identity provider, the schema and favicon are files, the mail
+# catcher is a developer's tool (404 everywhere here).
+SKIPPED = {"api-schema", "favicon", "caught-mail", "caught-mail-detail"}
+READ_ATTRIBUTES = {"title", "aria-label", "alt", "placeholder", "aria-description"}
+# API answers with data only (names, numbers, dates, codes): their error answers are read, not these.
+READ_API_200 = {"api-todos"}
+
+
+@dataclass
+class Text:
+    where: str  # "csm: review-detail" or "email: cycle_opened (subject)"
+    text: str
+
+
+class Visible(HTMLParser):
+    """The text a person reads on a page: text nodes outside scripts, styles and <code> (the literal
+    names a person types: a CSV's columns, a setting), and the attributes
+    a screen reader or a tooltip says (title, aria-label, alt, placeholder), and a button's value."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "template", "code"):
+            self.skip += 1
+        values = dict(attrs)
+        self.parts += [v for k, v in attrs if k in READ_ATTRIBUTES and v]
+        if tag == "input" and values.get("type") in ("submit", "button") and values.get("value"):
+            self.parts.append(values["value"])
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "template", "code"):
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip and data.strip():
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    page = Visible()
+    page.feed(html)
+    return "\n".join(" ".join(p.split()) for p in page.parts)
+
+
+def pdf_text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+# An API answer's codes and links, for programs: not words.
+CODE_KEYS = {"kind", "url", "key", "code", "type", "status", "metric", "action"}
+
+
+def json_strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() if k not in CODE_KEYS for s in json_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in json_strings(v)]
+    return []
+
+
+def all_strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in all_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in all_strings(v)]
+    return []
+
+
+def build_world(media_root: str) -> dict:
+    """The permission matrix's organisation and objects, every person reading ``language``."""
+    from django.conf import settings
+
+    settings.MEDIA_ROOT = media_root
+    org = build_org()
+    objects = build_objects(org)
+    objects["users"] = {
+        "csm": org.csm_a,
+        "csm_other": org.csm_b,
+        "manager": org.manager_a,
+        "manager_other": org.manager_b,
+        "hr": org.hr,
+        "admin": org.admin,
+    }
+    return objects
+
+
+PRODUCT_APPS = {"accounts", "activity", "datain", "kpis", "okrs", "reviews", "notifications"}
+
+
+def data_words(objects: dict) -> set[str]:
+    """What the pages show as it is stored: every text in the product's tables (names, titles, what
+    people wrote, what an admin wrote in a review template; a stored English sentence too, until it
+    is stored as a key and its parameters), every object as the admin names it, the time zones."""
+    import zoneinfo
+
+    from django.apps import apps
+    from django.db import models
+
+    texts = set(zoneinfo.available_timezones())
+    for model in apps.get_models():
+        if model._meta.app_label not in PRODUCT_APPS:
+            continue
+        fields = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField | models.JSONField)
+        ]
+        for obj in model._default_manager.all():
+            texts.add(str(obj))
+            for name in fields:
+                texts.update(all_strings(getattr(obj, name)))
+    # Other applications' models in the admin's menu (Axes, allauth): their words are theirs.
+    for model in apps.get_models():
+        if model._meta.app_label not in PRODUCT_APPS | {"scim"}:
+            texts |= {str(model._meta.verbose_name), str(model._meta.verbose_name_plural)}
+            texts.add(str(apps.get_app_config(model._meta.app_label).verbose_name))
+            texts |= {
+                str(model._meta.verbose_name).capitalize(),
+                str(model._meta.verbose_name_plural).capitalize(),
+            }
+    # Django's own admin words its Chinese catalog leaves in English (the pseudo-locale's language).
+    texts |= {"Add link", "Change or view list link", "Model name"}
+    # Names: the product's, the systems data comes from, the example mappings' own descriptions.
+    texts |= {"CSM reviews & OKRs"} | {s.title for s in SOURCES.values()} | set(shipped_mappings().values())
+    return {t for t in texts if t and len(t) > 1}
+
+
+def _get(client: Client, url: str, language: str):
+    return client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+
+
+def _read(response, name: str) -> str:
+    kind = response.get("Content-Type", "")
+    if response.status_code in (301, 302, 304, 405) or not response.content:
+        return ""
+    if kind.startswith("application/pdf"):
+        return pdf_text(response.content)
+    if "json" in kind:
+        if response.status_code == 200 and name not in READ_API_200:
+            return ""
+        return "\n".join(json_strings(json.loads(response.content)))
+    if kind.startswith("text/html"):
+        return visible_text(response.content.decode())
+    return ""
+
+
+def pages(objects: dict, language: str, roles: tuple[str, ...] = ROLES) -> list[Text]:
+    """Every page of the permission matrix as each role (and anonymous), the answers it gives them;
+    a refusal (401, 403, 404) once per role, page and API (they say the same whatever the URL)."""
+    found = []
+    for role in roles:
+        client = Client()
+        if role != "anon":
+            client.force_login(objects["users"][role])
+        refused = set()
+        for name, (kwargs, query, expected) in sorted(TABLE.items()):
+            if name in SKIPPED or name.startswith("scim:") or expected[role] in (302, 405):
+                continue
+            if expected[role] != 200:
+                if (expected[role], name.startswith("api-")) in refused:
+                    continue
+                refused.add((expected[role], name.startswith("api-")))
+            url = reverse(name, kwargs=kwargs(objects) if callable(kwargs) else kwargs) + query
+            found.append(Text(f"{role}: {name}", _read(_get(client, url, language), name)))
+    return found
+
+
+def each_page_once(
+    objects: dict, language: str, order=("admin", "csm", "manager", "hr", "anon")
+) -> list[Text]:
+    """Every page of the permission matrix once, as the first role in ``order`` that may open it,
+    and one refusal of each kind: cheaper than every role, for a test run per language."""
+    clients = {}
+    for role in order:
+        clients[role] = Client()
+        if role != "anon":
+            clients[role].force_login(objects["users"][role])
+    found, refused = [], set()
+    for name, (kwargs, query, expected) in sorted(TABLE.items()):
+        if name in SKIPPED or name.startswith("scim:"):
+            continue
+        url = reverse(name, kwargs=kwargs(objects) if callable(kwargs) else kwargs) + query
+        role = next((r for r in order if expected[r] == 200), None)
+        if role is None:
+            role = next((r for r in order if expected[r] not in (302, 405)), None)
+            if role is None or (expected[role], name.startswith("api-")) in refused:
+                continue
+            refused.add((expected[role], name.startswith("api-")))
+        found.append(Text(f"{role}: {name}", _read(_get(clients[role], url, language), name)))
+    return found
+
+
+def api_errors(objects: dict, language: str) -> list[Text]:
+    """The API's error details a person's script shows them: 400, 403, 404, 409."""
+    csm, manager = objects["users"]["csm"], objects["users"]["manager"]
+    review = objects["review"]
+    client = Client()
+    client.force_login(manager)
+    answers = {
+        "400 bad check-in": client.post(
+            reverse("api-check-in-list"),
+            {"key_result": objects["kr"].pk, "value": "lots", "confidence": 11},
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        ),
+        "400 bad objective": client.post(
+            reverse("api-objective-list"), {}, content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+        ),
+        "409 stale transition": client.post(
+            reverse("api-review-transition", args=[review.pk]),
+            {"action": "submit", "version": review.version + 5},
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        ),
+        "404 someone else's": client.get(
+            reverse("api-objective-detail", args=[10**6]), HTTP_ACCEPT_LANGUAGE=language
+        ),
+        "400 bad period": client.get(reverse("api-kpis") + "?period=someday", HTTP_ACCEPT_LANGUAGE=language),
+    }
+    client.force_login(csm)
+    answers["403 not HR"] = client.get(reverse("api-cycle-list"), HTTP_ACCEPT_LANGUAGE=language)
+    return [Text(f"api: {what}", _read(r, what)) for what, r in answers.items()]
+
+
+def emails(objects: dict, language: str) -> list[Text]:
+    """A few messages as the CSM receives them in ``language``: one notification, a reminder, the
+    weekly digest."""
+    csm = objects["users"]["csm"]
+    notification_services.settings_save(person=csm, language=language, time_zone="UTC")
+    stored = list(Notification.objects.filter(recipient=csm))
+    found = []
+    for kind, digest in (
+        (Kind.REVIEW_SUBMITTED, False),
+        (Kind.REMINDER_SELF_REVIEW, False),
+        (Kind.REVIEW_SUBMITTED, True),
+    ):
+        message = notification_mail.build(csm, kind, stored, digest=digest)
+        html = message.alternatives[0][0]
+        found.append(Text(f"email: {kind}{' digest' if digest else ''} (subject)", message.subject))
+        found.append(Text(f"email: {kind}{' digest' if digest else ''} (text)", message.body))
+        found.append(Text(f"email: {kind}{' digest' if digest else ''} (html)", visible_text(html)))
+    return found
+
+
+def review_pdf(objects: dict, language: str) -> list[Text]:
+    from reviews.output.pdf import review_pdf as render
+
+    review = Review.objects.get(pk=objects["review"].pk)
+    with translation.override(language):
+        return [Text("pdf: review", pdf_text(render(review, viewer=objects["users"]["hr"])))]
+
+
+def two_factor_pages(objects: dict, language: str) -> list[Text]:
+    """The sign-in steps the matrix only sees as redirects: setting up the authenticator app after a
+    password sign-in, and the code asked after the password (last: it turns HR's two-factor on)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from tests.factories import DEFAULT_PASSWORD
+
+    hr = objects["users"]["hr"]
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    with override_settings(MFA_REQUIRED=True):  # HR sets it up at the next password sign-in
+        client.post(reverse("login"), {"username": hr.email, "password": DEFAULT_PASSWORD})
+        found = [Text("hr: mfa_activate_totp", _read(client.get(reverse("mfa_activate_totp")), "mfa"))]
+    client.post(reverse("logout"))
+    TOTP.activate(hr, generate_totp_secret())
+    client.post(reverse("login"), {"username": hr.email, "password": DEFAULT_PASSWORD})
+    found.append(Text("hr: mfa_authenticate", _read(client.get(reverse("mfa_authenticate")), "mfa")))
+    return found
+
+
+def everything_read(objects: dict, language: str) -> list[Text]:
+    return (
+        pages(objects, language)
+        + api_errors(objects, language)
+        + emails(objects, language)
+        + review_pdf(objects, language)
+        + two_factor_pages(objects, language)
+    )
+
+
+def flush() -> None:
+    call_command("flush", interactive=False, verbosity=0)
