@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PersonTimeZoneMiddleware",
+    # The language the signed-in person chose on "Your preferences" wins over their browser's.
+    "notifications.language.PersonLanguageMiddleware",
     # allauth's login state; then a person who must set up two-factor does so before anything else.
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireTwoFactorEnrolment",
@@ -343,7 +345,8 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     # `Authorization: Token <key>`: an integration's token (a service account, created by an admin)
     # or a person's read-only token (accounts/tokens.py; docs/api.md).
     # First, so that an unauthenticated request answers 401 with WWW-Authenticate: Token.
-    "accounts.tokens.TokenAuthentication",
+    # (notifications.language's: answers in the token's person's language.)
+    "notifications.language.TokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
 ]
 # Progress of long work (imports, exports) lives in the cache so that a page can read it while a
