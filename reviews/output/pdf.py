@@ -23,10 +23,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 from weasyprint.text.fonts import FontConfiguration
 
 from accounts.models import User
-from core import dates
+from core import dates, formatting
 from kpis import charts
 from kpis.registry import EXPECTED, KPI, METRICS, REGISTRY, SERVICE
 from reviews import wording
@@ -103,7 +104,7 @@ def trend_svg(labels: list[str], values: list[Decimal | None], *, unit: str = ""
         )
     if not points:
         out.append(
-            f'<text x="{(x0 + x1) / 2:.0f}" y="{(y0 + y1) / 2:.0f}" text-anchor="middle">no data</text>'
+            f'<text x="{(x0 + x1) / 2:.0f}" y="{(y0 + y1) / 2:.0f}" text-anchor="middle">{escape(_("no data"))}</text>'
         )
         return mark_safe("".join(out) + "</svg>")
     lo, hi = min(v for _, v in points), max(v for _, v in points)
@@ -114,7 +115,7 @@ def trend_svg(labels: list[str], values: list[Decimal | None], *, unit: str = ""
         return y1 - (y1 - y0) * (v - lo) / (hi - lo)
 
     for v in (lo, (lo + hi) / 2, hi):
-        text = f"{v:,.0f}" if abs(hi - lo) >= 10 else f"{v:,.1f}"
+        text = formatting.number(v, 0 if abs(hi - lo) >= 10 else 1)
         out.append(
             f'<line x1="{x0}" y1="{y(v):.1f}" x2="{x1}" y2="{y(v):.1f}" stroke="#e4e7eb" stroke-width="0.5"/>'
         )
