@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import subprocess
 
 import pytest
 from django.utils import timezone
@@ -92,3 +93,15 @@ def test_a_cycles_zip_holds_each_pdf_in_its_csms_language(zipped):
         assert lang == "en" and "Q3 2026" in text, name
     summary_text, summary_lang = _pdf(zipped["summary"].read_bytes())
     assert summary_lang == "tr" and "2026 Ç3" in summary_text
+
+
+def test_a_pdf_in_chinese_embeds_a_cjk_font_and_gives_its_words_back(zipped):
+    fonts = subprocess.run(
+        ["pdffonts", str(zipped["bob"])], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Noto-Sans-CJK-SC" in fonts, fonts  # embedded (emb yes), the simplified-Chinese face
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(zipped["bob"]), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "2026年第3季度" in text  # the period, as Chinese writes it (Babel)
+    assert "Q3 2026" not in text
