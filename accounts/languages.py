@@ -24,13 +24,13 @@ def register(reader: Callable[[User], str]) -> None:
     _reader = reader
 
 
-def language_of(person: User) -> str:
-    """The person's language: their choice, else the organisation's."""
-    return (_reader(person) if _reader is not None else "") or settings.LANGUAGE_CODE
+def language_of(person: User | None) -> str:
+    """The person's language: their choice, else (or for nobody) the organisation's."""
+    return (_reader(person) if _reader is not None and person is not None else "") or settings.LANGUAGE_CODE
 
 
 @contextlib.contextmanager
-def reading_as(person: User) -> Iterator[None]:
+def reading_as(person: User | None) -> Iterator[None]:
     """Translations, numbers and dates in ``person``'s language while the block runs."""
     with translation.override(language_of(person)):
         yield

@@ -83,7 +83,9 @@ def zipped(db, settings, tmp_path):
     return pdfs
 
 
-def test_a_cycles_zip_holds_each_pdf_in_its_csms_language(zipped):
+def test_a_cycles_zip_holds_each_pdf_in_its_csms_language_chinese_with_a_cjk_font(zipped):
+    """One zip (built once: it costs a KPI run and the cycle's PDFs) for both: each PDF's language, and the
+    Chinese one drawn with an embedded CJK font that gives its words back."""
     ann_text, ann_lang = _pdf(zipped["ann"].read_bytes())
     assert ann_lang == "es" and "T3 2026" in ann_text and "Q3 2026" not in ann_text
     others = [name for name in zipped if name not in ("ann", "bob", "summary")]
@@ -93,9 +95,7 @@ def test_a_cycles_zip_holds_each_pdf_in_its_csms_language(zipped):
         assert lang == "en" and "Q3 2026" in text, name
     summary_text, summary_lang = _pdf(zipped["summary"].read_bytes())
     assert summary_lang == "tr" and "2026 Ç3" in summary_text
-
-
-def test_a_pdf_in_chinese_embeds_a_cjk_font_and_gives_its_words_back(zipped):
+    # Bob's, in Chinese: the simplified-Chinese face is embedded, and the text comes back.
     fonts = subprocess.run(
         ["pdffonts", str(zipped["bob"])], capture_output=True, text=True, check=True
     ).stdout
