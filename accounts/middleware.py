@@ -47,6 +47,7 @@ class RequireTwoFactorEnrolment:
         "account_logout",
         "logout",
         "set_language",
+        "javascript-catalog",
     )
 
     def __init__(self, get_response):
@@ -106,6 +107,7 @@ CONTRIBUTOR_PAGES = frozenset(
         "account_logout",
         "favicon",
         "set_language",
+        "javascript-catalog",
         "input-list",
         "input-detail",
         "input-decline",

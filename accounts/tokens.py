@@ -14,11 +14,11 @@ import secrets
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, permissions
 
 from accounts.models import PERSON_ROLES, ApiToken, User
+from core import dates
 
 # Every read token starts with it: the authentication tells them from integration tokens (40 hex
 # characters) without a second lookup, and a secret scanner can recognise them.
@@ -85,7 +85,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if token.expires_at <= now:
             raise exceptions.AuthenticationFailed(
                 _("This token expired on %(day)s: create a new one on your preferences page.")
-                % {"day": date_format(timezone.localtime(token.expires_at), "DATE_FORMAT")}
+                % {"day": dates.day(token.expires_at)}
             )
         if not token.person.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_page
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import saml
@@ -17,6 +19,7 @@ admin.site.index_title = _("Administration")
 
 # The login page is allauth's (password, then two-factor; and the identity provider's button), in the
 # product's look; of allauth's other pages only those of signing in and of two-factor are served.
+JS_CATALOG_SECONDS = 3600
 login_view = account_views.LoginView.as_view(template_name="registration/login.html")
 urlpatterns = [
     path("login/", login_view, name="login"),
@@ -38,6 +41,15 @@ urlpatterns = [
     path("accounts/saml/<str:organization_slug>/acs/finish/", saml.finish_acs, name="saml_finish_acs"),
     path("accounts/", include(build_provider_urlpatterns())),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The scripts' words (static/js/*.js: gettext, ngettext, interpolate) in the active language, a
+    # script file of this site (the Content-Security-Policy allows no inline script). base.html
+    # asks for it with the language in the address (?l=es), so a browser keeps one per language;
+    # the server keeps each language's an hour (cache_page keys on the active language).
+    path(
+        "jsi18n/",
+        cache_page(JS_CATALOG_SECONDS, key_prefix="jsi18n")(JavaScriptCatalog.as_view()),
+        name="javascript-catalog",
+    ),
     path("admin/", admin.site.urls),
     path("", include("web.urls")),
     path("", include("datain.urls")),

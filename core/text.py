@@ -25,8 +25,9 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import BaseValidator
 from django.utils.deconstruct import deconstructible
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+
+from core import formatting
 
 # C0 and C1 controls, DEL, the line and paragraph separators, the bidi embeddings, overrides and
 # isolates (U+202A-U+202E, U+2066-U+2069).
@@ -84,7 +85,7 @@ SECTION = 10_000  # one section of a review, by the CSM or the reviewer
 
 
 def _count(n: int) -> str:
-    return number_format(n, force_grouping=True)
+    return formatting.integer(n)
 
 
 @deconstructible

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.requests import PersonRequest
-from core import jobs
+from core import formatting, jobs
 from datain import import_runs
 from datain.forms import UploadForm
 from datain.kinds import KINDS
@@ -61,15 +61,15 @@ def _state(run: ImportRun) -> dict:
         }
         hint = jobs.waiting_hint(run.queued_at or run.started_at, now)
     elif run.status == ImportStatus.VALIDATING:
-        phrase = _("Checking: %(rows)s rows read") % {"rows": f"{rows:,}"}
+        phrase = _("Checking: %(rows)s rows read") % {"rows": formatting.integer(rows)}
         if percent is not None:
-            phrase += f" ({percent}%)"
+            phrase += f" ({formatting.percent(percent)})"
         hint = jobs.silence_hint(run.heartbeat_at, now)
     elif run.status == ImportStatus.IMPORTING:
         # The check counted the rows: the import says how far it is in them.
         phrase = _("Importing: %(rows)s of %(total)s rows") % {
-            "rows": f"{rows:,}",
-            "total": f"{run.rows_read:,}",
+            "rows": formatting.integer(rows),
+            "total": formatting.integer(run.rows_read),
         }
         hint = jobs.silence_hint(run.heartbeat_at, now)
     elif run.status == ImportStatus.FAILED:

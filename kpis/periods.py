@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+
+from core import formatting
 
 MONTH = "month"
 QUARTER = "quarter"
@@ -157,22 +158,6 @@ def day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime(day.year, day.month, day.day))
 
 
-MONTHS = [
-    gettext_lazy("January"),
-    gettext_lazy("February"),
-    gettext_lazy("March"),
-    gettext_lazy("April"),
-    gettext_lazy("May"),
-    gettext_lazy("June"),
-    gettext_lazy("July"),
-    gettext_lazy("August"),
-    gettext_lazy("September"),
-    gettext_lazy("October"),
-    gettext_lazy("November"),
-    gettext_lazy("December"),
-]
-
-
 def _as_period(period: Period | str) -> Period | None:
     if isinstance(period, Period):
         return period
@@ -190,15 +175,17 @@ def period_label(period: Period | str) -> str:
     if p is None:
         return str(period)
     if p.kind == MONTH:
-        return _("%(month)s %(year)s") % {"month": MONTHS[p.number - 1], "year": p.year}
+        return formatting.month_label(p.year, p.number)
     if _fiscal_start() == 1:
-        return _("Q%(quarter)s %(year)s") % {"quarter": p.number, "year": p.year}
+        return formatting.quarter_label(p.year, p.number)
     first, last = p.months()[0].start, p.months()[-1].start
     return _("Q%(number)s FY%(year)s (%(first)s to %(last)s)") % {
         "number": p.number,
         "year": p.year,
-        "first": formats.date_format(first, "F" if first.year == last.year else "YEAR_MONTH_FORMAT"),
-        "last": formats.date_format(last, "YEAR_MONTH_FORMAT"),
+        "first": formatting.month_name(first.month)
+        if first.year == last.year
+        else formatting.month_label(first.year, first.month),
+        "last": formatting.month_label(last.year, last.month),
     }
 
 
@@ -208,7 +195,7 @@ def period_short_label(period: Period | str) -> str:
     if p is None:
         return str(period)
     if p.kind == MONTH:
-        return formats.date_format(p.start, "M Y")
+        return formatting.month_label(p.year, p.number, short=True)
     if _fiscal_start() == 1:
-        return _("Q%(quarter)s %(year)s") % {"quarter": p.number, "year": p.year}
+        return formatting.quarter_label(p.year, p.number)
     return _("Q%(number)s FY%(year)s") % {"number": p.number, "year": p.year}

@@ -13,3 +13,8 @@ class NotificationsConfig(AppConfig):
         from notifications import receivers  # noqa: PLC0415 - imports models: only once the app registry is ready
 
         receivers.connect()
+        # The apps below read a person's language (a PDF in its CSM's language) through accounts.
+        from accounts import languages  # noqa: PLC0415 - with services: once the app registry is ready
+        from notifications import services  # noqa: PLC0415 - imports models: only once the app registry is ready
+
+        languages.register(services.language_of)

@@ -61,7 +61,10 @@ def _zones() -> list[tuple[str, str]]:
 
 
 class PreferencesForm(forms.Form):
-    language = forms.ChoiceField(label=_("Language of my emails"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+    )
     time_zone = forms.ChoiceField(
         label=_("My time zone"),
         required=False,
@@ -73,9 +76,11 @@ class PreferencesForm(forms.Form):
         self.kinds = kinds
         language, time_zone = self.fields["language"], self.fields["time_zone"]
         assert isinstance(language, forms.ChoiceField) and isinstance(time_zone, forms.ChoiceField)
-        language.choices = [("", _("The organisation's"))] + [
-            (code, name) for code, name in settings.LANGUAGES
-        ]
+        language.choices = [("", _("My browser's"))] + [(code, name) for code, name in settings.LANGUAGES]
+        language.help_text = _(
+            "Every page, email and PDF you read is in it. Left to your browser, pages and the PDFs you "
+            "download follow your browser's language, and emails are in %(language)s."
+        ) % {"language": dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)}
         time_zone.choices = _zones()
         for kind in kinds:
             self.fields[f"kind_{kind}"] = forms.ChoiceField(

@@ -16,7 +16,7 @@ from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -117,6 +117,7 @@ def build(
         else:
             subject = subject_of(kind, notifications)
         context["subject"] = subject
+        language = translation.get_language() or settings.LANGUAGE_CODE
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)
     message = EmailMultiAlternatives(
@@ -125,6 +126,7 @@ def build(
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[person.email],
         headers={
+            "Content-Language": language,  # RFC 3282: the language the message is written in
             # RFC 8058: mail clients show an unsubscribe button that POSTs here, no login needed.
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

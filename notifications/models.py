@@ -147,7 +147,7 @@ def language_choices() -> list[tuple[str, str]]:
 
 
 class PersonSettings(models.Model):
-    """The language a person's emails are written in (blank: the organisation's), and when their last
+    """The language a person reads (pages, emails, PDFs; blank: their browser's), and when their last
     weekly digest went out. Their time zone is the person's own (``User.time_zone``), for pages and
     emails alike."""
 

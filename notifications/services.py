@@ -98,7 +98,8 @@ def preference_set(*, person: User, kind: str, channel: str) -> None:
 
 @transaction.atomic
 def settings_save(*, person: User, language: str, time_zone: str) -> PersonSettings:
-    """The language of the person's emails, and their time zone (the one of every page and email)."""
+    """The person's language (every page, email and PDF they read; notifications.language) and their
+    time zone (every date and time they read)."""
     record, _created = PersonSettings.objects.get_or_create(person=person)
     record.language = language
     record.full_clean()

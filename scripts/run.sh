@@ -3,7 +3,7 @@
 # organisation. DATABASE_URL pointing elsewhere skips the local cluster.
 source "$(dirname "$0")/lib.sh"
 ensure_venv requirements-dev.txt  # make run is development: honcho and the mail catcher are dev tools
-apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core  # WeasyPrint (review PDFs)
+apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-cjk  # WeasyPrint (review PDFs; CJK for Chinese)
 PG_PORT=${PG_PORT:-54320}
 REDIS_PORT=${REDIS_PORT:-6379}
 export PG_PORT REDIS_PORT

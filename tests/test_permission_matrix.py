@@ -57,6 +57,8 @@ TABLE = {
     "home": ({}, "", LOGGED_IN),
     "login": ({}, "", ALL_200),
     "favicon": ({}, "", ALL_200),
+    # The scripts' words (Django's JavaScript catalog): every page loads it, signed in or not.
+    "javascript-catalog": ({}, "", ALL_200),
     # Sign-in (allauth): the login page's aliases, two-factor and the identity provider's pages.
     "account_login": ({}, "", ALL_200),
     "account_logout": ({}, "", row(200, 200, 200, 200, 200, 200, 302)),
@@ -249,6 +251,7 @@ CONTRIBUTOR = {
     "home": 302,  # to the requests addressed to them
     "login": 200,
     "favicon": 200,
+    "javascript-catalog": 200,
     "logout": 405,
     "account_login": 200,
     "account_logout": 200,

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from config.saml import saml_apps
 
@@ -66,14 +65,18 @@ MIDDLEWARE = [
     "accounts.middleware.ProviderFormAction",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The browser's language (Accept-Language), before anything answers: the person's own choice
+    # replaces it once they are known (notifications.language, below).
+    "django.middleware.locale.LocaleMiddleware",
     # A NUL character (%00) in the address answers 400 before any view reads it.
     "config.middleware.RefuseNulInAddress",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PersonTimeZoneMiddleware",
+    # The language the signed-in person chose on "Your preferences" wins over their browser's.
+    "notifications.language.PersonLanguageMiddleware",
     # allauth's login state; then a person who must set up two-factor does so before anything else.
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireTwoFactorEnrolment",
@@ -259,12 +262,14 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 
 # The organisation's time zone: periods and event dates are read in it (docs/metrics.md).
 LANGUAGE_CODE = "en"
+# The product's languages (Django's codes; docs/languages.md), each named in its own words, as a
+# person looks for theirs in a selector: the names are not translated.
 LANGUAGES = [
-    ("en", _("English")),
-    ("es", _("Spanish")),
-    ("pt", _("Portuguese")),
-    ("zh-hans", _("Chinese")),
-    ("tr", _("Turkish")),
+    ("en", "English"),
+    ("es", "Español"),
+    ("pt-br", "Português (Brasil)"),
+    ("zh-hans", "简体中文"),
+    ("tr", "Türkçe"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
@@ -342,7 +347,8 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     # `Authorization: Token <key>`: an integration's token (a service account, created by an admin)
     # or a person's read-only token (accounts/tokens.py; docs/api.md).
     # First, so that an unauthenticated request answers 401 with WWW-Authenticate: Token.
-    "accounts.tokens.TokenAuthentication",
+    # (notifications.language's: answers in the token's person's language.)
+    "notifications.language.TokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
 ]
 # Progress of long work (imports, exports) lives in the cache so that a page can read it while a

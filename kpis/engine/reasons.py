@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import formatting
 from kpis.engine.words import OUTCOME_NAMES
 from kpis.periods import period_label
 
@@ -48,7 +48,7 @@ def breakdown(reason: Reason) -> dict[str, Any]:
 
 
 def _n(x: Any, decimals: int = 1) -> str:
-    return number_format(x, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    return formatting.number(x, decimals)
 
 
 def in_words(key: str, params: dict[str, Any] | None = None) -> str:

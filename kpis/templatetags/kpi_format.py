@@ -1,19 +1,15 @@
 """Formatting of metric values: units, the organisation's currency, "no data", signed changes; and
 of periods ("Q3 2026", "September 2026": ``period_label``, for every page that names one).
 
-Numbers are formatted for the active language (Django's locale formats, with grouping); amounts
-in ``settings.CURRENCY`` for the reader's language (babel)."""
+Numbers, percentages and amounts (in ``settings.CURRENCY``) are written the reader's language's way
+by core.formatting (Babel)."""
 
 from decimal import Decimal
 
-from babel.core import Locale, UnknownLocaleError
-from babel.numbers import format_currency
 from django import template
-from django.conf import settings
-from django.utils.formats import number_format
-from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
+from core import formatting
 from kpis import periods
 from kpis.registry import REGISTRY, Metric, label
 
@@ -38,6 +34,8 @@ def format_value(value: Decimal | None, metric, signed: bool = False) -> str:
     m = _metric(metric)
     if m.unit == "money":
         return money(value, signed=signed)
+    if m.unit == "percent" and not signed:
+        return formatting.percent(value, 2)
     if m.unit in ("count",) and value == value.to_integral():
         text = number(int(value), 0)
     else:
@@ -52,28 +50,16 @@ def format_value(value: Decimal | None, metric, signed: bool = False) -> str:
 
 def number(value, decimals: int = 2) -> str:
     """A number in the active language's format, with grouping (1,234.50 in English)."""
-    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
-
-
-def _currency(value: Decimal, locale: str, decimals: int) -> str:
-    if decimals == 2:
-        return format_currency(value, settings.CURRENCY, locale=locale)
-    # Whole amounts (charts, the book's ARR): the locale's pattern without its fraction.
-    pattern = Locale.parse(locale).currency_formats["standard"].pattern.replace(".00", "")
-    return format_currency(value, settings.CURRENCY, format=pattern, locale=locale, currency_digits=False)
+    return formatting.number(value, decimals)
 
 
 def money(value, signed: bool = False, *, decimals: int = 2) -> str:
     """An amount in the organisation's currency (``CURRENCY``), formatted for the reader's language:
-    "$12,400.00", "12 400,00 $US"; ``decimals=0`` for whole amounts ("$12,400")."""
+    "$12,400.00", "12.400,00 €"; ``decimals=0`` for whole amounts ("$12,400")."""
     value = _dec(value)
     if value is None:
         return _("no data")
-    locale = to_locale(get_language() or settings.LANGUAGE_CODE)
-    try:
-        text = _currency(value, locale, decimals)
-    except (UnknownLocaleError, ValueError):
-        text = _currency(value, "en", decimals)
+    text = formatting.money(value, decimals=decimals)
     return "+" + text if signed and value > 0 else text
 
 
@@ -94,8 +80,8 @@ def money_filter(value, decimals=2):
 
 @register.filter
 def pct(value):
-    value = _dec(value)
-    return "" if value is None else f"{value:.0f}"
+    """A percentile (0 to 100), a whole number in the language's digits."""
+    return formatting.number(value, 0)
 
 
 @register.filter

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts import languages
 from accounts.models import User
 from core import jobs
 from reviews.access import require_hr
@@ -132,7 +133,7 @@ def export_render_chunk(*, export_id: int, review_ids: list[int], attempt: int |
     the export's sign of life. Idempotent: a PDF already there (a task delivered twice) is not counted
     again. Stops when the export is no longer running for this attempt (failed, or sent again). Each
     PDF is what the person who started the export may read of the review (``reviews.access``): drafts
-    they may not see are not in the zip."""
+    they may not see are not in the zip; each is written in its CSM's language (accounts.languages)."""
     export = CycleExport.objects.select_related("created_by").get(pk=export_id)
     folder = _folder(export)
     reviews = Review.objects.filter(pk__in=review_ids).select_related(
@@ -148,7 +149,8 @@ def export_render_chunk(*, export_id: int, review_ids: list[int], attempt: int |
         if target.exists():
             continue
         partial = target.with_suffix(".part")
-        partial.write_bytes(review_pdf(review, viewer=export.created_by))
+        with languages.reading_as(review.csm):  # each PDF in its CSM's language
+            partial.write_bytes(review_pdf(review, viewer=export.created_by))
         partial.rename(target)  # a half-written PDF never has the final name
         CycleExport.objects.filter(pk=export.pk).update(done=F("done") + 1, heartbeat_at=timezone.now())
         rendered += 1
@@ -168,7 +170,8 @@ def export_render_summary(*, export_id: int, attempt: int | None = None) -> bool
     target = _summary_path(export)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".part")
-    partial.write_bytes(cycle_summary_pdf(export.cycle, viewer=export.created_by))
+    with languages.reading_as(export.created_by):  # the summary in the language of who asked for it
+        partial.write_bytes(cycle_summary_pdf(export.cycle, viewer=export.created_by))
     partial.rename(target)
     return True
 

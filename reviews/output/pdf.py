@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from weasyprint.text.fonts import FontConfiguration
 
 from accounts.models import User
-from core import dates
+from core import dates, formatting
 from kpis import charts
 from kpis.registry import EXPECTED, KPI, METRICS, REGISTRY, SERVICE
 from reviews import wording
@@ -115,7 +115,7 @@ def trend_svg(labels: list[str], values: list[Decimal | None], *, unit: str = ""
         return y1 - (y1 - y0) * (v - lo) / (hi - lo)
 
     for v in (lo, (lo + hi) / 2, hi):
-        text = f"{v:,.0f}" if abs(hi - lo) >= 10 else f"{v:,.1f}"
+        text = formatting.number(v, 0 if abs(hi - lo) >= 10 else 1)
         out.append(
             f'<line x1="{x0}" y1="{y(v):.1f}" x2="{x1}" y2="{y(v):.1f}" stroke="#e4e7eb" stroke-width="0.5"/>'
         )

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
+from core import formatting
 from kpis.registry import REGISTRY
 from kpis.templatetags.kpi_format import format_value
 from reviews.models import ReviewTemplate
@@ -18,7 +19,7 @@ def _fmt(key: str, value) -> str:
     if value in (None, ""):
         return "—"
     if key == OKR_SCORE:
-        return f"{Decimal(str(value)):.2f}"
+        return formatting.number(value, 2)
     return format_value(value, REGISTRY[key]) if key in REGISTRY else str(value)
 
 

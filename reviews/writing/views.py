@@ -14,7 +14,6 @@ from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_visible_or_404
@@ -130,47 +129,6 @@ def _conflict(request: PersonRequest, review: Review, exc: services.ReviewConfli
     }
 
 
-def _counted(singular: str, plural: str) -> dict:
-    """A counted message for the page's script: the language's form for one and for several."""
-    return {"one": ngettext_lazy(singular, plural, 1), "other": ngettext_lazy(singular, plural, 2)}
-
-
-# The words of the page's script (autosave state, the confirmation before a step).
-STEP_WORDS = {
-    "saving": gettext_lazy("Saving…"),
-    "saved": gettext_lazy("All changes saved (%s)"),
-    "unsaved": gettext_lazy("Unsaved changes: saving in a moment…"),
-    "notSaved": gettext_lazy("Not saved:"),
-    "offline": gettext_lazy(
-        "Offline: your text stays on this page and is saved when the connection is back."
-    ),
-    # Counted words come in their forms for one and for more (review.js picks by the count).
-    "conflict": _counted(
-        "Not saved: someone saved meanwhile. %d field to settle below.",
-        "Not saved: someone saved meanwhile. %d fields to settle below.",
-    ),
-    "resolved": gettext_lazy("Settled: saving your choice…"),
-    "keptMine": gettext_lazy("Kept yours."),
-    "tookTheirs": gettext_lazy("Took the newer text."),
-    "merging": gettext_lazy("Both texts are in the field: edit them into one."),
-    "stillEmpty": gettext_lazy("Still empty:"),
-    "emptySelf": gettext_lazy("Your self-review is empty: write at least one section before submitting it."),
-    "irreversibleAny": gettext_lazy("This cannot be undone."),
-    "irreversible": {
-        "submit_self": gettext_lazy(
-            "Once submitted, your self-review can no longer be edited and your reviewer reads it."
-        ),
-        "submit": gettext_lazy("Once submitted, the review can no longer be edited and the CSM reads it."),
-        "acknowledge": gettext_lazy("Acknowledging says you have read the review; it cannot be undone."),
-        "finalize": gettext_lazy("A finalized review is read-only (only HR may reopen it)."),
-    },
-    "openFlags": _counted(
-        "%d flagged number is not resolved yet: the acknowledgement will say so.",
-        "%d flagged numbers are not resolved yet: the acknowledgement will say so.",
-    ),
-}
-
-
 def _detail_context(request: PersonRequest, review: Review, **extra) -> dict:
     acc = review_view(request.user, review)
     template = review.cycle.template
@@ -217,7 +175,6 @@ def _detail_context(request: PersonRequest, review: Review, **extra) -> dict:
         "posted": {},
         "conflict": None,
         "both_ratings": template.self_rating and acc.self_visible and acc.manager_visible,
-        "step_words": STEP_WORDS,
     }
     context.update(input_page_context(request.user, review))
     context.update(extra)

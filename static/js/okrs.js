@@ -1,5 +1,6 @@
 // Check in without leaving the page: post the form, then replace the key result's row with the
 // one the server draws (value, progress, status, last check-in, history) and update the score.
+// Its words come from Django's JavaScript catalog (gettext, loaded by base.html before it).
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!form.matches || !form.matches("form.checkin")) return;
@@ -21,7 +22,7 @@ document.addEventListener("submit", function (event) {
     var fresh = holder.querySelector("tr");
     row.replaceWith(fresh);
     var saved = fresh.querySelector("[data-errors]");
-    if (saved) { saved.textContent = "✔ saved"; saved.setAttribute("role", "status"); }
+    if (saved) { saved.textContent = "✔ " + gettext("saved"); saved.setAttribute("role", "status"); }
     if (card) {
       var score = card.querySelector("[data-score]");
       if (score) { score.firstChild.textContent = data.objective_score + " "; score.className = "score " + data.band; }
@@ -29,5 +30,5 @@ document.addEventListener("submit", function (event) {
     }
     var bar = document.querySelector('[data-objective-bar="' + (card && card.dataset.objective) + '"]');
     if (bar) { bar.querySelector("span").style.width = (parseFloat(data.objective_score) * 100) + "%"; }
-  }).catch(function () { errors.textContent = "Could not save: try again."; });
+  }).catch(function () { errors.textContent = gettext("Could not save: try again."); });
 });

@@ -2,9 +2,9 @@
 // conflicts resolved in place field by field, and a confirmation before a step that cannot be undone.
 // Every save names the version the page holds; a newer version on the server refuses it (409) and the
 // page shows, next to each field, the text being saved and the newer saved text.
+// Its words come from Django's JavaScript catalog (gettext, ngettext, interpolate; base.html).
 (function () {
   var form = document.getElementById("review-form");
-  var words = JSON.parse((document.getElementById("step-words") || {}).textContent || "{}");
   var stateBox = document.getElementById("autosave-state");
   var editable = form && form.dataset.autosave;
   var dirty = false, saving = null, timer = null, conflictVersion = null, confirmed = false;
@@ -14,8 +14,23 @@
     stateBox.dataset.state = state;
     stateBox.textContent = text;
   }
-  // A counted message ({one, other}, from the page's language) with its number.
-  function counted(forms, n) { return (n === 1 ? forms.one : forms.other).replace("%d", n); }
+  // The counted messages, in the language's form for the count.
+  function toSettle(n) {
+    return interpolate(ngettext("Not saved: someone saved meanwhile. %(count)s field to settle below.", "Not saved: someone saved meanwhile. %(count)s fields to settle below.", n), {count: n}, true);
+  }
+  function openFlags(n) {
+    return interpolate(ngettext("%(count)s flagged number is not resolved yet: the acknowledgement will say so.", "%(count)s flagged numbers are not resolved yet: the acknowledgement will say so.", n), {count: n}, true);
+  }
+  // What a step that cannot be undone does, said before it is taken.
+  function irreversible(step) {
+    var says = {
+      submit_self: gettext("Once submitted, your self-review can no longer be edited and your reviewer reads it."),
+      submit: gettext("Once submitted, the review can no longer be edited and the CSM reads it."),
+      acknowledge: gettext("Acknowledging says you have read the review; it cannot be undone."),
+      finalize: gettext("A finalized review is read-only (only HR may reopen it).")
+    };
+    return says[step] || gettext("This cannot be undone.");
+  }
   function setVersion(v) {
     document.querySelectorAll("input.version").forEach(function (i) { i.value = v; });
     var label = document.getElementById("version-label");
@@ -33,7 +48,7 @@
     if (!editable || !dirty || conflictVersion !== null) return saving || Promise.resolve(true);
     if (saving) return saving.then(save);
     dirty = false;
-    setState("saving", words.saving);
+    setState("saving", gettext("Saving…"));
     saving = fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin",
                                  headers: {"Accept": "application/json"}})
       .then(function (r) { return r.json().then(function (d) { return [r.status, d]; }); })
@@ -41,7 +56,8 @@
         var code = res[0], data = res[1];
         if (code === 200) {
           setVersion(data.version);
-          setState(dirty ? "unsaved" : "saved", dirty ? words.unsaved : words.saved.replace("%s", data.saved_at));
+          setState(dirty ? "unsaved" : "saved", dirty ? gettext("Unsaved changes: saving in a moment…")
+            : interpolate(gettext("All changes saved (%(when)s)"), {when: data.saved_at}, true));
           return true;
         }
         if (code === 409) { showConflict(data); return false; }
@@ -50,12 +66,12 @@
         Object.keys(data.errors || {}).forEach(function (k) {
           msgs.push(((data.labels || {})[k] ? data.labels[k] + ": " : "") + data.errors[k]);
         });
-        setState("error", words.notSaved + " " + msgs.join(" "));
+        setState("error", gettext("Not saved:") + " " + msgs.join(" "));
         return false;
       })
       .catch(function () {
         dirty = true;
-        setState("offline", words.offline);
+        setState("offline", gettext("Offline: your text stays on this page and is saved when the connection is back."));
         clearTimeout(timer); timer = setTimeout(save, 5000);
         return false;
       })
@@ -95,7 +111,7 @@
     if (conflictVersion === null) return;
     var left = unresolved();
     if (left) {
-      setState("conflict", counted(words.conflict, left));
+      setState("conflict", toSettle(left));
       return;
     }
     setVersion(conflictVersion);
@@ -103,7 +119,7 @@
     var banner = document.getElementById("conflict-banner");
     if (banner) banner.remove();
     dirty = true;
-    setState("unsaved", words.resolved);
+    setState("unsaved", gettext("Settled: saving your choice…"));
     save();
   }
 
@@ -120,7 +136,8 @@
       }
       box.classList.add("resolved");
       box.querySelector(".conflict-actions").textContent =
-        how === "mine" ? words.keptMine : how === "theirs" ? words.tookTheirs : words.merging;
+        how === "mine" ? gettext("Kept yours.") : how === "theirs" ? gettext("Took the newer text.")
+          : gettext("Both texts are in the field: edit them into one.");
       settle();
     });
     if (form.dataset.conflictVersion) {
@@ -130,10 +147,10 @@
   }
 
   if (editable) {
-    form.addEventListener("input", function () { dirty = true; setState("unsaved", words.unsaved); schedule(); });
-    form.addEventListener("change", function () { dirty = true; setState("unsaved", words.unsaved); schedule(); });
+    form.addEventListener("input", function () { dirty = true; setState("unsaved", gettext("Unsaved changes: saving in a moment…")); schedule(); });
+    form.addEventListener("change", function () { dirty = true; setState("unsaved", gettext("Unsaved changes: saving in a moment…")); schedule(); });
     window.addEventListener("online", function () { if (dirty) save(); });
-    window.addEventListener("offline", function () { setState("offline", words.offline); });
+    window.addEventListener("offline", function () { setState("offline", gettext("Offline: your text stays on this page and is saved when the connection is back.")); });
     window.addEventListener("beforeunload", function (e) {
       if ((dirty || saving || conflictVersion !== null) && !confirmed) { e.preventDefault(); e.returnValue = ""; }
     });
@@ -165,22 +182,22 @@
     var p = document.createElement("p");
     goButton.hidden = false;
     if (step === "submit_self" && e.allEmpty) {
-      p.textContent = words.emptySelf;
+      p.textContent = gettext("Your self-review is empty: write at least one section before submitting it.");
       goButton.hidden = true;
     } else {
-      p.textContent = words.irreversible[step] || words.irreversibleAny;
+      p.textContent = irreversible(step);
     }
     body.appendChild(p);
     if (button.getAttribute("form") === "review-form" && e.list.length && !goButton.hidden) {
       var h = document.createElement("p");
-      h.innerHTML = "<strong></strong>"; h.firstChild.textContent = words.stillEmpty;
+      h.innerHTML = "<strong></strong>"; h.firstChild.textContent = gettext("Still empty:");
       body.appendChild(h);
       var ul = document.createElement("ul"); ul.id = "still-empty";
       e.list.forEach(function (label) { var li = document.createElement("li"); li.textContent = label; ul.appendChild(li); });
       body.appendChild(ul);
     }
     var flags = parseInt(button.dataset.openFlags || "0", 10);
-    if (flags) { var f = document.createElement("p"); f.textContent = counted(words.openFlags, flags); body.appendChild(f); }
+    if (flags) { var f = document.createElement("p"); f.textContent = openFlags(flags); body.appendChild(f); }
     goButton.textContent = button.textContent.trim();
     goButton.onclick = function () { dialog.close(); go(); };
     document.getElementById("confirm-cancel").onclick = function () { dialog.close(); };
@@ -193,7 +210,7 @@
       var target = button.form || form;
       if (button.getAttribute("form") === "review-form" && conflictVersion !== null) {
         e.preventDefault();
-        setState("conflict", counted(words.conflict, unresolved()));
+        setState("conflict", toSettle(unresolved()));
         return;
       }
       if (!target.checkValidity()) return;  // the browser says what is missing

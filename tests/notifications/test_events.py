@@ -315,7 +315,8 @@ def test_each_person_is_written_to_in_their_language(
         cycle_services.cycle_open(user=org.hr, cycle=cycle, confirm=True)
     [m] = smtp.to(org.csm_a.email)
     assert (
-        m.subject == "El ciclo de evaluación de T3 2026 está abierto. Tu autoevaluación vence el 10 Oct 2026."
+        m.subject
+        == "El ciclo de evaluación de T3 2026 está abierto. Tu autoevaluación vence el 10 de octubre de 2026."
     )
     assert "Hola CSM:" in m.text and "Todas tus notificaciones" in m.html and 'lang="es"' in m.html
     stored = Notification.objects.get(recipient=org.csm_a)

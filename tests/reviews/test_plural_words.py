@@ -1,14 +1,12 @@
 """Counted words read right: "1 flagged number", "2 flagged numbers", never "number(s)";
 and no "(s)" plural anywhere people read (templates, emails, scripts, messages in the code)."""
 
-import json
 import re
 import tokenize
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 
 from reviews.writing import disputes, services
 from tests.reviews.test_review_writing import fresh, to_manager_review, to_submitted, w  # noqa: F401
@@ -86,19 +84,3 @@ def test_an_unknown_section_is_named_in_the_singular_or_plural(w):  # noqa: F811
             user=w["bob"], review=r, version=r.version, sections={"zzz": "x", "aaa": "y"}
         )
     assert two.value.message_dict["sections"] == ["Unknown sections: aaa, zzz."]
-
-
-def test_the_review_script_gets_each_counted_message_for_one_and_for_several(client, w):  # noqa: F811
-    r = to_manager_review(w)
-    client.force_login(w["manager_a"])
-    page = client.get(reverse("review-detail", args=[r.pk])).content.decode()
-    words = json.loads(page.split('id="step-words" type="application/json">')[1].split("</script>")[0])
-    assert words["conflict"] == {
-        "one": "Not saved: someone saved meanwhile. %d field to settle below.",
-        "other": "Not saved: someone saved meanwhile. %d fields to settle below.",
-    }
-    assert words["openFlags"]["one"].startswith("%d flagged number is not resolved yet")
-    assert words["openFlags"]["other"].startswith("%d flagged numbers are not resolved yet")
-    script = (Path(__file__).resolve().parent.parent.parent / "static/js/review.js").read_text()
-    assert "counted(words.conflict" in script and "counted(words.openFlags" in script
-    assert "words.conflict.replace" not in script

@@ -348,9 +348,10 @@ def test_cycle_api_create_and_open(w):
 
 # --- the review page's queries (the page people type into) ------------------------------
 
-# Session, user, the review (with its cycle, template, CSM, team and reviewer), its flags, its
-# comments, and the bell's unread count: whatever the review holds.
-REVIEW_PAGE_QUERIES = 6
+# Session, user, the person's language (notifications.language), the review (with its cycle,
+# template, CSM, team and reviewer), its flags, its comments, and the bell's unread count: whatever
+# the review holds.
+REVIEW_PAGE_QUERIES = 7
 # The person writing a review not yet submitted also gets the quarter's customer comments to quote
 # (the ownership steps of the CSM's accounts, then the comments) and the quarter's feedback notes
 # (a submitted review keeps its own copy): three more; the reviewer also reads the colleagues' input

@@ -1,10 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-from django.utils.formats import date_format
 from rest_framework.authtoken.models import Token
 
 from accounts import tokens
 from accounts.models import Role, User, normalize_email
+from core import dates
 from core.text import name_problem
 
 
@@ -64,7 +63,7 @@ class Command(BaseCommand):
         if not person.is_active:
             raise CommandError(f"{email} is deactivated: a token of theirs would not work.")
         token, key = tokens.issue(person=person, name=name or "Command line")
-        expires = date_format(timezone.localtime(token.expires_at), "DATE_FORMAT")
+        expires = dates.day(token.expires_at)
         self.stdout.write(
             f"A read-only token of {person.name or person.email}, named {token.name!r}, expires on "
             f"{expires}. It is shown this once:"

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0005_input_notification_kinds'),
+        ('notifications', '0006_language_pt_is_pt_br'),
     ]
 
     operations = [
