@@ -229,39 +229,23 @@ def _account_teams(contributors: list[User], csm_count: int, writer: BulkWriter)
     the account executive on every account first owned by a CSM of Atlas, the solutions engineer on
     the mid-market and enterprise accounts of Atlas and Beacon, the support lead on every third
     account; each since the account signed."""
-    executive, engineer, support = contributors
     atlas = 7  # Atlas and Beacon have 7 CSMs each, Summit 6 (_people)
+    roles = {e: role for e, _name, role in CONTRIBUTORS}
     for index, (account_id, segment, signed_on) in enumerate(
         CustomerAccount.objects.order_by("external_id").values_list("pk", "segment", "signed_on")
     ):
         owner = index % csm_count  # the CSM who first owned it (_account_history)
-        if owner < atlas:
-            writer.add(
-                AccountTeamMember(
-                    account_id=account_id,
-                    person=executive,
-                    role=AccountTeamRole.ACCOUNT_EXECUTIVE,
-                    start_date=signed_on,
+        sits = {
+            AccountTeamRole.ACCOUNT_EXECUTIVE: owner < atlas,
+            AccountTeamRole.SOLUTIONS_ENGINEER: owner < 2 * atlas and segment != Segment.SMB,
+            AccountTeamRole.SUPPORT_LEAD: index % 3 == 0,
+        }
+        for person in contributors:
+            role = roles[person.email]
+            if sits[role]:
+                writer.add(
+                    AccountTeamMember(account_id=account_id, person=person, role=role, start_date=signed_on)
                 )
-            )
-        if owner < 2 * atlas and segment != Segment.SMB:
-            writer.add(
-                AccountTeamMember(
-                    account_id=account_id,
-                    person=engineer,
-                    role=AccountTeamRole.SOLUTIONS_ENGINEER,
-                    start_date=signed_on,
-                )
-            )
-        if index % 3 == 0:
-            writer.add(
-                AccountTeamMember(
-                    account_id=account_id,
-                    person=support,
-                    role=AccountTeamRole.SUPPORT_LEAD,
-                    start_date=signed_on,
-                )
-            )
 
 
 def _account_history(rng, index, csms, start, today, months, writer) -> None:

@@ -28,9 +28,9 @@ from core.files import FileDownloads
 from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail, stored_json
 from reviews import api_contents, workflow
 from reviews.access import review_view
-from reviews.input.selectors import input_for
+from reviews.input.selectors import input_for, prefetch_input_requests
 from reviews.models import NoteKind, Review
-from reviews.notes.services import notes_in_review
+from reviews.notes.services import notes_in_review, quarter_notes_prefetch
 from reviews.output.pdf import review_filename, review_pdf
 from reviews.writing import services
 
@@ -364,8 +364,10 @@ class ReviewViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator: no one signed in
             return Review.objects.none()
-        qs = Review.objects.visible_to(api_person(self.request)).select_related(
-            "cycle__template", "csm__team", "reviewer"
+        qs = (
+            Review.objects.visible_to(api_person(self.request))
+            .select_related("cycle__template", "csm__team", "reviewer")
+            .prefetch_related(prefetch_input_requests())
         )
         cycle = self.request.query_params.get("cycle")
         if cycle is None or cycle == "":
@@ -373,6 +375,14 @@ class ReviewViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMi
         if not cycle.isdigit() or len(cycle) > 18:
             raise ValidationError({"cycle": [_("A cycle is given by its id, a whole number.")]})
         return qs.filter(cycle_id=int(cycle))
+
+    def paginate_queryset(self, queryset):
+        """A page of reviews, with the live feedback notes of those not submitted read at once (their
+        input is prefetched by the queryset): the list costs the same queries for 2 reviews as 50."""
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            quarter_notes_prefetch(page)
+        return page
 
     def get_object(self):
         try:

@@ -137,6 +137,9 @@ CYCLE_REFUSED = {
 }
 NO_SUCH_CYCLE = OpenApiResponse(ErrorDetail, description='No cycle has this id ("No such review cycle.").')
 
+# What opening and advancing answer: the cycle as it now stands, or why not.
+CYCLE_MOVED = {200: CycleOutput, 400: INVALID, 404: NO_SUCH_CYCLE, **PEOPLE, **CYCLE_REFUSED}
+
 
 class HrOnly(permissions.BasePermission):
     """The cycles endpoints are HR's as a whole: a role that may never run a cycle is told so (403)
@@ -177,6 +180,19 @@ class CycleViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMix
         except Http404 as exc:
             raise NotFound(_("No such review cycle.")) from exc
 
+    def _act(self, request, body_class, do):
+        """The cycle, the body checked by ``body_class``, then ``do(person, cycle, data)``: the
+        services' refusals become the API's (400 with their fields, 403). Returns (cycle, what it did)."""
+        cycle = self.get_object()
+        body = body_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            return cycle, do(api_person(request), cycle, body.validated_data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+
     @extend_schema(
         operation_id="create_cycle",
         summary="Create a review cycle",
@@ -214,20 +230,18 @@ class CycleViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMix
         "`confirm` (what will be missing) until confirmed, or with `status` for a cycle in calibration "
         "or closed; 404 when no cycle has this id.",
         request=CycleOpenInput,
-        responses={200: CycleOutput, 400: INVALID, 404: NO_SUCH_CYCLE, **PEOPLE, **CYCLE_REFUSED},
+        responses=CYCLE_MOVED,
     )
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
-        cycle = self.get_object()
-        body = CycleOpenInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            # A quarter not started or without a published KPI run: {"confirm": true} after reading the 400.
-            cycle_services.cycle_open(
-                user=api_person(request), cycle=cycle, confirm=body.validated_data["confirm"]
-            )
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
+        # A quarter not started or without a published KPI run: {"confirm": true} after reading the 400.
+        cycle, _n = self._act(
+            request,
+            CycleOpenInput,
+            lambda person, cycle, data: cycle_services.cycle_open(
+                user=person, cycle=cycle, confirm=data["confirm"]
+            ),
+        )
         cycle.refresh_from_db()
         return Response(CycleOutput(cycle).data)
 
@@ -241,19 +255,17 @@ class CycleViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMix
         "with `override_reason` when reviews are not submitted yet, or with `status` for a draft or "
         "closed cycle or reviews not finalized; 404 when no cycle has this id.",
         request=CycleAdvanceInput,
-        responses={200: CycleOutput, 400: INVALID, 404: NO_SUCH_CYCLE, **PEOPLE, **CYCLE_REFUSED},
+        responses=CYCLE_MOVED,
     )
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
-        cycle = self.get_object()
-        body = CycleAdvanceInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            cycle_services.cycle_advance(
-                user=api_person(request), cycle=cycle, override_reason=body.validated_data["override_reason"]
-            )
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
+        cycle, _done = self._act(
+            request,
+            CycleAdvanceInput,
+            lambda person, cycle, data: cycle_services.cycle_advance(
+                user=person, cycle=cycle, override_reason=data["override_reason"]
+            ),
+        )
         return Response(CycleOutput(cycle).data)
 
     @extend_schema(
@@ -274,23 +286,16 @@ class CycleViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMix
     )
     @action(detail=True, methods=["post"], url_path="ask-input")
     def ask_input(self, request, pk=None):
-        cycle = self.get_object()
-        body = CycleAskInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        person, data = api_person(request), body.validated_data
-        try:
+        def ask(person, cycle, data):
             if data["dry_run"]:
-                plan = input_services.cycle_input_plan(
+                return input_services.cycle_input_plan(
                     user=person, cycle=cycle, per_review=data["per_review"]
-                )
-            else:
-                plan = input_services.cycle_input_request_all(
-                    user=person, cycle=cycle, per_review=data["per_review"], expected=data["expected"]
-                )
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
+                ), True
+            return input_services.cycle_input_request_all(
+                user=person, cycle=cycle, per_review=data["per_review"], expected=data["expected"]
+            ), False
+
+        _cycle, (plan, dry_run) = self._act(request, CycleAskInput, ask)
         return Response(
             CycleAskOutput(
                 {
@@ -298,7 +303,7 @@ class CycleViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMix
                     "people": plan.people,
                     "reviews": plan.reviews,
                     "reviews_past_writing": plan.reviews_past_writing,
-                    "dry_run": data["dry_run"],
+                    "dry_run": dry_run,
                 }
             ).data
         )

@@ -96,6 +96,14 @@ class DeclineInput(serializers.Serializer):
     )
 
 
+# What answering and declining answer: the request as it now stands, or why not.
+ACTED = {
+    200: InputRequestOutput,
+    400: INVALID,
+    403: OpenApiResponse(ErrorDetail, description="Not addressed to the caller, or an integration token."),
+    404: NOT_FOUND,
+    401: PEOPLE[401],
+}
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The request's id.")
 WHO = (
     "\n\n**Who**: any person, for the requests addressed to them (a contributor reads nothing else); an "
@@ -148,14 +156,19 @@ class InputRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def retrieve(self, request, *args, **kwargs):
         return Response(InputRequestOutput(_output(self.get_object())).data)
 
-    def _act(self, do):
+    def _act(self, request, body_class, do):
+        """The request addressed to the caller, the body checked by ``body_class``, then
+        ``do(person, input_request, data)``: the services' refusals become the API's (400, 403)."""
+        obj = self.get_object()
+        body = body_class(data=request.data)
+        body.is_valid(raise_exception=True)
         try:
-            request = do()
+            done = do(api_person(request), obj, body.validated_data)
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
-        return Response(InputRequestOutput(_output(request)).data)
+        return Response(InputRequestOutput(_output(done)).data)
 
     @extend_schema(
         operation_id="answer_input_request",
@@ -163,26 +176,16 @@ class InputRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         description="Until the review is submitted; a declined request cannot be answered." + WHO,
         parameters=[ID],
         request=AnswerInput,
-        responses={
-            200: InputRequestOutput,
-            400: INVALID,
-            403: OpenApiResponse(
-                ErrorDetail, description="Not addressed to the caller, or an integration token."
-            ),
-            404: NOT_FOUND,
-            401: PEOPLE[401],
-        },
+        responses=ACTED,
     )
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
-        obj = self.get_object()
-        body = AnswerInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
         return self._act(
-            lambda: services.input_answer(
-                user=api_person(request), request=obj, answers=data["answers"], rating=data.get("rating")
-            )
+            request,
+            AnswerInput,
+            lambda person, obj, data: services.input_answer(
+                user=person, request=obj, answers=data["answers"], rating=data.get("rating")
+            ),
         )
 
     @extend_schema(
@@ -191,23 +194,14 @@ class InputRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         description="While it is not answered; whoever asked is told." + WHO,
         parameters=[ID],
         request=DeclineInput,
-        responses={
-            200: InputRequestOutput,
-            400: INVALID,
-            403: OpenApiResponse(
-                ErrorDetail, description="Not addressed to the caller, or an integration token."
-            ),
-            404: NOT_FOUND,
-            401: PEOPLE[401],
-        },
+        responses=ACTED,
     )
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        obj = self.get_object()
-        body = DeclineInput(data=request.data)
-        body.is_valid(raise_exception=True)
         return self._act(
-            lambda: services.input_decline(
-                user=api_person(request), request=obj, reason=body.validated_data.get("reason", "")
-            )
+            request,
+            DeclineInput,
+            lambda person, obj, data: services.input_decline(
+                user=person, request=obj, reason=data.get("reason", "")
+            ),
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -76,8 +77,17 @@ def _answer_of(request: InputRequest, anonymous: bool) -> dict:
 
 
 def _requests_of(review: Review) -> list[InputRequest]:
-    """Every request of the review, in the order it was asked (one query)."""
+    """Every request of the review, in the order it was asked (one query, or none when a list of
+    reviews prefetched them: ``prefetch_input_requests``)."""
+    prefetched = getattr(review, "_prefetched_objects_cache", {}).get("input_requests")
+    if prefetched is not None:
+        return sorted(prefetched, key=lambda r: (r.requested_at, r.pk))
     return list(review.input_requests.select_related("contributor").order_by("requested_at", "pk"))
+
+
+def prefetch_input_requests() -> Prefetch:
+    """For a queryset of reviews: every review's requests with their colleagues, in one query."""
+    return Prefetch("input_requests", queryset=InputRequest.objects.select_related("contributor"))
 
 
 def input_collect(review: Review, requests: list[InputRequest] | None = None) -> dict:

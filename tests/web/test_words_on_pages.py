@@ -191,6 +191,7 @@ def pages_of(role: str, upload: ImportRun) -> dict[str, str]:
             "cycles": reverse("cycle-list"),
             "cycle": reverse("cycle-detail", args=[current.pk]),
             "cycle, closed": reverse("cycle-detail", args=[closed.pk]),
+            "ask for input on every review": reverse("cycle-ask-input", args=[current.pk]),
             "calibration": reverse("cycle-calibration", args=[closed.pk]),
             "review": reverse("review-detail", args=[review_now.pk]),
             "review history": reverse("review-history", args=[review_now.pk]),
