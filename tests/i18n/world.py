@@ -157,6 +157,10 @@ def data_words(objects: dict) -> set[str]:
     texts |= {"Add link", "Change or view list link", "Model name"}
     # Names: the product's, the systems data comes from, the example mappings' own descriptions.
     texts |= {"CSM reviews & OKRs"} | {s.title for s in SOURCES.values()} | set(shipped_mappings().values())
+    # Each language named in its own words on the language choice: never translated.
+    from django.conf import settings
+
+    texts |= {str(name) for _code, name in settings.LANGUAGES}
     return {t for t in texts if t and len(t) > 1}
 
 
