@@ -30,6 +30,12 @@ apt_ensure() {
   fi
 }
 
+compile_messages() {
+  # The catalogs in locale/ compiled for Django (.mo files are built, never committed).
+  apt_install msgfmt gettext
+  "$PY" manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v0
+}
+
 ensure_venv() {
   # ensure_venv REQUIREMENTS_FILE: create .venv and install the pinned requirements when they changed.
   local req=$1

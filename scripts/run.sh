@@ -30,6 +30,7 @@ redis_up "$REDIS_PORT"
 [ -n "$REDIS_STARTED" ] || log "using the Redis already running on port $REDIS_PORT (left running at the end)"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${REDIS_PORT}/0}"
 log "migrating the database"
+compile_messages
 "$PY" manage.py migrate --noinput -v0
 log "seeding the demo organisation (skipped when the database holds data)"
 "$PY" manage.py seed_demo --if-empty

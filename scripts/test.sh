@@ -33,6 +33,7 @@ apt_install node nodejs npm
 apt_install npm npm  # a Node.js without its npm (some builds ship them apart)
 apt_install xmlsec1 xmlsec1  # the tests' SAML identity provider (pysaml2) signs with it
 apt_ensure libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-cjk  # PDFs; Chinese needs a CJK font
+compile_messages
 redis_up "$REDIS_TEST_PORT"
 export REDIS_URL="redis://127.0.0.1:$REDIS_TEST_PORT/15"
 
