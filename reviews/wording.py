@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from core import dates
 from kpis.periods import period_label
 from kpis.registry import OKR_SCORE, REGISTRY, label
+from kpis.scorecards import freshness_words
 from reviews.models import Review
 
 FIELD_LABELS = {
@@ -123,3 +124,42 @@ def field_label(review: Review, name: str) -> str:
             title = section_title(review, name[len(prefix) :])
             return f"{title} · {what}" if what else title
     return str(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+
+
+def _metric_in_words(row: dict) -> dict:
+    metric = REGISTRY.get(row["metric"])
+    out = {
+        **row,
+        "name": row.get("name") or label(row["metric"]),
+        "how_computed": row.get("how_computed") or (str(metric.help) if metric else ""),
+    }
+    benchmark = row.get("benchmark")
+    if benchmark and not benchmark.get("source"):
+        source = str(metric.benchmark[1]) if metric and metric.benchmark else ""
+        out["benchmark"] = {**benchmark, "source": source}
+    return out
+
+
+def snapshot_in_words(snapshot: dict) -> dict:
+    """A frozen snapshot with its words in the reader's language: each metric's name and how it is
+    computed, the freshness warning. A snapshot keeps keys and parameters; words frozen before it
+    did (and not recognised by the migration that turned them into keys) are shown as stored."""
+    if not snapshot:
+        return snapshot
+    out = dict(snapshot)
+    out["metrics"] = [_metric_in_words(m) for m in snapshot.get("metrics", [])]
+    if "warning" in snapshot:
+        out["warning"] = freshness_words(snapshot["warning"]) or None
+    return out
+
+
+def detail_in_words(detail: dict | None) -> dict | None:
+    """The suggested rating's detail with each part's name in the reader's language (a name frozen
+    before the detail kept keys only is shown as stored)."""
+    if not detail:
+        return detail
+    out = dict(detail)
+    for part in ("parts", "left_out"):
+        if part in detail:
+            out[part] = [{**p, "name": p.get("name") or label(p["metric"])} for p in detail[part]]
+    return out

@@ -100,7 +100,16 @@ def snapshot_build(*, csm: User, period: str, peers: Peers | None = None, okrs: 
     """Every KPI and service metric of the quarter with its comparisons, the run it came from, and
     the quarter's OKRs with their scores: what the review is judged on, frozen. ``peers`` and
     ``okrs`` (the CSM's item of ``okr_scores_of``): read once for a whole cycle by its caller."""
-    card = scorecard(csm=csm, period=Period.parse(period), peers=peers).as_dict()
+    card_of = scorecard(csm=csm, period=Period.parse(period), peers=peers)
+    card = card_of.as_dict()
+    # Frozen are the numbers and which metric and warning applied, never their words: a reader sees
+    # them in their language (``reviews.wording.snapshot_in_words``).
+    card["warning"] = card_of.freshness.notice
+    for row in card["metrics"]:
+        row.pop("name", None)
+        row.pop("how_computed", None)
+        if row.get("benchmark"):
+            row["benchmark"].pop("source", None)
     score, objectives = okrs if okrs is not None else okr_score_of(csm=csm, period=period)
     card["okrs"] = {
         "score": score,
@@ -185,7 +194,6 @@ def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decim
         minimum = minimums.get(key)
         item = {
             "metric": key,
-            "name": metric_name(key),
             "weight": str(spec["weight"]),
             "floor": str(spec["floor"]),
             "target": str(spec["target"]),
@@ -205,7 +213,7 @@ def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decim
             parts.append({**item, "rating": _q(_metric_rating(Decimal(str(raw)), spec, low, high))})
     okr = (snapshot.get("okrs") or {}).get("score")
     if template.okr_weight > 0:
-        item = {"metric": OKR_SCORE, "name": metric_name(OKR_SCORE), "weight": str(template.okr_weight)}
+        item = {"metric": OKR_SCORE, "weight": str(template.okr_weight)}
         if okr is None:
             left_out.append({**item, "value": None, "reason": "no_data"})
         else:
@@ -248,7 +256,7 @@ def snapshot_diff(old: dict, new: dict) -> list[dict]:
             changes.append(
                 {
                     "metric": m["metric"],
-                    "name": m["name"],
+                    "name": metric_name(m["metric"]),
                     "before": before.get(m["metric"]),
                     "after": m["value"],
                 }
