@@ -4,14 +4,14 @@ out of the suggested rating. Keys and field names never reach a page, a PDF or a
 from __future__ import annotations
 
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from core import dates
-from kpis.periods import period_label
+from kpis.periods import Period, period_label
 from kpis.registry import OKR_SCORE, REGISTRY, label
 from kpis.scorecards import freshness_words
-from reviews.models import Review
+from reviews.models import Review, ReviewCycle
 
 FIELD_LABELS = {
     "status": _("Status"),
@@ -163,3 +163,29 @@ def detail_in_words(detail: dict | None) -> dict | None:
         if part in detail:
             out[part] = [{**p, "name": p.get("name") or label(p["metric"])} for p in detail[part]]
     return out
+
+
+# What a cycle was opened despite (``ReviewCycle.opened_despite``), by code.
+NOT_STARTED, NO_RUN = "not_started", "no_run"
+
+
+def opening_warning_words(cycle: ReviewCycle, code: str) -> str:
+    """A code of ``opening_warning_codes`` in the reader's words; any other text (a warning kept in
+    words before the codes, not recognised by the migration) as it is."""
+    p = Period.parse(cycle.period)
+    if code == NOT_STARTED:
+        return gettext(
+            "%(period)s has not started (it starts on %(day)s): there is no activity yet, so every number "
+            "of every review will read “no data” and no review will have a suggested rating."
+        ) % {"period": period_label(p), "day": dates.day(p.start)}
+    if code == NO_RUN:
+        return gettext(
+            "No KPI run of %(period)s is published yet: the reviews’ numbers will be empty and no review "
+            "will have a suggested rating until its reviewer refreshes the numbers after a run."
+        ) % {"period": period_label(p)}
+    return code
+
+
+def opened_despite_words(cycle: ReviewCycle) -> str:
+    """What the cycle was opened despite, in the reader's words ("" when nothing)."""
+    return opening_warning_words(cycle, cycle.opened_despite) if cycle.opened_despite else ""
