@@ -4,7 +4,7 @@ out of the suggested rating. Keys and field names never reach a page, a PDF or a
 from __future__ import annotations
 
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core import dates
@@ -189,3 +189,9 @@ def opening_warning_words(cycle: ReviewCycle, code: str) -> str:
 def opened_despite_words(cycle: ReviewCycle) -> str:
     """What the cycle was opened despite, in the reader's words ("" when nothing)."""
     return opening_warning_words(cycle, cycle.opened_despite) if cycle.opened_despite else ""
+
+
+def question_text(question: dict) -> str:
+    """A question to a colleague in the reader's language when the template had its translation,
+    else as written."""
+    return (question.get("translations") or {}).get(get_language()) or question["text"]
