@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.models import User
 from core import dates
 from kpis import charts, lifts_shown
-from kpis.models import KpiRun, KpiValue, RunStatus, SubjectType
+from kpis.models import PARTS_MISSING, RUN_ABANDONED, KpiRun, KpiValue, RunStatus, SubjectType
 from kpis.periods import MONTH, QUARTER, Period, period_label
 from kpis.registry import CONTEXT, KPI, METRICS, REGISTRY, SERVICE, TRACKED, Metric
 from kpis.registry import LOWER as LOWER_BETTER
@@ -296,13 +296,25 @@ def freshness(period: Period, now: datetime.datetime | None = None) -> Freshness
             "code": "failed",
             "period": last.period,
             "started_at": last.started_at.isoformat(),
-            "error": last.error[:200],
+            "error": last.error[:200],  # a code or an exception's text (``run_error_words``)
         }
     else:
         newest = max((r.finished_at for r in runs if r.finished_at), default=None)
         if newest is None or now - newest > STALE_AFTER:
             notice = {"code": "stale"}
     return Freshness(run=mine, last=last, warning=freshness_words(notice), notice=notice)
+
+
+def run_error_words(error: str) -> str:
+    """Why a KPI run failed (``KpiRun.error``) in the reader's words: a code of the product's, or an
+    exception's text as it was raised."""
+    if error == RUN_ABANDONED:
+        return _("no sign of life before its lock expired")
+    if error.startswith(PARTS_MISSING):
+        return _("parts missing at publication: %(parts)s") % {
+            "parts": error[len(PARTS_MISSING) :].replace(",", ", ")
+        }
+    return error
 
 
 def freshness_words(notice: dict | str | None) -> str:
@@ -325,7 +337,7 @@ def freshness_words(notice: dict | str | None) -> str:
         ) % {
             "period": period_label(notice.get("period") or ""),
             "when": dates.moment(started) if started else "—",
-            "error": notice.get("error") or "",
+            "error": run_error_words(notice.get("error") or ""),
         }
     return ""
 
