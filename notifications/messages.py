@@ -30,7 +30,10 @@ def message(key: str, **params) -> Message:
 
 def words(key: str, params: Params) -> str:
     said = MESSAGES.get(key)
-    return said(params) if said else ""
+    try:
+        return said(params) if said else ""
+    except (KeyError, TypeError, ValueError):  # parameters it cannot read: said as stored instead
+        return ""
 
 
 def _day(value) -> datetime.date | None:

@@ -143,3 +143,14 @@ def test_the_migration_turns_old_sentences_into_keys_and_keeps_the_unknown(org):
     assert (kept.message, kept.text, kept.words) == ("", "Something said once, by hand.", kept.text)
     migration.backwards(apps, None)
     assert set(Notification.objects.values_list("text", flat=True)) == {t for t, _d in OLD} | {kept.text}
+
+
+def test_a_message_whose_parameters_cannot_be_read_is_said_as_stored(org):
+    n = Notification(
+        recipient=org.csm_a, kind=Kind.FLAG_RAISED, message="flag_raised", params={}, text="As stored"
+    )
+    assert n.words == "As stored"
+    assert (
+        Notification(recipient=org.csm_a, kind=Kind.FLAG_RAISED, message="gone_since", text="Old").words
+        == "Old"
+    )
