@@ -16,6 +16,13 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# Why a run failed, when the product knows (``KpiRun.error``): a code put into words in the reader's
+# language (``kpis.scorecards.run_error_words``). Any other error is an exception's text, kept as it
+# was raised (technical, for CS ops).
+RUN_ABANDONED = "abandoned"
+PARTS_MISSING = "parts_missing:"  # followed by the parts' names, comma-separated
+
+
 class KpiRun(models.Model):
     """One computation of one period. At most one runs per period at a time (the database says so)."""
 

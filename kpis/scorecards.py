@@ -14,13 +14,14 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
 from core import dates
 from kpis import charts, lifts_shown
-from kpis.models import KpiRun, KpiValue, RunStatus, SubjectType
+from kpis.models import PARTS_MISSING, RUN_ABANDONED, KpiRun, KpiValue, RunStatus, SubjectType
 from kpis.periods import MONTH, QUARTER, Period, period_label
 from kpis.registry import CONTEXT, KPI, METRICS, REGISTRY, SERVICE, TRACKED, Metric
 from kpis.registry import LOWER as LOWER_BETTER
@@ -127,6 +128,8 @@ class Freshness:
     run: KpiRun | None  # the run the page's numbers come from
     last: KpiRun | None  # the newest run of any period
     warning: str = ""
+    # What the warning says, as a code and its parameters (``freshness_words`` puts it into words).
+    notice: dict | None = None
 
 
 @dataclass
@@ -288,22 +291,58 @@ def freshness(period: Period, now: datetime.datetime | None = None) -> Freshness
     )
     last = runs[0] if runs else None
     mine = next((r for r in runs if r.period == str(period) and r.status == RunStatus.PUBLISHED), None)
-    warning = ""
+    notice: dict | None = None
     if last is None:
-        warning = _("No KPI run has completed yet: the numbers below are empty.")
+        notice = {"code": "no_run"}
     elif last.status == RunStatus.FAILED:
-        warning = _(
-            "The last KPI run (%(period)s, started %(when)s) failed: %(error)s. The numbers shown are from the previous run."
-        ) % {
-            "period": period_label(last.period),
-            "when": dates.moment(last.started_at),
-            "error": last.error[:200],
+        notice = {
+            "code": "failed",
+            "period": last.period,
+            "started_at": last.started_at.isoformat(),
+            "error": last.error[:200],  # a code or an exception's text (``run_error_words``)
         }
     else:
         newest = max((r.finished_at for r in runs if r.finished_at), default=None)
         if newest is None or now - newest > STALE_AFTER:
-            warning = _("The KPIs have not been refreshed for more than 36 hours.")
-    return Freshness(run=mine, last=last, warning=warning)
+            notice = {"code": "stale"}
+    return Freshness(run=mine, last=last, warning=freshness_words(notice), notice=notice)
+
+
+def run_error_words(error: str) -> str:
+    """Why a KPI run failed (``KpiRun.error``) in the reader's words: a code of the product's, or an
+    exception's text as it was raised."""
+    if error == RUN_ABANDONED:
+        return _("no sign of life before its lock expired")
+    if error.startswith(PARTS_MISSING):
+        return _("parts missing at publication: %(parts)s") % {
+            "parts": error[len(PARTS_MISSING) :].replace(",", ", ")
+        }
+    return error
+
+
+def freshness_words(notice: dict | str | None) -> str:
+    """The freshness warning in the reader's language, from what ``freshness`` keeps of it (a code
+    and its parameters, frozen so in a review's snapshot). A text is a warning frozen before the
+    code was kept: said as it was stored."""
+    if not notice:
+        return ""
+    if isinstance(notice, str):
+        return notice
+    code = notice.get("code")
+    if code == "no_run":
+        return _("No KPI run has completed yet: the numbers below are empty.")
+    if code == "stale":
+        return _("The KPIs have not been refreshed for more than 36 hours.")
+    if code == "failed":
+        started = parse_datetime(str(notice.get("started_at") or ""))
+        return _(
+            "The last KPI run (%(period)s, started %(when)s) failed: %(error)s. The numbers shown are from the previous run."
+        ) % {
+            "period": period_label(notice.get("period") or ""),
+            "when": dates.moment(started) if started else "—",
+            "error": run_error_words(notice.get("error") or ""),
+        }
+    return ""
 
 
 def _peer_values(period: Period):

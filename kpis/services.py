@@ -23,7 +23,16 @@ from kpis.engine import lifts
 from kpis.engine.components import Components, PerCsm, combine, decode, encode, merge
 from kpis.engine.formulas import derive
 from kpis.engine.parts import LONGEST_FIRST, PARTS, Inputs
-from kpis.models import ExpectedFit, KpiRun, KpiValue, RunPart, RunStatus, SubjectType
+from kpis.models import (
+    PARTS_MISSING,
+    RUN_ABANDONED,
+    ExpectedFit,
+    KpiRun,
+    KpiValue,
+    RunPart,
+    RunStatus,
+    SubjectType,
+)
 from kpis.periods import Period
 from kpis.registry import ALL_KEYS
 from kpis.signals import run_failed, run_published
@@ -53,7 +62,7 @@ def kpi_run_start(*, period: Period, as_of: datetime.date | None = None, trigger
         KpiRun.objects.filter(period=str(period), status=RunStatus.RUNNING, heartbeat_at__lt=expired)
     )
     KpiRun.objects.filter(pk__in=[r.pk for r in abandoned], status=RunStatus.RUNNING).update(
-        status=RunStatus.FAILED, finished_at=now, error="Abandoned: no sign of life before the lock expired."
+        status=RunStatus.FAILED, finished_at=now, error=RUN_ABANDONED
     )
     for run in abandoned:
         run.refresh_from_db()
@@ -306,7 +315,7 @@ def kpi_run_publish_parts(*, run: KpiRun) -> KpiRun:
     stored = {p.name: decode(p.payload) for p in RunPart.objects.filter(run=run)}
     missing = [name for name in PARTS if name not in stored]
     if missing:
-        kpi_run_fail(run=run, error=f"Parts missing at publication: {', '.join(missing)}")
+        kpi_run_fail(run=run, error=PARTS_MISSING + ",".join(missing))
         raise RuntimeError(f"Run {run.pk}: parts missing: {', '.join(missing)}")
     return kpi_run_publish(run=run, components=merge(stored[name] for name in PARTS))
 

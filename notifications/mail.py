@@ -84,7 +84,7 @@ def subject_of(kind: str, notifications: Sequence[Notification]) -> str:
             "count": n
         }
     if n == 1:
-        text = notifications[0].text
+        text = notifications[0].words
         return text if len(text) <= 110 else text[:107].rstrip() + "…"
     return _("%(what)s (%(count)d)") % {"what": Kind(kind).label, "count": n}
 
@@ -99,7 +99,7 @@ def build(
         context = {
             "person": person,
             "items": [
-                {"text": n.text, "url": absolute(n.url) if n.url else "", "at": n.created_at}
+                {"text": n.words, "url": absolute(n.url) if n.url else "", "at": n.created_at}
                 for n in notifications
             ],
             "digest": digest,

@@ -67,8 +67,10 @@ class EmailState(models.TextChoices):
 
 
 class Notification(models.Model):
-    """One thing one person is told: what kind, about which object, the text (in their language, as
-    written when it happened), when, and whether they have read it."""
+    """One thing one person is told: what kind, about which object, what it says (a message's key and
+    its parameters, put into words in the reader's language when read: ``words``), when, and whether
+    they have read it. ``text``: the sentence of a notification stored before messages were kept as
+    keys, which the data migration could not recognise; shown as stored."""
 
     recipient = models.ForeignKey(
         User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
@@ -77,7 +79,9 @@ class Notification(models.Model):
     content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     obj = GenericForeignKey("content_type", "object_id")
-    text = models.TextField(_("text"))
+    message = models.CharField(_("message"), max_length=64, blank=True)
+    params = models.JSONField(_("message parameters"), default=dict, blank=True)
+    text = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
@@ -115,6 +119,13 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def words(self) -> str:
+        """What it says, in the language active now (the reader's)."""
+        from notifications.messages import words  # noqa: PLC0415 -- the messages import the labels, which import the KPIs
+
+        return (words(self.message, self.params) if self.message else "") or self.text
 
 
 class Preference(models.Model):

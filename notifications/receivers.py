@@ -1,8 +1,9 @@
 """The events: what the domain apps announce (their signals, and the saves of an import) and who is
 told. ``connect`` is called once by ``NotificationsConfig.ready``.
 
-Every text is a function called in the recipient's language (``services.notify``); it names the
-quarter, the person and the thing in words, and links to the page where the person acts.
+A notification is stored as a message's key and parameters (``notifications.messages``), put into
+words in the reader's language when read; it names the quarter, the person and the thing, and links
+to the page where the person acts. A team's chat is posted to at once, in the organisation's language.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import User
 from datain.models import ImportRun, ImportStatus
 from kpis.models import KpiRun
 from kpis.signals import run_failed
 from notifications import reminders, services
-from notifications.labels import data_kind_label, date_label, metric_label, period_label
+from notifications.labels import date_label, period_label
+from notifications.messages import STEP_TEXTS as STEP_TEXTS
+from notifications.messages import message, step_key
 from notifications.models import Kind
 from reviews import signals as review_signals
 from reviews import workflow
@@ -40,6 +42,10 @@ def _name(person) -> str:
     return person.get_full_name() if person else ""
 
 
+def _iso(day) -> str:
+    return day.isoformat() if day else ""
+
+
 # --- reviews ------------------------------------------------------------------------------------
 
 
@@ -55,28 +61,12 @@ def on_cycle_opened(sender, cycle, reviews, by=None, **kwargs) -> None:
             url=reverse("review-list"),
             dedupe_key=f"cycle_opened:{cycle.pk}",
             by=by,
-            text=lambda: (
-                _("The %(period)s review cycle is open. Your self-review is due on %(date)s.")
-                % {"period": period_label(period), "date": date_label(cycle.self_review_due)}
-            ),
+            message=message("cycle_opened_csm", period=period, date=_iso(cycle.self_review_due)),
         )
         if review.reviewer_id:
             by_reviewer.setdefault(review.reviewer_id, []).append(review)
     for items in by_reviewer.values():
         reviewer = items[0].reviewer
-        count = len(items)
-
-        def opened(count: int = count) -> str:
-            return ngettext(
-                "The %(period)s review cycle is open: %(count)d review is yours to write, due on %(date)s.",
-                "The %(period)s review cycle is open: %(count)d reviews are yours to write, due on %(date)s.",
-                count,
-            ) % {
-                "period": period_label(period),
-                "count": count,
-                "date": date_label(cycle.manager_review_due),
-            }
-
         services.notify(
             reviewer,
             Kind.CYCLE_OPENED,
@@ -84,7 +74,9 @@ def on_cycle_opened(sender, cycle, reviews, by=None, **kwargs) -> None:
             url=_reviews_of_cycle_url(cycle),
             dedupe_key=f"cycle_opened:{cycle.pk}",
             by=by,
-            text=opened,
+            message=message(
+                "cycle_opened_reviewer", period=period, count=len(items), date=_iso(cycle.manager_review_due)
+            ),
         )
     teams = {r.csm.team for r in reviews if r.csm.team_id}
     for team in sorted(teams, key=lambda t: t.pk):
@@ -99,36 +91,16 @@ def on_cycle_opened(sender, cycle, reviews, by=None, **kwargs) -> None:
 
 
 # Who hears of each step of the review workflow (``reviews.workflow.STEPS``: the row says who is told,
-# ``tells``, and whether the team's chat hears of it, ``tells_team``), and in which words. Every text
-# is called in the recipient's language with the step's words: ``period``, ``csm`` (the CSM's name),
-# ``self_due`` and ``manager_due`` (the cycle's due dates). A test checks that every person a step
-# tells has a sentence here, and that every sentence belongs to a step that tells that person.
+# ``tells``, and whether the team's chat hears of it, ``tells_team``), and in which words
+# (``messages.STEP_TEXTS``, said with the step's words: ``period``, ``csm`` (the CSM's name),
+# ``self_due`` and ``manager_due``). A test checks that every person a step tells has a sentence, and
+# that every sentence belongs to a step that tells that person.
 STEP_KINDS: dict[str, Kind] = {
     "send_to_csm": Kind.SELF_REVIEW_REQUESTED,
     "submit_self": Kind.SELF_REVIEW_SUBMITTED,
     "submit": Kind.REVIEW_SUBMITTED,
     "acknowledge": Kind.REVIEW_ACKNOWLEDGED,
     "reopen": Kind.REVIEW_REOPENED,
-}
-STEP_TEXTS: dict[tuple[str, Actor], Callable[[dict], str]] = {
-    ("send_to_csm", Actor.CSM): lambda w: (
-        _("Your %(period)s self-review is ready to write. It is due on %(self_due)s.") % w
-    ),
-    ("submit_self", Actor.REVIEWER): lambda w: (
-        _("%(csm)s submitted their %(period)s self-review. Your review is next, due on %(manager_due)s.") % w
-    ),
-    ("submit", Actor.CSM): lambda w: (
-        _("Your %(period)s review is ready. Read it, flag any number that looks wrong, then acknowledge it.")
-        % w
-    ),
-    ("acknowledge", Actor.REVIEWER): lambda w: _("%(csm)s acknowledged their %(period)s review.") % w,
-    ("reopen", Actor.CSM): lambda w: (
-        _("Your %(period)s review was reopened. Your manager will submit it again for you to acknowledge.")
-        % w
-    ),
-    ("reopen", Actor.REVIEWER): lambda w: (
-        _("The %(period)s review of %(csm)s was reopened. It is back with you to submit again.") % w
-    ),
 }
 STEP_ANNOUNCEMENTS: dict[str, Callable[[dict], str]] = {
     "submit_self": lambda w: _("%(csm)s submitted their %(period)s self-review.") % w,
@@ -154,11 +126,6 @@ def on_review_transitioned(sender, review: Review, action: str, by=None, **kwarg
 
     people = {Actor.CSM: review.csm, Actor.REVIEWER: review.reviewer}
     for actor in step.tells:
-        text = STEP_TEXTS[(action, actor)]
-
-        def said(text: Callable[[dict], str] = text) -> str:
-            return text(words())
-
         services.notify(
             people[actor],
             STEP_KINDS[action],
@@ -166,7 +133,13 @@ def on_review_transitioned(sender, review: Review, action: str, by=None, **kwarg
             url=url,
             dedupe_key=key,
             by=by,
-            text=said,
+            message=message(
+                step_key(action, actor),
+                period=cycle.period,
+                csm=_name(review.csm),
+                self_due=_iso(cycle.self_review_due),
+                manager_due=_iso(cycle.manager_review_due),
+            ),
         )
     if step.tells_team:
         announcement = STEP_ANNOUNCEMENTS[action]
@@ -186,13 +159,8 @@ def on_dispute_raised(sender, dispute, by=None, **kwargs) -> None:
         url=_review_url(review) + "#disputes",
         dedupe_key=f"flag_raised:{dispute.pk}",
         by=by,
-        text=lambda: (
-            _("%(csm)s flagged “%(metric)s” in their %(period)s review. It waits for your answer.")
-            % {
-                "csm": _name(review.csm),
-                "period": period_label(review.cycle.period),
-                "metric": metric_label(dispute.metric),
-            }
+        message=message(
+            "flag_raised", csm=_name(review.csm), period=review.cycle.period, metric=dispute.metric
         ),
     )
     services.announce(
@@ -214,13 +182,11 @@ def on_dispute_answered(sender, dispute, by=None, **kwargs) -> None:
         url=_review_url(review) + "#disputes",
         dedupe_key=f"flag_answered:{dispute.pk}:{dispute.answered_at.isoformat() if dispute.answered_at else ''}",
         by=by,
-        text=lambda: (
-            _("%(manager)s answered what you flagged about “%(metric)s” in your %(period)s review.")
-            % {
-                "manager": _name(dispute.answered_by),
-                "metric": metric_label(dispute.metric),
-                "period": period_label(review.cycle.period),
-            }
+        message=message(
+            "flag_answered",
+            manager=_name(dispute.answered_by),
+            metric=dispute.metric,
+            period=review.cycle.period,
         ),
     )
 
@@ -238,10 +204,7 @@ def on_rating_calibrated(sender, review: Review, before, after, reason, by=None,
         url=url,
         dedupe_key=key,
         by=by,
-        text=lambda: (
-            _("Calibration changed the rating of the %(period)s review of %(csm)s.")
-            % {"csm": _name(review.csm), "period": period_label(period)}
-        ),
+        message=message("calibrated_reviewer", csm=_name(review.csm), period=period),
     )
     services.notify(
         review.csm,
@@ -250,10 +213,7 @@ def on_rating_calibrated(sender, review: Review, before, after, reason, by=None,
         url=url,
         dedupe_key=key,
         by=by,
-        text=lambda: (
-            _("Calibration changed the rating of your %(period)s review. Open it to see the change.")
-            % {"period": period_label(period)}
-        ),
+        message=message("calibrated_csm", period=period),
     )
 
 
@@ -278,12 +238,7 @@ def on_run_failed(sender, run: KpiRun, **kwargs) -> None:
             obj=run,
             url=url,
             dedupe_key=f"kpi_run_failed:{run.pk}",
-            text=lambda: (
-                _(
-                    "The KPI run of %(period)s failed. The previous numbers stay on the pages until a run succeeds."
-                )
-                % {"period": period_label(run.period)}
-            ),
+            message=message("kpi_run_failed", period=run.period),
         )
 
 
@@ -304,13 +259,7 @@ def on_import_saved(sender, instance: ImportRun, created: bool, **kwargs) -> Non
             obj=run,
             url=url,
             dedupe_key=f"import_failed:{run.pk}",
-            text=lambda: (
-                _("The import of %(kind)s from %(file)s failed: nothing was written.")
-                % {"kind": data_kind_label(run.kind), "file": run.filename}
-                if run.filename
-                else _("An import of %(kind)s failed: nothing was written.")
-                % {"kind": data_kind_label(run.kind)}
-            ),
+            message=message("import_failed", kind=run.kind, file=run.filename),
         )
 
 
@@ -328,17 +277,12 @@ def on_input_requested(sender, request, by=None, **kwargs) -> None:
         url=reverse("input-detail", args=[request.pk]),
         dedupe_key=f"input_requested:{request.pk}",
         by=by,
-        text=lambda: (
-            _(
-                "%(by)s asks for your input on the %(period)s review of %(csm)s: a few short questions, "
-                "by %(date)s."
-            )
-            % {
-                "by": _name(by) or _("HR"),
-                "period": period_label(review.cycle.period),
-                "csm": _name(review.csm),
-                "date": date_label(request.due_on),
-            }
+        message=message(
+            "input_requested",
+            by=_name(by),
+            period=review.cycle.period,
+            csm=_name(review.csm),
+            date=_iso(request.due_on),
         ),
     )
 
@@ -350,25 +294,6 @@ def _on_input_closed(request, by, answered: bool) -> None:
     asker = request.requested_by or review.reviewer
     anonymous = review.cycle.input_anonymous
 
-    def text() -> str:
-        words = {
-            "who": _name(request.contributor),
-            "csm": _name(review.csm),
-            "period": period_label(review.cycle.period),
-        }
-        if anonymous:
-            if answered:
-                return (
-                    _("A colleague answered your request for input on the %(period)s review of %(csm)s.")
-                    % words
-                )
-            return (
-                _("A colleague declined your request for input on the %(period)s review of %(csm)s.") % words
-            )
-        if answered:
-            return _("%(who)s gave their input on the %(period)s review of %(csm)s.") % words
-        return _("%(who)s declined to give input on the %(period)s review of %(csm)s.") % words
-
     services.notify(
         asker,
         Kind.INPUT_ANSWERED,
@@ -376,7 +301,14 @@ def _on_input_closed(request, by, answered: bool) -> None:
         url=_review_url(review) + "#input",
         dedupe_key=f"input_closed:{request.pk}:{request.status}",
         by=by,
-        text=text,
+        message=message(
+            "input_closed",
+            who=_name(request.contributor),
+            csm=_name(review.csm),
+            period=review.cycle.period,
+            anonymous=bool(anonymous),
+            answered=answered,
+        ),
     )
 
 

@@ -16,22 +16,18 @@ one email per kind with everything claimed for them, sent before the run returns
 from __future__ import annotations
 
 import datetime
-import functools
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import User
 from notifications import mail, services
-from notifications.labels import date_label, period_label
+from notifications.messages import Message, message
 from notifications.models import Channel, EmailState, Kind, Notification, Reminder
 from notifications.selectors import LIVE_CYCLES, stale_key_results
 from reviews.models import InputRequest, InputStatus, Review, ReviewStatus
@@ -45,7 +41,7 @@ class Due:
     person: User
     kind: str
     obj: models.Model
-    text: Callable[[], str]
+    message: Message  # what it says (``notifications.messages``)
     url: str
     every_days: int | None  # None: due that day whatever came before; else not within that many days
     not_before: datetime.date | None = None  # reminders sent before this day do not count (late ones)
@@ -79,18 +75,6 @@ def _due_timing(due: datetime.date, today: datetime.date) -> tuple[str, int | No
     return None
 
 
-def _in_days(due: datetime.date, today: datetime.date) -> str:
-    left = (due - today).days
-    if left == 0:
-        return _("today")
-    if left == 1:
-        return _("tomorrow")
-    return ngettext("in %(n)d day (%(date)s)", "in %(n)d days (%(date)s)", left) % {
-        "n": left,
-        "date": date_label(due),
-    }
-
-
 def _asked_timing(due: datetime.date | None, today: datetime.date) -> tuple[str, int | None]:
     """HR asked for the reminder: it goes today, worded by whether the due date has passed."""
     if due is not None and due < today:
@@ -116,18 +100,12 @@ def review_due(review: Review, today: datetime.date, *, asked: bool = False) -> 
             csm,
             Kind.REMINDER_SELF_REVIEW,
             review,
-            (
-                lambda: (
-                    _("Your %(period)s self-review was due on %(date)s: please submit it.")
-                    % {"period": period_label(period), "date": date_label(due)}
-                )
-            )
-            if when == "overdue"
-            else (
-                lambda: (
-                    _("Your %(period)s self-review is due %(when)s.")
-                    % {"period": period_label(period), "when": _in_days(due, today)}
-                )
+            message(
+                "remind_self_review",
+                period=period,
+                due=due.isoformat(),
+                on=today.isoformat(),
+                overdue=when == "overdue",
             ),
             url,
             every,
@@ -141,16 +119,15 @@ def review_due(review: Review, today: datetime.date, *, asked: bool = False) -> 
         else:
             when, every = _due_timing(due, today) or ("waiting", settings.REMINDER_WAITING_EVERY_DAYS)
 
-        def text() -> str:
-            args = {"csm": csm.get_full_name(), "period": period_label(period), "date": date_label(due)}
-            if draft:
-                what = _("Send the %(period)s review of %(csm)s to them for their self-review") % args
-            else:
-                what = _("Write the %(period)s review of %(csm)s: their self-review is in") % args
-            if when == "overdue":
-                return _("%(what)s. It was due on %(date)s.") % {"what": what, "date": args["date"]}
-            return _("%(what)s. It is due %(when)s.") % {"what": what, "when": _in_days(due, today)}
-
+        text = message(
+            "remind_manager_review",
+            csm=csm.get_full_name(),
+            period=period,
+            draft=draft,
+            due=due.isoformat(),
+            on=today.isoformat(),
+            overdue=when == "overdue",
+        )
         return Due(
             reviewer, Kind.REMINDER_MANAGER_REVIEW, review, text, url, every, due + datetime.timedelta(days=1)
         )
@@ -159,13 +136,7 @@ def review_due(review: Review, today: datetime.date, *, asked: bool = False) -> 
             csm,
             Kind.REMINDER_ACKNOWLEDGEMENT,
             review,
-            lambda: (
-                _(
-                    "Your %(period)s review is waiting for your acknowledgement. Read it, flag any number "
-                    "that looks wrong, then acknowledge it."
-                )
-                % {"period": period_label(period)}
-            ),
+            message("remind_acknowledgement", period=period),
             url,
             None if asked else settings.REMINDER_WAITING_EVERY_DAYS,
         )
@@ -180,38 +151,22 @@ def input_due(request: InputRequest, today: datetime.date) -> Due | None:
         return None
     when, every = timing
     due = request.due_on
-    words = {
-        "csm": request.review.csm.get_full_name(),
-        "period": period_label(request.review.cycle.period),
-    }
-
-    def text() -> str:
-        if when == "overdue":
-            return _("Your input on the %(period)s review of %(csm)s was due on %(date)s.") % {
-                **words,
-                "date": date_label(due),
-            }
-        return _("Your input on the %(period)s review of %(csm)s is due %(when)s.") % {
-            **words,
-            "when": _in_days(due, today),
-        }
-
     return Due(
         request.contributor,
         Kind.REMINDER_INPUT,
         request,
-        text,
+        message(
+            "remind_input",
+            csm=request.review.csm.get_full_name(),
+            period=request.review.cycle.period,
+            due=due.isoformat(),
+            on=today.isoformat(),
+            overdue=when == "overdue",
+        ),
         reverse("input-detail", args=[request.pk]),
         every,
         due + datetime.timedelta(days=1),
     )
-
-
-def _stale_text(days: int, title: str) -> str:
-    return _("No check-in for %(days)d days on “%(kr)s”: check in to keep it on track.") % {
-        "days": days,
-        "kr": title,
-    }
 
 
 def candidates(today: datetime.date) -> list[Due]:
@@ -248,7 +203,7 @@ def candidates(today: datetime.date) -> list[Due]:
                 stale.person,
                 Kind.KEY_RESULT_STALE,
                 stale.kr,
-                functools.partial(_stale_text, stale.days, stale.kr.title),
+                message("remind_key_result", days=stale.days, kr=stale.kr.title),
                 reverse("okrs-mine") + f"#kr-{stale.kr.pk}",
                 settings.REMINDER_STALE_EVERY_DAYS,
             )
@@ -305,7 +260,7 @@ def run(*, today: datetime.date, dry_run: bool = False) -> Report:
                     due.kind,
                     obj=due.obj,
                     url=due.url,
-                    text=due.text,
+                    message=due.message,
                     dedupe_key=f"reminder:{due.kind}:{content_type.pk}:{due.obj.pk}:{today.isoformat()}",
                     mail_now=False,
                 )
@@ -351,9 +306,8 @@ def requested(*, review: Review, recipient: User, requested_by: User, today: dat
                 due.kind,
                 obj=review,
                 url=due.url,
-                text=lambda: (
-                    _("%(person)s (HR) sent you a reminder. %(text)s")
-                    % {"person": requested_by.get_full_name(), "text": due.text()}
+                message=message(
+                    "reminder_from_hr", person=requested_by.get_full_name(), reminder=list(due.message)
                 ),
                 dedupe_key=f"reminder:{due.kind}:{content_type.pk}:{review.pk}:{today.isoformat()}",
             )

@@ -1,4 +1,4 @@
-"""Who is told what, and how: ``notify`` stores a notification in the recipient's language and,
+"""Who is told what, and how: ``notify`` stores a notification (a message's key and parameters) and,
 after the transaction commits, has a Celery task mail it (unless the person chose the weekly digest
 or no email); ``announce`` posts to a team's chat. Preferences, language, time zone, read marks."""
 
@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Role, Team, User, validate_time_zone
 from core import jobs
+from notifications.messages import Message
 from notifications.models import (
     Channel,
     EmailState,
@@ -129,7 +130,7 @@ def notify(
     recipient: User | None,
     kind: str,
     *,
-    text: Callable[[], str],
+    message: Message,
     url: str = "",
     obj: models.Model | None = None,
     dedupe_key: str = "",
@@ -137,16 +138,16 @@ def notify(
     mail_now: bool = True,
 ) -> Notification | None:
     """Tell ``recipient`` about something of ``kind``: a notification (always), and an email after
-    the transaction commits when that is their choice for the kind. ``text`` is called in the
-    recipient's language. Nobody is told about what they did themselves (``by``), nor twice about one
+    the transaction commits when that is their choice for the kind. ``message``: what it says, a key
+    of ``notifications.messages`` and its parameters, stored so and put into words in the reader's
+    language when read. Nobody is told about what they did themselves (``by``), nor twice about one
     event (``dedupe_key``); inactive people and integrations are never told. ``mail_now=False``: the
     caller mails it (the reminders, several in one message)."""
     if recipient is None or not recipient.is_active or recipient.role == Role.SERVICE:
         return None
     if by is not None and by.pk == recipient.pk:
         return None
-    with speaking_to(recipient):
-        body = str(text())
+    key, params = message
     channel = channel_of(recipient, kind)
     state: str = EmailState.NONE
     if not _paused.get():
@@ -160,7 +161,8 @@ def notify(
                 kind=kind,
                 content_type=content_type,
                 object_id=object_id,
-                text=body,
+                message=key,
+                params=params,
                 url=url,
                 email=state,
                 dedupe_key=dedupe_key[:200],

@@ -9,6 +9,7 @@
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,11 +17,14 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from modeltranslation.admin import TranslationAdmin
+from modeltranslation.utils import build_localized_fieldname
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import EVERYONE_ROLES
 from reviews.access import review_view
 from reviews.models import Comment, CycleExport, Dispute, InputRequest, Review, ReviewCycle, ReviewTemplate
+from reviews.translation import TRANSLATED
 from reviews.writing import selectors, services
 from reviews.writing import snapshot as review_snapshot
 
@@ -257,6 +261,8 @@ class ReviewTemplateForm(forms.ModelForm):
             "okr_weight",
             "min_samples",
             "self_rating",
+            "input_questions",
+            "input_rating",
         ]
 
     def clean(self):
@@ -264,19 +270,40 @@ class ReviewTemplateForm(forms.ModelForm):
         cleaned = self.cleaned_data
         if not self.errors:
             try:
+                # As written (the English columns, in the admin's translation form).
                 review_snapshot.template_validate(
-                    sections=cleaned.get("sections"),
-                    rating_scale=cleaned.get("rating_scale"),
+                    sections=cleaned.get("sections_en", cleaned.get("sections")),
+                    rating_scale=cleaned.get("rating_scale_en", cleaned.get("rating_scale")),
                     kpi_weights=cleaned.get("kpi_weights"),
                 )
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
                     self.add_error(name if name in self.fields else None, errors)
+        if not self.errors:
+            try:
+                review_snapshot.questions_validate(
+                    cleaned.get("input_questions_en", cleaned.get("input_questions"))
+                )
+            except ValidationError as exc:
+                field = "input_questions_en" if "input_questions_en" in self.fields else None
+                self.add_error(field, exc.messages)
+        if not self.errors:
+            base = {name: cleaned.get(f"{name}_en", cleaned.get(name)) for name in TRANSLATED}
+            for name in TRANSLATED:
+                for language in settings.MODELTRANSLATION_LANGUAGES[1:]:
+                    field = build_localized_fieldname(name, language)
+                    try:
+                        review_snapshot.translation_validate(name, base[name], cleaned.get(field))
+                    except ValidationError as exc:
+                        self.add_error(field if field in self.fields else None, exc.messages)
         return cleaned
 
 
 @admin.register(ReviewTemplate)
-class ReviewTemplateAdmin(admin.ModelAdmin):
+class ReviewTemplateAdmin(TranslationAdmin):
+    """Sections, scale and questions to colleagues with a translation per language (empty: read
+    as written in English; reviews/translation.py)."""
+
     form = ReviewTemplateForm
     list_display = ["name", "okr_weight"]
 

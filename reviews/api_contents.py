@@ -1,8 +1,8 @@
-"""What a review holds as JSON, described for the OpenAPI schema (descriptions only: the API answers
-the stored JSON as it is). The snapshot is the scorecard frozen with the quarter's OKRs and its
+"""What a review holds as JSON, described for the OpenAPI schema (descriptions only). The snapshot is the scorecard frozen with the quarter's OKRs and its
 expected-results model (``reviews.writing.snapshot.snapshot_build``); the suggested rating's detail
 is ``reviews.writing.snapshot.suggested_rating``'s; the self-review and the manager's part are
-per section of the review's template."""
+per section of the review's template. Both are stored with keys and parameters only: the API gives
+their words (names, definitions, the freshness warning) in the caller's language."""
 
 from rest_framework import serializers
 
@@ -95,7 +95,7 @@ SNAPSHOT = json_shape(
 )
 
 _METRIC = serializers.CharField(help_text="The metric's key (docs/metrics.md), or okr_score for the OKRs.")
-_NAME = serializers.CharField(help_text="The metric's name, in the language of the day it was computed.")
+_NAME = serializers.CharField(help_text="The metric's name, in the caller's language.")
 _WEIGHT = _decimal("Its weight in the template")
 # What a part of the rating and a part left out share: the template's spec of a metric (not of the
 # OKR part) and the value and sample it was judged on.

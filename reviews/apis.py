@@ -26,7 +26,7 @@ from accounts.requests import api_person
 from core import text
 from core.files import FileDownloads
 from core.openapi import INVALID, NOT_FOUND, NOT_SIGNED_IN, PEOPLE, ErrorDetail, stored_json
-from reviews import api_contents, workflow
+from reviews import api_contents, wording, workflow
 from reviews.access import review_view
 from reviews.input.selectors import input_for, prefetch_input_requests
 from reviews.models import NoteKind, Review
@@ -263,8 +263,12 @@ class ReviewOutput(serializers.ModelSerializer):
         return view.as_dict() if view.readable else None
 
     def to_representation(self, review):
-        """Hidden parts (``reviews.access``) are null, for the detail and every row of the list."""
+        """Hidden parts (``reviews.access``) are null, for the detail and every row of the list. The
+        snapshot and the detail keep keys: their words (metrics' names and definitions, the freshness
+        warning) are given in the caller's language."""
         data = super().to_representation(review)
+        data["snapshot"] = wording.snapshot_in_words(data["snapshot"])
+        data["suggested_detail"] = wording.detail_in_words(data["suggested_detail"])
         return review_view(self.context["request"].user, review).mask(data)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -106,6 +107,9 @@ class ReviewTemplate(models.Model):
         default=True,
         help_text=_("An optional rating on the template's scale, next to their answers."),
     )
+    # Declared for the type checker: django-modeltranslation makes it a multilingual manager
+    # (reviews/translation.py), which the Django plugin of mypy cannot resolve by itself.
+    objects: ClassVar[models.Manager[ReviewTemplate]] = models.Manager()
 
     class Meta:
         verbose_name = _("review template")

@@ -4,13 +4,14 @@ out of the suggested rating. Keys and field names never reach a page, a PDF or a
 from __future__ import annotations
 
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from core import dates
-from kpis.periods import period_label
+from kpis.periods import Period, period_label
 from kpis.registry import OKR_SCORE, REGISTRY, label
-from reviews.models import Review
+from kpis.scorecards import freshness_words
+from reviews.models import Review, ReviewCycle
 
 FIELD_LABELS = {
     "status": _("Status"),
@@ -123,3 +124,74 @@ def field_label(review: Review, name: str) -> str:
             title = section_title(review, name[len(prefix) :])
             return f"{title} · {what}" if what else title
     return str(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+
+
+def _metric_in_words(row: dict) -> dict:
+    metric = REGISTRY.get(row["metric"])
+    out = {
+        **row,
+        "name": row.get("name") or label(row["metric"]),
+        "how_computed": row.get("how_computed") or (str(metric.help) if metric else ""),
+    }
+    benchmark = row.get("benchmark")
+    if benchmark and not benchmark.get("source"):
+        source = str(metric.benchmark[1]) if metric and metric.benchmark else ""
+        out["benchmark"] = {**benchmark, "source": source}
+    return out
+
+
+def snapshot_in_words(snapshot: dict) -> dict:
+    """A frozen snapshot with its words in the reader's language: each metric's name and how it is
+    computed, the freshness warning. A snapshot keeps keys and parameters; words frozen before it
+    did (and not recognised by the migration that turned them into keys) are shown as stored."""
+    if not snapshot:
+        return snapshot
+    out = dict(snapshot)
+    out["metrics"] = [_metric_in_words(m) for m in snapshot.get("metrics", [])]
+    if "warning" in snapshot:
+        out["warning"] = freshness_words(snapshot["warning"]) or None
+    return out
+
+
+def detail_in_words(detail: dict | None) -> dict | None:
+    """The suggested rating's detail with each part's name in the reader's language (a name frozen
+    before the detail kept keys only is shown as stored)."""
+    if not detail:
+        return detail
+    out = dict(detail)
+    for part in ("parts", "left_out"):
+        if part in detail:
+            out[part] = [{**p, "name": p.get("name") or label(p["metric"])} for p in detail[part]]
+    return out
+
+
+# What a cycle was opened despite (``ReviewCycle.opened_despite``), by code.
+NOT_STARTED, NO_RUN = "not_started", "no_run"
+
+
+def opening_warning_words(cycle: ReviewCycle, code: str) -> str:
+    """A code of ``opening_warning_codes`` in the reader's words; any other text (a warning kept in
+    words before the codes, not recognised by the migration) as it is."""
+    p = Period.parse(cycle.period)
+    if code == NOT_STARTED:
+        return gettext(
+            "%(period)s has not started (it starts on %(day)s): there is no activity yet, so every number "
+            "of every review will read “no data” and no review will have a suggested rating."
+        ) % {"period": period_label(p), "day": dates.day(p.start)}
+    if code == NO_RUN:
+        return gettext(
+            "No KPI run of %(period)s is published yet: the reviews’ numbers will be empty and no review "
+            "will have a suggested rating until its reviewer refreshes the numbers after a run."
+        ) % {"period": period_label(p)}
+    return code
+
+
+def opened_despite_words(cycle: ReviewCycle) -> str:
+    """What the cycle was opened despite, in the reader's words ("" when nothing)."""
+    return opening_warning_words(cycle, cycle.opened_despite) if cycle.opened_despite else ""
+
+
+def question_text(question: dict) -> str:
+    """A question to a colleague in the reader's language when the template had its translation,
+    else as written."""
+    return (question.get("translations") or {}).get(get_language()) or question["text"]

@@ -443,7 +443,10 @@ def build_objects(org):
         "import": ImportRun.objects.create(kind="tickets", source="upload", status="valid"),
         "export": CycleExport.objects.create(cycle=cycle, total=0, status="queued"),
         "notification": notification_services.notify(
-            org.csm_a, "review_submitted", text=lambda: "Your review", url=f"/reviews/{review.pk}/"
+            org.csm_a,
+            "review_submitted",
+            message=("step_submit_csm", {"period": "2026-Q3"}),
+            url=f"/reviews/{review.pk}/",
         ),
         "unsubscribe": notification_mail.unsubscribe_token(org.csm_a, "cycle_opened"),
         "api_token": tokens.issue(person=org.csm_a, name="BI")[0],

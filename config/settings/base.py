@@ -20,6 +20,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
+    # Before the admin: the translations of what admins write (reviews/translation.py).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -272,6 +274,13 @@ LANGUAGES = [
     ("tr", "Türkçe"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# What admins write (a review template's sections, scale and questions to colleagues) may carry a
+# translation per language (django-modeltranslation, reviews/translation.py): shown in the reader's
+# language, else as written (English, the default language). Its own list, Django's codes, so that
+# the columns (sections_pt_br, ...) never change with the languages offered.
+MODELTRANSLATION_LANGUAGES = ("en", "es", "pt-br", "zh-hans", "tr")
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -26,10 +26,11 @@ from accounts.models import Assignment, Role, User
 from core import dates
 from kpis import book
 from kpis.models import KpiRun, RunStatus
-from kpis.periods import Period, period_label
+from kpis.periods import Period
 from reviews.access import review_view
 from reviews.cycles import funnel
 from reviews.models import STATUS_ORDER, CycleExclusion, Review, ReviewCycle, ReviewStatus
+from reviews.wording import NO_RUN, NOT_STARTED, opening_warning_words
 
 
 def waiting_on(review: Review) -> tuple[User | None, datetime.date | None, str]:
@@ -220,29 +221,25 @@ def cycle_participants(cycle: ReviewCycle) -> list[Participant]:
     ]
 
 
-def opening_warnings(cycle: ReviewCycle, today: datetime.date | None = None) -> list[str]:
-    """What the reviews would miss if the cycle opened now: a quarter that has not started, a quarter
-    without a published KPI run. Empty when nothing is missing."""
+# What opening a cycle now would miss, by code: kept so on the cycle (``ReviewCycle.opened_despite``)
+# and put into words in the reader's language (``reviews.wording.opening_warning_words``).
+
+
+def opening_warning_codes(cycle: ReviewCycle, today: datetime.date | None = None) -> list[str]:
+    """What the reviews would miss if the cycle opened now, as codes: a quarter that has not
+    started, a quarter without a published KPI run. Empty when nothing is missing."""
     today = today or timezone.localdate()
     p = Period.parse(cycle.period)
-    out = []
     if p.start > today:
-        out.append(
-            gettext(
-                "%(period)s has not started (it starts on %(day)s): there is no activity yet, so every number "
-                "of every review will read “no data” and no review will have a suggested rating."
-            )
-            % {"period": period_label(p), "day": dates.day(p.start)}
-        )
-    elif not KpiRun.objects.filter(period=str(p), status=RunStatus.PUBLISHED).exists():
-        out.append(
-            gettext(
-                "No KPI run of %(period)s is published yet: the reviews’ numbers will be empty and no review "
-                "will have a suggested rating until its reviewer refreshes the numbers after a run."
-            )
-            % {"period": period_label(p)}
-        )
-    return out
+        return [NOT_STARTED]
+    if not KpiRun.objects.filter(period=str(p), status=RunStatus.PUBLISHED).exists():
+        return [NO_RUN]
+    return []
+
+
+def opening_warnings(cycle: ReviewCycle, today: datetime.date | None = None) -> list[str]:
+    """``opening_warning_codes`` in the reader's words."""
+    return [opening_warning_words(cycle, code) for code in opening_warning_codes(cycle, today)]
 
 
 def next_free_quarter(today: datetime.date | None = None) -> Period:

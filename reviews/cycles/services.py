@@ -88,9 +88,9 @@ def cycle_open(*, user: User, cycle: ReviewCycle, confirm: bool = False) -> int:
         raise ValidationError(
             {"status": _("A cycle in %(status)s cannot be opened.") % {"status": cycle.get_status_display()}}
         )
-    warnings = selectors.opening_warnings(cycle) if cycle.status == CycleStatus.DRAFT else []
+    warnings = selectors.opening_warning_codes(cycle) if cycle.status == CycleStatus.DRAFT else []
     if warnings and not confirm:
-        raise ValidationError({"confirm": warnings})
+        raise ValidationError({"confirm": [selectors.opening_warning_words(cycle, w) for w in warnings]})
     created = []
     csms = (
         User.objects.filter(role=Role.CSM, is_active=True)
@@ -122,7 +122,7 @@ def cycle_open(*, user: User, cycle: ReviewCycle, confirm: bool = False) -> int:
     with transaction.atomic():
         if cycle.status == CycleStatus.DRAFT:
             cycle.status = CycleStatus.OPEN
-            cycle.opened_despite = " ".join(warnings)
+            cycle.opened_despite = " ".join(warnings)  # a code, put into words when read
             cycle._history_user = user
             cycle.save()
         if created:

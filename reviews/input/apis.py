@@ -18,6 +18,7 @@ from accounts.access import get_visible_or_404
 from accounts.requests import api_person
 from core import text
 from core.openapi import INVALID, NOT_FOUND, PEOPLE, ErrorDetail
+from reviews import wording
 from reviews.input import selectors, services
 from reviews.models import InputRequest, InputStatus
 
@@ -65,7 +66,7 @@ def _output(r: InputRequest) -> dict:
         "status": r.status,
         "anonymous": r.review.cycle.input_anonymous,
         "open": selectors.can_answer(r),
-        "questions": [{"key": q["key"], "text": q["text"]} for q in r.questions],
+        "questions": [{"key": q["key"], "text": wording.question_text(q)} for q in r.questions],
         "answers": r.answers,
         "rating": r.rating,
         "rating_scale": template.rating_scale if template.input_rating else [],

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from reviews import wording
 from reviews.access import may_ask_input as may_request
 from reviews.access import review_view
 from reviews.input.suggestions import suggestions_for
@@ -65,7 +66,7 @@ class InputView:
 
 def _answer_of(request: InputRequest, anonymous: bool) -> dict:
     questions = [
-        {"text": q["text"], "answer": request.answers.get(q["key"], "")}
+        {"text": wording.question_text(q), "answer": request.answers.get(q["key"], "")}
         for q in request.questions
         if request.answers.get(q["key"])
     ]

@@ -17,10 +17,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
 
 from accounts.models import Role, User
 from core import text as limits
@@ -39,6 +41,26 @@ from reviews.models import (
     ReviewStatus,
     validate_due_date,
 )
+
+
+def frozen_questions(template) -> list[dict]:
+    """The template's questions to colleagues as the request keeps them: as written (English), each
+    with its translations (``translations``: language -> text) for the languages that have one, so
+    that the colleague reads them in their language and a later edit of the template changes nothing
+    asked (reviews/translation.py)."""
+    with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
+        questions = [dict(q) for q in template.input_questions or []]
+    for language in settings.MODELTRANSLATION_LANGUAGES:
+        if language == settings.MODELTRANSLATION_DEFAULT_LANGUAGE:
+            continue
+        texts = {
+            q.get("key"): q.get("text")
+            for q in getattr(template, build_localized_fieldname("input_questions", language)) or []
+        }
+        for q in questions:
+            if texts.get(q["key"]):
+                q.setdefault("translations", {})[language] = texts[q["key"]]
+    return questions
 
 
 def check_open(review: Review) -> None:
@@ -111,7 +133,7 @@ def input_request_create(
                 requested_by=user,
                 source=source,
                 due_on=due,
-                questions=list(template.input_questions or []),
+                questions=frozen_questions(template),
             )
     except IntegrityError:
         raise ValidationError(

@@ -17,6 +17,7 @@ from accounts.access import get_visible_or_404
 from accounts.models import Role, User, normalize_email
 from accounts.requests import PersonRequest
 from core import text
+from reviews import wording
 from reviews.access import may_ask_input
 from reviews.input import selectors, services
 from reviews.models import InputRequest, InputSource, InputStatus, Review
@@ -65,7 +66,7 @@ def input_detail(request: PersonRequest, request_id: int) -> HttpResponse:
     questions = [
         {
             "key": q["key"],
-            "text": q["text"],
+            "text": wording.question_text(q),
             "answer": posted.get(q["key"], input_request.answers.get(q["key"], "")),
         }
         for q in input_request.questions

@@ -29,3 +29,9 @@ def expected_model(snapshot) -> str:
 @register.filter
 def metric_name(key: str) -> str:
     return wording.metric_name(key)
+
+
+@register.filter
+def opened_despite(cycle) -> str:
+    """What a cycle was opened despite, in the reader's words."""
+    return wording.opened_despite_words(cycle)

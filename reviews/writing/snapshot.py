@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -33,6 +34,13 @@ def _json(data) -> dict:
 
 
 def template_default() -> ReviewTemplate:
+    # Written as written (English), whatever the language of the request that first needs it: its
+    # translations are added per language in the admin (reviews/translation.py).
+    with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
+        return _template_default()
+
+
+def _template_default() -> ReviewTemplate:
     template, _created = ReviewTemplate.objects.get_or_create(
         name="Quarterly CSM review",
         defaults={
@@ -82,6 +90,41 @@ def template_validate(*, sections, rating_scale, kpi_weights) -> None:
         raise ValidationError(errors)
 
 
+# What identifies each item of a template's lists: a translation keeps it, changing only the words.
+_IDS = {"sections": "key", "rating_scale": "value", "input_questions": "key"}
+
+
+def questions_validate(questions) -> None:
+    """The questions to colleagues: a list of items, each with its own key and a text."""
+    ok = isinstance(questions, list) and all(
+        isinstance(q, dict) and q.get("key") and isinstance(q.get("text"), str) and q["text"].strip()
+        for q in questions
+    )
+    if not ok or len({q["key"] for q in questions}) != len(questions):
+        raise ValidationError(_("Every question needs its own key and a text."))
+
+
+def translation_validate(name: str, base, translated) -> None:
+    """A translation of a template's ``name`` list (``sections``, ``rating_scale``,
+    ``input_questions``) is empty (the template is read as written) or the same items, in the same
+    order, with their words in its language."""
+    if translated in (None, [], ""):
+        return
+    ident = _IDS[name]
+    ok = isinstance(translated, list) and all(isinstance(i, dict) for i in translated)
+    if not ok or [i.get(ident) for i in translated] != [i.get(ident) for i in base or []]:
+        raise ValidationError(
+            _(
+                "A translation has the same items as the text as written, in the same order (the same "
+                "%(ident)s each), with only their words translated; or leave it empty."
+            )
+            % {"ident": ident}
+        )
+    words = {"sections": "title", "rating_scale": "label", "input_questions": "text"}[name]
+    if not all(isinstance(i.get(words), str) and i[words].strip() for i in translated):
+        raise ValidationError(_("Every item of a translation needs its words."))
+
+
 def template_warnings(*, kpi_weights) -> list[str]:
     """What a valid template may still get wrong, said when it is saved: two weighted metrics that
     are the same quantity (``Metric.same_quantity_as``) count it twice in the suggested rating."""
@@ -100,7 +143,16 @@ def snapshot_build(*, csm: User, period: str, peers: Peers | None = None, okrs: 
     """Every KPI and service metric of the quarter with its comparisons, the run it came from, and
     the quarter's OKRs with their scores: what the review is judged on, frozen. ``peers`` and
     ``okrs`` (the CSM's item of ``okr_scores_of``): read once for a whole cycle by its caller."""
-    card = scorecard(csm=csm, period=Period.parse(period), peers=peers).as_dict()
+    card_of = scorecard(csm=csm, period=Period.parse(period), peers=peers)
+    card = card_of.as_dict()
+    # Frozen are the numbers and which metric and warning applied, never their words: a reader sees
+    # them in their language (``reviews.wording.snapshot_in_words``).
+    card["warning"] = card_of.freshness.notice
+    for row in card["metrics"]:
+        row.pop("name", None)
+        row.pop("how_computed", None)
+        if row.get("benchmark"):
+            row["benchmark"].pop("source", None)
     score, objectives = okrs if okrs is not None else okr_score_of(csm=csm, period=period)
     card["okrs"] = {
         "score": score,
@@ -185,7 +237,6 @@ def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decim
         minimum = minimums.get(key)
         item = {
             "metric": key,
-            "name": metric_name(key),
             "weight": str(spec["weight"]),
             "floor": str(spec["floor"]),
             "target": str(spec["target"]),
@@ -205,7 +256,7 @@ def suggested_rating(*, template: ReviewTemplate, snapshot: dict) -> tuple[Decim
             parts.append({**item, "rating": _q(_metric_rating(Decimal(str(raw)), spec, low, high))})
     okr = (snapshot.get("okrs") or {}).get("score")
     if template.okr_weight > 0:
-        item = {"metric": OKR_SCORE, "name": metric_name(OKR_SCORE), "weight": str(template.okr_weight)}
+        item = {"metric": OKR_SCORE, "weight": str(template.okr_weight)}
         if okr is None:
             left_out.append({**item, "value": None, "reason": "no_data"})
         else:
@@ -248,7 +299,7 @@ def snapshot_diff(old: dict, new: dict) -> list[dict]:
             changes.append(
                 {
                     "metric": m["metric"],
-                    "name": m["name"],
+                    "name": metric_name(m["metric"]),
                     "before": before.get(m["metric"]),
                     "after": m["value"],
                 }

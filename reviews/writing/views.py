@@ -58,7 +58,7 @@ def review_list(request: PersonRequest) -> HttpResponse:
 def _metric_rows(review: Review) -> list[dict]:
     minimums = review.cycle.template.min_samples or {}
     rows = []
-    for m in review.snapshot.get("metrics", []):
+    for m in wording.snapshot_in_words(review.snapshot).get("metrics", []):
         metric = REGISTRY.get(m["metric"])
         if metric is None or metric.group == "context":
             continue
@@ -88,7 +88,7 @@ def _flag_metrics(review: Review) -> list[dict]:
         metric = REGISTRY.get(m["metric"])
         if metric is None or metric.group == "context":
             continue
-        out.append({"metric": m["metric"], "name": m.get("name", "")})
+        out.append({"metric": m["metric"], "name": m.get("name") or wording.metric_name(m["metric"])})
     return out
 
 

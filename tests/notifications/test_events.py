@@ -18,6 +18,7 @@ from kpis.models import KpiRun
 from kpis.periods import Period
 from notifications import mail
 from notifications.models import Channel, EmailState, Kind, Notification, PersonSettings, Preference
+from notifications.services import speaking_to
 from reviews.cycles import services as cycle_services
 from reviews.models import ReviewCycle
 from reviews.writing import disputes as review_disputes
@@ -320,6 +321,8 @@ def test_each_person_is_written_to_in_their_language(
     )
     assert "Hola CSM:" in m.text and "Todas tus notificaciones" in m.html and 'lang="es"' in m.html
     stored = Notification.objects.get(recipient=org.csm_a)
-    assert stored.text == m.subject  # the page shows what the email said
+    assert (stored.message, stored.text) == ("cycle_opened_csm", "")  # a key, no sentence
+    with speaking_to(org.csm_a):
+        assert stored.words == m.subject  # the page shows what the email said
     [m] = smtp.to(org.csm_a2.email)
     assert m.subject == "The Q3 2026 review cycle is open. Your self-review is due on 10 Oct 2026."

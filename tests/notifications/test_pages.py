@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from devtools import catcher
 from notifications import services
+from notifications.messages import message
 from notifications.models import Channel, Kind, Notification, PersonSettings, Preference
 from notifications.selectors import todos_for
 from reviews.cycles import services as cycle_services
@@ -21,7 +22,8 @@ D = datetime.date
 
 
 def tell(person, text="Something happened", url="/reviews/", kind=Kind.CYCLE_OPENED):
-    return services.notify(person, kind, text=lambda: text, url=url)
+    """A notification that names ``text`` (as a key result's title)."""
+    return services.notify(person, kind, message=message("remind_key_result", days=14, kr=text), url=url)
 
 
 def test_the_bell_counts_unread_and_the_page_lists_them(client, org):

@@ -138,7 +138,7 @@ def test_stale_key_results_wait_for_the_weekly_digest_with_everything_unread(org
     stale = Notification.objects.get(kind=Kind.KEY_RESULT_STALE)
     assert stale.recipient == org.csm_a and stale.email == EmailState.DIGEST
     assert (
-        stale.text == "No check-in for 19 days on “Success plans signed off”: check in to keep it on track."
+        stale.words == "No check-in for 19 days on “Success plans signed off”: check in to keep it on track."
     )
     assert [m.subject for m in smtp.to(org.csm_a.email)] == [
         "Reminder: your review is waiting for your acknowledgement"
@@ -186,7 +186,7 @@ def test_hr_asks_for_a_reminder_it_goes_once_a_day_with_hrs_name(org, reviews):
     today = D(2026, 11, 30)
     assert reminders.requested(review=b, recipient=org.csm_b, requested_by=org.hr, today=today) is True
     [n] = Notification.objects.filter(recipient=org.csm_b, kind=Kind.REMINDER_SELF_REVIEW)
-    assert n.text == (
+    assert n.words == (
         f"{org.hr.get_full_name()} (HR) sent you a reminder. "
         "Your Q4 2026 self-review is due in 10 days (10 Dec 2026)."
     )
@@ -197,7 +197,7 @@ def test_hr_asks_for_a_reminder_it_goes_once_a_day_with_hrs_name(org, reviews):
         reminders.requested(review=b, recipient=org.csm_b, requested_by=org.hr, today=D(2026, 12, 11)) is True
     )
     late = Notification.objects.filter(recipient=org.csm_b, kind=Kind.REMINDER_SELF_REVIEW).first()
-    assert late.text.endswith("Your Q4 2026 self-review was due on 10 Dec 2026: please submit it.")
+    assert late.words.endswith("Your Q4 2026 self-review was due on 10 Dec 2026: please submit it.")
     # Someone the review does not wait on is not reminded.
     assert reminders.requested(review=b, recipient=org.manager_b, requested_by=org.hr, today=today) is False
 

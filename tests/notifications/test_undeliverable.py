@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from notifications import mail, services, tasks
+from notifications.messages import message
 from notifications.models import EmailState, Kind, Notification
 
 pytestmark = pytest.mark.django_db
@@ -33,13 +34,13 @@ def test_a_header_the_mail_library_refuses_fails_at_once_with_the_reason(
     # one stored before names were checked would.
     with django_capture_on_commit_callbacks(execute=True):
         notification = services.notify(
-            org.admin, Kind.IMPORT_FAILED, text=lambda: "Ana\nBell's import failed"
+            org.admin, Kind.IMPORT_FAILED, message=message("remind_key_result", days=14, kr="Ana\nBell")
         )
     notification.refresh_from_db()
     assert notification.email == EmailState.FAILED
     assert notification.email_error == (
         "the mail library refuses the message: Header values can't contain newlines "
-        "(got \"Ana\\nBell's import failed\" for header 'Subject')"
+        "(got 'No check-in for 14 days on “Ana\\nBell”: check in to keep it on track.' for header 'Subject')"
     )
     assert len(builds) == 1  # tried once: never again
     assert smtp.messages() == []

@@ -211,9 +211,7 @@ def test_answer_decline_and_their_refusals(client, org, cycle):
         input_services.input_answer(user=bea, request=req_b, answers={"strengths": "x"})
     # The person who asked hears of both; in a named cycle, by name.
     texts = sorted(
-        Notification.objects.filter(recipient=org.manager_a, kind=Kind.INPUT_ANSWERED).values_list(
-            "text", flat=True
-        )
+        n.words for n in Notification.objects.filter(recipient=org.manager_a, kind=Kind.INPUT_ANSWERED)
     )
     assert texts == [
         "Ada Exec gave their input on the Q3 2026 review of CSM A.",
@@ -289,7 +287,7 @@ def test_reminders_before_the_due_date_and_once_late(org, cycle, settings):
         before = Notification.objects.filter(recipient=ada, kind=Kind.REMINDER_INPUT).count()
         reminders.run(today=day)
         after = list(Notification.objects.filter(recipient=ada, kind=Kind.REMINDER_INPUT).order_by("pk"))
-        return [n.text for n in after[before:]]
+        return [n.words for n in after[before:]]
 
     assert reminded(due - datetime.timedelta(days=8)) == []
     assert reminded(due - datetime.timedelta(days=7)) == [
@@ -370,9 +368,7 @@ def surfaces(client, user, review) -> dict[str, str | None]:
         "history": got(client.get(reverse("review-history", args=[review.pk]))),
         "pdf": got(client.get(reverse("review-pdf", args=[review.pk])), pdf=True),
         "emails": "\n".join(m.body + m.subject for m in mail.outbox if user.email in m.to),
-        "notifications": "\n".join(
-            Notification.objects.filter(recipient=user).values_list("text", flat=True)
-        ),
+        "notifications": "\n".join(n.words for n in Notification.objects.filter(recipient=user)),
     }
     return out
 
@@ -452,7 +448,7 @@ def test_anonymous_input_stays_anonymous_once_answered(org, cycle):
     cycle.refresh_from_db()
     assert cycle.input_anonymous is True
     # The reviewer hears that a colleague answered, not who.
-    assert Notification.objects.get(recipient=org.manager_a, kind=Kind.INPUT_ANSWERED).text == (
+    assert Notification.objects.get(recipient=org.manager_a, kind=Kind.INPUT_ANSWERED).words == (
         "A colleague answered your request for input on the Q3 2026 review of CSM A."
     )
 

@@ -4,13 +4,16 @@ page under the reviewer rule, the review list with due dates and filters, remind
 calibration start rule, and calibration adjustments worked by hand with their audit."""
 
 import datetime
+import importlib
 import io
 import re
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
@@ -20,6 +23,7 @@ from accounts.models import CustomerAccount
 from kpis import book
 from kpis import services as kpi_services
 from kpis.periods import Period, period_label
+from reviews import wording
 from reviews.cycles import selectors as cycle_selectors
 from reviews.cycles import services as cycle_services
 from reviews.models import CycleExclusion, Review, ReviewCycle
@@ -30,6 +34,7 @@ from reviews.signals import reminder_requested
 from reviews.writing import selectors, services, snapshot
 from tests import factories
 from tests.demo_snapshot import built_once
+from tests.i18n_catalog import catalog
 from tests.kpis import world
 
 Q3 = "2026-Q3"
@@ -120,7 +125,37 @@ def test_a_quarter_that_has_not_started_opens_only_with_a_confirmation(w):
     assert cycle.status == "draft" and not cycle.reviews.exists()
     assert cycle_services.cycle_open(user=w["hr"], cycle=cycle, confirm=True) == 4
     cycle.refresh_from_db()
-    assert cycle.status == "open" and cycle.opened_despite == warnings[0]
+    # Kept as a code, said in the reader's words on the cycle page (Spanish for a Spanish reader).
+    assert cycle.status == "open" and cycle.opened_despite == "not_started"
+    assert wording.opened_despite_words(cycle) == warnings[0]
+    english = (
+        "Q2 2031 has not started (it starts on 1 Apr 2031): there is no activity yet, so every number of "
+        "every review will read “no data” and no review will have a suggested rating."
+    )
+    spanish = "T2 2031 aún no ha empezado (empieza el "
+    entries = {
+        "%(period)s has not started (it starts on %(day)s): there is no activity yet, so every number "
+        "of every review will read “no data” and no review will have a suggested rating.": (
+            "%(period)s aún no ha empezado (empieza el %(day)s): las cifras dirán «sin datos»."
+        ),
+        "Q%(quarter)s %(year)s": "T%(quarter)s %(year)s",
+    }
+    client = Client()
+    client.force_login(w["hr"])
+    with catalog("es", entries):
+        page = client.get(reverse("cycle-detail", args=[cycle.pk]), HTTP_ACCEPT_LANGUAGE="es")
+        assert spanish in page.content.decode()
+        assert english not in page.content.decode()
+    # A cycle opened before the codes: its English sentence becomes the code; an unknown one stays.
+    other = cycle_services.cycle_create(
+        user=w["hr"], period="2031-Q3", self_review_due=D(2031, 10, 5), manager_review_due=D(2031, 10, 15)
+    )
+    ReviewCycle.objects.filter(pk=cycle.pk).update(opened_despite=english)
+    ReviewCycle.objects.filter(pk=other.pk).update(opened_despite="Opened by hand.")
+    importlib.import_module("reviews.migrations.0011_cycle_opened_despite_to_code").forwards(apps, None)
+    assert ReviewCycle.objects.get(pk=cycle.pk).opened_despite == "not_started"
+    assert ReviewCycle.objects.get(pk=other.pk).opened_despite == "Opened by hand."
+    assert wording.opened_despite_words(ReviewCycle.objects.get(pk=other.pk)) == "Opened by hand."
 
 
 def test_a_quarter_without_a_published_run_opens_only_with_a_confirmation_on_the_page(client, w):

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from kpis import services as kpi_services
 from kpis.periods import Period
+from reviews import wording
 from reviews.access import review_view
 from reviews.cycles import services as cycle_services
 from reviews.models import Review, ReviewTemplate
@@ -100,7 +101,10 @@ def test_opening_a_cycle_creates_one_review_per_csm_with_their_manager(w):
 def test_snapshot_holds_the_numbers_with_comparisons_and_the_run(w):
     snap = w["review"].snapshot
     nrr = next(m for m in snap["metrics"] if m["metric"] == "nrr")
-    assert nrr["value"] == "94.44" and nrr["benchmark"] == {
+    # The benchmark's source is words: frozen is which benchmark applied, said in the reader's words.
+    assert nrr["value"] == "94.44" and nrr["benchmark"] == {"value": "106"}
+    shown = next(m for m in wording.snapshot_in_words(snap)["metrics"] if m["metric"] == "nrr")
+    assert shown["benchmark"] == {
         "value": "106",
         "source": "SaaS median (Gainsight benchmarking data, SaaStr workshop, 2024)",
     }

@@ -13,7 +13,13 @@ from django.urls import reverse
 from kpis.engine.components import C, Components
 from kpis.engine.formulas import derive
 from kpis.registry import METRICS, REGISTRY, same_quantity_pairs
-from reviews.models import DEFAULT_KPI_WEIGHTS, DEFAULT_SCALE, DEFAULT_SECTIONS, ReviewTemplate
+from reviews.models import (
+    DEFAULT_INPUT_QUESTIONS,
+    DEFAULT_KPI_WEIGHTS,
+    DEFAULT_SCALE,
+    DEFAULT_SECTIONS,
+    ReviewTemplate,
+)
 from reviews.writing import snapshot
 
 SPEC = {"weight": 1, "floor": 90, "target": 100, "stretch": 110}
@@ -60,8 +66,11 @@ def test_weighing_nrr_and_the_growth_rate_is_warned_about():
 def _form(**weights):
     return {
         "name": "Growth-heavy review",
-        "sections": json.dumps(DEFAULT_SECTIONS),
-        "rating_scale": json.dumps(DEFAULT_SCALE),
+        # As written (English); no translation (reviews/translation.py).
+        "sections_en": json.dumps(DEFAULT_SECTIONS),
+        "rating_scale_en": json.dumps(DEFAULT_SCALE),
+        "input_questions_en": json.dumps(DEFAULT_INPUT_QUESTIONS),
+        "input_rating": "on",
         "kpi_weights": json.dumps(weights),
         "okr_weight": "2",
         "min_samples": json.dumps({}),
