@@ -13,6 +13,7 @@ Used as the ``tiny_catalog`` fixture (tests/i18n/conftest.py) or directly as a c
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from django.utils.translation import to_locale, trans_real
 PLURALS = {
     "en": "nplurals=2; plural=(n != 1);",
     "es": "nplurals=3; plural=n == 1 ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2;",
-    "pt_BR": "nplurals=3; plural=(n == 0 || n == 1) ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2;",
+    "pt_BR": "nplurals=2; plural=(n > 1);",
     "zh_Hans": "nplurals=1; plural=0;",
     "tr": "nplurals=2; plural=(n > 1);",
 }
@@ -82,3 +83,10 @@ def tiny_catalog(tmp: Path, messages: Messages, *, js: Messages | None = None) -
     finally:
         _reset()
         translation.activate(language) if language else translation.deactivate()
+
+
+@contextlib.contextmanager
+def catalog(language: str, entries: Mapping[object, object]) -> Iterator[Path]:
+    """``with catalog("es", {"English": "Español"}):`` the same, in a folder of its own."""
+    with tempfile.TemporaryDirectory() as tmp, tiny_catalog(Path(tmp), {language: entries}) as folder:
+        yield folder

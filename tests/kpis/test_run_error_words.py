@@ -11,7 +11,7 @@ from django.utils import translation
 from kpis import scorecards
 from kpis.models import KpiRun, RunStatus
 from kpis.periods import Period
-from tests.i18n_catalog import catalog
+from tests.i18n.catalog import catalog
 
 UTC = datetime.UTC
 FAILED = (

@@ -15,7 +15,7 @@ from kpis.models import KpiRun, RunStatus
 from notifications import mail, receivers, reminders, services
 from notifications.models import Kind, Notification, PersonSettings
 from reviews.models import ReviewStatus
-from tests.i18n_catalog import catalog
+from tests.i18n.catalog import catalog
 
 UTC = datetime.UTC
 FAILED = "The KPI run of %(period)s failed. The previous numbers stay on the pages until a run succeeds."

@@ -34,7 +34,7 @@ from reviews.signals import reminder_requested
 from reviews.writing import selectors, services, snapshot
 from tests import factories
 from tests.demo_snapshot import built_once
-from tests.i18n_catalog import catalog
+from tests.i18n.catalog import catalog
 from tests.kpis import world
 
 Q3 = "2026-Q3"

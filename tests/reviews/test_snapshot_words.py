@@ -24,7 +24,7 @@ from reviews.cycles import services as cycle_services
 from reviews.models import Review, ReviewTemplate
 from reviews.output.pdf import review_pdf
 from reviews.writing import explain, views
-from tests.i18n_catalog import catalog
+from tests.i18n.catalog import catalog
 
 Q2 = "2026-Q2"
 CSAT_NAME = "Customer satisfaction (CSAT)"
