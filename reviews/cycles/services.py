@@ -293,7 +293,7 @@ def _ask_reminder(*, review: Review, recipient: User, requested_by: User, due, o
         )
     ]
     if REMINDER_KEPT in answers:
-        return _("kept")
+        return REMINDER_KEPT  # a code the views compare, never words
     return "sent" if any(answer is True for answer in answers) else ""
 
 

@@ -355,6 +355,26 @@ def test_remind_one_review_and_every_overdue_one_sends_the_signal(client, w):
         reminder_requested.disconnect(receiver)
 
 
+def test_a_kept_reminder_is_a_code_whatever_the_language(client, w):
+    """The mail queue down: the reminder is kept. The page compares the outcome with a code; a
+    Spanish reader once got a translated outcome and a server error."""
+    cycle = open_q3(w)
+    reminder_requested.connect(kept := (lambda sender, **kwargs: "kept"), weak=False)
+    try:
+        client.force_login(w["hr"])
+        bob = review_of(cycle, w["bob"])
+        with catalog("es", {"kept": "guardado"}):
+            response = client.post(
+                reverse("cycle-review-action", args=[cycle.pk, bob.pk, "remind"]),
+                follow=True,
+                HTTP_ACCEPT_LANGUAGE="es",
+            )
+        assert response.status_code == 200
+        assert cycle_services.review_remind(user=w["hr"], review=bob)[1] == "kept"
+    finally:
+        reminder_requested.disconnect(kept)
+
+
 # --- calibration ---------------------------------------------------------------------------------
 
 
