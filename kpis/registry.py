@@ -446,19 +446,23 @@ METRICS: tuple[Metric, ...] = (
             ),
             Metric(
                 f"{key}_lift_low",
+                # xgettext:no-python-format (a percent sign, not a placeholder)
                 format_lazy(_("Lift in {name}, 90 % interval low"), name=name),
                 "pp",
                 NEUTRAL,
                 EXPECTED,
+                # xgettext:no-python-format (a percent sign, not a placeholder)
                 _("The lower end of the lift's 90 % interval."),
                 sample="accounts",
             ),
             Metric(
                 f"{key}_lift_high",
+                # xgettext:no-python-format (a percent sign, not a placeholder)
                 format_lazy(_("Lift in {name}, 90 % interval high"), name=name),
                 "pp",
                 NEUTRAL,
                 EXPECTED,
+                # xgettext:no-python-format (a percent sign, not a placeholder)
                 _("The upper end of the lift's 90 % interval."),
                 sample="accounts",
             ),

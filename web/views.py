@@ -61,6 +61,7 @@ def account_detail(request: PersonRequest, account_id: int) -> HttpResponse:
         "adoption_chart": charts.trend(
             [u.date for u in history["usage"]],
             [book.adoption(u.features_used, u.features_available) for u in history["usage"]],
+            # xgettext:no-python-format (a percent sign, not a placeholder)
             title=_("Adoption (% of features used)"),
         )
         if history["usage"]

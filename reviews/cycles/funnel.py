@@ -33,10 +33,15 @@ INSIDE = "inside"
 HIGH_95, HIGH_998 = "high_95", "high_998"  # more lost than expected, beyond the limit
 LOW_95, LOW_998 = "low_95", "low_998"  # fewer lost than expected, beyond the limit
 WHERE_WORDS = {
+    # xgettext:no-python-format (a percent sign, not a placeholder)
     INSIDE: _("within the 95 % limits"),
+    # xgettext:no-python-format (a percent sign, not a placeholder)
     HIGH_95: _("more lost than expected, beyond the 95 % limit"),
+    # xgettext:no-python-format (a percent sign, not a placeholder)
     HIGH_998: _("more lost than expected, beyond the 99.8 % limit"),
+    # xgettext:no-python-format (a percent sign, not a placeholder)
     LOW_95: _("fewer lost than expected, beyond the 95 % limit"),
+    # xgettext:no-python-format (a percent sign, not a placeholder)
     LOW_998: _("fewer lost than expected, beyond the 99.8 % limit"),
 }
 NO_EXPECTED = _("no expected result for this book (not enough history, or the model was withheld)")

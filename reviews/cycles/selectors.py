@@ -371,6 +371,7 @@ AXES = {
     "nrr_lift": _("Lift in NRR"),
 }
 LIFT_COLUMNS = [
+    # xgettext:no-python-format (a percent sign, not a placeholder)
     _("Below expected (the whole 90 % interval under 0)"),
     _("As expected (the interval holds 0)"),
     _("Above expected (the whole interval over 0)"),

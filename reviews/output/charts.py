@@ -80,7 +80,13 @@ def funnel_chart(data: dict, *, width: int = 640, height: int = 380) -> SafeStri
         stroke=False,
     )
     chart.add(_("As expected (1)"), [(low, 1.0), (high, 1.0)], show_dots=False)
-    for name, z in ((_("95 % limits"), funnel.Z95), (_("99.8 % limits"), funnel.Z998)):
+    limits = (
+        # xgettext:no-python-format (a percent sign, not a placeholder)
+        (_("95 % limits"), funnel.Z95),
+        # xgettext:no-python-format (a percent sign, not a placeholder)
+        (_("99.8 % limits"), funnel.Z998),
+    )
+    for name, z in limits:
         points = funnel.curve(phi, z, low, high)
         # Upper then lower, one series: a None breaks the line between them.
         chart.add(
