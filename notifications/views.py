@@ -143,8 +143,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     person = User.objects.filter(pk=person_id, is_active=True).first()
     if person is None:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
-    with services.speaking_to(person):
-        label = mail.kind_label(kind)
+    label = mail.kind_label(kind)  # in the language of whoever opened the link (the page's)
     done = False
     if request.method == "POST":
         mail.unsubscribe(person=person, kind=kind)

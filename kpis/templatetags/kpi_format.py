@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core import formatting
 from kpis import periods
@@ -42,7 +43,12 @@ def format_value(value: Decimal | None, metric, signed: bool = False) -> str:
         text = number(value, 2)
     if signed and value > 0:
         text = "+" + text
-    unit = {"percent": "%", "pp": " pp", "days": " " + _("days"), "hours": " h"}.get(m.unit, "")
+    unit = {
+        "percent": "%",
+        "pp": " pp",
+        "days": " " + _("days"),
+        "hours": " " + pgettext("hours, abbreviated", "h"),
+    }.get(m.unit, "")
     if signed and m.unit == "percent":
         unit = " pp"  # a change of a percentage is in percentage points
     return text + unit

@@ -504,10 +504,16 @@ def calibration_session(*, cycle: ReviewCycle, viewer: User | None, axis: str = 
         "org_mean": org_mean,
         "people": people,
         "grid": grid,
-        "grid_rows": ["Above the middle (4–5)", "Middle (3)", "Below the middle (1–2)"]
+        "grid_rows": [
+            gettext("Above the middle (4–5)"),
+            gettext("Middle (3)"),
+            gettext("Below the middle (1–2)"),
+        ]
         if scale == [1, 2, 3, 4, 5]
-        else ["Above the middle", "Middle", "Below the middle"],
-        "grid_cols": ["KPI percentile 0–33", "34–66", "67–100"] if axis == PERCENTILE else LIFT_COLUMNS,
+        else [gettext("Above the middle"), gettext("Middle"), gettext("Below the middle")],
+        "grid_cols": [gettext("KPI percentile 0–33"), "34–66", "67–100"]
+        if axis == PERCENTILE
+        else LIFT_COLUMNS,
         "axis": axis,
         "axis_label": AXES[axis],
         "axes": AXES,
