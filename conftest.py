@@ -56,6 +56,18 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _language_of_the_settings():
+    """Each test starts and ends in the default language: a request the test client sent in Turkish
+    leaves Turkish active in this thread (LocaleMiddleware activates, nothing deactivates), and
+    the next test in the process would read Turkish words where it expects English."""
+    from django.utils import translation  # noqa: PLC0415
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _mail_queue_tried_afresh(monkeypatch):
     """Each test starts trying the mail queue afresh: a test with Redis down does not make the next
     ones skip it (notifications.services.QUEUE_DOWN_SECONDS)."""

@@ -54,7 +54,8 @@ def test_manager_asks_two_colleagues_both_answer_the_csm_reads_it_and_the_pdf_sh
     from playwright.sync_api import expect, sync_playwright
 
     review = (
-        Review.objects.filter(status=ReviewStatus.MANAGER_REVIEW, cycle__status="open")
+        # A review nobody was asked about yet (the demo asks colleagues on some of them).
+        Review.objects.filter(status=ReviewStatus.MANAGER_REVIEW, cycle__status="open", input_requests=None)
         .select_related("csm", "reviewer", "cycle")
         .order_by("pk")
         .first()

@@ -77,7 +77,8 @@ def test_every_demo_review_pdf_reads_as_a_document(demo):
             head, tail = help_text[:30], help_text[-30:]
             on = [i for i, p in enumerate(flat) if head in p]
             assert on and tail in flat[on[-1]], (review.csm.name, m.key)
-    assert min(counts) >= 3 and max(counts) <= 6, counts
+    # Colleagues' answers (the demo's closed cycle has up to four per review) add up to a page.
+    assert min(counts) >= 3 and max(counts) <= 7, counts
 
 
 @pytest.mark.django_db
