@@ -207,12 +207,18 @@ SPARK_CSS = f"inline:.background,.plot .background{{fill:none}}.series .line{{fi
 
 
 def short_period(label: str) -> str:
-    """2026-Q3 -> "Q3 ’26", 2026-09 -> "Sep ’26": labels that fit under a small printed chart."""
+    """2026-Q3 -> "Q3 ’26", 2026-09 -> "Sep ’26": labels that fit under a small printed chart. A
+    language that puts the year first too: "2026 Ç3" -> "’26 Ç3" (tr), "2026年第3季度" -> "26年第3季度"."""
     if not _PERIOD_CODE.fullmatch(str(label)):
         return str(label)
     words = period_short_label(label)
     year = label[:4]
-    return words[: -len(year)] + "’" + year[2:] if words.endswith(year) else words
+    if words.endswith(year):
+        return words[: -len(year)] + "’" + year[2:]
+    if words.startswith(year):
+        rest = words[len(year) :]
+        return ("’" if rest[:1].isspace() else "") + year[2:] + rest
+    return words
 
 
 def print_trend(

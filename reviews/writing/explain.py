@@ -24,10 +24,11 @@ def _fmt(key: str, value) -> str:
 
 
 def _number(text) -> str:
-    """A weight as people write it: 2, 1.5 (not 2.00)."""
+    """A weight as people write it, the reader's language's way: 2, 1.5 (not 2.00); 1,5 in Spanish."""
     if text in (None, ""):
         return ""
-    return f"{Decimal(str(text)).normalize():f}"
+    exponent = Decimal(str(text)).normalize().as_tuple().exponent
+    return formatting.number(text, max(0, -int(exponent)))
 
 
 def _row(item: dict) -> dict:

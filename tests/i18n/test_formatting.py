@@ -106,6 +106,40 @@ def test_nothing_to_write_gives_nothing():
     )
 
 
+def test_the_suggested_rating_explained_writes_its_points_shares_and_contributions_in_turkish():
+    """The table under "How the suggested rating is made" (page and PDF): its points, shares and
+    contributions are stored as plain decimals ("2.14", "50.0") and were shown so in every language."""
+    from django.template.loader import render_to_string
+
+    from reviews.models import ReviewTemplate
+    from reviews.writing import explain
+
+    template = ReviewTemplate(
+        name="t", rating_scale=[{"value": v, "label": f"level {v}"} for v in range(1, 6)]
+    )
+    detail = {
+        "parts": [
+            {"metric": "nrr", "weight": "3", "value": "95.71", "rating": "2.14"},
+            {"metric": "okr_score", "weight": "1.5", "value": "0.36", "rating": "2.44"},
+        ],
+        "missing": [],
+        "rounded": 2,
+    }
+    # Weights 3 + 1.5 = 4.5. nrr: 3 / 4.5 = 66.7 %, 3 x 2.14 / 4.5 = 1.43; OKR: 33.3 %,
+    # 1.5 x 2.44 / 4.5 = 0.81. Turkish: "," for decimals, the percent sign first.
+    with translation.override("tr"):
+        shown = explain.suggested_explained(Decimal("2.24"), detail, template)
+        html = render_to_string("reviews/_explained.html", {"explained": shown})
+    cells = re.findall(
+        r'<t[dh] class="num">(?:<strong>)?([^<]*)', html.split("</thead>")[1].replace(NBSP, " ")
+    )
+    # nrr: weight, floor, target, stretch, value, sample, points, share, contribution
+    assert cells[:9] == ["3", "—", "—", "—", "%95,71", "", "2,14", "%66,7", "1,43"]
+    # OKR: weight, 0, (nothing), 1, value, (no sample), points, share, contribution; then the total
+    assert cells[9:18] == ["1,5", "0,00", "", "1,00", "0,36", "", "2,44", "%33,3", "0,81"]
+    assert cells[18:] == ["%100", "2,24"]
+
+
 # --- machine formats stay machine-readable -------------------------------------------------------
 
 

@@ -73,6 +73,12 @@ def test_a_period_is_labelled_as_people_say_it(settings):
     )
     with translation.override("es"):
         assert period_label("2026-Q4") == "T4 2026" and period_label("2026-09") == "septiembre de 2026"
+    # A language that writes the year first shortens it too (under a printed chart's points):
+    # Turkish "2026 Ç3" -> "’26 Ç3"; Chinese "2026年第3季度" -> "26年第3季度" (no apostrophe in Chinese).
+    with translation.override("tr"):
+        assert charts.short_period("2026-Q3") == "’26 Ç3"
+    with translation.override("zh-hans"):
+        assert charts.short_period("2026-Q3") == "26年第3季度" and charts.short_period("2026-09") == "26年9月"
     settings.FISCAL_YEAR_START_MONTH = 4
     assert period_label("2026-Q1") == "Q1 FY2026 (April to June 2026)"
     assert period_short_label("2026-Q1") == "Q1 FY2026"
