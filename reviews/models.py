@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
 from accounts.models import EVERYONE_ROLES, CustomerAccount, Role, User
@@ -21,11 +22,11 @@ from kpis.periods import Period, PeriodError, year_range
 from kpis.registry import METRICS
 
 DEFAULT_SECTIONS = [
-    {"key": "outcomes", "title": "Outcomes: retention and growth of the book"},
-    {"key": "customer_experience", "title": "Customer experience: service, NPS and CSAT"},
-    {"key": "okrs", "title": "OKRs of the quarter"},
-    {"key": "product_expertise", "title": "Product expertise and adoption"},
-    {"key": "collaboration", "title": "Collaboration with sales, support and product"},
+    {"key": "outcomes", "title": gettext_noop("Outcomes: retention and growth of the book")},
+    {"key": "customer_experience", "title": gettext_noop("Customer experience: service, NPS and CSAT")},
+    {"key": "okrs", "title": gettext_noop("OKRs of the quarter")},
+    {"key": "product_expertise", "title": gettext_noop("Product expertise and adoption")},
+    {"key": "collaboration", "title": gettext_noop("Collaboration with sales, support and product")},
 ]
 # The customers' words a reviewer (or the CSM, in their self-review) may pick as evidence for one
 # section of a review: a handful, so that the quotes support the text rather than replace it
@@ -34,9 +35,9 @@ QUOTES_PER_SECTION = 5
 # The short form a colleague answers (the template's ``input_questions``): a few questions, each
 # optional, and an optional rating on the template's scale (``input_rating``).
 DEFAULT_INPUT_QUESTIONS = [
-    {"key": "strengths", "text": "What did they do well on the accounts you worked together?"},
-    {"key": "improve", "text": "What could they do better?"},
-    {"key": "other", "text": "Anything else their reviewer should know?"},
+    {"key": "strengths", "text": gettext_noop("What did they do well on the accounts you worked together?")},
+    {"key": "improve", "text": gettext_noop("What could they do better?")},
+    {"key": "other", "text": gettext_noop("Anything else their reviewer should know?")},
 ]
 # Anonymous input is shown only from this many answers on (docs/reviews.md, "Input from colleagues").
 ANONYMOUS_MIN_ANSWERS = 3
@@ -47,11 +48,11 @@ def default_input_questions() -> list[dict]:
 
 
 DEFAULT_SCALE = [
-    {"value": 1, "label": "Below expectations"},
-    {"value": 2, "label": "Partly meets expectations"},
-    {"value": 3, "label": "Meets expectations"},
-    {"value": 4, "label": "Exceeds expectations"},
-    {"value": 5, "label": "Outstanding"},
+    {"value": 1, "label": gettext_noop("Below expectations")},
+    {"value": 2, "label": gettext_noop("Partly meets expectations")},
+    {"value": 3, "label": gettext_noop("Meets expectations")},
+    {"value": 4, "label": gettext_noop("Exceeds expectations")},
+    {"value": 5, "label": gettext_noop("Outstanding")},
 ]
 # Per metric: weight, and the values that earn the bottom, middle and top of the scale. Each
 # quantity is weighed once: the portfolio growth rate is NRR - 100 (kpis.registry, same_quantity_as),

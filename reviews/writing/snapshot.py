@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
 
 from accounts.models import User
 from kpis.models import ExpectedFit
@@ -19,6 +20,7 @@ from kpis.registry import EXPECTED, LOWER, REGISTRY, same_quantity_pairs
 from kpis.scorecards import Peers, scorecard
 from okrs.selectors import okr_score_of
 from reviews.models import (
+    DEFAULT_INPUT_QUESTIONS,
     DEFAULT_KPI_WEIGHTS,
     DEFAULT_SCALE,
     DEFAULT_SECTIONS,
@@ -40,7 +42,27 @@ def template_default() -> ReviewTemplate:
         return _template_default()
 
 
+def _default_words_in(language: str) -> dict[str, list[dict]]:
+    """The default template's words in ``language``, from the catalogs (its translation columns)."""
+    with translation.override(language):
+        return {
+            "sections": [{**s, "title": translation.gettext(s["title"])} for s in DEFAULT_SECTIONS],
+            "rating_scale": [{**s, "label": translation.gettext(str(s["label"]))} for s in DEFAULT_SCALE],
+            "input_questions": [
+                {**q, "text": translation.gettext(q["text"])} for q in DEFAULT_INPUT_QUESTIONS
+            ],
+        }
+
+
 def _template_default() -> ReviewTemplate:
+    # The product writes this template, so it arrives translated into every language it speaks; an
+    # admin's edit of the English later shows as written wherever they do not translate it again.
+    translated = {
+        build_localized_fieldname(field, language): words
+        for language in settings.MODELTRANSLATION_LANGUAGES
+        if language != settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+        for field, words in _default_words_in(language).items()
+    }
     template, _created = ReviewTemplate.objects.get_or_create(
         name="Quarterly CSM review",
         defaults={
@@ -48,6 +70,7 @@ def _template_default() -> ReviewTemplate:
             "rating_scale": DEFAULT_SCALE,
             "kpi_weights": DEFAULT_KPI_WEIGHTS,
             "min_samples": default_min_samples(),
+            **translated,
         },
     )
     return template

@@ -150,3 +150,29 @@ def test_a_request_for_input_keeps_the_questions_with_their_translations(org, re
         assert [wording.question_text(q) for q in frozen] == [q["text"] for q in spanish]
     with translation.override("pt-br"):
         assert wording.question_text(frozen[1]) == "What could they do better?"
+
+
+@pytest.mark.django_db
+def test_the_default_template_arrives_in_every_language_the_product_speaks():
+    """The product writes the default template: its sections, scale and questions come translated
+    from the catalogs (compiled by make test), and stay English for an English reader."""
+    from reviews.writing.snapshot import template_default
+
+    with translation.override("es"):  # whoever first needs it, it is written as written
+        template = template_default()
+    template.refresh_from_db()
+    with translation.override("es"):
+        assert template.sections[0]["title"] == "Resultados: retención y crecimiento de la cartera"
+        assert template.rating_scale[3] == {"value": 4, "label": "Supera lo esperado"}
+        assert template.input_questions[1]["text"] == "¿Qué podría hacer mejor?"
+    with translation.override("zh-hans"):
+        assert template.rating_scale[4]["label"] == "卓越"
+    with translation.override("en"):
+        assert template.sections[0]["title"] == "Outcomes: retention and growth of the book"
+        assert [s["key"] for s in template.sections] == [
+            "outcomes",
+            "customer_experience",
+            "okrs",
+            "product_expertise",
+            "collaboration",
+        ]
