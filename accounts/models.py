@@ -130,7 +130,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     # Bumped when a person is deactivated: every session they had ends for good, so reactivating
     # them later does not revive a session left open somewhere (get_session_auth_hash).
-    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    session_epoch = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        verbose_name=_("sign-in generation"),
+        help_text=_("Goes up when the password changes, which signs the person out everywhere."),
+    )
     is_staff = models.BooleanField(_("staff (Django admin)"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
@@ -373,11 +378,13 @@ class AccountTeamMember(models.Model):
 class AccessDenial(models.Model):
     """A refused attempt to read another person's review or scorecard: who, what, when."""
 
-    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    what = models.CharField(max_length=40)  # "review", "scorecard", ...
-    object_id = models.CharField(max_length=40)
-    path = models.CharField(max_length=300)
-    at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("person")
+    )
+    what = models.CharField(max_length=40, verbose_name=_("what was asked for"))  # "review", "scorecard", ...
+    object_id = models.CharField(max_length=40, verbose_name=_("record number"))
+    path = models.CharField(max_length=300, verbose_name=_("page address"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
 
     class Meta:
         verbose_name = _("refused access")
@@ -392,10 +399,23 @@ class ApiToken(models.Model):
     """A person's read-only API token (accounts.tokens): it reads what its person may see and
     changes nothing. Only a digest of the key is stored; the key is shown once, at creation."""
 
-    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    person = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("person")
+    )
     name = models.CharField(_("name"), max_length=100, validators=[validate_name])
-    digest = models.CharField(max_length=64, unique=True, editable=False)  # SHA-256 of the key, hex
-    hint = models.CharField(max_length=16, editable=False)  # the key's first characters, to tell it apart
+    digest = models.CharField(
+        max_length=64,
+        unique=True,
+        editable=False,
+        verbose_name=_("key fingerprint"),
+        help_text=_("A one-way fingerprint of the key; the key itself is never stored."),
+    )  # SHA-256 of the key, hex
+    hint = models.CharField(
+        max_length=16,
+        editable=False,
+        verbose_name=_("key starts with"),
+        help_text=_("The key's first characters, to tell keys apart."),
+    )  # the key's first characters, to tell it apart
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)

@@ -64,7 +64,11 @@ class RevenueEvent(ExternalFact):
     time_field = "date"
 
     account = models.ForeignKey(
-        CustomerAccount, on_delete=models.CASCADE, related_name="revenue_events", db_index=False
+        CustomerAccount,
+        on_delete=models.CASCADE,
+        related_name="revenue_events",
+        db_index=False,
+        verbose_name=_("customer account"),
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=RevenueKind.choices)
@@ -99,7 +103,11 @@ class Ticket(ExternalFact):
     time_field = "opened_at"  # tickets count in the period they were opened in
 
     account = models.ForeignKey(
-        CustomerAccount, on_delete=models.CASCADE, related_name="tickets", db_index=False
+        CustomerAccount,
+        on_delete=models.CASCADE,
+        related_name="tickets",
+        db_index=False,
+        verbose_name=_("customer account"),
     )
     opened_at = models.DateTimeField(_("opened at"))
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
@@ -149,7 +157,12 @@ class SurveyKind(models.TextChoices):
 class SurveyResponse(ExternalFact):
     time_field = "responded_at"
 
-    account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="survey_responses")
+    account = models.ForeignKey(
+        CustomerAccount,
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+        verbose_name=_("customer account"),
+    )
     responded_at = models.DateTimeField(_("responded at"))
     kind = models.CharField(_("kind"), max_length=8, choices=SurveyKind.choices)
     score = models.SmallIntegerField(_("score"))
@@ -176,7 +189,11 @@ class UsageSnapshot(Fact):
     time_field = "date"
 
     account = models.ForeignKey(
-        CustomerAccount, on_delete=models.CASCADE, related_name="usage_snapshots", db_index=False
+        CustomerAccount,
+        on_delete=models.CASCADE,
+        related_name="usage_snapshots",
+        db_index=False,
+        verbose_name=_("customer account"),
     )
     date = models.DateField(_("date"))
     licensed_seats = models.PositiveIntegerField(_("licensed seats"))
@@ -212,7 +229,11 @@ class HealthSnapshot(Fact):
     time_field = "date"
 
     account = models.ForeignKey(
-        CustomerAccount, on_delete=models.CASCADE, related_name="health_snapshots", db_index=False
+        CustomerAccount,
+        on_delete=models.CASCADE,
+        related_name="health_snapshots",
+        db_index=False,
+        verbose_name=_("customer account"),
     )
     date = models.DateField(_("date"))
     score = models.SmallIntegerField(_("score"))
@@ -250,7 +271,12 @@ class AdvocacyKind(models.TextChoices):
 class AdvocacyEvent(ExternalFact):
     time_field = "date"
 
-    account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="advocacy_events")
+    account = models.ForeignKey(
+        CustomerAccount,
+        on_delete=models.CASCADE,
+        related_name="advocacy_events",
+        verbose_name=_("customer account"),
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=AdvocacyKind.choices)
 
@@ -276,8 +302,13 @@ class TouchpointKind(models.TextChoices):
 class Touchpoint(ExternalFact):
     time_field = "occurred_at"
 
-    account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="touchpoints")
-    csm = models.ForeignKey(User, on_delete=models.PROTECT, related_name="touchpoints")
+    account = models.ForeignKey(
+        CustomerAccount,
+        on_delete=models.CASCADE,
+        related_name="touchpoints",
+        verbose_name=_("customer account"),
+    )
+    csm = models.ForeignKey(User, on_delete=models.PROTECT, related_name="touchpoints", verbose_name=_("CSM"))
     occurred_at = models.DateTimeField(_("occurred at"))
     kind = models.CharField(_("kind"), max_length=8, choices=TouchpointKind.choices)
 

@@ -176,8 +176,16 @@ class Job(models.Model):
     was sent since someone asked for it, when it was last sent, and the last sign of life of a worker
     on it. The job's own model adds its ``status``, its start and its outcome."""
 
-    attempt = models.PositiveIntegerField(default=0)
-    sends = models.PositiveSmallIntegerField(default=0)
+    attempt = models.PositiveIntegerField(
+        default=0,
+        verbose_name=_("attempt"),
+        help_text=_("A worker acts on the job only for its current attempt."),
+    )
+    sends = models.PositiveSmallIntegerField(
+        default=0,
+        verbose_name=_("times queued"),
+        help_text=_("How many times the job was sent to the workers since someone asked for it."),
+    )
     queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 

@@ -44,21 +44,26 @@ class ImportRun(Job):
     status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices)
     dry_run = models.BooleanField(_("dry run"), default=False)
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_runs"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_runs",
+        verbose_name=_("started by"),
     )
     filename = models.CharField(_("file"), max_length=255, blank=True)
-    stored_file = models.CharField(max_length=500, blank=True)
+    stored_file = models.CharField(max_length=500, blank=True, verbose_name=_("uploaded file"))
     # the stored file is a source system's export (zendesk, ...) or mapped by a YAML file.
     source_format = models.CharField(_("source format"), max_length=32, blank=True)
     mapping = models.TextField(_("mapping file"), blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
-    rows_read = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    error_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    message = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True, verbose_name=_("background task"))
+    rows_read = models.PositiveIntegerField(default=0, verbose_name=_("rows read"))
+    created = models.PositiveIntegerField(default=0, verbose_name=_("rows added"))
+    updated = models.PositiveIntegerField(default=0, verbose_name=_("rows updated"))
+    unchanged = models.PositiveIntegerField(default=0, verbose_name=_("rows unchanged"))
+    error_count = models.PositiveIntegerField(default=0, verbose_name=_("rows with errors"))
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
+    message = models.TextField(blank=True, verbose_name=_("message"))
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
@@ -93,7 +98,12 @@ class SourceAccount(models.Model):
 
     source = models.CharField(_("source"), max_length=SOURCE_NAME_MAX)
     source_id = models.CharField(_("id in the source"), max_length=100)
-    account = models.ForeignKey(CustomerAccount, on_delete=models.CASCADE, related_name="source_ids")
+    account = models.ForeignKey(
+        CustomerAccount,
+        on_delete=models.CASCADE,
+        related_name="source_ids",
+        verbose_name=_("customer account"),
+    )
 
     class Meta:
         db_table = "activity_sourceaccount"
@@ -113,7 +123,9 @@ class SourceOwner(models.Model):
 
     source = models.CharField(_("source"), max_length=SOURCE_NAME_MAX)
     source_id = models.CharField(_("id in the source"), max_length=100)
-    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="source_ids")
+    person = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="source_ids", verbose_name=_("person")
+    )
 
     class Meta:
         db_table = "activity_sourceowner"
@@ -171,16 +183,16 @@ class SyncRun(models.Model):
     trigger = models.CharField(_("trigger"), max_length=16, blank=True)
     cursor_from = models.CharField(_("from cursor"), max_length=2000, blank=True)
     cursor_to = models.CharField(_("to cursor"), max_length=2000, blank=True)
-    pages = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0, verbose_name=_("pages read"))
     records = models.PositiveIntegerField(_("records read"), default=0)
     skipped = models.PositiveIntegerField(_("records skipped"), default=0)
-    rows_read = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    error_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    message = models.TextField(blank=True)
+    rows_read = models.PositiveIntegerField(default=0, verbose_name=_("rows read"))
+    created = models.PositiveIntegerField(default=0, verbose_name=_("rows added"))
+    updated = models.PositiveIntegerField(default=0, verbose_name=_("rows updated"))
+    unchanged = models.PositiveIntegerField(default=0, verbose_name=_("rows unchanged"))
+    error_count = models.PositiveIntegerField(default=0, verbose_name=_("rows with errors"))
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
+    message = models.TextField(blank=True, verbose_name=_("message"))
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 

@@ -35,10 +35,10 @@ class KpiRun(models.Model):
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    csm_count = models.PositiveIntegerField(default=0)
-    value_count = models.PositiveIntegerField(default=0)
-    query_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
+    csm_count = models.PositiveIntegerField(default=0, verbose_name=_("CSMs computed"))
+    value_count = models.PositiveIntegerField(default=0, verbose_name=_("values computed"))
+    query_count = models.PositiveIntegerField(default=0, verbose_name=_("database queries"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
         verbose_name = _("KPI run")
@@ -64,9 +64,11 @@ class KpiRun(models.Model):
 class RunPart(models.Model):
     """The components one part of a fanned-out run computed, waiting for the publishing step."""
 
-    run = models.ForeignKey(KpiRun, on_delete=models.CASCADE, related_name="parts")
-    name = models.CharField(max_length=32)
-    payload = models.JSONField()
+    run = models.ForeignKey(
+        KpiRun, on_delete=models.CASCADE, related_name="parts", verbose_name=_("calculation run")
+    )
+    name = models.CharField(max_length=32, verbose_name=_("part"))
+    payload = models.JSONField(verbose_name=_("results"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "name"], name="runpart_unique")]
@@ -98,23 +100,48 @@ class KpiValueQuerySet(models.QuerySet):
 class KpiValue(models.Model):
     """The published value of one metric for one subject and period, with what it was made of."""
 
-    subject_type = models.CharField(max_length=8, choices=SubjectType.choices)
-    subject_key = models.CharField(max_length=40)  # "csm:12", "team:3", "segment:smb"
+    subject_type = models.CharField(max_length=8, choices=SubjectType.choices, verbose_name=_("measured for"))
+    subject_key = models.CharField(
+        max_length=40,
+        verbose_name=_("subject"),
+        help_text=_("Who the value is for: a CSM, a team or a segment."),
+    )  # "csm:12", "team:3", "segment:smb"
     # No index of its own: kpivalue_csm_period starts with csm (every published value pays for every index).
     csm = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.CASCADE, related_name="kpi_values", db_index=False
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="kpi_values",
+        db_index=False,
+        verbose_name=_("CSM"),
     )
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="kpi_values")
-    segment = models.CharField(max_length=16, blank=True)
-    metric = models.CharField(max_length=40)
-    period = models.CharField(max_length=8)
-    value = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
-    numerator = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
-    denominator = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
-    sample_size = models.PositiveIntegerField(default=0)
-    breakdown = models.JSONField(default=dict, blank=True)
-    run = models.ForeignKey(KpiRun, on_delete=models.PROTECT, related_name="values")
-    computed_at = models.DateTimeField()
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="kpi_values",
+        verbose_name=_("team"),
+    )
+    segment = models.CharField(max_length=16, blank=True, verbose_name=_("segment"))
+    metric = models.CharField(max_length=40, verbose_name=_("metric"))
+    period = models.CharField(max_length=8, verbose_name=_("period"))
+    value = models.DecimalField(
+        max_digits=20, decimal_places=2, null=True, blank=True, verbose_name=_("value")
+    )
+    numerator = models.DecimalField(
+        max_digits=24, decimal_places=6, null=True, blank=True, verbose_name=_("numerator")
+    )
+    denominator = models.DecimalField(
+        max_digits=24, decimal_places=6, null=True, blank=True, verbose_name=_("denominator")
+    )
+    sample_size = models.PositiveIntegerField(default=0, verbose_name=_("sample size"))
+    breakdown = models.JSONField(default=dict, blank=True, verbose_name=_("breakdown"))
+    run = models.ForeignKey(
+        KpiRun, on_delete=models.PROTECT, related_name="values", verbose_name=_("calculation run")
+    )
+    computed_at = models.DateTimeField(verbose_name=_("calculated at"))
 
     objects = KpiValueQuerySet.as_manager()
 
@@ -146,7 +173,9 @@ class ExpectedFit(models.Model):
     one outcome (logo retention, gross or net revenue retention) for the run's quarter, fitted on the
     quarters before it. Read with the run: a fit counts once its run is published."""
 
-    run = models.ForeignKey(KpiRun, on_delete=models.CASCADE, related_name="expected_fits")
+    run = models.ForeignKey(
+        KpiRun, on_delete=models.CASCADE, related_name="expected_fits", verbose_name=_("calculation run")
+    )
     period = models.CharField(_("period"), max_length=8)
     outcome = models.CharField(_("outcome"), max_length=20)  # logo_retention, gross_retention, nrr
     version = models.CharField(_("method version"), max_length=20)

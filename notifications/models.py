@@ -76,8 +76,10 @@ class Notification(models.Model):
         User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE)
-    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("about a")
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("record number"))
     obj = GenericForeignKey("content_type", "object_id")
     message = models.CharField(_("message"), max_length=64, blank=True)
     params = models.JSONField(_("message parameters"), default=dict, blank=True)
@@ -92,7 +94,12 @@ class Notification(models.Model):
     email_error = models.CharField(_("why the email could not be sent"), max_length=500, blank=True)
     # One notification per recipient and event: a signal sent twice (a task delivered twice, a
     # cycle opened again) tells nobody twice.
-    dedupe_key = models.CharField(max_length=200, blank=True)
+    dedupe_key = models.CharField(
+        max_length=200,
+        blank=True,
+        verbose_name=_("duplicate check"),
+        help_text=_("The same notification is not sent twice to one person."),
+    )
     # Not stored: set by notify() once the transaction commits (True when handed to the mail queue,
     # False when not, None before or without an email).
     mail_queued: bool | None
@@ -131,10 +138,12 @@ class Notification(models.Model):
 class Preference(models.Model):
     """How a person wants to hear about one kind (no row: ``default_channel``). In-app always."""
 
-    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_preferences")
+    person = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences", verbose_name=_("person")
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     channel = models.CharField(_("email"), max_length=8, choices=Channel.choices)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last saved at"))
 
     class Meta:
         verbose_name = _("notification preference")
@@ -162,9 +171,11 @@ class PersonSettings(models.Model):
     weekly digest went out. Their time zone is the person's own (``User.time_zone``), for pages and
     emails alike."""
 
-    person = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_settings")
+    person = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="notification_settings", verbose_name=_("person")
+    )
     language = models.CharField(_("language"), max_length=10, blank=True, choices=language_choices)
-    digest_sent_at = models.DateTimeField(null=True, blank=True)
+    digest_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last digest sent at"))
 
     class Meta:
         verbose_name = _("notification settings")
@@ -178,12 +189,14 @@ class Reminder(models.Model):
     """A reminder sent: one per person, object, kind and day, enforced by the database, so that a
     task delivered twice, a restarted beat or the command run twice sends nothing twice."""
 
-    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminders")
-    kind = models.CharField(max_length=32)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    object_id = models.PositiveBigIntegerField()
-    day = models.DateField()
-    sent_at = models.DateTimeField(default=timezone.now)
+    person = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("person")
+    )
+    kind = models.CharField(max_length=32, verbose_name=_("reminder"))
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, verbose_name=_("about a"))
+    object_id = models.PositiveBigIntegerField(verbose_name=_("record number"))
+    day = models.DateField(verbose_name=_("day"))
+    sent_at = models.DateTimeField(default=timezone.now, verbose_name=_("sent at"))
 
     class Meta:
         verbose_name = _("reminder sent")

@@ -33,7 +33,9 @@ class OkrQuarter(models.Model):
 
     period = models.CharField(_("quarter"), max_length=8, unique=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("closed by")
+    )
 
     class Meta:
         verbose_name = _("OKR quarter")
@@ -61,8 +63,22 @@ class ObjectiveQuerySet(models.QuerySet):
 
 
 class Objective(models.Model):
-    csm = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="objectives")
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="objectives")
+    csm = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="objectives",
+        verbose_name=_("CSM"),
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="objectives",
+        verbose_name=_("team"),
+    )
     period = models.CharField(_("quarter"), max_length=8)
     title = models.CharField(_("title"), max_length=text.TITLE, validators=[text.MaxChars(text.TITLE)])
     description = models.TextField(
@@ -86,6 +102,7 @@ class Objective(models.Model):
         on_delete=models.SET_NULL,
         related_name="rollouts",
         help_text=_("The team objective this one was rolled out from."),
+        verbose_name=_("rolled out from"),
     )
     # The objective of the quarter before that this one carries on (``services.objective_carry_over``):
     # one carry-over per objective, the link shown on both.
@@ -97,13 +114,22 @@ class Objective(models.Model):
         related_name="carried_into",
         verbose_name=_("carried over from"),
     )
-    frozen_score = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
-    final_score = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
-    final_score_reason = models.TextField(
-        blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)]
+    frozen_score = models.DecimalField(
+        max_digits=4, decimal_places=2, null=True, blank=True, verbose_name=_("score at quarter close")
     )
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    final_score = models.DecimalField(
+        max_digits=4, decimal_places=2, null=True, blank=True, verbose_name=_("final score")
+    )
+    final_score_reason = models.TextField(
+        blank=True,
+        max_length=text.NOTE,
+        validators=[text.MaxChars(text.NOTE)],
+        verbose_name=_("reason for the final score"),
+    )
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = ObjectiveQuerySet.as_manager()
 
@@ -147,7 +173,9 @@ class KeyResultQuerySet(models.QuerySet):
 
 
 class KeyResult(models.Model):
-    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
+    objective = models.ForeignKey(
+        Objective, on_delete=models.CASCADE, related_name="key_results", verbose_name=_("objective")
+    )
     title = models.CharField(_("title"), max_length=text.TITLE, validators=[text.MaxChars(text.TITLE)])
     kind = models.CharField(_("kind"), max_length=10, choices=KrKind.choices)
     metric = models.CharField(
@@ -163,16 +191,30 @@ class KeyResult(models.Model):
     )
     weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2, default=1)
     owner = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="key_results"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="key_results",
+        verbose_name=_("owner"),
     )
     current = models.DecimalField(_("current value"), max_digits=16, decimal_places=2, null=True, blank=True)
     current_at = models.DateTimeField(_("current value since"), null=True, blank=True)
     current_run = models.ForeignKey(
-        KpiRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        KpiRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("latest calculation run"),
     )
     done = models.BooleanField(_("done"), default=False)
-    frozen_progress = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    frozen_progress = models.DecimalField(
+        max_digits=4, decimal_places=2, null=True, blank=True, verbose_name=_("progress at quarter close")
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("order"), help_text=_("Key results are shown in this order.")
+    )
 
     objects = KeyResultQuerySet.as_manager()
 
@@ -197,10 +239,16 @@ class KeyResult(models.Model):
 class KeyResultValue(models.Model):
     """History of a metric-linked key result: the value each published run gave it."""
 
-    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="history")
-    run = models.ForeignKey(KpiRun, on_delete=models.CASCADE, related_name="+")
-    value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    key_result = models.ForeignKey(
+        KeyResult, on_delete=models.CASCADE, related_name="history", verbose_name=_("key result")
+    )
+    run = models.ForeignKey(
+        KpiRun, on_delete=models.CASCADE, related_name="+", verbose_name=_("calculation run")
+    )
+    value = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, verbose_name=_("value")
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded at"))
 
     class Meta:
         ordering = ["key_result_id", "recorded_at"]
@@ -218,7 +266,9 @@ class CheckInQuerySet(models.QuerySet):
 
 
 class CheckIn(models.Model):
-    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
+    key_result = models.ForeignKey(
+        KeyResult, on_delete=models.CASCADE, related_name="check_ins", verbose_name=_("key result")
+    )
     date = models.DateField(_("date"))
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=2, null=True, blank=True)
     done = models.BooleanField(_("done"), null=True, blank=True)
@@ -226,8 +276,10 @@ class CheckIn(models.Model):
     note = models.TextField(
         _("note"), blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)]
     )
-    author = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="check_ins")
-    created_at = models.DateTimeField(auto_now_add=True)
+    author = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="check_ins", verbose_name=_("author")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = CheckInQuerySet.as_manager()
 

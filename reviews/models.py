@@ -199,14 +199,18 @@ def check_due_dates(period: str, self_review_due: datetime.date, manager_review_
 
 class ReviewCycle(models.Model):
     period = models.CharField(_("quarter"), max_length=8)
-    template = models.ForeignKey(ReviewTemplate, on_delete=models.PROTECT, related_name="cycles")
+    template = models.ForeignKey(
+        ReviewTemplate, on_delete=models.PROTECT, related_name="cycles", verbose_name=_("review template")
+    )
     self_review_due = models.DateField(_("self-review due"), validators=[validate_due_date])
     manager_review_due = models.DateField(_("manager review due"), validators=[validate_due_date])
     status = models.CharField(
         _("status"), max_length=12, choices=CycleStatus.choices, default=CycleStatus.DRAFT
     )
-    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # What HR confirmed would be missing when the cycle opened (a quarter not started, no KPI run).
     opened_despite = models.TextField(_("opened despite"), blank=True)
     input_anonymous = models.BooleanField(
@@ -271,64 +275,105 @@ class ReviewQuerySet(models.QuerySet):
 
 
 class Review(models.Model):
-    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="reviews")
-    csm = models.ForeignKey(User, on_delete=models.PROTECT, related_name="reviews")
-    reviewer = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="reviews_to_write")
+    cycle = models.ForeignKey(
+        ReviewCycle, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("review cycle")
+    )
+    csm = models.ForeignKey(User, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("CSM"))
+    reviewer = models.ForeignKey(
+        User, null=True, on_delete=models.PROTECT, related_name="reviews_to_write", verbose_name=_("reviewer")
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
     )
     version = models.PositiveIntegerField(
-        default=1, help_text=_("Bumped by every save: a stale save is refused.")
+        default=1, help_text=_("Bumped by every save: a stale save is refused."), verbose_name=_("version")
     )
     revision = models.PositiveIntegerField(
-        default=1, help_text=_("Bumped when HR reopens a finalized review.")
+        default=1, help_text=_("Bumped when HR reopens a finalized review."), verbose_name=_("revision")
     )
-    snapshot = models.JSONField(default=dict)
-    snapshot_at = models.DateTimeField(null=True)
-    self_assessment = models.JSONField(default=dict, blank=True)
-    manager_assessment = models.JSONField(default=dict, blank=True)
-    section_ratings = models.JSONField(default=dict, blank=True)
-    self_ratings = models.JSONField(default=dict, blank=True)
+    snapshot = models.JSONField(
+        default=dict,
+        verbose_name=_("frozen results"),
+        help_text=_("The metric results the review was written against."),
+    )
+    snapshot_at = models.DateTimeField(null=True, verbose_name=_("results frozen at"))
+    self_assessment = models.JSONField(default=dict, blank=True, verbose_name=_("self-assessment"))
+    manager_assessment = models.JSONField(default=dict, blank=True, verbose_name=_("manager's assessment"))
+    section_ratings = models.JSONField(default=dict, blank=True, verbose_name=_("section ratings"))
+    self_ratings = models.JSONField(default=dict, blank=True, verbose_name=_("self-ratings"))
     # The customers' words picked as evidence: section key -> the survey comments as they were when
     # picked (``reviews.writing.quotes``); a later edit or deletion of the survey leaves them as they
     # are. The CSM's picks belong to the self-review, the reviewer's to the manager's part.
-    self_quotes = models.JSONField(default=dict, blank=True)
-    manager_quotes = models.JSONField(default=dict, blank=True)
+    self_quotes = models.JSONField(default=dict, blank=True, verbose_name=_("quotes in the self-assessment"))
+    manager_quotes = models.JSONField(
+        default=dict, blank=True, verbose_name=_("quotes in the manager's assessment")
+    )
     # The feedback notes of the quarter on the CSM (``FeedbackNote``), copied when the review is
     # submitted: a later edit or deletion of a note leaves the review as it was. Not in the review's
     # history (each note has its own, and a CSM may not read the notes not shared with them).
-    notes = models.JSONField(default=list, blank=True)
-    suggested_rating = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
-    suggested_detail = models.JSONField(default=dict, blank=True)
-    final_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    notes = models.JSONField(default=list, blank=True, verbose_name=_("notes"))
+    suggested_rating = models.DecimalField(
+        max_digits=4, decimal_places=2, null=True, blank=True, verbose_name=_("suggested rating")
+    )
+    suggested_detail = models.JSONField(
+        default=dict, blank=True, verbose_name=_("how the suggested rating was worked out")
+    )
+    final_rating = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("final rating"))
     final_rating_reason = models.TextField(
-        blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)]
+        blank=True,
+        max_length=text.NOTE,
+        validators=[text.MaxChars(text.NOTE)],
+        verbose_name=_("reason for the final rating"),
     )
     # Set in the calibration session (HR or a manager of the cycle), with its reason; ``final_rating``
     # keeps the manager's original. The rating of the review is ``rating`` (the calibrated one if any).
-    calibrated_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    calibrated_rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("calibrated rating")
+    )
     calibration_reason = models.TextField(
-        blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)]
+        blank=True,
+        max_length=text.NOTE,
+        validators=[text.MaxChars(text.NOTE)],
+        verbose_name=_("reason for the calibration"),
     )
     calibrated_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("calibrated by"),
     )
-    calibrated_at = models.DateTimeField(null=True, blank=True)
+    calibrated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("calibrated at"))
     acknowledgement_comment = models.TextField(
-        blank=True, max_length=text.COMMENT, validators=[text.MaxChars(text.COMMENT)]
+        blank=True,
+        max_length=text.COMMENT,
+        validators=[text.MaxChars(text.COMMENT)],
+        verbose_name=_("CSM's comment on acknowledging"),
     )
     # Flags not yet resolved when the CSM acknowledged (they confirmed it): the acknowledgement says so.
-    open_flags_at_acknowledgement = models.PositiveSmallIntegerField(default=0)
-    self_submitted_at = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    finalized_at = models.DateTimeField(null=True, blank=True)
-    finalized_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    open_flags_at_acknowledgement = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("open flags when acknowledged")
+    )
+    self_submitted_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("self-assessment submitted at")
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
+    finalized_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finalized at"))
+    finalized_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("finalized by"),
+    )
     # The colleagues' input as it stood when the review was submitted (reviews.input.selectors.
     # input_freeze): anonymous input is frozen without its authors. Kept out of the history, whose
     # every record a CSM may read: the frozen input is shown through the one rule of input_for.
-    colleague_input = models.JSONField(default=dict, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    colleague_input = models.JSONField(default=dict, blank=True, verbose_name=_("colleagues' input"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last saved at"))
     history = HistoricalRecords(excluded_fields=["updated_at", "notes", "colleague_input"])
     # simple_history reads these off the instance when it writes the history row (who, and why).
     _history_user: User | None
@@ -359,11 +404,15 @@ class CycleExclusion(models.Model):
     New hires below ``REVIEW_MIN_TENURE_DAYS`` are excluded when the cycle is created; HR includes them
     back by deleting the row (the history keeps it)."""
 
-    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="exclusions")
-    csm = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    cycle = models.ForeignKey(
+        ReviewCycle, on_delete=models.CASCADE, related_name="exclusions", verbose_name=_("review cycle")
+    )
+    csm = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("CSM"))
     reason = models.TextField(_("reason"), max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)])
-    excluded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    excluded_at = models.DateTimeField(auto_now_add=True)
+    excluded_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("excluded by")
+    )
+    excluded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("excluded at"))
     history = HistoricalRecords()
     # simple_history reads these off the instance when it writes the history row (who, and why).
     _history_user: User | None
@@ -383,11 +432,18 @@ class CycleExclusion(models.Model):
 class CalibrationNote(models.Model):
     """A note on a CSM taken in the calibration session (HR and the cycle's managers, never the CSM)."""
 
-    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="calibration_notes")
-    csm = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField(max_length=text.COMMENT, validators=[text.MaxChars(text.COMMENT)])
-    created_at = models.DateTimeField(auto_now_add=True)
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        on_delete=models.CASCADE,
+        related_name="calibration_notes",
+        verbose_name=_("review cycle"),
+    )
+    csm = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("CSM"))
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("author"))
+    body = models.TextField(
+        max_length=text.COMMENT, validators=[text.MaxChars(text.COMMENT)], verbose_name=_("note")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -410,16 +466,26 @@ class Dispute(models.Model):
     """A CSM flags a number of their snapshot; the manager answers; the CSM resolves it (or
     withdraws it). open -> answered -> resolved, or withdrawn while open or answered."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="disputes")
-    metric = models.CharField(max_length=40)
-    comment = models.TextField(max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)])
-    raised_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    raised_at = models.DateTimeField(auto_now_add=True)
-    answer = models.TextField(blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)])
-    answered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    answered_at = models.DateTimeField(null=True, blank=True)
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="disputes", verbose_name=_("review")
+    )
+    metric = models.CharField(max_length=40, verbose_name=_("metric"))
+    comment = models.TextField(
+        max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)], verbose_name=_("comment")
+    )
+    raised_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("raised by")
+    )
+    raised_at = models.DateTimeField(auto_now_add=True, verbose_name=_("raised at"))
+    answer = models.TextField(
+        blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)], verbose_name=_("answer")
+    )
+    answered_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("answered by")
+    )
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
     state = models.CharField(_("state"), max_length=10, choices=FlagState.choices, default=FlagState.OPEN)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     history = HistoricalRecords()
     # simple_history reads these off the instance when it writes the history row (who, and why).
     _history_user: User | None
@@ -439,10 +505,14 @@ class Dispute(models.Model):
 
 
 class Comment(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField(max_length=text.COMMENT, validators=[text.MaxChars(text.COMMENT)])
-    created_at = models.DateTimeField(auto_now_add=True)
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="comments", verbose_name=_("review")
+    )
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("author"))
+    body = models.TextField(
+        max_length=text.COMMENT, validators=[text.MaxChars(text.COMMENT)], verbose_name=_("comment")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at"]
@@ -480,20 +550,33 @@ class InputRequest(models.Model):
     """A colleague asked for input on a CSM's review: the questions of the cycle's template (copied
     when asked), the answers, an optional rating, or a decline."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="input_requests")
-    contributor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="input_requests")
-    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    source = models.CharField(max_length=16, choices=InputSource.choices, default=InputSource.ADDED)
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="input_requests", verbose_name=_("review")
+    )
+    contributor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="input_requests", verbose_name=_("colleague asked")
+    )
+    requested_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("asked by")
+    )
+    source = models.CharField(
+        max_length=16, choices=InputSource.choices, default=InputSource.ADDED, verbose_name=_("asked as")
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=InputStatus.choices, default=InputStatus.REQUESTED
     )
     due_on = models.DateField(_("answer by"), validators=[validate_due_date])
-    questions = models.JSONField(default=list)
-    answers = models.JSONField(default=dict, blank=True)
-    rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    decline_reason = models.TextField(blank=True, max_length=text.NOTE, validators=[text.MaxChars(text.NOTE)])
-    requested_at = models.DateTimeField(auto_now_add=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    questions = models.JSONField(default=list, verbose_name=_("questions"))
+    answers = models.JSONField(default=dict, blank=True, verbose_name=_("answers"))
+    rating = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("rating"))
+    decline_reason = models.TextField(
+        blank=True,
+        max_length=text.NOTE,
+        validators=[text.MaxChars(text.NOTE)],
+        verbose_name=_("reason for declining"),
+    )
+    requested_at = models.DateTimeField(auto_now_add=True, verbose_name=_("asked at"))
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
 
     objects = InputRequestQuerySet.as_manager()
 
@@ -513,15 +596,21 @@ class InputRequest(models.Model):
 class CycleExport(Job):
     """A zip of every review PDF of a cycle, built by a Celery task."""
 
-    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="exports")
-    status = models.CharField(max_length=10, default="queued")  # queued, running, done, failed
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    path = models.CharField(max_length=500, blank=True)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    cycle = models.ForeignKey(
+        ReviewCycle, on_delete=models.CASCADE, related_name="exports", verbose_name=_("review cycle")
+    )
+    status = models.CharField(
+        max_length=10, default="queued", verbose_name=_("status")
+    )  # queued, running, done, failed
+    total = models.PositiveIntegerField(default=0, verbose_name=_("reviews to export"))
+    done = models.PositiveIntegerField(default=0, verbose_name=_("reviews exported"))
+    path = models.CharField(max_length=500, blank=True, verbose_name=_("archive file"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("started by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -573,7 +662,7 @@ class FeedbackNote(models.Model):
     metric = models.CharField(_("metric"), max_length=40, blank=True)
     shared_with_csm = models.BooleanField(_("shown to the CSM"), default=False)
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last saved at"))
     history = HistoricalRecords(excluded_fields=["updated_at"])
     # simple_history reads these off the instance when it writes the history row (who, and why).
     _history_user: User | None
