@@ -77,7 +77,7 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     content_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("about a")
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("kind of record")
     )
     object_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("record number"))
     obj = GenericForeignKey("content_type", "object_id")
@@ -193,7 +193,7 @@ class Reminder(models.Model):
         User, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("person")
     )
     kind = models.CharField(max_length=32, verbose_name=_("reminder"))
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, verbose_name=_("about a"))
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, verbose_name=_("kind of record"))
     object_id = models.PositiveBigIntegerField(verbose_name=_("record number"))
     day = models.DateField(verbose_name=_("day"))
     sent_at = models.DateTimeField(default=timezone.now, verbose_name=_("sent at"))

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 null=True,
                 on_delete=django.db.models.deletion.CASCADE,
                 to="contenttypes.contenttype",
-                verbose_name="about a",
+                verbose_name="kind of record",
             ),
         ),
         migrations.AlterField(
@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(
                 on_delete=django.db.models.deletion.CASCADE,
                 to="contenttypes.contenttype",
-                verbose_name="about a",
+                verbose_name="kind of record",
             ),
         ),
         migrations.AlterField(
