@@ -86,7 +86,9 @@ class NoRevertHistoryAdmin(SimpleHistoryAdmin):
 
 class ReviewAdminForm(forms.ModelForm):
     # The version the page was opened on: a change over a newer one is refused, as on the pages.
-    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    opened_version = forms.IntegerField(
+        label=gettext_lazy("version the page was opened on"), widget=forms.HiddenInput, required=False
+    )
 
     class Meta:
         model = Review

@@ -3,7 +3,7 @@
 A pseudo catalog translates every msgid ``make messages`` extracts now into ``⟦msgid⟧``. With it
 active (as Simplified Chinese, so that Django's, DRF's and allauth's own words come out in Chinese
 characters), the whole small world of tests/i18n/world.py is read: each page of the permission matrix
-as each role, the API's error answers, emails and a review PDF. Any Latin
+as each role, the API's error answers, emails, a review PDF and a few of the admin's pages. Any Latin
 word left outside ⟦…⟧ was never marked (or was glued outside a marked sentence), unless it is data
 (a person's, team's or account's name, an objective's title) or one of the few words in ALLOWED.
 """
@@ -77,11 +77,13 @@ def objects(django_db_setup, django_db_blocker, tmp_path_factory):
 def test_nothing_a_person_reads_is_unmarked(pseudo, objects):
     with catalogs.locale_paths([pseudo]):
         texts = world.everything_read(objects, PSEUDO)
+        admin = world.admin_pages(objects, PSEUDO)
     data = data_pattern(world.data_words(objects))
     assert len(texts) > 250
     assert "⟦Your sign-in code⟧" in texts[-1].text and "⟦Set up sign-in codes⟧" in texts[-2].text
+    assert "⟦CSM's comment on acknowledging⟧" in "".join(t.text for t in admin)
     unmarked = defaultdict(set)
-    for t in texts:
+    for t in texts + admin:
         for line in catalogs.strip_marked(t.text).splitlines():
             if english_left(line, data):
                 unmarked[" ".join(line.split())].add(t.where)

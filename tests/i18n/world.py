@@ -8,6 +8,7 @@ and the language given, so one function serves the pseudo-locale check and the f
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -305,6 +306,48 @@ def two_factor_pages(objects: dict, language: str) -> list[Text]:
     TOTP.activate(hr, generate_totp_secret())
     client.post(reverse("login"), {"username": hr.email, "password": DEFAULT_PASSWORD})
     found.append(Text("hr: mfa_authenticate", _read(client.get(reverse("mfa_authenticate")), "mfa")))
+    return found
+
+
+# The admin's pages where its product-specific labels show: a list and an object's page of the models
+# with the most fields (a review, an objective, a key result, an import, a notification), as the admin.
+ADMIN_MODELS = (
+    "reviews.review",
+    "okrs.objective",
+    "okrs.keyresult",
+    "datain.importrun",
+    "notifications.notification",
+)
+# Django's admin writes these itself, untranslated: the search icon's text, a yes/no icon's.
+ADMIN_OWN = re.compile(r'alt="(?:Search|True|False)"')
+
+
+def _is_json(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict | list)
+    except ValueError:
+        return False
+
+
+def admin_pages(objects: dict, language: str) -> list[Text]:
+    """A list and an object's page of each of ADMIN_MODELS; what a field holds as JSON (a review's
+    frozen results) is data, shown as it is stored."""
+    from django.apps import apps
+
+    client = Client()
+    client.force_login(objects["users"]["admin"])
+    found = []
+    for label in ADMIN_MODELS:
+        model = apps.get_model(label)
+        app, name = model._meta.app_label, model._meta.model_name
+        obj = model._default_manager.order_by("pk").first()
+        assert obj is not None, label
+        for view, args in (("changelist", []), ("change", [obj.pk])):
+            response = _get(client, reverse(f"admin:{app}_{name}_{view}", args=args), language)
+            assert response.status_code == 200, (label, view)
+            html = ADMIN_OWN.sub("", response.content.decode())
+            lines = [line for line in visible_text(html).splitlines() if not _is_json(line)]
+            found.append(Text(f"admin: {app}.{name} {view}", "\n".join(lines)))
     return found
 
 
