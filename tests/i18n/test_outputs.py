@@ -55,6 +55,34 @@ def test_an_email_is_in_its_recipients_language(org):
     assert "(7 Dec 2026)" in en.alternatives[0][0]
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "subject", "day"),
+    [
+        ("es", "Tu semana: 2 notificaciones sin leer", "7 de diciembre de 2026"),
+        ("pt-br", "Sua semana: 2 notificações não lidas", "7 de dezembro de 2026"),
+        ("zh-hans", "您的一周：2 条未读通知", "2026年12月7日"),
+        ("tr", "Haftanız: 2 okunmamış bildirim", "7 Aralık 2026"),
+    ],
+)
+def test_a_weekly_email_in_each_language(language, subject, day):
+    """The subject (a plural: Spanish takes its third form for 2) and the dates, in the recipient's
+    language, with the header and <html lang> saying it."""
+    person = factories.CsmFactory(email="reader@example.com")
+    _choose(person, language)
+    at = datetime.datetime(2026, 12, 7, 12, tzinfo=datetime.UTC)
+    notes = [
+        Notification.objects.create(recipient=person, kind=Kind.CYCLE_OPENED, text="", created_at=at),
+        Notification.objects.create(recipient=person, kind=Kind.REVIEW_REOPENED, text="", created_at=at),
+    ]
+    message = mail.build(person, Kind.CYCLE_OPENED, notes, digest=True)
+    assert message.subject == subject
+    assert message.extra_headers["Content-Language"] == language
+    html = message.alternatives[0][0]
+    assert f'<html lang="{language}">' in html and f"({day})" in html
+    assert f"({day})" in message.body
+
+
 @pytest.fixture
 def zipped(db, settings, tmp_path):
     """A 2026-Q3 cycle's PDFs rendered as the zip's workers render them: Ann chose Spanish, Bob Chinese,
@@ -70,6 +98,7 @@ def zipped(db, settings, tmp_path):
     services.cycle_open(user=hr, cycle=cycle)
     _choose(w["ann"], "es")
     _choose(w["bob"], "zh-hans")
+    _choose(w["cat"], "pt-br")
     _choose(hr, "tr")
     export = CycleExport.objects.create(
         cycle=cycle, created_by=hr, total=2, attempt=1, sends=1, status="running", queued_at=timezone.now()
@@ -88,7 +117,13 @@ def test_a_cycles_zip_holds_each_pdf_in_its_csms_language_chinese_with_a_cjk_fon
     Chinese one drawn with an embedded CJK font that gives its words back."""
     ann_text, ann_lang = _pdf(zipped["ann"].read_bytes())
     assert ann_lang == "es" and "T3 2026" in ann_text and "Q3 2026" not in ann_text
-    others = [name for name in zipped if name not in ("ann", "bob", "summary")]
+    # The default template's sections, as the product wrote them in each language (its catalogs).
+    assert "Resultados: retención y crecimiento de la cartera" in " ".join(ann_text.split())
+    cat_text, cat_lang = _pdf(zipped["cat"].read_bytes())
+    assert cat_lang == "pt-br" and "Resultados: retenção e crescimento da carteira" in " ".join(
+        cat_text.split()
+    )
+    others = [name for name in zipped if name not in ("ann", "bob", "cat", "summary")]
     assert others
     for name in others:  # no choice: the organisation's language
         text, lang = _pdf(zipped[name].read_bytes())
