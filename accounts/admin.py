@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,7 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.permission_names import PermissionChoiceField
 
 # Everyone logs in on the login page (two-factor, SSO only): the admin's own page sends them there,
 # and refuses a password posted to it.
@@ -31,8 +34,30 @@ def _login_page_instead(request, extra_context=None):
 admin.site.login = _login_page_instead  # type: ignore[method-assign]
 
 
+class TranslatedPermissionsMixin:
+    """The permissions selector lists each permission in the reader's language, not as
+    ``auth_permission`` stores it (English)."""
+
+    permission_fields = ("permissions", "user_permissions")
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name in self.permission_fields:
+            kwargs["form_class"] = PermissionChoiceField
+            queryset = kwargs.get("queryset", db_field.remote_field.model.objects)
+            kwargs["queryset"] = queryset.select_related("content_type")
+        return super().formfield_for_manytomany(db_field, request=request, **kwargs)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(TranslatedPermissionsMixin, BaseGroupAdmin):
+    pass
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TranslatedPermissionsMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "name", "role", "segment", "team", "is_active"]
     list_filter = ["role", "segment", "team", "is_active", "is_staff"]
