@@ -80,7 +80,13 @@ def test_nothing_a_person_reads_is_unmarked(pseudo, objects):
         admin = world.admin_pages(objects, PSEUDO)
     data = data_pattern(world.data_words(objects))
     assert len(texts) > 250
-    assert "⟦Your sign-in code⟧" in texts[-1].text and "⟦Set up sign-in codes⟧" in texts[-2].text
+    read = {t.where: t.text for t in texts}
+    assert "⟦Your sign-in code⟧" in read["hr: mfa_authenticate"]
+    assert "⟦Set up sign-in codes⟧" in read["hr: mfa_activate_totp"]
+    assert "⟦Two-step sign-in⟧" in read["hr: mfa_index"]
+    assert "⟦Your recovery codes⟧" in read["hr: mfa_view_recovery_codes"]
+    assert "⟦Confirm it is you⟧" in read["hr: account_reauthenticate"]
+    assert "⟦CSM reviews & OKRs: your recovery codes⟧" in read["hr: mfa_download_recovery_codes"]
     assert "⟦CSM's comment on acknowledging⟧" in "".join(t.text for t in admin)
     unmarked = defaultdict(set)
     for t in texts + admin:

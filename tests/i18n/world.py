@@ -292,7 +292,9 @@ def review_pdf(objects: dict, language: str) -> list[Text]:
 
 def two_factor_pages(objects: dict, language: str) -> list[Text]:
     """The sign-in steps the matrix only sees as redirects: setting up the authenticator app after a
-    password sign-in, and the code asked after the password (last: it turns HR's two-factor on)."""
+    password sign-in, the code asked after the password, and (signed in with it) the pages of
+    managing two-factor and the downloaded recovery codes. Last: it turns HR's two-factor on."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     from tests.factories import DEFAULT_PASSWORD
@@ -304,9 +306,31 @@ def two_factor_pages(objects: dict, language: str) -> list[Text]:
         found = [Text("hr: mfa_activate_totp", _read(client.get(reverse("mfa_activate_totp")), "mfa"))]
     client.post(reverse("logout"))
     TOTP.activate(hr, generate_totp_secret())
+    recovery = RecoveryCodes.activate(hr).get_unused_codes()
     client.post(reverse("login"), {"username": hr.email, "password": DEFAULT_PASSWORD})
     found.append(Text("hr: mfa_authenticate", _read(client.get(reverse("mfa_authenticate")), "mfa")))
+    # Signed in (a recovery code for the phone), then the pages of managing two-factor: the
+    # password asked again first, as before any change to how one signs in.
+    client.post(reverse("mfa_authenticate"), {"code": recovery[0]})
+    found.append(Text("hr: account_reauthenticate", _read(client.get(reverse("account_reauthenticate")), "")))
+    client.post(reverse("account_reauthenticate"), {"password": DEFAULT_PASSWORD})
+    codes = re.compile("|".join(recovery))  # data: the codes themselves
+    for name in TWO_FACTOR_PAGES:
+        found.append(Text(f"hr: {name}", codes.sub(" ", _read(client.get(reverse(name)), "mfa"))))
+    download = client.get(reverse("mfa_download_recovery_codes"))
+    assert download.status_code == 200
+    found.append(Text("hr: mfa_download_recovery_codes", codes.sub(" ", download.content.decode())))
     return found
+
+
+# The pages of managing two-factor, once signed in with it.
+TWO_FACTOR_PAGES = (
+    "mfa_index",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_deactivate_totp",
+    "mfa_reauthenticate",
+)
 
 
 # The admin's pages where its product-specific labels show: a list and an object's page of the models
