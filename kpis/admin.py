@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from core.jobs import trigger_label
 from kpis import refresh
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 class PeriodFilter(admin.SimpleListFilter):
     """The runs of one period, each period named as people say it ("Q3 2026", "September 2026")."""
 
-    title = _l("period")
+    title = gettext_lazy("period")
     parameter_name = "period"
 
     def lookups(self, request, model_admin):
@@ -34,7 +34,7 @@ class PeriodFilter(admin.SimpleListFilter):
 
 
 class TriggerFilter(admin.SimpleListFilter):
-    title = _l("started by")
+    title = gettext_lazy("started by")
     parameter_name = "trigger"
 
     def lookups(self, request, model_admin):
@@ -69,11 +69,11 @@ class KpiRunAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # runs start from the command, beat or a task: they take the lock
 
-    @admin.display(description=_l("period"), ordering="period")
+    @admin.display(description=gettext_lazy("period"), ordering="period")
     def period_words(self, run: KpiRun) -> str:
         return period_label(run.period)
 
-    @admin.display(description=_l("started by"), ordering="trigger")
+    @admin.display(description=gettext_lazy("started by"), ordering="trigger")
     def started_by(self, run: KpiRun) -> str:
         return trigger_label(run.trigger)
 

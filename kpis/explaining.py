@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from kpis.engine.drilldown import Explanation
 from kpis.engine.formulas import derive
@@ -22,64 +22,81 @@ if TYPE_CHECKING:
 # sample) and {value}; and how the numerator and denominator are written ("money", "number",
 # "percent": a share already times 100, "score").
 SENTENCES: dict[str, tuple[StrOrPromise, str]] = {
-    "nrr": (_l("Ending MRR {num} ÷ starting MRR {den} × 100 = {value}"), "money"),
-    "portfolio_growth": (_l("Ending MRR {num} − starting MRR {den} = {value}"), "money"),
+    "nrr": (gettext_lazy("Ending MRR {num} ÷ starting MRR {den} × 100 = {value}"), "money"),
+    "portfolio_growth": (gettext_lazy("Ending MRR {num} − starting MRR {den} = {value}"), "money"),
     "portfolio_growth_rate": (
-        _l("Ending less starting MRR {num} ÷ starting MRR {den} × 100 = {value}"),
+        gettext_lazy("Ending less starting MRR {num} ÷ starting MRR {den} × 100 = {value}"),
         "money",
     ),
-    "gross_retention": (_l("Retained MRR {num} ÷ starting MRR {den} × 100 = {value}"), "money"),
+    "gross_retention": (gettext_lazy("Retained MRR {num} ÷ starting MRR {den} × 100 = {value}"), "money"),
     "logo_retention": (
-        _l("Accounts still paying {num} ÷ accounts of the cohort {den} × 100 = {value}"),
+        gettext_lazy("Accounts still paying {num} ÷ accounts of the cohort {den} × 100 = {value}"),
         "number",
     ),
-    "starting_mrr": (_l("Starting MRR of the {n} accounts of the cohort = {value}"), "money"),
-    "book_size": (_l("Accounts in the book = {value}"), "number"),
-    "arr_managed": (_l("12 × the ending MRR of the {n} accounts of the book = {value}"), "money"),
-    "referrals": (_l("Events counted = {value}"), "number"),
-    "adoption_change": (_l("Sum of the changes {num} pp ÷ accounts counted {den} = {value}"), "number"),
-    "tickets_per_account": (_l("Tickets {num} ÷ accounts in the book {den} = {value}"), "number"),
+    "starting_mrr": (gettext_lazy("Starting MRR of the {n} accounts of the cohort = {value}"), "money"),
+    "book_size": (gettext_lazy("Accounts in the book = {value}"), "number"),
+    "arr_managed": (gettext_lazy("12 × the ending MRR of the {n} accounts of the book = {value}"), "money"),
+    "referrals": (gettext_lazy("Events counted = {value}"), "number"),
+    "adoption_change": (
+        gettext_lazy("Sum of the changes {num} pp ÷ accounts counted {den} = {value}"),
+        "number",
+    ),
+    "tickets_per_account": (gettext_lazy("Tickets {num} ÷ accounts in the book {den} = {value}"), "number"),
     "ticket_reduction": (
-        _l("Tickets per account, previous less this period, {num} ÷ previous {den} × 100 = {value}"),
+        gettext_lazy(
+            "Tickets per account, previous less this period, {num} ÷ previous {den} × 100 = {value}"
+        ),
         "number",
     ),
-    "onboarding_days": (_l("The median of {n} onboardings = {value}"), "number"),
-    "onboardings": (_l("Onboardings counted = {value}"), "number"),
+    "onboarding_days": (gettext_lazy("The median of {n} onboardings = {value}"), "number"),
+    "onboardings": (gettext_lazy("Onboardings counted = {value}"), "number"),
     "health_good_share": (
-        _l("Accounts in band good {num} ÷ accounts with a reading {den} × 100 = {value}"),
+        gettext_lazy("Accounts in band good {num} ÷ accounts with a reading {den} × 100 = {value}"),
         "number",
     ),
     "health_average_share": (
-        _l("Accounts in band average {num} ÷ accounts with a reading {den} × 100 = {value}"),
+        gettext_lazy("Accounts in band average {num} ÷ accounts with a reading {den} × 100 = {value}"),
         "number",
     ),
     "health_poor_share": (
-        _l("Accounts in band poor {num} ÷ accounts with a reading {den} × 100 = {value}"),
+        gettext_lazy("Accounts in band poor {num} ÷ accounts with a reading {den} × 100 = {value}"),
         "number",
     ),
-    "health_mix_change": (_l("Good share {num} − the previous period's {den} = {value}"), "percent"),
-    "stickiness": (_l("Daily active users {num} ÷ monthly active users {den} × 100 = {value}"), "number"),
-    "stickiness_change": (_l("Stickiness {num} − the previous period's {den} = {value}"), "percent"),
-    "first_response_hours": (_l("The median of {n} first responses = {value}"), "number"),
+    "health_mix_change": (
+        gettext_lazy("Good share {num} − the previous period's {den} = {value}"),
+        "percent",
+    ),
+    "stickiness": (
+        gettext_lazy("Daily active users {num} ÷ monthly active users {den} × 100 = {value}"),
+        "number",
+    ),
+    "stickiness_change": (
+        gettext_lazy("Stickiness {num} − the previous period's {den} = {value}"),
+        "percent",
+    ),
+    "first_response_hours": (gettext_lazy("The median of {n} first responses = {value}"), "number"),
     "first_contact_resolution": (
-        _l("Resolved with at most one contact {num} ÷ resolved {den} × 100 = {value}"),
+        gettext_lazy("Resolved with at most one contact {num} ÷ resolved {den} × 100 = {value}"),
         "number",
     ),
-    "contacts_to_resolve": (_l("Customer contacts {num} ÷ resolved tickets {den} = {value}"), "number"),
-    "escalation_rate": (_l("Escalated {num} ÷ tickets {den} × 100 = {value}"), "number"),
-    "nps": (_l("Promoters less detractors {num} ÷ responses {den} × 100 = {value}"), "number"),
-    "nps_change": (_l("NPS {num} − the previous period's {den} = {value}"), "score"),
-    "csat": (_l("Scoring 4 or 5 {num} ÷ responses {den} × 100 = {value}"), "number"),
-    "touchpoints": (_l("Touchpoints counted = {value}"), "number"),
+    "contacts_to_resolve": (
+        gettext_lazy("Customer contacts {num} ÷ resolved tickets {den} = {value}"),
+        "number",
+    ),
+    "escalation_rate": (gettext_lazy("Escalated {num} ÷ tickets {den} × 100 = {value}"), "number"),
+    "nps": (gettext_lazy("Promoters less detractors {num} ÷ responses {den} × 100 = {value}"), "number"),
+    "nps_change": (gettext_lazy("NPS {num} − the previous period's {den} = {value}"), "score"),
+    "csat": (gettext_lazy("Scoring 4 or 5 {num} ÷ responses {den} × 100 = {value}"), "number"),
+    "touchpoints": (gettext_lazy("Touchpoints counted = {value}"), "number"),
     "logo_retention_expected": (
-        _l("Accounts expected to still pay {num} ÷ accounts of the cohort {den} × 100 = {value}"),
+        gettext_lazy("Accounts expected to still pay {num} ÷ accounts of the cohort {den} × 100 = {value}"),
         "number",
     ),
     "gross_retention_expected": (
-        _l("Expected retained MRR {num} ÷ starting MRR {den} × 100 = {value}"),
+        gettext_lazy("Expected retained MRR {num} ÷ starting MRR {den} × 100 = {value}"),
         "money",
     ),
-    "nrr_expected": (_l("Expected ending MRR {num} ÷ starting MRR {den} × 100 = {value}"), "money"),
+    "nrr_expected": (gettext_lazy("Expected ending MRR {num} ÷ starting MRR {den} × 100 = {value}"), "money"),
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,3 +59,13 @@ def test_an_expired_form_is_a_styled_403(org):
 def test_the_500_page_needs_no_context():
     page = render_to_string("500.html")
     assert "Something went wrong on our side" in page and "Traceback" not in page
+
+
+def test_the_500_page_speaks_the_visitors_language():
+    """Django renders 500.html with no context, but in the language LocaleMiddleware chose."""
+    with translation.override("es"):
+        page = render_to_string("500.html")
+    assert '<html lang="es">' in page
+    assert "Algo salió mal por nuestra parte" in page
+    assert "Volver a tu página de inicio" in page
+    assert "Something went wrong" not in page

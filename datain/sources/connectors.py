@@ -158,7 +158,15 @@ class SalesforceConnector(Connector):
         if not settings.SALESFORCE_ACCESS_TOKEN and not (
             settings.SALESFORCE_CLIENT_ID and settings.SALESFORCE_CLIENT_SECRET
         ):
-            missing.append("SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET (or SALESFORCE_ACCESS_TOKEN)")
+            # Said in the reader's words: only the settings' names stay as they are.
+            missing.append(
+                _("%(client_id)s and %(client_secret)s (or %(token)s)")
+                % {
+                    "client_id": "SALESFORCE_CLIENT_ID",
+                    "client_secret": "SALESFORCE_CLIENT_SECRET",
+                    "token": "SALESFORCE_ACCESS_TOKEN",
+                }
+            )
         return missing
 
     def _session(self) -> tuple[str, dict[str, str]]:

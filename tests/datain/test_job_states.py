@@ -481,3 +481,12 @@ def test_a_checked_file_s_counts_are_grouped_by_thousands(client, org, media):
     client.force_login(org.admin)
     html = page(client, run)
     assert '<td class="num">400,000</td><td class="num">399,000</td><td class="num">1,000</td>' in html
+
+
+def test_the_counts_headings_stand_over_their_numbers(client, media, org):
+    """The counts are right-aligned numbers: their headings were left-aligned, a column away."""
+    run = stored_run(media, org, finished_at=timezone.now(), created=2)
+    client.force_login(org.admin)
+    counts = page(client, run).split('<div class="scroll"><table>', 1)[1].split("</table>", 1)[0]
+    headings = counts.split("</tr>", 1)[0]
+    assert headings.count("<th") == 5 and headings.count('<th class="num">') == 5

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import CustomerAccount
 from kpis import explaining, services
@@ -144,3 +145,12 @@ def test_a_closed_period_is_explained_to_its_end(w, client):
     assert "counted up to and including" not in html
     # ann's cohort over the whole quarter: X1 1000 -> 1200, X2 500 -> 300.
     assert "Ending MRR $1,500.00 ÷ starting MRR $1,500.00 × 100 = 100.00%" in html
+
+
+def test_the_sum_under_a_drill_down_is_in_the_readers_language(w):
+    """The sentences were marked with an alias (_l) that extraction does not know: English everywhere."""
+    e = kpi_explain(csm=w["bob"], metric="nrr", period=Q3)
+    with translation.override("es"):
+        nbsp = "\N{NO-BREAK SPACE}"
+        expected = f"MRR final 1.700,00{nbsp}US$ ÷ MRR inicial 1.800,00{nbsp}US$ × 100 = 94,44{nbsp}%"
+        assert explaining.adds_up(e) == expected

@@ -154,3 +154,13 @@ def test_a_message_whose_parameters_cannot_be_read_is_said_as_stored(org):
         Notification(recipient=org.csm_a, kind=Kind.FLAG_RAISED, message="gone_since", text="Old").words
         == "Old"
     )
+
+
+def test_the_html_email_narrows_to_a_phone_screen(org, failed):
+    """A fixed 600-pixel card made a phone (390 pixels) scroll the email sideways."""
+    email = mail.build(org.admin, Kind.KPI_RUN_FAILED, [failed])
+    (html, mimetype), *_ = email.alternatives
+    assert mimetype == "text/html"
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    card = html.split('width="600"', 1)[1].split(">", 1)[0]
+    assert "width:100%;max-width:600px;" in card

@@ -689,3 +689,16 @@ def test_hubspot_owners_api_down_writes_nothing(team, waits):
     run = sync_run(source="hubspot")
     assert run.status == "failed" and "503 3 times in a row" in run.message
     assert AccountTeamMember.objects.count() == 0 and cursor_of("hubspot") is None
+
+
+def test_the_sources_page_says_what_is_missing_in_the_readers_words_and_its_tables_scroll(
+    client, org, settings
+):
+    settings.SALESFORCE_DOMAIN = "https://acme.my.salesforce.com"
+    settings.SALESFORCE_CLIENT_ID = settings.SALESFORCE_CLIENT_SECRET = settings.SALESFORCE_ACCESS_TOKEN = ""
+    client.force_login(org.admin)
+    page = client.get(reverse("sources-list"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "SALESFORCE_CLIENT_ID y SALESFORCE_CLIENT_SECRET (o SALESFORCE_ACCESS_TOKEN)" in page
+    assert " and SALESFORCE_CLIENT_SECRET" not in page
+    # Thirteen columns of recent syncs made the whole page scroll sideways at 1366 pixels.
+    assert page.count('<div class="scroll"><table>') == 2
