@@ -167,6 +167,16 @@ def _as_period(period: Period | str) -> Period | None:
         return None
 
 
+def as_period(period: Period | str) -> Period | None:
+    """A period from a Period or its code; None for a text that is not one."""
+    return _as_period(period)
+
+
+def fiscal_start() -> int:
+    """The month the organisation's fiscal year starts (1: the calendar year)."""
+    return _fiscal_start()
+
+
 def period_label(period: Period | str) -> str:
     """A period as people say it, in the active language: ``2026-Q4`` -> "Q4 2026", ``2026-09`` ->
     "September 2026"; with a fiscal year that starts in April, ``2026-Q1`` -> "Q1 FY2026 (April to

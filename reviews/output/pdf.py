@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import gc
+import math
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 import weasyprint
+from babel import dates as babel_dates
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
@@ -23,12 +25,12 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import get_valid_filename
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from weasyprint.text.fonts import FontConfiguration
 
 from accounts.models import User
 from core import dates, formatting
-from kpis import charts
+from kpis import periods
 from kpis.registry import EXPECTED, KPI, METRICS, REGISTRY, SERVICE
 from reviews import wording
 from reviews.access import review_view
@@ -80,28 +82,98 @@ def _when(value):
     return timezone.localtime(parsed) if parsed and timezone.is_aware(parsed) else parsed
 
 
-def trend_svg(labels: list[str], values: list[Decimal | None], *, unit: str = "") -> SafeString:
+def axis_value(value: float, decimals: int, unit: str) -> str:
+    """A value on a printed chart's y axis, the reader's way, short: "39 d", "%79" (tr), "2,9 sa"."""
+    if unit == "percent":
+        return formatting.percent(value, decimals)
+    text = formatting.number(value, decimals)
+    suffix = {
+        "pp": "pp",
+        "hours": pgettext("hours, abbreviated", "h"),
+        "days": pgettext("days, abbreviated", "d"),
+    }.get(unit)
+    return f"{text}{NBSP}{suffix}" if suffix else text
+
+
+NBSP = "\u00a0"
+
+
+def _text_width(text: str, size: float) -> float:
+    """About how wide ``text`` is drawn at ``size`` px in DejaVu Sans / Noto Sans CJK: a CJK (or any
+    wide) character is a square, a Latin letter or a digit a little over half of one."""
+    return sum(size if unicodedata.east_asian_width(c) in "WF" else size * 0.62 for c in text)
+
+
+def period_axis(codes: list[str]) -> list[tuple[str, str]]:
+    """The labels under a printed trend, two lines each: the quarter or month the language's short
+    way (Babel: "Q3", "T3", "Ç3", "3季度"; "Sep", "sept", "Eyl", "9月") and, under the first one
+    and wherever it changes, the year ("2026", "2026年"; "FY2026" with a fiscal year). A text that
+    is not a period code is written as it is, on the first line."""
+    loc = formatting.locale()
+    fiscal = periods.fiscal_start() != 1
+    out, last_year = [], None
+    for code in codes:
+        p = periods.as_period(code)
+        if p is None:
+            out.append((str(code), ""))
+            continue
+        if p.kind == periods.MONTH:
+            name = babel_dates.get_month_names("abbreviated", context="format", locale=loc)[p.number]
+            year = babel_dates.format_skeleton("y", datetime.date(p.year, 1, 1), locale=loc)
+        else:
+            name = babel_dates.get_quarter_names("abbreviated", context="format", locale=loc)[p.number]
+            year = (
+                gettext("FY%(year)s") % {"year": p.year}
+                if fiscal
+                else babel_dates.format_skeleton("y", datetime.date(p.year, 1, 1), locale=loc)
+            )
+        out.append((name, "" if year == last_year else year))
+        last_year = year
+    return out
+
+
+def trend_svg(periods_shown: list[str], values: list[Decimal | None], *, unit: str = "") -> SafeString:
     """A print trend drawn directly as a small SVG (a few dozen elements: WeasyPrint lays it out in
     milliseconds, where a pygal chart costs ~100 ms): the line with its dots, a labelled y axis (lowest,
-    middle and highest value, with the unit) and every quarter on the x axis, at a readable size."""
-    w, h, left, right, top, bottom = 300, 120, 44, 16, 8, 22
+    middle and highest value, in the metric's unit) and the periods on the x axis, short and on two
+    lines (``period_axis``); when the labels would touch, only every second (third ...) one is
+    written, counted back from the latest, and the year under the first written of each year."""
+    w, h, left, right, top, bottom = 320, 128, 50, 18, 8, 30
+    size = 8
     points = [(i, float(v)) for i, v in enumerate(values) if v is not None]
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
-        'font-family="DejaVu Sans" font-size="9" fill="#3e4c59">'
+        'font-family="DejaVu Sans, Noto Sans CJK SC" font-size="9" fill="#3e4c59">'
     ]
     x0, x1, y0, y1 = left, w - right, top, h - bottom
-    n = max(len(labels), 2)
+    n = max(len(periods_shown), 2)
 
     def x(i: float) -> float:
         return x0 + (x1 - x0) * i / (n - 1)
 
     out.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="#9aa5b1" stroke-width="0.8"/>')
     out.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#9aa5b1" stroke-width="0.8"/>')
-    for i, label in enumerate(labels):
+    labels = period_axis(periods_shown)
+    widest = max((_text_width(a, size) for a, _year in labels), default=0)
+    gap = (x1 - x0) / (n - 1)
+    every = max(1, math.ceil((widest + 4) / gap))
+    written = [i for i in range(len(labels)) if (len(labels) - 1 - i) % every == 0]
+    years_seen: set[str] = set()
+    year_end = float("-inf")  # where the last year written ends: the next one waits until it is clear
+    for i in written:
+        name, _year = labels[i]
+        year = next((labels[j][1] for j in range(i, -1, -1) if labels[j][1]), "")
         out.append(
-            f'<text x="{x(i):.1f}" y="{h - 8}" text-anchor="middle" font-size="8">{escape(label)}</text>'
+            f'<text x="{x(i):.1f}" y="{y1 + 11}" text-anchor="middle" font-size="{size}">{escape(name)}</text>'
         )
+        half = _text_width(year, size - 0.5) / 2
+        if year and year not in years_seen and x(i) - half >= year_end + 3:
+            years_seen.add(year)
+            year_end = x(i) + half
+            out.append(
+                f'<text x="{x(i):.1f}" y="{y1 + 21}" text-anchor="middle" font-size="{size - 0.5}" '
+                f'fill="#616e7c">{escape(year)}</text>'
+            )
     if not points:
         out.append(
             f'<text x="{(x0 + x1) / 2:.0f}" y="{(y0 + y1) / 2:.0f}" text-anchor="middle">{escape(gettext("no data"))}</text>'
@@ -115,11 +187,11 @@ def trend_svg(labels: list[str], values: list[Decimal | None], *, unit: str = ""
         return y1 - (y1 - y0) * (v - lo) / (hi - lo)
 
     for v in (lo, (lo + hi) / 2, hi):
-        text = formatting.number(v, 0 if abs(hi - lo) >= 10 else 1)
+        text = axis_value(v, 0 if abs(hi - lo) >= 10 else 1, unit)
         out.append(
             f'<line x1="{x0}" y1="{y(v):.1f}" x2="{x1}" y2="{y(v):.1f}" stroke="#e4e7eb" stroke-width="0.5"/>'
         )
-        out.append(f'<text x="{x0 - 3}" y="{y(v) + 3:.1f}" text-anchor="end">{escape(text + unit)}</text>')
+        out.append(f'<text x="{x0 - 3}" y="{y(v) + 3:.1f}" text-anchor="end">{escape(text)}</text>')
     path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in points)
     out.append(f'<polyline points="{path}" fill="none" stroke="#1f4e79" stroke-width="1.5"/>')
     out.extend(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2" fill="#1f4e79"/>' for i, v in points)
@@ -146,9 +218,6 @@ def svg_image(svg: str, width_mm: int = 84) -> SafeString:
     return format_html(
         '<img src="data:image/svg+xml;charset=utf-8,{}" style="width:{}mm">', quote(svg), width_mm
     )
-
-
-UNIT_SUFFIX = {"percent": "%", "pp": " pp", "hours": " h", "days": " d"}
 
 
 def _source(text: str | None) -> str:
@@ -202,9 +271,9 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
                     "benchmark_source": _source((s.get("benchmark") or {}).get("source")),
                     "chart": svg_image(
                         trend_svg(
-                            [charts.short_period(t["period"]) for t in trend],
+                            [t["period"] for t in trend],
                             [_d(t["value"]) for t in trend],
-                            unit=UNIT_SUFFIX.get(m.unit, ""),
+                            unit=m.unit,
                         )
                     )
                     if m.key in charted

@@ -62,3 +62,12 @@ def test_a_page_and_an_error_page_say_the_language_they_are_in(client, org):
     bad = client.get("/login/?next=%00", HTTP_ACCEPT_LANGUAGE="tr")  # the 400 page
     assert bad.status_code == 400
     assert '<html lang="tr">' in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_api_docs_page_says_the_readers_language(client, org):
+    """drf-spectacular's own Swagger UI page has a bare <html>: ours says the language like every page."""
+    client.force_login(org.admin)
+    for code in ("es", "zh-hans", "tr"):
+        page = client.get(reverse("api-docs"), HTTP_ACCEPT_LANGUAGE=code).content.decode()
+        assert re.search(r"<html[^>]*>", page).group(0) == f'<html lang="{code}">', code

@@ -6,6 +6,8 @@ days, hours and points, as on the demo's largest books)."""
 import subprocess
 import xml.etree.ElementTree as ET
 
+from django.utils import translation
+
 from reviews.models import Review
 from reviews.output.pdf import review_pdf
 from reviews.writing import explain
@@ -45,3 +47,19 @@ def test_every_word_of_a_full_rating_table_is_inside_the_page(w, tmp_path, monke
     ]
     assert "CONTRIBUTION" in {t for t, _ in words} and "days" in {t for t, _ in words}
     assert [(t, x) for t, x in words if x > A4_WIDTH_PT - RIGHT_MARGIN_PT + 1] == []
+
+
+def test_a_sample_is_never_broken_inside_its_noun_in_chinese(w, tmp_path):  # noqa: F811
+    """A Chinese line may break between any two characters: the sample column once printed
+    "19 个客" and, under it, "户". The sample stays on one line, in every language."""
+    r = submitted(w)
+    path = tmp_path / "r.pdf"
+    with translation.override("zh-hans"):
+        path.write_bytes(review_pdf(Review.objects.get(pk=r.pk), viewer=w["hr"]))
+    out = tmp_path / "r.html"
+    subprocess.run(["pdftotext", "-bbox", str(path), str(out)], check=True)
+    words = [el.text for el in ET.parse(out).getroot().iter() if el.tag.endswith("word")]
+    nouns = {"个客户", "个工单", "条回复", "个上线", "个客户推荐事件", "个使用读数"}
+    assert nouns & set(words)  # the samples are there, whole
+    pieces = {w for w in words if w and w not in nouns and any(w in n or n.startswith(w) for n in nouns)}
+    assert pieces == set()
