@@ -22,6 +22,11 @@ DATABASES = {
     )
 }
 DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+# scripts/test.sh migrates one database once and names it here: each test database is created as a
+# copy of it (PostgreSQL's CREATE DATABASE ... TEMPLATE), and the migrate that follows finds nothing
+# left to apply.
+if env("TEST_DB_TEMPLATE", default=""):
+    DATABASES["default"]["TEST"] = {"TEMPLATE": env("TEST_DB_TEMPLATE")}
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 # `make test` runs the suite in worker processes side by side (pytest-xdist, PYTEST_XDIST_WORKER gw0,
 # gw1, ...): each has its own test database (pytest-django adds the suffix), and here its own Redis
