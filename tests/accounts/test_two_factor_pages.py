@@ -140,7 +140,7 @@ def test_allauths_messages_are_the_products_in_spanish():
     assert said == {
         "totp_activated": "Los códigos de inicio de sesión están activados.",
         "totp_deactivated": "Los códigos de inicio de sesión están desactivados: inicias sesión solo con tu contraseña.",
-        "recovery_codes_generated": "Tus nuevos códigos de recuperación están listos; los anteriores ya no funcionan.",
+        "recovery_codes_generated": "Tus códigos de recuperación están listos: guárdalos en un lugar seguro.",
     }
 
 
