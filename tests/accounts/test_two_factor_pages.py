@@ -106,7 +106,7 @@ def test_the_downloaded_codes_say_what_they_are_in_spanish(person):
     response = client.get(reverse("mfa_download_recovery_codes"))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
     lines = response.content.decode().splitlines()
-    assert lines[0] == "CSM reviews & OKRs: tus códigos de recuperación"
+    assert lines[0] == "Evaluaciones de CSM y OKR: tus códigos de recuperación"
     assert [line for line in lines if line in person.recovery] == person.recovery[1:]
 
 
@@ -140,7 +140,7 @@ def test_allauths_messages_are_the_products_in_spanish():
     assert said == {
         "totp_activated": "Los códigos de inicio de sesión están activados.",
         "totp_deactivated": "Los códigos de inicio de sesión están desactivados: inicias sesión solo con tu contraseña.",
-        "recovery_codes_generated": "Tus nuevos códigos de recuperación están listos; los anteriores ya no funcionan.",
+        "recovery_codes_generated": "Tus códigos de recuperación están listos: guárdalos en un lugar seguro.",
     }
 
 
@@ -153,3 +153,14 @@ def test_turning_sign_in_codes_off_leads_back_in_spanish(person):
         "Los códigos de inicio de sesión están desactivados: inicias sesión solo con tu contraseña." in html
     )
     assert "Desactivados: inicias sesión solo con tu contraseña." in html
+
+
+def test_the_code_after_the_password_is_asked_in_spanish(person):
+    client = Client(HTTP_ACCEPT_LANGUAGE="es")
+    client.post(reverse("login"), {"username": person.email, "password": DEFAULT_PASSWORD})
+    html = client.get(reverse("mfa_authenticate")).content.decode()
+    assert h1(html) == "Tu código de inicio de sesión"
+    assert '<label for="id_code">Código de inicio de sesión</label>' in html
+    assert english_found(world.visible_text(html), english_sentences("es") + allauth_english("es")) == []
+    wrong = client.post(reverse("mfa_authenticate"), {"code": "12345"}).content.decode()
+    assert h1(wrong) == "Tu código de inicio de sesión" and "Código incorrecto." in wrong
