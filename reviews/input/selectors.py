@@ -65,8 +65,14 @@ class InputView:
 
 
 def _answer_of(request: InputRequest, anonymous: bool) -> dict:
+    # Each question as asked (its English and its translations), put into the reader's words when
+    # read (``input_for``): what is frozen on a submitted review holds no one reader's language.
     questions = [
-        {"text": wording.question_text(q), "answer": request.answers.get(q["key"], "")}
+        {
+            "text": q["text"],
+            "translations": q.get("translations") or {},
+            "answer": request.answers.get(q["key"], ""),
+        }
         for q in request.questions
         if request.answers.get(q["key"])
     ]
@@ -151,7 +157,10 @@ def input_for(user: User | None, review: Review, *, with_requests: bool = True) 
         out.answers = [
             {
                 "author": None if out.anonymous else a.get("author"),
-                "questions": a.get("questions", []),
+                "questions": [
+                    {"text": wording.question_text(q), "answer": q.get("answer", "")}
+                    for q in a.get("questions", [])
+                ],
                 "rating": a.get("rating"),
                 "rating_label": template.label_of(a["rating"]) if a.get("rating") is not None else "",
             }

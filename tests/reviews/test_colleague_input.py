@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
@@ -25,6 +25,7 @@ from notifications.models import Kind, Notification
 from notifications.selectors import todos_for
 from reviews.cycles import services as cycle_services
 from reviews.input import services as input_services
+from reviews.input.selectors import input_for
 from reviews.input.suggestions import suggestions_for
 from reviews.models import InputRequest, InputStatus, Review
 from reviews.output import exports
@@ -505,3 +506,19 @@ def test_hr_chooses_anonymous_input_on_the_cycle_page_and_nobody_else_can(client
     client.force_login(ada)
     html = client.get(reverse("input-detail", args=[req.pk])).content.decode()
     assert "Anonymous: the CSM never sees that you wrote this." in html
+
+
+def test_the_frozen_input_asks_its_questions_in_the_readers_language(org, cycle):
+    """A submitted review froze each question in the language of whoever submitted it (English
+    in the demo): a Portuguese CSM's PDF asked 'What did they do well ...' between Portuguese lines."""
+    review = _with_input(org, anonymous=False, answered=1)
+    assert review.status == "submitted"
+    with translation.override("es"):
+        spanish = input_for(org.manager_a, review_of(org))
+    with translation.override("en"):
+        english = input_for(org.manager_a, review_of(org))
+    asked = "¿Qué hizo bien en las cuentas en las que trabajaste con esta persona?"
+    assert spanish.answers[0]["questions"] == [{"text": asked, "answer": "qxanswer0qx"}]
+    assert english.answers[0]["questions"][0]["text"] == (
+        "What did they do well on the accounts you worked together?"
+    )
