@@ -153,5 +153,7 @@ def pytest_collection_modifyitems(config, items):
                 "them; run them in one process (scripts/test.sh runs the API fuzzer so)."
             )
     for item in items:
+        if item.get_closest_marker("xdist_group"):  # a group of its own (files sharing a fixture)
+            continue
         group = "celery" if item.get_closest_marker("celery_integration") else item.nodeid.split("::")[0]
         item.add_marker(pytest.mark.xdist_group(group))
