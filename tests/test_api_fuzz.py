@@ -101,7 +101,7 @@ def _on_real_objects(case):
 # Valid and invalid data (schemathesis generates both by default), bounded here; a long run by hand:
 #     FUZZ_EXAMPLES=500 bash scripts/test.sh tests/test_api_fuzz.py
 @settings(
-    max_examples=examples(8),
+    max_examples=examples(5),
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
