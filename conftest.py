@@ -143,7 +143,9 @@ def pytest_collection_modifyitems(config, items):
     stay together in one process (its module fixtures are built once), and every test that starts
     Celery workers or a Redis of its own runs in one same process, one after another in the suite's
     order: two of them side by side would take each other's Redis ports and leave a process's
-    Celery application aimed at a Redis the other stopped."""
+    Celery application aimed at a Redis the other stopped. A file that names its own group
+    (``pytestmark = pytest.mark.xdist_group(...)``) keeps it: files sharing a costly session fixture
+    run in one process, which builds it once (tests/i18n/conftest.py)."""
     if hasattr(config, "workerinput"):  # a pytest-xdist worker: it runs one test per node id
         ids = [item.nodeid for item in items]
         twice = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) < len(ids) else []
@@ -153,5 +155,7 @@ def pytest_collection_modifyitems(config, items):
                 "them; run them in one process (scripts/test.sh runs the API fuzzer so)."
             )
     for item in items:
+        if item.get_closest_marker("xdist_group"):  # a group of its own (files sharing a fixture)
+            continue
         group = "celery" if item.get_closest_marker("celery_integration") else item.nodeid.split("::")[0]
         item.add_marker(pytest.mark.xdist_group(group))

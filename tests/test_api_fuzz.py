@@ -6,7 +6,6 @@ view read its body): each request with an id is sent again on the objects the fi
 the generated bodies and parameters reach the views."""
 
 import datetime
-import os
 
 import pytest
 import schemathesis
@@ -24,6 +23,7 @@ from reviews.cycles import services as cycle_services
 from reviews.input import services as input_services
 from reviews.notes import services as note_services
 from tests import factories
+from tests.fuzz import examples
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
@@ -101,7 +101,7 @@ def _on_real_objects(case):
 # Valid and invalid data (schemathesis generates both by default), bounded here; a long run by hand:
 #     FUZZ_EXAMPLES=500 bash scripts/test.sh tests/test_api_fuzz.py
 @settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "8")),
+    max_examples=examples(5),
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )

@@ -6,16 +6,15 @@ Bounded here (FUZZ_EXAMPLES, default 6 per URL and role: about 1,000 requests); 
     FUZZ_EXAMPLES=500 bash scripts/test.sh tests/test_form_fuzz.py
 """
 
-import os
-
 import pytest
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fuzz import examples
 from tests.test_permission_matrix import TABLE, objects  # noqa: F401 - the fixture is used below
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+EXAMPLES = examples(6)
 FIELDS = (
     "value", "confidence", "note", "done", "title", "description", "kind", "metric", "baseline",
     "target", "unit", "direction", "weight", "commitment", "parent", "segment", "period", "version",

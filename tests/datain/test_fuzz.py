@@ -20,8 +20,11 @@ from activity.models import (
 from datain import services
 from datain.kinds import KINDS, kind_for
 from datain.models import SourceAccount, SourceOwner
+from tests.fuzz import examples
 
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 COUNTED = (
     Ticket,
     RevenueEvent,

@@ -21,6 +21,11 @@ from django.utils import translation
 from django.utils.translation import trans_real
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# A fifth language, as docs/translating.md adds one (German: Django has its plural forms).
+FIFTH = "de"
+# The xdist group of the test files that read the fresh catalogs (``fresh_catalogs``,
+# tests/i18n/conftest.py): one process extracts them once for all of them.
+FRESH_CATALOGS_GROUP = "i18n-fresh-catalogs"
 OPEN, CLOSE = "⟦", "⟧"
 
 

@@ -214,13 +214,15 @@ def test_broken_placeholders_are_found(tmp_path):
 # --- the real catalogs (fail until the translators' work is merged) --------------------------------
 
 
-# A fifth language, as docs/translating.md adds one (German: Django has its plural forms).
-FIFTH = "de"
+FIFTH = catalogs.FIFTH
+# The fresh catalogs (with the fifth language) are extracted once per process and shared with
+# test_everything_marked.py, which runs in the same process (pytestmark, conftest.py).
+pytestmark = pytest.mark.xdist_group(catalogs.FRESH_CATALOGS_GROUP)
 
 
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory) -> pathlib.Path:
-    return catalogs.fresh_locale(tmp_path_factory.mktemp("repo"), add_languages=(FIFTH,))
+@pytest.fixture
+def fresh(fresh_catalogs) -> pathlib.Path:
+    return fresh_catalogs
 
 
 def test_a_fifth_language_is_its_line_in_messages_sh(fresh):

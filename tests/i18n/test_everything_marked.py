@@ -58,11 +58,14 @@ def english_left(text: str, data: list[str] | re.Pattern) -> list[str]:
     return [w for w in WORD.findall(text) if w not in ALLOWED]
 
 
+# The fresh catalogs are extracted once per process, shared with test_catalogs.py (conftest.py).
+pytestmark = pytest.mark.xdist_group(catalogs.FRESH_CATALOGS_GROUP)
+
+
 @pytest.fixture(scope="module")
-def pseudo(tmp_path_factory):
-    locale = catalogs.fresh_locale(tmp_path_factory.mktemp("repo"))
+def pseudo(fresh_catalogs, tmp_path_factory):
     return catalogs.pseudo_mo(
-        locale / "zh_Hans" / "LC_MESSAGES" / "django.po", tmp_path_factory.mktemp("pseudo"), "zh_Hans"
+        fresh_catalogs / "zh_Hans" / "LC_MESSAGES" / "django.po", tmp_path_factory.mktemp("pseudo"), "zh_Hans"
     )
 
 

@@ -25,7 +25,7 @@ from notifications import mail as notification_mail
 from notifications import services as notification_services
 from notifications.models import Kind, Notification
 from reviews.models import Review
-from tests.test_permission_matrix import ROLES, TABLE, build_objects
+from tests.test_permission_matrix import CONTRIBUTOR, ROLES, TABLE, build_objects
 
 # Machine-facing: SCIM answers an identity provider, the schema and favicon are files, the mail
 # catcher is a developer's tool (404 everywhere here).
@@ -39,6 +39,7 @@ READ_API_200 = {"api-todos"}
 class Text:
     where: str  # "csm: review-detail" or "email: cycle_opened (subject)"
     text: str
+    language: str = ""  # a page's Content-Language
 
 
 class Visible(HTMLParser):
@@ -184,49 +185,66 @@ def _read(response, name: str) -> str:
     return ""
 
 
-def pages(objects: dict, language: str, roles: tuple[str, ...] = ROLES) -> list[Text]:
-    """Every page of the permission matrix as each role (and anonymous), the answers it gives them;
-    a refusal (401, 403, 404) once per role, page and API (they say the same whatever the URL)."""
-    found = []
-    for role in roles:
-        client = Client()
-        if role != "anon":
-            client.force_login(objects["users"][role])
-        refused = set()
-        for name, (kwargs, query, expected) in sorted(TABLE.items()):
-            if name in SKIPPED or name.startswith("scim:") or expected[role] in (302, 405):
-                continue
-            if expected[role] != 200:
-                if (expected[role], name.startswith("api-")) in refused:
-                    continue
-                refused.add((expected[role], name.startswith("api-")))
-            url = reverse(name, kwargs=kwargs(objects) if callable(kwargs) else kwargs) + query
-            found.append(Text(f"{role}: {name}", _read(_get(client, url, language), name)))
-    return found
+# Every role of the permission matrix, the contributor (a colleague asked for review input) too.
+EVERY_ROLE = (*ROLES, "contributor")
 
 
-def each_page_once(
-    objects: dict, language: str, order=("admin", "csm", "manager", "hr", "anon")
-) -> list[Text]:
-    """Every page of the permission matrix once, as the first role in ``order`` that may open it,
-    and one refusal of each kind: cheaper than every role, for a test run per language."""
+def person(objects: dict, role: str):
+    return objects["contributor"] if role == "contributor" else objects["users"][role]
+
+
+def expected(name: str, role: str) -> int:
+    """The answer the permission matrix expects ``role`` to get from the page ``name``."""
+    return CONTRIBUTOR[name] if role == "contributor" else TABLE[name][2][role]
+
+
+def signed_in(objects: dict, roles: tuple[str, ...] = EVERY_ROLE) -> dict[str, Client]:
+    """A client per role, signed in once (and reused for every page and language)."""
     clients = {}
-    for role in order:
+    for role in roles:
         clients[role] = Client()
         if role != "anon":
-            clients[role].force_login(objects["users"][role])
-    found, refused = [], set()
-    for name, (kwargs, query, expected) in sorted(TABLE.items()):
-        if name in SKIPPED or name.startswith("scim:"):
-            continue
-        url = reverse(name, kwargs=kwargs(objects) if callable(kwargs) else kwargs) + query
-        role = next((r for r in order if expected[r] == 200), None)
-        if role is None:
-            role = next((r for r in order if expected[r] not in (302, 405)), None)
-            if role is None or (expected[role], name.startswith("api-")) in refused:
+            clients[role].force_login(person(objects, role))
+    return clients
+
+
+def page_visits(objects: dict, roles: tuple[str, ...] = EVERY_ROLE) -> list[tuple[str, str, str]]:
+    """(role, url name, URL) of every page of the permission matrix each role may open (a 200), and
+    of one refusal (401, 403, 404) of each kind per role, page and API (they say the same whatever
+    the URL). Redirects and 405s have nothing to read."""
+    visits = []
+    for role in roles:
+        refused = set()
+        for name, (kwargs, query, _expected) in sorted(TABLE.items()):
+            status = expected(name, role)
+            if name in SKIPPED or name.startswith("scim:") or status in (302, 405):
                 continue
-            refused.add((expected[role], name.startswith("api-")))
-        found.append(Text(f"{role}: {name}", _read(_get(clients[role], url, language), name)))
+            if status != 200:
+                if (status, name.startswith("api-")) in refused:
+                    continue
+                refused.add((status, name.startswith("api-")))
+            visits.append(
+                (role, name, reverse(name, kwargs=kwargs(objects) if callable(kwargs) else kwargs) + query)
+            )
+    return visits
+
+
+def pages(
+    objects: dict,
+    language: str,
+    roles: tuple[str, ...] = EVERY_ROLE,
+    clients: dict[str, Client] | None = None,
+    visits: list[tuple[str, str, str]] | None = None,
+) -> list[Text]:
+    """Every page of the permission matrix as each role, the answers it gives them
+    (``page_visits``), read in ``language``; ``clients`` and ``visits`` may be shared between
+    languages."""
+    clients = clients or signed_in(objects, roles)
+    found = []
+    for role, name, url in visits if visits is not None else page_visits(objects, roles):
+        response = _get(clients[role], url, language)
+        assert response.status_code == expected(name, role), (role, name, response.status_code)
+        found.append(Text(f"{role}: {name}", _read(response, name), response.get("Content-Language", "")))
     return found
 
 

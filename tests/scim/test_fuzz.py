@@ -9,9 +9,12 @@ from hypothesis import strategies as st
 
 from accounts.models import User
 from scim import tokens
+from tests.fuzz import examples
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+FUZZ = settings(
+    max_examples=examples(15), deadline=None, suppress_health_check=list(HealthCheck), database=None
+)
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.text(max_size=300), st.just("a@example.com"), st.just("\x00")

@@ -5,7 +5,6 @@ exception or a partial write."""
 import copy
 import io
 import json
-import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,9 +16,10 @@ from datain import services
 from datain.sources.mapping import MappingError, parse_mapping
 from datain.sources.readers import SOURCES
 from tests.datain.sources import test_formats as f
+from tests.fuzz import examples
 
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
+    max_examples=examples(15),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
