@@ -224,7 +224,7 @@ def test_the_migrations_convert_the_sentences_they_know_and_keep_the_others(org)
         assert known.shown_errors[1]["message"] == "debe ser uno de low, normal"
         assert known.shown_errors[2]["message"] == "Ein Fehler."
         assert refused.reason_words == "Correo o contraseña incorrectos."
-        assert export.error_words.startswith("3 de 4")
+        assert export.error_words == "Se generaron 3 de 4 PDF. Reinténtalo."
         assert mail.email_error_words.endswith("{'a@b': (550, b'no such user')}")
 
 
