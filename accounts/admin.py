@@ -155,12 +155,17 @@ class AccessDenialAdmin(admin.ModelAdmin):
 class SignInAdmin(admin.ModelAdmin):
     """Every sign-in and refused sign-in (accounts.signins): read-only, for admins only."""
 
-    list_display = ["at", "person", "email", "method", "succeeded", "reason", "ip_address"]
+    list_display = ["at", "person", "email", "method", "succeeded", "why_refused", "ip_address"]
     list_filter = ["succeeded", "method"]
     search_fields = ["email", "person__email", "person__name", "ip_address"]
     list_select_related = ["person"]
     date_hierarchy = "at"
-    readonly_fields = ["at", "person", "email", "method", "succeeded", "reason", "ip_address", "user_agent"]
+    fields = ["at", "person", "email", "method", "succeeded", "why_refused", "ip_address", "user_agent"]
+    readonly_fields = fields
+
+    @admin.display(description=_("why refused"))
+    def why_refused(self, obj: SignIn) -> str:
+        return obj.reason_words
 
     def _admin(self, request) -> bool:
         user = request.user

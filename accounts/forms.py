@@ -40,7 +40,7 @@ class PasswordLoginForm(LoginForm):
         refusal = signins.password_refusal(user)
         if refusal:
             signins.record_refusal(self.request, method=signins.PASSWORD, email=user.email, reason=refusal)
-            raise ValidationError(refusal, code="sso_only")
+            raise ValidationError(str(refusal), code="sso_only")
         self._login = Login(user=user, email=credentials["email"])
         self.user = user
         return self.cleaned_data

@@ -12,10 +12,10 @@ from allauth.mfa.stages import AuthenticateStage
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.utils.translation import gettext as _
 
 from accounts import signins
 from accounts.models import EVERYONE_ROLES, User
+from core.said import said
 
 # Set in the session (the time) by a password login that must set up two-factor: until it is set up
 # every page leads to the set-up; for a few minutes after that login, setting it up and reading the
@@ -56,6 +56,4 @@ def _must_set_up(sender, request, user, **kwargs) -> None:
 @receiver(mfa_signals.authentication_failed, dispatch_uid="accounts.mfa.wrong_code")
 def _wrong_code(sender, request, user, reauthentication=False, **kwargs) -> None:
     if not reauthentication:
-        signins.record_refusal(
-            request, method=signins.PASSWORD, person=user, reason=_("Wrong two-factor code.")
-        )
+        signins.record_refusal(request, method=signins.PASSWORD, person=user, reason=said(signins.WRONG_CODE))

@@ -446,7 +446,10 @@ class SignIn(models.Model):
     email = models.CharField(_("email given"), max_length=254, blank=True)
     method = models.CharField(_("how"), max_length=16, choices=SignInMethod.choices)
     succeeded = models.BooleanField(_("signed in"))
+    # A key of accounts.signins, its parameters in ``reason_params`` (``reason_words`` says it); a text
+    # that is no key was stored before keys were kept, shown as it is.
     reason = models.CharField(_("why refused"), max_length=300, blank=True)
+    reason_params = models.JSONField(_("parameters of the reason"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
 
@@ -458,3 +461,10 @@ class SignIn(models.Model):
     def __str__(self) -> str:
         outcome = _("signed in") if self.succeeded else _("refused")
         return f"{self.person or self.email} · {self.get_method_display()} · {outcome}"
+
+    @property
+    def reason_words(self) -> str:
+        """Why it was refused, in the reader's language."""
+        from core.said import words  # noqa: PLC0415 -- the keys are accounts.signins'
+
+        return words(self.reason, self.reason_params) if self.reason else ""

@@ -15,10 +15,10 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from accounts import mfa, signins
 from accounts.models import Role, User, normalize_email
+from core.said import Said, said
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -66,14 +66,14 @@ def verified_emails(sociallogin) -> list[str]:
     return list(dict.fromkeys(normalize_email(e) for e in emails if normalize_email(e)))
 
 
-def refuse(request, sociallogin, *, reason: str, email: str = "", person=None, status: int = 403):
+def refuse(request, sociallogin, *, reason: Said, email: str = "", person=None, status: int = 403):
     signins.record_refusal(
         request, method=method_of(_provider(sociallogin)), email=email, person=person, reason=reason
     )
     response = render(
         request,
         "registration/sso_refused.html",
-        {"reason": reason, "provider_name": _provider(sociallogin).name},
+        {"reason": str(reason), "provider_name": _provider(sociallogin).name},
         status=status,
     )
     raise ImmediateHttpResponse(response)
@@ -103,9 +103,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 request,
                 sociallogin,
                 email=getattr(sociallogin.user, "email", "") or "",
-                reason=_(
-                    "Your identity provider did not confirm your email address, so we cannot tell who you are."
-                ),
+                reason=said(signins.NO_VERIFIED_EMAIL),
             )
         person = User.objects.filter(email__in=emails).order_by("pk").first()
         if person is None:
@@ -113,20 +111,17 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 request,
                 sociallogin,
                 email=emails[0],
-                reason=_(
-                    "Nobody here has the email address %(email)s. Ask HR or CS ops to add you, then sign in again."
-                )
-                % {"email": emails[0]},
+                reason=said(signins.NOBODY_WITH_EMAIL, email=emails[0]),
             )
         if not person.is_active:
             refuse(
                 request,
                 sociallogin,
                 person=person,
-                reason=_("Your account here is deactivated. Ask HR or CS ops if this is a mistake."),
+                reason=said(signins.DEACTIVATED),
             )
         if person.role == Role.SERVICE:
-            refuse(request, sociallogin, person=person, reason=_("An integration's account cannot sign in."))
+            refuse(request, sociallogin, person=person, reason=said(signins.INTEGRATION))
         account = sociallogin.account
         if account.pk is None or account.user_id != person.pk:
             # The provider's account stays linked to the person its email names today.
@@ -141,8 +136,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         signins.record_refusal(
             request,
             method=method_of(provider),
-            reason=_("The identity provider's answer could not be verified (%(error)s).")
-            % {"error": str(exception or saml_reason or error or _("unknown error"))[:200]},
+            reason=said(signins.NOT_VERIFIED, error=str(exception or saml_reason or error or "")[:200]),
         )
         return super().on_authentication_error(
             request, provider, error=error, exception=exception, extra_context=extra_context

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.dispatch import Signal
 
+from core.said import Said
+
 # Sent once a load has been written and committed, with ``kind`` and ``result``
 # (datain.services.ImportResult). ``result.first_day`` and ``result.last_day`` are the days its rows
 # touch, in the organisation's time zone (both None when the load changed nothing). A receiver may
@@ -21,6 +23,9 @@ class FollowUp:
     notice: str  # one sentence for a CS ops person, e.g. when the numbers will refresh
     periods: tuple[str, ...] = ()  # what is recomputed, e.g. ("2026-07", "2026-08", "2026-Q3")
     due_at: datetime.datetime | None = None  # when, about
+    # The notice as a key and its parameters (core.said), for what is stored (an import's message):
+    # ``notice`` is its words in the language of the load, for whoever loaded it now.
+    said: Said | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {

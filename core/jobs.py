@@ -42,12 +42,13 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from core import dates
+from core.said import Said, said, says
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -77,11 +78,41 @@ QUEUE_ERRORS = (KombuError, RedisError, OSError)
 
 
 class QueueUnreachable(Exception):
-    """The job could not be handed to the queue: no message was sent. ``reason`` is for people."""
+    """The job could not be handed to the queue: no message was sent. ``reason`` is for people: a key
+    and its parameters (``core.said``), which the job stores."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: Said) -> None:
+        super().__init__(str(reason))
         self.reason = reason
+
+
+# What a job keeps of why it failed (``ImportRun.message``, ``CycleExport.error``): keys said here, in
+# the reader's language when read. ``since`` is a moment in ISO 8601, said as ``clock`` says it.
+QUEUE_UNREACHABLE = "core.job_queue_unreachable"
+NEVER_PICKED_UP = "core.job_never_picked_up"
+
+
+def since_words(params: dict[str, Any], name: str = "since") -> str:
+    """A moment kept in ISO 8601 (``params[name]``), as a page writes it (``clock``)."""
+    return clock(datetime.datetime.fromisoformat(params[name]))
+
+
+@says(QUEUE_UNREACHABLE)
+def _queue_unreachable(p: dict[str, Any]) -> str:
+    return _(
+        "The job queue (Redis) could not be reached: %(error)s. Nothing was started. Try again in a moment."
+    ) % {"error": p["error"]}
+
+
+@says(NEVER_PICKED_UP)
+def _never_picked_up(p: dict[str, Any]) -> str:
+    return ngettext(
+        "No worker picked this up: it was sent %(sends)s time since %(since)s. The workers may be down. "
+        "Retry when they are back.",
+        "No worker picked this up: it was sent %(sends)s times since %(since)s. The workers may be down. "
+        "Retry when they are back.",
+        p["sends"],
+    ) % {"sends": p["sends"], "since": since_words(p)}
 
 
 def send(task_name: str, args: list[Any]) -> str:
@@ -114,9 +145,7 @@ def send(task_name: str, args: list[Any]) -> str:
     except QUEUE_ERRORS as exc:
         log.warning("Could not send %s%s: %s", task_name, args, exc)
         why = str(exc).strip().rstrip(".") or type(exc).__name__
-        raise QueueUnreachable(
-            f"The job queue (Redis) could not be reached: {why}. Nothing was started. Try again in a moment."
-        ) from exc
+        raise QueueUnreachable(said(QUEUE_UNREACHABLE, error=why)) from exc
     return result.id
 
 
@@ -178,16 +207,16 @@ class Job(models.Model):
 
     attempt = models.PositiveIntegerField(
         default=0,
-        verbose_name=_("attempt"),
-        help_text=_("A worker acts on the job only for its current attempt."),
+        verbose_name=gettext_lazy("attempt"),
+        help_text=gettext_lazy("A worker acts on the job only for its current attempt."),
     )
     sends = models.PositiveSmallIntegerField(
         default=0,
-        verbose_name=_("times queued"),
-        help_text=_("How many times the job was sent to the workers since someone asked for it."),
+        verbose_name=gettext_lazy("times queued"),
+        help_text=gettext_lazy("How many times the job was sent to the workers since someone asked for it."),
     )
-    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    queued_at = models.DateTimeField(gettext_lazy("queued"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(gettext_lazy("last sign of life"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -206,14 +235,15 @@ def sweep(
     created_field: str,
     message_field: str,
     resend: Callable[[JobT], None],
-    silence: Callable[[JobT, str], str],
+    silence: Callable[[JobT], tuple[str, dict[str, Any]]],
     now: datetime.datetime | None = None,
 ) -> dict[str, int]:
     """The beat's look at jobs gone quiet (every JOB_SWEEP_SECONDS), for any kind of job.
 
     Queued and not picked up: sent again with a new attempt every JOB_STALE_SECONDS (``resend``), then
     failed after JOB_MAX_SENDS sends. Running without a sign of life for JOB_STALE_SECONDS: failed with
-    ``silence(job, since)``. Each change is conditional on the state the sweep read, so a worker that
+    the key and parameters ``silence(job)`` answers, with ``since``, the last sign of life. What a failed job
+    says is kept in ``message_field`` (a key) and ``<message_field>_params``. Each change is conditional on the state the sweep read, so a worker that
     claims or finishes the job meanwhile wins."""
     now = now or timezone.now()
     stale = datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
@@ -226,11 +256,11 @@ def sweep(
             continue  # the last send is not stale yet
         mine = model.objects.filter(pk=job.pk, status=queued, attempt=job.attempt)
         if sends >= settings.JOB_MAX_SENDS:
-            text = (
-                f"No worker picked this up: it was sent {sends} times since {clock(job.since, now)}. "
-                "The workers may be down. Retry when they are back."
-            )
-            if mine.update(status=failed, finished_at=now, **{message_field: text}):
+            why = {
+                message_field: NEVER_PICKED_UP,
+                f"{message_field}_params": {"sends": sends, "since": job.since.isoformat()},
+            }
+            if mine.update(status=failed, finished_at=now, **why):
                 counts["failed"] += 1
             continue
         if mine.update(attempt=F("attempt") + 1, sends=sends + 1):
@@ -242,11 +272,12 @@ def sweep(
         last=Coalesce("heartbeat_at", "queued_at", created_field)
     )
     for job in silent.filter(last__lt=now - stale):
-        text = silence(job, clock(job.last, now))
+        key, params = silence(job)
+        why = {message_field: key, f"{message_field}_params": {**params, "since": job.last.isoformat()}}
         if model.objects.filter(
             pk=job.pk, status=job.status, attempt=job.attempt, heartbeat_at=job.heartbeat_at
-        ).update(status=failed, finished_at=now, **{message_field: text}):
-            log.warning("%s %s: %s", model.__name__, job.pk, text)
+        ).update(status=failed, finished_at=now, **why):
+            log.warning("%s %s: %s (no sign of life since %s)", model.__name__, job.pk, key, job.last)
             counts["failed"] += 1
     return counts
 
@@ -314,7 +345,7 @@ def waiting_hint(queued_at: datetime.datetime | None, now: datetime.datetime | N
     now = now or timezone.now()
     if queued_at is None or (now - queued_at).total_seconds() < settings.JOB_PICKUP_HINT_SECONDS:
         return ""
-    return "No worker has picked this up yet; if this lasts, the workers may be down."
+    return _("No worker has picked this up yet; if this lasts, the workers may be down.")
 
 
 def silence_hint(heartbeat_at: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
@@ -323,7 +354,7 @@ def silence_hint(heartbeat_at: datetime.datetime | None, now: datetime.datetime 
     if heartbeat_at is None or (now - heartbeat_at).total_seconds() < settings.JOB_SILENCE_HINT_SECONDS:
         return ""
     deadline = heartbeat_at + datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
-    return (
-        f"No sign of life from the worker since {clock(heartbeat_at, now)}. If it stopped, this job "
-        f"will be marked failed around {clock(deadline, now)} and can then be retried."
-    )
+    return _(
+        "No sign of life from the worker since %(since)s. If it stopped, this job will be marked failed "
+        "around %(deadline)s and can then be retried."
+    ) % {"since": clock(heartbeat_at, now), "deadline": clock(deadline, now)}

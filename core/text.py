@@ -28,6 +28,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from core import formatting
+from core.said import Params, Said, said, says
 
 # C0 and C1 controls, DEL, the line and paragraph separators, the bidi embeddings, overrides and
 # isolates (U+202A-U+202E, U+2066-U+2069).
@@ -36,33 +37,70 @@ _NOT_IN_FREE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202
 _LINE_BREAKS = "\n\r\x0b\x0c\x85\u2028\u2029"
 
 
-def _why(char: str) -> str:
+@says("core.line_break")
+def _line_break(p: Params) -> str:
+    return str(_("contains a line break: a name is one line"))
+
+
+@says("core.bidi_override")
+def _bidi_override(p: Params) -> str:
+    return str(_("contains a bidirectional override (%(code)s), which can disguise text")) % {
+        "code": p["code"]
+    }
+
+
+@says("core.tab")
+def _tab(p: Params) -> str:
+    return str(_("contains a tab: a name is one line of text"))
+
+
+@says("core.control_character")
+def _control_character(p: Params) -> str:
+    return str(_("contains a control character (%(code)s)")) % {"code": p["code"]}
+
+
+def _why_said(char: str) -> Said:
+    """Why ``char`` is refused, as a key and parameters (``core.said``): for what is stored."""
     code = f"U+{ord(char):04X}"
     if char in _LINE_BREAKS:
-        return str(_("contains a line break: a name is one line"))
+        return said("core.line_break")
     if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
-        return str(_("contains a bidirectional override (%(code)s), which can disguise text")) % {
-            "code": code
-        }
+        return said("core.bidi_override", code=code)
     if char == "\t":
-        return str(_("contains a tab: a name is one line of text"))
-    return str(_("contains a control character (%(code)s)")) % {"code": code}
+        return said("core.tab")
+    return said("core.control_character", code=code)
+
+
+def _why(char: str) -> str:
+    return str(_why_said(char))
+
+
+def name_problem_said(value: str) -> Said | None:
+    """Why ``value`` cannot be a name, as a key and parameters; None when it can."""
+    if value.isprintable():  # the fast path: every character printable (no controls, no overrides)
+        return None
+    found = _NOT_IN_A_NAME.search(value)
+    return _why_said(found.group()) if found else None
+
+
+def free_text_problem_said(value: str) -> Said | None:
+    """Why ``value`` cannot be free text, as a key and parameters; None when it can."""
+    if value.isprintable():
+        return None
+    found = _NOT_IN_FREE_TEXT.search(value)
+    return _why_said(found.group()) if found else None
 
 
 def name_problem(value: str) -> str | None:
     """Why ``value`` cannot be a name (one line of text), in words; None when it can."""
-    if value.isprintable():  # the fast path: every character printable (no controls, no overrides)
-        return None
-    found = _NOT_IN_A_NAME.search(value)
-    return _why(found.group()) if found else None
+    problem = name_problem_said(value)
+    return str(problem) if problem else None
 
 
 def free_text_problem(value: str) -> str | None:
     """Why ``value`` cannot be free text (line breaks and tabs allowed), in words; None when it can."""
-    if value.isprintable():
-        return None
-    found = _NOT_IN_FREE_TEXT.search(value)
-    return _why(found.group()) if found else None
+    problem = free_text_problem_said(value)
+    return str(problem) if problem else None
 
 
 def validate_name(value: str) -> None:

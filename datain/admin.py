@@ -1,6 +1,22 @@
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from datain.models import ImportRun, SourceAccount, SourceOwner, SyncCursor, SyncRun
+
+
+def errors_in_lines(run: ImportRun | SyncRun) -> str:
+    """The run's first errors, one a line, each sentence in the reader's language."""
+    return "\n".join(
+        gettext("row %(row)s, %(column)s %(value)s: %(message)s")
+        % {
+            "row": e["row"],
+            "column": e["column"],
+            "value": repr(e["value"]) if e["value"] else "",
+            "message": e["message"],
+        }
+        for e in run.shown_errors
+    )
 
 
 @admin.register(ImportRun)
@@ -19,7 +35,20 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_filter = ["kind", "source", "status"]
     search_fields = ["filename", "created_by__email"]
     list_select_related = ["created_by"]
-    readonly_fields = [f.name for f in ImportRun._meta.fields]
+    exclude = ["errors", "message", "message_params"]
+    readonly_fields = [
+        *(f.name for f in ImportRun._meta.fields if f.name not in ("errors", "message", "message_params")),
+        "said",
+        "errors_said",
+    ]
+
+    @admin.display(description=_("message"))
+    def said(self, obj: ImportRun) -> str:
+        return obj.message_words
+
+    @admin.display(description=_("errors"))
+    def errors_said(self, obj: ImportRun) -> str:
+        return errors_in_lines(obj)
 
     def has_add_permission(self, request):
         return False
@@ -75,7 +104,20 @@ class SyncRunAdmin(admin.ModelAdmin):
         "error_count",
     ]
     list_filter = ["source", "status"]
-    readonly_fields = [f.name for f in SyncRun._meta.fields]
+    exclude = ["errors", "message", "message_params"]
+    readonly_fields = [
+        *(f.name for f in SyncRun._meta.fields if f.name not in ("errors", "message", "message_params")),
+        "said",
+        "errors_said",
+    ]
+
+    @admin.display(description=_("message"))
+    def said(self, obj: SyncRun) -> str:
+        return obj.message_words
+
+    @admin.display(description=_("errors"))
+    def errors_said(self, obj: SyncRun) -> str:
+        return errors_in_lines(obj)
 
     def has_add_permission(self, request):
         return False

@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import jobs
+from core.said import Said, said
 from datain import services
+from datain import words as w
 from datain.kinds import KINDS
 from datain.models import ImportRun, ImportSource, ImportStatus
 
@@ -112,6 +114,7 @@ def _queued_now() -> dict[str, Any]:
         "heartbeat_at": None,
         "finished_at": None,
         "message": "",
+        "message_params": {},
     }
 
 
@@ -125,7 +128,10 @@ def _enqueue(task_name: str, run: ImportRun) -> None:
         task_id = jobs.send(task_name, [run.pk, run.attempt])
     except jobs.QueueUnreachable as exc:
         ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED, attempt=run.attempt).update(
-            status=ImportStatus.FAILED, message=exc.reason, finished_at=timezone.now()
+            status=ImportStatus.FAILED,
+            message=exc.reason.key,
+            message_params=exc.reason.params,
+            finished_at=timezone.now(),
         )
         return
     ImportRun.objects.filter(pk=run.pk).update(task_id=task_id)
@@ -135,12 +141,15 @@ class _NoLongerOurs(Exception):
     """The run was failed (or sent again) while this worker was still at it: its work is rolled back."""
 
 
-def _fail(run_id: int, status: str, message: str) -> bool:
+def _fail(run_id: int, status: str, message: Said) -> bool:
     """Mark a run failed if it is still in ``status``; a database that cannot be reached is logged."""
     try:
         return bool(
             ImportRun.objects.filter(pk=run_id, status=status).update(
-                status=ImportStatus.FAILED, message=message[:4000], finished_at=timezone.now()
+                status=ImportStatus.FAILED,
+                message=message.key,
+                message_params=message.params,
+                finished_at=timezone.now(),
             )
         )
     except DatabaseError:
@@ -185,7 +194,7 @@ def import_run_execute(*, run_id: int, dry_run: bool, attempt: int | None = None
     run = ImportRun.objects.get(pk=run_id)
     path = Path(run.stored_file)
     if not path.exists():
-        _fail(run.pk, running, _("The uploaded file is gone. Upload it again."))
+        _fail(run.pk, running, said(w.FILE_GONE))
         return ImportStatus.FAILED
     step = "checking the file" if dry_run else "importing"
     total = path.stat().st_size
@@ -220,13 +229,8 @@ def import_run_execute(*, run_id: int, dry_run: bool, attempt: int | None = None
             )
             return str(gone)
         except Exception as exc:
-            if dry_run:
-                failed = _("The worker failed while checking the file: %(error)s.")
-            else:
-                failed = _(
-                    "The worker failed while importing: %(error)s. Nothing was written: the import is all-or-nothing."
-                )
-            _fail(run.pk, running, failed % {"error": exc})
+            failed = w.WORKER_FAILED_CHECKING if dry_run else w.WORKER_FAILED_IMPORTING
+            _fail(run.pk, running, said(failed, error=str(exc)[:2000]))
             raise
     cache.set(_progress_key(run.pk), {"rows": result.rows_read, "bytes": total, "total": total}, 3600)
     if run.status in (ImportStatus.DONE, ImportStatus.INVALID):
@@ -239,15 +243,9 @@ def import_runs_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]
     up, sent again, then failed; checking or importing without a sign of life, failed (a worker that
     died took its transaction with it: nothing was written)."""
 
-    def silence(run: ImportRun, since: str) -> str:
-        if run.status == ImportStatus.IMPORTING:
-            return _(
-                "The worker stopped while importing (no sign of life since %(since)s). "
-                "Nothing was written: the import is all-or-nothing. Retry."
-            ) % {"since": since}
-        return _(
-            "The worker stopped while checking the file (no sign of life since %(since)s). Nothing was written. Retry."
-        ) % {"since": since}
+    def silence(run: ImportRun) -> tuple[str, dict[str, Any]]:
+        importing = run.status == ImportStatus.IMPORTING
+        return (w.WORKER_STOPPED_IMPORTING if importing else w.WORKER_STOPPED_CHECKING), {}
 
     return jobs.sweep(
         ImportRun.objects.all(),

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CustomerAccount, User
 from core.jobs import Job
+from core.said import words as said_words
+from datain.words import shown_errors
 
 
 class ImportSource(models.TextChoices):
@@ -62,8 +64,12 @@ class ImportRun(Job):
     updated = models.PositiveIntegerField(default=0, verbose_name=_("rows updated"))
     unchanged = models.PositiveIntegerField(default=0, verbose_name=_("rows unchanged"))
     error_count = models.PositiveIntegerField(default=0, verbose_name=_("rows with errors"))
+    # The first errors, each with its sentence as a key and parameters (``RowError.stored``), and
+    # what the run says of itself: a key (``datain.words``), its parameters in ``message_params``;
+    # a text that is no key was stored before keys were kept, shown as it is (``message_words``).
     errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
     message = models.TextField(blank=True, verbose_name=_("message"))
+    message_params = models.JSONField(default=dict, blank=True, verbose_name=_("parameters of the message"))
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
@@ -85,6 +91,16 @@ class ImportRun(Job):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.get_status_display()} ({self.started_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def message_words(self) -> str:
+        """What the run says of itself, in the reader's language."""
+        return said_words(self.message, self.message_params) if self.message else ""
+
+    @property
+    def shown_errors(self) -> list[dict]:
+        """The first errors as pages and the API show them, each sentence in the reader's language."""
+        return shown_errors(self.errors or [])
 
 
 # --- Data from other systems: crosswalks, and the state of the pull connectors -------
@@ -191,8 +207,12 @@ class SyncRun(models.Model):
     updated = models.PositiveIntegerField(default=0, verbose_name=_("rows updated"))
     unchanged = models.PositiveIntegerField(default=0, verbose_name=_("rows unchanged"))
     error_count = models.PositiveIntegerField(default=0, verbose_name=_("rows with errors"))
+    # The first errors, each with its sentence as a key and parameters (``RowError.stored``), and
+    # what the run says of itself: a key (``datain.words``), its parameters in ``message_params``;
+    # a text that is no key was stored before keys were kept, shown as it is (``message_words``).
     errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
     message = models.TextField(blank=True, verbose_name=_("message"))
+    message_params = models.JSONField(default=dict, blank=True, verbose_name=_("parameters of the message"))
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
@@ -207,3 +227,13 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.get_status_display()} ({self.started_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def message_words(self) -> str:
+        """What the run says of itself, in the reader's language."""
+        return said_words(self.message, self.message_params) if self.message else ""
+
+    @property
+    def shown_errors(self) -> list[dict]:
+        """The first errors as pages and the API show them, each sentence in the reader's language."""
+        return shown_errors(self.errors or [])

@@ -9,9 +9,9 @@ import io
 from collections.abc import Iterator
 from typing import IO, Any
 
-from django.utils.translation import gettext as _
-
 from core import spreadsheets
+from core.said import said
+from datain import words as w
 from datain.kinds import Kind
 from datain.validation import Code, RowError, csv_error
 
@@ -48,7 +48,7 @@ def check_header(kind: Kind, header: list[str]) -> list[RowError]:
     seen: set[str] = set()
     for name in header:
         if name in seen:
-            errors.append(RowError(1, name, name, Code.DUPLICATE_COLUMN, _("appears twice in the header")))
+            errors.append(RowError(1, name, name, Code.DUPLICATE_COLUMN, said(w.DUPLICATE_COLUMN)))
         seen.add(name)
         if name not in known:
             errors.append(
@@ -57,13 +57,12 @@ def check_header(kind: Kind, header: list[str]) -> list[RowError]:
                     name,
                     name,
                     Code.UNKNOWN_COLUMN,
-                    _("is not a column of %(kind)s (expected: %(columns)s)")
-                    % {"kind": kind.name, "columns": ", ".join(kind.column_names)},
+                    said(w.UNKNOWN_COLUMN, kind=kind.name, columns=list(kind.column_names)),
                 )
             )
     for name in kind.required_columns:
         if name not in seen:
-            errors.append(RowError(1, name, "", Code.MISSING_COLUMN, _("is missing from the header")))
+            errors.append(RowError(1, name, "", Code.MISSING_COLUMN, said(w.MISSING_FROM_HEADER)))
     return errors
 
 
@@ -89,14 +88,12 @@ class CsvRows:
         try:
             header = next(reader)
         except StopIteration:
-            raise HeaderProblem(
-                [RowError(1, "", "", Code.EMPTY_FILE, _("the file is empty: a header row is required"))]
-            ) from None
+            raise HeaderProblem([RowError(1, "", "", Code.EMPTY_FILE, said(w.EMPTY_FILE))]) from None
         except csv.Error as exc:
             raise HeaderProblem([csv_error(exc, 1, reader.line_num)]) from None
         header = [h.strip() for h in header]
         if any("\ufffd" in h for h in header):
-            raise HeaderProblem([RowError(1, "", "", Code.BAD_ENCODING, _("the header is not valid UTF-8"))])
+            raise HeaderProblem([RowError(1, "", "", Code.BAD_ENCODING, said(w.HEADER_NOT_UTF8))])
         problems = check_header(self.kind, header)
         if problems:
             raise HeaderProblem(problems)
@@ -121,14 +118,13 @@ class CsvRows:
                     "",
                     "",
                     Code.WRONG_FIELD_COUNT,
-                    _("has %(found)s fields where the header has %(width)s")
-                    % {"found": len(record), "width": width},
+                    said(w.WRONG_FIELD_COUNT, found=len(record), width=width),
                 )
                 continue
             joined = "".join(record)
             if "\ufffd" in joined:  # one test per row; the column only when there is one
                 bad = next(h for h, cell in zip(header, record, strict=True) if "\ufffd" in cell)
-                yield RowError(line, bad, "", Code.BAD_ENCODING, _("is not valid UTF-8 text"))
+                yield RowError(line, bad, "", Code.BAD_ENCODING, said(w.NOT_UTF8))
                 continue
             if "'" in joined:  # a cell our own export neutralised for spreadsheets
                 record = [spreadsheets.restore(cell) for cell in record]
@@ -138,9 +134,7 @@ class CsvRows:
 def json_rows(kind: Kind, items: Any) -> Iterator[tuple[int, dict[str, str]] | RowError]:
     """The rows of an API request as (index from 1, {column: text}); same rules as a CSV row."""
     if not isinstance(items, list):
-        raise HeaderProblem(
-            [RowError(0, "", "", Code.NOT_A_LIST, _("the body must be a JSON list of objects"))]
-        )
+        raise HeaderProblem([RowError(0, "", "", Code.NOT_A_LIST, said(w.NOT_A_LIST))])
     if len(items) > API_MAX_ROWS:
         raise HeaderProblem(
             [
@@ -149,15 +143,14 @@ def json_rows(kind: Kind, items: Any) -> Iterator[tuple[int, dict[str, str]] | R
                     "",
                     "",
                     Code.TOO_MANY_ROWS,
-                    _("at most %(limit)s rows a request (got %(found)s)")
-                    % {"limit": API_MAX_ROWS, "found": len(items)},
+                    said(w.TOO_MANY_ROWS, limit=API_MAX_ROWS, found=len(items)),
                 )
             ]
         )
     known = set(kind.column_names)
     for index, item in enumerate(items, start=1):
         if not isinstance(item, dict):
-            yield RowError(index, "", "", Code.NOT_AN_OBJECT, _("must be a JSON object"))
+            yield RowError(index, "", "", Code.NOT_AN_OBJECT, said(w.NOT_AN_OBJECT))
             continue
         unknown = [k for k in item if k not in known]
         missing = [k for k in kind.required_columns if k not in item]
@@ -168,10 +161,10 @@ def json_rows(kind: Kind, items: Any) -> Iterator[tuple[int, dict[str, str]] | R
                     str(k),
                     "",
                     Code.UNKNOWN_COLUMN,
-                    _("is not a field of %(kind)s") % {"kind": kind.name},
+                    said(w.UNKNOWN_FIELD, kind=kind.name),
                 )
             for k in missing:
-                yield RowError(index, k, "", Code.MISSING_COLUMN, _("is missing"))
+                yield RowError(index, k, "", Code.MISSING_COLUMN, said(w.MISSING))
             continue
         nested = [k for k, v in item.items() if isinstance(v, (list, dict))]
         if nested:  # its text would be Python's repr of it: "['T1']"
@@ -181,7 +174,7 @@ def json_rows(kind: Kind, items: Any) -> Iterator[tuple[int, dict[str, str]] | R
                     k,
                     "",
                     Code.NOT_A_VALUE,
-                    _("must be one value (text, a number, true, false or null), not a JSON list or object"),
+                    said(w.NOT_A_VALUE),
                 )
             continue
         yield index, {k: _json_cell(v) for k, v in item.items()}

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activity.signals import FollowUp, data_imported
 from core import spreadsheets
+from core.said import Said, said
+from datain import words as w
 from datain.kinds import KINDS, Context, Counts, Kind, Row, kind_for
 from datain.models import ImportRun, ImportStatus
 from datain.reading import CsvRows, HeaderProblem, json_rows
@@ -236,7 +238,7 @@ def data_import(
                     key_label,
                     " / ".join(map(str, spec.key(row) or ())),  # a repeated row has a key
                     Code.DUPLICATE_KEY,
-                    _("appears earlier in this load with the same key (row %(row)s)") % {"row": before},
+                    said(w.DUPLICATE_KEY, row=before),
                 )
             )
 
@@ -260,8 +262,9 @@ def data_import(
                             "",
                             "",
                             Code.DATABASE,
-                            _("the database refused rows %(first)s-%(last)s: %(error)s")
-                            % {"first": batch[0].line, "last": batch[-1].line, "error": exc},
+                            said(
+                                w.DATABASE_REFUSED, first=batch[0].line, last=batch[-1].line, error=str(exc)
+                            ),
                         )
                     ]
                 )
@@ -368,7 +371,7 @@ def import_run_record(
     run.rows_read = result.rows_read
     run.created, run.updated, run.unchanged = result.created, result.updated, result.unchanged
     run.error_count = result.error_count
-    run.errors = [e.as_dict() for e in result.errors]
+    run.errors = [e.stored() for e in result.errors]
     if not result.ok:
         run.status = ImportStatus.INVALID
     elif result.dry_run:
@@ -377,7 +380,7 @@ def import_run_record(
         run.status = ImportStatus.DONE
     run.finished_at = timezone.now()
     if run.status == ImportStatus.DONE:
-        run.message = _follow_up_text(result)
+        run.message, run.message_params = _follow_ups_said(result)
     run.save()
     if run.status == ImportStatus.DONE:
         # Inside a transaction the receivers answer at its commit, after this: note it then.
@@ -385,15 +388,22 @@ def import_run_record(
     return run
 
 
-def _follow_up_text(result: ImportResult) -> str:
-    return " ".join(f.notice for f in result.follow_ups)
+def notices(sayings: Iterable[Said | str]) -> tuple[str, dict[str, Any]]:
+    """Sentences said one after the other, as a run keeps them (``message``, ``message_params``):
+    nothing when there are none."""
+    kept = [n.stored() if isinstance(n, Said) else str(n) for n in sayings]
+    return (w.FOLLOW_UPS, {"notices": kept}) if kept else ("", {})
+
+
+def _follow_ups_said(result: ImportResult) -> tuple[str, dict[str, Any]]:
+    return notices(f.said or f.notice for f in result.follow_ups)
 
 
 def _note_follow_ups(run: ImportRun, result: ImportResult) -> None:
-    text = _follow_up_text(result)
-    if text != run.message:
-        run.message = text
-        ImportRun.objects.filter(pk=run.pk).update(message=text)
+    message, params = _follow_ups_said(result)
+    if (message, params) != (run.message, run.message_params):
+        run.message, run.message_params = message, params
+        ImportRun.objects.filter(pk=run.pk).update(message=message, message_params=params)
 
 
 def data_export(*, kind: str, out: IO[str]) -> int:

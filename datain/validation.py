@@ -10,7 +10,7 @@ import csv
 import datetime
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,9 +18,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from core.text import free_text_problem, name_problem
+from core.said import Said, said
+from core.text import free_text_problem_said, name_problem_said
+from datain import words as w
 
 
 class Code:
@@ -69,12 +70,12 @@ class Code:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def unstorable(text: str) -> str | None:
+def unstorable(text: str) -> Said | None:
     """Why ``text`` cannot be stored (a NUL character, a lone surrogate), or None."""
     if "\x00" in text:
-        return _("contains a NUL character")
+        return said(w.NUL)
     if not text.isascii() and (found := _SURROGATE.search(text)):
-        return _("contains a lone surrogate (U+%(code)04X), which is not text") % {"code": ord(found.group())}
+        return said(w.LONE_SURROGATE, code=ord(found.group()))
     return None
 
 
@@ -88,23 +89,41 @@ def shown(text: str) -> str:
 
 
 class CellError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    """A cell refused: its stable ``code`` and its sentence (a key and parameters, ``core.said``; text
+    only where a sentence comes from elsewhere, e.g. ``core.text``)."""
+
+    def __init__(self, code: str, message: Said | str) -> None:
+        super().__init__(str(message))
         self.code = code
         self.message = message
 
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem: the file's line number (header = 1) or the list index from 1 for the API."""
+    """One problem: the file's line number (header = 1) or the list index from 1 for the API.
+
+    Made with its sentence as a key and parameters (``core.said``): ``said`` keeps them for what is
+    stored (``stored``), ``message`` is their words in the language active when it was made (the
+    API's caller's, the command's). A sentence that comes from elsewhere (another system's own text)
+    is given as text: ``said`` is None and the text is stored as it is."""
 
     row: int
     column: str
     value: str
     code: str
     message: str
+    said: Said | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.message, Said):
+            message = self.message
+            if any(isinstance(v, str) for v in message.params.values()):
+                # The parameters quote the input: never with text no database holds.
+                message = Said(
+                    message.key, {k: shown(v) if isinstance(v, str) else v for k, v in message.params.items()}
+                )
+            object.__setattr__(self, "said", message)
+            object.__setattr__(self, "message", str(message))
         # The error quotes the input (a column name, a value): never with text no database holds.
         for name in ("column", "value", "message"):
             text = getattr(self, name)
@@ -112,6 +131,7 @@ class RowError:
                 object.__setattr__(self, name, safe)
 
     def as_dict(self) -> dict[str, Any]:
+        """As the API answers it: the sentence in the language active now (the caller's)."""
         return {
             "row": self.row,
             "column": self.column,
@@ -119,6 +139,14 @@ class RowError:
             "code": self.code,
             "message": self.message,
         }
+
+    def stored(self) -> dict[str, Any]:
+        """As an import or a sync keeps it: the sentence as its key and parameters, no words
+        (``datain.words.error_words`` says it when read)."""
+        where = {"row": self.row, "column": self.column, "value": self.value, "code": self.code}
+        if self.said is not None:
+            return {**where, **self.said.stored()}
+        return {**where, "message": self.message}
 
     def __str__(self) -> str:
         where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
@@ -153,20 +181,17 @@ def _in_years(value):
     LAST_YEAR): the dry run and the write then accept the same rows, far from year 1's overflow."""
     first, last = settings.FIRST_YEAR, settings.LAST_YEAR
     if not first <= value.year <= last:
-        raise CellError(
-            Code.OUT_OF_RANGE,
-            _("must fall within the years %(first)s to %(last)s") % {"first": first, "last": last},
-        )
+        raise CellError(Code.OUT_OF_RANGE, said(w.OUT_OF_YEARS, first=first, last=last))
     return value
 
 
 def parse_date(raw: str) -> datetime.date:
     if not _DATE.match(raw):
-        raise CellError(Code.INVALID_DATE, _("is not a date in the form YYYY-MM-DD"))
+        raise CellError(Code.INVALID_DATE, said(w.NOT_A_DATE))
     try:
         value = datetime.date.fromisoformat(raw)
     except ValueError as exc:
-        raise CellError(Code.INVALID_DATE, _("is not a date in the form YYYY-MM-DD")) from exc
+        raise CellError(Code.INVALID_DATE, said(w.NOT_A_DATE)) from exc
     return _in_years(value)
 
 
@@ -178,14 +203,14 @@ def parse_datetime(raw: str) -> datetime.datetime:
     if not _DATETIME.match(raw):
         raise CellError(
             Code.INVALID_DATETIME,
-            _("is not an ISO 8601 datetime such as 2026-07-03T14:05:00+02:00"),
+            said(w.NOT_A_DATETIME),
         )
     try:
         value = datetime.datetime.fromisoformat(raw)
     except ValueError as exc:
         raise CellError(
             Code.INVALID_DATETIME,
-            _("is not an ISO 8601 datetime such as 2026-07-03T14:05:00+02:00"),
+            said(w.NOT_A_DATETIME),
         ) from exc
     _in_years(value)
     if value.tzinfo is None:
@@ -204,13 +229,11 @@ described(
 
 def parse_money(raw: str) -> Decimal:
     if not _DECIMAL.match(raw):
-        raise CellError(
-            Code.INVALID_DECIMAL, _("is not an amount such as 1250.00 (a '.' and at most 2 decimals)")
-        )
+        raise CellError(Code.INVALID_DECIMAL, said(w.NOT_AN_AMOUNT))
     try:
         return Decimal(raw).quantize(Decimal("0.01"))
     except InvalidOperation as exc:  # pragma: no cover - the pattern already rules this out
-        raise CellError(Code.INVALID_DECIMAL, _("is not an amount")) from exc
+        raise CellError(Code.INVALID_DECIMAL, said(w.NOT_AN_AMOUNT)) from exc
 
 
 described(
@@ -229,12 +252,12 @@ INTEGER_MAX = 2_147_483_647
 def integer(minimum: int | None = None, maximum: int | None = INTEGER_MAX) -> Parser:
     def parse(raw: str) -> int:
         if not _INTEGER.match(raw):
-            raise CellError(Code.INVALID_INTEGER, _("is not a whole number"))
+            raise CellError(Code.INVALID_INTEGER, said(w.NOT_A_WHOLE_NUMBER))
         value = int(raw)
         if minimum is not None and value < minimum:
-            raise CellError(Code.OUT_OF_RANGE, _("must be at least %(minimum)s") % {"minimum": minimum})
+            raise CellError(Code.OUT_OF_RANGE, said(w.AT_LEAST, minimum=minimum))
         if maximum is not None and value > maximum:
-            raise CellError(Code.OUT_OF_RANGE, _("must be at most %(maximum)s") % {"maximum": maximum})
+            raise CellError(Code.OUT_OF_RANGE, said(w.AT_MOST, maximum=maximum))
         return value
 
     bounds = {"minimum": minimum, "maximum": maximum}
@@ -251,9 +274,7 @@ def choice(values: Iterable[str]) -> Parser:
 
     def parse(raw: str) -> str:
         if raw not in allowed:
-            raise CellError(
-                Code.INVALID_CHOICE, _("must be one of %(values)s") % {"values": ", ".join(allowed)}
-            )
+            raise CellError(Code.INVALID_CHOICE, said(w.NOT_A_CHOICE, values=list(allowed)))
         return raw
 
     return described(parse, type="string", enum=list(allowed), description="One of the values listed.")
@@ -262,11 +283,11 @@ def choice(values: Iterable[str]) -> Parser:
 def text(max_length: int, *, free: bool = False) -> Parser:
     """One line of text (a name, an id: core.text.name_problem), or ``free`` text, which may keep
     line breaks and tabs (a survey comment): the rule of every other way in."""
-    problem_of = free_text_problem if free else name_problem
+    problem_of = free_text_problem_said if free else name_problem_said
 
     def parse(raw: str) -> str:
         if len(raw) > max_length:
-            raise CellError(Code.TOO_LONG, _("is longer than %(length)s characters") % {"length": max_length})
+            raise CellError(Code.TOO_LONG, said(w.TOO_LONG, length=max_length))
         if not raw.isprintable() and (problem := problem_of(raw)):  # the fast test first
             raise CellError(Code.CONTROL_CHARACTER, problem)
         return raw
@@ -284,10 +305,7 @@ def source_name(raw: str) -> str:
     """The name of a source system in the crosswalks: zendesk, salesforce, pendo, ..."""
     value = raw.lower()
     if not _SOURCE_NAME.match(value):
-        raise CellError(
-            Code.INVALID_CHOICE,
-            _("is not a source name: a letter, then letters, digits, - or _ (at most 32), e.g. zendesk"),
-        )
+        raise CellError(Code.INVALID_CHOICE, said(w.NOT_A_SOURCE_NAME))
     return value
 
 
@@ -304,7 +322,7 @@ def parse_email(raw: str) -> str:
     try:
         validate_email(raw)
     except ValidationError as exc:
-        raise CellError(Code.INVALID_EMAIL, _("is not an email address")) from exc
+        raise CellError(Code.INVALID_EMAIL, said(w.NOT_AN_EMAIL)) from exc
     return raw.lower()
 
 
@@ -330,17 +348,9 @@ def csv_error(exc: csv.Error, line: int, last_line: int) -> RowError:
     read leniently, it would swallow the rest of the file into one cell and the check would pass."""
     text = str(exc)
     if "unexpected end of data" in text or "field larger than field limit" in text:
-        message = _(
-            'has a quote (") that opens a cell and is never closed: the rest of the file, '
-            "up to line %(line)s, would be read as that one cell"
-        ) % {"line": last_line}
+        message = said(w.UNCLOSED_QUOTE, line=last_line)
     elif "expected after" in text:
-        message = _(
-            "has a quoted cell with text after its closing quote: a quote inside a quoted cell is "
-            'written twice ("")'
-        )
+        message = said(w.TEXT_AFTER_QUOTE)
     else:
-        return RowError(
-            line, "", "", Code.WRONG_FIELD_COUNT, _("is not readable CSV (%(error)s)") % {"error": text}
-        )
+        return RowError(line, "", "", Code.WRONG_FIELD_COUNT, said(w.NOT_CSV, error=text))
     return RowError(line, "", "", Code.UNBALANCED_QUOTE, message)

@@ -73,7 +73,7 @@ def _state(run: ImportRun) -> dict:
         }
         hint = jobs.silence_hint(run.heartbeat_at, now)
     elif run.status == ImportStatus.FAILED:
-        why = run.message or _("The job failed.")
+        why = run.message_words or _("The job failed.")
         phrase = _("Stopped: %(why)s") % {"why": why[:1].lower() + why[1:]}
     return {
         "status": run.status,

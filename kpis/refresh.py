@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from activity.signals import FollowUp
+from core.said import Said, said, says
 from kpis.periods import MONTH, QUARTER, Period, period_label
 
 log = logging.getLogger(__name__)
@@ -167,16 +168,51 @@ def claim(period: Period) -> float:
     return max(float(answer), 0.0)
 
 
+@says("kpis.refresh_nothing_changed")
+def _nothing_changed(p: dict) -> str:
+    return _("Nothing changed: the KPIs stay as they are.")
+
+
+@says("kpis.refresh_not_scheduled")
+def _not_scheduled(p: dict) -> str:
+    return _(
+        "The KPIs of %(periods)s could not be scheduled for a recompute now (the task queue "
+        "cannot be reached). The nightly run refreshes the current and previous month and "
+        "quarter; start a recompute on the KPI runs page for the others."
+    ) % {"periods": join(label(Period.parse(k)) for k in p["periods"])}
+
+
+@says("kpis.refresh_scheduled")
+def _scheduled(p: dict) -> str:
+    due_at = datetime.datetime.fromisoformat(p["due_at"])
+    notice = _("The KPIs of %(periods)s will be recomputed %(when)s (around %(time)s).") % {
+        "periods": join(label(Period.parse(k)) for k in p["periods"]),
+        "when": _in_about(p["seconds"]),
+        "time": timezone.localtime(due_at).strftime("%H:%M"),
+    }
+    if p.get("cut"):
+        notice += " " + _(
+            "Periods before %(month)s are not recomputed automatically: start a recompute on the "
+            "KPI runs page."
+        ) % {"month": label(Period.parse(p["cut"]))}
+    return notice
+
+
+def _follow_up(notice: Said, **more) -> FollowUp:
+    return FollowUp(str(notice), said=notice, **more)
+
+
 def on_data_imported(sender, kind: str, result, **kwargs) -> FollowUp | None:
-    """Receiver of ``data_imported``: schedule the runs, say when the numbers will refresh. Never
-    raises: the import has committed whatever happens here."""
+    """Receiver of ``data_imported``: schedule the runs, say when the numbers will refresh (a key and
+    its parameters, ``core.said``: an import keeps it). Never raises: the import has committed
+    whatever happens here."""
     try:
         if result.first_day is None:
-            return FollowUp(_("Nothing changed: the KPIs stay as they are."))
+            return _follow_up(said("kpis.refresh_nothing_changed"))
         periods, cut = touched_periods(result.first_day, result.last_day, _today())
         if not periods:
             return None
-        names = join(label(p) for p in periods)
+        keys = [str(p) for p in periods]
         try:
             due_at = schedule(periods)
         except Exception as exc:  # Redis or the broker down: the import stands
@@ -187,25 +223,15 @@ def on_data_imported(sender, kind: str, result, **kwargs) -> FollowUp | None:
                 ", ".join(map(str, periods)),
                 exc,
             )
-            return FollowUp(
-                _(
-                    "The KPIs of %(periods)s could not be scheduled for a recompute now (the task queue "
-                    "cannot be reached). The nightly run refreshes the current and previous month and "
-                    "quarter; start a recompute on the KPI runs page for the others."
-                )
-                % {"periods": names}
-            )
-        notice = _("The KPIs of %(periods)s will be recomputed %(when)s (around %(time)s).") % {
-            "periods": names,
-            "when": _in_about(debounce_seconds()),
-            "time": timezone.localtime(due_at).strftime("%H:%M"),
-        }
-        if cut is not None:
-            notice += " " + _(
-                "Periods before %(month)s are not recomputed automatically: start a recompute on the "
-                "KPI runs page."
-            ) % {"month": label(cut)}
-        return FollowUp(notice, periods=tuple(str(p) for p in periods), due_at=due_at)
+            return _follow_up(said("kpis.refresh_not_scheduled", periods=keys))
+        notice = said(
+            "kpis.refresh_scheduled",
+            periods=keys,
+            seconds=debounce_seconds(),
+            due_at=due_at.isoformat(),
+            cut=str(cut) if cut is not None else "",
+        )
+        return _follow_up(notice, periods=tuple(keys), due_at=due_at)
     except Exception:
         log.exception("KPI refresh after a %s import failed; the nightly run will pick the numbers up", kind)
         return None

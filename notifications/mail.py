@@ -21,8 +21,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from core.said import Said, said
 from notifications import services
-from notifications.models import Channel, EmailState, Kind, Notification
+from notifications.models import (
+    MAIL_LIBRARY_REFUSES,
+    SERVER_REFUSES_ADDRESS,
+    Channel,
+    EmailState,
+    Kind,
+    Notification,
+)
 
 log = logging.getLogger(__name__)
 
@@ -141,20 +149,20 @@ class Undeliverable(Exception):
     """A message that can never be sent (trying again changes nothing): its notifications are marked
     failed with the reason at once, for the admins to see (Django admin, Notifications)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: Said) -> None:
+        super().__init__(str(reason))
         self.reason = reason
 
 
-def _undeliverable_reason(exc: Exception) -> str | None:
+def _undeliverable_reason(exc: Exception) -> Said | None:
     """Why an error of building or sending a message is for good, or None when a later try may pass
     (the server down or busy: the caller retries)."""
     if isinstance(exc, BadHeaderError | UnicodeError):
-        return f"the mail library refuses the message: {exc}"
+        return said(MAIL_LIBRARY_REFUSES, detail=str(exc)[:400])
     if isinstance(exc, smtplib.SMTPRecipientsRefused) and all(
         code >= 500 for code, _msg in exc.recipients.values()
     ):
-        return f"the mail server refuses the address: {exc.recipients}"
+        return said(SERVER_REFUSES_ADDRESS, detail=str(exc.recipients)[:400])
     return None
 
 
@@ -175,7 +183,7 @@ def send(person: User, kind: str, notifications: Sequence[Notification], *, dige
             raise
         log.error("email to %s about %s can never be sent: %s", person.email, kind, reason)
         Notification.objects.filter(pk__in=ids).exclude(email=EmailState.SENT).update(
-            email=EmailState.FAILED, email_error=reason[:500]
+            email=EmailState.FAILED, email_error=reason.key, email_error_params=reason.params
         )
         raise Undeliverable(reason) from exc
     state = EmailState.DIGESTED if digest else EmailState.SENT

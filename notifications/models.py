@@ -10,9 +10,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User, validate_time_zone
+from core.said import says
+from core.said import words as said_words
 from notifications.chat import check_target
 
 
@@ -66,6 +69,20 @@ class EmailState(models.TextChoices):
     DIGESTED = "digested", _("Sent in a weekly digest")
 
 
+MAIL_LIBRARY_REFUSES = "notifications.mail_library_refuses"
+SERVER_REFUSES_ADDRESS = "notifications.server_refuses_address"
+
+
+@says(MAIL_LIBRARY_REFUSES)
+def _mail_library_refuses(p: dict) -> str:
+    return gettext("the mail library refuses the message: %(detail)s") % {"detail": p["detail"]}
+
+
+@says(SERVER_REFUSES_ADDRESS)
+def _server_refuses_address(p: dict) -> str:
+    return gettext("the mail server refuses the address: %(detail)s") % {"detail": p["detail"]}
+
+
 class Notification(models.Model):
     """One thing one person is told: what kind, about which object, what it says (a message's key and
     its parameters, put into words in the reader's language when read: ``words``), when, and whether
@@ -90,8 +107,11 @@ class Notification(models.Model):
     email = models.CharField(_("email"), max_length=10, choices=EmailState.choices, default=EmailState.NONE)
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
     # Why the email could not be sent, when it never can be (a header the mail library refuses):
-    # marked failed at once, not retried (notifications.mail.send).
+    # marked failed at once, not retried (notifications.mail.send). A key, its parameters in
+    # ``email_error_params`` (the library's or the server's own text as ``detail``), said when read
+    # (``email_error_words``); a text that is no key was stored before keys were kept.
     email_error = models.CharField(_("why the email could not be sent"), max_length=500, blank=True)
+    email_error_params = models.JSONField(_("parameters of the email error"), default=dict, blank=True)
     # One notification per recipient and event: a signal sent twice (a task delivered twice, a
     # cycle opened again) tells nobody twice.
     dedupe_key = models.CharField(
@@ -133,6 +153,11 @@ class Notification(models.Model):
         from notifications.messages import words  # noqa: PLC0415 -- the messages import the labels, which import the KPIs
 
         return (words(self.message, self.params) if self.message else "") or self.text
+
+    @property
+    def email_error_words(self) -> str:
+        """Why the email could not be sent, in the reader's language."""
+        return said_words(self.email_error, self.email_error_params) if self.email_error else ""
 
 
 class Preference(models.Model):

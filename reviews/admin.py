@@ -341,7 +341,17 @@ class CommentAdmin(OfVisibleReviewsMixin, admin.ModelAdmin):
     pass
 
 
-admin.site.register(CycleExport)
+@admin.register(CycleExport)
+class CycleExportAdmin(admin.ModelAdmin):
+    """Why an export failed is said in the reader's language (``CycleExport.error_words``)."""
+
+    list_display = ["created_at", "cycle", "status", "done", "total", "why_failed"]
+    exclude = ["error", "error_params"]
+    readonly_fields = ["why_failed"]
+
+    @admin.display(description=gettext_lazy("error"))
+    def why_failed(self, obj: CycleExport) -> str:
+        return obj.error_words
 
 
 @admin.register(InputRequest)

@@ -11,13 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
 from accounts.models import EVERYONE_ROLES, CustomerAccount, Role, User
 from core import dates, text
-from core.jobs import Job
+from core.jobs import Job, since_words
+from core.said import says
+from core.said import words as said_words
 from kpis.periods import Period, PeriodError, year_range
 from kpis.registry import METRICS
 
@@ -593,6 +595,33 @@ class InputRequest(models.Model):
         return f"input of {self.contributor_id} on review {self.review_id}"
 
 
+# Why an export failed (``CycleExport.error``, its parameters in ``error_params``), said when read.
+PDFS_MISSING = "reviews.export_pdfs_missing"
+CHUNK_FAILED = "reviews.export_chunk_failed"
+WORKERS_STOPPED = "reviews.export_workers_stopped"
+
+
+@says(PDFS_MISSING)
+def _pdfs_missing(p: dict) -> str:
+    return gettext("%(made)s of %(total)s PDFs were rendered. Retry.") % {
+        "made": p["made"],
+        "total": p["total"],
+    }
+
+
+@says(CHUNK_FAILED)
+def _chunk_failed(p: dict) -> str:
+    return gettext("A chunk of PDFs failed; see the worker's log. Retry.")
+
+
+@says(WORKERS_STOPPED)
+def _workers_stopped(p: dict) -> str:
+    return gettext(
+        "The workers stopped making the PDFs (no sign of life since %(since)s): "
+        "%(done)s of %(total)s were made. Retry: the ones made are kept."
+    ) % {"since": since_words(p), "done": p["done"], "total": p["total"]}
+
+
 class CycleExport(Job):
     """A zip of every review PDF of a cycle, built by a Celery task."""
 
@@ -605,7 +634,10 @@ class CycleExport(Job):
     total = models.PositiveIntegerField(default=0, verbose_name=_("reviews to export"))
     done = models.PositiveIntegerField(default=0, verbose_name=_("reviews exported"))
     path = models.CharField(max_length=500, blank=True, verbose_name=_("archive file"))
+    # Why it failed: a key (``reviews.output.exports``, ``core.jobs``), its parameters in
+    # ``error_params``; a text that is no key was stored before keys were kept (``error_words``).
     error = models.TextField(blank=True, verbose_name=_("error"))
+    error_params = models.JSONField(default=dict, blank=True, verbose_name=_("parameters of the error"))
     created_by = models.ForeignKey(
         User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("started by")
     )
@@ -619,6 +651,11 @@ class CycleExport(Job):
 
     def __str__(self) -> str:
         return f"export {self.pk} of {self.cycle}"
+
+    @property
+    def error_words(self) -> str:
+        """Why it failed, in the reader's language."""
+        return said_words(self.error, self.error_params) if self.error else ""
 
 
 class NoteKind(models.TextChoices):

@@ -45,9 +45,7 @@ def export_zip(export_id: int, attempt: int | None = None) -> str:
 
 @shared_task(name="reviews.export_failed")
 def export_failed(export_id: int, attempt: int | None = None) -> None:
-    exports.export_fail(
-        export_id=export_id, error="A chunk of PDFs failed; see the worker's log. Retry.", attempt=attempt
-    )
+    exports.export_fail(export_id=export_id, error=exports.chunk_failed(), attempt=attempt)
 
 
 @shared_task(name="reviews.sweep_exports")

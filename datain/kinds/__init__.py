@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from accounts.models import CustomerAccount, User
+from core.said import says
 from datain.kinds.base import Context, Counts, FactKind, Kind, Row
 from datain.kinds.crosswalks import SourceAccountsKind, SourceOwnersKind
 from datain.kinds.facts import (
@@ -25,6 +27,7 @@ from datain.kinds.facts import (
     UsageKind,
 )
 from datain.kinds.people import AccountsKind, AccountTeamKind, AssignmentsKind, PeopleKind
+from datain.words import SYNC_INVALID_OF_KIND
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -64,3 +67,11 @@ def kind_label(name: str) -> StrOrPromise:
     model = {"people": User, "accounts": CustomerAccount}.get(name) or getattr(KINDS.get(name), "model", None)
     label = capfirst(model._meta.verbose_name_plural) if model else None
     return name if label is None else label
+
+
+@says(SYNC_INVALID_OF_KIND)  # here, beside the kinds' names it says (datain.words cannot import them)
+def _sync_invalid_of_kind(p: dict) -> str:
+    return gettext("%(count)s invalid rows of %(kind)s: nothing was written.") % {
+        "count": p["count"],
+        "kind": kind_label(p["kind"]),
+    }

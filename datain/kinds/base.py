@@ -14,9 +14,10 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import CustomerAccount, User
+from core.said import said
+from datain import words as w
 from datain.kinds.merge import merge_rows
 from datain.validation import (
     CellError,
@@ -120,7 +121,7 @@ class Kind:
             cell = cell.strip() if cell else ""
             if not cell:
                 if required:
-                    errors.append(RowError(line, name, "", Code.REQUIRED, _("is required")))
+                    errors.append(RowError(line, name, "", Code.REQUIRED, said(w.REQUIRED)))
                 values[name] = None
                 continue
             if "\x00" in cell or not cell.isascii():  # the fast test first: a million rows
@@ -186,9 +187,7 @@ def account_refs(rows: list[Row], ctx: Context, column: str = "account_external_
         if ext in ctx.accounts:
             row.ids["account_id"] = ctx.accounts[ext]
         else:
-            errors.append(
-                RowError(row.line, column, ext, Code.UNKNOWN_REFERENCE, _("no account has this external_id"))
-            )
+            errors.append(RowError(row.line, column, ext, Code.UNKNOWN_REFERENCE, said(w.NO_SUCH_ACCOUNT)))
     return errors
 
 
@@ -201,9 +200,7 @@ def user_refs(rows: list[Row], ctx: Context, column: str, id_name: str, role: st
             continue
         found = ctx.users.get(email)
         if found is None:
-            errors.append(
-                RowError(row.line, column, email, Code.UNKNOWN_REFERENCE, _("no person has this email"))
-            )
+            errors.append(RowError(row.line, column, email, Code.UNKNOWN_REFERENCE, said(w.NO_SUCH_PERSON)))
         elif role and found[1] != role:
             errors.append(
                 RowError(
@@ -211,7 +208,7 @@ def user_refs(rows: list[Row], ctx: Context, column: str, id_name: str, role: st
                     column,
                     email,
                     Code.WRONG_ROLE,
-                    _("this person is a %(role)s, not a %(wanted)s") % {"role": found[1], "wanted": role},
+                    said(w.WRONG_ROLE, role=found[1], wanted=role),
                 )
             )
         else:

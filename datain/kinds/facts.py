@@ -4,7 +4,6 @@ and health snapshots, advocacy events, touchpoints."""
 from __future__ import annotations
 
 from django.db import connection
-from django.utils.translation import gettext as _
 
 from activity.models import (
     NEGATIVE_REVENUE_KINDS,
@@ -23,6 +22,8 @@ from activity.models import (
     TouchpointKind,
     UsageSnapshot,
 )
+from core.said import said
+from datain import words as w
 from datain.kinds.base import Counts, FactKind, account_refs, user_refs
 from datain.validation import (
     Code,
@@ -63,15 +64,13 @@ class RevenueEventsKind(FactKind):
                 (
                     "mrr_delta",
                     Code.SIGN_MISMATCH,
-                    _("must be greater than 0 for kind %(kind)s") % {"kind": kind},
+                    said(w.ABOVE_ZERO_FOR_KIND, kind=kind),
                 )
             ]
         if kind == "renewal" and delta < 0:
-            return [("mrr_delta", Code.SIGN_MISMATCH, _("must be 0 or more for kind renewal"))]
+            return [("mrr_delta", Code.SIGN_MISMATCH, said(w.NOT_NEGATIVE_FOR_RENEWAL))]
         if kind in NEGATIVE_REVENUE_KINDS and delta >= 0:
-            return [
-                ("mrr_delta", Code.SIGN_MISMATCH, _("must be less than 0 for kind %(kind)s") % {"kind": kind})
-            ]
+            return [("mrr_delta", Code.SIGN_MISMATCH, said(w.BELOW_ZERO_FOR_KIND, kind=kind))]
         return []
 
     def apply(self, rows, ctx, write):
@@ -147,8 +146,12 @@ class RevenueEventsKind(FactKind):
                 "mrr_delta",
                 str(delta),
                 Code.MRR_BELOW_ZERO,
-                _("takes the MRR of account %(account)s below 0 (%(balance)s after %(day)s)")
-                % {"account": names.get(account_id, account_id), "balance": balance, "day": day.isoformat()},
+                said(
+                    w.MRR_BELOW_ZERO,
+                    account=str(names.get(account_id, account_id)),
+                    balance=str(balance),
+                    day=day.isoformat(),
+                ),
             )
             for account_id, day, balance, line, delta in found
         ]
@@ -176,15 +179,11 @@ class TicketsKind(FactKind):
         opened = values["opened_at"]
         for column in ("first_response_at", "resolved_at", "escalated_at"):
             if values[column] is not None and values[column] < opened:
-                problems.append((column, Code.BEFORE_OPENED, _("must not be before opened_at")))
+                problems.append((column, Code.BEFORE_OPENED, said(w.BEFORE_OPENED)))
         if values["resolved_at"] is None and values["customer_contacts"] is not None:
-            problems.append(
-                ("customer_contacts", Code.MUST_BE_EMPTY, _("must be empty while the ticket is unresolved"))
-            )
+            problems.append(("customer_contacts", Code.MUST_BE_EMPTY, said(w.EMPTY_WHILE_UNRESOLVED)))
         if values["resolved_at"] is not None and values["customer_contacts"] is None:
-            problems.append(
-                ("customer_contacts", Code.REQUIRED, _("is required once the ticket is resolved"))
-            )
+            problems.append(("customer_contacts", Code.REQUIRED, said(w.REQUIRED_ONCE_RESOLVED)))
         return problems
 
 
@@ -208,8 +207,7 @@ class SurveysKind(FactKind):
                 (
                     "score",
                     Code.OUT_OF_RANGE,
-                    _("must be between %(low)s and %(high)s for kind %(kind)s")
-                    % {"low": low, "high": high, "kind": values["kind"]},
+                    said(w.SCORE_BETWEEN, low=low, high=high, kind=values["kind"]),
                 )
             ]
         return []
@@ -232,11 +230,9 @@ class UsageKind(FactKind):
     def check(self, values):
         problems = []
         if values["dau"] > values["mau"]:
-            problems.append(("dau", Code.GREATER_THAN, _("must not be greater than mau")))
+            problems.append(("dau", Code.GREATER_THAN, said(w.DAU_ABOVE_MAU)))
         if values["features_used"] > values["features_available"]:
-            problems.append(
-                ("features_used", Code.GREATER_THAN, _("must not be greater than features_available"))
-            )
+            problems.append(("features_used", Code.GREATER_THAN, said(w.FEATURES_ABOVE_AVAILABLE)))
         return problems
 
 

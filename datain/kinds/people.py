@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import (
     PERSON_ROLES,
@@ -16,6 +15,8 @@ from accounts.models import (
     Team,
     User,
 )
+from core.said import said
+from datain import words as w
 from datain.kinds.base import Counts, FactKind, Kind, Row, account_refs, iso_text, user_refs
 from datain.validation import (
     Code,
@@ -47,11 +48,11 @@ class PeopleKind(Kind):
 
     def check(self, values):
         if values["role"] == Role.CSM and not values["segment"]:
-            return [("segment", Code.REQUIRED, _("is required for a CSM"))]
+            return [("segment", Code.REQUIRED, said(w.SEGMENT_REQUIRED))]
         if values["role"] != Role.CSM and values["segment"]:
-            return [("segment", Code.MUST_BE_EMPTY, _("is for CSMs only"))]
+            return [("segment", Code.MUST_BE_EMPTY, said(w.FOR_CSMS_ONLY))]
         if values["role"] != Role.CSM and values["manager_email"]:
-            return [("manager_email", Code.MUST_BE_EMPTY, _("is for CSMs only"))]
+            return [("manager_email", Code.MUST_BE_EMPTY, said(w.FOR_CSMS_ONLY))]
         return []
 
     def apply(self, rows, ctx, write):
@@ -76,8 +77,7 @@ class PeopleKind(Kind):
                             "team",
                             v["team"],
                             Code.TEAM_MANAGER_CONFLICT,
-                            _("this team already gets a manager on row %(row)s")
-                            % {"row": claimed[v["team"]]},
+                            said(w.TEAM_HAS_MANAGER, row=claimed[v["team"]]),
                         )
                     )
                     continue
@@ -88,15 +88,14 @@ class PeopleKind(Kind):
             if v["manager_email"]:
                 expected = managers.get(v["team"] or "")
                 if expected is None or expected[0] != v["manager_email"]:
-                    who = expected[0] if expected else _("nobody")
+                    who = expected[0] if expected else ""
                     errors.append(
                         RowError(
                             row.line,
                             "manager_email",
                             v["manager_email"],
                             Code.NOT_TEAM_MANAGER,
-                            _("is not the manager of team %(team)s (its manager is %(manager)s)")
-                            % {"team": v["team"] or _("(none)"), "manager": who},
+                            said(w.NOT_TEAM_MANAGER, team=v["team"] or "", manager=who),
                         )
                     )
         counts = Counts()
@@ -179,7 +178,7 @@ class AccountsKind(Kind):
     def check(self, values):
         done = values["onboarding_completed_on"]
         if done is not None and done < values["signed_on"]:
-            return [("onboarding_completed_on", Code.BEFORE_SIGNED, _("must not be before signed_on"))]
+            return [("onboarding_completed_on", Code.BEFORE_SIGNED, said(w.BEFORE_SIGNED))]
         return []
 
     def resolve(self, rows, ctx):
@@ -297,7 +296,7 @@ class AccountTeamKind(FactKind):
     def check(self, values):
         end = values["end_date"]
         if end is not None and end < values["start_date"]:
-            return [("end_date", Code.BEFORE_START, _("must not be before start_date"))]
+            return [("end_date", Code.BEFORE_START, said(w.BEFORE_START))]
         return []
 
     def resolve(self, rows, ctx):

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.said import said
+from datain import words as w
 from datain.models import SourceAccount, SourceOwner
 from datain.validation import Code, RowError
 
@@ -109,8 +111,7 @@ class Translation:
                     item.field,
                     item.value,
                     item.code,
-                    _("%(source)s %(record)s: %(message)s")
-                    % {"source": self.source_title, "record": item.label, "message": item.message},
+                    said(w.IN_SOURCE, source=str(self.source_title), record=item.label, message=item.message),
                 )
             elif isinstance(item, RowError):  # the payload as a whole
                 yield item
@@ -126,24 +127,20 @@ class Translation:
         if label is None:  # a problem of the source record itself: already in its terms
             return error
         source_field = self.fields.get(error.column, error.column)
-        message = error.message
+        message = error.said or error.message
         if error.code == Code.UNKNOWN_REFERENCE and error.column == "account_external_id":
-            message = _(
-                "no account matches %(field)s %(value)s: add it to the account crosswalk "
-                "(kind source_accounts) or give the account this external_id"
-            ) % {"field": source_field, "value": repr(error.value)}
+            message = said(w.NO_MATCH, field=source_field, value=error.value)
             code = SourceCode.NO_MATCH
         else:
             code = error.code
             if source_field != error.column:
-                message = _("%(message)s (%(column)s)") % {"message": message, "column": error.column}
+                message = said(w.WITH_COLUMN, message=message, column=error.column)
         return RowError(
             error.row,
             source_field,
             error.value,
             code,
-            _("%(source)s %(record)s: %(message)s")
-            % {"source": self.source_title, "record": label, "message": message},
+            said(w.IN_SOURCE, source=str(self.source_title), record=label, message=message),
         )
 
     def skipped_total(self) -> int:

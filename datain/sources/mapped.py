@@ -14,6 +14,8 @@ from typing import IO, Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.said import said
+from datain import words as w
 from datain.kinds import kind_for
 from datain.sources.base import (
     Bad,
@@ -89,7 +91,7 @@ class MappingReader:
                     "mapping",
                     "",
                     SourceCode.UNSUPPORTED,
-                    _("the mapping file: %(problem)s") % {"problem": problem},
+                    said(w.MAPPING_FILE, problem=str(problem)),
                 )
             return
         mapping = self.mapping
@@ -118,7 +120,7 @@ class MappingReader:
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
-            yield RowError(1, "", "", Code.EMPTY_FILE, _("the file is empty: a header row is required"))
+            yield RowError(1, "", "", Code.EMPTY_FILE, said(w.EMPTY_FILE))
             return
         except csv.Error as exc:
             yield csv_error(exc, 1, reader.line_num)
@@ -126,9 +128,7 @@ class MappingReader:
         missing = [c for c in mapping.columns if c not in header]
         if missing:
             for name in missing:
-                yield RowError(
-                    1, name, "", Code.MISSING_COLUMN, _("is missing from the header (the mapping reads it)")
-                )
+                yield RowError(1, name, "", Code.MISSING_COLUMN, said(w.MISSING_FOR_MAPPING))
             return
         last = reader.line_num
         while True:
@@ -149,12 +149,11 @@ class MappingReader:
                     "",
                     "",
                     Code.WRONG_FIELD_COUNT,
-                    _("has %(found)s fields where the header has %(width)s")
-                    % {"found": len(record), "width": len(header)},
+                    said(w.WRONG_FIELD_COUNT, found=len(record), width=len(header)),
                 )
                 continue
             if any("\ufffd" in cell for cell in record):
-                yield RowError(line, "", "", Code.BAD_ENCODING, _("is not valid UTF-8 text"))
+                yield RowError(line, "", "", Code.BAD_ENCODING, said(w.NOT_UTF8))
                 continue
             yield line, dict(zip(header, record, strict=True))
 
@@ -162,9 +161,7 @@ class MappingReader:
         try:
             payload = load_json(self.binary.read() if self.binary is not None else self.items)
         except NotJson as exc:
-            yield RowError(
-                1, "", "", SourceCode.NOT_JSON, _("the file is not JSON: %(error)s") % {"error": exc}
-            )
+            yield RowError(1, "", "", SourceCode.NOT_JSON, said(w.NOT_JSON, error=str(exc)))
             return
         try:
             if mapping.records and isinstance(payload, dict):
@@ -176,7 +173,7 @@ class MappingReader:
             return
         for line, record in enumerate(records, start=1):
             if not isinstance(record, dict):
-                yield RowError(line, "", "", Code.NOT_AN_OBJECT, _("must be a JSON object"))
+                yield RowError(line, "", "", Code.NOT_AN_OBJECT, said(w.NOT_AN_OBJECT))
                 continue
             yield line, record
 

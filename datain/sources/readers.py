@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any, Protocol
 
-from django.utils.translation import gettext as _
-
+from core.said import said
+from datain import words as w
 from datain.sources.base import (
     Crosswalks,
     Item,
@@ -90,8 +90,7 @@ class SourceReader:
                 "",
                 "",
                 SourceCode.NOT_JSON,
-                _("the file is not the JSON of %(source)s: %(error)s")
-                % {"source": self.format.title, "error": exc},
+                said(w.NOT_SOURCE_JSON, source=str(self.format.title), error=str(exc)),
             )
             return
         crosswalks = Crosswalks(self.format.name, self.format.normalise)
@@ -103,7 +102,7 @@ class SourceReader:
                 "",
                 "",
                 SourceCode.UNEXPECTED_SHAPE,
-                _("not what %(source)s answers: %(error)s") % {"source": self.format.title, "error": exc},
+                said(w.NOT_SOURCE_SHAPE, source=str(self.format.title), error=str(exc)),
             )
 
     def finish(self, result: Any) -> Any:

@@ -20,8 +20,9 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.said import Said, said
 from datain import services
-from datain.kinds import kind_label
+from datain import words as w
 from datain.models import SyncCursor, SyncRun, SyncStatus
 from datain.sources.connectors import CONNECTORS, Connector, NotConfigured
 from datain.sources.http import Http, SourceRefused, SourceUnavailable
@@ -77,10 +78,7 @@ def sync_run(
             try:
                 SyncCursor.objects.select_for_update(nowait=True).get(source=source)
             except DatabaseError as exc:
-                raise SyncBusy(
-                    _("another %(source)s sync is loading; this one wrote nothing")
-                    % {"source": connector.title}
-                ) from exc
+                raise SyncBusy(said(w.SYNC_BUSY, source=str(connector.title))) from exc
             results = []
             for kind, payload in ((connector.kind, pull.payload), *pull.more.items()):
                 results.append(
@@ -93,25 +91,22 @@ def sync_run(
             elif not dry_run and pull.cursor != stored:
                 SyncCursor.objects.filter(source=source).update(cursor=pull.cursor, updated_at=timezone.now())
     except SyncBusy as exc:
-        return _finish(run, SyncStatus.FAILED, str(exc))
+        return _finish(run, SyncStatus.FAILED, exc.args[0])
     except DatabaseError as exc:  # the load rolled back; the cursor did not move
-        return _finish(run, SyncStatus.FAILED, _("the database refused the load: %(error)s") % {"error": exc})
+        return _finish(run, SyncStatus.FAILED, said(w.SYNC_DATABASE, error=str(exc)))
     except BaseException:
-        _finish(run, SyncStatus.FAILED, _("the sync stopped on an unexpected error (see the log)"))
+        _finish(run, SyncStatus.FAILED, said(w.SYNC_UNEXPECTED))
         raise
     result = results[-1]
     if not result.ok:
         # What was invalid, of the kind that was: the kinds before it were rolled back.
         run.rows_read, run.error_count = result.rows_read, result.error_count
-        run.errors = [e.as_dict() for e in result.errors]
+        run.errors = [e.stored() for e in result.errors]
         run.skipped = result.skipped
         if pull.more:
-            message = _("%(count)s invalid rows of %(kind)s: nothing was written.") % {
-                "count": result.error_count,
-                "kind": kind_label(result.kind),
-            }
+            message = said(w.SYNC_INVALID_OF_KIND, count=result.error_count, kind=result.kind)
         else:
-            message = _("%(count)s invalid rows: nothing was written.") % {"count": result.error_count}
+            message = said(w.SYNC_INVALID, count=result.error_count)
         return _finish(run, SyncStatus.INVALID, message)
     run.rows_read = sum(r.rows_read for r in results)
     run.created = sum(r.created for r in results)
@@ -121,17 +116,25 @@ def sync_run(
     run.skipped = sum(r.skipped for r in results)
     notes = [note for r in results for note in r.notes]
     if dry_run:
-        return _finish(run, SyncStatus.CHECKED, " ".join(notes))
+        return _finish(run, SyncStatus.CHECKED, notes)
     run.cursor_to = pull.cursor
-    notices = [*notes, *(f.notice for r in results for f in r.follow_ups)]
-    return _finish(run, SyncStatus.DONE, " ".join(notices))
+    told = [*notes, *(f.said or f.notice for r in results for f in r.follow_ups)]
+    return _finish(run, SyncStatus.DONE, told)
 
 
-def _finish(run: SyncRun, status: str, message: str) -> SyncRun:
-    run.status, run.message, run.finished_at = status, message, timezone.now()
+def _finish(run: SyncRun, status: str, message: Said | str | list) -> SyncRun:
+    """The run's outcome: what it says is a key and its parameters (core.said); a list is sentences
+    said one after the other (a source's notes, what the load set off)."""
+    if isinstance(message, list):
+        run.message, run.message_params = services.notices(message)
+    elif isinstance(message, Said):
+        run.message, run.message_params = message.key, message.params
+    else:  # another system's own text (SourceUnavailable, SourceRefused): kept as it is
+        run.message, run.message_params = message, {}
+    run.status, run.finished_at = status, timezone.now()
     run.save()
     if status == SyncStatus.FAILED:
-        log.warning("sync of %s failed: %s", run.source, message)
+        log.warning("sync of %s failed: %s", run.source, run.message_words)
     return run
 
 

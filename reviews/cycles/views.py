@@ -182,7 +182,7 @@ def cycle_action(request: PersonRequest, cycle_id: int, action: str) -> HttpResp
             export = exports.cycle_export_start(user=request.user, cycle=cycle)
             export.refresh_from_db()  # failed at once when the job queue cannot be reached
             if export.status == "failed":
-                messages.error(request, export.error)
+                messages.error(request, export.error_words)
             else:
                 messages.success(request, _("The export has started; this page shows its progress."))
         elif action == "remind-overdue":
@@ -450,7 +450,7 @@ def export_retry(request: PersonRequest, cycle_id: int, export_id: int) -> HttpR
         export = exports.cycle_export_retry(user=request.user, export=export)
         export.refresh_from_db()  # failed at once when the job queue cannot be reached
         if export.status == "failed":
-            messages.error(request, export.error)
+            messages.error(request, export.error_words)
         else:
             messages.success(request, _("The export was queued again; this page shows its progress."))
     except (ValueError, PermissionDenied) as exc:

@@ -19,10 +19,16 @@ from django.utils.translation import ngettext
 from accounts import languages
 from accounts.models import User
 from core import jobs
+from core.said import Said, said
 from reviews.access import require_hr
-from reviews.models import CycleExport, Review, ReviewCycle
+from reviews.models import CHUNK_FAILED, PDFS_MISSING, WORKERS_STOPPED, CycleExport, Review, ReviewCycle
 from reviews.output.pdf import review_filename, review_pdf
 from reviews.output.summary import cycle_summary_pdf, summary_filename
+
+
+def chunk_failed() -> Said:
+    return said(CHUNK_FAILED)
+
 
 log = logging.getLogger(__name__)
 # Reviews per task: small enough that no worker is left alone with a long last chunk (10 PDFs, ~3 s).
@@ -58,6 +64,7 @@ def cycle_export_retry(*, user: User, export: CycleExport) -> CycleExport:
         heartbeat_at=None,
         finished_at=None,
         error="",
+        error_params={},
     )
     if not updated:
         raise ValueError(_("Only a failed export can be retried."))
@@ -72,7 +79,7 @@ def _enqueue(export: CycleExport) -> None:
         jobs.send("reviews.export_cycle", [export.pk, export.attempt])
     except jobs.QueueUnreachable as exc:
         CycleExport.objects.filter(pk=export.pk, status="queued", attempt=export.attempt).update(
-            status="failed", error=exc.reason, finished_at=timezone.now()
+            status="failed", error=exc.reason.key, error_params=exc.reason.params, finished_at=timezone.now()
         )
 
 
@@ -188,7 +195,8 @@ def export_zip(*, export_id: int, attempt: int | None = None) -> CycleExport:
     if len(files) != export.total:
         _running(export_id, attempt).update(
             status="failed",
-            error=f"{len(files)} of {export.total} PDFs were rendered. Retry.",
+            error=PDFS_MISSING,
+            error_params={"made": len(files), "total": export.total},
             finished_at=timezone.now(),
         )
         raise RuntimeError(f"export {export.pk}: {len(files)} of {export.total} PDFs")
@@ -226,9 +234,11 @@ def export_zip(*, export_id: int, attempt: int | None = None) -> CycleExport:
     return export
 
 
-def export_fail(*, export_id: int, error: str, attempt: int | None = None) -> None:
+def export_fail(*, export_id: int, error: Said, attempt: int | None = None) -> None:
     """Mark the export failed, unless it is no longer running for this attempt."""
-    _running(export_id, attempt).update(status="failed", error=error[:2000], finished_at=timezone.now())
+    _running(export_id, attempt).update(
+        status="failed", error=error.key, error_params=error.params, finished_at=timezone.now()
+    )
 
 
 def cycle_export_build(*, export_id: int) -> CycleExport:
@@ -266,7 +276,8 @@ def export_state(export: CycleExport) -> dict:
             "Ready: %(count)d PDF, made at %(at)s.", "Ready: %(count)d PDFs, made at %(at)s.", export.total
         ) % {"count": export.total, "at": jobs.clock(export.finished_at, now)}
     elif export.status == "failed":
-        why = export.error[:1].lower() + export.error[1:] if export.error else _("the export failed.")
+        error = export.error_words
+        why = error[:1].lower() + error[1:] if error else _("the export failed.")
         phrase = _("Stopped: %(why)s") % {"why": why}
     return {
         "status": export.status,
@@ -274,7 +285,7 @@ def export_state(export: CycleExport) -> dict:
         "hint": hint,
         "done": export.done,
         "total": export.total,
-        "error": export.error,
+        "error": export.error_words,
         "percent": round(100 * export.done / export.total) if export.total else 0,
         "on_its_way": export.status in ("queued", "running"),
         "can_retry": export.status == "failed",
@@ -292,12 +303,6 @@ def cycle_exports_sweep(*, now: datetime.datetime | None = None) -> dict[str, in
         created_field="created_at",
         message_field="error",
         resend=_enqueue,
-        silence=lambda export, since: (
-            _(
-                "The workers stopped making the PDFs (no sign of life since %(since)s): "
-                "%(done)s of %(total)s were made. Retry: the ones made are kept."
-            )
-            % {"since": since, "done": export.done, "total": export.total}
-        ),
+        silence=lambda export: (WORKERS_STOPPED, {"done": export.done, "total": export.total}),
         now=now,
     )

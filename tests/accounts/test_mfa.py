@@ -57,7 +57,11 @@ def test_hr_with_two_factor_gives_a_code_after_the_password(client, org):
     assert wrong.status_code == 200 and "Incorrect code" in wrong.content.decode()
     assert client.get("/")["Location"].startswith(reverse("login"))
     refusal = SignIn.objects.get(succeeded=False)
-    assert (refusal.person, refusal.method, refusal.reason) == (org.hr, "password", "Wrong two-factor code.")
+    assert (refusal.person, refusal.method, refusal.reason_words) == (
+        org.hr,
+        "password",
+        "Wrong two-factor code.",
+    )
     response = client.post(reverse("mfa_authenticate"), {"code": code(secret)})
     assert response.status_code == 302
     assert client.get("/").status_code == 200

@@ -115,7 +115,7 @@ def test_an_unknown_address_is_refused_and_nobody_is_created(client, idp, hr):
         "saml",
         False,
     )
-    assert refusal.reason.startswith("Nobody here has the email address stranger@example.com.")
+    assert refusal.reason_words.startswith("Nobody here has the email address stranger@example.com.")
 
 
 def test_a_deactivated_person_is_refused(client, idp, hr):
@@ -156,7 +156,7 @@ def test_a_forged_response_whose_signature_no_longer_verifies_is_refused(client,
     assert signed_in(client) is None
     refusal = SignIn.objects.get()
     assert (refusal.method, refusal.succeeded, refusal.person) == ("saml", False, None)
-    assert "Signature validation failed" in refusal.reason
+    assert "Signature validation failed" in refusal.reason_words
 
 
 def test_a_response_with_the_signatures_removed_is_refused(client, idp, hr):
@@ -189,7 +189,7 @@ def test_an_expired_response_is_refused(client, idp, hr):
         response = answer(client, saml_response, relay)
     assert "Sign-in failed" in response.content.decode()
     assert signed_in(client) is None
-    assert "expired" in SignIn.objects.get(method="saml", succeeded=False).reason
+    assert "expired" in SignIn.objects.get(method="saml", succeeded=False).reason_words
 
 
 def test_an_answer_replayed_or_sent_unasked_is_refused(client, idp, hr):

@@ -84,7 +84,7 @@ def test_an_unknown_or_unverified_email_is_refused_and_recorded(org, sso, email,
     assert words in response.content.decode()
     entry = SignIn.objects.get()
     assert (entry.method, entry.succeeded, entry.email) == ("oidc", False, email)
-    assert words in entry.reason and entry.user_agent == "Firefox 140"
+    assert words in entry.reason_words and entry.user_agent == "Firefox 140"
     assert not SocialAccount.objects.exists()
     assert User.objects.count() == 7
 
@@ -133,7 +133,11 @@ def test_password_sign_ins_and_refusals_are_recorded(client, org):
     signed_in, wrong, unknown = SignIn.objects.order_by("pk")
     assert (signed_in.person, signed_in.method, signed_in.succeeded) == (org.csm_a, "password", True)
     assert (signed_in.ip_address, signed_in.user_agent) == ("127.0.0.1", "Safari 19")
-    assert (wrong.person, wrong.succeeded, wrong.reason) == (org.csm_b, False, "Wrong email or password.")
+    assert (wrong.person, wrong.succeeded, wrong.reason_words) == (
+        org.csm_b,
+        False,
+        "Wrong email or password.",
+    )
     assert (unknown.person, unknown.email, unknown.succeeded) == (None, "who@example.com", False)
 
 
@@ -141,7 +145,7 @@ def test_a_locked_out_login_is_recorded_as_such(org):
     client = Client()
     for _ in range(5):
         client.post(reverse("login"), {"username": "csm.a@example.com", "password": "wrong"})
-    assert SignIn.objects.filter(reason="Locked out after repeated failed logins.").count() == 1
+    assert SignIn.objects.filter(reason="accounts.locked_out").count() == 1
     assert SignIn.objects.filter(reason="Wrong email or password.").count() == 4
 
 

@@ -88,7 +88,7 @@ def test_who_may_not_come_in_is_refused_with_the_reason(live_server, org, sso, b
     assert page.url.startswith(f"{live_server.url}/login/")
     entry = SignIn.objects.get()
     assert (entry.method, entry.succeeded, entry.email) == ("oidc", False, email)
-    assert words.split(" here")[0] in entry.reason or words in entry.reason
+    assert words.split(" here")[0] in entry.reason_words or words in entry.reason_words
 
 
 def test_an_id_token_for_another_application_is_refused(live_server, org, sso, browser):
@@ -99,7 +99,7 @@ def test_an_id_token_for_another_application_is_refused(live_server, org, sso, b
     assert page.url.startswith(f"{live_server.url}/login/")
     entry = SignIn.objects.get()
     assert (entry.method, entry.succeeded) == ("oidc", False)
-    assert "Invalid id_token" in entry.reason
+    assert "Invalid id_token" in entry.reason_words
 
 
 def test_two_factor_is_left_to_the_provider(live_server, org, sso, browser, settings):

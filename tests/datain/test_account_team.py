@@ -248,7 +248,7 @@ def test_salesforce_member_without_email_is_named_and_the_crosswalk_fixes_it(col
     assert [(e.column, e.value, e.code) for e in result.errors] == [
         ("UserId", "005000000000009AAA", "unknown_owner")
     ]
-    assert "AccountTeamMember 01M000000000001AAA of account A-1" in result.errors[0].message
+    assert "AccountTeamMember 01M000000000001AAA of account A-1" in str(result.errors[0].message)
     assert AccountTeamMember.objects.count() == 0
     SourceOwner.objects.create(source="salesforce", source_id="005000000000009", person=colleagues["ae"])
     assert source_load("account_team", "salesforce", payload).ok
@@ -328,5 +328,5 @@ def test_hubspot_unknown_owner_and_a_bad_setting(colleagues, settings):
     settings.HUBSPOT_ACCOUNT_TEAM_PROPERTIES = "ae_owner:cheerleader"
     refused = source_load("account_team", "hubspot", payload)
     assert [e.code for e in refused.errors] == ["unsupported"]
-    assert "'cheerleader' is not one of" in refused.errors[0].message
+    assert "'cheerleader' is not one of" in str(refused.errors[0].message)
     assert AccountTeamMember.objects.count() == 0

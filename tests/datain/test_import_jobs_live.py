@@ -49,14 +49,14 @@ def test_redis_down_during_upload_and_confirm_then_back(client, org, settings, t
         assert response.status_code == 302
         uploaded = ImportRun.objects.exclude(pk=checked.pk).get()
         assert uploaded.status == "failed"
-        assert f"127.0.0.1:{server.port}" in uploaded.message
+        assert f"127.0.0.1:{server.port}" in uploaded.message_words
         assert "Retry the check" in page(client, uploaded)
 
         response = client.post(reverse("import-confirm", args=[checked.pk]))
         assert response.status_code == 302
         checked.refresh_from_db()
         assert (checked.status, checked.dry_run) == ("failed", False)
-        assert checked.message.startswith("The job queue (Redis) could not be reached: ")
+        assert checked.message_words.startswith("The job queue (Redis) could not be reached: ")
         html = page(client, checked)
         assert "Stopped: the job queue (Redis) could not be reached" in html and "Retry the import" in html
         # Retry while Redis is still down: the same answer, no 5xx.
@@ -113,7 +113,7 @@ def test_a_worker_killed_mid_import(client, org, settings, tmp_path):
     settings.JOB_STALE_SECONDS = 1
     assert import_runs.import_runs_sweep() == {"sent_again": 0, "failed": 1}
     run.refresh_from_db()
-    assert run.status == "failed" and run.message.startswith("The worker stopped while importing")
+    assert run.status == "failed" and run.message_words.startswith("The worker stopped while importing")
     assert "Stopped: the worker stopped while importing" in page(client, run)
 
     # The killed worker's message comes back (acks_late, visibility timeout) to a new worker: it finds

@@ -97,8 +97,8 @@ def test_upload_with_the_queue_down_fails_the_run_with_the_reason(
     run = ImportRun.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("import-detail", args=[run.pk])
     assert run.status == "failed" and run.finished_at is not None
-    assert run.message.startswith("The job queue (Redis) could not be reached: ")
-    assert queue_down in run.message and run.message.endswith("Try again in a moment.")
+    assert run.message_words.startswith("The job queue (Redis) could not be reached: ")
+    assert queue_down in run.message_words and run.message_words.endswith("Try again in a moment.")
     html = page(client, run)
     assert "Stopped: the job queue (Redis) could not be reached: " in html
     assert "Retry the check" in html and reverse("import-retry", args=[run.pk]) in html
@@ -115,7 +115,7 @@ def test_confirm_with_the_queue_down_fails_the_run_with_the_reason(
     assert response.status_code == 302
     run.refresh_from_db()
     assert (run.status, run.dry_run, run.attempt) == ("failed", False, 2)
-    assert run.message.startswith("The job queue (Redis) could not be reached: ")
+    assert run.message_words.startswith("The job queue (Redis) could not be reached: ")
     html = page(client, run)
     assert "Retry the import" in html and "Import it" not in html
     assert client.get(reverse("import-status", args=[run.pk])).json()["status"] == "failed"
@@ -210,7 +210,7 @@ def test_sweep_fails_a_run_no_worker_took_after_the_last_send(org, media, sent, 
     assert import_runs.import_runs_sweep() == {"sent_again": 0, "failed": 1}
     run.refresh_from_db()
     assert run.status == "failed" and sent == []
-    assert run.message == (
+    assert run.message_words == (
         f"No worker picked this up: it was sent 3 times since {hhmm(run.queued_at)}. "
         "The workers may be down. Retry when they are back."
     )
@@ -233,11 +233,11 @@ def test_sweep_fails_a_running_run_silent_past_the_timeout(client, org, media, s
     assert import_runs.import_runs_sweep() == {"sent_again": 0, "failed": 2}
     run.refresh_from_db()
     check.refresh_from_db()
-    assert run.status == "failed" and run.message == (
+    assert run.status == "failed" and run.message_words == (
         f"The worker stopped while importing (no sign of life since {hhmm(silent_since)}). "
         "Nothing was written: the import is all-or-nothing. Retry."
     )
-    assert check.status == "failed" and check.message == (
+    assert check.status == "failed" and check.message_words == (
         f"The worker stopped while checking the file (no sign of life since {hhmm(silent_since)}). "
         "Nothing was written. Retry."
     )
@@ -291,7 +291,7 @@ def test_an_error_in_the_worker_fails_the_run_and_keeps_the_file(org, media, sen
         tasks.import_commit(run.pk, 1)
     run.refresh_from_db()
     assert run.status == "failed"
-    assert run.message == (
+    assert run.message_words == (
         "The worker failed while importing: disk on fire. Nothing was written: the import is all-or-nothing."
     )
     assert Path(run.stored_file).exists() and import_runs.import_run_can_retry(run)
@@ -328,7 +328,7 @@ def test_a_worker_that_finishes_after_its_run_was_failed_rolls_back(org, media, 
     assert tasks.import_commit(run.pk, 1) == "failed"
     assert failed == [{"sent_again": 0, "failed": 1}]
     run.refresh_from_db()
-    assert run.status == "failed" and "The worker stopped while importing" in run.message
+    assert run.status == "failed" and "The worker stopped while importing" in run.message_words
     assert Ticket.objects.count() == 0
 
 

@@ -43,7 +43,7 @@ def ticket_row(opened_at: str) -> dict:
 def test_datetimes_outside_the_years_are_row_errors(org, opened_at, dry_run):
     result = services.import_json(kind="tickets", items=[ticket_row(opened_at)], dry_run=dry_run)
     assert [(e.row, e.column, e.code) for e in result.errors] == [(1, "opened_at", "out_of_range")]
-    assert "must fall within the years 2000 to 2100" in result.errors[0].message
+    assert "must fall within the years 2000 to 2100" in str(result.errors[0].message)
     assert Ticket.objects.count() == 0
 
 

@@ -349,7 +349,7 @@ def test_the_command_says_when_the_numbers_refresh(org, clean_redis, sent, clock
         f"The KPIs of July 2026, August 2026 and Q3 2026 will be recomputed in about a minute (around {due:%H:%M}).",
     ]
     assert len(sent) == 3
-    assert ImportRun.objects.get().message.startswith("The KPIs of July 2026, August 2026 and Q3 2026")
+    assert ImportRun.objects.get().message_words.startswith("The KPIs of July 2026, August 2026 and Q3 2026")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -390,7 +390,7 @@ def test_the_upload_page_says_when_the_numbers_refresh(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("import-list"), {"kind": "tickets", "file": upload})
     run = ImportRun.objects.get()
-    assert sent == [] and run.message == ""  # the check (a dry run) schedules nothing
+    assert sent == [] and run.message_words == ""  # the check (a dry run) schedules nothing
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("import-confirm", args=[run.pk]))
     run.refresh_from_db()
@@ -399,7 +399,7 @@ def test_the_upload_page_says_when_the_numbers_refresh(
         "The KPIs of July 2026, August 2026 and Q3 2026 will be recomputed in about a minute "
         f"(around {due:%H:%M})."
     )
-    assert (run.status, run.message) == ("done", notice)
+    assert (run.status, run.message_words) == ("done", notice)
     assert len(sent) == 3
     page = client.get(reverse("import-detail", args=[run.pk])).content.decode()
     assert f'<p class="box" id="kpi-refresh">{notice} <a href="/admin/kpis/kpirun/">KPI runs</a></p>' in page

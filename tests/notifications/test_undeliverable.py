@@ -38,7 +38,7 @@ def test_a_header_the_mail_library_refuses_fails_at_once_with_the_reason(
         )
     notification.refresh_from_db()
     assert notification.email == EmailState.FAILED
-    assert notification.email_error == (
+    assert notification.email_error_words == (
         "the mail library refuses the message: Header values can't contain newlines "
         "(got 'No check-in for 14 days on “Ana\\nBell”: check in to keep it on track.' for header 'Subject')"
     )
@@ -65,4 +65,4 @@ def test_a_server_that_refuses_for_now_is_retried(org, monkeypatch, builds, sett
         tasks.send_notification_email.apply(args=[notification.pk]).get()
     notification.refresh_from_db()
     assert len(builds) == 6  # the first try and five retries
-    assert (notification.email, notification.email_error) == (EmailState.FAILED, "")
+    assert (notification.email, notification.email_error_words) == (EmailState.FAILED, "")

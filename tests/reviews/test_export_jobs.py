@@ -97,8 +97,8 @@ def test_export_start_with_the_queue_down_fails_with_the_reason(client, cycle, q
     assert response.status_code == 302
     export = CycleExport.objects.get()
     assert export.status == "failed" and export.finished_at is not None
-    assert export.error.startswith("The job queue (Redis) could not be reached: ")
-    assert export.error.endswith("Try again in a moment.")
+    assert export.error_words.startswith("The job queue (Redis) could not be reached: ")
+    assert export.error_words.endswith("Try again in a moment.")
     html = cycle_page(client, cycle)
     assert "The export has started" not in html
     assert html.lower().count("the job queue (redis) could not be reached") == 2  # message and card
@@ -115,7 +115,7 @@ def test_retry_queues_a_failed_export_again(client, cycle, sent, django_capture_
         response = client.post(reverse("cycle-export-retry", args=[cycle.pk, export.pk]))
     assert response.status_code == 302
     export.refresh_from_db()
-    assert (export.status, export.attempt, export.sends, export.error, export.finished_at) == (
+    assert (export.status, export.attempt, export.sends, export.error_words, export.finished_at) == (
         "queued",
         2,
         1,
@@ -162,7 +162,7 @@ def test_sweep_sends_again_a_lost_export_then_gives_up(cycle, sent, settings):
     CycleExport.objects.filter(pk=export.pk).update(queued_at=ago(minutes=31))
     assert tasks.sweep_exports() == {"sent_again": 0, "failed": 1}
     export.refresh_from_db()
-    assert export.status == "failed" and export.error == (
+    assert export.status == "failed" and export.error_words == (
         f"No worker picked this up: it was sent 2 times since {hhmm(export.queued_at)}. "
         "The workers may be down. Retry when they are back."
     )
@@ -174,7 +174,7 @@ def test_sweep_fails_a_running_export_silent_past_the_timeout(client, cycle, sen
     fresh_cycle_export = an_export(cycle, status="running", done=1, heartbeat_at=ago(minutes=1))
     assert exports.cycle_exports_sweep() == {"sent_again": 0, "failed": 1}
     export.refresh_from_db()
-    assert export.status == "failed" and export.error == (
+    assert export.status == "failed" and export.error_words == (
         f"The workers stopped making the PDFs (no sign of life since {hhmm(silent_since)}): 1 of 4 were "
         "made. Retry: the ones made are kept."
     )
@@ -256,7 +256,7 @@ def test_redis_down_when_an_export_starts_then_back(client, opened, settings, tm
         response = client.post(reverse("cycle-action", args=[opened.pk, "export"]))
         assert response.status_code == 302
         export = CycleExport.objects.get()
-        assert export.status == "failed" and f"127.0.0.1:{server.port}" in export.error
+        assert export.status == "failed" and f"127.0.0.1:{server.port}" in export.error_words
         html = cycle_page(client, opened)
         assert "Stopped: the job queue (Redis) could not be reached" in html and "Retry the export" in html
 

@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
         failed = False
         for run in runs:
-            for error in run.errors:
+            for error in run.shown_errors:
                 self.stderr.write(
                     f"row {error['row']}"
                     + (f", {error['column']}" if error["column"] else "")
@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 f"{run.cursor_to or '(unchanged)'}"
             )
             if run.message:
-                self.stdout.write(run.message)
+                self.stdout.write(run.message_words)
             failed = failed or run.status in (SyncStatus.FAILED, SyncStatus.INVALID)
         if failed:
             raise CommandError("A sync failed: nothing of it was written and its cursor did not move.")

@@ -134,7 +134,8 @@ def test_a_failed_load_leaves_the_cursor_where_it_was(creds):
     run = sync_run(source="zendesk")
     assert (run.status, run.error_count, run.cursor_to) == ("invalid", 1, "")
     assert (
-        "Zendesk ticket 6 (record 2): no account matches organization_id '4242'" in run.errors[0]["message"]
+        "Zendesk ticket 6 (record 2): no account matches organization_id '4242'"
+        in run.shown_errors[0]["message"]
     )
     assert Ticket.objects.count() == 0
     assert cursor_of("zendesk") == "c1"
@@ -145,7 +146,7 @@ def test_the_source_down_after_every_try_fails_and_writes_nothing(creds, waits):
     SyncCursor.objects.create(source="zendesk", cursor="c1")
     responses.get(ZD, status=502, body="bad gateway")
     run = sync_run(source="zendesk")
-    assert run.status == "failed" and "answered 502 3 times in a row" in run.message
+    assert run.status == "failed" and "answered 502 3 times in a row" in run.message_words
     assert waits == [1.0, 2.0] and len(responses.calls) == 3
     assert cursor_of("zendesk") == "c1" and Ticket.objects.count() == 0
 
@@ -154,7 +155,7 @@ def test_the_source_down_after_every_try_fails_and_writes_nothing(creds, waits):
 def test_refused_credentials_are_not_retried(creds, waits):
     responses.get(ZD, status=401, json={"error": "Couldn't authenticate you"})
     run = sync_run(source="zendesk")
-    assert run.status == "failed" and "refused GET" in run.message and "401" in run.message
+    assert run.status == "failed" and "refused GET" in run.message_words and "401" in run.message_words
     assert waits == [] and len(responses.calls) == 1
 
 
@@ -561,8 +562,8 @@ def test_salesforce_member_without_email_writes_nothing_of_either_kind(team):
     )
     run = sync_run(source="salesforce")
     assert (run.status, run.error_count, run.cursor_to) == ("invalid", 1, "")
-    assert run.errors[0]["code"] == "unknown_owner" and "005000000000099AAA" in run.errors[0]["message"]
-    assert run.message == "1 invalid rows of Account team members: nothing was written."
+    assert run.errors[0]["code"] == "unknown_owner" and "005000000000099AAA" in run.shown_errors[0]["message"]
+    assert run.message_words == "1 invalid rows of Account team members: nothing was written."
     # The valid owner change went back with the invalid team: all or nothing.
     assert not Assignment.objects.filter(start_date=datetime.date(2026, 3, 2)).exists()
     assert AccountTeamMember.objects.count() == 0
@@ -579,7 +580,7 @@ def test_salesforce_refusing_the_team_query_fails_the_sync_and_writes_nothing(te
         match=[_soql_contains(TEAM_SOQL)],
     )
     run = sync_run(source="salesforce")
-    assert run.status == "failed" and "400" in run.message and "INVALID_TYPE" in run.message
+    assert run.status == "failed" and "400" in run.message_words and "INVALID_TYPE" in run.message_words
     assert waits == []
     assert not Assignment.objects.filter(start_date=datetime.date(2026, 3, 2)).exists()
     assert cursor_of("salesforce") is None
@@ -687,7 +688,7 @@ def test_hubspot_unknown_team_owner_writes_nothing(team):
 def test_hubspot_owners_api_down_writes_nothing(team, waits):
     responses.get(f"{HS}/crm/v3/owners", status=503, json={"status": "error", "message": "unavailable"})
     run = sync_run(source="hubspot")
-    assert run.status == "failed" and "503 3 times in a row" in run.message
+    assert run.status == "failed" and "503 3 times in a row" in run.message_words
     assert AccountTeamMember.objects.count() == 0 and cursor_of("hubspot") is None
 
 

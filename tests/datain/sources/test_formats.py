@@ -245,7 +245,7 @@ def test_zendesk_organization_id_that_is_an_account_external_id_needs_no_crosswa
 )
 def test_zendesk_files_that_are_not_its_json(org, data, message):
     result = load("tickets", "zendesk", data)
-    assert not result.ok and message in result.errors[0].message
+    assert not result.ok and message in str(result.errors[0].message)
     assert Ticket.objects.count() == 0
 
 
@@ -375,7 +375,7 @@ def test_salesforce_owner_without_email_is_reported_and_the_crosswalk_fixes_it(s
     assert [(e.row, e.column, e.value, e.code) for e in result.errors] == [
         (2, "NewValue", U4, "unknown_owner")
     ]
-    assert "owner 005000000000004AAA (New Hire)" in result.errors[0].message
+    assert "owner 005000000000004AAA (New Hire)" in str(result.errors[0].message)
     SourceOwner.objects.create(source="salesforce", source_id=U4[:15], person=sf_crosswalk.csm_b)
     result = load("assignments", "salesforce", sf_payload(histories, users))
     assert result.ok, errors_of(result)
@@ -473,7 +473,7 @@ def test_hubspot_unknown_owner_names_the_company_and_owner(org):
     assert [(e.row, e.column, e.value, e.code) for e in result.errors] == [
         (1, "propertiesWithHistory.hubspot_owner_id.value", "999", "unknown_owner")
     ]
-    assert "HubSpot company 512 (record 1), owner 999" in result.errors[0].message
+    assert "HubSpot company 512 (record 1), owner 999" in str(result.errors[0].message)
 
 
 # --- ChartMogul ------------------------------------------------------------------------------
@@ -555,8 +555,8 @@ def test_chartmogul_churn_below_zero_and_unknown_type_are_errors(chartmogul):
     assert [(e.row, e.column, e.code) for e in result.errors] == [
         (3, "activity-mrr-movement", "mrr_below_zero")
     ]
-    assert (
-        "ChartMogul activity a3 (record 3): takes the MRR of account A-1 below 0" in result.errors[0].message
+    assert "ChartMogul activity a3 (record 3): takes the MRR of account A-1 below 0" in str(
+        result.errors[0].message
     )
     assert RevenueEvent.objects.count() == 0
 

@@ -1,0 +1,522 @@
+"""The sentences of data-in, kept as keys and parameters (``core.said``) in what an import or a sync
+stores (``ImportRun.errors`` and ``message``, ``SyncRun.errors`` and ``message``) and put into words
+when read, in the reader's language: on the import and sync pages, in the admin and in the API.
+
+A row error keeps its stable ``code`` (docs/data-contract.md) for machines and, for people, the key of
+its sentence and the sentence's parameters: the row, the column and the value quoted stay fields of
+the error itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from core.said import Params, says, stored_words
+
+# --- a cell ---------------------------------------------------------------------------------------
+
+REQUIRED = "datain.required"
+OUT_OF_YEARS = "datain.out_of_years"
+NOT_A_DATE = "datain.not_a_date"
+NOT_A_DATETIME = "datain.not_a_datetime"
+NOT_AN_AMOUNT = "datain.not_an_amount"
+NOT_A_WHOLE_NUMBER = "datain.not_a_whole_number"
+AT_LEAST = "datain.at_least"
+AT_MOST = "datain.at_most"
+NOT_A_CHOICE = "datain.not_a_choice"
+TOO_LONG = "datain.too_long"
+NOT_A_SOURCE_NAME = "datain.not_a_source_name"
+NOT_AN_EMAIL = "datain.not_an_email"
+NO_SUCH_ACCOUNT = "datain.no_such_account"
+NO_SUCH_PERSON = "datain.no_such_person"
+WRONG_ROLE = "datain.wrong_role"
+NUL = "datain.nul"
+LONE_SURROGATE = "datain.lone_surrogate"
+
+
+@says(NUL)
+def _nul(p: Params) -> str:
+    return _("contains a NUL character")
+
+
+@says(LONE_SURROGATE)
+def _lone_surrogate(p: Params) -> str:
+    return _("contains a lone surrogate (U+%(code)04X), which is not text") % {"code": p["code"]}
+
+
+@says(REQUIRED)
+def _required(p: Params) -> str:
+    return _("is required")
+
+
+@says(OUT_OF_YEARS)
+def _out_of_years(p: Params) -> str:
+    return _("must fall within the years %(first)s to %(last)s") % {"first": p["first"], "last": p["last"]}
+
+
+@says(NOT_A_DATE)
+def _not_a_date(p: Params) -> str:
+    return _("is not a date in the form YYYY-MM-DD")
+
+
+@says(NOT_A_DATETIME)
+def _not_a_datetime(p: Params) -> str:
+    return _("is not an ISO 8601 datetime such as 2026-07-03T14:05:00+02:00")
+
+
+@says(NOT_AN_AMOUNT)
+def _not_an_amount(p: Params) -> str:
+    return _("is not an amount such as 1250.00 (a '.' and at most 2 decimals)")
+
+
+@says(NOT_A_WHOLE_NUMBER)
+def _not_a_whole_number(p: Params) -> str:
+    return _("is not a whole number")
+
+
+@says(AT_LEAST)
+def _at_least(p: Params) -> str:
+    return _("must be at least %(minimum)s") % {"minimum": p["minimum"]}
+
+
+@says(AT_MOST)
+def _at_most(p: Params) -> str:
+    return _("must be at most %(maximum)s") % {"maximum": p["maximum"]}
+
+
+@says(NOT_A_CHOICE)
+def _not_a_choice(p: Params) -> str:
+    return _("must be one of %(values)s") % {"values": ", ".join(p["values"])}
+
+
+@says(TOO_LONG)
+def _too_long(p: Params) -> str:
+    return _("is longer than %(length)s characters") % {"length": p["length"]}
+
+
+@says(NOT_A_SOURCE_NAME)
+def _not_a_source_name(p: Params) -> str:
+    return _("is not a source name: a letter, then letters, digits, - or _ (at most 32), e.g. zendesk")
+
+
+@says(NOT_AN_EMAIL)
+def _not_an_email(p: Params) -> str:
+    return _("is not an email address")
+
+
+@says(NO_SUCH_ACCOUNT)
+def _no_such_account(p: Params) -> str:
+    return _("no account has this external_id")
+
+
+@says(NO_SUCH_PERSON)
+def _no_such_person(p: Params) -> str:
+    return _("no person has this email")
+
+
+@says(WRONG_ROLE)
+def _wrong_role(p: Params) -> str:
+    return _("this person is a %(role)s, not a %(wanted)s") % {"role": p["role"], "wanted": p["wanted"]}
+
+
+# --- the rules between a row's cells, and between rows (datain.kinds) ----------------------------
+
+ABOVE_ZERO_FOR_KIND = "datain.above_zero_for_kind"
+NOT_NEGATIVE_FOR_RENEWAL = "datain.not_negative_for_renewal"
+BELOW_ZERO_FOR_KIND = "datain.below_zero_for_kind"
+MRR_BELOW_ZERO = "datain.mrr_below_zero"
+BEFORE_OPENED = "datain.before_opened"
+EMPTY_WHILE_UNRESOLVED = "datain.empty_while_unresolved"
+REQUIRED_ONCE_RESOLVED = "datain.required_once_resolved"
+SCORE_BETWEEN = "datain.score_between"
+DAU_ABOVE_MAU = "datain.dau_above_mau"
+FEATURES_ABOVE_AVAILABLE = "datain.features_above_available"
+SEGMENT_REQUIRED = "datain.segment_required"
+FOR_CSMS_ONLY = "datain.for_csms_only"
+TEAM_HAS_MANAGER = "datain.team_has_manager"
+NOT_TEAM_MANAGER = "datain.not_team_manager"
+BEFORE_SIGNED = "datain.before_signed"
+BEFORE_START = "datain.before_start"
+
+
+@says(ABOVE_ZERO_FOR_KIND)
+def _above_zero_for_kind(p: Params) -> str:
+    return _("must be greater than 0 for kind %(kind)s") % {"kind": p["kind"]}
+
+
+@says(NOT_NEGATIVE_FOR_RENEWAL)
+def _not_negative_for_renewal(p: Params) -> str:
+    return _("must be 0 or more for kind renewal")
+
+
+@says(BELOW_ZERO_FOR_KIND)
+def _below_zero_for_kind(p: Params) -> str:
+    return _("must be less than 0 for kind %(kind)s") % {"kind": p["kind"]}
+
+
+@says(MRR_BELOW_ZERO)
+def _mrr_below_zero(p: Params) -> str:
+    return _("takes the MRR of account %(account)s below 0 (%(balance)s after %(day)s)") % {
+        "account": p["account"],
+        "balance": p["balance"],
+        "day": p["day"],
+    }
+
+
+@says(BEFORE_OPENED)
+def _before_opened(p: Params) -> str:
+    return _("must not be before opened_at")
+
+
+@says(EMPTY_WHILE_UNRESOLVED)
+def _empty_while_unresolved(p: Params) -> str:
+    return _("must be empty while the ticket is unresolved")
+
+
+@says(REQUIRED_ONCE_RESOLVED)
+def _required_once_resolved(p: Params) -> str:
+    return _("is required once the ticket is resolved")
+
+
+@says(SCORE_BETWEEN)
+def _score_between(p: Params) -> str:
+    return _("must be between %(low)s and %(high)s for kind %(kind)s") % {
+        "low": p["low"],
+        "high": p["high"],
+        "kind": p["kind"],
+    }
+
+
+@says(DAU_ABOVE_MAU)
+def _dau_above_mau(p: Params) -> str:
+    return _("must not be greater than mau")
+
+
+@says(FEATURES_ABOVE_AVAILABLE)
+def _features_above_available(p: Params) -> str:
+    return _("must not be greater than features_available")
+
+
+@says(SEGMENT_REQUIRED)
+def _segment_required(p: Params) -> str:
+    return _("is required for a CSM")
+
+
+@says(FOR_CSMS_ONLY)
+def _for_csms_only(p: Params) -> str:
+    return _("is for CSMs only")
+
+
+@says(TEAM_HAS_MANAGER)
+def _team_has_manager(p: Params) -> str:
+    return _("this team already gets a manager on row %(row)s") % {"row": p["row"]}
+
+
+@says(NOT_TEAM_MANAGER)
+def _not_team_manager(p: Params) -> str:
+    return _("is not the manager of team %(team)s (its manager is %(manager)s)") % {
+        "team": p["team"] or _("(none)"),
+        "manager": p["manager"] or _("nobody"),
+    }
+
+
+@says(BEFORE_SIGNED)
+def _before_signed(p: Params) -> str:
+    return _("must not be before signed_on")
+
+
+@says(BEFORE_START)
+def _before_start(p: Params) -> str:
+    return _("must not be before start_date")
+
+
+# --- a file, a header, a request ------------------------------------------------------------------
+
+DUPLICATE_COLUMN = "datain.duplicate_column"
+UNKNOWN_COLUMN = "datain.unknown_column"
+MISSING_FROM_HEADER = "datain.missing_from_header"
+EMPTY_FILE = "datain.empty_file"
+HEADER_NOT_UTF8 = "datain.header_not_utf8"
+WRONG_FIELD_COUNT = "datain.wrong_field_count"
+NOT_UTF8 = "datain.not_utf8"
+NOT_A_LIST = "datain.not_a_list"
+TOO_MANY_ROWS = "datain.too_many_rows"
+NOT_AN_OBJECT = "datain.not_an_object"
+UNKNOWN_FIELD = "datain.unknown_field"
+MISSING = "datain.missing"
+NOT_A_VALUE = "datain.not_a_value"
+UNCLOSED_QUOTE = "datain.unclosed_quote"
+TEXT_AFTER_QUOTE = "datain.text_after_quote"
+NOT_CSV = "datain.not_csv"
+DUPLICATE_KEY = "datain.duplicate_key"
+DATABASE_REFUSED = "datain.database_refused"
+
+
+@says(DUPLICATE_COLUMN)
+def _duplicate_column(p: Params) -> str:
+    return _("appears twice in the header")
+
+
+@says(UNKNOWN_COLUMN)
+def _unknown_column(p: Params) -> str:
+    return _("is not a column of %(kind)s (expected: %(columns)s)") % {
+        "kind": p["kind"],
+        "columns": ", ".join(p["columns"]),
+    }
+
+
+@says(MISSING_FROM_HEADER)
+def _missing_from_header(p: Params) -> str:
+    return _("is missing from the header")
+
+
+@says(EMPTY_FILE)
+def _empty_file(p: Params) -> str:
+    return _("the file is empty: a header row is required")
+
+
+@says(HEADER_NOT_UTF8)
+def _header_not_utf8(p: Params) -> str:
+    return _("the header is not valid UTF-8")
+
+
+@says(WRONG_FIELD_COUNT)
+def _wrong_field_count(p: Params) -> str:
+    return _("has %(found)s fields where the header has %(width)s") % {
+        "found": p["found"],
+        "width": p["width"],
+    }
+
+
+@says(NOT_UTF8)
+def _not_utf8(p: Params) -> str:
+    return _("is not valid UTF-8 text")
+
+
+@says(NOT_A_LIST)
+def _not_a_list(p: Params) -> str:
+    return _("the body must be a JSON list of objects")
+
+
+@says(TOO_MANY_ROWS)
+def _too_many_rows(p: Params) -> str:
+    return _("at most %(limit)s rows a request (got %(found)s)") % {"limit": p["limit"], "found": p["found"]}
+
+
+@says(NOT_AN_OBJECT)
+def _not_an_object(p: Params) -> str:
+    return _("must be a JSON object")
+
+
+@says(UNKNOWN_FIELD)
+def _unknown_field(p: Params) -> str:
+    return _("is not a field of %(kind)s") % {"kind": p["kind"]}
+
+
+@says(MISSING)
+def _missing(p: Params) -> str:
+    return _("is missing")
+
+
+@says(NOT_A_VALUE)
+def _not_a_value(p: Params) -> str:
+    return _("must be one value (text, a number, true, false or null), not a JSON list or object")
+
+
+@says(UNCLOSED_QUOTE)
+def _unclosed_quote(p: Params) -> str:
+    return _(
+        'has a quote (") that opens a cell and is never closed: the rest of the file, '
+        "up to line %(line)s, would be read as that one cell"
+    ) % {"line": p["line"]}
+
+
+@says(TEXT_AFTER_QUOTE)
+def _text_after_quote(p: Params) -> str:
+    return _(
+        'has a quoted cell with text after its closing quote: a quote inside a quoted cell is written twice ("")'
+    )
+
+
+@says(NOT_CSV)
+def _not_csv(p: Params) -> str:
+    return _("is not readable CSV (%(error)s)") % {"error": p["error"]}
+
+
+@says(DUPLICATE_KEY)
+def _duplicate_key(p: Params) -> str:
+    return _("appears earlier in this load with the same key (row %(row)s)") % {"row": p["row"]}
+
+
+@says(DATABASE_REFUSED)
+def _database_refused(p: Params) -> str:
+    return _("the database refused rows %(first)s-%(last)s: %(error)s") % {
+        "first": p["first"],
+        "last": p["last"],
+        "error": p["error"],
+    }
+
+
+# --- another system's records (datain.sources) ----------------------------------------------------
+
+IN_SOURCE = "datain.in_source"
+WITH_COLUMN = "datain.with_column"
+NO_MATCH = "datain.no_match"
+MISSING_FOR_MAPPING = "datain.missing_for_mapping"
+NOT_JSON = "datain.not_json"
+MAPPING_FILE = "datain.mapping_file"
+
+
+@says(MAPPING_FILE)
+def _mapping_file(p: Params) -> str:
+    return _("the mapping file: %(problem)s") % {"problem": p["problem"]}
+
+
+NOT_SOURCE_JSON = "datain.not_source_json"
+NOT_SOURCE_SHAPE = "datain.not_source_shape"
+
+
+@says(NOT_SOURCE_JSON)
+def _not_source_json(p: Params) -> str:
+    return _("the file is not the JSON of %(source)s: %(error)s") % {
+        "source": p["source"],
+        "error": p["error"],
+    }
+
+
+@says(NOT_SOURCE_SHAPE)
+def _not_source_shape(p: Params) -> str:
+    return _("not what %(source)s answers: %(error)s") % {"source": p["source"], "error": p["error"]}
+
+
+@says(MISSING_FOR_MAPPING)
+def _missing_for_mapping(p: Params) -> str:
+    return _("is missing from the header (the mapping reads it)")
+
+
+@says(NOT_JSON)
+def _not_json(p: Params) -> str:
+    return _("the file is not JSON: %(error)s") % {"error": p["error"]}
+
+
+@says(IN_SOURCE)
+def _in_source(p: Params) -> str:
+    return _("%(source)s %(record)s: %(message)s") % {
+        "source": p["source"],
+        "record": p["record"],
+        "message": p["message"],
+    }
+
+
+@says(WITH_COLUMN)
+def _with_column(p: Params) -> str:
+    return _("%(message)s (%(column)s)") % {"message": p["message"], "column": p["column"]}
+
+
+@says(NO_MATCH)
+def _no_match(p: Params) -> str:
+    return _(
+        "no account matches %(field)s %(value)s: add it to the account crosswalk "
+        "(kind source_accounts) or give the account this external_id"
+    ) % {"field": p["field"], "value": repr(p["value"])}
+
+
+# --- what a run says of itself (``ImportRun.message``, ``SyncRun.message``) -----------------------
+
+FOLLOW_UPS = "datain.follow_ups"
+SYNC_BUSY = "datain.sync_busy"
+SYNC_DATABASE = "datain.sync_database"
+SYNC_UNEXPECTED = "datain.sync_unexpected"
+SYNC_INVALID = "datain.sync_invalid"
+SYNC_INVALID_OF_KIND = "datain.sync_invalid_of_kind"
+WORKER_FAILED_CHECKING = "datain.worker_failed_checking"
+WORKER_FAILED_IMPORTING = "datain.worker_failed_importing"
+WORKER_STOPPED_CHECKING = "datain.worker_stopped_checking"
+WORKER_STOPPED_IMPORTING = "datain.worker_stopped_importing"
+FILE_GONE = "datain.file_gone"
+
+
+@says(FOLLOW_UPS)
+def _follow_ups(p: Params) -> str:
+    """Sentences said one after the other (what an import set off, a source's notes): each kept as a
+    key and its parameters, or as text."""
+    return " ".join(filter(None, (stored_words(n) for n in p["notices"])))
+
+
+@says(SYNC_BUSY)
+def _sync_busy(p: Params) -> str:
+    return _("another %(source)s sync is loading; this one wrote nothing") % {"source": p["source"]}
+
+
+@says(SYNC_DATABASE)
+def _sync_database(p: Params) -> str:
+    return _("the database refused the load: %(error)s") % {"error": p["error"]}
+
+
+@says(SYNC_UNEXPECTED)
+def _sync_unexpected(p: Params) -> str:
+    return _("the sync stopped on an unexpected error (see the log)")
+
+
+@says(SYNC_INVALID)
+def _sync_invalid(p: Params) -> str:
+    return _("%(count)s invalid rows: nothing was written.") % {"count": p["count"]}
+
+
+@says(WORKER_FAILED_CHECKING)
+def _worker_failed_checking(p: Params) -> str:
+    return _("The worker failed while checking the file: %(error)s.") % {"error": p["error"]}
+
+
+@says(FILE_GONE)
+def _file_gone(p: Params) -> str:
+    return _("The uploaded file is gone. Upload it again.")
+
+
+@says(WORKER_FAILED_IMPORTING)
+def _worker_failed_importing(p: Params) -> str:
+    return _(
+        "The worker failed while importing: %(error)s. Nothing was written: the import is all-or-nothing."
+    ) % {"error": p["error"]}
+
+
+@says(WORKER_STOPPED_IMPORTING)
+def _worker_stopped_importing(p: Params) -> str:
+    from core.jobs import since_words  # noqa: PLC0415 -- core.jobs says its own keys when imported
+
+    return _(
+        "The worker stopped while importing (no sign of life since %(since)s). "
+        "Nothing was written: the import is all-or-nothing. Retry."
+    ) % {"since": since_words(p)}
+
+
+@says(WORKER_STOPPED_CHECKING)
+def _worker_stopped_checking(p: Params) -> str:
+    from core.jobs import since_words  # noqa: PLC0415
+
+    return _(
+        "The worker stopped while checking the file (no sign of life since %(since)s). Nothing was written. Retry."
+    ) % {"since": since_words(p)}
+
+
+def error_words(error: dict[str, Any]) -> str:
+    """A stored row error (``RowError.stored``) in words: its sentence's key and parameters, or the
+    sentence stored before keys were kept."""
+    if "said" in error:
+        return stored_words(error)
+    return str(error.get("message", ""))
+
+
+def shown_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored row errors as a page or the API shows them: row, column, value, code and the sentence."""
+    return [
+        {
+            "row": e.get("row", 0),
+            "column": e.get("column", ""),
+            "value": e.get("value", ""),
+            "code": e.get("code", ""),
+            "message": error_words(e),
+        }
+        for e in errors
+    ]
