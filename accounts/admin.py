@@ -34,7 +34,7 @@ def _login_page_instead(request, extra_context=None):
 admin.site.login = _login_page_instead  # type: ignore[method-assign]
 
 
-class TranslatedPermissionsMixin:
+class TranslatedPermissionsMixin(admin.ModelAdmin):
     """The permissions selector lists each permission in the reader's language, not as
     ``auth_permission`` stores it (English)."""
 
