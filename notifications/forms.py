@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import functools
 import zoneinfo
 
+from babel.core import get_global
+from babel.dates import get_timezone_location
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from core import formatting
 from core.text import validate_name
 from notifications.models import Channel, Kind
 
@@ -52,12 +57,62 @@ def kinds_for(role: str) -> list[Kind]:
     return list(REVIEWER_KINDS) + ([Kind.IMPORT_FAILED] if role == Role.HR else [])
 
 
+# The zones of the time zone database's regions listed; its old aliases (US/Pacific, Brazil/East) are
+# left out of the list, as they would show a place twice, but still accepted (ZONES), and a person's
+# own zone is listed as stored.
+REGIONS = {
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+}
+
+
+# Every zone a person may choose (what the field accepts); the list shows each place once.
+ZONES = frozenset(
+    z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+)
+
+
+def _zone_words(zone: str) -> str:
+    try:
+        return get_timezone_location(zone, locale=formatting.locale())
+    except LookupError:
+        return zone.replace("_", " ")
+
+
+class ZoneField(forms.ChoiceField):
+    """Accepts every zone of ZONES, also one the list shows under another name of the same place."""
+
+    def valid_value(self, value) -> bool:
+        return value == "" or value in ZONES or super().valid_value(value)
+
+
+@functools.lru_cache(maxsize=16)
+def _zone_names(language: str) -> tuple[tuple[str, str], ...]:
+    """Every time zone in the reader's words ("hora de Estados Unidos (Los Ángeles)", CLDR's, through
+    Babel), not its code ("America/Los_Angeles"), in the order of those words; a place listed once
+    (of Asia/Istanbul and Europe/Istanbul, the same clock, one is offered). Kept per language."""
+    newer = get_global("zone_aliases")  # the database's current names, which CLDR keeps as aliases
+    by_words: dict[str, str] = {}
+    for zone in sorted(zoneinfo.available_timezones(), key=lambda z: (z not in newer, z)):
+        if zone.split("/", 1)[0] not in REGIONS:
+            continue
+        by_words.setdefault(_zone_words(zone), zone)
+    return tuple(
+        sorted(((z, w) for w, z in by_words.items()), key=lambda pair: (pair[1].casefold(), pair[0]))
+    )
+
+
 def _zones() -> list[tuple[str, str]]:
-    return [("", _("The organisation's (%(zone)s)") % {"zone": settings.TIME_ZONE})] + [
-        (z, z)
-        for z in sorted(zoneinfo.available_timezones())
-        if "/" in z and not z.startswith(("Etc/", "SystemV/"))
-    ]
+    organisation = ("", _("The organisation's (%(zone)s)") % {"zone": settings.TIME_ZONE})
+    return [organisation, *_zone_names(get_language() or settings.LANGUAGE_CODE)]
 
 
 class PreferencesForm(forms.Form):
@@ -65,7 +120,7 @@ class PreferencesForm(forms.Form):
         label=_("Language"),
         required=False,
     )
-    time_zone = forms.ChoiceField(
+    time_zone = ZoneField(
         label=_("My time zone"),
         required=False,
         help_text=_("Dates and times on every page and in every email are shown in it."),
@@ -82,6 +137,12 @@ class PreferencesForm(forms.Form):
             "download follow your browser's language, and emails are in %(language)s."
         ) % {"language": dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)}
         time_zone.choices = _zones()
+        # The person's own zone is offered as it is stored, in place of the one of the same words.
+        current = self.initial.get("time_zone") or ""
+        if current in ZONES and current not in dict(time_zone.choices):
+            words = _zone_words(current)
+            kept = [(z, w) for z, w in time_zone.choices if w != words]
+            time_zone.choices = [*kept, (current, words)]
         for kind in kinds:
             self.fields[f"kind_{kind}"] = forms.ChoiceField(
                 label=Kind(kind).label, choices=Channel.choices, widget=forms.RadioSelect

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Assignment, CustomerAccount
-from core import dates
+from core import dates, formatting
 from kpis.engine import blocks, formulas, parts
 from kpis.engine.blocks import fetch_dicts
 from kpis.engine.components import C, Components, PerCsm
@@ -248,7 +248,7 @@ class _Drill(ExpectedDrill):
             line = [label, "", ngettext("%(n)s ticket", "%(n)s tickets", len(mine)) % {"n": len(mine)}, ""]
             if current:  # the previous period's tickets count towards tickets per account only
                 line += [
-                    "" if middle is None else _("median %(h)s") % {"h": _hours(middle)},
+                    "" if middle is None else _("median %(h)s") % {"h": formatting.number(_hours(middle), 2)},
                     _("%(k)s resolved before the end") % {"k": sum(r["res"] for r in mine)},
                     _("%(c)s in all; %(k)s resolved with at most one")
                     % {"c": sum(r["res_contacts"] for r in mine), "k": sum(r["fcr"] for r in mine)},
@@ -507,7 +507,13 @@ class _Drill(ExpectedDrill):
         ]
         middle = formulas.median([(r["day"] - r["signed_on"]).days for r in rows])
         n = ngettext("%(n)s onboarding", "%(n)s onboardings", len(rows)) % {"n": len(rows)}
-        total = [total_label(), n, "", "", _("median %(d)s") % {"d": middle}]
+        total = [
+            total_label(),
+            n,
+            "",
+            "",
+            _("median %(d)s") % {"d": "" if middle is None else formatting.number(middle, 2)},
+        ]
         return self.result(
             [_("account"), _("account name"), _("signed on"), _("onboarded on"), _("days")],
             table,

@@ -154,3 +154,13 @@ def test_the_sum_under_a_drill_down_is_in_the_readers_language(w):
         nbsp = "\N{NO-BREAK SPACE}"
         expected = f"MRR final 1.700,00{nbsp}US$ ÷ MRR inicial 1.800,00{nbsp}US$ × 100 = 94,44{nbsp}%"
         assert explaining.adds_up(e) == expected
+
+
+def test_a_total_row_writes_its_median_the_readers_way(w):
+    """The medians under onboardings and first responses were Python's decimals ("38.5") in
+    every language."""
+    with translation.override("es"):
+        onb = kpi_explain(csm=w["ann"], metric="onboarding_days", period=Q3)  # 10, 20, 30, 40 days
+        frt = kpi_explain(csm=w["bob"], metric="first_response_hours", period=Q3)  # 1 and 3 hours
+    assert onb.totals[0][-1] == "mediana 25,00"
+    assert "mediana 2,00" in frt.totals[0]
