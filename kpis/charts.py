@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
-from core import dates
+from core import dates, formatting
 from kpis.periods import period_label, period_short_label
 from kpis.templatetags.kpi_format import money, number
 
@@ -364,7 +364,7 @@ def health_mix(
     chart.add(names[0], [_num(v) for v in good])
     chart.add(names[1], [_num(v) for v in average])
     chart.add(names[2], [_num(v) for v in poor])
-    pct = lambda v: "—" if v is None else f"{number(v, 0)}%"  # noqa: E731
+    pct = lambda v: "—" if v is None else formatting.percent(v, 0)  # noqa: E731
     desc = "; ".join(
         f"{said(m)}: {names[0]} {pct(g)}, {names[1]} {pct(a)}, {names[2]} {pct(p)}"
         for m, g, a, p in zip(labels, good, average, poor, strict=False)

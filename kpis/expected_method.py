@@ -18,6 +18,7 @@ import numpy as np
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from core import formatting
 from kpis import charts
 from kpis.engine import expected, features, reasons, words
 from kpis.models import ExpectedFit, KpiRun, RunStatus
@@ -41,7 +42,7 @@ class Effect:
 
     @property
     def said(self) -> list[tuple[str, str]]:
-        return [(words.level(self.what, k), number(v, 0) + " %") for k, v in self.levels]
+        return [(words.level(self.what, k), formatting.percent(v, 0)) for k, v in self.levels]
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import formatting
 from kpis.engine.drilldown import Explanation
 from kpis.engine.formulas import derive
 from kpis.templatetags.kpi_format import format_value, money, number
@@ -106,7 +107,7 @@ def _part(x: Decimal | None, how: str) -> str:
     if how == "money":
         return money(x)
     if how == "percent":
-        return number(x, 2) + "%"
+        return formatting.percent(x, 2)
     x = x.normalize()
     exponent = x.as_tuple().exponent  # an int for every finite number (a value is never NaN)
     decimals = max(0, -exponent) if isinstance(exponent, int) else 2

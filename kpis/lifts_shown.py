@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core import formatting
 from kpis.engine import reasons
 from kpis.engine.expected import OUTCOMES
 from kpis.registry import REGISTRY
@@ -24,7 +25,7 @@ NBSP = "\u00a0"  # a number and its unit never part at the end of a line
 
 
 def percent(x: Decimal | None) -> str:
-    return "" if x is None else number(x, 2) + NBSP + "%"
+    return "" if x is None else formatting.percent(x, 2)
 
 
 def signed(x: Decimal) -> str:
@@ -32,6 +33,16 @@ def signed(x: Decimal) -> str:
     hyphen, as in print), "0.00". Exports keep the plain number."""
     text = number(abs(x), 2)
     return ("+" if x > 0 else "−" if x < 0 else "") + text
+
+
+def interval_words(low: Decimal, high: Decimal) -> str:
+    """A lift's 90 % interval beside its value in a table: "(90 % interval −0.40 to +4.60)", the
+    share written the language's way ("%90" in Turkish)."""
+    return _("(%(share)s interval %(low)s to %(high)s)") % {
+        "share": formatting.percent(90),
+        "low": signed(low),
+        "high": signed(high),
+    }
 
 
 def lift_words(lift: Decimal, low: Decimal, high: Decimal) -> str:
@@ -146,6 +157,6 @@ def lift_story(outcome: str, values: dict[str, Any]) -> str:
         "observed": percent(line.observed),
         "expected": percent(line.expected),
         "raw": signed(Decimal(raw)),
-        "kept": number(Decimal(weight) * 100, 1) + " %",
+        "kept": formatting.percent(Decimal(weight) * 100, 1),
         "lift": line.lift.words,
     }

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
+from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -70,6 +71,19 @@ class Metric:
     def is_few(self, value, sample_size: int | None) -> bool:
         """A value computed from fewer than the metric's minimum sample (None is no data, not few)."""
         return value is not None and (sample_size or 0) < self.minimum_sample
+
+
+def _capitalised(text) -> str:
+    """A name that starts a label with a capital, however its language put the words: Turkish puts
+    the lowercase "hesap elde tutma oranı" first in "Lift in {name}". A Turkish i becomes İ."""
+    text = str(text)
+    first = text[:1]
+    if (get_language() or "").startswith(("tr", "az")):
+        first = {"i": "İ", "ı": "I"}.get(first, first)
+    return first.upper() + text[1:]
+
+
+capitalised = lazy(_capitalised, str)
 
 
 UNIT_LABELS: dict[str, StrOrPromise] = {
@@ -421,7 +435,7 @@ METRICS: tuple[Metric, ...] = (
         for metric in (
             Metric(
                 f"{key}_expected",
-                format_lazy(_("Expected {name}"), name=name),
+                capitalised(format_lazy(_("Expected {name}"), name=name)),
                 "percent",
                 NEUTRAL,
                 EXPECTED,
@@ -434,7 +448,7 @@ METRICS: tuple[Metric, ...] = (
             ),
             Metric(
                 f"{key}_lift",
-                format_lazy(_("Lift in {name}"), name=name),
+                capitalised(format_lazy(_("Lift in {name}"), name=name)),
                 "pp",
                 HIGHER,
                 EXPECTED,
@@ -447,7 +461,7 @@ METRICS: tuple[Metric, ...] = (
             Metric(
                 f"{key}_lift_low",
                 # xgettext:no-python-format (a percent sign, not a placeholder)
-                format_lazy(_("Lift in {name}, 90 % interval low"), name=name),
+                capitalised(format_lazy(_("Lift in {name}, 90 % interval low"), name=name)),
                 "pp",
                 NEUTRAL,
                 EXPECTED,
@@ -458,7 +472,7 @@ METRICS: tuple[Metric, ...] = (
             Metric(
                 f"{key}_lift_high",
                 # xgettext:no-python-format (a percent sign, not a placeholder)
-                format_lazy(_("Lift in {name}, 90 % interval high"), name=name),
+                capitalised(format_lazy(_("Lift in {name}, 90 % interval high"), name=name)),
                 "pp",
                 NEUTRAL,
                 EXPECTED,

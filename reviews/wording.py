@@ -3,11 +3,14 @@ out of the suggested rating. Keys and field names never reach a page, a PDF or a
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core import dates
+from kpis import lifts_shown
 from kpis.periods import Period, period_label
 from kpis.registry import OKR_SCORE, REGISTRY, label
 from kpis.scorecards import freshness_words
@@ -56,6 +59,22 @@ def sample_words(key: str, n: int) -> str:
     """ "1 response", "12 tickets", "121 touchpoints": the unit the registry declares for the metric."""
     metric = REGISTRY.get(key)
     return metric.sample_words(n) if metric else str(n)
+
+
+INTERVAL_ENDS = ("_lift_low", "_lift_high")
+
+
+def lift_interval(key: str, metrics: dict[str, dict]) -> str:
+    """The words of a lift's 90 % interval, from the ends the snapshot keeps beside it ("" for any
+    other metric, or when an end has no number)."""
+    if not key.endswith("_lift"):
+        return ""
+    low, high = (_decimal((metrics.get(key + end) or {}).get("value")) for end in ("_low", "_high"))
+    return "" if low is None or high is None else lifts_shown.interval_words(low, high)
+
+
+def _decimal(x) -> Decimal | None:
+    return None if x in (None, "") else Decimal(str(x))
 
 
 def left_out_reason(item: dict) -> str:

@@ -19,11 +19,13 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from babel.lists import format_list
 from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import AccountTeamMember, Assignment, Role, User
-from core import dates
+from core import dates, formatting
 from kpis.periods import Period
 from reviews.models import InputSource, Review
 
@@ -64,6 +66,23 @@ def book_spells(
     }
 
 
+# A colleague on many of the book's accounts (a support lead on 15) is named with the first few.
+ACCOUNTS_NAMED = 2
+
+
+def accounts_words(names: list[str]) -> str:
+    """The accounts a colleague works on, short: "Acme", "Acme and Globex", "Acme, Globex and
+    Initech" (the language's own list, Babel), "Acme, Globex and 13 more accounts"."""
+    if len(names) <= ACCOUNTS_NAMED + 1:
+        return format_list(names, locale=formatting.locale())
+    rest = len(names) - ACCOUNTS_NAMED
+    return ngettext(
+        "%(first)s, %(second)s and %(n)d more account",
+        "%(first)s, %(second)s and %(n)d more accounts",
+        rest,
+    ) % {"first": names[0], "second": names[1], "n": rest}
+
+
 def suggestions_for(review: Review) -> list[Suggestion]:
     csm = review.csm
     period = Period.parse(review.cycle.period)
@@ -99,7 +118,7 @@ def suggestions_for(review: Review) -> list[Suggestion]:
             add(
                 person_id,
                 InputSource.ACCOUNT_TEAM,
-                _("%(role)s on %(accounts)s") % {"role": role, "accounts": ", ".join(accounts)},
+                _("%(role)s on %(accounts)s") % {"role": role, "accounts": accounts_words(accounts)},
             )
 
     handovers: list[tuple[int, int, datetime.date]] = []  # (previous owner, account, day handed over)

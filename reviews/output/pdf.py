@@ -245,8 +245,8 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
     for group, title in groups:
         items = []
         for m in METRICS:
-            if m.group != group or m.key not in metrics:
-                continue
+            if m.group != group or m.key not in metrics or m.key.endswith(wording.INTERVAL_ENDS):
+                continue  # a lift's interval is written on the lift's row
             s = metrics[m.key]
             trend = s.get("trend", [])
             sample, minimum = int(s.get("sample_size") or 0), minimums.get(m.key)
@@ -264,6 +264,7 @@ def review_pdf_context(review: Review, *, viewer: User | None) -> dict:
                     "few_data": few,
                     "min_sample": minimum,
                     "citation": str(m.benchmark[1]) if m.benchmark else "",
+                    "interval": wording.lift_interval(m.key, metrics),
                     "team_median": _d(s["team_median"]),
                     "team_percentile": _d(s["team_percentile"]),
                     "segment_percentile": _d(s["segment_percentile"]),

@@ -58,10 +58,12 @@ def review_list(request: PersonRequest) -> HttpResponse:
 def _metric_rows(review: Review) -> list[dict]:
     minimums = review.cycle.template.min_samples or {}
     rows = []
-    for m in wording.snapshot_in_words(review.snapshot).get("metrics", []):
+    frozen = wording.snapshot_in_words(review.snapshot).get("metrics", [])
+    by_key = {m["metric"]: m for m in frozen}
+    for m in frozen:
         metric = REGISTRY.get(m["metric"])
-        if metric is None or metric.group == "context":
-            continue
+        if metric is None or metric.group == "context" or m["metric"].endswith(wording.INTERVAL_ENDS):
+            continue  # a lift's interval is written on the lift's row
         minimum = minimums.get(m["metric"])
         few = bool(minimum) and m["value"] is not None and int(m.get("sample_size") or 0) < int(minimum or 0)
         rows.append(
@@ -76,6 +78,7 @@ def _metric_rows(review: Review) -> list[dict]:
                 "min_sample": minimum,
                 # The citation as a reader would give it (today's wording, never a file name).
                 "citation": str(metric.benchmark[1]) if metric.benchmark else "",
+                "interval": wording.lift_interval(m["metric"], by_key),
             }
         )
     return rows

@@ -80,7 +80,7 @@ def test_the_expected_lines_and_the_method_page_in_a_browser(live_server, hand):
     for width in (DESKTOP, PHONE):
         line = " ".join(seen[("scorecard", width)].split())
         assert line == (
-            "Account retention: expected 88.75 %, actual 100.00 %: +3.32 points, 90 % interval −2.61 to +9.25"
+            "Account retention: expected 88.75%, actual 100.00%: +3.32 points, 90 % interval −2.61 to +9.25"
         )
         charts = seen[("method", width)]
         assert len(charts) == 3 and all(drawn for drawn, _ in charts)

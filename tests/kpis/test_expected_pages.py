@@ -51,12 +51,12 @@ def test_the_scorecard_reads_retention_against_the_expected(client, computed):
     assert response.status_code == 200
     said = line(response, "logo_retention")
     assert said.strip() == (
-        "Account retention: expected 88.75 %, actual 100.00 %: +3.32 points, 90 % interval −2.61 to +9.25"
+        "Account retention: expected 88.75%, actual 100.00%: +3.32 points, 90 % interval −2.61 to +9.25"
     )
     assert line(response, "nrr").strip() == (
-        "MRR retention (NRR): expected 88.75 %, actual 100.00 %: +1.35 points, 90 % interval −3.67 to +6.38"
+        "MRR retention (NRR): expected 88.75%, actual 100.00%: +1.35 points, 90 % interval −3.67 to +6.38"
     )
-    assert "Gross revenue retention (GRR): expected 88.75 %" in line(response, "gross_retention")
+    assert "Gross revenue retention (GRR): expected 88.75%" in line(response, "gross_retention")
     html = response.content.decode()
     pk = computed["ann"].pk
     for key in ("logo_retention_expected", "logo_retention_lift", "nrr_expected"):
@@ -70,7 +70,7 @@ def test_a_lift_without_enough_data_says_why_and_shows_no_number(client, compute
     client.force_login(computed["bob"])
     said = line(client.get(reverse("my-scorecard") + "?period=2026-Q3"), "logo_retention")
     assert said.strip() == (
-        "Account retention: expected 76.25 %, actual 70.00 %: "
+        "Account retention: expected 76.25%, actual 70.00%: "
         "Not enough data: 20 starting accounts, at least 21 needed."
     )
     assert "points" not in said and "interval" not in said
@@ -174,7 +174,7 @@ def test_the_drill_down_of_account_retention_counts_accounts(client, computed):
     assert total.split() == ["Total:", "20", "accounts", "20,000.00", "88.75", "20", "of", "20"]
     # How the lift came about, from the published values (weight 18.4375 / 62.5 = 0.295).
     assert (
-        "Actual 100.00 % − expected 88.75 % = +11.25 points before allowing for luck; 29.5 % of it is kept "
+        "Actual 100.00% − expected 88.75% = +11.25 points before allowing for luck; 29.5% of it is kept "
         "(by the book's size against the spread of every book's lifts): +3.32 points, 90 % interval −2.61 "
         "to +9.25." in " ".join(unescape(html).split())
     )
@@ -190,7 +190,7 @@ def test_the_method_page_explains_the_model_in_words(client, computed):
         "in good health 95 %." in page
     )
     # Health is the only input that varies: good and poor, for each outcome.
-    assert page.count("Health at the quarter's start: Good 95 %; Poor 70 %") == 3
+    assert page.count("Health at the quarter's start: Good 95%; Poor 70%") == 3
     assert "Fitted on Q3 2025 to Q2 2026 (4 quarters), 160 accounts counted once per quarter" in page
     assert "checked on Q2 2026, held out of a first fit" in page
     assert "Method version expected-1" in page

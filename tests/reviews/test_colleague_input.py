@@ -103,7 +103,7 @@ def test_suggestions_from_the_account_team_previous_owners_and_teammates(org, cy
         )
     got = [(s.person.email, s.source, s.reasons) for s in suggestions_for(review_of(org))]
     assert got == [
-        ("ada@example.com", "account_team", ["Account executive on Alpha, Xeno"]),
+        ("ada@example.com", "account_team", ["Account executive on Alpha and Xeno"]),
         ("csm.a2@example.com", "account_team", ["Support lead on Alpha", "Teammate in Team A"]),
         ("csm.b@example.com", "previous_owner", ["Owned Xeno until 14 Aug 2026"]),
     ]

@@ -193,3 +193,28 @@ def test_the_api_operation(org, world):
         "dry_run": False,
     }
     assert api.post("/api/v1/cycles/999999/ask-input/", {}, format="json").status_code == 404
+
+
+def test_a_colleague_on_fifteen_accounts_is_named_with_two_and_a_count(client, org, world):
+    """Lea leads support on 15 accounts of CSM A2's book: the confirmation names the first two (by
+    name) and counts the 13 others, in the reader's language, instead of listing all fifteen."""
+    cycle, _people = world
+    lea = factories.UserFactory(email="lea@example.com", name="Lea Lead", role=Role.CONTRIBUTOR)
+    for name in ["Globex", "Acme"] + [f"Hooli {i:02d}" for i in range(1, 14)]:
+        account = factories.CustomerAccountFactory(
+            external_id=f"L-{name}", name=name, signed_on=D(2025, 1, 1)
+        )
+        factories.AssignmentFactory(account=account, csm=org.csm_a2, start_date=D(2025, 1, 1))
+        AccountTeamMember.objects.create(
+            account=account, person=lea, role="support_lead", start_date=D(2026, 1, 1)
+        )
+    client.force_login(org.hr)
+    url = reverse("cycle-ask-input", args=[cycle.pk])
+    confirm = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Support lead on Acme, Globex and 13 more accounts" in confirm
+    assert "Hooli" not in confirm
+    assert "Account executive on Alder" in confirm  # one account: named, no count
+    spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Acme, Globex y 13 cuentas más" in spanish
+    turkish = client.get(url, HTTP_ACCEPT_LANGUAGE="tr").content.decode()
+    assert "Acme, Globex ve 13 hesap daha" in turkish

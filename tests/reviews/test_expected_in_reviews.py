@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kpis import scorecards
 from kpis.models import ExpectedFit, FitStatus, KpiRun, KpiValue, RunStatus, SubjectType
@@ -24,6 +24,7 @@ from kpis.periods import Period
 from reviews.cycles import funnel, selectors
 from reviews.cycles import services as cycle_services
 from reviews.models import DEFAULT_KPI_WEIGHTS, Review, ReviewTemplate
+from reviews.output.pdf import review_pdf_context
 from reviews.writing import explain, snapshot
 from reviews.writing import services as review_services
 
@@ -159,6 +160,28 @@ def test_the_review_snapshot_freezes_the_model_version(org, cycle):
     page = client.get(reverse("review-detail", args=[review.pk])).content.decode()
     assert "Expected results from the model fitted for Q2 2026 on 8 quarters (Q2 2024 to Q1 2026)" in page
     assert "expected-1" not in page
+
+
+def test_a_lifts_interval_is_written_on_the_lifts_row_not_as_rows_of_its_own(org, cycle, client):
+    """The lift 3.00 of csm_a with its ends -1.00 and 7.00: one row, "+3.00 pp (90 % interval −1.00
+    to +7.00)", on the page and in the PDF, in the reader's language."""
+    review = Review.objects.get(cycle=cycle, csm=org.csm_a)
+    client.force_login(org.hr)
+    page = client.get(reverse("review-detail", args=[review.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = page.split('id="snap-logo_retention_lift"', 1)[1].split("</tr>", 1)[0]
+    assert "<strong>+3.00 pp</strong>" in row and "(90% interval −1.00 to +7.00)" in row
+    assert 'id="snap-logo_retention_lift_low"' not in page and 'id="snap-nrr_lift_high"' not in page
+    assert "interval low" not in page and "interval high" not in page
+    for language, interval in [
+        ("tr", "(%90 aralığı −1,00 – +7,00)"),
+        ("es", "(intervalo del 90\u00a0% de −1,00 a +7,00)"),
+    ]:
+        with translation.override(language):
+            groups = dict(review_pdf_context(review, viewer=org.hr)["groups"])
+        rows = {r["metric"].key: r for rows in groups.values() for r in rows}
+        assert "logo_retention_lift_low" not in rows and "nrr_lift_high" not in rows
+        assert rows["logo_retention_lift"]["interval"] == interval
+        assert rows["logo_retention_expected"]["interval"] == ""
 
 
 def test_a_refresh_before_submission_takes_the_new_model(org, cycle):
