@@ -6,8 +6,8 @@ msgid of three words or more whose translation differs from it: tests/i18n/engli
 The work is shared: the world is built once for the module (tests/i18n/world.py, the one of
 test_everything_marked.py), a client is signed in once per role, the list of visits is made once,
 and a PDF is drawn once for the same HTML (the review's page and its API give the same reader the
-same document). Each language is one test that reads every page once; the check is a lookup per
-word (tests/i18n/english.py). About 12 s a language on a quiet machine.
+same document). Each language is one test that reads every page once (about 300 answers); the
+check is a lookup per word (tests/i18n/english.py).
 """
 
 from __future__ import annotations
