@@ -30,6 +30,7 @@ class FollowUp:
     def as_dict(self) -> dict[str, Any]:
         return {
             "notice": self.notice,
+            "code": self.said.key if self.said else "",
             "periods": list(self.periods),
             "due_at": self.due_at.isoformat() if self.due_at else None,
         }

@@ -54,7 +54,10 @@ ERROR = inline_serializer(
             help_text="A stable code for the problem, e.g. required, invalid_date, unknown_reference "
             "(every code: docs/data-contract.md)."
         ),
-        "message": serializers.CharField(help_text="The problem in a sentence for a person."),
+        "message": serializers.CharField(
+            help_text="The problem in a sentence for a person, in the caller's language (Accept-Language: "
+            "en, es, pt-br, zh-hans, tr); read `code` to act on it in a program."
+        ),
     },
     many=True,
     help_text=f"The problems found, at most {services.MAX_ERRORS_KEPT} (error_count counts them all); "
@@ -93,7 +96,12 @@ SUMMARY = inline_serializer(
             "IngestFollowUp",
             {
                 "notice": serializers.CharField(
-                    help_text="What happens next, in a sentence, e.g. when the KPIs will be recomputed."
+                    help_text="What happens next, in a sentence in the caller's language (Accept-Language), "
+                    "e.g. when the KPIs will be recomputed."
+                ),
+                "code": serializers.CharField(
+                    help_text="A stable code for the notice, e.g. kpis.refresh_scheduled, "
+                    "kpis.refresh_nothing_changed, kpis.refresh_not_scheduled; empty when it has none."
                 ),
                 "periods": serializers.ListField(
                     child=serializers.CharField(),

@@ -425,6 +425,44 @@ def _no_match(p: Params) -> str:
 # --- what a run says of itself (``ImportRun.message``, ``SyncRun.message``) -----------------------
 
 FOLLOW_UPS = "datain.follow_ups"
+SOURCE_UNREACHABLE = "datain.source_unreachable"
+SOURCE_BUSY = "datain.source_busy"
+SOURCE_REFUSED = "datain.source_refused"
+SOURCE_SILENT = "datain.source_silent"
+
+
+@says(SOURCE_UNREACHABLE)
+def _source_unreachable(p: Params) -> str:
+    return _("%(source)s could not be reached after %(tries)s tries: %(error)s") % {
+        "source": p["source"],
+        "tries": p["tries"],
+        "error": p["error"],
+    }
+
+
+@says(SOURCE_BUSY)
+def _source_busy(p: Params) -> str:
+    return _(
+        "%(source)s answered %(status)s %(tries)s times in a row (%(answer)s); the next sync will try again"
+    ) % {"source": p["source"], "status": p["status"], "tries": p["tries"], "answer": p["answer"]}
+
+
+@says(SOURCE_REFUSED)
+def _source_refused(p: Params) -> str:
+    return _("%(source)s refused %(method)s %(path)s: %(status)s %(answer)s") % {
+        "source": p["source"],
+        "method": p["method"],
+        "path": p["path"],
+        "status": p["status"],
+        "answer": p["answer"],
+    }
+
+
+@says(SOURCE_SILENT)
+def _source_silent(p: Params) -> str:
+    return _("%(source)s: no answer") % {"source": p["source"]}
+
+
 SYNC_BUSY = "datain.sync_busy"
 SYNC_DATABASE = "datain.sync_database"
 SYNC_UNEXPECTED = "datain.sync_unexpected"

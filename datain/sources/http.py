@@ -17,6 +17,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.said import said
+from datain import words as w
+
 # The longest wait a Retry-After header may ask for before we give up waiting (seconds).
 MAX_WAIT_SECONDS = 300.0
 
@@ -69,8 +72,7 @@ class Http:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt == tries:
                     raise SourceUnavailable(
-                        _("%(source)s could not be reached after %(tries)s tries: %(error)s")
-                        % {"source": self.name, "tries": tries, "error": exc}
+                        said(w.SOURCE_UNREACHABLE, source=str(self.name), tries=tries, error=str(exc))
                     ) from None
                 sleep(backoff * 2 ** (attempt - 1))
                 continue
@@ -78,28 +80,31 @@ class Http:
             if status == 429 or status >= 500:
                 if attempt == tries:
                     raise SourceUnavailable(
-                        _(
-                            "%(source)s answered %(status)s %(tries)s times in a row (%(answer)s); the next sync will try again"
+                        said(
+                            w.SOURCE_BUSY,
+                            source=str(self.name),
+                            status=status,
+                            tries=tries,
+                            answer=str(_short(response)),
                         )
-                        % {"source": self.name, "status": status, "tries": tries, "answer": _short(response)}
                     )
                 wait = retry_after(response)
                 sleep(min(MAX_WAIT_SECONDS, wait if wait is not None else backoff * 2 ** (attempt - 1)))
                 continue
             if status >= 400:
                 raise SourceRefused(
-                    _("%(source)s refused %(method)s %(path)s: %(status)s %(answer)s")
-                    % {
-                        "source": self.name,
-                        "method": method,
-                        "path": _path(url),
-                        "status": status,
-                        "answer": _short(response),
-                    }
+                    said(
+                        w.SOURCE_REFUSED,
+                        source=str(self.name),
+                        method=method,
+                        path=str(_path(url)),
+                        status=status,
+                        answer=str(_short(response)),
+                    )
                 )
             return response
         raise SourceUnavailable(
-            _("%(source)s: no answer") % {"source": self.name}
+            said(w.SOURCE_SILENT, source=str(self.name))
         )  # pragma: no cover - the loop returns or raises
 
     def json(self, method: str, url: str, **kwargs: Any) -> Any:

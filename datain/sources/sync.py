@@ -69,7 +69,8 @@ def sync_run(
     try:
         pull = connector.pull(stored, since)
     except (SourceUnavailable, SourceRefused) as exc:
-        return _finish(run, SyncStatus.FAILED, str(exc))
+        why = exc.args[0] if exc.args and isinstance(exc.args[0], Said) else str(exc)
+        return _finish(run, SyncStatus.FAILED, why)
     run.pages, run.records = pull.pages, pull.records
     try:
         with transaction.atomic():

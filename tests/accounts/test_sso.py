@@ -146,7 +146,7 @@ def test_a_locked_out_login_is_recorded_as_such(org):
     for _ in range(5):
         client.post(reverse("login"), {"username": "csm.a@example.com", "password": "wrong"})
     assert SignIn.objects.filter(reason="accounts.locked_out").count() == 1
-    assert SignIn.objects.filter(reason="Wrong email or password.").count() == 4
+    assert SignIn.objects.filter(reason="accounts.wrong_login").count() == 4
 
 
 def test_sso_only_refuses_passwords_but_the_break_glass_admins(client, org, settings):

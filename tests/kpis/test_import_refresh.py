@@ -372,6 +372,7 @@ def test_the_api_answers_the_periods_scheduled(org, clean_redis, sent, clock):
     (follow_up,) = response.json()["follow_ups"]
     # Revenue holds from 15 July on: July and August (today is 20 August in these tests), Q3.
     assert follow_up["periods"] == ["2026-07", "2026-08", "2026-Q3"]
+    assert follow_up["code"] == "kpis.refresh_scheduled"
     assert follow_up["due_at"] == datetime.datetime.fromtimestamp(T0 + 60, tz=datetime.UTC).isoformat()
     assert [args[0] for args, _, _ in sent] == ["2026-07", "2026-08", "2026-Q3"]
 

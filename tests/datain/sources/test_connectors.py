@@ -11,6 +11,7 @@ import pytest
 import responses
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 from responses import matchers
 
 from accounts.models import AccountTeamMember, Assignment, Role
@@ -147,6 +148,13 @@ def test_the_source_down_after_every_try_fails_and_writes_nothing(creds, waits):
     responses.get(ZD, status=502, body="bad gateway")
     run = sync_run(source="zendesk")
     assert run.status == "failed" and "answered 502 3 times in a row" in run.message_words
+    # Stored as a key and its parameters, said in the reader's language when read.
+    assert (run.message, run.message_params) == (
+        "datain.source_busy",
+        {"source": "Zendesk", "status": 502, "tries": 3, "answer": "bad gateway"},
+    )
+    with translation.override("es"):
+        assert run.message_words.startswith("Zendesk respondió 502 3 veces seguidas (bad gateway)")
     assert waits == [1.0, 2.0] and len(responses.calls) == 3
     assert cursor_of("zendesk") == "c1" and Ticket.objects.count() == 0
 
