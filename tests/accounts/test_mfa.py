@@ -115,3 +115,20 @@ def test_the_two_factor_pages_speak_the_products_words(client, org):
     step = client.get(reverse("mfa_authenticate")).content.decode()
     assert "Your sign-in code" in step and "Two-Factor Authentication" not in step
     assert 'id="logout-from-stage"' in step
+
+
+def test_wrong_passwords_on_confirm_it_is_you_lock_only_their_person(org):
+    """The "Confirm it is you" form posts no email: its failures are counted against the signed-in
+    person, so five wrong passwords there lock that person's confirmation and not a colleague's
+    behind the same address (before, every such failure counted against an empty name)."""
+    from axes.models import AccessAttempt
+    from django.test import Client
+
+    manager, csm = Client(), Client()
+    _log_in(manager, "manager.a@example.com")
+    _log_in(csm, "csm.a@example.com")
+    for _ in range(5):
+        manager.post(reverse("account_reauthenticate"), {"password": "wrong"})
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["manager.a@example.com"]
+    assert manager.post(reverse("account_reauthenticate"), {"password": DEFAULT_PASSWORD}).status_code == 429
+    assert csm.post(reverse("account_reauthenticate"), {"password": DEFAULT_PASSWORD}).status_code == 302

@@ -20,7 +20,7 @@ from django.utils import translation
 
 from tests.factories import DEFAULT_PASSWORD, HrFactory
 from tests.i18n import world
-from tests.i18n.test_pages_in_each_language import english_found, english_sentences
+from tests.i18n.english import EnglishFinder, english_sentences
 
 # The pages of a signed-in person with sign-in codes on, fresh from their sign-in (no password asked
 # again), and the heading each shows.
@@ -94,7 +94,7 @@ def test_each_page_in_spanish_has_no_english_sentence(person):
         assert response.status_code == 200, name
         html = response.content.decode()
         assert h1(html) == heading, name
-        assert english_found(world.visible_text(html), sentences) == [], name
+        assert EnglishFinder(sentences).found(world.visible_text(html)) == [], name
     # The recovery codes page: the nine unused codes, one a line (the tenth signed in).
     page = client.get(reverse("mfa_view_recovery_codes")).content.decode()
     assert "9 de 10 códigos siguen sin usar." in page
@@ -161,6 +161,8 @@ def test_the_code_after_the_password_is_asked_in_spanish(person):
     html = client.get(reverse("mfa_authenticate")).content.decode()
     assert h1(html) == "Tu código de inicio de sesión"
     assert '<label for="id_code">Código de inicio de sesión</label>' in html
-    assert english_found(world.visible_text(html), english_sentences("es") + allauth_english("es")) == []
+    assert (
+        EnglishFinder(english_sentences("es") + allauth_english("es")).found(world.visible_text(html)) == []
+    )
     wrong = client.post(reverse("mfa_authenticate"), {"code": "12345"}).content.decode()
     assert h1(wrong) == "Tu código de inicio de sesión" and "Código incorrecto." in wrong
