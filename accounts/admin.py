@@ -160,7 +160,7 @@ class SignInAdmin(admin.ModelAdmin):
     search_fields = ["email", "person__email", "person__name", "ip_address"]
     list_select_related = ["person"]
     date_hierarchy = "at"
-    fields = ["at", "person", "email", "method", "succeeded", "why_refused", "ip_address", "user_agent"]
+    fields = ("at", "person", "email", "method", "succeeded", "why_refused", "ip_address", "user_agent")
     readonly_fields = fields
 
     @admin.display(description=_("why refused"))

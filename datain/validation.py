@@ -111,7 +111,7 @@ class RowError:
     column: str
     value: str
     code: str
-    message: str
+    message: str | Said  # a Said is put into words when made: ``message`` is then its text
     said: Said | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
