@@ -76,9 +76,10 @@ def test_the_team_median_pools_every_onboarding_and_the_row_says_so(client, birc
 
     client.force_login(birch.manager)
     html = " ".join(unescape(client.get(reverse("home")).content.decode()).split())
-    after = html.split('data-metric="onboarding_days"')[1].split('data-metric="onboardings"')[0]
-    assert note in after
-    assert html.count('class="row-note"') == 1
+    row = html.split('data-metric="onboarding_days"')[1].split("</tr>")[0]
+    assert '<a href="#spread-note-' in row  # the team's value points to its note under the table
+    assert f"* Onboarding time (time to value): {note}" in html
+    assert html.count("row-note") == 1
     with translation.override("pt-br"):
         assert days.spread_note.startswith(
             "O valor da equipe é a mediana calculada sobre o total de 6 onboardings da equipe"
