@@ -65,6 +65,16 @@ def number(value, decimals: int = 2) -> str:
     return format_decimal(d, format=_fixed(pattern, decimals), locale=loc)
 
 
+def axis_number(value) -> str:
+    """A chart's axis tick or tooltip: the language's separators, as many decimals as the value has
+    (at most 2): "42,4" (pt-br), "1.250" (es), "42.4" (en)."""
+    d = _dec(value)
+    if d is None:
+        return ""
+    d = d.quantize(Decimal("0.01")).normalize()
+    return format_decimal(d, format="#,##0.##", locale=locale())
+
+
 def integer(value) -> str:
     """A count: "12,400" (en), "12.400" (es)."""
     return number(value, 0)

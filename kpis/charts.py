@@ -187,6 +187,7 @@ def trend(
         dots_size=3,
         explicit_size=True,
         margin_bottom=10 if many else 0,
+        value_formatter=formatting.axis_number,
     )
     chart.x_labels = shown
     chart.add(title or _("value"), [_num(v) for v in values])
@@ -243,6 +244,7 @@ def print_trend(
         show_minor_y_labels=False,
         allow_interruptions=True,
         truncate_label=-1,
+        value_formatter=formatting.axis_number,
     )
     chart.x_labels = [short_period(x) for x in labels]
     chart.add("", [_num(v) for v in values])
@@ -359,6 +361,7 @@ def health_mix(
         range=(0, 100),
         truncate_label=-1,
         truncate_legend=-1,
+        value_formatter=formatting.axis_number,
     )
     chart.x_labels = [written(x) for x in labels]
     chart.add(names[0], [_num(v) for v in good])
@@ -431,6 +434,8 @@ def calibration(
         y_title=_("actual (%)"),
         dots_size=4,
         truncate_legend=-1,
+        value_formatter=formatting.axis_number,
+        x_value_formatter=formatting.axis_number,
     )
     step = _nice_step(high - low)
     ticks = [low + i * step for i in range(round((high - low) / step) + 1)]

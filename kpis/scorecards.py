@@ -25,6 +25,7 @@ from kpis.models import PARTS_MISSING, RUN_ABANDONED, KpiRun, KpiValue, RunStatu
 from kpis.periods import MONTH, QUARTER, Period, period_label
 from kpis.registry import CONTEXT, KPI, METRICS, REGISTRY, SERVICE, TRACKED, Metric
 from kpis.registry import LOWER as LOWER_BETTER
+from kpis.templatetags.kpi_format import money
 
 STALE_AFTER = datetime.timedelta(hours=36)
 TREND_LENGTH = {QUARTER: 8, MONTH: 12}
@@ -182,6 +183,18 @@ class Scorecard:
     @property
     def has_cohort(self) -> bool:
         return self.rows["portfolio_growth"].value is not None
+
+    @property
+    def bridge_rows(self) -> list[tuple[str, str, str]]:
+        """The bridge as a table for a phone, where the chart would be too small to read: (label,
+        amount, "good" | "bad" | "") from the starting MRR through each movement to the ending MRR."""
+        row = self.rows["portfolio_growth"]
+        out = [(_("Starting MRR"), money(row.denominator or Decimal(0), decimals=0), "")]
+        for label, delta in self.bridge_labelled:
+            kind = "good" if delta > 0 else "bad" if delta < 0 else ""
+            out.append((label, money(delta, signed=True, decimals=0), kind))
+        out.append((_("Ending MRR"), money(row.numerator or Decimal(0), decimals=0), ""))
+        return out
 
     def bridge_chart(self):
         row = self.rows["portfolio_growth"]

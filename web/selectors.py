@@ -10,6 +10,7 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import CustomerAccount, Role, Team, User
 from accounts.selectors import book_of, owner_history
@@ -23,6 +24,7 @@ from activity.models import (
     Touchpoint,
     UsageSnapshot,
 )
+from core import formatting
 from kpis import book, dashboard, forward, scorecards
 from kpis.models import KpiValue, SubjectType
 from kpis.periods import Period
@@ -222,6 +224,52 @@ class GlanceRow:
     partial: bool = False  # a total of a period in progress: not compared with the previous one yet
     team_few: bool = False  # the team's own value rests on fewer than the metric's minimum sample
     sample: int = 0  # the team value's sample
+    few_sample: int = 0  # how much of that sample comes from the CSMs with few data
+
+    @property
+    def outside_spread(self) -> bool:
+        """The team's value lies outside its CSMs' lowest-highest: it counts the CSMs with few data
+        (pooled onboardings, tickets, responses ...), which the spread leaves out. A total is always
+        above its parts and says so itself."""
+        if self.value is None or self.low is None or self.high is None or not self.few:
+            return False
+        if self.metric.key in dashboard.SUM_ROLLUPS:
+            return False
+        return self.value < self.low or self.value > self.high
+
+    @property
+    def spread_note(self) -> str:
+        """Why the team's value can lie outside its CSMs' spread, in a manager's words."""
+        if not self.outside_spread:
+            return ""
+        params = {
+            "sample": self.metric.sample_words(self.sample),
+            "few_sample": formatting.integer(self.few_sample),
+            "n": self.few,
+        }
+        if self.metric.key in dashboard.MEDIAN_ROLLUPS:
+            return (
+                ngettext(
+                    "The team's value is the median of all its %(sample)s taken together, %(few_sample)s of "
+                    "them from %(n)s CSM with few data. Lowest, median and highest compare only the CSMs "
+                    "with enough data.",
+                    "The team's value is the median of all its %(sample)s taken together, %(few_sample)s of "
+                    "them from %(n)s CSMs with few data. Lowest, median and highest compare only the CSMs "
+                    "with enough data.",
+                    self.few,
+                )
+                % params
+            )
+        return (
+            ngettext(
+                "The team's value counts all its %(sample)s, %(few_sample)s of them from %(n)s CSM with "
+                "few data. Lowest, median and highest compare only the CSMs with enough data.",
+                "The team's value counts all its %(sample)s, %(few_sample)s of them from %(n)s CSMs with "
+                "few data. Lowest, median and highest compare only the CSMs with enough data.",
+                self.few,
+            )
+            % params
+        )
 
 
 @dataclass
@@ -262,6 +310,7 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
     team_samples: dict[tuple[str, str], int] = {}
     csm_values: dict[str, list[tuple[int, Decimal]]] = {}
     few: dict[str, int] = {}
+    few_sample: dict[str, int] = {}
     for v in values:
         if v.subject_type == SubjectType.TEAM:
             team_values[(v.metric, v.period)] = v.value
@@ -269,6 +318,7 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
         elif v.period == str(period) and v.value is not None and v.csm_id is not None:
             if REGISTRY[v.metric].is_few(v.value, v.sample_size):
                 few[v.metric] = few.get(v.metric, 0) + 1
+                few_sample[v.metric] = few_sample.get(v.metric, 0) + (v.sample_size or 0)
             else:
                 csm_values.setdefault(v.metric, []).append((v.csm_id, v.value))
     rows, outliers = [], []
@@ -297,6 +347,7 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
                 high=max(column) if column else None,
                 counted=len(column),
                 few=few.get(m.key, 0),
+                few_sample=few_sample.get(m.key, 0),
                 partial=partial and m.accumulates,
             )
         )

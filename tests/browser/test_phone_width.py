@@ -140,3 +140,50 @@ def test_every_roles_pages_fit_a_phone_and_the_dashboard_shows_it_scrolls(live_s
     assert "scroll it sideways for more columns" in cue["start"]["note"]
     assert "more-left" in cue["end"] and "more-right" not in cue["end"]
     assert len(list(SHOTS.glob("*.png"))) >= 2 * sum(len(u) for u in pages.values())
+
+
+def test_the_bridge_and_the_per_manager_headings_read_on_a_phone(live_server, demo):
+    """On a phone the NRR bridge is a table of its steps (the chart's labels would be a few pixels
+    high), on a desktop the chart; HR's per-manager table in Chinese keeps each heading on one line
+    ("绩效评估", not one character per line)."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from reviews.models import ReviewCycle
+
+    base, cycle = live_server.url, ReviewCycle.objects.order_by("-pk").first()
+    bridge, lines = {}, {}
+    shown = """() => { const t = document.querySelector('[data-bridge-table]');
+        const c = document.querySelector('.bridge-chart');
+        return {table: t.offsetHeight > 0, chart: c.offsetHeight > 0,
+                rows: [...t.querySelectorAll('tr')].map(r => r.innerText.replace(/\\s+/g, ' ').trim())}; }"""
+    heading_lines = """() => [...document.querySelectorAll('#per-manager th')].filter(th => th.textContent.trim())
+        .map(th => { const r = document.createRange(); r.selectNodeContents(th);
+                     return [th.textContent.trim(), r.getClientRects().length]; })"""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": PHONE, "height": 844})
+        page = context.new_page()
+        _login(page, base, "csm@example.com")
+        for width in (PHONE, DESKTOP):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{base}/scorecard/")
+            bridge[width] = page.evaluate(shown)
+        context.close()
+        context = browser.new_context(
+            viewport={"width": PHONE, "height": 844}, extra_http_headers={"Accept-Language": "zh-hans"}
+        )
+        page = context.new_page()
+        _login(page, base, "hr@example.com")
+        for width in (PHONE, DESKTOP):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{base}/cycles/{cycle.pk}/")
+            lines[width] = page.evaluate(heading_lines)
+        context.close()
+        browser.close()
+    assert (bridge[PHONE]["table"], bridge[PHONE]["chart"]) == (True, False)
+    assert (bridge[DESKTOP]["table"], bridge[DESKTOP]["chart"]) == (False, True)
+    rows = bridge[PHONE]["rows"]
+    assert rows[0].startswith("Starting MRR $") and rows[-1].startswith("Ending MRR $"), rows
+    assert [h for h, _n in lines[PHONE]] == ["经理", "绩效评估", "已提交", "已定稿", "已逾期"]
+    assert all(n == 1 for _h, n in lines[PHONE] + lines[DESKTOP]), lines
