@@ -146,8 +146,7 @@ class HubSpot:
                         FIELDS["assignments"]["csm_email"],
                         owner,
                         SourceCode.UNKNOWN_OWNER,
-                        "no email for this owner: add it to the owner crosswalk (kind source_owners) "
-                        "or include the owners API's answer",
+                        said(w.NO_EMAIL_FOR_OWNER),
                     )
                     continue
                 yield Mapped(

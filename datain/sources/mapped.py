@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from django.utils import timezone
 
-from core.said import said
+from core.said import Said, said
 from datain import words as w
 from datain.kinds import kind_for
 from datain.sources.base import (
@@ -59,7 +59,7 @@ class MappingReader:
         self.items = items
         try:
             self.mapping: Mapping | None = parse_mapping(mapping, kind)
-            self.problems: list[str] = []
+            self.problems: list[Said] = []
         except MappingError as exc:
             self.mapping, self.problems = None, exc.problems
         title = (
