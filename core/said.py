@@ -61,7 +61,7 @@ class Said:
         return {"said": self.key, "params": self.params}
 
 
-def said(key: str, **params: Any) -> Said:
+def said(key: str, /, **params: Any) -> Said:
     """The sentence ``key`` with ``params``; a parameter that is a ``Said`` is kept as one."""
     return Said(key, {k: v.stored() if isinstance(v, Said) else v for k, v in params.items()})
 

@@ -103,7 +103,7 @@ class ImportResult:
             "error_count": self.error_count,
             "errors": [e.as_dict() for e in self.errors],
             "follow_ups": [f.as_dict() for f in self.follow_ups],
-            "notes": list(self.notes),
+            "notes": [str(n) for n in self.notes],
             "skipped": self.skipped,
         }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from core.said import Params, says, stored_words
 
@@ -558,3 +559,211 @@ def shown_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for e in errors
     ]
+
+
+# --- a source record's own problems, the records skipped, the mapping file (datain.sources) --------
+# Sentences without logic: the key and its msgid (marked for extraction), said with its parameters.
+
+
+def _sentence(key: str, msgid: str) -> str:
+    def say(p: Params) -> str:
+        text = _(msgid)
+        return text % p if p else text
+
+    says(key)(say)
+    return key
+
+
+NOT_A_RECORD_OBJECT = _sentence("datain.source.not_an_object", gettext_noop("is not an object"))
+NOT_A_COMPANY = _sentence("datain.source.not_a_company", gettext_noop("is not a company"))
+FIELD_MISSING = _sentence("datain.source.field_missing", gettext_noop("%(field)s is missing"))
+FIELD_PROBLEM = _sentence("datain.source.field_problem", gettext_noop("%(field)s %(problem)s"))
+NOT_A_TIMESTAMP = _sentence("datain.source.not_a_timestamp", gettext_noop("is not a timestamp"))
+NOT_AN_ISO_TIMESTAMP = _sentence(
+    "datain.source.not_an_iso_timestamp", gettext_noop("is not an ISO 8601 timestamp")
+)
+TOO_MANY_MINUTES = _sentence("datain.source.too_many_minutes", gettext_noop("is too many minutes"))
+NOT_A_UNIX_TIME = _sentence("datain.source.not_a_unix_time", gettext_noop("is not a unix time"))
+NOT_A_NUMBER = _sentence("datain.source.not_a_number", gettext_noop("is not a number"))
+NOT_MINUTES = _sentence("datain.source.not_minutes", gettext_noop("is not a number of minutes"))
+NOT_CENTS = _sentence("datain.source.not_cents", gettext_noop("is not an amount in cents"))
+NOT_IN_FORMAT = _sentence("datain.source.not_in_format", gettext_noop("does not match the format %(format)s"))
+NOT_A_MAPPED_VALUE = _sentence(
+    "datain.source.not_a_mapped_value",
+    gettext_noop("is not one of the values the mapping knows (%(values)s)"),
+)
+NOT_NPS_OR_CSAT = _sentence(
+    "datain.source.not_nps_or_csat", gettext_noop("must be nps or csat (other scales have no kind here)")
+)
+MUST_BE_AN_OBJECT = _sentence("datain.source.must_be_an_object", gettext_noop("must be an object"))
+RESPONDENT_MISSING = _sentence(
+    "datain.source.respondent_missing", gettext_noop("is missing: it names the respondent's account")
+)
+MUST_BE_A_LIST = _sentence("datain.source.must_be_a_list", gettext_noop("must be a list"))
+MUST_HOLD_OBJECTS = _sentence("datain.source.must_hold_objects", gettext_noop("must hold objects"))
+NO_EMAIL_FOR_USER = _sentence(
+    "datain.source.no_email_for_user",
+    gettext_noop(
+        "no email for the user %(user)s: add it to the owner crosswalk (kind source_owners), "
+        "query User.Email or load the User records"
+    ),
+)
+NO_EMAIL_FOR_OWNER_ID = _sentence(
+    "datain.source.no_email_for_owner_id",
+    gettext_noop(
+        "no email for the owner %(owner)s: add it to the owner crosswalk (kind source_owners) "
+        "or load the User records"
+    ),
+)
+NO_EMAIL_FOR_OWNER = _sentence(
+    "datain.source.no_email_for_owner",
+    gettext_noop(
+        "no email for this owner: add it to the owner crosswalk (kind source_owners) "
+        "or include the owners API's answer"
+    ),
+)
+NOT_A_RECORD_LIST = _sentence(
+    "datain.source.not_a_record_list", gettext_noop("'%(key)s' must be a list of records")
+)
+NO_RECORDS = _sentence(
+    "datain.source.no_records",
+    gettext_noop("expected a JSON list of records or an object with %(keys)s"),
+)
+NOT_A_KEY_LIST = _sentence("datain.source.not_a_key_list", gettext_noop("'%(key)s' must be a list"))
+OWNER_NOT_AN_OBJECT = _sentence(
+    "datain.source.owner_not_an_object", gettext_noop("each owner must be an object")
+)
+ANSWER_NOT_JSON = _sentence(
+    "datain.source.answer_not_json",
+    gettext_noop("%(source)s answered %(path)s with something that is not JSON"),
+)
+NOT_A_TICKET_PAGE = _sentence(
+    "datain.source.not_a_ticket_page",
+    gettext_noop("Zendesk answered something that is not a page of tickets"),
+)
+NO_ACCESS_TOKEN = _sentence("datain.source.no_access_token", gettext_noop("Salesforce gave no access token"))
+
+# Why records were skipped (``Skipped.reason``), and the note that counts them.
+DELETED_TICKETS = _sentence("datain.skip.deleted_tickets", gettext_noop("deleted tickets"))
+NO_ORGANIZATION = _sentence("datain.skip.no_organization", gettext_noop("tickets of no organization"))
+DELETED_MEMBERS = _sentence("datain.skip.deleted_members", gettext_noop("deleted team members"))
+ZERO_MRR = _sentence("datain.skip.zero_mrr", gettext_noop("activities that move MRR by 0"))
+UNASSIGNED = _sentence("datain.skip.unassigned", gettext_noop("unassigned spells (no owner)"))
+SKIPPED = "datain.skipped"
+
+
+@says(SKIPPED)
+def _skipped(p: Params) -> str:
+    return ngettext(
+        "%(count)s %(source)s record skipped: %(reason)s (e.g. %(examples)s)",
+        "%(count)s %(source)s records skipped: %(reason)s (e.g. %(examples)s)",
+        p["count"],
+    ) % {
+        "count": p["count"],
+        "source": p["source"],
+        "reason": p["reason"],
+        "examples": ", ".join(p["examples"]),
+    }
+
+
+# The mapping file's problems (datain.sources.mapping): said when it is checked, and kept with a load.
+M_NO_SUCH_SHIPPED = _sentence(
+    "datain.mapping.no_such_shipped",
+    gettext_noop("no shipped mapping is called %(name)r (there are: %(names)s)"),
+)
+M_TOO_BIG = _sentence("datain.mapping.too_big", gettext_noop("a mapping file has at most %(size)s KB"))
+M_NOT_YAML_AT = _sentence(
+    "datain.mapping.not_yaml_at",
+    gettext_noop("not valid YAML at line %(line)s, column %(column)s: %(problem)s"),
+)
+M_NOT_YAML = _sentence("datain.mapping.not_yaml", gettext_noop("not valid YAML: %(problem)s"))
+M_TOO_DEEP = _sentence("datain.mapping.too_deep", gettext_noop("not valid YAML: nested too deep"))
+M_NOT_A_MAPPING = _sentence(
+    "datain.mapping.not_a_mapping",
+    gettext_noop("a mapping file is a YAML mapping with kind, fields and optionally source"),
+)
+M_UNKNOWN_TOP_KEY = _sentence(
+    "datain.mapping.unknown_top_key", gettext_noop("%(key)s: unknown key (expected: %(keys)s)")
+)
+M_NOT_A_KIND = _sentence(
+    "datain.mapping.not_a_kind", gettext_noop("kind: %(kind)r is not a kind (one of %(kinds)s)")
+)
+M_OTHER_KIND = _sentence(
+    "datain.mapping.other_kind", gettext_noop("kind: the mapping is for %(declared)s, not %(kind)s")
+)
+M_NOT_A_SOURCE = _sentence(
+    "datain.mapping.not_a_source",
+    gettext_noop("source: %(source)r is not a source name (letters, digits, - or _)"),
+)
+M_FORMAT = _sentence("datain.mapping.format", gettext_noop("format: %(format)r must be csv or json"))
+M_RECORDS = _sentence(
+    "datain.mapping.records",
+    gettext_noop("records: must be the name of the list in a JSON object, e.g. results"),
+)
+M_FIELDS = _sentence(
+    "datain.mapping.fields",
+    gettext_noop("fields: must map each column of the kind to where its value comes from"),
+)
+M_NOT_A_COLUMN = _sentence(
+    "datain.mapping.not_a_column",
+    gettext_noop("%(where)s: not a column of %(kind)s (its columns: %(columns)s)"),
+)
+M_CROSSWALK_SOURCE = _sentence(
+    "datain.mapping.crosswalk_source",
+    gettext_noop("%(where)s: crosswalk needs the mapping's source (e.g. source: pendo)"),
+)
+M_NOT_MAPPED = _sentence(
+    "datain.mapping.not_mapped", gettext_noop("fields: %(column)s is required by %(kind)s and is not mapped")
+)
+M_FIELD_SHAPE = _sentence(
+    "datain.mapping.field_shape",
+    gettext_noop("%(where)s: must be a column name or a mapping such as {column: NAME}"),
+)
+M_UNKNOWN_FIELD_KEY = _sentence(
+    "datain.mapping.unknown_field_key", gettext_noop("%(where)s.%(key)s: unknown key (expected: %(keys)s)")
+)
+M_ONE_OF = _sentence(
+    "datain.mapping.one_of", gettext_noop("%(where)s: give exactly one of column, constant or today")
+)
+M_COLUMN = _sentence("datain.mapping.column", gettext_noop("%(where)s.column: must be a column name"))
+M_TODAY = _sentence("datain.mapping.today", gettext_noop("%(where)s.today: must be true"))
+M_MAP = _sentence(
+    "datain.mapping.map",
+    gettext_noop("%(where)s.map: must map each source value to one value, e.g. {Green: good}"),
+)
+M_TRANSFORM = _sentence(
+    "datain.mapping.transform",
+    gettext_noop("%(where)s.transform: %(transform)r is not one of %(transforms)s"),
+)
+M_NEEDS_FORMAT = _sentence(
+    "datain.mapping.needs_format",
+    gettext_noop("%(where)s.format: %(transform)s needs a format such as '%%m/%%d/%%Y'"),
+)
+M_BAD_FORMAT = _sentence("datain.mapping.bad_format", gettext_noop("%(where)s.format: %(format)r %(why)s"))
+M_FORMAT_ONLY = _sentence(
+    "datain.mapping.format_only",
+    gettext_noop("%(where)s.format: only for transform date_format or datetime_format"),
+)
+M_MULTIPLY = _sentence("datain.mapping.multiply", gettext_noop("%(where)s.multiply: must be a number"))
+M_PLUS_MINUTES = _sentence(
+    "datain.mapping.plus_minutes",
+    gettext_noop("%(where)s.plus_minutes: must be the name of the column holding the minutes"),
+)
+M_CROSSWALK = _sentence(
+    "datain.mapping.crosswalk", gettext_noop("%(where)s.crosswalk: must be account or owner")
+)
+F_NOT_A_FORMAT = _sentence(
+    "datain.mapping.not_a_date_format",
+    gettext_noop("is not a date format (a % must be followed by a directive such as %Y, %m or %d)"),
+)
+F_TWICE = _sentence(
+    "datain.mapping.format_twice",
+    gettext_noop("gives the same part of the date twice: each directive (%Y, %m, %d, ...) may appear once"),
+)
+F_UNKNOWN_DIRECTIVE = _sentence(
+    "datain.mapping.unknown_directive",
+    gettext_noop("has a directive Python does not know: use those of strptime, such as %Y, %m, %d, %H, %M"),
+)
+F_NO_READ_BACK = _sentence(
+    "datain.mapping.no_read_back", gettext_noop("cannot read back a date it writes: check its directives")
+)

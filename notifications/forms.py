@@ -7,13 +7,31 @@ from babel.core import get_global
 from babel.dates import get_timezone_location
 from django import forms
 from django.conf import settings
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from core import formatting
 from core.text import validate_name
 from notifications.models import Channel, Kind
+
+# The product's languages named inside a sentence, in the reader's language ("emails are in English",
+# "邮件则使用英语"); the language menu names each in its own words (settings.LANGUAGES).
+LANGUAGE_NAMES = {
+    "en": pgettext_lazy("a language named inside a sentence", "English"),
+    "es": pgettext_lazy("a language named inside a sentence", "Spanish"),
+    "pt-br": pgettext_lazy("a language named inside a sentence", "Brazilian Portuguese"),
+    "zh-hans": pgettext_lazy("a language named inside a sentence", "Simplified Chinese"),
+    "tr": pgettext_lazy("a language named inside a sentence", "Turkish"),
+}
+
+
+def language_name(code: str) -> str:
+    """The language ``code`` named in the reader's language; its own name if the product does not
+    speak it."""
+    name = LANGUAGE_NAMES.get(code)
+    return str(name) if name is not None else dict(settings.LANGUAGES).get(code, code)
+
 
 # The kinds each role hears about (HR and admins may also review, so they see the reviewer's).
 CSM_KINDS = [
@@ -140,7 +158,7 @@ class PreferencesForm(forms.Form):
         language.help_text = _(
             "Every page, email and PDF you read is in it. Left to your browser, pages and the PDFs you "
             "download follow your browser's language, and emails are in %(language)s."
-        ) % {"language": dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)}
+        ) % {"language": language_name(settings.LANGUAGE_CODE)}
         time_zone.choices = _zones()
         # The person's own zone is offered as it is stored, in place of the one of the same words.
         current = self.initial.get("time_zone") or ""

@@ -20,9 +20,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from core.said import said
+from core.said import Said, said
 from datain import words as w
 from datain.models import SourceAccount, SourceOwner
 from datain.validation import Code, RowError
@@ -46,7 +45,9 @@ class SourceNotUsable(ValueError):
 class Bad(Exception):
     """A source record's field that cannot be mapped: raised while mapping one record."""
 
-    def __init__(self, field: str, value: Any, message: str, code: str = SourceCode.BAD_SOURCE_VALUE) -> None:
+    def __init__(
+        self, field: str, value: Any, message: Said, code: str = SourceCode.BAD_SOURCE_VALUE
+    ) -> None:
         super().__init__(message)
         self.field = field
         self.value = "" if value is None else str(value)
@@ -72,7 +73,7 @@ class Problem:
     field: str
     value: str
     code: str
-    message: str
+    message: Said
 
 
 @dataclass
@@ -81,7 +82,7 @@ class Skipped:
     of 0): counted and named in the summary, not an error."""
 
     label: str
-    reason: str
+    reason: str  # the key of why (datain.words)
 
 
 Item = Mapped | Problem | Skipped
@@ -146,9 +147,16 @@ class Translation:
     def skipped_total(self) -> int:
         return sum(self.skipped.values())
 
-    def skipped_notes(self) -> list[str]:
+    def skipped_notes(self) -> list[Said]:
+        """How many records were skipped and why, each kept as a key and its parameters."""
         return [
-            f"{n} {self.source_title} records skipped: {reason} (e.g. {', '.join(self.skipped_examples[reason])})"
+            said(
+                w.SKIPPED,
+                count=n,
+                source=str(self.source_title),
+                reason=said(reason),
+                examples=self.skipped_examples[reason],
+            )
             for reason, n in self.skipped.most_common()
         ]
 
@@ -221,14 +229,14 @@ def source_datetime(value: Any, field: str) -> datetime.datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise Bad(field, value, _("is not a timestamp"))
+        raise Bad(field, value, said(w.NOT_A_TIMESTAMP))
     text = value.strip()
     if len(text) >= 5 and text[-5] in "+-" and text[-4:].isdigit() and ":" not in text[-5:]:
         text = f"{text[:-2]}:{text[-2:]}"  # Salesforce writes +0000
     try:
         parsed = datetime.datetime.fromisoformat(text)
     except ValueError:
-        raise Bad(field, value, _("is not an ISO 8601 timestamp")) from None
+        raise Bad(field, value, said(w.NOT_AN_ISO_TIMESTAMP)) from None
     in_years(parsed, field, value)
     if parsed.tzinfo is None:
         parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
@@ -241,7 +249,7 @@ def in_years(moment: datetime.datetime, field: str, value: Any) -> None:
         raise Bad(
             field,
             value,
-            _("must fall within the years %(first)s to %(last)s") % {"first": first, "last": last},
+            said(w.OUT_OF_YEARS, first=first, last=last),
         )
 
 
@@ -249,7 +257,7 @@ def plus_minutes(moment: datetime.datetime, minutes: int | float, field: str) ->
     try:
         result = moment + datetime.timedelta(minutes=minutes)
     except (OverflowError, ValueError):
-        raise Bad(field, minutes, _("is too many minutes")) from None
+        raise Bad(field, minutes, said(w.TOO_MANY_MINUTES)) from None
     in_years(result, field, minutes)
     return result
 
@@ -262,7 +270,7 @@ def unix_datetime(value: Any, field: str, scale: int = 1) -> datetime.datetime |
         number = Decimal(str(value).strip())
         moment = datetime.datetime.fromtimestamp(float(number / scale), tz=datetime.UTC)
     except (InvalidOperation, ValueError, OverflowError, OSError, ArithmeticError):
-        raise Bad(field, value, _("is not a unix time")) from None
+        raise Bad(field, value, said(w.NOT_A_UNIX_TIME)) from None
     in_years(moment, field, value)
     return moment
 
@@ -283,16 +291,16 @@ def whole_number(value: Any, field: str, minimum: int | None = None) -> int | No
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise Bad(field, value, _("is not a whole number"))
+        raise Bad(field, value, said(w.NOT_A_WHOLE_NUMBER))
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise Bad(field, value, _("is not a whole number")) from None
+        raise Bad(field, value, said(w.NOT_A_WHOLE_NUMBER)) from None
     if not number.is_finite() or number != number.to_integral_value():
-        raise Bad(field, value, _("is not a whole number"))
+        raise Bad(field, value, said(w.NOT_A_WHOLE_NUMBER))
     result = int(number)
     if minimum is not None and result < minimum:
-        raise Bad(field, value, _("must be at least %(minimum)s") % {"minimum": minimum})
+        raise Bad(field, value, said(w.AT_LEAST, minimum=minimum))
     return result
 
 
@@ -320,11 +328,8 @@ def records_of(payload: Any, keys: tuple[str, ...]) -> list[Any]:
                     return found
                 if isinstance(found, dict):
                     return [found]
-                raise Shape(_("'%(key)s' must be a list of records") % {"key": key})
-    raise Shape(
-        _("expected a JSON list of records or an object with %(keys)s")
-        % {"keys": " or ".join(repr(k) for k in keys)}
-    )
+                raise Shape(said(w.NOT_A_RECORD_LIST, key=key))
+    raise Shape(said(w.NO_RECORDS, keys=" | ".join(repr(k) for k in keys)))
 
 
 class Shape(Exception):

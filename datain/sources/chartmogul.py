@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.utils.translation import gettext as _
-
+from core.said import said
+from datain import words as w
 from datain.sources.base import (
     Bad,
     Crosswalks,
@@ -63,34 +63,43 @@ class ChartMogul:
     def items(self, kind: str, payload: Any, crosswalks: Crosswalks) -> Iterator[Item]:
         for line, activity in enumerate(records_of(payload, ("entries",)), start=1):
             if not isinstance(activity, dict):
-                yield Problem(line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, "is not an object")
+                yield Problem(
+                    line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_RECORD_OBJECT)
+                )
                 continue
             label = f"activity {activity.get('uuid')} (record {line})"
             try:
                 cells = self.activity(activity, crosswalks)
             except Bad as bad:
-                yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                yield Problem(
+                    line,
+                    label,
+                    bad.field,
+                    bad.value,
+                    bad.code,
+                    said(w.FIELD_PROBLEM, field=bad.field, problem=bad.message),
+                )
                 continue
             if cells is None:
-                yield Skipped(label, "activities that move MRR by 0")
+                yield Skipped(label, w.ZERO_MRR)
                 continue
             yield Mapped(line, label, cells)
 
     def activity(self, activity: dict[str, Any], crosswalks: Crosswalks) -> dict[str, str] | None:
         if not activity.get("uuid"):
-            raise Bad("uuid", "", _("is missing"))
+            raise Bad("uuid", "", said(w.MISSING))
         kind = activity.get("type")
         if not isinstance(kind, str) or kind not in TYPES:
-            raise Bad("type", kind, "must be one of " + ", ".join(TYPES))
+            raise Bad("type", kind, said(w.NOT_A_CHOICE, values=list(TYPES)))
         movement = cents(activity.get("activity-mrr-movement"), "activity-mrr-movement")
         if movement is None:
-            raise Bad("activity-mrr-movement", "", _("is missing"))
+            raise Bad("activity-mrr-movement", "", said(w.MISSING))
         if movement == 0:
             return None
         at = source_datetime(activity.get("date"), "date")
         customer = activity.get("customer-external-id")
         if customer in (None, ""):
-            raise Bad("customer-external-id", "", _("is missing"))
+            raise Bad("customer-external-id", "", said(w.MISSING))
         return {
             "external_id": f"chartmogul:{activity['uuid']}",
             "account_external_id": crosswalks.account(customer),

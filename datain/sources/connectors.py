@@ -33,6 +33,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.said import said
+from datain import words as w
 from datain.sources.base import Bad, source_datetime
 from datain.sources.http import Http, SourceRefused
 
@@ -121,7 +123,7 @@ class ZendeskConnector(Connector):
         def get(params: dict[str, Any]) -> Any:
             page = self.http.json("GET", base, params={**params, "include": "metric_sets"}, auth=auth)
             if not isinstance(page, dict):
-                raise SourceRefused(_("Zendesk answered something that is not a page of tickets"))
+                raise SourceRefused(said(w.NOT_A_TICKET_PAGE))
             return page
 
         def first() -> Any:
@@ -183,7 +185,7 @@ class SalesforceConnector(Connector):
             },
         )
         if not isinstance(token, dict) or not token.get("access_token"):
-            raise SourceRefused(_("Salesforce gave no access token"))
+            raise SourceRefused(said(w.NO_ACCESS_TOKEN))
         return str(token.get("instance_url") or domain).rstrip("/"), {
             "Authorization": f"Bearer {token['access_token']}"
         }

@@ -20,8 +20,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
+from core.said import said
+from datain import words as w
 from datain.sources.base import (
     Bad,
     Crosswalks,
@@ -68,28 +69,37 @@ class Delighted:
         prop = settings.DELIGHTED_ACCOUNT_PROPERTY
         for line, response in enumerate(responses, start=1):
             if not isinstance(response, dict):
-                yield Problem(line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, "is not an object")
+                yield Problem(
+                    line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_RECORD_OBJECT)
+                )
                 continue
             label = f"response {response.get('id')} (record {line})"
             try:
                 cells = self.response(response, prop, crosswalks)
             except Bad as bad:
-                yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                yield Problem(
+                    line,
+                    label,
+                    bad.field,
+                    bad.value,
+                    bad.code,
+                    said(w.FIELD_PROBLEM, field=bad.field, problem=bad.message),
+                )
                 continue
             yield Mapped(line, label, cells)
 
     def response(self, response: dict[str, Any], prop: str, crosswalks: Crosswalks) -> dict[str, str]:
         if response.get("id") in (None, ""):
-            raise Bad("id", "", _("is missing"))
+            raise Bad("id", "", said(w.MISSING))
         survey_type = response.get("survey_type") or "nps"  # older answers carry no type: NPS
         if not isinstance(survey_type, str) or survey_type not in SURVEY_TYPES:
-            raise Bad("survey_type", survey_type, _("must be nps or csat (other scales have no kind here)"))
+            raise Bad("survey_type", survey_type, said(w.NOT_NPS_OR_CSAT))
         properties = response.get("person_properties") or {}
         if not isinstance(properties, dict):
-            raise Bad("person_properties", "", _("must be an object"))
+            raise Bad("person_properties", "", said(w.MUST_BE_AN_OBJECT))
         account = properties.get(prop)
         if account in (None, ""):
-            raise Bad(f"person_properties.{prop}", "", _("is missing: it names the respondent's account"))
+            raise Bad(f"person_properties.{prop}", "", said(w.RESPONDENT_MISSING))
         score = response.get("score")
         comment = response.get("comment")
         return {

@@ -15,7 +15,6 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from core.said import said
 from datain import words as w
@@ -112,10 +111,7 @@ class Http:
         try:
             return response.json()
         except ValueError:
-            raise SourceRefused(
-                _("%(source)s answered %(path)s with something that is not JSON")
-                % {"source": self.name, "path": _path(url)}
-            ) from None
+            raise SourceRefused(said(w.ANSWER_NOT_JSON, source=str(self.name), path=_path(url))) from None
 
 
 def _short(response: requests.Response) -> str:

@@ -22,8 +22,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
+from core.said import said
+from datain import words as w
 from datain.sources.base import (
     Bad,
     Crosswalks,
@@ -84,7 +85,7 @@ def companies_and_owners(payload: Any) -> tuple[list[Any], dict[str, str]]:
     if owner_pages is not None:
         for owner in records_of(owner_pages, ("results",)):
             if not isinstance(owner, dict):
-                raise Shape(_("each owner must be an object"))
+                raise Shape(said(w.OWNER_NOT_AN_OBJECT))
             if owner.get("id") is not None and owner.get("email"):
                 emails[str(owner["id"])] = str(owner["email"])
     return companies, emails
@@ -108,7 +109,7 @@ class HubSpot:
             if not isinstance(company, dict) or company.get("id") in (None, ""):
                 line += 1
                 yield Problem(
-                    line, f"record {position}", "id", "", SourceCode.UNEXPECTED_SHAPE, "is not a company"
+                    line, f"record {position}", "id", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_COMPANY)
                 )
                 continue
             label = f"company {company['id']} (record {position})"
@@ -116,12 +117,19 @@ class HubSpot:
                 entries = self._entries(company)
             except Bad as bad:
                 line += 1
-                yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                yield Problem(
+                    line,
+                    label,
+                    bad.field,
+                    bad.value,
+                    bad.code,
+                    said(w.FIELD_PROBLEM, field=bad.field, problem=bad.message),
+                )
                 continue
             by_day: dict[datetime.date, tuple[datetime.datetime, str, int]] = {}
             for at, value, number in entries:
                 if not value:
-                    yield Skipped(f"{label}, history entry {number}", "unassigned spells (no owner)")
+                    yield Skipped(f"{label}, history entry {number}", w.UNASSIGNED)
                     continue
                 day = local_date(at)
                 if day not in by_day or at >= by_day[day][0]:
@@ -138,8 +146,7 @@ class HubSpot:
                         FIELDS["assignments"]["csm_email"],
                         owner,
                         SourceCode.UNKNOWN_OWNER,
-                        "no email for this owner: add it to the owner crosswalk (kind source_owners) "
-                        "or include the owners API's answer",
+                        said(w.NO_EMAIL_FOR_OWNER),
                     )
                     continue
                 yield Mapped(
@@ -159,15 +166,15 @@ class HubSpot:
         entries: list[tuple[datetime.datetime, str, int]] = []
         if history:
             if not isinstance(history, list):
-                raise Bad("propertiesWithHistory.hubspot_owner_id", "", _("must be a list"))
+                raise Bad("propertiesWithHistory.hubspot_owner_id", "", said(w.MUST_BE_A_LIST))
             for number, entry in enumerate(history, start=1):
                 if not isinstance(entry, dict):
-                    raise Bad("propertiesWithHistory.hubspot_owner_id", "", _("must hold objects"))
+                    raise Bad("propertiesWithHistory.hubspot_owner_id", "", said(w.MUST_HOLD_OBJECTS))
                 at = source_datetime(
                     entry.get("timestamp"), "propertiesWithHistory.hubspot_owner_id.timestamp"
                 )
                 if at is None:
-                    raise Bad("propertiesWithHistory.hubspot_owner_id.timestamp", "", _("is missing"))
+                    raise Bad("propertiesWithHistory.hubspot_owner_id.timestamp", "", said(w.MISSING))
                 entries.append((at, str(entry.get("value") or "").strip(), number))
         else:
             properties = company.get("properties")
@@ -195,7 +202,7 @@ class HubSpot:
             if not isinstance(company, dict) or company.get("id") in (None, ""):
                 line += 1
                 yield Problem(
-                    line, f"record {position}", "id", "", SourceCode.UNEXPECTED_SHAPE, "is not a company"
+                    line, f"record {position}", "id", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_COMPANY)
                 )
                 continue
             label = f"company {company['id']} (record {position})"
@@ -204,7 +211,14 @@ class HubSpot:
                     entries = _property_entries(company, prop)
                 except Bad as bad:
                     line += 1
-                    yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                    yield Problem(
+                        line,
+                        label,
+                        bad.field,
+                        bad.value,
+                        bad.code,
+                        said(w.FIELD_PROBLEM, field=bad.field, problem=bad.message),
+                    )
                     continue
                 by_day: dict[datetime.date, tuple[datetime.datetime, str, int]] = {}
                 for at, value, number in entries:
@@ -227,8 +241,7 @@ class HubSpot:
                             f"propertiesWithHistory.{prop}.value",
                             owner,
                             SourceCode.UNKNOWN_OWNER,
-                            "no email for this owner: add it to the owner crosswalk (kind source_owners) "
-                            "or include the owners API's answer",
+                            said(w.NO_EMAIL_FOR_OWNER),
                         )
                         continue
                     yield Mapped(
@@ -251,13 +264,13 @@ def _property_entries(company: dict[str, Any], prop: str) -> list[tuple[datetime
     entries: list[tuple[datetime.datetime, str, int]] = []
     if history:
         if not isinstance(history, list):
-            raise Bad(f"propertiesWithHistory.{prop}", "", _("must be a list"))
+            raise Bad(f"propertiesWithHistory.{prop}", "", said(w.MUST_BE_A_LIST))
         for number, entry in enumerate(history, start=1):
             if not isinstance(entry, dict):
-                raise Bad(f"propertiesWithHistory.{prop}", "", _("must hold objects"))
+                raise Bad(f"propertiesWithHistory.{prop}", "", said(w.MUST_HOLD_OBJECTS))
             at = source_datetime(entry.get("timestamp"), f"propertiesWithHistory.{prop}.timestamp")
             if at is None:
-                raise Bad(f"propertiesWithHistory.{prop}.timestamp", "", _("is missing"))
+                raise Bad(f"propertiesWithHistory.{prop}.timestamp", "", said(w.MISSING))
             entries.append((at, str(entry.get("value") or "").strip(), number))
     else:
         properties = company.get("properties")

@@ -12,9 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from core.said import said
+from core.said import Said, said
 from datain import words as w
 from datain.kinds import kind_for
 from datain.sources.base import (
@@ -60,7 +59,7 @@ class MappingReader:
         self.items = items
         try:
             self.mapping: Mapping | None = parse_mapping(mapping, kind)
-            self.problems: list[str] = []
+            self.problems: list[Said] = []
         except MappingError as exc:
             self.mapping, self.problems = None, exc.problems
         title = (
@@ -91,7 +90,7 @@ class MappingReader:
                     "mapping",
                     "",
                     SourceCode.UNSUPPORTED,
-                    said(w.MAPPING_FILE, problem=str(problem)),
+                    said(w.MAPPING_FILE, problem=problem),
                 )
             return
         mapping = self.mapping
@@ -110,7 +109,14 @@ class MappingReader:
             try:
                 cells = self._map(record, mapping, crosswalks)
             except Bad as bad:
-                yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                yield Problem(
+                    line,
+                    label,
+                    bad.field,
+                    bad.value,
+                    bad.code,
+                    said(w.FIELD_PROBLEM, field=bad.field, problem=bad.message),
+                )
                 continue
             yield Mapped(line, label, cells)
 
@@ -169,7 +175,7 @@ class MappingReader:
             else:
                 records = records_of(payload, ("records", "results", "data", "rows"))
         except Shape as exc:
-            yield RowError(1, "", "", SourceCode.UNEXPECTED_SHAPE, str(exc))
+            yield RowError(1, "", "", SourceCode.UNEXPECTED_SHAPE, exc.args[0])
             return
         for line, record in enumerate(records, start=1):
             if not isinstance(record, dict):
@@ -205,7 +211,7 @@ class MappingReader:
                 raise Bad(
                     field,
                     value,
-                    _("is not one of the values the mapping knows (%(values)s)") % {"values": shown},
+                    said(w.NOT_A_MAPPED_VALUE, values=shown),
                 )
             value = spec.mapping[key]
             if _empty(value):
@@ -214,7 +220,7 @@ class MappingReader:
             try:
                 value = Decimal(str(value).strip()) * spec.multiply
             except InvalidOperation:
-                raise Bad(field, value, _("is not a number")) from None
+                raise Bad(field, value, said(w.NOT_A_NUMBER)) from None
         if spec.transform is not None:
             value = self._transform(spec, value, field)
         if spec.plus_minutes is not None:
@@ -228,7 +234,7 @@ class MappingReader:
                 if not amount.is_finite():
                     raise InvalidOperation
             except InvalidOperation:
-                raise Bad(spec.plus_minutes, minutes, _("is not a number of minutes")) from None
+                raise Bad(spec.plus_minutes, minutes, said(w.NOT_MINUTES)) from None
             value = plus_minutes(base, float(amount), spec.plus_minutes)
         if spec.crosswalk is not None and crosswalks is not None:
             value = (
@@ -250,16 +256,14 @@ class MappingReader:
                 if not number.is_finite():
                     raise InvalidOperation
             except InvalidOperation:
-                raise Bad(field, value, _("is not an amount in cents")) from None
+                raise Bad(field, value, said(w.NOT_CENTS)) from None
             return (number / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         if transform in ("date_format", "datetime_format"):
             assert spec.format is not None  # parse_mapping refuses these transforms without one
             try:
                 parsed = datetime.datetime.strptime(str(value).strip(), spec.format)
             except (ValueError, re.error):  # the format was checked when the mapping was read
-                raise Bad(
-                    field, value, _("does not match the format %(format)s") % {"format": spec.format}
-                ) from None
+                raise Bad(field, value, said(w.NOT_IN_FORMAT, format=spec.format)) from None
             in_years(parsed, field, value)
             if transform == "date_format":
                 return parsed.date()
@@ -272,7 +276,7 @@ class MappingReader:
                 if not number.is_finite():
                     raise InvalidOperation
             except InvalidOperation:
-                raise Bad(field, value, _("is not a number")) from None
+                raise Bad(field, value, said(w.NOT_A_NUMBER)) from None
             return int(number.to_integral_value(rounding=ROUND_HALF_UP))
         return str(value).lower()  # lower
 

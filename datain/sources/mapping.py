@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.utils.translation import gettext as _
 
+from core.said import Said, said
+from datain import words as w
 from datain.kinds import KINDS, kind_for
 from datain.sources.base import (
     SourceNotUsable,
@@ -73,9 +74,12 @@ TOP_KEYS = {"kind", "source", "format", "records", "fields", "description"}
 class MappingError(SourceNotUsable):
     """A mapping file that cannot be used: every problem, one sentence each."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
+    def __init__(self, problems: list[Said]) -> None:
+        super().__init__(*problems)
         self.problems = problems
+
+    def __str__(self) -> str:  # in the language active when it is read
+        return "; ".join(str(p) for p in self.problems)
 
 
 @dataclass(frozen=True)
@@ -134,12 +138,7 @@ def shipped_mappings() -> dict[str, str]:
 
 def shipped_mapping_text(name: str) -> str:
     if name not in shipped_mappings():
-        raise MappingError(
-            [
-                _("no shipped mapping is called %(name)r (there are: %(names)s)")
-                % {"name": name, "names": ", ".join(shipped_mappings())}
-            ]
-        )
+        raise MappingError([said(w.M_NO_SUCH_SHIPPED, name=name, names=", ".join(shipped_mappings()))])
     return (SHIPPED / f"{name}.yaml").read_text(encoding="utf-8")
 
 
@@ -147,89 +146,69 @@ def parse_mapping(text: str | dict, kind: str | None = None) -> Mapping:
     """The mapping of a YAML text (or an already parsed object), checked; MappingError otherwise."""
     if isinstance(text, str):
         if len(text.encode("utf-8", "replace")) > MAX_MAPPING_BYTES:
-            raise MappingError(
-                [_("a mapping file has at most %(size)s KB") % {"size": MAX_MAPPING_BYTES // 1024}]
-            )
+            raise MappingError([said(w.M_TOO_BIG, size=MAX_MAPPING_BYTES // 1024)])
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            problem = str(getattr(exc, "problem", None) or exc)
             raise MappingError(
                 [
-                    _("not valid YAML%(where)s: %(problem)s")
-                    % {"where": where, "problem": getattr(exc, "problem", None) or exc}
+                    said(w.M_NOT_YAML_AT, line=mark.line + 1, column=mark.column + 1, problem=problem)
+                    if mark is not None
+                    else said(w.M_NOT_YAML, problem=problem)
                 ]
             ) from None
         except RecursionError:
-            raise MappingError([_("not valid YAML: nested too deep")]) from None
+            raise MappingError([said(w.M_TOO_DEEP)]) from None
     else:
         data = text
     if not isinstance(data, dict):
-        raise MappingError([_("a mapping file is a YAML mapping with kind, fields and optionally source")])
-    problems: list[str] = []
+        raise MappingError([said(w.M_NOT_A_MAPPING)])
+    problems: list[Said] = []
     for key in data:
         if key not in TOP_KEYS:
-            problems.append(
-                _("%(key)s: unknown key (expected: %(keys)s)")
-                % {"key": key, "keys": ", ".join(sorted(TOP_KEYS))}
-            )
+            problems.append(said(w.M_UNKNOWN_TOP_KEY, key=key, keys=", ".join(sorted(TOP_KEYS))))
     declared = data.get("kind")
     if declared not in KINDS:
-        problems.append(
-            _("kind: %(kind)r is not a kind (one of %(kinds)s)")
-            % {"kind": declared, "kinds": ", ".join(KINDS)}
-        )
+        problems.append(said(w.M_NOT_A_KIND, kind=declared, kinds=", ".join(KINDS)))
         raise MappingError(problems)
     if kind is not None and declared != kind:
-        problems.append(
-            _("kind: the mapping is for %(declared)s, not %(kind)s") % {"declared": declared, "kind": kind}
-        )
+        problems.append(said(w.M_OTHER_KIND, declared=declared, kind=kind))
     source = data.get("source") or ""
     if source:
         try:
             source = source_name(str(source))
         except CellError:
-            problems.append(
-                _("source: %(source)r is not a source name (letters, digits, - or _)") % {"source": source}
-            )
+            problems.append(said(w.M_NOT_A_SOURCE, source=source))
             source = ""
     file_format = data.get("format") or "csv"
     if file_format not in ("csv", "json"):
-        problems.append(_("format: %(format)r must be csv or json") % {"format": file_format})
+        problems.append(said(w.M_FORMAT, format=file_format))
     records = data.get("records")
     if records is not None and not isinstance(records, str):
-        problems.append(_("records: must be the name of the list in a JSON object, e.g. results"))
+        problems.append(said(w.M_RECORDS))
     spec = kind_for(declared)
     columns = {c.name: c for c in spec.columns}
     fields = data.get("fields")
     if not isinstance(fields, dict) or not fields:
-        problems.append(_("fields: must map each column of the kind to where its value comes from"))
+        problems.append(said(w.M_FIELDS))
         raise MappingError(problems)
     parsed: list[FieldSpec] = []
     for target, raw in fields.items():
         where = f"fields.{target}"
         if target not in columns:
-            problems.append(
-                _("%(where)s: not a column of %(kind)s (its columns: %(columns)s)")
-                % {"where": where, "kind": declared, "columns": ", ".join(columns)}
-            )
+            problems.append(said(w.M_NOT_A_COLUMN, where=where, kind=declared, columns=", ".join(columns)))
             continue
         parsed_spec = _field(where, str(target), raw, problems)
         if parsed_spec is not None:
             if parsed_spec.crosswalk and not source:
-                problems.append(
-                    _("%(where)s: crosswalk needs the mapping's source (e.g. source: pendo)")
-                    % {"where": where}
-                )
+                problems.append(said(w.M_CROSSWALK_SOURCE, where=where))
             parsed.append(parsed_spec)
     mapped = {f.target for f in parsed} | {str(t) for t in fields if str(t) in columns}
     for column in spec.columns:
         if column.required and column.name not in mapped:
-            problems.append(
-                _("fields: %(column)s is required by %(kind)s and is not mapped")
-                % {"column": column.name, "kind": declared}
-            )
+            problems.append(said(w.M_NOT_MAPPED, column=column.name, kind=declared))
     if problems:
         raise MappingError(problems)
     return Mapping(
@@ -242,57 +221,44 @@ def parse_mapping(text: str | dict, kind: str | None = None) -> Mapping:
     )
 
 
-def _field(where: str, target: str, raw: Any, problems: list[str]) -> FieldSpec | None:
+def _field(where: str, target: str, raw: Any, problems: list[Said]) -> FieldSpec | None:
     if isinstance(raw, str):
         return FieldSpec(target=target, column=raw)
     if not isinstance(raw, dict):
-        problems.append(
-            _("%(where)s: must be a column name or a mapping such as {column: NAME}") % {"where": where}
-        )
+        problems.append(said(w.M_FIELD_SHAPE, where=where))
         return None
     before = len(problems)
     for key in raw:
         if key not in FIELD_KEYS:
             problems.append(
-                _("%(where)s.%(key)s: unknown key (expected: %(keys)s)")
-                % {"where": where, "key": key, "keys": ", ".join(sorted(FIELD_KEYS))}
+                said(w.M_UNKNOWN_FIELD_KEY, where=where, key=key, keys=", ".join(sorted(FIELD_KEYS)))
             )
     chosen = [k for k in ("column", "constant", "today") if k in raw]
     if len(chosen) != 1:
-        problems.append(_("%(where)s: give exactly one of column, constant or today") % {"where": where})
+        problems.append(said(w.M_ONE_OF, where=where))
     column = raw.get("column")
     if "column" in raw and (not isinstance(column, str) or not column):
-        problems.append(_("%(where)s.column: must be a column name") % {"where": where})
+        problems.append(said(w.M_COLUMN, where=where))
     if "today" in raw and raw["today"] is not True:
-        problems.append(_("%(where)s.today: must be true") % {"where": where})
+        problems.append(said(w.M_TODAY, where=where))
     mapping = raw.get("map")
     if mapping is not None and (
         not isinstance(mapping, dict) or any(isinstance(v, dict | list) for v in mapping.values())
     ):
-        problems.append(
-            _("%(where)s.map: must map each source value to one value, e.g. {Green: good}") % {"where": where}
-        )
+        problems.append(said(w.M_MAP, where=where))
     transform = raw.get("transform")
     if transform is not None and transform not in TRANSFORMS:
         problems.append(
-            _("%(where)s.transform: %(transform)r is not one of %(transforms)s")
-            % {"where": where, "transform": transform, "transforms": ", ".join(TRANSFORMS)}
+            said(w.M_TRANSFORM, where=where, transform=transform, transforms=", ".join(TRANSFORMS))
         )
     fmt = raw.get("format")
     if transform in ("date_format", "datetime_format"):
         if not isinstance(fmt, str) or "%" not in fmt:
-            problems.append(
-                _("%(where)s.format: %(transform)s needs a format such as '%%m/%%d/%%Y'")
-                % {"where": where, "transform": transform}
-            )
+            problems.append(said(w.M_NEEDS_FORMAT, where=where, transform=transform))
         elif (why := format_problem(fmt)) is not None:
-            problems.append(
-                _("%(where)s.format: %(format)r %(why)s") % {"where": where, "format": fmt, "why": why}
-            )
+            problems.append(said(w.M_BAD_FORMAT, where=where, format=fmt, why=why))
     elif fmt is not None:
-        problems.append(
-            _("%(where)s.format: only for transform date_format or datetime_format") % {"where": where}
-        )
+        problems.append(said(w.M_FORMAT_ONLY, where=where))
     multiply = None
     if "multiply" in raw:
         try:
@@ -300,15 +266,13 @@ def _field(where: str, target: str, raw: Any, problems: list[str]) -> FieldSpec 
             if not multiply.is_finite() or isinstance(raw["multiply"], bool):
                 raise InvalidOperation
         except InvalidOperation:
-            problems.append(_("%(where)s.multiply: must be a number") % {"where": where})
+            problems.append(said(w.M_MULTIPLY, where=where))
     plus = raw.get("plus_minutes")
     if plus is not None and (not isinstance(plus, str) or not plus):
-        problems.append(
-            _("%(where)s.plus_minutes: must be the name of the column holding the minutes") % {"where": where}
-        )
+        problems.append(said(w.M_PLUS_MINUTES, where=where))
     crosswalk = raw.get("crosswalk")
     if crosswalk is not None and crosswalk not in ("account", "owner"):
-        problems.append(_("%(where)s.crosswalk: must be account or owner") % {"where": where})
+        problems.append(said(w.M_CROSSWALK, where=where))
     if len(problems) > before:
         return None
     return FieldSpec(
@@ -330,7 +294,7 @@ def _field(where: str, target: str, raw: Any, problems: list[str]) -> FieldSpec 
 _SAMPLE_MOMENT = datetime.datetime(2026, 7, 23, 14, 5, 6, tzinfo=datetime.UTC)
 
 
-def format_problem(fmt: str) -> str | None:
+def format_problem(fmt: str) -> Said | None:
     """Why ``fmt`` cannot read dates (``strptime``), in words; None when it can.
 
     The format writes a sample moment and must read it back: a directive Python does not know, a
@@ -339,18 +303,16 @@ def format_problem(fmt: str) -> str | None:
     try:
         written = _SAMPLE_MOMENT.strftime(fmt)
     except ValueError:
-        return _("is not a date format (a % must be followed by a directive such as %Y, %m or %d)")
+        return said(w.F_NOT_A_FORMAT)
     try:
         datetime.datetime.strptime(written, fmt)
     except re.error:
-        return _("gives the same part of the date twice: each directive (%Y, %m, %d, ...) may appear once")
+        return said(w.F_TWICE)
     except ValueError as exc:
         text = str(exc)
         if "bad directive" in text or "stray %" in text:
-            return _(
-                "has a directive Python does not know: use those of strptime, such as %Y, %m, %d, %H, %M"
-            )
-        return _("cannot read back a date it writes: check its directives")
+            return said(w.F_UNKNOWN_DIRECTIVE)
+        return said(w.F_NO_READ_BACK)
     return None
 
 

@@ -102,7 +102,7 @@ class SourceReader:
                 "",
                 "",
                 SourceCode.UNEXPECTED_SHAPE,
-                said(w.NOT_SOURCE_SHAPE, source=str(self.format.title), error=str(exc)),
+                said(w.NOT_SOURCE_SHAPE, source=str(self.format.title), error=exc.args[0]),
             )
 
     def finish(self, result: Any) -> Any:

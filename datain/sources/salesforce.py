@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import CustomerAccount
+from core.said import said
+from datain import words as w
 from datain.sources.base import (
     Bad,
     Crosswalks,
@@ -118,7 +120,9 @@ class Salesforce:
         for record in _records(payload):
             line += 1
             if not isinstance(record, dict):
-                yield Problem(line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, "is not an object")
+                yield Problem(
+                    line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_RECORD_OBJECT)
+                )
                 continue
             attributes = record.get("attributes")
             kind_of = attributes.get("type") if isinstance(attributes, dict) else None
@@ -130,23 +134,40 @@ class Salesforce:
         for line, member in members:
             label = f"AccountTeamMember {member.get('Id') or ''} of account {member.get('AccountId')} (record {line})"
             if member.get("IsDeleted") is True:
-                yield Skipped(label, "deleted team members")
+                yield Skipped(label, w.DELETED_MEMBERS)
                 continue
             for required in ("AccountId", "UserId"):
                 if not member.get(required):
                     yield Problem(
-                        line, label, required, "", SourceCode.UNEXPECTED_SHAPE, f"{required} is missing"
+                        line,
+                        label,
+                        required,
+                        "",
+                        SourceCode.UNEXPECTED_SHAPE,
+                        said(w.FIELD_MISSING, field=required),
                     )
                     break
             else:
                 try:
                     created = source_datetime(member.get("CreatedDate"), "CreatedDate")
                 except Bad as bad:
-                    yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                    yield Problem(
+                        line,
+                        label,
+                        bad.field,
+                        bad.value,
+                        bad.code,
+                        said(w.FIELD_PROBLEM, field=bad.field, problem=bad.message),
+                    )
                     continue
                 if created is None:
                     yield Problem(
-                        line, label, "CreatedDate", "", SourceCode.UNEXPECTED_SHAPE, "CreatedDate is missing"
+                        line,
+                        label,
+                        "CreatedDate",
+                        "",
+                        SourceCode.UNEXPECTED_SHAPE,
+                        said(w.FIELD_MISSING, field="CreatedDate"),
                     )
                     continue
                 user_id = str(member["UserId"])
@@ -163,8 +184,7 @@ class Salesforce:
                         "UserId",
                         user_id,
                         SourceCode.UNKNOWN_OWNER,
-                        f"no email for the user {user_id}: add it to the owner crosswalk (kind source_owners), "
-                        "query User.Email or load the User records",
+                        said(w.NO_EMAIL_FOR_USER, user=user_id),
                     )
                     continue
                 role = str(member.get("TeamMemberRole") or "").strip()
@@ -198,7 +218,12 @@ class Salesforce:
                 line += 1
                 if not isinstance(record, dict):
                     yield Problem(
-                        line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, "is not an object"
+                        line,
+                        f"record {line}",
+                        "",
+                        "",
+                        SourceCode.UNEXPECTED_SHAPE,
+                        said(w.NOT_A_RECORD_OBJECT),
                     )
                     continue
                 attributes = record.get("attributes")
@@ -224,14 +249,21 @@ class Salesforce:
         text_rows: dict[tuple[str, str], str] = {}  # (account, CreatedDate) -> the new owner's name
         for line, row in history:
             if not isinstance(row, dict):
-                yield Problem(line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, "is not an object")
+                yield Problem(
+                    line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_RECORD_OBJECT)
+                )
                 continue
             if not isinstance(row.get("Field"), str) or row["Field"] not in OWNER_FIELDS:
                 continue
             label = f"AccountHistory {row.get('Id') or ''} of account {row.get('AccountId')} (record {line})"
             if not row.get("AccountId"):
                 yield Problem(
-                    line, label, "AccountId", "", SourceCode.UNEXPECTED_SHAPE, "AccountId is missing"
+                    line,
+                    label,
+                    "AccountId",
+                    "",
+                    SourceCode.UNEXPECTED_SHAPE,
+                    said(w.FIELD_MISSING, field="AccountId"),
                 )
                 continue
             if not self._is_id_row(row):
@@ -242,11 +274,23 @@ class Salesforce:
             try:
                 at = source_datetime(row.get("CreatedDate"), "CreatedDate")
             except Bad as bad:
-                yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                yield Problem(
+                    line,
+                    label,
+                    bad.field,
+                    bad.value,
+                    bad.code,
+                    said(w.FIELD_PROBLEM, field=bad.field, problem=bad.message),
+                )
                 continue
             if at is None:
                 yield Problem(
-                    line, label, "CreatedDate", "", SourceCode.UNEXPECTED_SHAPE, "CreatedDate is missing"
+                    line,
+                    label,
+                    "CreatedDate",
+                    "",
+                    SourceCode.UNEXPECTED_SHAPE,
+                    said(w.FIELD_MISSING, field="CreatedDate"),
                 )
                 continue
             changes[short_id(row["AccountId"])].append(
@@ -273,7 +317,9 @@ class Salesforce:
         for line, account in accounts:
             label = f"Account {account.get('Id')} (record {line})"
             if not account.get("Id"):
-                yield Problem(line, label, "Id", "", SourceCode.UNEXPECTED_SHAPE, "Id is missing")
+                yield Problem(
+                    line, label, "Id", "", SourceCode.UNEXPECTED_SHAPE, said(w.FIELD_MISSING, field="Id")
+                )
                 continue
             key_id = short_id(account["Id"])
             own = sorted(changes.get(key_id, []), key=lambda c: (c.at, c.history_id))
@@ -283,7 +329,14 @@ class Salesforce:
             try:
                 created = source_datetime(account.get("CreatedDate"), "CreatedDate")
             except Bad as bad:
-                yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                yield Problem(
+                    line,
+                    label,
+                    bad.field,
+                    bad.value,
+                    bad.code,
+                    said(w.FIELD_PROBLEM, field=bad.field, problem=bad.message),
+                )
                 continue
             start = local_date(created) if created is not None else None
             ours = signed.get(key_id)
@@ -291,7 +344,12 @@ class Salesforce:
                 start = ours
             if start is None:
                 yield Problem(
-                    line, label, "CreatedDate", "", SourceCode.UNEXPECTED_SHAPE, "CreatedDate is missing"
+                    line,
+                    label,
+                    "CreatedDate",
+                    "",
+                    SourceCode.UNEXPECTED_SHAPE,
+                    said(w.FIELD_MISSING, field="CreatedDate"),
                 )
                 continue
             field = "OldValue" if own else "OwnerId"
@@ -319,7 +377,7 @@ class Salesforce:
                     field,
                     owner,
                     SourceCode.UNKNOWN_OWNER,
-                    f"no email for the owner {owner}: add it to the owner crosswalk (kind source_owners) or load the User records",
+                    said(w.NO_EMAIL_FOR_OWNER_ID, owner=owner),
                 )
                 continue
             yield Mapped(

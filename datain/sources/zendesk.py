@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
+from core.said import said
+from datain import words as w
 from datain.sources.base import (
     Bad,
     Crosswalks,
@@ -115,7 +116,7 @@ def tickets_and_metrics(payload: Any) -> tuple[list[Any], dict[str, dict[str, An
             for key in ("metric_sets", "ticket_metrics"):
                 sets = page.get(key) or []
                 if not isinstance(sets, list):
-                    raise Shape(f"'{key}' must be a list")
+                    raise Shape(said(w.NOT_A_KEY_LIST, key=key))
                 for metric in sets:
                     if isinstance(metric, dict) and metric.get("ticket_id") is not None:
                         metrics[str(metric["ticket_id"])] = metric
@@ -135,20 +136,29 @@ class Zendesk:
         tickets, metrics = tickets_and_metrics(payload)
         for line, ticket in enumerate(tickets, start=1):
             if not isinstance(ticket, dict):
-                yield Problem(line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, "is not an object")
+                yield Problem(
+                    line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_RECORD_OBJECT)
+                )
                 continue
             label = f"ticket {ticket.get('id')} (record {line})"
             if ticket.get("status") == "deleted":
-                yield Skipped(label, "deleted tickets")
+                yield Skipped(label, w.DELETED_TICKETS)
                 continue
             if ticket.get("organization_id") in (None, ""):
-                yield Skipped(label, "tickets of no organization")
+                yield Skipped(label, w.NO_ORGANIZATION)
                 continue
             metric = ticket.get("metric_set") or metrics.get(str(ticket.get("id")))
             try:
                 cells = self.ticket(ticket, metric if isinstance(metric, dict) else {}, rule, crosswalks)
             except Bad as bad:
-                yield Problem(line, label, bad.field, bad.value, bad.code, f"{bad.field} {bad.message}")
+                yield Problem(
+                    line,
+                    label,
+                    bad.field,
+                    bad.value,
+                    bad.code,
+                    said(w.FIELD_PROBLEM, field=bad.field, problem=bad.message),
+                )
                 continue
             yield Mapped(line, label, cells)
 
@@ -156,7 +166,7 @@ class Zendesk:
         self, ticket: dict[str, Any], metric: dict[str, Any], rule: EscalationRule, crosswalks: Crosswalks
     ) -> dict[str, str]:
         if ticket.get("id") in (None, ""):
-            raise Bad("id", "", _("is missing"))
+            raise Bad("id", "", said(w.MISSING))
         opened = source_datetime(ticket.get("created_at"), "created_at")
         minutes = whole_number(
             dig(metric, "reply_time_in_minutes.calendar"), "metric_set.reply_time_in_minutes.calendar", 0

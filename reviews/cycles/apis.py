@@ -28,6 +28,7 @@ from core.openapi import INVALID, NOT_SIGNED_IN, PEOPLE, ErrorDetail
 from reviews.cycles import services as cycle_services
 from reviews.input import services as input_services
 from reviews.models import CycleExport, ReviewCycle, validate_due_date
+from reviews.output.pdf import zip_filename
 
 
 class CycleOutput(serializers.ModelSerializer):
@@ -337,5 +338,5 @@ class CycleViewSet(FileDownloads, mixins.ListModelMixin, mixins.RetrieveModelMix
                 _("No export of this cycle is ready: start one on the cycle's page, then fetch it here.")
             )
         return FileResponse(
-            file, as_attachment=True, filename=f"{cycle.period} reviews.zip", content_type="application/zip"
+            file, as_attachment=True, filename=zip_filename(cycle.period), content_type="application/zip"
         )

@@ -25,6 +25,7 @@ from reviews.cycles import selectors, services
 from reviews.input import services as input_services
 from reviews.models import CycleExport, CycleStatus, Review, ReviewCycle, ReviewStatus
 from reviews.output import charts, exports, summary
+from reviews.output.pdf import zip_filename
 from reviews.writing import services as review_services
 
 
@@ -433,7 +434,7 @@ def export_status(request: PersonRequest, cycle_id: int, export_id: int) -> Http
         return FileResponse(
             open(export.path, "rb"),
             as_attachment=True,
-            filename=f"{export.cycle.period} reviews.zip",
+            filename=zip_filename(export.cycle.period),
         )
     state = exports.export_state(export)
     del state["can_retry"]

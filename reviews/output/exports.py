@@ -127,7 +127,11 @@ def zip_names(cycle_id: int) -> dict[int, str]:
         .only("pk", "cycle__period", "csm__name")
         .order_by("pk")
     ):
-        name = review_filename(review)
+        if review.csm.name:
+            name = review_filename(review)
+        else:  # named by its number, in its CSM's language like its content
+            with languages.reading_as(review.csm):
+                name = review_filename(review)
         seen[name.lower()] = seen.get(name.lower(), 0) + 1
         if seen[name.lower()] > 1:
             name = f"{name[:-4]} ({seen[name.lower()]}).pdf"
@@ -214,7 +218,8 @@ def export_zip(*, export_id: int, attempt: int | None = None) -> CycleExport:
             if summary.exists()
             else cycle_summary_pdf(export.cycle, viewer=export.created_by)
         )
-        archive.writestr(summary_filename(export.cycle), data)
+        with languages.reading_as(export.created_by):  # named in the language of who asked for it
+            archive.writestr(summary_filename(export.cycle), data)
     with transaction.atomic():
         if not _running(export_id, attempt).select_for_update().exists():
             partial.unlink(missing_ok=True)

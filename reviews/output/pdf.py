@@ -68,9 +68,18 @@ def safe_filename(*words: str, suffix: str = ".pdf", fallback: str = "review") -
     return name + suffix
 
 
+def zip_filename(cycle_period: str) -> str:
+    """``2026-Q3 reviews.zip``: the export of a cycle's reviews, in the language active (the reader's)."""
+    return safe_filename(
+        gettext("%(period)s reviews") % {"period": cycle_period}, suffix=".zip", fallback="reviews"
+    )
+
+
 def review_filename(review: Review) -> str:
     """``2026-Q3 Camila Souza.pdf``."""
-    name = safe_filename(review.csm.name or "", suffix="", fallback="") or f"review {review.pk}"
+    name = safe_filename(review.csm.name or "", suffix="", fallback="") or gettext("review %(number)s") % {
+        "number": review.pk
+    }
     return safe_filename(review.cycle.period, name)
 
 

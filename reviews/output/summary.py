@@ -22,8 +22,8 @@ from reviews.wording import css_text
 
 
 def summary_filename(cycle: ReviewCycle) -> str:
-    """``2026-Q3 summary of the cycle.pdf``."""
-    return safe_filename(cycle.period, "summary of the cycle")
+    """``2026-Q3 summary of the cycle.pdf``, in the language active (the reader's)."""
+    return safe_filename(_("%(period)s summary of the cycle") % {"period": cycle.period})
 
 
 def cycle_summary_context(cycle: ReviewCycle, *, viewer: User | None) -> dict:

@@ -189,7 +189,7 @@ def test_a_date_format_that_cannot_read_dates_is_refused_when_the_mapping_is_rea
                 "fields": {**BAD_FORMAT["fields"], "date": {**BAD_FORMAT["fields"]["date"], "format": fmt}},
             }
         )
-    assert caught.value.problems == [f"fields.date.format: {fmt!r} {why}"]
+    assert [str(p) for p in caught.value.problems] == [f"fields.date.format: {fmt!r} {why}"]
     assert parse_mapping(
         {
             **BAD_FORMAT,

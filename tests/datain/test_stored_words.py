@@ -235,3 +235,28 @@ def _a_cycle(org):
         self_review_due=datetime.date(2026, 10, 10),
         manager_review_due=datetime.date(2026, 10, 20),
     )
+
+
+def test_a_source_records_own_problem_is_stored_as_a_key_and_reads_in_spanish(org):
+    """A Zendesk record that is no object: the run keeps the key of "is not an object" inside the
+    record's sentence, and the API's caller reads it (and the note of a skipped ticket) in Spanish."""
+    api = APIClient()
+    api.force_authenticate(org.admin)
+    payload = {"tickets": ["oops", {"id": 7, "status": "deleted"}]}
+    answer = api.post(
+        reverse("api-ingest", args=["tickets"]) + "?source=zendesk",
+        payload,
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert answer.status_code == 400
+    body = answer.json()
+    assert [e["message"] for e in body["errors"]] == ["Zendesk record 1: no es un objeto"]
+    assert body["notes"] == [
+        "1 registro de Zendesk omitido: tickets eliminados (p. ej., ticket 7 (record 2))"
+    ]
+    run = ImportRun.objects.get()
+    assert run.errors[0]["said"] == "datain.in_source"
+    assert run.errors[0]["params"]["message"] == {"said": "datain.source.not_an_object", "params": {}}
+    with translation.override("en"):
+        assert run.errors[0]["params"]["record"] == "record 1"

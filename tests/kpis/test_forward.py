@@ -23,7 +23,7 @@ from decimal import Decimal
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from activity.models import HealthSnapshot
 from core import dates
@@ -223,7 +223,7 @@ def test_the_csms_home_lists_their_own_least_likely_accounts(client, current):
     status, html = text_of(client, current["ann"], reverse("home"))
     assert status == 200
     last_day = dates.day(current["period"].end - datetime.timedelta(days=1))
-    assert f"50 % likely to still pay on {last_day}" in html
+    assert f"50% likely to still pay on {last_day}" in html
     assert html.index("Acme A") < html.index("Birch B") < html.index("Cedar C")
     assert "Fir F" not in html  # bob's
     assert reverse("at-risk", args=[current["ann"].pk]) in html
@@ -304,5 +304,14 @@ def test_alike_accounts_put_the_larger_mrr_first_and_a_cut_list_says_how_many_mo
         "kpis/_at_risk_list.html", {"forecast": f, "accounts": f.first_three, "tied": f.first_three_tied}
     )
     words = " ".join(html.split())
-    assert "One more account is as likely (50 %) as the last one listed" in words
+    assert "One more account is as likely (50%) as the last one listed" in words
     assert "Fir F" not in words
+    # Turkish writes the sign first, inside a whole translated sentence.
+    with translation.override("tr"):
+        turkish = " ".join(
+            render_to_string(
+                "kpis/_at_risk_list.html",
+                {"forecast": f, "accounts": f.first_three, "tied": f.first_three_tied},
+            ).split()
+        )
+    assert "%50" in turkish and "50 %" not in turkish

@@ -263,3 +263,12 @@ def test_a_withdrawn_flag_is_no_todo_of_the_reviewer(org):
     flag = review_disputes.dispute_raise(user=org.csm_a, review=review, metric="nrr", comment="Too low")
     review_disputes.dispute_withdraw(user=org.csm_a, dispute=flag)
     assert [t.kind for t in todos_for(org.manager_a, today=D(2026, 12, 1))] == ["review_to_start"]
+
+
+def test_the_email_language_is_named_in_the_readers_language(client, org):
+    """Left to the browser, emails are in the organisation's language: named in the page's language."""
+    client.force_login(org.csm_a)
+    chinese = client.get(reverse("notification-preferences"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "邮件则使用英语" in chinese and "English。" not in chinese
+    english = client.get(reverse("notification-preferences"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "emails are in English." in english

@@ -23,6 +23,7 @@ from core import jobs
 from kpis import services as kpi_services
 from kpis.periods import Period
 from kpis.registry import REGISTRY
+from notifications.models import PersonSettings
 from reviews.cycles import selectors as cycle_selectors
 from reviews.cycles import services as cycle_services
 from reviews.models import CycleExport, Review, ReviewCycle
@@ -225,7 +226,10 @@ def test_cycle_zip_export(client, w, django_capture_on_commit_callbacks, monkeyp
         client.post(reverse("cycle-action", args=[w["cycle"].pk, "export"]))
     export = CycleExport.objects.get()
     assert sent == [("reviews.export_cycle", [export.pk, 1])]  # the export and its attempt
+    # HR reads Spanish when the zip is made: the summary in it is named in Spanish, as it is written.
+    settings_es = PersonSettings.objects.create(person=w["hr"], language="es")
     exports.cycle_export_build(export_id=export.pk)
+    settings_es.delete()
     status = client.get(reverse("cycle-export", args=[w["cycle"].pk, export.pk])).json()
     assert {k: status[k] for k in ("status", "done", "total", "error", "percent")} == {
         "status": "done",
@@ -239,8 +243,15 @@ def test_cycle_zip_export(client, w, django_capture_on_commit_callbacks, monkeyp
     assert response["Content-Disposition"] == 'attachment; filename="2026-Q3 reviews.zip"'
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert sorted(archive.namelist()) == sorted(
-        [f"2026-Q3 {w[n].name}.pdf" for n in ("ann", "bob", "cat", "dan")]
-        + ["2026-Q3 summary of the cycle.pdf"]
+        [f"2026-Q3 {w[n].name}.pdf" for n in ("ann", "bob", "cat", "dan")] + ["2026-Q3 resumen del ciclo.pdf"]
+    )
+    # The zip's own name is in the language of who downloads it; any other script as filename*.
+    url = reverse("cycle-export", args=[w["cycle"].pk, export.pk]) + "?download=1"
+    spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es")
+    assert spanish["Content-Disposition"] == 'attachment; filename="2026-Q3 evaluaciones.zip"'
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese["Content-Disposition"] == (
+        "attachment; filename*=utf-8''2026-Q3%20%E7%BB%A9%E6%95%88%E8%AF%84%E4%BC%B0.zip"
     )
 
 

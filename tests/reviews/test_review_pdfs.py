@@ -9,7 +9,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from pypdf import PdfReader
 
@@ -19,7 +19,7 @@ from kpis.registry import KPI, METRICS, REGISTRY, SERVICE
 from reviews.access import review_view
 from reviews.models import Review, ReviewCycle
 from reviews.output.pdf import css_string, review_filename, review_pdf, safe_filename
-from reviews.output.summary import cycle_summary_pdf
+from reviews.output.summary import cycle_summary_pdf, summary_filename
 from reviews.writing import selectors
 from tests import factories
 from tests.reviews.demo_sample import one_of_each_kind
@@ -98,6 +98,12 @@ def test_the_cycle_summary_pdf_and_file_names(demo, client):
     client.force_login(hr)
     response = client.get(reverse("cycle-summary-pdf", args=[cycle.pk]))
     assert response["Content-Disposition"] == f'inline; filename="{cycle.period} summary of the cycle.pdf"'
+    with translation.override("es"):
+        assert summary_filename(cycle) == f"{cycle.period} resumen del ciclo.pdf"
+    chinese = client.get(reverse("cycle-summary-pdf", args=[cycle.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese["Content-Disposition"] == (
+        f"inline; filename*=utf-8''{cycle.period}%20%E5%91%A8%E6%9C%9F%E6%80%BB%E7%BB%93.pdf"
+    )
     review = cycle.reviews.select_related("csm", "cycle").order_by("csm__name").first()
     response = client.get(reverse("review-pdf", args=[review.pk]))
     # RFC 6266: an ASCII name as is, any other in UTF-8 (filename*), the name itself either way.

@@ -171,3 +171,8 @@ def test_the_manager_home_is_the_team_at_a_glance(client, book):
     assert rows["nps"].change_class == ""
     nps_row = html.split('data-metric="nps"')[1].split("</tr>")[0]
     assert "few data (n = 1)" in nps_row and "few-value" in nps_row
+    assert '0 <span class="few">+1 CSM with few data</span>' in nps_row
+    turkish = " ".join(
+        unescape(client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="tr").content.decode()).split()
+    )
+    assert "verisi az olan 1 CSM daha" in turkish.split('data-metric="nps"')[1].split("</tr>")[0]

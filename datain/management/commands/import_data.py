@@ -89,7 +89,7 @@ class Command(BaseCommand):
         for error in result.errors:
             self.stderr.write(str(error))
         for note in result.notes:  # e.g. source records skipped
-            self.stdout.write(note)
+            self.stdout.write(str(note))
         if result.error_count > len(result.errors):
             self.stderr.write(f"... and {result.error_count - len(result.errors)} more errors")
         verb = "would be" if dry_run else ""

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Assignment
 from activity.models import RevenueEvent, SurveyResponse, Ticket
+from core.said import Said
 from datain import services
 from datain.sources.mapping import MappingError, parse_mapping
 from datain.sources.readers import SOURCES
@@ -117,7 +118,7 @@ def test_arbitrary_mapping_texts(text):
     try:
         parse_mapping(text)
     except MappingError as exc:
-        assert exc.problems and all(isinstance(p, str) and p for p in exc.problems)
+        assert exc.problems and all(isinstance(p, Said) and str(p) for p in exc.problems)
 
 
 @FUZZ

@@ -80,7 +80,7 @@ def errors_of(result):
 def test_mapping_validation_names_every_problem(text, problems):
     with pytest.raises(MappingError) as caught:
         parse_mapping(text)
-    assert caught.value.problems == problems
+    assert [str(p) for p in caught.value.problems] == problems
 
 
 def test_mapping_for_another_kind_is_refused():
