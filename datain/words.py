@@ -651,6 +651,40 @@ ZERO_MRR = _sentence("datain.skip.zero_mrr", gettext_noop("activities that move 
 UNASSIGNED = _sentence("datain.skip.unassigned", gettext_noop("unassigned spells (no owner)"))
 SKIPPED = "datain.skipped"
 
+# Where a source record is, as a person finds it there (a row error's record, a skipped record's
+# example): ids and numbers are parameters; the vendors' object names (AccountTeamMember) stay theirs.
+L_RECORD = _sentence("datain.label.record", gettext_noop("record %(line)s"))
+L_ROW = _sentence("datain.label.row", gettext_noop("row %(line)s"))
+L_TICKET = _sentence("datain.label.ticket", gettext_noop("ticket %(id)s (record %(line)s)"))
+L_COMPANY = _sentence("datain.label.company", gettext_noop("company %(id)s (record %(line)s)"))
+L_RESPONSE = _sentence("datain.label.response", gettext_noop("response %(id)s (record %(line)s)"))
+L_ACTIVITY = _sentence("datain.label.activity", gettext_noop("activity %(id)s (record %(line)s)"))
+L_SF_ACCOUNT = _sentence("datain.label.sf_account", gettext_noop("Account %(id)s (record %(line)s)"))
+L_TEAM_MEMBER = _sentence(
+    "datain.label.team_member",
+    gettext_noop("AccountTeamMember %(id)s of account %(account)s (record %(line)s)"),
+)
+L_ACCOUNT_HISTORY = _sentence(
+    "datain.label.account_history",
+    gettext_noop("AccountHistory %(id)s of account %(account)s (record %(line)s)"),
+)
+L_HISTORY_CHANGE = _sentence(
+    "datain.label.history_change",
+    gettext_noop("AccountHistory %(id)s of account %(account)s (record %(line)s), owner %(owner)s"),
+)
+L_FIRST_OWNER = _sentence("datain.label.first_owner", gettext_noop("%(record)s, first owner"))
+L_HISTORY_ENTRY = _sentence(
+    "datain.label.history_entry", gettext_noop("%(record)s, history entry %(number)s")
+)
+L_OWNER_FROM_ENTRY = _sentence(
+    "datain.label.owner_from_entry",
+    gettext_noop("%(record)s, owner %(owner)s from history entry %(number)s"),
+)
+L_PROPERTY_FROM_ENTRY = _sentence(
+    "datain.label.property_from_entry",
+    gettext_noop("%(record)s, %(property)s %(owner)s from history entry %(number)s"),
+)
+
 
 @says(SKIPPED)
 def _skipped(p: Params) -> str:
@@ -662,7 +696,7 @@ def _skipped(p: Params) -> str:
         "count": p["count"],
         "source": p["source"],
         "reason": p["reason"],
-        "examples": ", ".join(p["examples"]),
+        "examples": ", ".join(stored_words(e) for e in p["examples"]),
     }
 
 

@@ -60,7 +60,7 @@ class Mapped:
     """One row of our kind, from a source record: ``line`` numbers it in the load's errors."""
 
     line: int
-    label: str  # the source record, as a person finds it there: "ticket 35436 (record 3)"
+    label: Said  # the source record, as a person finds it there: "ticket 35436 (record 3)"
     cells: dict[str, str]
 
 
@@ -69,7 +69,7 @@ class Problem:
     """A source record that cannot become a row (its field, value and why)."""
 
     line: int
-    label: str
+    label: Said
     field: str
     value: str
     code: str
@@ -81,7 +81,7 @@ class Skipped:
     """A source record that has no place in the kind (a ticket of no organization, an MRR movement
     of 0): counted and named in the summary, not an error."""
 
-    label: str
+    label: Said
     reason: str  # the key of why (datain.words)
 
 
@@ -95,9 +95,9 @@ class Translation:
     source_title: str
     # Our column -> the source field it comes from ("first_response_at" -> "created_at + ...").
     fields: dict[str, str]
-    labels: dict[int, str] = field(default_factory=dict)
+    labels: dict[int, Said] = field(default_factory=dict)
     skipped: Counter = field(default_factory=Counter)
-    skipped_examples: dict[str, list[str]] = field(default_factory=dict)
+    skipped_examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # stored labels
     records: int = 0  # source records read
 
     def rows(self, items: Iterable[Item | RowError]) -> Iterator[tuple[int, dict[str, str]] | RowError]:
@@ -120,7 +120,7 @@ class Translation:
                 self.skipped[item.reason] += 1
                 examples = self.skipped_examples.setdefault(item.reason, [])
                 if len(examples) < 5:
-                    examples.append(item.label)
+                    examples.append(item.label.stored())
 
     def error(self, error: RowError) -> RowError:
         """The validator's error about a mapped row, in the source's terms."""

@@ -64,10 +64,15 @@ class ChartMogul:
         for line, activity in enumerate(records_of(payload, ("entries",)), start=1):
             if not isinstance(activity, dict):
                 yield Problem(
-                    line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_RECORD_OBJECT)
+                    line,
+                    said(w.L_RECORD, line=line),
+                    "",
+                    "",
+                    SourceCode.UNEXPECTED_SHAPE,
+                    said(w.NOT_A_RECORD_OBJECT),
                 )
                 continue
-            label = f"activity {activity.get('uuid')} (record {line})"
+            label = said(w.L_ACTIVITY, id=activity.get("uuid"), line=line)
             try:
                 cells = self.activity(activity, crosswalks)
             except Bad as bad:

@@ -70,10 +70,15 @@ class Delighted:
         for line, response in enumerate(responses, start=1):
             if not isinstance(response, dict):
                 yield Problem(
-                    line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_RECORD_OBJECT)
+                    line,
+                    said(w.L_RECORD, line=line),
+                    "",
+                    "",
+                    SourceCode.UNEXPECTED_SHAPE,
+                    said(w.NOT_A_RECORD_OBJECT),
                 )
                 continue
-            label = f"response {response.get('id')} (record {line})"
+            label = said(w.L_RESPONSE, id=response.get("id"), line=line)
             try:
                 cells = self.response(response, prop, crosswalks)
             except Bad as bad:

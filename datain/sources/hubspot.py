@@ -109,10 +109,15 @@ class HubSpot:
             if not isinstance(company, dict) or company.get("id") in (None, ""):
                 line += 1
                 yield Problem(
-                    line, f"record {position}", "id", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_COMPANY)
+                    line,
+                    said(w.L_RECORD, line=position),
+                    "id",
+                    "",
+                    SourceCode.UNEXPECTED_SHAPE,
+                    said(w.NOT_A_COMPANY),
                 )
                 continue
-            label = f"company {company['id']} (record {position})"
+            label = said(w.L_COMPANY, id=company["id"], line=position)
             try:
                 entries = self._entries(company)
             except Bad as bad:
@@ -129,7 +134,7 @@ class HubSpot:
             by_day: dict[datetime.date, tuple[datetime.datetime, str, int]] = {}
             for at, value, number in entries:
                 if not value:
-                    yield Skipped(f"{label}, history entry {number}", w.UNASSIGNED)
+                    yield Skipped(said(w.L_HISTORY_ENTRY, record=label, number=number), w.UNASSIGNED)
                     continue
                 day = local_date(at)
                 if day not in by_day or at >= by_day[day][0]:
@@ -137,7 +142,7 @@ class HubSpot:
             for day in sorted(by_day):
                 _at, owner, number = by_day[day]
                 line += 1
-                where = f"{label}, owner {owner} from history entry {number}"
+                where = said(w.L_OWNER_FROM_ENTRY, record=label, owner=owner, number=number)
                 email = crosswalks.owner(owner) or emails.get(owner)
                 if email is None:
                     yield Problem(
@@ -202,10 +207,15 @@ class HubSpot:
             if not isinstance(company, dict) or company.get("id") in (None, ""):
                 line += 1
                 yield Problem(
-                    line, f"record {position}", "id", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_COMPANY)
+                    line,
+                    said(w.L_RECORD, line=position),
+                    "id",
+                    "",
+                    SourceCode.UNEXPECTED_SHAPE,
+                    said(w.NOT_A_COMPANY),
                 )
                 continue
-            label = f"company {company['id']} (record {position})"
+            label = said(w.L_COMPANY, id=company["id"], line=position)
             for prop, role in properties.items():
                 try:
                     entries = _property_entries(company, prop)
@@ -232,7 +242,9 @@ class HubSpot:
                         continue
                     end = days[index + 1] - datetime.timedelta(days=1) if index + 1 < len(days) else None
                     line += 1
-                    where = f"{label}, {prop} {owner} from history entry {number}"
+                    where = said(
+                        w.L_PROPERTY_FROM_ENTRY, record=label, property=prop, owner=owner, number=number
+                    )
                     email = crosswalks.owner(owner) or emails.get(owner)
                     if email is None:
                         yield Problem(

@@ -105,7 +105,7 @@ class MappingReader:
                 yield item
                 continue
             line, record = item
-            label = f"row {line}"
+            label = said(w.L_ROW, line=line)
             try:
                 cells = self._map(record, mapping, crosswalks)
             except Bad as bad:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any, Protocol
 
+from django.utils.translation import gettext as _
+
 from core.said import said
 from datain import words as w
 from datain.sources.base import (
@@ -56,10 +58,16 @@ def source_kinds(source: str) -> tuple[str, ...]:
 
 def check_source(*, kind: str, source: str) -> None:
     if source not in SOURCES:
-        raise SourceNotUsable(f"unknown source {source!r}: choose one of {', '.join(SOURCES)}")
+        raise SourceNotUsable(
+            _("unknown source %(source)r: choose one of %(sources)s")
+            % {"source": source, "sources": ", ".join(SOURCES)}
+        )
     kinds = source_kinds(source)
     if kind not in kinds:
-        raise SourceNotUsable(f"{SOURCES[source].title} gives {', '.join(kinds)}, not {kind}")
+        raise SourceNotUsable(
+            _("%(source)s gives %(kinds)s, not %(kind)s")
+            % {"source": SOURCES[source].title, "kinds": ", ".join(kinds), "kind": kind}
+        )
 
 
 class Reader(Protocol):

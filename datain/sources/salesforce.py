@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import CustomerAccount
-from core.said import said
+from core.said import Said, said
 from datain import words as w
 from datain.sources.base import (
     Bad,
@@ -121,7 +121,12 @@ class Salesforce:
             line += 1
             if not isinstance(record, dict):
                 yield Problem(
-                    line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_RECORD_OBJECT)
+                    line,
+                    said(w.L_RECORD, line=line),
+                    "",
+                    "",
+                    SourceCode.UNEXPECTED_SHAPE,
+                    said(w.NOT_A_RECORD_OBJECT),
                 )
                 continue
             attributes = record.get("attributes")
@@ -132,7 +137,9 @@ class Salesforce:
             else:
                 members.append((line, record))
         for line, member in members:
-            label = f"AccountTeamMember {member.get('Id') or ''} of account {member.get('AccountId')} (record {line})"
+            label = said(
+                w.L_TEAM_MEMBER, id=member.get("Id") or "", account=member.get("AccountId"), line=line
+            )
             if member.get("IsDeleted") is True:
                 yield Skipped(label, w.DELETED_MEMBERS)
                 continue
@@ -219,7 +226,7 @@ class Salesforce:
                 if not isinstance(record, dict):
                     yield Problem(
                         line,
-                        f"record {line}",
+                        said(w.L_RECORD, line=line),
                         "",
                         "",
                         SourceCode.UNEXPECTED_SHAPE,
@@ -250,12 +257,17 @@ class Salesforce:
         for line, row in history:
             if not isinstance(row, dict):
                 yield Problem(
-                    line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_RECORD_OBJECT)
+                    line,
+                    said(w.L_RECORD, line=line),
+                    "",
+                    "",
+                    SourceCode.UNEXPECTED_SHAPE,
+                    said(w.NOT_A_RECORD_OBJECT),
                 )
                 continue
             if not isinstance(row.get("Field"), str) or row["Field"] not in OWNER_FIELDS:
                 continue
-            label = f"AccountHistory {row.get('Id') or ''} of account {row.get('AccountId')} (record {line})"
+            label = said(w.L_ACCOUNT_HISTORY, id=row.get("Id") or "", account=row.get("AccountId"), line=line)
             if not row.get("AccountId"):
                 yield Problem(
                     line,
@@ -313,9 +325,9 @@ class Salesforce:
             crosswalks, [r.get("Id") for _, r in accounts] + [c[0].account for c in changes.values()]
         )
         # Accounts first (their first owner), then the changes, ordered by moment; a day keeps its last.
-        rows: dict[tuple[str, datetime.date], tuple[int, str, str, str, str]] = {}
+        rows: dict[tuple[str, datetime.date], tuple[int, str, str, str, Said]] = {}
         for line, account in accounts:
-            label = f"Account {account.get('Id')} (record {line})"
+            label = said(w.L_SF_ACCOUNT, id=account.get("Id"), line=line)
             if not account.get("Id"):
                 yield Problem(
                     line, label, "Id", "", SourceCode.UNEXPECTED_SHAPE, said(w.FIELD_MISSING, field="Id")
@@ -353,7 +365,13 @@ class Salesforce:
                 )
                 continue
             field = "OldValue" if own else "OwnerId"
-            rows[(key_id, start)] = (line, str(account["Id"]), first_owner, field, f"{label}, first owner")
+            rows[(key_id, start)] = (
+                line,
+                str(account["Id"]),
+                first_owner,
+                field,
+                said(w.L_FIRST_OWNER, record=label),
+            )
         for account_changes in changes.values():
             for change in sorted(account_changes, key=lambda c: (c.at, c.history_id)):
                 if not change.new:
@@ -365,8 +383,13 @@ class Salesforce:
                     change.account,
                     change.new,
                     "NewValue",
-                    f"AccountHistory {change.history_id} of account {change.account} (record {change.line}), "
-                    f"owner {who}",
+                    said(
+                        w.L_HISTORY_CHANGE,
+                        id=change.history_id,
+                        account=change.account,
+                        line=change.line,
+                        owner=who,
+                    ),
                 )
         for key, (line, account_id, owner, field, label) in rows.items():
             email = crosswalks.owner(owner) or emails.get(short_id(owner))

@@ -137,10 +137,15 @@ class Zendesk:
         for line, ticket in enumerate(tickets, start=1):
             if not isinstance(ticket, dict):
                 yield Problem(
-                    line, f"record {line}", "", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_RECORD_OBJECT)
+                    line,
+                    said(w.L_RECORD, line=line),
+                    "",
+                    "",
+                    SourceCode.UNEXPECTED_SHAPE,
+                    said(w.NOT_A_RECORD_OBJECT),
                 )
                 continue
-            label = f"ticket {ticket.get('id')} (record {line})"
+            label = said(w.L_TICKET, id=ticket.get("id"), line=line)
             if ticket.get("status") == "deleted":
                 yield Skipped(label, w.DELETED_TICKETS)
                 continue

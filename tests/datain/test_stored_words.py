@@ -251,12 +251,42 @@ def test_a_source_records_own_problem_is_stored_as_a_key_and_reads_in_spanish(or
     )
     assert answer.status_code == 400
     body = answer.json()
-    assert [e["message"] for e in body["errors"]] == ["Zendesk record 1: no es un objeto"]
+    assert [e["message"] for e in body["errors"]] == ["Zendesk registro 1: no es un objeto"]
     assert body["notes"] == [
-        "1 registro de Zendesk omitido: tickets eliminados (p. ej., ticket 7 (record 2))"
+        "1 registro de Zendesk omitido: tickets eliminados (p. ej., ticket 7 (registro 2))"
     ]
     run = ImportRun.objects.get()
     assert run.errors[0]["said"] == "datain.in_source"
     assert run.errors[0]["params"]["message"] == {"said": "datain.source.not_an_object", "params": {}}
+    assert run.errors[0]["params"]["record"] == {"said": "datain.label.record", "params": {"line": 1}}
     with translation.override("en"):
-        assert run.errors[0]["params"]["record"] == "record 1"
+        assert run.shown_errors[0]["message"] == "Zendesk record 1: is not an object"
+
+
+def test_a_zendesk_records_label_is_stored_as_a_key_and_reads_in_spanish(org):
+    """Ticket 7, the file's second record, cannot be loaded: its problems are stored with the
+    record's label as a key and its id and position as parameters, said in the reader's language."""
+    api = APIClient()
+    api.force_authenticate(org.admin)
+    payload = {
+        "tickets": [{"id": 6, "status": "deleted"}, {"id": 7, "organization_id": 1, "created_at": None}]
+    }
+    answer = api.post(
+        reverse("api-ingest", args=["tickets"]) + "?source=zendesk",
+        payload,
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert answer.status_code == 400
+    run = ImportRun.objects.get()
+    # Ticket 7 has no opened date and its organization 1 is in no crosswalk: two errors, one record.
+    assert [(e["row"], e["column"]) for e in run.errors] == [(2, "created_at"), (2, "organization_id")]
+    for error in run.errors:
+        assert error["params"]["record"] == {"said": "datain.label.ticket", "params": {"id": 7, "line": 2}}
+    messages = [e["message"] for e in answer.json()["errors"]]
+    assert len(messages) == 2
+    assert all(m.startswith("Zendesk ticket 7 (registro 2): ") for m in messages)
+    with translation.override("pt-br"):
+        assert run.shown_errors[0]["message"].startswith("Zendesk chamado 7 (registro 2): ")
+    with translation.override("en"):
+        assert run.shown_errors[0]["message"].startswith("Zendesk ticket 7 (record 2): ")
