@@ -643,6 +643,11 @@ NOT_A_TICKET_PAGE = _sentence(
 )
 NO_ACCESS_TOKEN = _sentence("datain.source.no_access_token", gettext_noop("Salesforce gave no access token"))
 
+NOT_A_TEAM_ROLE = _sentence(
+    "datain.source.not_a_team_role",
+    gettext_noop("HUBSPOT_ACCOUNT_TEAM_PROPERTIES: %(role)r is not one of %(roles)s"),
+)
+
 # Why records were skipped (``Skipped.reason``), and the note that counts them.
 DELETED_TICKETS = _sentence("datain.skip.deleted_tickets", gettext_noop("deleted tickets"))
 NO_ORGANIZATION = _sentence("datain.skip.no_organization", gettext_noop("tickets of no organization"))

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 
-from core.said import said
+from core.said import Said, said
 from datain import words as w
 from datain.sources.base import (
     Bad,
@@ -67,9 +67,7 @@ def team_properties() -> dict[str, str]:
             continue
         role = role.strip() or "other"
         if role not in TEAM_ROLES:
-            raise SourceNotUsable(
-                f"HUBSPOT_ACCOUNT_TEAM_PROPERTIES: {role!r} is not one of {', '.join(TEAM_ROLES)}"
-            )
+            raise SourceNotUsable(said(w.NOT_A_TEAM_ROLE, role=role, roles=", ".join(TEAM_ROLES)))
         out[name.strip()] = role
     return out
 
@@ -199,7 +197,8 @@ class HubSpot:
         try:
             properties = team_properties()
         except SourceNotUsable as exc:
-            yield RowError(1, "", "", SourceCode.UNSUPPORTED, str(exc))
+            why = exc.args[0]
+            yield RowError(1, "", "", SourceCode.UNSUPPORTED, why if isinstance(why, Said) else str(exc))
             return
         companies, emails = companies_and_owners(payload)
         line = 0

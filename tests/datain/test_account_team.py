@@ -329,4 +329,12 @@ def test_hubspot_unknown_owner_and_a_bad_setting(colleagues, settings):
     refused = source_load("account_team", "hubspot", payload)
     assert [e.code for e in refused.errors] == ["unsupported"]
     assert "'cheerleader' is not one of" in str(refused.errors[0].message)
+    # Kept as a key with the role as its parameter (issue 30: nothing stored in English).
+    assert refused.errors[0].said.stored() == {
+        "said": "datain.source.not_a_team_role",
+        "params": {
+            "role": "cheerleader",
+            "roles": "account_executive, solutions_engineer, support_lead, other",
+        },
+    }
     assert AccountTeamMember.objects.count() == 0
