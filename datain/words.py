@@ -532,7 +532,7 @@ def _worker_stopped_importing(p: Params) -> str:
 
 @says(WORKER_STOPPED_CHECKING)
 def _worker_stopped_checking(p: Params) -> str:
-    from core.jobs import since_words  # noqa: PLC0415
+    from core.jobs import since_words  # noqa: PLC0415 -- core.jobs says its own keys when imported
 
     return _(
         "The worker stopped while checking the file (no sign of life since %(since)s). Nothing was written. Retry."
