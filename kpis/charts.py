@@ -443,8 +443,12 @@ def calibration(
     chart.add(names[0], points)
     chart.add(names[1], [(low, low), (high, high)], stroke=True, show_dots=False)
     desc = "; ".join(
-        _("predicted %(p)s %%, actual %(a)s %% (%(n)s accounts)")
-        % {"p": number(d["predicted"], 1), "a": number(d["actual"], 1), "n": number(d["accounts"], 0)}
+        _("predicted %(p)s, actual %(a)s (%(n)s accounts)")
+        % {
+            "p": formatting.percent(d["predicted"], 1),
+            "a": formatting.percent(d["actual"], 1),
+            "n": number(d["accounts"], 0),
+        }
         for d in deciles
     )
     return _image(chart, title=title or _("Calibration on the held-out quarter"), desc=desc)

@@ -78,9 +78,9 @@ class OutcomeModel:
         if self.outcome != "logo_retention" or "poor" not in health or "good" not in health:
             return ""
         return _(
-            "Here an account in poor health at the quarter's start still pays at its end %(poor)s %% of "
-            "the time; in good health %(good)s %%."
-        ) % {"poor": number(health["poor"], 0), "good": number(health["good"], 0)}
+            "Here an account in poor health at the quarter's start still pays at its end %(poor)s of "
+            "the time; in good health %(good)s."
+        ) % {"poor": formatting.percent(health["poor"]), "good": formatting.percent(health["good"])}
 
     @property
     def calibration_words(self) -> str:
@@ -88,12 +88,12 @@ class OutcomeModel:
         if not cal:
             return ""
         text = _(
-            "On %(quarter)s, held out, a model fitted on the quarters before it expected %(predicted)s %% "
-            "over %(n)s accounts, and %(actual)s %% happened: %(gap)s points apart."
+            "On %(quarter)s, held out, a model fitted on the quarters before it expected %(predicted)s "
+            "over %(n)s accounts, and %(actual)s happened: %(gap)s points apart."
         ) % {
             "quarter": period_label(self.fit.held_out_quarter),
-            "predicted": number(cal["predicted"], 1),
-            "actual": number(cal["actual"], 1),
+            "predicted": formatting.percent(cal["predicted"], 1),
+            "actual": formatting.percent(cal["actual"], 1),
             "n": number(cal["accounts"], 0),
             "gap": number(abs(cal["in_the_large"]), 1),
         }

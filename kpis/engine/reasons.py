@@ -51,6 +51,11 @@ def _n(x: Any, decimals: int = 1) -> str:
     return formatting.number(x, decimals)
 
 
+def _pct(x: Any) -> str:
+    """A percentage given in percent, the reader's way: "82.5%" (en), "%82,5" (tr)."""
+    return formatting.percent(x, 1)
+
+
 def in_words(key: str, params: dict[str, Any] | None = None) -> str:
     """The reason as a sentence. A key it does not know is shown as it is (a fit stored before the
     reasons were keys held the sentence itself)."""
@@ -82,13 +87,13 @@ def in_words(key: str, params: dict[str, Any] | None = None) -> str:
         ) % {"n": _n(p["n"], 0), "period": period_label(p["period"]), "min": _n(p["min"], 0)}
     if key == CALIBRATION_GAP:
         return _(
-            "Withheld: on the held-out quarter (%(quarter)s) the model expected %(name)s of %(predicted)s %% "
-            "and %(actual)s %% happened, %(gap)s points apart, more than the %(allowed)s allowed."
+            "Withheld: on the held-out quarter (%(quarter)s) the model expected %(name)s of %(predicted)s "
+            "and %(actual)s happened, %(gap)s points apart, more than the %(allowed)s allowed."
         ) % {
             "quarter": period_label(p["quarter"]),
             "name": OUTCOME_NAMES[p["outcome"]],
-            "predicted": _n(p["predicted"]),
-            "actual": _n(p["actual"]),
+            "predicted": _pct(p["predicted"]),
+            "actual": _pct(p["actual"]),
             "gap": _n(abs(p["actual"] - p["predicted"])),
             "allowed": _n(p["allowed"]),
         }

@@ -48,3 +48,19 @@ def test_a_percentage_beside_a_lift_is_written_the_turkish_way():
             )
         )
     assert "İyi %60, Orta %30, Zayıf %10" in mix  # the chart's words for a screen reader
+
+
+def test_a_withheld_lifts_reason_writes_its_percentages_the_readers_way():
+    """The reason a lift is withheld names two percentages: Babel's in each language, never a sign
+    glued after the number by the sentence (it wrote "82.5 %" in English and "%%82,5" had to be
+    spelled by each translator)."""
+    from kpis.engine import reasons
+
+    params = {"quarter": "2026-Q2", "outcome": "logo_retention", "predicted": 91.6, "actual": 97.2, "allowed": 5}
+    with translation.override("en"):
+        assert "account retention of 91.6% and 97.2% happened, 5.6 points apart" in reasons.in_words(
+            reasons.CALIBRATION_GAP, params
+        )
+    with translation.override("tr"):
+        words = reasons.in_words(reasons.CALIBRATION_GAP, params)
+        assert "%91,6 bekledi, gerçekleşen %97,2 oldu" in words

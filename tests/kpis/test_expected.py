@@ -222,8 +222,8 @@ def test_a_badly_calibrated_model_withholds_the_lift(hand, settings):
         assert (params["quarter"], params["allowed"]) == ("2026-Q2", -1)
         assert params["predicted"] == pytest.approx(82.5, abs=0.05) and params["actual"] == 82.5
     assert reasons.of_breakdown(ann["logo_retention_lift"].breakdown) == (
-        "Withheld: on the held-out quarter (Q2 2026) the model expected account retention of 82.5 % "
-        "and 82.5 % happened, 0.0 points apart, more than the -1.0 allowed."
+        "Withheld: on the held-out quarter (Q2 2026) the model expected account retention of 82.5% "
+        "and 82.5% happened, 0.0 points apart, more than the -1.0 allowed."
     )
     fit = ExpectedFit.objects.get(run__period=str(Q3), outcome="nrr")
     assert fit.status == "withheld" and fit.reason == "calibration_gap"

@@ -186,8 +186,8 @@ def test_the_method_page_explains_the_model_in_words(client, computed):
     assert response.status_code == 200
     page = text(response)
     assert (
-        "Here an account in poor health at the quarter's start still pays at its end 70 % of the time; "
-        "in good health 95 %." in page
+        "Here an account in poor health at the quarter's start still pays at its end 70% of the time; "
+        "in good health 95%." in page
     )
     # Health is the only input that varies: good and poor, for each outcome.
     assert page.count("Health at the quarter's start: Good 95%; Poor 70%") == 3
@@ -195,8 +195,8 @@ def test_the_method_page_explains_the_model_in_words(client, computed):
     assert "checked on Q2 2026, held out of a first fit" in page
     assert "Method version expected-1" in page
     assert (
-        "On Q2 2026, held out, a model fitted on the quarters before it expected 82.5 % over 40 accounts, "
-        "and 82.5 % happened: 0.0 points apart." in page
+        "On Q2 2026, held out, a model fitted on the quarters before it expected 82.5% over 40 accounts, "
+        "and 82.5% happened: 0.0 points apart." in page
     )
     html = response.content.decode()
     assert html.count('src="data:image/svg+xml;base64,') == 3  # a calibration chart per outcome
@@ -215,8 +215,8 @@ def test_the_method_page_says_why_lifts_are_withheld(client, computed, settings)
     assert response.content.decode().count("data-withheld") == 3
     assert page.count("Withheld: on the held-out quarter (Q2 2026)") == 3
     assert (
-        "Withheld: on the held-out quarter (Q2 2026) the model expected net revenue retention of 82.5 % "
-        "and 82.5 % happened, 0.0 points apart, more than the -1.0 allowed." in page
+        "Withheld: on the held-out quarter (Q2 2026) the model expected net revenue retention of 82.5% "
+        "and 82.5% happened, 0.0 points apart, more than the -1.0 allowed." in page
     )
 
 
