@@ -368,15 +368,21 @@ def team_glance(*, team: Team, period: Period) -> TeamGlance:
 
 def team_forecasts(
     *, teams: list[Team], period: Period
-) -> list[tuple[Team, list[tuple[User, forward.Forecast]]]]:
+) -> list[tuple[Team, list[tuple[User, forward.Forecast]], forward.Forecast | None]]:
     """Per team, each CSM with their accounts least likely to still pay at ``period``'s end (one
-    scoring for every team)."""
+    scoring for every team), and the forecast that stands for all of them when none lists accounts
+    for one same reason (the model is withheld or lacks history for the whole organisation): said
+    once for the team, not once per CSM."""
     members = {t.pk: [m for m in t.members.all() if m.role == Role.CSM] for t in teams}
     ids = [m.pk for ms in members.values() for m in ms]
     found = forward.forecasts(csm_ids=ids, period=period) if ids else {}
-    return [
-        (t, [(m, found[m.pk]) for m in sorted(members[t.pk], key=lambda m: (m.name, m.email))]) for t in teams
-    ]
+    out = []
+    for t in teams:
+        rows = [(m, found[m.pk]) for m in sorted(members[t.pk], key=lambda m: (m.name, m.email))]
+        reasons = {(f.status, f.reason) for _m, f in rows}
+        shared = rows[0][1] if len(rows) > 1 and len(reasons) == 1 and rows[0][1].status != "ok" else None
+        out.append((t, rows, shared))
+    return out
 
 
 def home_context(*, user: User, sort: str = "risk") -> dict:

@@ -176,3 +176,13 @@ def test_the_manager_home_is_the_team_at_a_glance(client, book):
         unescape(client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="tr").content.decode()).split()
     )
     assert "verisi az olan 1 CSM daha" in turkish.split('data-metric="nps"')[1].split("</tr>")[0]
+
+
+def test_a_forecast_withheld_for_the_whole_team_is_said_once(client, book):
+    """The forecast is one model for the organisation: when it lists nothing for every CSM for the
+    same reason (here: not enough history), the team's card says it once, not once per CSM."""
+    client.force_login(book["team"].manager)
+    html = " ".join(unescape(client.get(reverse("home")).content.decode()).split())
+    card = html.split('data-at-risk-team="')[1].split("</section>")[0]
+    assert card.count("data-forecast-status=") == 1 and 'class="at-risk-csm"' not in card
+    assert "For all 2 CSMs of the team: Not enough history" in card
