@@ -145,7 +145,7 @@ def test_every_roles_pages_fit_a_phone_and_the_dashboard_shows_it_scrolls(live_s
 def test_the_bridge_and_the_per_manager_headings_read_on_a_phone(live_server, demo):
     """On a phone the NRR bridge is a table of its steps (the chart's labels would be a few pixels
     high), on a desktop the chart; HR's per-manager table in Chinese keeps each heading on one line
-    ("绩效评估", not one character per line)."""
+    ("绩效评估", not one character per line), and her preferences' kinds keep room to read."""
     from playwright.sync_api import sync_playwright
 
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -179,8 +179,19 @@ def test_the_bridge_and_the_per_manager_headings_read_on_a_phone(live_server, de
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(f"{base}/cycles/{cycle.pk}/")
             lines[width] = page.evaluate(heading_lines)
+        # Her preferences: each kind's name keeps room to read ("评估周期开启" on one line, not two
+        # characters a line beside headings kept whole).
+        page.set_viewport_size({"width": PHONE, "height": 900})
+        page.goto(f"{base}/notifications/preferences/")
+        kind_lines = page.evaluate(
+            """() => [...document.querySelectorAll('table.prefs tbody td:first-child')].map(td => {
+                 const r = document.createRange(); r.selectNodeContents(td);
+                 return [td.textContent.trim(), r.getClientRects().length]; })"""
+        )
         context.close()
         browser.close()
+    assert kind_lines[0] == ["评估周期开启", 1], kind_lines
+    assert max(n for _k, n in kind_lines) <= 3, kind_lines
     assert (bridge[PHONE]["table"], bridge[PHONE]["chart"]) == (True, False)
     assert (bridge[DESKTOP]["table"], bridge[DESKTOP]["chart"]) == (False, True)
     rows = bridge[PHONE]["rows"]
