@@ -56,7 +56,13 @@ def test_a_withheld_lifts_reason_writes_its_percentages_the_readers_way():
     spelled by each translator)."""
     from kpis.engine import reasons
 
-    params = {"quarter": "2026-Q2", "outcome": "logo_retention", "predicted": 91.6, "actual": 97.2, "allowed": 5}
+    params = {
+        "quarter": "2026-Q2",
+        "outcome": "logo_retention",
+        "predicted": 91.6,
+        "actual": 97.2,
+        "allowed": 5,
+    }
     with translation.override("en"):
         assert "account retention of 91.6% and 97.2% happened, 5.6 points apart" in reasons.in_words(
             reasons.CALIBRATION_GAP, params
