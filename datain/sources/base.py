@@ -88,6 +88,13 @@ class Skipped:
 Item = Mapped | Problem | Skipped
 
 
+def not_a_record(line: int) -> Problem:
+    """The source's ``line``-th record is not an object: nothing of it can be read."""
+    return Problem(
+        line, said(w.L_RECORD, line=line), "", "", SourceCode.UNEXPECTED_SHAPE, said(w.NOT_A_RECORD_OBJECT)
+    )
+
+
 @dataclass
 class Translation:
     """What a load needs to tell its errors in the source's terms, filled while the rows stream."""

@@ -27,9 +27,9 @@ from datain.sources.base import (
     Mapped,
     Problem,
     Skipped,
-    SourceCode,
     cents,
     local_date,
+    not_a_record,
     records_of,
     source_datetime,
 )
@@ -63,14 +63,7 @@ class ChartMogul:
     def items(self, kind: str, payload: Any, crosswalks: Crosswalks) -> Iterator[Item]:
         for line, activity in enumerate(records_of(payload, ("entries",)), start=1):
             if not isinstance(activity, dict):
-                yield Problem(
-                    line,
-                    said(w.L_RECORD, line=line),
-                    "",
-                    "",
-                    SourceCode.UNEXPECTED_SHAPE,
-                    said(w.NOT_A_RECORD_OBJECT),
-                )
+                yield not_a_record(line)
                 continue
             label = said(w.L_ACTIVITY, id=activity.get("uuid"), line=line)
             try:

@@ -29,8 +29,8 @@ from datain.sources.base import (
     Item,
     Mapped,
     Problem,
-    SourceCode,
     iso,
+    not_a_record,
     records_of,
     unix_datetime,
 )
@@ -69,14 +69,7 @@ class Delighted:
         prop = settings.DELIGHTED_ACCOUNT_PROPERTY
         for line, response in enumerate(responses, start=1):
             if not isinstance(response, dict):
-                yield Problem(
-                    line,
-                    said(w.L_RECORD, line=line),
-                    "",
-                    "",
-                    SourceCode.UNEXPECTED_SHAPE,
-                    said(w.NOT_A_RECORD_OBJECT),
-                )
+                yield not_a_record(line)
                 continue
             label = said(w.L_RESPONSE, id=response.get("id"), line=line)
             try:

@@ -41,6 +41,7 @@ from datain.sources.base import (
     Skipped,
     SourceCode,
     local_date,
+    not_a_record,
     records_of,
     source_datetime,
 )
@@ -120,14 +121,7 @@ class Salesforce:
         for record in _records(payload):
             line += 1
             if not isinstance(record, dict):
-                yield Problem(
-                    line,
-                    said(w.L_RECORD, line=line),
-                    "",
-                    "",
-                    SourceCode.UNEXPECTED_SHAPE,
-                    said(w.NOT_A_RECORD_OBJECT),
-                )
+                yield not_a_record(line)
                 continue
             attributes = record.get("attributes")
             kind_of = attributes.get("type") if isinstance(attributes, dict) else None
@@ -224,14 +218,7 @@ class Salesforce:
             for record in records_of(result, ("records",)):
                 line += 1
                 if not isinstance(record, dict):
-                    yield Problem(
-                        line,
-                        said(w.L_RECORD, line=line),
-                        "",
-                        "",
-                        SourceCode.UNEXPECTED_SHAPE,
-                        said(w.NOT_A_RECORD_OBJECT),
-                    )
+                    yield not_a_record(line)
                     continue
                 attributes = record.get("attributes")
                 kind_of = attributes.get("type") if isinstance(attributes, dict) else None
@@ -256,14 +243,7 @@ class Salesforce:
         text_rows: dict[tuple[str, str], str] = {}  # (account, CreatedDate) -> the new owner's name
         for line, row in history:
             if not isinstance(row, dict):
-                yield Problem(
-                    line,
-                    said(w.L_RECORD, line=line),
-                    "",
-                    "",
-                    SourceCode.UNEXPECTED_SHAPE,
-                    said(w.NOT_A_RECORD_OBJECT),
-                )
+                yield not_a_record(line)
                 continue
             if not isinstance(row.get("Field"), str) or row["Field"] not in OWNER_FIELDS:
                 continue

@@ -39,9 +39,9 @@ from datain.sources.base import (
     Problem,
     Shape,
     Skipped,
-    SourceCode,
     dig,
     iso,
+    not_a_record,
     plus_minutes,
     records_of,
     source_datetime,
@@ -136,14 +136,7 @@ class Zendesk:
         tickets, metrics = tickets_and_metrics(payload)
         for line, ticket in enumerate(tickets, start=1):
             if not isinstance(ticket, dict):
-                yield Problem(
-                    line,
-                    said(w.L_RECORD, line=line),
-                    "",
-                    "",
-                    SourceCode.UNEXPECTED_SHAPE,
-                    said(w.NOT_A_RECORD_OBJECT),
-                )
+                yield not_a_record(line)
                 continue
             label = said(w.L_TICKET, id=ticket.get("id"), line=line)
             if ticket.get("status") == "deleted":
